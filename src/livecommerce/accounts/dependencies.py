@@ -1,0 +1,94 @@
+"""Who is calling: bearer token for the API, cookie + CSRF token for the browser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+
+from livecommerce.accounts.security import tokens_equal
+from livecommerce.accounts.service import account_service
+from livecommerce.kit.errors import Forbidden, NotAuthenticated
+from livecommerce.kit.http import DbSession, get_ws_runtime
+from livecommerce.models import Role, User
+
+SESSION_COOKIE = "lc_session"
+CSRF_COOKIE = "lc_csrf"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+        return token or None
+    return None
+
+
+def check_csrf(request: Request) -> None:
+    """Double-submit: a cookie-authenticated write must echo the CSRF cookie in a header."""
+    if request.method in _SAFE_METHODS:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE)
+    header = request.headers.get(CSRF_HEADER)
+    if not cookie or not header or not tokens_equal(cookie, header):
+        raise Forbidden(
+            "Missing or wrong CSRF token; reload the page and try again.", code="csrf_failed"
+        )
+
+
+async def optional_user(request: Request, session: DbSession) -> User | None:
+    token = bearer_token(request.headers.get("authorization"))
+    if token is not None:
+        user = await account_service.get_user_for_token(session, token)
+        if user is None:
+            raise NotAuthenticated("The bearer token is invalid or expired.", code="invalid_token")
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = await account_service.get_user_for_token(session, cookie)
+        if user is not None:
+            check_csrf(request)
+            return user
+    return None
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated("Please log in first.", code="not_authenticated")
+    return user
+
+
+async def websocket_user(websocket: WebSocket) -> User | None:
+    """WebSockets authenticate with the session cookie or ``?token=``. They only read
+    and send chat, and the endpoint checks the Origin header against cross-site use."""
+    token = websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with get_ws_runtime(websocket).db.transaction() as session:
+        return await account_service.get_user_for_token(session, token)
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def _host_user(user: CurrentUser) -> User:
+    account_service.check_role(user, Role.HOST, Role.MERCHANT)
+    return user
+
+
+async def _merchant_user(user: CurrentUser) -> User:
+    account_service.check_role(user, Role.MERCHANT)
+    return user
+
+
+async def _admin_user(user: CurrentUser) -> User:
+    account_service.check_role(user)
+    return user
+
+
+# Merchants may host their own room (商家自播), so both roles may run rooms.
+HostUser = Annotated[User, Depends(_host_user)]
+MerchantUser = Annotated[User, Depends(_merchant_user)]
+AdminUser = Annotated[User, Depends(_admin_user)]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import AuthSession, User
+
+
+class AccountRepository:
+    async def get_user(self, session: AsyncSession, user_id: str) -> User | None:
+        return await session.get(User, user_id)
+
+    async def get_user_by_email(self, session: AsyncSession, email: str) -> User | None:
+        result = await session.execute(select(User).where(User.email == email))
+        return result.scalar_one_or_none()
+
+    async def get_users(self, session: AsyncSession, user_ids: set[str]) -> dict[str, User]:
+        if not user_ids:
+            return {}
+        result = await session.execute(select(User).where(User.id.in_(user_ids)))
+        return {user.id: user for user in result.scalars()}
+
+    async def get_live_auth_session(
+        self, session: AsyncSession, token_hash: str, now: datetime
+    ) -> tuple[AuthSession, User] | None:
+        result = await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.token_hash == token_hash,
+                AuthSession.expires_at > now,
+                User.is_active.is_(True),
+            )
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
+
+    async def delete_auth_session(self, session: AsyncSession, token_hash: str) -> None:
+        await session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
+
+
+account_repository = AccountRepository()

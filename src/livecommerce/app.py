@@ -1,0 +1,85 @@
+"""create_app(settings) → the FastAPI application with every domain's routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from livecommerce import __version__
+from livecommerce.accounts.endpoints import router as accounts_router
+from livecommerce.catalog.endpoints import router as catalog_router
+from livecommerce.config import Settings, get_settings
+from livecommerce.insights.endpoints import router as insights_router
+from livecommerce.kit.broker import create_broker
+from livecommerce.kit.db import Database
+from livecommerce.kit.http import install_error_handlers
+from livecommerce.kit.runtime import Runtime
+from livecommerce.live.endpoints import router as live_router
+from livecommerce.orders.endpoints import router as orders_router
+from livecommerce.payments.endpoints import router as payments_router
+from livecommerce.realtime.endpoints import router as realtime_router
+from livecommerce.realtime.hub import LiveHub
+from livecommerce.web.pages import router as pages_router
+from livecommerce.worker.loop import WorkerLoop
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.database_url)
+        broker = create_broker(settings.redis_url)
+        await broker.start()
+        runtime = Runtime(settings=settings, db=db, broker=broker)
+        hub = LiveHub(runtime)
+        runtime.extras["hub"] = hub
+        app.state.runtime = runtime
+        await hub.start()
+        worker = WorkerLoop(runtime) if settings.worker_enabled else None
+        if worker is not None:
+            await worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await hub.stop()
+            await broker.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="livecommerce",
+        version=__version__,
+        summary="Live rooms, chat, showcase and orders: a self-hosted live-shopping platform.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for router in (
+        accounts_router,
+        catalog_router,
+        live_router,
+        realtime_router,
+        orders_router,
+        payments_router,
+        insights_router,
+        pages_router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

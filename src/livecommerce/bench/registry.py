@@ -1,0 +1,25 @@
+"""Benchmarks reachable as ``livecommerce bench NAME``. Each returns a JSON-able dict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    description: str
+    run: Callable[..., dict[str, Any]]
+
+
+BENCHMARKS: dict[str, Benchmark] = {}
+BenchFunction = Callable[..., dict[str, Any]]
+
+
+def register(name: str, description: str) -> Callable[[BenchFunction], BenchFunction]:
+    def _decorate(function: BenchFunction) -> BenchFunction:
+        BENCHMARKS[name] = Benchmark(description=description, run=function)
+        return function
+
+    return _decorate

@@ -1,0 +1,104 @@
+"""The ``livecommerce`` command: serve, demo, db, bench."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from livecommerce.config import Settings
+
+app = typer.Typer(
+    help="livecommerce: a self-hostable live-stream e-commerce platform.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path.expanduser().resolve()}"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes sharing the port.")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Upgrade the schema before serving.")] = True,
+) -> None:
+    """Serve the platform (HTTP, WebSockets, pages)."""
+    import uvicorn
+
+    from livecommerce.kit.migrate import upgrade
+
+    settings = Settings()
+    if migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        "livecommerce.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        ws_max_size=64 * 1024,
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1.")] = 8000,
+    db: Annotated[Path, typer.Option(help="SQLite file for the demo.")] = Path("var/demo.db"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    viewers: Annotated[int, typer.Option(help="Simulated viewers in the demo room.")] = 6,
+) -> None:
+    """Seed demo accounts and products, go live, and simulate viewers who chat, like and buy."""
+    from livecommerce.demo import run_demo
+
+    os.environ.setdefault("LIVECOMMERCE_DATABASE_URL", _sqlite_url(db))
+    os.environ.setdefault("LIVECOMMERCE_PUBLIC_URL", f"http://{host}:{port}")
+    os.environ.setdefault("LIVECOMMERCE_DATA_DIR", str(db.expanduser().resolve().parent))
+    run_demo(Settings(), host=host, port=port, simulated_viewers=viewers)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations to LIVECOMMERCE_DATABASE_URL (SQLite or PostgreSQL)."""
+    from livecommerce.kit.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {settings.database_url.split('@')[-1]} is at {revision}")
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="Benchmark name; 'list' shows them.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    smoke: Annotated[bool, typer.Option(help="A small, fast run (used by the tests).")] = False,
+) -> None:
+    """Run a benchmark; it prints figures and a baseline measured in the same run."""
+    from livecommerce.bench.registry import BENCHMARKS
+
+    if name == "list":
+        for bench_name, entry in sorted(BENCHMARKS.items()):
+            typer.echo(f"{bench_name}\t{entry.description}")
+        return
+    chosen = BENCHMARKS.get(name)
+    if chosen is None:
+        typer.echo(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}", err=True)
+        raise typer.Exit(2)
+    result = chosen.run(smoke=smoke)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key}: {value}")
+
+
+def main() -> None:
+    app()

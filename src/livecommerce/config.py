@@ -1,0 +1,61 @@
+"""Settings, read from the environment (prefix ``LIVECOMMERCE_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LIVECOMMERCE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/livecommerce.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///PATH or postgresql+asyncpg://…",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db; unset means the in-process broker."
+    )
+    data_dir: Path = Field(default=Path("./var"), description="Uploads and other files.")
+    secret_key: str = Field(
+        default="dev-secret-change-me",
+        description="Signs CSRF tokens and sandbox payment callbacks. Change it in production.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="How browsers reach this platform."
+    )
+    order_payment_timeout_s: int = Field(
+        default=900, ge=1, description="Unpaid orders are cancelled after this many seconds."
+    )
+    session_cookie_secure: bool = Field(default=False, description="Set on HTTPS deployments.")
+    session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    chat_rate_per_10s: int = Field(
+        default=10, ge=1, description="Chat messages one user may send per 10 s in a room."
+    )
+    chat_max_length: int = Field(default=200, ge=1, le=2000)
+    ws_send_queue: int = Field(
+        default=256, ge=8, description="Messages buffered per WebSocket before it is dropped."
+    )
+    worker_enabled: bool = Field(
+        default=True, description="Run the timer/outbox loop inside this process."
+    )
+    worker_poll_s: float = Field(default=1.0, gt=0)
+    default_currency: str = Field(default="CNY", min_length=3, max_length=3)
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Shared building blocks: database, errors, clock, ids, money, after-commit events."""

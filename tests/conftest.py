@@ -1,0 +1,156 @@
+"""Shared fixtures: a migrated database per test, the app, an HTTP client, a live server.
+
+By default each test gets a fresh SQLite file and the in-process broker. With
+``LIVECOMMERCE_TEST_DATABASE_URL`` (PostgreSQL) and ``LIVECOMMERCE_TEST_REDIS_URL``
+the same tests run against those servers; under ``CI=true`` an unreachable
+server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from livecommerce.app import create_app
+from livecommerce.config import Settings
+from livecommerce.kit.base import Base
+from livecommerce.kit.clock import clock
+from livecommerce.kit.migrate import upgrade
+from livecommerce.kit.runtime import Runtime
+
+TEST_DATABASE_URL = os.environ.get("LIVECOMMERCE_TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("LIVECOMMERCE_TEST_REDIS_URL")
+
+
+def _reset_postgres_schema(url: str) -> None:
+    async def _reset() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(_reset())
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per test run: a template SQLite file, or the PostgreSQL database."""
+    if TEST_DATABASE_URL:
+        _reset_postgres_schema(TEST_DATABASE_URL)
+        upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{template}")
+    return str(template)
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+async def _flush_redis(url: str) -> None:
+    import redis.asyncio as redis_asyncio
+
+    client = redis_asyncio.Redis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+async def settings(database_template: str, tmp_path: Path) -> Settings:
+    if TEST_DATABASE_URL:
+        await _truncate_postgres(TEST_DATABASE_URL)
+        database_url = TEST_DATABASE_URL
+    else:
+        database_file = tmp_path / "test.db"
+        shutil.copy(database_template, database_file)
+        database_url = f"sqlite+aiosqlite:///{database_file}"
+    if TEST_REDIS_URL:
+        await _flush_redis(TEST_REDIS_URL)
+    return Settings(
+        database_url=database_url,
+        redis_url=TEST_REDIS_URL,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret",
+        public_url="http://testserver",
+        worker_poll_s=0.05,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    value: Runtime = app.state.runtime
+    return value
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.app = app
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
+    """A real uvicorn server on a free port, in this test's event loop."""
+    port = free_port()
+    settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
+    application = create_app(settings)
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveServer(application, port)
+    finally:
+        server.should_exit = True
+        await task

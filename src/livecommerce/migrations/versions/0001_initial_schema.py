@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:33:15.766729
+Create Date: 2026-11-25 00:34:33.409695
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import livecommerce.kit.base
+
 
 revision: str = "0001"
 down_revision: str | None = None

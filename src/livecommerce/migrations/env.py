@@ -31,6 +31,9 @@ async def _run_online() -> None:
     assert url, "sqlalchemy.url is not set"
     engine = create_async_engine(url)
     async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # WAL is a property of the file: set it once, here, for every later connection.
+            await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         await connection.run_sync(_run)
     await engine.dispose()
 

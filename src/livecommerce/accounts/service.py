@@ -90,6 +90,9 @@ class AccountService:
             raise NotFound("No such user.", code="user_not_found")
         return user
 
+    async def find_user_by_email(self, session: AsyncSession, email: str) -> User | None:
+        return await account_repository.get_user_by_email(session, email.strip().lower())
+
     async def get_users(self, session: AsyncSession, user_ids: set[str]) -> dict[str, User]:
         return await account_repository.get_users(session, user_ids)
 

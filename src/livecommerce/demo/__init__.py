@@ -1,0 +1,76 @@
+"""``livecommerce demo``: a working live room within a minute of a fresh install.
+
+It migrates the database, serves the platform, seeds demo accounts, products and a
+live session through the public HTTP API (the same calls a merchant and a host make),
+then runs simulated viewers that chat, like and buy over the real WebSocket and API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import httpx
+import uvicorn
+
+from livecommerce.config import Settings
+from livecommerce.demo.seed import DEMO_PASSWORD, DemoWorld, seed_demo
+from livecommerce.demo.viewers import run_simulated_viewers
+
+log = logging.getLogger(__name__)
+
+
+def _banner(base_url: str, world: DemoWorld) -> str:
+    lines = [
+        "",
+        "livecommerce demo is running.",
+        f"  Live room:        {base_url}/live/{world.session_id}",
+        f"  Home:             {base_url}/",
+        f"  Host console:     {base_url}/console/host",
+        f"  Merchant console: {base_url}/console/merchant",
+        "",
+        f"  Log-ins (password for all: {DEMO_PASSWORD})",
+    ]
+    for role, email in world.logins.items():
+        lines.append(f"    {role:<9} {email}")
+    lines += ["", "Press Ctrl+C to stop.", ""]
+    return "\n".join(lines)
+
+
+async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewers: int) -> None:
+    from livecommerce.app import create_app
+
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", ws_max_size=64 * 1024)
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()  # the port is taken or the app failed to start: say why
+            return
+        await asyncio.sleep(0.05)
+    client_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base_url = f"http://{client_host}:{port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        world = await seed_demo(http, app.state.runtime)
+    print(_banner(base_url, world), flush=True)
+    viewers = asyncio.create_task(
+        run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)
+    )
+    try:
+        await serving
+    finally:
+        viewers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await viewers
+
+
+def run_demo(settings: Settings, *, host: str, port: int, simulated_viewers: int) -> None:
+    from livecommerce.kit.migrate import upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    upgrade(settings.database_url)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_demo(settings, host, port, simulated_viewers))

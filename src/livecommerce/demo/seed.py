@@ -1,0 +1,283 @@
+"""Demo data, created through the public API the way a merchant and a host would.
+
+Seeding is idempotent: run the demo twice on the same database and it reuses the
+accounts, products and live session it made the first time.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from PIL import Image, ImageDraw
+
+from livecommerce.accounts.service import account_service
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Role
+
+DEMO_PASSWORD = "demo-pass-123"
+
+DEMO_ACCOUNTS: dict[str, tuple[str, str, Role]] = {
+    "viewer": ("viewer@demo.livecommerce.local", "小雨", Role.VIEWER),
+    "host": ("host@demo.livecommerce.local", "主播小李", Role.HOST),
+    "merchant": ("merchant@demo.livecommerce.local", "山野茶铺", Role.MERCHANT),
+    "admin": ("admin@demo.livecommerce.local", "平台管理员", Role.PLATFORM_ADMIN),
+}
+
+DEMO_PRODUCTS: list[dict[str, Any]] = [
+    {
+        "title": "明前龙井 250g 礼盒",
+        "description": "西湖产区明前头采，豆香浓郁。直播间专享价。",
+        "category": "茶叶",
+        "colour": (46, 125, 50),
+        "live_price_cents": 12900,
+        "skus": [
+            {"spec": {"规格": "250g 礼盒"}, "price_cents": 16800, "stock": 800},
+            {"spec": {"规格": "500g 家庭装"}, "price_cents": 29800, "stock": 400},
+        ],
+    },
+    {
+        "title": "手工紫砂壶 西施",
+        "description": "宜兴原矿紫泥，容量 220ml。",
+        "category": "茶具",
+        "colour": (141, 73, 37),
+        "live_price_cents": None,
+        "skus": [
+            {"spec": {"泥料": "紫泥"}, "price_cents": 35900, "stock": 120},
+            {"spec": {"泥料": "朱泥"}, "price_cents": 39900, "stock": 80},
+        ],
+    },
+    {
+        "title": "冻干柠檬片 12 袋",
+        "description": "独立小包装，泡水即饮。",
+        "category": "食品",
+        "colour": (249, 168, 37),
+        "live_price_cents": 2990,
+        "skus": [{"spec": {"口味": "原味"}, "price_cents": 3990, "stock": 2000}],
+    },
+    {
+        "title": "速干防晒衣 UPF50+",
+        "description": "轻薄透气，户外通勤两用。",
+        "category": "服饰",
+        "colour": (21, 101, 192),
+        "live_price_cents": 8900,
+        "skus": [
+            {"spec": {"颜色": "雾蓝", "尺码": "M"}, "price_cents": 12900, "stock": 300},
+            {"spec": {"颜色": "雾蓝", "尺码": "L"}, "price_cents": 12900, "stock": 300},
+            {"spec": {"颜色": "奶白", "尺码": "M"}, "price_cents": 12900, "stock": 300},
+        ],
+    },
+]
+
+
+@dataclass
+class DemoWorld:
+    session_id: str
+    room_id: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)
+    showcase_item_ids: list[str] = field(default_factory=list)
+
+
+def demo_image(colour: tuple[int, int, int], size: int = 480) -> bytes:
+    """A simple product picture: a tinted card with a few shapes (no fonts needed)."""
+    image = Image.new("RGB", (size, size), (250, 247, 242))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle(
+        (size // 8, size // 8, size * 7 // 8, size * 7 // 8), radius=size // 10, fill=colour
+    )
+    light = tuple(min(255, channel + 70) for channel in colour)
+    draw.ellipse((size // 3, size // 3, size * 2 // 3, size * 2 // 3), fill=light)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _check(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise RuntimeError(
+            f"demo seeding failed: {response.request.method} {response.request.url.path} "
+            f"→ {response.status_code} {response.text}"
+        )
+    return response.json() if response.content else None
+
+
+async def ensure_account(
+    runtime: Runtime, email: str, display_name: str, role: Role, password: str = DEMO_PASSWORD
+) -> None:
+    async with runtime.db.transaction() as session:
+        if await account_service.find_user_by_email(session, email) is None:
+            await account_service.do_sign_up(
+                session, email=email, password=password, display_name=display_name, role=role
+            )
+
+
+async def api_token(http: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> str:
+    body = _check(
+        await http.post("/api/v1/auth/token", json={"email": email, "password": password})
+    )
+    token: str = body["token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _seed_products(http: httpx.AsyncClient, merchant: dict[str, str]) -> list[str]:
+    existing = _check(await http.get("/api/v1/products", params={"mine": "true"}, headers=merchant))
+    by_title = {product["title"]: product["id"] for product in existing["items"]}
+    product_ids: list[str] = []
+    for spec in DEMO_PRODUCTS:
+        product_id = by_title.get(spec["title"])
+        if product_id is None:
+            created = _check(
+                await http.post(
+                    "/api/v1/products",
+                    headers=merchant,
+                    json={
+                        "title": spec["title"],
+                        "description": spec["description"],
+                        "category": spec["category"],
+                        "currency": "CNY",
+                        "status": "on_sale",
+                        "skus": spec["skus"],
+                    },
+                )
+            )
+            product_id = created["id"]
+            _check(
+                await http.post(
+                    f"/api/v1/products/{product_id}/images",
+                    headers=merchant,
+                    files={"file": ("product.png", demo_image(spec["colour"]), "image/png")},
+                )
+            )
+        product_ids.append(product_id)
+    return product_ids
+
+
+async def _seed_room(http: httpx.AsyncClient, host: dict[str, str]) -> str:
+    mine = await http.get("/api/v1/rooms/mine", headers=host)
+    if mine.status_code == 200:
+        room_id: str = mine.json()["id"]
+        return room_id
+    room = _check(
+        await http.post(
+            "/api/v1/rooms",
+            headers=host,
+            json={
+                "name": "小李的茶与生活",
+                "bio": "十年茶人，只推荐自己喝过的好茶。每晚 8 点不见不散。",
+                "tags": ["茶叶", "生活方式", "源头好物"],
+                "catchphrase": "喝好茶，找小李！",
+            },
+        )
+    )
+    room_id = room["id"]
+    _check(
+        await http.post(
+            f"/api/v1/rooms/{room_id}/avatar",
+            headers=host,
+            files={"file": ("avatar.png", demo_image((194, 24, 91), 256), "image/png")},
+        )
+    )
+    return room_id
+
+
+async def _seed_sessions(
+    http: httpx.AsyncClient, host: dict[str, str], room_id: str, product_ids: list[str]
+) -> tuple[str, list[str]]:
+    live = _check(await http.get("/api/v1/live-sessions", params={"status": "live"}))
+    for item in live["items"]:
+        if item["room_id"] == room_id:
+            detail = _check(await http.get(f"/api/v1/live-sessions/{item['id']}"))
+            return item["id"], [entry["id"] for entry in detail["showcase"]]
+    now = utcnow()
+    session = _check(
+        await http.post(
+            f"/api/v1/rooms/{room_id}/sessions",
+            headers=host,
+            json={"title": "源头茶园直发 · 今晚福利专场", "planned_start_at": now.isoformat()},
+        )
+    )
+    session_id: str = session["id"]
+    _check(
+        await http.post(
+            f"/api/v1/live-sessions/{session_id}/cover",
+            headers=host,
+            files={"file": ("cover.png", demo_image((56, 142, 60), 640), "image/png")},
+        )
+    )
+    item_ids: list[str] = []
+    for product_id, spec in zip(product_ids, DEMO_PRODUCTS, strict=True):
+        body: dict[str, Any] = {"product_id": product_id}
+        if spec["live_price_cents"] is not None:
+            body["live_price_cents"] = spec["live_price_cents"]
+        item = _check(
+            await http.post(f"/api/v1/live-sessions/{session_id}/showcase", headers=host, json=body)
+        )
+        item_ids.append(item["id"])
+    _check(await http.post(f"/api/v1/live-sessions/{session_id}/start", headers=host))
+    _check(
+        await http.post(
+            f"/api/v1/live-sessions/{session_id}/pin", headers=host, json={"item_id": item_ids[0]}
+        )
+    )
+    # An upcoming session, so the home page has something under "coming up".
+    _check(
+        await http.post(
+            f"/api/v1/rooms/{room_id}/sessions",
+            headers=host,
+            json={
+                "title": "周末茶具专场",
+                "planned_start_at": (now + timedelta(days=2)).isoformat(),
+            },
+        )
+    )
+    return session_id, item_ids
+
+
+async def ensure_address(http: httpx.AsyncClient, headers: dict[str, str], name: str) -> None:
+    existing = _check(await http.get("/api/v1/addresses", headers=headers))
+    if existing["items"]:
+        return
+    _check(
+        await http.post(
+            "/api/v1/addresses",
+            headers=headers,
+            json={
+                "recipient": name,
+                "phone": "13800000000",
+                "region": "浙江省 杭州市 西湖区",
+                "line1": "龙井路 1 号",
+                "postal_code": "310000",
+            },
+        )
+    )
+
+
+async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
+    tokens: dict[str, str] = {}
+    logins: dict[str, str] = {}
+    for role, (email, name, account_role) in DEMO_ACCOUNTS.items():
+        await ensure_account(runtime, email, name, account_role)
+        tokens[role] = await api_token(http, email)
+        logins[role] = email
+    merchant = bearer(tokens["merchant"])
+    host = bearer(tokens["host"])
+    product_ids = await _seed_products(http, merchant)
+    room_id = await _seed_room(http, host)
+    session_id, item_ids = await _seed_sessions(http, host, room_id, product_ids)
+    await ensure_address(http, bearer(tokens["viewer"]), DEMO_ACCOUNTS["viewer"][1])
+    return DemoWorld(
+        session_id=session_id,
+        room_id=room_id,
+        tokens=tokens,
+        logins=logins,
+        showcase_item_ids=item_ids,
+    )

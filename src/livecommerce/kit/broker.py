@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -35,7 +36,9 @@ class Broker(Protocol):
 
     async def unsubscribe(self, channel: str, listener: Listener) -> None: ...
 
-    async def incr(self, key: str, amount: int = 1) -> int: ...
+    async def incr(self, key: str, amount: int = 1, *, expire_s: int | None = None) -> int:
+        """Add ``amount`` to a shared counter; ``expire_s`` (re)sets its time to live."""
+        ...
 
     async def get_int(self, key: str) -> int | None: ...
 
@@ -78,6 +81,7 @@ class InMemoryBroker:
     def __init__(self) -> None:
         self._listeners = _Listeners()
         self._counters: dict[str, int] = {}
+        self._expiry: dict[str, float] = {}  # key -> monotonic deadline
 
     async def start(self) -> None:
         return None
@@ -94,12 +98,24 @@ class InMemoryBroker:
     async def unsubscribe(self, channel: str, listener: Listener) -> None:
         self._listeners.remove(channel, listener)
 
-    async def incr(self, key: str, amount: int = 1) -> int:
+    async def incr(self, key: str, amount: int = 1, *, expire_s: int | None = None) -> int:
+        self._drop_expired()
         self._counters[key] = self._counters.get(key, 0) + amount
+        if expire_s is not None:
+            self._expiry[key] = time.monotonic() + expire_s
         return self._counters[key]
 
     async def get_int(self, key: str) -> int | None:
+        self._drop_expired()
         return self._counters.get(key)
+
+    def _drop_expired(self) -> None:
+        if not self._expiry:
+            return
+        now = time.monotonic()
+        for key in [key for key, deadline in self._expiry.items() if deadline <= now]:
+            del self._expiry[key]
+            self._counters.pop(key, None)
 
     async def set_int_if_missing(self, key: str, value: int) -> None:
         self._counters.setdefault(key, value)
@@ -157,8 +173,14 @@ class RedisBroker:
             channel = str(message["channel"]).removeprefix("lc:")
             self._listeners.deliver(channel, str(message["data"]))
 
-    async def incr(self, key: str, amount: int = 1) -> int:
-        return int(await self._redis.incrby("lc:" + key, amount))
+    async def incr(self, key: str, amount: int = 1, *, expire_s: int | None = None) -> int:
+        if expire_s is None:
+            return int(await self._redis.incrby("lc:" + key, amount))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incrby("lc:" + key, amount)
+            pipe.expire("lc:" + key, expire_s)
+            value, _ = await pipe.execute()
+        return int(value)
 
     async def get_int(self, key: str) -> int | None:
         value = await self._redis.get("lc:" + key)

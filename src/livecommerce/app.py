@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from livecommerce import __version__
 from livecommerce.accounts.endpoints import router as accounts_router
+from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
 from livecommerce.insights.endpoints import router as insights_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         accounts_router,
         catalog_router,
+        media_router,
         live_router,
         realtime_router,
         orders_router,

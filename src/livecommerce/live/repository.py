@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import Follow, LiveSession, LiveSessionStatus, PinEvent, Room, ShowcaseItem
+
+ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
+
+
+class LiveRepository:
+    # ---- rooms -----------------------------------------------------------------------
+
+    async def get_room(self, session: AsyncSession, room_id: str) -> Room | None:
+        return await session.get(Room, room_id)
+
+    async def get_room_by_host(self, session: AsyncSession, host_id: str) -> Room | None:
+        result = await session.execute(select(Room).where(Room.host_id == host_id))
+        return result.scalar_one_or_none()
+
+    async def get_rooms(self, session: AsyncSession, room_ids: set[str]) -> dict[str, Room]:
+        if not room_ids:
+            return {}
+        result = await session.execute(select(Room).where(Room.id.in_(room_ids)))
+        return {room.id: room for room in result.scalars()}
+
+    async def is_following(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
+        found = await session.scalar(
+            select(Follow.user_id).where(Follow.user_id == user_id, Follow.room_id == room_id)
+        )
+        return found is not None
+
+    async def insert_follow(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
+        """Insert the follow unless it exists; True when a row was added."""
+        values: dict[str, Any] = {"user_id": user_id, "room_id": room_id}
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql_insert(Follow).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite_insert(Follow).values(values).on_conflict_do_nothing()
+        else:  # pragma: no cover - the supported databases are above
+            if await self.is_following(session, user_id, room_id):
+                return False
+            statement = insert(Follow).values(values)
+        result = await session.execute(statement.returning(Follow.user_id))
+        return result.first() is not None
+
+    async def delete_follow(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
+        result = await session.execute(
+            delete(Follow)
+            .where(Follow.user_id == user_id, Follow.room_id == room_id)
+            .returning(Follow.user_id)
+        )
+        return result.first() is not None
+
+    async def change_followers(self, session: AsyncSession, room_id: str, delta: int) -> int:
+        """``followers_count += delta`` in one statement, never below zero; the new count."""
+        result = await session.execute(
+            update(Room)
+            .where(Room.id == room_id, Room.followers_count + delta >= 0)
+            .values(followers_count=Room.followers_count + delta)
+            .returning(Room.followers_count)
+            .execution_options(synchronize_session=False)
+        )
+        count = result.scalar_one_or_none()
+        if count is None:
+            count = await self.followers_count(session, room_id)
+        return count
+
+    async def followers_count(self, session: AsyncSession, room_id: str) -> int:
+        count = await session.scalar(select(Room.followers_count).where(Room.id == room_id))
+        return int(count or 0)
+
+    # ---- sessions ----------------------------------------------------------------------
+
+    async def get_session(self, session: AsyncSession, session_id: str) -> LiveSession | None:
+        return await session.get(LiveSession, session_id)
+
+    async def get_on_air_session(
+        self, session: AsyncSession, room_id: str, *, other_than: str | None = None
+    ) -> LiveSession | None:
+        conditions: list[ColumnElement[bool]] = [
+            LiveSession.room_id == room_id,
+            LiveSession.status.in_(ON_AIR),
+        ]
+        if other_than is not None:
+            conditions.append(LiveSession.id != other_than)
+        result = await session.execute(
+            select(LiveSession).where(*conditions).order_by(LiveSession.started_at.desc()).limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def list_sessions(
+        self,
+        session: AsyncSession,
+        *,
+        statuses: Sequence[str] | None,
+        room_id: str | None,
+        limit: int,
+    ) -> list[LiveSession]:
+        conditions: list[ColumnElement[bool]] = []
+        if statuses is not None:
+            conditions.append(LiveSession.status.in_(statuses))
+        if room_id is not None:
+            conditions.append(LiveSession.room_id == room_id)
+        order: list[Any]
+        if statuses is not None and set(statuses) <= {LiveSessionStatus.SCHEDULED}:
+            order = [LiveSession.planned_start_at.asc()]  # soonest first
+        elif statuses is not None and set(statuses) <= set(ON_AIR):
+            order = [LiveSession.started_at.desc()]
+        elif statuses is not None and set(statuses) <= {LiveSessionStatus.ENDED}:
+            order = [LiveSession.ended_at.desc()]
+        else:
+            order = [LiveSession.planned_start_at.desc()]
+        result = await session.execute(
+            select(LiveSession).where(*conditions).order_by(*order, LiveSession.id).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def transition(
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        from_statuses: Sequence[str],
+        values: dict[str, Any],
+    ) -> bool:
+        """Change a session's state only if it is still in ``from_statuses``.
+
+        One conditional UPDATE, so two concurrent requests cannot both end (or
+        both start) the same session.
+        """
+        result = await session.execute(
+            update(LiveSession)
+            .where(LiveSession.id == live_session.id, LiveSession.status.in_(from_statuses))
+            .values(**values)
+            .returning(LiveSession.id)
+            .execution_options(synchronize_session=False)
+        )
+        if result.first() is None:
+            return False
+        await session.refresh(live_session)
+        return True
+
+    # ---- showcase ----------------------------------------------------------------------
+
+    async def list_showcase(self, session: AsyncSession, session_id: str) -> list[ShowcaseItem]:
+        result = await session.execute(
+            select(ShowcaseItem)
+            .where(ShowcaseItem.session_id == session_id)
+            .order_by(ShowcaseItem.position, ShowcaseItem.created_at, ShowcaseItem.id)
+        )
+        return list(result.scalars())
+
+    async def count_showcase(self, session: AsyncSession, session_id: str) -> int:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(ShowcaseItem)
+            .where(ShowcaseItem.session_id == session_id)
+        )
+        return int(count or 0)
+
+    async def get_showcase_item(self, session: AsyncSession, item_id: str) -> ShowcaseItem | None:
+        return await session.get(ShowcaseItem, item_id)
+
+    async def get_showcase_item_for_product(
+        self, session: AsyncSession, session_id: str, product_id: str
+    ) -> ShowcaseItem | None:
+        result = await session.execute(
+            select(ShowcaseItem).where(
+                ShowcaseItem.session_id == session_id, ShowcaseItem.product_id == product_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def next_showcase_position(self, session: AsyncSession, session_id: str) -> int:
+        current = await session.scalar(
+            select(func.max(ShowcaseItem.position)).where(ShowcaseItem.session_id == session_id)
+        )
+        return 0 if current is None else current + 1
+
+    async def add_pin_event(
+        self, session: AsyncSession, session_id: str, item_id: str | None
+    ) -> PinEvent:
+        event = PinEvent(session_id=session_id, showcase_item_id=item_id)
+        session.add(event)
+        await session.flush()
+        return event
+
+
+live_repository = LiveRepository()

@@ -1,0 +1,622 @@
+"""Rooms (persona), follows, live sessions, the showcase and the pinned product."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.accounts.service import account_service
+from livecommerce.catalog.service import catalog_service
+from livecommerce.kit.broker import live_channel
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.live.repository import ON_AIR, live_repository
+from livecommerce.live.schemas import (
+    LiveSessionDetail,
+    LiveSessionSummary,
+    RoomBrief,
+    RoomCreate,
+    RoomOut,
+    RoomUpdate,
+    SessionCreate,
+    SessionUpdate,
+    ShowcaseItemOut,
+    ShowcaseSkuOut,
+)
+from livecommerce.models import (
+    LiveSession,
+    LiveSessionStatus,
+    Product,
+    ProductStatus,
+    Role,
+    Room,
+    ShowcaseItem,
+    Sku,
+    User,
+)
+
+MAX_SHOWCASE_ITEMS = 200
+# A session may be scheduled a little in the past (a host starting right away).
+SCHEDULE_GRACE = timedelta(minutes=10)
+_EDITABLE_SHOWCASE = (
+    LiveSessionStatus.SCHEDULED,
+    LiveSessionStatus.LIVE,
+    LiveSessionStatus.INTERRUPTED,
+)
+
+
+def effective_price(item: ShowcaseItem | None, sku: Sku) -> int:
+    """What one unit of ``sku`` costs in the room: the live price if set, else the SKU's."""
+    if item is not None and item.live_price_cents is not None:
+        return item.live_price_cents
+    return sku.price_cents
+
+
+def _invalid_state(live_session: LiveSession, action: str) -> Conflict:
+    return Conflict(
+        f"A {live_session.status} session cannot be {action}.",
+        code="invalid_session_state",
+        details={"status": str(live_session.status)},
+    )
+
+
+class LiveService:
+    effective_price = staticmethod(effective_price)
+
+    # ---- reads other domains use ---------------------------------------------------------
+
+    async def get_session(self, session: AsyncSession, session_id: str) -> LiveSession:
+        live_session = await live_repository.get_session(session, session_id)
+        if live_session is None:
+            raise NotFound("No such live session.", code="live_session_not_found")
+        return live_session
+
+    async def get_room(self, session: AsyncSession, room_id: str) -> Room:
+        room = await live_repository.get_room(session, room_id)
+        if room is None:
+            raise NotFound("No such room.", code="room_not_found")
+        return room
+
+    async def get_showcase_item_for_product(
+        self, session: AsyncSession, session_id: str, product_id: str
+    ) -> ShowcaseItem | None:
+        return await live_repository.get_showcase_item_for_product(session, session_id, product_id)
+
+    async def check_can_moderate(
+        self, session: AsyncSession, user: User, live_session: LiveSession
+    ) -> None:
+        """The host of the session's room, or a platform admin."""
+        room = await self.get_room(session, live_session.room_id)
+        self.check_can_manage_room(user, room)
+
+    async def can_moderate(
+        self, session: AsyncSession, user: User | None, live_session: LiveSession
+    ) -> bool:
+        if user is None:
+            return False
+        room = await self.get_room(session, live_session.room_id)
+        return self._manages(user, room)
+
+    def check_can_manage_room(self, user: User, room: Room) -> None:
+        if not self._manages(user, room):
+            raise Forbidden("Only the room's host may do this.", code="not_room_host")
+
+    def _manages(self, user: User, room: Room) -> bool:
+        return user.role == Role.PLATFORM_ADMIN or room.host_id == user.id
+
+    # ---- rooms -------------------------------------------------------------------------
+
+    async def get_room_of_host(self, session: AsyncSession, user: User) -> Room:
+        room = await live_repository.get_room_by_host(session, user.id)
+        if room is None:
+            raise NotFound("You have not created your room yet.", code="room_not_found")
+        return room
+
+    async def do_create_room(self, session: AsyncSession, user: User, data: RoomCreate) -> Room:
+        account_service.check_role(user, Role.HOST, Role.MERCHANT)
+        if await live_repository.get_room_by_host(session, user.id) is not None:
+            raise Conflict("You already have a room; edit it instead.", code="room_exists")
+        room = Room(
+            host_id=user.id,
+            name=data.name,
+            bio=data.bio,
+            tags=data.tags,
+            catchphrase=data.catchphrase.strip(),
+            followers_count=0,
+        )
+        session.add(room)
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # a concurrent request created it first
+            raise Conflict("You already have a room; edit it instead.", code="room_exists") from exc
+        return room
+
+    async def do_update_room(
+        self, session: AsyncSession, user: User, room_id: str, changes: RoomUpdate
+    ) -> Room:
+        room = await self.get_room(session, room_id)
+        self.check_can_manage_room(user, room)
+        if changes.name is not None:
+            room.name = changes.name
+        if changes.bio is not None:
+            room.bio = changes.bio
+        if changes.tags is not None:
+            room.tags = changes.tags
+        if changes.catchphrase is not None:
+            room.catchphrase = changes.catchphrase.strip()
+        await session.flush()
+        return room
+
+    async def get_room_for_edit(self, session: AsyncSession, user: User, room_id: str) -> Room:
+        room = await self.get_room(session, room_id)
+        self.check_can_manage_room(user, room)
+        return room
+
+    async def do_set_room_avatar(
+        self, session: AsyncSession, user: User, room: Room, source: BinaryIO
+    ) -> Room:
+        self.check_can_manage_room(user, room)
+        stored = await catalog_service.do_store_upload(session, source)
+        previous = room.avatar_filename
+        room.avatar_filename = stored.filename
+        await session.flush()
+        if previous:
+            catalog_service.do_delete_upload_after_commit(session, previous)
+        return room
+
+    async def do_follow(self, session: AsyncSession, user: User, room_id: str) -> int:
+        """Follow a room (idempotent); the room's followers count afterwards."""
+        room = await self.get_room(session, room_id)
+        if await live_repository.insert_follow(session, user.id, room.id):
+            return await live_repository.change_followers(session, room.id, 1)
+        return await live_repository.followers_count(session, room.id)
+
+    async def do_unfollow(self, session: AsyncSession, user: User, room_id: str) -> int:
+        room = await self.get_room(session, room_id)
+        if await live_repository.delete_follow(session, user.id, room.id):
+            return await live_repository.change_followers(session, room.id, -1)
+        return await live_repository.followers_count(session, room.id)
+
+    async def room_out(self, session: AsyncSession, room: Room, viewer: User | None) -> RoomOut:
+        host = await account_service.get_user(session, room.host_id)
+        following = (
+            None
+            if viewer is None
+            else await live_repository.is_following(session, viewer.id, room.id)
+        )
+        on_air = await live_repository.get_on_air_session(session, room.id)
+        await session.refresh(room, ["followers_count"])
+        return RoomOut(
+            **self.room_brief(room).model_dump(),
+            host_id=room.host_id,
+            host_name=host.display_name,
+            following=following,
+            current_session_id=None if on_air is None else on_air.id,
+            created_at=room.created_at,
+        )
+
+    def room_brief(self, room: Room) -> RoomBrief:
+        return RoomBrief(
+            id=room.id,
+            name=room.name,
+            avatar_url=self._media_url(room.avatar_filename),
+            bio=room.bio,
+            tags=[str(tag) for tag in room.tags],
+            catchphrase=room.catchphrase,
+            followers_count=room.followers_count,
+        )
+
+    # ---- sessions ----------------------------------------------------------------------
+
+    async def list_sessions(
+        self, session: AsyncSession, *, status: str | None, room_id: str | None, limit: int
+    ) -> list[LiveSession]:
+        statuses: list[str] | None
+        if status is None:
+            statuses = [str(value) for value in LiveSessionStatus if value != "cancelled"]
+            if room_id is not None:
+                statuses = None
+        elif status == LiveSessionStatus.LIVE:
+            # An interrupted stream is still the session on air: it resumes when back.
+            statuses = [str(value) for value in ON_AIR]
+        else:
+            statuses = [status]
+        return await live_repository.list_sessions(
+            session, statuses=statuses, room_id=room_id, limit=limit
+        )
+
+    async def do_schedule_session(
+        self, session: AsyncSession, user: User, room_id: str, data: SessionCreate
+    ) -> LiveSession:
+        room = await self.get_room_for_edit(session, user, room_id)
+        self._check_planned_start(data.planned_start_at)
+        live_session = LiveSession(
+            room_id=room.id,
+            title=data.title,
+            status=LiveSessionStatus.SCHEDULED,
+            planned_start_at=data.planned_start_at,
+            peak_online=0,
+        )
+        session.add(live_session)
+        await session.flush()
+        return live_session
+
+    async def get_session_for_edit(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        live_session = await self.get_session(session, session_id)
+        await self.check_can_moderate(session, user, live_session)
+        return live_session
+
+    async def do_update_session(
+        self, session: AsyncSession, user: User, session_id: str, changes: SessionUpdate
+    ) -> LiveSession:
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        if live_session.status in (LiveSessionStatus.ENDED, LiveSessionStatus.CANCELLED):
+            raise _invalid_state(live_session, "edited")
+        if changes.title is not None:
+            live_session.title = changes.title
+        if changes.planned_start_at is not None:
+            if live_session.status != LiveSessionStatus.SCHEDULED:
+                raise _invalid_state(live_session, "rescheduled")
+            self._check_planned_start(changes.planned_start_at)
+            live_session.planned_start_at = changes.planned_start_at
+        await session.flush()
+        return live_session
+
+    async def do_set_session_cover(
+        self, session: AsyncSession, user: User, live_session: LiveSession, source: BinaryIO
+    ) -> LiveSession:
+        await self.check_can_moderate(session, user, live_session)
+        stored = await catalog_service.do_store_upload(session, source)
+        previous = live_session.cover_filename
+        live_session.cover_filename = stored.filename
+        await session.flush()
+        if previous:
+            catalog_service.do_delete_upload_after_commit(session, previous)
+        return live_session
+
+    async def do_start_session(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        """scheduled → live, or interrupted → live when the stream is back."""
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        return await self._go_live(session, live_session)
+
+    async def do_end_session(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        return await self.do_finish(session, live_session)
+
+    async def do_cancel_session(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        await self._transition(
+            session,
+            live_session,
+            "cancelled",
+            (LiveSessionStatus.SCHEDULED,),
+            {"status": LiveSessionStatus.CANCELLED, "ended_at": utcnow()},
+        )
+        return live_session
+
+    async def do_mark_interrupted(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> LiveSession:
+        """The stream dropped (media ingest): live → interrupted."""
+        await self._transition(
+            session,
+            live_session,
+            "interrupted",
+            (LiveSessionStatus.LIVE,),
+            {"status": LiveSessionStatus.INTERRUPTED},
+        )
+        return live_session
+
+    async def do_resume(self, session: AsyncSession, live_session: LiveSession) -> LiveSession:
+        """The stream is back (media ingest): scheduled or interrupted → live."""
+        return await self._go_live(session, live_session)
+
+    async def do_finish(self, session: AsyncSession, live_session: LiveSession) -> LiveSession:
+        """live or interrupted → ended; the pinned product is taken down."""
+        await self._transition(
+            session,
+            live_session,
+            "ended",
+            ON_AIR,
+            {"status": LiveSessionStatus.ENDED, "ended_at": utcnow(), "pinned_item_id": None},
+        )
+        return live_session
+
+    async def _go_live(self, session: AsyncSession, live_session: LiveSession) -> LiveSession:
+        startable = (LiveSessionStatus.SCHEDULED, LiveSessionStatus.INTERRUPTED)
+        if live_session.status not in startable:
+            raise _invalid_state(live_session, "started")
+        other = await live_repository.get_on_air_session(
+            session, live_session.room_id, other_than=live_session.id
+        )
+        if other is not None:
+            raise Conflict(
+                "This room already has a session on air; end it first.",
+                code="room_already_live",
+                details={"session_id": other.id},
+            )
+        values: dict[str, Any] = {"status": LiveSessionStatus.LIVE}
+        if live_session.started_at is None:
+            values["started_at"] = utcnow()
+        await self._transition(
+            session,
+            live_session,
+            "started",
+            startable,
+            values,
+        )
+        return live_session
+
+    async def _transition(
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        action: str,
+        from_statuses: tuple[str, ...],
+        values: dict[str, Any],
+    ) -> None:
+        if not await live_repository.transition(session, live_session, from_statuses, values):
+            await session.refresh(live_session)
+            raise _invalid_state(live_session, action)
+        publish_after_commit(
+            session,
+            live_channel(live_session.id),
+            {"type": "session_state", "status": str(live_session.status)},
+        )
+
+    def _check_planned_start(self, planned_start_at: datetime) -> None:
+        if planned_start_at < utcnow() - SCHEDULE_GRACE:
+            raise ValidationFailed(
+                "The planned start is in the past.", code="planned_start_in_past"
+            )
+
+    # ---- showcase ------------------------------------------------------------------------
+
+    async def list_showcase(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> list[ShowcaseItemOut]:
+        items = await live_repository.list_showcase(session, live_session.id)
+        products = await catalog_service.get_products(session, {item.product_id for item in items})
+        return [self.showcase_item_out(item, products[item.product_id]) for item in items]
+
+    async def get_pinned_item_out(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> ShowcaseItemOut | None:
+        """The pinned showcase item as the room shows it (the ``pinned`` message's item)."""
+        if live_session.pinned_item_id is None:
+            return None
+        item = await live_repository.get_showcase_item(session, live_session.pinned_item_id)
+        if item is None:
+            return None
+        product = await catalog_service.get_product(session, item.product_id)
+        return self.showcase_item_out(item, product)
+
+    async def do_add_showcase_item(
+        self,
+        session: AsyncSession,
+        user: User,
+        session_id: str,
+        product_id: str,
+        live_price_cents: int | None,
+    ) -> ShowcaseItemOut:
+        live_session = await self._showcase_session_for_edit(session, user, session_id)
+        product = await catalog_service.get_product(session, product_id)
+        if product.status != ProductStatus.ON_SALE:
+            raise Conflict(
+                "Only products on sale can be put in the showcase.", code="product_not_on_sale"
+            )
+        if await live_repository.get_showcase_item_for_product(session, session_id, product.id):
+            raise Conflict("This product is already in the showcase.", code="already_in_showcase")
+        if await live_repository.count_showcase(session, session_id) >= MAX_SHOWCASE_ITEMS:
+            raise Conflict(
+                f"A showcase holds at most {MAX_SHOWCASE_ITEMS} products.", code="showcase_full"
+            )
+        item = ShowcaseItem(
+            session_id=live_session.id,
+            product_id=product.id,
+            live_price_cents=live_price_cents,
+            position=await live_repository.next_showcase_position(session, live_session.id),
+        )
+        session.add(item)
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # the same product added concurrently
+            raise Conflict(
+                "This product is already in the showcase.", code="already_in_showcase"
+            ) from exc
+        await self._announce_showcase(session, live_session)
+        return self.showcase_item_out(item, product)
+
+    async def do_update_showcase_item(
+        self,
+        session: AsyncSession,
+        user: User,
+        session_id: str,
+        item_id: str,
+        live_price_cents: int | None,
+    ) -> ShowcaseItemOut:
+        live_session = await self._showcase_session_for_edit(session, user, session_id)
+        item = await self._get_item(session, live_session, item_id)
+        item.live_price_cents = live_price_cents
+        await session.flush()
+        await self._announce_showcase(session, live_session)
+        if live_session.pinned_item_id == item.id:
+            await self._announce_pinned(session, live_session)
+        product = await catalog_service.get_product(session, item.product_id)
+        return self.showcase_item_out(item, product)
+
+    async def do_remove_showcase_item(
+        self, session: AsyncSession, user: User, session_id: str, item_id: str
+    ) -> None:
+        live_session = await self._showcase_session_for_edit(session, user, session_id)
+        item = await self._get_item(session, live_session, item_id)
+        if live_session.pinned_item_id == item.id:
+            live_session.pinned_item_id = None
+            await live_repository.add_pin_event(session, live_session.id, None)
+            await self._announce_pinned(session, live_session)
+        await session.delete(item)
+        await session.flush()
+        await self._announce_showcase(session, live_session)
+
+    async def do_reorder_showcase(
+        self, session: AsyncSession, user: User, session_id: str, item_ids: list[str]
+    ) -> list[ShowcaseItemOut]:
+        live_session = await self._showcase_session_for_edit(session, user, session_id)
+        items = await live_repository.list_showcase(session, live_session.id)
+        by_id = {item.id: item for item in items}
+        if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(by_id):
+            raise ValidationFailed(
+                "List every showcase item exactly once, in the new order.",
+                code="invalid_showcase_order",
+            )
+        for position, item_id in enumerate(item_ids):
+            by_id[item_id].position = position
+        await session.flush()
+        return await self._announce_showcase(session, live_session)
+
+    async def do_pin(
+        self, session: AsyncSession, user: User, session_id: str, item_id: str | None
+    ) -> ShowcaseItemOut | None:
+        """Pin a showcase item (讲解中), or unpin with None; only while live."""
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        if live_session.status != LiveSessionStatus.LIVE:
+            raise _invalid_state(live_session, "given a pinned product")
+        if item_id is not None:
+            await self._get_item(session, live_session, item_id)
+        elif live_session.pinned_item_id is None:
+            return None  # nothing pinned: nothing to record or announce
+        live_session.pinned_item_id = item_id
+        await live_repository.add_pin_event(session, live_session.id, item_id)
+        return await self._announce_pinned(session, live_session)
+
+    def showcase_item_out(self, item: ShowcaseItem, product: Product) -> ShowcaseItemOut:
+        skus = [
+            ShowcaseSkuOut(
+                id=sku.id,
+                spec=dict(sku.spec),
+                price_cents=effective_price(item, sku),
+                stock=sku.stock,
+            )
+            for sku in product.skus
+        ]
+        lowest = min((sku.price_cents for sku in skus), default=item.live_price_cents or 0)
+        return ShowcaseItemOut(
+            id=item.id,
+            session_id=item.session_id,
+            product_id=product.id,
+            title=product.title,
+            image_url=catalog_service.product_cover_url(product),
+            currency=product.currency,
+            live_price_cents=item.live_price_cents,
+            price_cents=lowest,
+            skus=skus,
+            position=item.position,
+        )
+
+    async def _showcase_session_for_edit(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        live_session = await self.get_session_for_edit(session, user, session_id)
+        if live_session.status not in _EDITABLE_SHOWCASE:
+            raise _invalid_state(live_session, "given a new showcase")
+        return live_session
+
+    async def _get_item(
+        self, session: AsyncSession, live_session: LiveSession, item_id: str
+    ) -> ShowcaseItem:
+        item = await live_repository.get_showcase_item(session, item_id)
+        if item is None or item.session_id != live_session.id:
+            raise NotFound(
+                "This session has no such showcase item.", code="showcase_item_not_found"
+            )
+        return item
+
+    async def _announce_showcase(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> list[ShowcaseItemOut]:
+        items = await self.list_showcase(session, live_session)
+        publish_after_commit(
+            session,
+            live_channel(live_session.id),
+            {"type": "showcase", "items": [item.model_dump(mode="json") for item in items]},
+        )
+        return items
+
+    async def _announce_pinned(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> ShowcaseItemOut | None:
+        pinned = await self.get_pinned_item_out(session, live_session)
+        publish_after_commit(
+            session,
+            live_channel(live_session.id),
+            {"type": "pinned", "item": None if pinned is None else pinned.model_dump(mode="json")},
+        )
+        return pinned
+
+    # ---- shaping ---------------------------------------------------------------------------
+
+    def online_count(self, session: AsyncSession, session_id: str) -> int:
+        """Viewers connected now, from the realtime hub (0 before it can count)."""
+        hub = runtime_of(session).extras.get("hub")
+        count = getattr(hub, "online_count", None)
+        return int(count(session_id)) if callable(count) else 0
+
+    async def session_summaries(
+        self, session: AsyncSession, live_sessions: list[LiveSession]
+    ) -> list[LiveSessionSummary]:
+        rooms = await live_repository.get_rooms(session, {item.room_id for item in live_sessions})
+        hosts = await account_service.get_users(session, {room.host_id for room in rooms.values()})
+        summaries = []
+        for live_session in live_sessions:
+            room = rooms[live_session.room_id]
+            host = hosts.get(room.host_id)
+            summaries.append(
+                LiveSessionSummary(
+                    id=live_session.id,
+                    title=live_session.title,
+                    status=str(live_session.status),
+                    room_id=room.id,
+                    room_name=room.name,
+                    host_id=room.host_id,
+                    host_name="" if host is None else host.display_name,
+                    cover_url=self._media_url(live_session.cover_filename),
+                    planned_start_at=live_session.planned_start_at,
+                    started_at=live_session.started_at,
+                    online=self.online_count(session, live_session.id),
+                )
+            )
+        return summaries
+
+    async def session_detail(
+        self, session: AsyncSession, live_session: LiveSession
+    ) -> LiveSessionDetail:
+        (summary,) = await self.session_summaries(session, [live_session])
+        room = await self.get_room(session, live_session.room_id)
+        await session.refresh(room, ["followers_count"])
+        showcase = await self.list_showcase(session, live_session)
+        pinned = next((item for item in showcase if item.id == live_session.pinned_item_id), None)
+        return LiveSessionDetail(
+            **summary.model_dump(),
+            ended_at=live_session.ended_at,
+            room=self.room_brief(room),
+            showcase=showcase,
+            pinned=pinned,
+        )
+
+    def _media_url(self, filename: str | None) -> str | None:
+        return None if filename is None else catalog_service.media_url(filename)
+
+
+live_service = LiveService()

@@ -1,16 +1,387 @@
-"""The realtime hub: live-session rooms of WebSocket clients fed from the broker."""
+"""The realtime hub: live-session rooms of WebSocket clients fed from the broker.
+
+Each worker process has one hub. A room holds the worker's own clients of one
+live session; while it has any, the hub listens on the broker channel
+``live_channel(session_id)`` and forwards every message to them. A message is
+encoded once (by whoever published it) and the same text is queued for every
+client. Each client has a bounded queue drained by its own sender task; a client
+whose queue is full is dropped (close code 4008) so it never slows the room.
+
+Likes are buffered here and flushed once a second: one INSERT of merged like
+events, one increment of the shared total, one ``likes`` message. Online counts
+live in the broker too, so several workers report one number.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import WebSocket
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.insights.service import BehaviourRecord, insights_service
+from livecommerce.kit.broker import encode, live_channel
+from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import BehaviourKind
+from livecommerce.realtime.events import CloseCode, ServerMessage
+
+log = logging.getLogger(__name__)
+
+_ONLINE_PREFIX = '{"type":"online",'
+
+
+def likes_key(session_id: str) -> str:
+    return f"likes:{session_id}"
+
+
+def online_key(session_id: str) -> str:
+    return f"online:{session_id}"
+
+
+class LiveClient:
+    """One WebSocket connection watching one live session."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        session_id: str,
+        room_id: str,
+        user_id: str | None,
+        visitor_id: str | None,
+        queue_size: int,
+    ) -> None:
+        self.id = new_id()
+        self.websocket = websocket
+        self.session_id = session_id
+        self.room_id = room_id
+        self.user_id = user_id
+        self.visitor_id = visitor_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        # Set when the connection should end; close_code says how the server closes it
+        # (None: the client went away, nothing to send).
+        self.done = asyncio.Event()
+        self.close_code: int | None = None
+        self.sender: asyncio.Task[None] | None = None
+        self.joined = False
+        self.connected_at = time.monotonic()
+        self.heartbeat_at = self.connected_at
+        self.likes_this_tick = 0
+
+    def end(self, close_code: int | None = None) -> None:
+        if not self.done.is_set():
+            self.close_code = close_code
+            self.done.set()
+
+    def seconds_connected(self) -> int:
+        return int(time.monotonic() - self.connected_at)
+
+
+@dataclass
+class _Room:
+    session_id: str
+    listener: Any
+    clients: set[LiveClient] = field(default_factory=set)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    subscribed: bool = False
+
+
+@dataclass
+class _OnlineState:
+    total: int = 0  # last known total across workers
+    announced: int = 0  # last total sent to the room (by any worker)
+    announced_at: float = 0.0
+    asked_at: float = 0.0  # last online_count() call, for sessions without local clients
 
 
 class LiveHub:
+    tick_s = 1.0  # likes are flushed and announced at most this often
+    online_every_s = 2.0  # ``online`` is announced at most this often
+    heartbeat_every_s = 60.0  # one heartbeat event per connected client per period
+    max_likes_per_tick = 100  # per connection; more is ignored
+    close_timeout_s = 10.0
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._rooms: dict[str, _Room] = {}
+        self._online: dict[str, _OnlineState] = {}
+        self._pending_likes: dict[tuple[str, str, str | None, str | None], int] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self._last_heartbeat = time.monotonic()
+        self._stopping = False
+
+    # ---- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        return None
+        self._stopping = False
+        self._last_heartbeat = time.monotonic()
+        self._ticker = asyncio.create_task(self._tick_forever(), name="live-hub-ticker")
 
     async def stop(self) -> None:
-        return None
+        """Flush likes, close every socket (1001) and cancel every task of the hub."""
+        self._stopping = True
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        with contextlib.suppress(Exception):
+            await self._flush_likes()
+        clients = [client for room in self._rooms.values() for client in room.clients]
+        for client in clients:
+            self._drop(client, CloseCode.GOING_AWAY)
+        for client in clients:
+            await self.leave(client)
+
+    # ---- joining and leaving -----------------------------------------------------------
+
+    async def join(self, client: LiveClient) -> int:
+        """Add a client to its session's room; returns the session's online total."""
+        session_id = client.session_id
+        while True:
+            room = self._rooms.get(session_id)
+            if room is None:
+                room = _Room(session_id, listener=self._listener_for(session_id))
+                self._rooms[session_id] = room
+            async with room.lock:
+                if self._rooms.get(session_id) is not room:
+                    continue  # the room emptied and was removed while we waited
+                if not room.subscribed:
+                    await self.runtime.broker.subscribe(live_channel(session_id), room.listener)
+                    room.subscribed = True
+                room.clients.add(client)
+                client.joined = True
+                break
+        total = await self.runtime.broker.incr(online_key(session_id), 1)
+        self._online.setdefault(session_id, _OnlineState()).total = total
+        return total
+
+    def start_sending(self, client: LiveClient) -> None:
+        """Start draining the client's queue (after the hello went out directly)."""
+        if client.sender is None and not client.done.is_set():
+            client.sender = asyncio.create_task(self._send_forever(client))
+
+    async def leave(self, client: LiveClient) -> None:
+        """Remove a client for good; safe to call more than once."""
+        await self._stop_sender(client)
+        if not client.joined:
+            return
+        client.joined = False
+        session_id = client.session_id
+        room = self._rooms.get(session_id)
+        if room is not None:
+            async with room.lock:
+                room.clients.discard(client)
+                if not room.clients and self._rooms.get(session_id) is room:
+                    del self._rooms[session_id]
+                    if room.subscribed:
+                        room.subscribed = False
+                        await self.runtime.broker.unsubscribe(
+                            live_channel(session_id), room.listener
+                        )
+        total = await self.runtime.broker.incr(online_key(session_id), -1)
+        self._online.setdefault(session_id, _OnlineState()).total = max(total, 0)
+
+    # ---- sending ---------------------------------------------------------------------
+
+    def send(self, client: LiveClient, message: dict[str, Any]) -> None:
+        """Queue a message for one client only (errors, pong)."""
+        self._offer(client, encode(message))
+
+    def _offer(self, client: LiveClient, text: str) -> None:
+        if client.done.is_set():
+            return
+        try:
+            client.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            log.info("dropping a slow client of live session %s", client.session_id)
+            self._drop(client, CloseCode.TOO_SLOW)
+
+    def _drop(self, client: LiveClient, close_code: int) -> None:
+        """Stop feeding a client at once; its connection closes it with ``close_code``."""
+        room = self._rooms.get(client.session_id)
+        if room is not None:
+            room.clients.discard(client)
+        if client.sender is not None:
+            client.sender.cancel()
+        client.end(close_code)
+
+    async def _stop_sender(self, client: LiveClient) -> None:
+        sender, client.sender = client.sender, None
+        if sender is not None:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    async def _send_forever(self, client: LiveClient) -> None:
+        websocket = client.websocket
+        try:
+            while True:
+                text = await client.queue.get()
+                await websocket.send_text(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the connection is gone
+            client.end(None)
+
+    def _listener_for(self, session_id: str) -> Any:
+        def deliver(text: str) -> None:
+            self._deliver(session_id, text)
+
+        return deliver
+
+    def _deliver(self, session_id: str, text: str) -> None:
+        if text.startswith(_ONLINE_PREFIX):
+            self._note_announced_online(session_id, text)
+        room = self._rooms.get(session_id)
+        if room is None:
+            return
+        for client in list(room.clients):
+            self._offer(client, text)
+
+    def _note_announced_online(self, session_id: str, text: str) -> None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            online = int(json.loads(text)["online"])
+            state = self._online.setdefault(session_id, _OnlineState())
+            state.announced = online
+            state.announced_at = time.monotonic()
+
+    # ---- likes -----------------------------------------------------------------------
+
+    def add_likes(self, client: LiveClient, count: int) -> None:
+        """Buffer likes; the ticker merges them into one event and one ``likes`` message."""
+        count = min(count, self.max_likes_per_tick - client.likes_this_tick)
+        if count <= 0:
+            return
+        client.likes_this_tick += count
+        key = (client.session_id, client.room_id, client.user_id, client.visitor_id)
+        self._pending_likes[key] = self._pending_likes.get(key, 0) + count
+
+    async def like_total(self, session_id: str, session: AsyncSession | None = None) -> int:
+        """Total likes of a session. Pass the caller's database session when inside one."""
+        broker = self.runtime.broker
+        total = await broker.get_int(likes_key(session_id))
+        if total is not None:
+            return total
+        if session is not None:
+            stored = await insights_service.get_like_total(session, session_id)
+        else:
+            async with self.runtime.db.transaction() as own:
+                stored = await insights_service.get_like_total(own, session_id)
+        # A restart (or a flushed Redis) starts again from the stored like events.
+        await broker.set_int_if_missing(likes_key(session_id), stored)
+        return await broker.get_int(likes_key(session_id)) or 0
+
+    async def _flush_likes(self) -> None:
+        for room in self._rooms.values():
+            for client in room.clients:
+                client.likes_this_tick = 0
+        if not self._pending_likes:
+            return
+        pending, self._pending_likes = self._pending_likes, {}
+        per_session: dict[str, int] = {}
+        records = []
+        for (session_id, room_id, user_id, visitor_id), count in pending.items():
+            per_session[session_id] = per_session.get(session_id, 0) + count
+            records.append(
+                BehaviourRecord(
+                    kind=BehaviourKind.LIKE.value,
+                    user_id=user_id,
+                    visitor_id=visitor_id,
+                    room_id=room_id,
+                    session_id=session_id,
+                    value=count,
+                )
+            )
+        async with self.runtime.db.transaction() as session:
+            await insights_service.do_record_many(session, records)
+        broker = self.runtime.broker
+        for session_id, count in per_session.items():
+            if await broker.get_int(likes_key(session_id)) is None:
+                total = await self.like_total(session_id)  # includes what was just stored
+            else:
+                total = await broker.incr(likes_key(session_id), count)
+            await broker.publish(
+                live_channel(session_id), {"type": ServerMessage.LIKES.value, "total": total}
+            )
+
+    # ---- online ----------------------------------------------------------------------
+
+    def online_count(self, session_id: str) -> int:
+        """Viewers connected to the session (all workers), as last seen by this hub."""
+        state = self._online.get(session_id)
+        if state is None:
+            state = self._online[session_id] = _OnlineState()
+        state.asked_at = time.monotonic()
+        return max(state.total, 0)
+
+    async def current_online(self, session_id: str) -> int:
+        """Like ``online_count`` but read from the broker now."""
+        total = max(await self.runtime.broker.get_int(online_key(session_id)) or 0, 0)
+        self._online.setdefault(session_id, _OnlineState()).total = total
+        return total
+
+    async def _refresh_online(self) -> None:
+        now = time.monotonic()
+        broker = self.runtime.broker
+        for session_id, state in list(self._online.items()):
+            local = session_id in self._rooms
+            if not local and state.total == state.announced and now - state.asked_at > 60:
+                del self._online[session_id]
+                continue
+            state.total = max(await broker.get_int(online_key(session_id)) or 0, 0)
+            if (
+                local
+                and state.total != state.announced
+                and now - state.announced_at >= self.online_every_s
+            ):
+                state.announced = state.total
+                state.announced_at = now
+                await broker.publish(
+                    live_channel(session_id),
+                    {"type": ServerMessage.ONLINE.value, "online": state.total},
+                )
+
+    # ---- heartbeats ------------------------------------------------------------------
+
+    async def _record_heartbeats(self) -> None:
+        now = time.monotonic()
+        if now - self._last_heartbeat < self.heartbeat_every_s:
+            return
+        self._last_heartbeat = now
+        records = []
+        for room in self._rooms.values():
+            for client in room.clients:
+                seconds = int(now - client.heartbeat_at)
+                client.heartbeat_at = now
+                records.append(
+                    BehaviourRecord(
+                        kind=BehaviourKind.HEARTBEAT.value,
+                        user_id=client.user_id,
+                        visitor_id=client.visitor_id,
+                        room_id=client.room_id,
+                        session_id=client.session_id,
+                        value=seconds,
+                    )
+                )
+        if records:
+            async with self.runtime.db.transaction() as session:
+                await insights_service.do_record_many(session, records)
+
+    # ---- the ticker ------------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_s)
+            for step in (self._flush_likes, self._refresh_online, self._record_heartbeats):
+                try:
+                    await step()
+                except Exception:  # best effort: a failed tick must not stop the next
+                    log.exception("live hub tick failed in %s", step.__name__)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import BehaviourEvent, BehaviourKind
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    viewers: int
+    chats: int
+    orders: int
+    gmv_cents: int
+
+
+class InsightsRepository:
+    async def insert_many(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """One INSERT for a batch of events (heartbeats, merged likes)."""
+        if rows:
+            await session.execute(insert(BehaviourEvent), rows)
+
+    async def sum_values(self, session: AsyncSession, session_id: str, kind: BehaviourKind) -> int:
+        result = await session.execute(
+            select(func.coalesce(func.sum(BehaviourEvent.value), 0)).where(
+                BehaviourEvent.session_id == session_id, BehaviourEvent.kind == kind.value
+            )
+        )
+        return int(result.scalar_one())
+
+    async def session_totals(self, session: AsyncSession, session_id: str) -> SessionTotals:
+        kind = BehaviourEvent.kind
+        enter = kind == BehaviourKind.ENTER.value
+        payment = kind == BehaviourKind.PAYMENT.value
+        result = await session.execute(
+            select(
+                func.count(distinct(case((enter, BehaviourEvent.user_id)))),
+                func.count(
+                    distinct(
+                        case(
+                            (
+                                and_(enter, BehaviourEvent.user_id.is_(None)),
+                                BehaviourEvent.visitor_id,
+                            )
+                        )
+                    )
+                ),
+                func.coalesce(func.sum(case((kind == BehaviourKind.CHAT.value, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((payment, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((payment, BehaviourEvent.value), else_=0)), 0),
+            ).where(
+                BehaviourEvent.session_id == session_id,
+                kind.in_(
+                    [
+                        BehaviourKind.ENTER.value,
+                        BehaviourKind.CHAT.value,
+                        BehaviourKind.PAYMENT.value,
+                    ]
+                ),
+            )
+        )
+        users, visitors, chats, orders, gmv = result.one()
+        return SessionTotals(
+            viewers=int(users) + int(visitors),
+            chats=int(chats),
+            orders=int(orders),
+            gmv_cents=int(gmv),
+        )
+
+
+insights_repository = InsightsRepository()

@@ -1,0 +1,145 @@
+"""Behaviour events (the raw material of analytics) and the live numbers of a session."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.insights.repository import insights_repository
+from livecommerce.insights.schemas import SessionStats
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.errors import NotFound
+from livecommerce.kit.runtime import runtime_of
+from livecommerce.live.service import live_service
+from livecommerce.models import BehaviourEvent, BehaviourKind, User
+
+if TYPE_CHECKING:
+    from livecommerce.realtime.hub import LiveHub
+
+# A long-lived random id for browsers without an account, so anonymous viewers count once.
+VISITOR_COOKIE = "lc_visitor"
+_VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def valid_visitor_id(value: str | None) -> str | None:
+    """The visitor cookie's value if it has the shape we issue, else None."""
+    if value is not None and _VISITOR_ID.fullmatch(value):
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class BehaviourRecord:
+    """One event of a batch written with a single INSERT."""
+
+    kind: str
+    user_id: str | None = None
+    visitor_id: str | None = None
+    room_id: str | None = None
+    session_id: str | None = None
+    product_id: str | None = None
+    order_id: str | None = None
+    value: int = 1
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class InsightsService:
+    async def do_record(
+        self,
+        session: AsyncSession,
+        kind: BehaviourKind,
+        *,
+        user_id: str | None = None,
+        visitor_id: str | None = None,
+        room_id: str | None = None,
+        session_id: str | None = None,
+        product_id: str | None = None,
+        order_id: str | None = None,
+        value: int = 1,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Add one event to the current unit of work; it is stored only if that commits."""
+        session.add(
+            BehaviourEvent(
+                kind=kind.value,
+                user_id=user_id,
+                visitor_id=visitor_id,
+                room_id=room_id,
+                session_id=session_id,
+                product_id=product_id,
+                order_id=order_id,
+                value=value,
+                payload=payload or {},
+                occurred_at=utcnow(),
+            )
+        )
+
+    async def do_record_many(self, session: AsyncSession, records: list[BehaviourRecord]) -> None:
+        now = utcnow()
+        await insights_repository.insert_many(
+            session, [asdict(record) | {"occurred_at": now} for record in records]
+        )
+
+    async def get_like_total(self, session: AsyncSession, session_id: str) -> int:
+        """Likes stored as events (each row carries the likes merged in one flush)."""
+        return await insights_repository.sum_values(session, session_id, BehaviourKind.LIKE)
+
+    async def do_record_page_event(
+        self,
+        session: AsyncSession,
+        *,
+        session_id: str,
+        kind: BehaviourKind,
+        product_id: str | None,
+        user: User | None,
+        visitor_id: str,
+    ) -> None:
+        live_session = await live_service.get_session(session, session_id)
+        if product_id is not None:
+            item = await live_service.get_showcase_item_for_product(
+                session, live_session.id, product_id
+            )
+            if item is None:
+                raise NotFound(
+                    "That product is not in this session's showcase.",
+                    code="showcase_item_not_found",
+                )
+        await self.do_record(
+            session,
+            kind,
+            user_id=user.id if user is not None else None,
+            visitor_id=visitor_id,
+            room_id=live_session.room_id,
+            session_id=live_session.id,
+            product_id=product_id,
+        )
+
+    async def check_can_view_stats(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> None:
+        """Sales figures are the host's business: the room's host or a platform admin."""
+        live_session = await live_service.get_session(session, session_id)
+        await live_service.check_can_moderate(session, user, live_session)
+
+    async def get_session_stats(self, session: AsyncSession, session_id: str) -> SessionStats:
+        live_session = await live_service.get_session(session, session_id)
+        hub: LiveHub = runtime_of(session).extras["hub"]
+        online = await hub.current_online(live_session.id)
+        likes = await hub.like_total(live_session.id, session=session)
+        totals = await insights_repository.session_totals(session, live_session.id)
+        return SessionStats(
+            online=online,
+            # The stored peak is raised as viewers join; never report less than now.
+            peak_online=max(live_session.peak_online, online),
+            viewers=totals.viewers,
+            likes=likes,
+            chats=totals.chats,
+            orders=totals.orders,
+            gmv_cents=totals.gmv_cents,
+        )
+
+
+insights_service = InsightsService()

@@ -1,0 +1,204 @@
+"""One viewer's WebSocket: hello, then client messages in and room messages out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import WebSocket
+
+from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
+from livecommerce.kit.broker import encode
+from livecommerce.kit.errors import LiveCommerceError, NotFound
+from livecommerce.kit.ids import new_id
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import User
+from livecommerce.realtime.events import (
+    MAX_CLIENT_MESSAGE_CHARS,
+    MAX_LIKES_PER_MESSAGE,
+    ClientMessage,
+    CloseCode,
+    ServerMessage,
+)
+from livecommerce.realtime.hub import LiveClient, LiveHub
+from livecommerce.realtime.service import realtime_service
+
+log = logging.getLogger(__name__)
+
+
+def error_message(code: str, message: str) -> dict[str, Any]:
+    return {"type": ServerMessage.ERROR.value, "code": code, "message": message}
+
+
+def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
+    """Same site: the Origin matches the Host header or the configured public URL.
+    Clients that send no Origin (apps, scripts) are not browsers and are let through."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if not parts.scheme or not parts.netloc:
+        return False  # "null" and other opaque origins
+    netloc = parts.netloc.lower()
+    host = websocket.headers.get("host")
+    if host is not None and netloc == host.lower():
+        return True
+    public = urlsplit(public_url)
+    return (parts.scheme.lower(), netloc) == (public.scheme.lower(), public.netloc.lower())
+
+
+async def refuse(websocket: WebSocket, code: str, message: str, close_code: int) -> None:
+    """Accept, say why in an ``error`` message, close: browsers see the reason."""
+    await websocket.accept()
+    with contextlib.suppress(Exception):
+        await websocket.send_text(encode(error_message(code, message)))
+        await websocket.close(close_code)
+
+
+class LiveConnection:
+    def __init__(self, websocket: WebSocket, runtime: Runtime, user: User | None) -> None:
+        self.websocket = websocket
+        self.runtime = runtime
+        self.user = user
+        self.hub: LiveHub = runtime.extras["hub"]
+        cookie_visitor = valid_visitor_id(websocket.cookies.get(VISITOR_COOKIE))
+        # Anonymous viewers are told apart by the visitor cookie, else once per connection.
+        self.visitor_id = cookie_visitor if user is not None else cookie_visitor or new_id()
+
+    async def serve(self, session_id: str) -> None:
+        websocket = self.websocket
+        try:
+            async with self.runtime.db.transaction() as db:
+                live_session = await realtime_service.get_live_session(db, session_id)
+        except NotFound as exc:
+            await refuse(websocket, exc.code, exc.message, CloseCode.NOT_FOUND)
+            return
+        await websocket.accept()
+        client = LiveClient(
+            websocket,
+            session_id=live_session.id,
+            room_id=live_session.room_id,
+            user_id=None if self.user is None else self.user.id,
+            visitor_id=self.visitor_id,
+            queue_size=self.runtime.settings.ws_send_queue,
+        )
+        try:
+            # Join first: what is published from now on waits in the queue behind hello.
+            online = await self.hub.join(client)
+            async with self.runtime.db.transaction() as db:
+                live_session = await realtime_service.get_live_session(db, session_id)
+                likes = await self.hub.like_total(live_session.id, session=db)
+                hello = await realtime_service.build_hello(
+                    db, live_session, self.user, online=online, likes=likes
+                )
+                await realtime_service.do_enter(
+                    db,
+                    live_session,
+                    user_id=client.user_id,
+                    visitor_id=client.visitor_id,
+                    online=online,
+                )
+            await websocket.send_text(encode(hello))
+            self.hub.start_sending(client)
+            reader = asyncio.create_task(self._read_forever(client))
+            try:
+                await client.done.wait()
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+        finally:
+            await self.hub.leave(client)
+            if client.close_code is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(
+                        websocket.close(client.close_code), self.hub.close_timeout_s
+                    )
+            await self._record_leave(client)
+
+    async def _record_leave(self, client: LiveClient) -> None:
+        try:
+            async with self.runtime.db.transaction() as db:
+                await realtime_service.do_leave(
+                    db,
+                    session_id=client.session_id,
+                    room_id=client.room_id,
+                    user_id=client.user_id,
+                    visitor_id=client.visitor_id,
+                    seconds=client.seconds_connected(),
+                )
+        except Exception:
+            log.exception("could not record a viewer leaving session %s", client.session_id)
+
+    async def _read_forever(self, client: LiveClient) -> None:
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                await self._handle(client, message.get("text"))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("WebSocket reader of session %s failed", client.session_id)
+        finally:
+            client.end(None)
+
+    def _error(self, client: LiveClient, code: str, message: str) -> None:
+        self.hub.send(client, error_message(code, message))
+
+    async def _handle(self, client: LiveClient, text: str | None) -> None:
+        if text is None or len(text) > MAX_CLIENT_MESSAGE_CHARS:
+            self._error(client, "bad_message", "Messages are JSON text frames of at most 8 KB.")
+            return
+        try:
+            data = json.loads(text)
+        except ValueError:
+            self._error(client, "bad_message", "That message is not valid JSON.")
+            return
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == ClientMessage.PING:
+            self.hub.send(client, {"type": ServerMessage.PONG.value})
+        elif kind == ClientMessage.LIKE:
+            self._like(client, data)
+        elif kind == ClientMessage.CHAT:
+            await self._chat(client, data)
+        else:
+            self._error(client, "bad_message", "Unknown message type; see the protocol.")
+
+    def _like(self, client: LiveClient, data: dict[str, Any]) -> None:
+        if self.user is None:
+            self._error(client, "not_authenticated", "Log in to like.")
+            return
+        count = data.get("count", 1)
+        if type(count) is not int or not 1 <= count <= MAX_LIKES_PER_MESSAGE:
+            self._error(
+                client,
+                "bad_message",
+                f"'count' is a whole number from 1 to {MAX_LIKES_PER_MESSAGE}.",
+            )
+            return
+        self.hub.add_likes(client, count)
+
+    async def _chat(self, client: LiveClient, data: dict[str, Any]) -> None:
+        if self.user is None:
+            self._error(client, "not_authenticated", "Log in to chat.")
+            return
+        text = data.get("text")
+        if not isinstance(text, str):
+            self._error(client, "bad_message", "'text' must be a string.")
+            return
+        try:
+            async with self.runtime.db.transaction() as db:
+                await realtime_service.do_send_chat(
+                    db, session_id=client.session_id, user=self.user, text=text
+                )
+        except LiveCommerceError as exc:
+            self._error(client, exc.code, exc.message)
+        except Exception:
+            log.exception("chat failed in session %s", client.session_id)
+            self._error(client, "server_error", "The message could not be sent; try again.")

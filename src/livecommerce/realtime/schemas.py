@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+class ChatOut(BaseModel):
+    """One chat line, as sent in ``chat`` messages and listed by the REST API."""
+
+    id: str
+    user_id: str
+    display_name: str
+    text: str
+    at: datetime
+
+
+class ChatList(BaseModel):
+    items: list[ChatOut]
+
+
+class MuteIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=32)
+    minutes: int | None = Field(
+        default=None, ge=1, le=366 * 24 * 60, description="null: until the mute is lifted."
+    )
+
+
+class MuteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    room_id: str
+    user_id: str
+    until: datetime | None
+    created_by: str
+    created_at: datetime
+
+
+class MuteList(BaseModel):
+    items: list[MuteOut]
+
+
+BlockedWordText = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]
+
+
+class BlockedWordIn(BaseModel):
+    word: BlockedWordText
+
+
+class BlockedWordOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    room_id: str
+    word: str
+    created_at: datetime
+
+
+class BlockedWordList(BaseModel):
+    items: list[BlockedWordOut]

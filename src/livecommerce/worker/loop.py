@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 # Modules whose import registers job handlers with ``@register_job``.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES = ("livecommerce.orders.tasks", "livecommerce.payments.tasks")
 
 
 def load_job_modules() -> None:

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import Address, Order
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+class AddressRepository:
+    async def list_for_user(self, session: AsyncSession, user_id: str) -> list[Address]:
+        result = await session.execute(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
+        )
+        return list(result.scalars())
+
+    async def get(self, session: AsyncSession, address_id: str) -> Address | None:
+        return await session.get(Address, address_id)
+
+    async def has_default(self, session: AsyncSession, user_id: str) -> bool:
+        result = await session.execute(
+            select(func.count())
+            .select_from(Address)
+            .where(Address.user_id == user_id, Address.is_default.is_(True))
+        )
+        return int(result.scalar_one()) > 0
+
+    async def newest(self, session: AsyncSession, user_id: str) -> Address | None:
+        result = await session.execute(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.created_at.desc(), Address.id)
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def add(self, session: AsyncSession, address: Address) -> None:
+        session.add(address)
+        await session.flush()
+
+    async def make_only_default(self, session: AsyncSession, user_id: str, address_id: str) -> None:
+        """One statement: this address becomes the default, every other one stops being it."""
+        await session.execute(
+            update(Address)
+            .where(Address.user_id == user_id)
+            .values(is_default=Address.id == address_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def delete(self, session: AsyncSession, address_id: str) -> None:
+        await session.execute(delete(Address).where(Address.id == address_id))
+
+
+class OrderRepository:
+    async def get(self, session: AsyncSession, order_id: str) -> Order | None:
+        return await session.get(Order, order_id)
+
+    async def refresh(self, session: AsyncSession, order: Order) -> None:
+        await session.refresh(order)
+
+    async def get_by_idempotency_key(
+        self, session: AsyncSession, buyer_id: str, key: str
+    ) -> Order | None:
+        result = await session.execute(
+            select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
+        )
+        return result.scalar_one_or_none()
+
+    async def add(self, session: AsyncSession, order: Order) -> None:
+        session.add(order)
+        await session.flush()
+
+    async def list_orders(
+        self,
+        session: AsyncSession,
+        *,
+        buyer_id: str | None = None,
+        merchant_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+        if buyer_id is not None:
+            query = query.where(Order.buyer_id == buyer_id)
+        if merchant_id is not None:
+            query = query.where(Order.merchant_id == merchant_id)
+        if status is not None:
+            query = query.where(Order.status == status)
+        result = await session.execute(query)
+        return list(result.scalars())
+
+    async def transition(
+        self,
+        session: AsyncSession,
+        order_id: str,
+        *,
+        from_statuses: Iterable[str],
+        to_status: str,
+        extra_where: Iterable[Any] = (),
+        **values: Any,
+    ) -> bool:
+        """``UPDATE orders SET status = :to … WHERE id = :id AND status IN (:from)``.
+
+        True when this call moved the order; False when it was not in a ``from``
+        state any more (another transition won the race)."""
+        result = await session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.status.in_(list(from_statuses)), *extra_where)
+            .values(status=to_status, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+
+address_repository = AddressRepository()
+order_repository = OrderRepository()

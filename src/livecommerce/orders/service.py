@@ -1,0 +1,424 @@
+"""Address book and orders: placing, paying (state only), shipping, receipt, refunds, expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.catalog.service import catalog_service
+from livecommerce.insights.service import insights_service
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.errors import (
+    Conflict,
+    Forbidden,
+    LiveCommerceError,
+    NotFound,
+    ValidationFailed,
+)
+from livecommerce.kit.ids import new_id
+from livecommerce.kit.runtime import runtime_of
+from livecommerce.live.service import live_service
+from livecommerce.models import (
+    Address,
+    BehaviourKind,
+    LiveSessionStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+    ProductStatus,
+    Role,
+    User,
+)
+from livecommerce.orders.repository import address_repository, order_repository
+from livecommerce.worker.service import job_service
+
+ORDER_EXPIRE_JOB = "order.expire"
+MAX_QUANTITY = 99
+# A stream that dropped for a moment is still the same show: buyers may keep buying.
+BUYABLE_SESSION_STATES = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
+
+_ACTIONS = {
+    "cancel": "cancelled",
+    "ship": "shipped",
+    "confirm": "confirmed as received",
+    "refund": "refunded",
+}
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool  # False: an earlier request with the same Idempotency-Key made it
+
+
+def _address_snapshot(address: Address) -> dict[str, Any]:
+    return {
+        "recipient": address.recipient,
+        "phone": address.phone,
+        "region": address.region,
+        "line1": address.line1,
+        "postal_code": address.postal_code,
+    }
+
+
+class OrderService:
+    # ---- address book -------------------------------------------------------------
+
+    async def list_addresses(self, session: AsyncSession, user: User) -> list[Address]:
+        return await address_repository.list_for_user(session, user.id)
+
+    async def get_own_address(self, session: AsyncSession, user: User, address_id: str) -> Address:
+        address = await address_repository.get(session, address_id)
+        if address is None or address.user_id != user.id:
+            raise NotFound("No such address in your address book.", code="address_not_found")
+        return address
+
+    async def do_add_address(
+        self,
+        session: AsyncSession,
+        user: User,
+        *,
+        recipient: str,
+        phone: str,
+        region: str,
+        line1: str,
+        postal_code: str = "",
+        is_default: bool = False,
+    ) -> Address:
+        make_default = is_default or not await address_repository.has_default(session, user.id)
+        address = Address(
+            id=new_id(),
+            user_id=user.id,
+            recipient=recipient,
+            phone=phone,
+            region=region,
+            line1=line1,
+            postal_code=postal_code,
+            is_default=False,
+            created_at=utcnow(),
+        )
+        await address_repository.add(session, address)
+        if make_default:
+            await address_repository.make_only_default(session, user.id, address.id)
+            await session.refresh(address)
+        return address
+
+    async def do_update_address(
+        self, session: AsyncSession, user: User, address_id: str, changes: dict[str, Any]
+    ) -> Address:
+        address = await self.get_own_address(session, user, address_id)
+        make_default = changes.pop("is_default", None)
+        if make_default is False and address.is_default:
+            raise ValidationFailed(
+                "Every address book keeps one default; make another address the default instead.",
+                code="default_address_required",
+            )
+        for field in ("recipient", "phone", "region", "line1", "postal_code"):
+            value = changes.get(field)
+            if value is not None:
+                setattr(address, field, value)
+        await session.flush()
+        if make_default:
+            await address_repository.make_only_default(session, user.id, address.id)
+            await session.refresh(address)
+        return address
+
+    async def do_delete_address(self, session: AsyncSession, user: User, address_id: str) -> None:
+        address = await self.get_own_address(session, user, address_id)
+        was_default = address.is_default
+        await address_repository.delete(session, address.id)
+        session.expunge(address)
+        if was_default:
+            newest = await address_repository.newest(session, user.id)
+            if newest is not None:
+                await address_repository.make_only_default(session, user.id, newest.id)
+
+    # ---- placing and reading orders -----------------------------------------------
+
+    async def do_place_order(
+        self,
+        session: AsyncSession,
+        buyer: User,
+        *,
+        sku_id: str,
+        quantity: int,
+        address_id: str,
+        live_session_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PlacedOrder:
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise ValidationFailed(
+                f"Quantity must be between 1 and {MAX_QUANTITY}.", code="bad_quantity"
+            )
+        if idempotency_key is not None:
+            existing = await order_repository.get_by_idempotency_key(
+                session, buyer.id, idempotency_key
+            )
+            if existing is not None:
+                return PlacedOrder(existing, created=False)
+
+        address = await self.get_own_address(session, buyer, address_id)
+        sku = await catalog_service.get_sku(session, sku_id)
+        product = await catalog_service.get_product(session, sku.product_id)
+        if product.status != ProductStatus.ON_SALE:
+            raise Conflict("This product is not on sale.", code="product_not_on_sale")
+
+        unit_price = sku.price_cents
+        room_id: str | None = None
+        host_id: str | None = None
+        if live_session_id is not None:
+            live_session = await live_service.get_session(session, live_session_id)
+            if live_session.status not in BUYABLE_SESSION_STATES:
+                raise Conflict("This live session is not on air.", code="session_not_live")
+            item = await live_service.get_showcase_item_for_product(
+                session, live_session.id, product.id
+            )
+            if item is None:
+                raise Conflict(
+                    "This product is not in the session's showcase.", code="not_in_showcase"
+                )
+            room = await live_service.get_room(session, live_session.room_id)
+            room_id, host_id = room.id, room.host_id
+            unit_price = live_service.effective_price(item, sku)
+
+        now = utcnow()
+        timeout = runtime_of(session).settings.order_payment_timeout_s
+        line_total = unit_price * quantity
+        order = Order(
+            id=new_id(),
+            buyer_id=buyer.id,
+            merchant_id=product.merchant_id,
+            room_id=room_id,
+            session_id=live_session_id,
+            host_id=host_id,
+            status=OrderStatus.PENDING_PAYMENT,
+            currency=product.currency,
+            subtotal_cents=line_total,
+            discount_cents=0,
+            total_cents=line_total,
+            shipping_address=_address_snapshot(address),
+            idempotency_key=idempotency_key,
+            created_at=now,
+            expires_at=now + timedelta(seconds=timeout),
+            items=[
+                OrderItem(
+                    id=new_id(),
+                    product_id=product.id,
+                    sku_id=sku.id,
+                    title=product.title,
+                    spec=dict(sku.spec),
+                    unit_price_cents=unit_price,
+                    quantity=quantity,
+                    line_total_cents=line_total,
+                )
+            ],
+        )
+        try:
+            # Stock and order commit together or not at all; the savepoint lets a
+            # request that lost an Idempotency-Key race answer with the winner's order.
+            async with session.begin_nested():
+                await catalog_service.do_take_stock(session, sku.id, quantity)
+                await order_repository.add(session, order)
+        except (IntegrityError, LiveCommerceError):
+            if idempotency_key is None:
+                raise
+            existing = await order_repository.get_by_idempotency_key(
+                session, buyer.id, idempotency_key
+            )
+            if existing is None:
+                raise
+            return PlacedOrder(existing, created=False)
+
+        job_service.do_schedule(
+            session, ORDER_EXPIRE_JOB, run_at=order.expires_at, payload={"order_id": order.id}
+        )
+        await insights_service.do_record(
+            session,
+            BehaviourKind.ORDER,
+            user_id=buyer.id,
+            room_id=room_id,
+            session_id=live_session_id,
+            product_id=product.id,
+            order_id=order.id,
+            value=order.total_cents,
+        )
+        return PlacedOrder(order, created=True)
+
+    async def get_order(self, session: AsyncSession, order_id: str) -> Order:
+        order = await order_repository.get(session, order_id)
+        if order is None:
+            raise NotFound("No such order.", code="order_not_found")
+        return order
+
+    def can_view(self, user: User, order: Order) -> bool:
+        return user.role == Role.PLATFORM_ADMIN or user.id in (order.buyer_id, order.merchant_id)
+
+    async def get_order_for_user(self, session: AsyncSession, user: User, order_id: str) -> Order:
+        """The buyer, the order's merchant or an admin; to anyone else it does not exist."""
+        order = await order_repository.get(session, order_id)
+        if order is None or not self.can_view(user, order):
+            raise NotFound("No such order.", code="order_not_found")
+        return order
+
+    async def get_order_for_buyer(self, session: AsyncSession, user: User, order_id: str) -> Order:
+        order = await self.get_order_for_user(session, user, order_id)
+        self.check_buyer(user, order)
+        return order
+
+    def check_buyer(self, user: User, order: Order) -> None:
+        if order.buyer_id != user.id:
+            raise Forbidden("Only the buyer may do this.", code="not_order_buyer")
+
+    def check_merchant(self, user: User, order: Order, *, admin_allowed: bool = False) -> None:
+        if order.merchant_id == user.id:
+            return
+        if admin_allowed and user.role == Role.PLATFORM_ADMIN:
+            return
+        raise Forbidden("Only the order's merchant may do this.", code="not_order_merchant")
+
+    async def list_buyer_orders(
+        self, session: AsyncSession, user: User, *, status: str | None = None, limit: int = 50
+    ) -> list[Order]:
+        return await order_repository.list_orders(
+            session, buyer_id=user.id, status=status, limit=limit
+        )
+
+    async def list_merchant_orders(
+        self, session: AsyncSession, user: User, *, status: str | None = None, limit: int = 50
+    ) -> list[Order]:
+        return await order_repository.list_orders(
+            session, merchant_id=user.id, status=status, limit=limit
+        )
+
+    # ---- state changes: each one is a conditional UPDATE … WHERE status = :expected ----
+
+    async def _invalid_state(self, session: AsyncSession, order: Order, action: str) -> Conflict:
+        await order_repository.refresh(session, order)
+        return Conflict(
+            f"This order is {order.status.replace('_', ' ')} and cannot be {_ACTIONS[action]}.",
+            code="invalid_order_state",
+            details={"status": order.status},
+        )
+
+    async def _return_stock(self, session: AsyncSession, order: Order) -> None:
+        for item in order.items:
+            await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
+
+    async def do_cancel(self, session: AsyncSession, user: User, order_id: str) -> Order:
+        order = await self.get_order_for_user(session, user, order_id)
+        self.check_buyer(user, order)
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.PENDING_PAYMENT],
+            to_status=OrderStatus.CANCELLED,
+            cancelled_at=utcnow(),
+            cancel_reason="buyer_cancelled",
+        )
+        if not moved:
+            raise await self._invalid_state(session, order, "cancel")
+        await self._return_stock(session, order)
+        await order_repository.refresh(session, order)
+        return order
+
+    async def do_ship(
+        self,
+        session: AsyncSession,
+        user: User,
+        order_id: str,
+        *,
+        carrier: str,
+        tracking_number: str,
+    ) -> Order:
+        order = await self.get_order_for_user(session, user, order_id)
+        self.check_merchant(user, order)
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.PAID],
+            to_status=OrderStatus.SHIPPED,
+            shipped_at=utcnow(),
+            carrier=carrier,
+            tracking_number=tracking_number,
+        )
+        if not moved:
+            raise await self._invalid_state(session, order, "ship")
+        await order_repository.refresh(session, order)
+        return order
+
+    async def do_confirm_receipt(self, session: AsyncSession, user: User, order_id: str) -> Order:
+        order = await self.get_order_for_user(session, user, order_id)
+        self.check_buyer(user, order)
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.SHIPPED],
+            to_status=OrderStatus.COMPLETED,
+            completed_at=utcnow(),
+        )
+        if not moved:
+            raise await self._invalid_state(session, order, "confirm")
+        await order_repository.refresh(session, order)
+        return order
+
+    async def do_refund(self, session: AsyncSession, user: User, order_id: str) -> Order:
+        # Payments depend on orders; orders reach back only here, so import late.
+        from livecommerce.payments.service import payment_service
+
+        order = await self.get_order_for_user(session, user, order_id)
+        self.check_merchant(user, order, admin_allowed=True)
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.PAID, OrderStatus.SHIPPED],
+            to_status=OrderStatus.REFUNDED,
+            refunded_at=utcnow(),
+        )
+        if not moved:
+            raise await self._invalid_state(session, order, "refund")
+        await self._return_stock(session, order)
+        await payment_service.do_refund_order_payments(session, order.id)
+        await order_repository.refresh(session, order)
+        return order
+
+    async def do_expire(self, session: AsyncSession, order_id: str) -> bool:
+        """Cancel a still-unpaid order whose time is up and return its stock.
+
+        False (and nothing changes) when the order was paid, cancelled or is not due."""
+        now = utcnow()
+        order = await order_repository.get(session, order_id)
+        if order is None:
+            return False
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.PENDING_PAYMENT],
+            to_status=OrderStatus.CANCELLED,
+            extra_where=[Order.expires_at <= now],
+            cancelled_at=now,
+            cancel_reason="payment_timeout",
+        )
+        if moved:
+            await self._return_stock(session, order)
+        await order_repository.refresh(session, order)
+        return moved
+
+    async def do_mark_paid(self, session: AsyncSession, order: Order, *, at: datetime) -> bool:
+        """pending_payment → paid, only while the order has not expired. False otherwise."""
+        moved = await order_repository.transition(
+            session,
+            order.id,
+            from_statuses=[OrderStatus.PENDING_PAYMENT],
+            to_status=OrderStatus.PAID,
+            extra_where=[Order.expires_at > at],
+            paid_at=at,
+        )
+        await order_repository.refresh(session, order)
+        return moved
+
+
+order_service = OrderService()

@@ -1,5 +1,136 @@
+"""Server-rendered pages. What a first paint needs (titles, names, prices) is rendered here,
+always autoescaped; the rest loads through the JSON API from the page scripts."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from livecommerce.kit.errors import NotFound
+from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.live.service import live_service
+from livecommerce.models import LiveSessionStatus
+from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
+from livecommerce.web.rendering import PageDep, safe_next
 
 router = APIRouter(include_in_schema=False)
+
+HOME_LIMIT = 24
+
+
+@router.get("/")
+async def home_page(page: PageDep, session: DbSession) -> Response:
+    live = await live_service.list_sessions(
+        session, status=LiveSessionStatus.LIVE, room_id=None, limit=HOME_LIMIT
+    )
+    upcoming = await live_service.list_sessions(
+        session, status=LiveSessionStatus.SCHEDULED, room_id=None, limit=HOME_LIMIT
+    )
+    live_cards = await live_service.session_summaries(session, live)
+    upcoming_cards = await live_service.session_summaries(session, upcoming)
+    live_cards.sort(key=lambda card: card.online, reverse=True)
+    upcoming_cards.sort(key=lambda card: card.planned_start_at)
+    return page.render("home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards)
+
+
+@router.get("/live/{session_id}")
+async def live_room_page(
+    session_id: str, page: PageDep, session: DbSession, runtime: RuntimeDep
+) -> Response:
+    try:
+        live_session = await live_service.get_session(session, session_id)
+    except NotFound:
+        return page.not_found("error.session_not_found")
+    detail = await live_service.session_detail(session, live_session)
+    likes = 0
+    like_total = getattr(runtime.extras.get("hub"), "like_total", None)
+    if like_total is not None:
+        likes = int(await like_total(live_session.id, session=session))
+    detail_data: dict[str, Any] = detail.model_dump(mode="json")
+    page.data.update(session=detail_data, likes=likes)
+    return page.render(
+        "live.html",
+        detail=detail_data,
+        likes=likes,
+        chat_max_length=runtime.settings.chat_max_length,
+    )
+
+
+@router.get("/orders")
+async def orders_page(page: PageDep) -> Response:
+    if page.user is None:
+        return page.login_redirect()
+    return page.render("orders.html")
+
+
+@router.get("/pay/sandbox/{payment_id}")
+async def sandbox_pay_page(payment_id: str, page: PageDep) -> Response:
+    if page.user is None:
+        return page.login_redirect()
+    page.data.update(payment_id=payment_id)
+    return page.render("pay.html", payment_id=payment_id)
+
+
+@router.get("/console/host")
+async def host_console_page(page: PageDep) -> Response:
+    if page.user is None:
+        return page.login_redirect()
+    if not page.is_host:
+        return page.forbidden()
+    return page.render("console_host.html")
+
+
+@router.get("/console/host/sessions/{session_id}")
+async def host_session_page(session_id: str, page: PageDep, session: DbSession) -> Response:
+    user = page.user
+    if user is None:
+        return page.login_redirect()
+    if not page.is_host:
+        return page.forbidden()
+    try:
+        live_session = await live_service.get_session(session, session_id)
+    except NotFound:
+        return page.not_found("error.session_not_found")
+    if not await live_service.can_moderate(session, user, live_session):
+        return page.forbidden()
+    detail = await live_service.session_detail(session, live_session)
+    detail_data: dict[str, Any] = detail.model_dump(mode="json")
+    page.data.update(session=detail_data)
+    return page.render("console_session.html", detail=detail_data)
+
+
+@router.get("/console/merchant")
+async def merchant_console_page(page: PageDep) -> Response:
+    if page.user is None:
+        return page.login_redirect()
+    if not page.is_merchant:
+        return page.forbidden()
+    return page.render("console_merchant.html")
+
+
+@router.get("/login")
+async def login_page(page: PageDep, next: str | None = None) -> Response:
+    target = safe_next(next)
+    if page.user is not None:
+        return RedirectResponse(target, status_code=303)
+    return page.render("login.html", next=target)
+
+
+@router.get("/signup")
+async def signup_page(page: PageDep, next: str | None = None) -> Response:
+    target = safe_next(next)
+    if page.user is not None:
+        return RedirectResponse(target, status_code=303)
+    return page.render("signup.html", next=target)
+
+
+@router.get("/lang/{language}")
+async def switch_language(language: str, page: PageDep, next: str | None = None) -> Response:
+    """The no-script fallback of the language switch: remember the choice in a cookie."""
+    if language not in LANGUAGES:
+        return page.not_found()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response

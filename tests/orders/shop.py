@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
+from livecommerce.kit.clock import utcnow
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourEvent, Payment, ScheduledJob
@@ -214,3 +216,45 @@ async def wait_for(recorder: Recorder, count: int) -> None:
         if len(recorder.messages) >= count:
             return
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class Stage:
+    host: Account
+    room_id: str
+    session_id: str
+
+
+async def open_stage(
+    client: httpx.AsyncClient,
+    listings: list[Listing],
+    *,
+    live_price_cents: int | None = None,
+    start: bool = True,
+) -> Stage:
+    """A host's room with a session that shows ``listings`` (and is on air if ``start``)."""
+    host = await sign_up(client, "host", name="主播小红")
+    room = await client.post("/api/v1/rooms", headers=host.headers, json={"name": "小红的直播间"})
+    assert room.status_code == 201, room.text
+    room_id: str = room.json()["id"]
+    planned = (utcnow() + timedelta(hours=1)).isoformat()
+    live = await client.post(
+        f"/api/v1/rooms/{room_id}/sessions",
+        headers=host.headers,
+        json={"title": "冬季上新", "planned_start_at": planned},
+    )
+    assert live.status_code == 201, live.text
+    session_id: str = live.json()["id"]
+    for listing in listings:
+        added = await client.post(
+            f"/api/v1/live-sessions/{session_id}/showcase",
+            headers=host.headers,
+            json={"product_id": listing.product_id, "live_price_cents": live_price_cents},
+        )
+        assert added.status_code == 201, added.text
+    if start:
+        started = await client.post(
+            f"/api/v1/live-sessions/{session_id}/start", headers=host.headers
+        )
+        assert started.status_code == 200, started.text
+    return Stage(host, room_id, session_id)

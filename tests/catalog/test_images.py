@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.runtime import Runtime
 from tests.catalog.helpers import create_product, image_bytes, noisy_png, upload
 from tests.factories import sign_up
@@ -200,3 +202,19 @@ async def test_media_names_are_checked(client: httpx.AsyncClient, name: str) -> 
     response = await client.get(f"/media/{name}")
     assert response.status_code == 404
     assert response.json()["code"] in {"media_not_found", "not_found"}
+
+
+async def test_rolled_back_upload_leaves_no_file(runtime: Runtime) -> None:
+    async def store_then_fail() -> None:
+        async with runtime.db.transaction() as session:
+            await catalog_service.do_store_upload(session, io.BytesIO(image_bytes()))
+            assert len(stored_files(runtime)) == 1
+            raise RuntimeError("the row could not be saved")
+
+    with pytest.raises(RuntimeError):
+        await store_then_fail()
+    assert stored_files(runtime) == []
+
+    async with runtime.db.transaction() as session:
+        kept = await catalog_service.do_store_upload(session, io.BytesIO(image_bytes()))
+    assert stored_files(runtime) == [kept.filename]

@@ -6,7 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from livecommerce.accounts.service import account_service
 from livecommerce.catalog import images
@@ -44,6 +46,24 @@ def _product_not_found() -> NotFound:
 
 def _spec_key(spec: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(spec.items()))
+
+
+def _remove_on_rollback(session: AsyncSession, uploads_dir: Path, filename: str) -> None:
+    """Delete ``filename`` if the session's transaction rolls back instead of committing."""
+    settled = False
+
+    def on_commit(_session: Session) -> None:
+        nonlocal settled
+        settled = True
+
+    def on_rollback(_session: Session, previous: SessionTransaction) -> None:
+        nonlocal settled
+        if not settled and previous.parent is None:  # the whole unit of work, not a savepoint
+            settled = True
+            images.delete_image(uploads_dir, filename)
+
+    event.listen(session.sync_session, "after_commit", on_commit)
+    event.listen(session.sync_session, "after_soft_rollback", on_rollback)
 
 
 class CatalogService:
@@ -103,12 +123,17 @@ class CatalogService:
     async def do_store_upload(self, session: AsyncSession, source: BinaryIO) -> StoredImage:
         """Check and store an uploaded image (product photo, avatar, cover).
 
-        The file is written now; pair it with a row in the same unit of work.
+        The file is written now; pair it with a row in the same unit of work. If
+        that unit of work rolls back, the file is removed again.
         """
         settings = runtime_of(session).settings
-        return await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             images.store_image, source, settings.uploads_dir, settings.upload_max_bytes
         )
+        if not session.in_transaction():
+            await session.begin()  # so that a rollback of this unit of work is seen
+        _remove_on_rollback(session, settings.uploads_dir, stored.filename)
+        return stored
 
     def do_delete_upload_after_commit(self, session: AsyncSession, filename: str) -> None:
         """Remove a stored file once the change that stopped using it is committed."""

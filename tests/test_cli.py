@@ -41,11 +41,15 @@ def test_db_upgrade_creates_schema(tmp_path: Path) -> None:
     env = {**os.environ, "LIVECOMMERCE_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     result = run("db", "upgrade", env=env)
     assert result.returncode == 0, result.stderr
+    again = run("db", "upgrade", env=env)  # an up-to-date database is left alone
+    assert again.returncode == 0, again.stderr
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+        versions = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     assert {"users", "orders", "live_sessions", "alembic_version"} <= tables
     assert mode == "wal"
+    assert versions == [("0001",)]
 
 
 def test_unknown_benchmark_is_refused() -> None:

@@ -71,6 +71,8 @@ def run_demo(settings: Settings, *, host: str, port: int, simulated_viewers: int
     from livecommerce.kit.migrate import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Seeding and the simulated viewers make many requests; their lines would bury the banner.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     upgrade(settings.database_url)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_demo(settings, host, port, simulated_viewers))

@@ -34,7 +34,9 @@ async def _run_online() -> None:
         if connection.dialect.name == "sqlite":
             # WAL is a property of the file: set it once, here, for every later connection.
             await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            await connection.commit()
         await connection.run_sync(_run)
+        await connection.commit()
     await engine.dispose()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from livecommerce.web.i18n import MESSAGES, language_from_accept, pick_language
 from tests.factories import sign_up
-from tests.web.scenario import build_live_shop, log_in_browser
+from tests.web.scenario import add_address, build_live_shop, log_in_browser
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "src" / "livecommerce" / "web"
 
@@ -215,7 +215,7 @@ async def test_login_page(client: httpx.AsyncClient, lang: str, strings: list[st
 @pytest.mark.parametrize(
     ("lang", "strings"),
     [
-        ("zh", ["注册新账号", "观众：看直播、买东西", "主播：开直播、带货", "商家：上架商品、发货"]),
+        ("zh", ["注册新账号", "观众：看直播、买东西", "主播：开直播、带货"]),
         ("en", ["Create an account", "Viewer: watch and buy", "Host: go live and sell"]),
     ],
 )
@@ -259,9 +259,48 @@ async def test_orders_and_pay_pages_for_a_viewer(client: httpx.AsyncClient) -> N
     for text in ("My orders", "Awaiting payment", "Shipped", "Address book"):
         assert text in html
     pay = await client.get("/pay/sandbox/" + "a" * 32)
-    assert pay.status_code == 200
-    assert "Checkout (sandbox)" in pay.text
-    assert 'data-payment-id="' + "a" * 32 + '"' in pay.text
+    assert pay.status_code == 404
+    assert "This payment does not exist" in pay.text
+
+
+async def test_sandbox_pay_page_shows_amount_and_items_to_the_buyer_only(
+    client: httpx.AsyncClient,
+) -> None:
+    shop = await build_live_shop(client, product_title="面霜<b>限量</b>", live_price_cents=8900)
+    buyer = await sign_up(client, "viewer", name="小红")
+    address_id = await add_address(client, buyer, "小红")
+    sku_id = shop.product["skus"][0]["id"]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=buyer.headers,
+        json={
+            "sku_id": sku_id,
+            "quantity": 2,
+            "address_id": address_id,
+            "session_id": shop.session_id,
+        },
+    )
+    assert order.status_code == 201, order.text
+    started = await client.post(f"/api/v1/orders/{order.json()['id']}/pay", headers=buyer.headers)
+    assert started.status_code == 200, started.text
+    pay_url = started.json()["pay_url"]
+    assert pay_url == f"/pay/sandbox/{started.json()['payment_id']}"
+
+    await log_in_browser(client, buyer)
+    response = await client.get(pay_url)
+    assert response.status_code == 200
+    html = response.text
+    assert "收银台（沙箱）" in html
+    assert "¥178.00" in html
+    assert "面霜&lt;b&gt;限量&lt;/b&gt;" in html
+    assert "<b>限量</b>" not in html
+
+    client.cookies.clear()
+    stranger = await sign_up(client, "viewer")
+    await log_in_browser(client, stranger)
+    response = await client.get(pay_url)
+    assert response.status_code == 404
+    assert "这笔支付不存在" in response.text
 
 
 async def test_consoles_check_the_role(client: httpx.AsyncClient) -> None:

@@ -12,6 +12,7 @@ from livecommerce.kit.errors import NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.live.service import live_service
 from livecommerce.models import LiveSessionStatus
+from livecommerce.payments.service import payment_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
 from livecommerce.web.rendering import PageDep, safe_next
 
@@ -66,11 +67,17 @@ async def orders_page(page: PageDep) -> Response:
 
 
 @router.get("/pay/sandbox/{payment_id}")
-async def sandbox_pay_page(payment_id: str, page: PageDep) -> Response:
-    if page.user is None:
+async def sandbox_pay_page(payment_id: str, page: PageDep, session: DbSession) -> Response:
+    """The sandbox provider's pay page (only the buyer sees it)."""
+    user = page.user
+    if user is None:
         return page.login_redirect()
-    page.data.update(payment_id=payment_id)
-    return page.render("pay.html", payment_id=payment_id)
+    try:
+        view = await payment_service.get_payment_for_buyer(session, user, payment_id)
+    except NotFound:
+        return page.not_found("error.payment_not_found")
+    page.data.update(payment_id=view.payment.id, order_id=view.order.id)
+    return page.render("pay.html", payment=view.payment, order=view.order)
 
 
 @router.get("/console/host")

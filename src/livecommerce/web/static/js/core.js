@@ -201,3 +201,9 @@ export function formData(form) {
   }
   return out;
 }
+
+// A product picture, or the title's first character on a tinted tile when there is none.
+export function thumb(url, title, className = "thumb") {
+  if (url) return el("img", { class: className, src: url, alt: "" });
+  return el("span", { class: `${className} thumb-placeholder`, "aria-hidden": "true" }, Array.from(title || "?")[0]);
+}

@@ -15,6 +15,7 @@ import {
   page,
   showError,
   t,
+  thumb,
   toast,
 } from "./core.js";
 import { openSheet } from "./sheet.js";
@@ -244,10 +245,8 @@ function itemById(itemId) {
   return state.showcase.find((item) => item.id === itemId) || (state.pinned && state.pinned.id === itemId ? state.pinned : null);
 }
 
-function productImage(item, className = "thumb") {
-  return item.image_url
-    ? el("img", { class: className, src: item.image_url, alt: "" })
-    : el("span", { class: `${className} thumb-placeholder`, "aria-hidden": "true" }, "🛍");
+function productImage(item) {
+  return thumb(item.image_url, item.title);
 }
 
 function priceNode(item) {
@@ -266,7 +265,7 @@ function renderPinned() {
   card.dataset.itemId = item.id;
   card.append(
     el("span", { class: "badge badge-live pinned-tag" }, t("live.pinned")),
-    item.image_url ? el("img", { src: item.image_url, alt: "" }) : el("span", { class: "thumb thumb-placeholder", "aria-hidden": "true" }, "🛍"),
+    productImage(item),
     el("div", { class: "pinned-title" }, item.title),
     priceNode(item),
     el("button", { type: "button", class: "button button-primary button-small", dataset: { buy: item.id } }, t("live.buy")),

@@ -12,6 +12,7 @@ import {
   showError,
   specText,
   t,
+  thumb,
   toast,
 } from "./core.js";
 
@@ -126,7 +127,7 @@ function renderProducts() {
       el(
         "li",
         { class: "row-item", dataset: { productId: product.id } },
-        product.cover_url ? el("img", { class: "thumb", src: product.cover_url, alt: "" }) : el("span", { class: "thumb thumb-placeholder", "aria-hidden": "true" }, "🛍"),
+        thumb(product.cover_url, product.title),
         el(
           "div",
           { class: "grow" },

@@ -13,6 +13,7 @@ import {
   page,
   showError,
   t,
+  thumb,
   toast,
 } from "./core.js";
 
@@ -141,7 +142,7 @@ function renderShowcase() {
       el(
         "li",
         { class: "row-item", dataset: { itemId: item.id } },
-        item.image_url ? el("img", { class: "thumb", src: item.image_url, alt: "" }) : el("span", { class: "thumb thumb-placeholder", "aria-hidden": "true" }, "🛍"),
+        thumb(item.image_url, item.title),
         el(
           "div",
           { class: "grow" },
@@ -207,7 +208,7 @@ async function searchProducts(query) {
         el(
           "li",
           { class: "row-item", dataset: { productId: product.id } },
-          product.cover_url ? el("img", { class: "thumb", src: product.cover_url, alt: "" }) : el("span", { class: "thumb thumb-placeholder", "aria-hidden": "true" }, "🛍"),
+          thumb(product.cover_url, product.title),
           el(
             "div",
             { class: "grow" },

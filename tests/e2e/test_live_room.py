@@ -1,0 +1,226 @@
+"""Two viewers in real Chromium: chat crosses between them, one buys and the other sees it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from tests.conftest import LiveServer
+from tests.factories import Account, sign_up
+from tests.web.scenario import LiveShop, add_address, build_live_shop
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+SHOTS = Path("/tmp/lc-shots")  # Playwright creates the folder
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not HAVE_CHROMIUM:
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class PageErrors:
+    """Collects script errors and failed requests so a broken page fails the test."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page, name: str) -> Page:
+        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.errors.append(f"{name}: {message.text}") if message.type == "error" else None
+            ),
+        )
+        return page
+
+
+async def new_page(
+    browser: Browser, errors: PageErrors, name: str, device: dict[str, Any], lang: str = "zh-CN"
+) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(locale=lang, **device)
+    return context, errors.watch(await context.new_page(), name)
+
+
+async def log_in(page: Page, server: LiveServer, account: Account, next_path: str) -> None:
+    await page.goto(f"{server.url}/login?next={next_path}")
+    await page.fill("input[name=email]", account.email)
+    await page.fill("input[name=password]", account.password)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_url(f"{server.url}{next_path}")
+
+
+async def shot(page: Page, name: str) -> None:
+    await page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+async def test_two_viewers_chat_and_one_buys_the_pinned_product(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        shop = await build_live_shop(api)
+        viewer_a = await sign_up(api, "viewer", name="阿明")
+        viewer_b = await sign_up(api, "viewer", name="小红")
+        await add_address(api, viewer_a, "阿明")
+        await add_address(api, viewer_b, "小红")
+
+    errors = PageErrors()
+    room_path = f"/live/{shop.session_id}"
+    context_a, page_a = await new_page(browser, errors, "A", DESKTOP)
+    context_b, page_b = await new_page(browser, errors, "B", PHONE)
+    try:
+        await log_in(page_a, live_server, viewer_a, room_path)
+        await log_in(page_b, live_server, viewer_b, room_path)
+        for page in (page_a, page_b):
+            await expect(page.locator("body")).to_have_attribute("data-realtime", "ready")
+            await expect(page.locator("#pinned .pinned-title")).to_have_text("山茶花保湿面霜")
+            await expect(page.locator("#state-banner")).to_be_hidden()
+
+        # A chats; B sees it (and A sees their own line).
+        await page_a.fill("#chat-input", "这个面霜适合干皮吗？")
+        await page_a.press("#chat-input", "Enter")
+        line_on_b = page_b.locator("#chat-list .chat-item", has_text="这个面霜适合干皮吗？")
+        await expect(line_on_b).to_have_count(1)
+        await expect(line_on_b.locator(".chat-name")).to_have_text("阿明")
+        await expect(page_a.locator("#chat-list .chat-mine .chat-text")).to_have_text(
+            "这个面霜适合干皮吗？"
+        )
+        await shot(page_a, "live-room-desktop")
+        await shot(page_b, "live-room-phone")
+
+        # B buys the pinned product: choose the SKU, keep the default address, place it.
+        await page_b.click("#pinned [data-buy]")
+        sheet = page_b.locator(".sheet")
+        await expect(sheet).to_be_visible()
+        await expect(sheet.locator(".address-option")).to_have_count(1)
+        await expect(page_b.locator("#place-order")).to_be_disabled()  # no SKU chosen yet
+        await sheet.locator(".chip", has_text="100ml").click()
+        await expect(sheet.locator(".chip", has_text="100ml")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        await expect(sheet.locator(".sheet-foot .price")).to_have_text("合计 ¥89.00")
+        await shot(page_b, "buy-sheet-phone")
+        await page_b.click("#place-order")
+        await page_b.wait_for_url(re.compile(r"/pay/sandbox/[0-9a-f]{32}$"))
+        await expect(page_b.locator("#pay-amount")).to_have_text("¥89.00")
+        await expect(page_b.locator("#pay-status")).to_have_text("待支付")
+        await shot(page_b, "pay-phone")
+        await page_b.click("#pay-succeed")
+        await expect(page_b.locator("#pay-status")).to_have_text("支付成功")
+
+        # A sees the masked purchase announcement.
+        announcement = page_a.locator("#chat-list .chat-purchase")
+        await expect(announcement).to_have_text("小* 刚刚买了 山茶花保湿面霜 ×1")
+
+        # B lands on the orders page with the order paid.
+        await page_b.wait_for_url(f"{live_server.url}/orders")
+        paid = page_b.locator(".order-card[data-status=paid]")
+        await expect(paid).to_have_count(1)
+        await expect(paid.locator(".order-status")).to_have_text("已付款")
+        await expect(paid).to_contain_text("山茶花保湿面霜")
+        await expect(paid).to_contain_text("100ml")
+        await shot(page_b, "orders-phone")
+    finally:
+        await context_a.close()
+        await context_b.close()
+
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        orders = (await api.get("/api/v1/orders", headers=viewer_b.headers)).json()["items"]
+        assert [(order["status"], order["total_cents"]) for order in orders] == [("paid", 8900)]
+        assert orders[0]["session_id"] == shop.session_id
+        product = (await api.get(f"/api/v1/products/{shop.product['id']}")).json()
+        assert [sku["stock"] for sku in product["skus"]] == [10, 4]
+        assert (await api.get("/api/v1/orders", headers=viewer_a.headers)).json()["items"] == []
+    assert errors.errors == []
+
+
+async def _screenshots(
+    browser: Browser,
+    server: LiveServer,
+    shop: LiveShop,
+    device: dict[str, Any],
+    suffix: str,
+    lang: str,
+) -> list[str]:
+    errors = PageErrors()
+    shots: list[tuple[Account | None, str, str]] = [
+        (None, "/", "home"),
+        (None, f"/live/{shop.session_id}", "live-room-anonymous"),
+        (None, "/login", "login"),
+        (None, "/signup", "signup"),
+        (shop.host, "/console/host", "host-console"),
+        (shop.host, f"/console/host/sessions/{shop.session_id}", "host-session"),
+        (shop.merchant, "/console/merchant", "merchant-console"),
+    ]
+    for account, path, name in shots:
+        context, page = await new_page(browser, errors, name, device, lang=lang)
+        try:
+            if account is not None:
+                await log_in(page, server, account, path)
+            else:
+                await page.goto(f"{server.url}{path}")
+            await page.wait_for_load_state("networkidle")
+            await shot(page, f"{name}-{suffix}")
+        finally:
+            await context.close()
+    return errors.errors
+
+
+async def test_main_pages_render_without_script_errors_on_phone_and_desktop(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        shop = await build_live_shop(api)
+    # Phones in Chinese, desktops in English: both dictionaries get a real browser.
+    assert await _screenshots(browser, live_server, shop, PHONE, "phone", "zh-CN") == []
+    assert await _screenshots(browser, live_server, shop, DESKTOP, "desktop", "en-GB") == []
+
+
+async def test_unknown_session_shows_the_not_found_page(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    errors = PageErrors()
+    context, page = await new_page(browser, errors, "404", PHONE, lang="en-GB")
+    try:
+        response = await page.goto(f"{live_server.url}/live/{'0' * 32}")
+        assert response is not None
+        assert response.status == 404
+        await expect(page.locator("h1")).to_have_text("This live session does not exist")
+        await shot(page, "not-found-phone")
+    finally:
+        await context.close()

@@ -120,6 +120,11 @@ async def test_two_viewers_chat_and_one_buys_the_pinned_product(
         await expect(page_a.locator("#chat-list .chat-mine .chat-text")).to_have_text(
             "这个面霜适合干皮吗？"
         )
+        # Likes are aggregated by the server and come back as the room's total.
+        await page_a.click("#like-button")
+        await page_a.click("#like-button")
+        await expect(page_a.locator("#likes-text")).to_have_text("2 赞")
+        await expect(page_b.locator("#like-count")).to_have_text("2")
         await shot(page_a, "live-room-desktop")
         await shot(page_b, "live-room-phone")
 
@@ -155,6 +160,16 @@ async def test_two_viewers_chat_and_one_buys_the_pinned_product(
         await expect(paid).to_contain_text("山茶花保湿面霜")
         await expect(paid).to_contain_text("100ml")
         await shot(page_b, "orders-phone")
+
+        # The host ends the session: A's room says so and takes the product card down.
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            response = await api.post(
+                f"/api/v1/live-sessions/{shop.session_id}/end", headers=shop.host.headers
+            )
+            assert response.status_code == 200, response.text
+        await expect(page_a.locator("#state-banner")).to_have_text("直播已结束，感谢观看")
+        await expect(page_a.locator("#status-badge")).to_have_text("已结束")
+        await expect(page_a.locator("#pinned")).to_be_hidden()
     finally:
         await context_a.close()
         await context_b.close()

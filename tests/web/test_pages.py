@@ -362,3 +362,14 @@ async def test_static_assets_are_served(client: httpx.AsyncClient) -> None:
         response = await client.get(f"/static/js/{script.name}")
         assert response.status_code == 200
         assert "javascript" in response.headers["content-type"]
+
+
+async def test_live_room_gives_each_browser_one_visitor_id(client: httpx.AsyncClient) -> None:
+    shop = await build_live_shop(client)
+    first = await client.get(f"/live/{shop.session_id}")
+    visitor = first.cookies["lc_visitor"]
+    assert re.fullmatch(r"[0-9a-f]{32}", visitor)
+    assert "httponly" in first.headers["set-cookie"].lower()
+    again = await client.get(f"/live/{shop.session_id}")
+    assert "lc_visitor" not in again.cookies
+    assert client.cookies["lc_visitor"] == visitor

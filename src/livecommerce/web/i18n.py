@@ -87,6 +87,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # live room
     "live.badge": ("直播", "LIVE"),
     "live.follow": ("关注", "Follow"),
+    "live.persona": ("主播主页", "About the host"),
     "live.following": ("已关注", "Following"),
     "live.followers": ("{n} 粉丝", "{n} followers"),
     "live.online": ("{n} 在线", "{n} online"),

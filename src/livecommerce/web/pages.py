@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.kit.errors import NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.ids import new_id
 from livecommerce.live.service import live_service
 from livecommerce.models import LiveSessionStatus
 from livecommerce.payments.service import payment_service
@@ -19,6 +21,7 @@ from livecommerce.web.rendering import PageDep, safe_next
 router = APIRouter(include_in_schema=False)
 
 HOME_LIMIT = 24
+VISITOR_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 @router.get("/")
@@ -51,12 +54,23 @@ async def live_room_page(
         likes = int(await like_total(live_session.id, session=session))
     detail_data: dict[str, Any] = detail.model_dump(mode="json")
     page.data.update(session=detail_data, likes=likes)
-    return page.render(
+    response = page.render(
         "live.html",
         detail=detail_data,
         likes=likes,
         chat_max_length=runtime.settings.chat_max_length,
     )
+    if valid_visitor_id(page.request.cookies.get(VISITOR_COOKIE)) is None:
+        # One id per browser, so the room's WebSocket and the page's events count one viewer.
+        response.set_cookie(
+            VISITOR_COOKIE,
+            new_id(),
+            max_age=VISITOR_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=runtime.settings.session_cookie_secure,
+        )
+    return response
 
 
 @router.get("/orders")

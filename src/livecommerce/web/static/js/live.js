@@ -111,6 +111,41 @@ $("follow").addEventListener("click", (event) => {
   });
 });
 
+// ---------- host persona (人设) ----------
+
+$("persona-button").addEventListener("click", () => {
+  const room = detail.room;
+  const follow = el(
+    "button",
+    { type: "button", class: "button button-primary", "aria-pressed": state.following ? "true" : "false" },
+    state.following ? t("live.following") : t("live.follow"),
+  );
+  follow.addEventListener("click", () => {
+    sheet.close();
+    $("follow").click();
+  });
+  const body = el(
+    "div",
+    { class: "persona" },
+    el(
+      "div",
+      { class: "buy-product" },
+      thumb(room.avatar_url, room.name, "thumb persona-avatar"),
+      el(
+        "div",
+        { class: "grow" },
+        el("h3", {}, room.name),
+        el("div", { class: "muted small" }, t("live.followers", { n: formatNumber(state.followers) })),
+      ),
+    ),
+    room.catchphrase ? el("blockquote", { class: "catchphrase" }, room.catchphrase) : null,
+    room.bio ? el("p", { class: "bio" }, room.bio) : null,
+    room.tags && room.tags.length ? el("div", { class: "chips" }, room.tags.map((tag) => el("span", { class: "badge" }, `#${tag}`))) : null,
+    follow,
+  );
+  const sheet = openSheet({ title: t("live.persona"), body });
+});
+
 // ---------- chat ----------
 
 function nearBottom() {
@@ -705,6 +740,10 @@ function handle(message) {
     }
     case "session_state":
       state.status = message.status;
+      if (message.status === "ended" || message.status === "cancelled") {
+        state.pinned = null;
+        renderPinned();
+      }
       renderStatus();
       break;
     case "error":

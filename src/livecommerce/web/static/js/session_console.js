@@ -53,6 +53,20 @@ $("end-session").addEventListener("click", (event) => {
   });
 });
 
+$("cover-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const coverForm = event.currentTarget;
+  const file = coverForm.elements.file.files[0];
+  if (!file) return;
+  const upload = new FormData();
+  upload.append("file", file);
+  busy(coverForm.querySelector("button"), async () => {
+    await api("POST", `/api/v1/live-sessions/${sessionId}/cover`, upload);
+    coverForm.reset();
+    toast(t("common.saved"), "ok");
+  });
+});
+
 // ---------- stats: polled every 2 s, nudged by the WebSocket ----------
 
 const stats = {};

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:34:33.409695
+Create Date: 2026-11-25 00:52:24.362931
 """
 
 from __future__ import annotations
@@ -48,6 +48,36 @@ def upgrade() -> None:
             "ix_behaviour_events_session_kind", ["session_id", "kind"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_behaviour_events_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "journal_entries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("reference", sa.String(length=80), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("memo", sa.String(length=200), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_entries")),
+        sa.UniqueConstraint("reference", name=op.f("uq_journal_entries_reference")),
+    )
+    with op.batch_alter_table("journal_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_journal_entries_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
+        "ledger_accounts",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("balance_cents", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_accounts")),
+        sa.UniqueConstraint("kind", "owner_id", "currency", name=op.f("uq_ledger_accounts_kind")),
+    )
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_accounts_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
         "scheduled_jobs",
@@ -98,6 +128,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_addresses_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "affiliate_links",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("target_url", sa.String(length=500), nullable=False),
+        sa.Column("store_name", sa.String(length=60), nullable=False),
+        sa.Column("commission_bp", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("clicks", sa.Integer(), nullable=False),
+        sa.Column("conversions", sa.Integer(), nullable=False),
+        sa.Column("sales_cents", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "commission_bp >= 100 AND commission_bp <= 8000",
+            name=op.f("ck_affiliate_links_commission_bp"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"], ["users.id"], name=op.f("fk_affiliate_links_host_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_affiliate_links")),
+        sa.UniqueConstraint("code", name=op.f("uq_affiliate_links_code")),
+    )
+    with op.batch_alter_table("affiliate_links", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_affiliate_links_host_id"), ["host_id"], unique=False)
+
+    op.create_table(
+        "agencies",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_agencies_owner_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agencies")),
+        sa.UniqueConstraint("owner_id", name=op.f("uq_agencies_owner_id")),
+    )
+    op.create_table(
         "auth_sessions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -117,6 +186,53 @@ def upgrade() -> None:
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "journal_lines",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("entry_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("statement_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["ledger_accounts.id"],
+            name=op.f("fk_journal_lines_account_id_ledger_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_journal_lines_entry_id_journal_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_lines")),
+    )
+    with op.batch_alter_table("journal_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_journal_lines_account_statement", ["account_id", "statement_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_journal_lines_entry_id"), ["entry_id"], unique=False)
+
+    op.create_table(
+        "merchant_staff",
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["users.id"],
+            name=op.f("fk_merchant_staff_host_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["users.id"],
+            name=op.f("fk_merchant_staff_merchant_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("merchant_id", "host_id", name=op.f("pk_merchant_staff")),
+    )
     op.create_table(
         "products",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -152,6 +268,57 @@ def upgrade() -> None:
         sa.UniqueConstraint("host_id", name=op.f("uq_rooms_host_id")),
     )
     op.create_table(
+        "statements",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("period_start", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("period_end", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opening_cents", sa.Integer(), nullable=False),
+        sa.Column("lines_total_cents", sa.Integer(), nullable=False),
+        sa.Column("closing_cents", sa.Integer(), nullable=False),
+        sa.Column("lines_count", sa.Integer(), nullable=False),
+        sa.Column("payout_status", sa.String(length=10), nullable=False),
+        sa.Column("paid_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["ledger_accounts.id"],
+            name=op.f("fk_statements_account_id_ledger_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_statements")),
+        sa.UniqueConstraint("account_id", "period_end", name=op.f("uq_statements_account_id")),
+    )
+    with op.batch_alter_table("statements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_statements_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_statements_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "affiliate_conversions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("link_id", sa.String(length=32), nullable=False),
+        sa.Column("external_order_id", sa.String(length=80), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("commission_cents", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["affiliate_links.id"],
+            name=op.f("fk_affiliate_conversions_link_id_affiliate_links"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_affiliate_conversions")),
+        sa.UniqueConstraint(
+            "link_id", "external_order_id", name=op.f("uq_affiliate_conversions_link_id")
+        ),
+    )
+    with op.batch_alter_table("affiliate_conversions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_affiliate_conversions_link_id"), ["link_id"], unique=False
+        )
+
+    op.create_table(
         "blocked_words",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -180,6 +347,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "room_id", name=op.f("pk_follows")),
     )
     op.create_table(
+        "host_contracts",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("agency_id", sa.String(length=32), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=False),
+        sa.Column("share_bp", sa.Integer(), nullable=False),
+        sa.Column("starts_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "share_bp >= 0 AND share_bp <= 10000", name=op.f("ck_host_contracts_share_bp")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_host_contracts_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"], ["users.id"], name=op.f("fk_host_contracts_host_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_host_contracts")),
+    )
+    with op.batch_alter_table("host_contracts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_host_contracts_agency_id"), ["agency_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_host_contracts_host_id"), ["host_id"], unique=False)
+
+    op.create_table(
         "live_sessions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -202,6 +397,38 @@ def upgrade() -> None:
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_live_sessions_room_id"), ["room_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_live_sessions_status"), ["status"], unique=False)
+
+    op.create_table(
+        "offers",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("commission_bp", sa.Integer(), nullable=False),
+        sa.Column("fixed_fee_cents", sa.Integer(), nullable=False),
+        sa.Column("sample_policy", sa.String(length=12), nullable=False),
+        sa.Column("visibility", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("starts_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sales_count", sa.Integer(), nullable=False),
+        sa.Column("sales_cents", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "commission_bp >= 100 AND commission_bp <= 8000", name=op.f("ck_offers_commission_bp")
+        ),
+        sa.CheckConstraint("fixed_fee_cents >= 0", name=op.f("ck_offers_fixed_fee")),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["users.id"], name=op.f("fk_offers_merchant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_offers_product_id_products")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+    )
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_offers_merchant_id"), ["merchant_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_offers_product_id"), ["product_id"], unique=False)
 
     op.create_table(
         "product_images",
@@ -289,6 +516,25 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "offer_invites",
+        sa.Column("offer_id", sa.String(length=32), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["users.id"],
+            name=op.f("fk_offer_invites_host_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_offer_invites_offer_id_offers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("offer_id", "host_id", name=op.f("pk_offer_invites")),
+    )
+    op.create_table(
         "orders",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("buyer_id", sa.String(length=32), nullable=False),
@@ -350,6 +596,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pin_events_session_id"), ["session_id"], unique=False)
 
     op.create_table(
+        "sample_requests",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("offer_id", sa.String(length=32), nullable=False),
+        sa.Column("requester_id", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_sample_requests_offer_id_offers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requester_id"], ["users.id"], name=op.f("fk_sample_requests_requester_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sample_requests")),
+    )
+    with op.batch_alter_table("sample_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sample_requests_offer_id"), ["offer_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sample_requests_requester_id"), ["requester_id"], unique=False
+        )
+
+    op.create_table(
         "showcase_items",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
@@ -402,6 +671,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_order_items_order_id"), ["order_id"], unique=False)
 
     op.create_table(
+        "order_refunds",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_order_refunds_order_id_orders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_refunds")),
+    )
+    with op.batch_alter_table("order_refunds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_order_refunds_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "payments",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("order_id", sa.String(length=32), nullable=False),
@@ -430,6 +716,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_order_id"))
 
     op.drop_table("payments")
+    with op.batch_alter_table("order_refunds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_order_refunds_order_id"))
+
+    op.drop_table("order_refunds")
     with op.batch_alter_table("order_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_items_order_id"))
 
@@ -438,6 +728,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_showcase_items_session_id"))
 
     op.drop_table("showcase_items")
+    with op.batch_alter_table("sample_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sample_requests_requester_id"))
+        batch_op.drop_index(batch_op.f("ix_sample_requests_offer_id"))
+
+    op.drop_table("sample_requests")
     with op.batch_alter_table("pin_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pin_events_session_id"))
 
@@ -449,6 +744,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_orders_buyer_id"))
 
     op.drop_table("orders")
+    op.drop_table("offer_invites")
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_chat_messages_session_id"))
 
@@ -462,22 +758,52 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_product_images_product_id"))
 
     op.drop_table("product_images")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_offers_product_id"))
+        batch_op.drop_index(batch_op.f("ix_offers_merchant_id"))
+
+    op.drop_table("offers")
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_live_sessions_status"))
         batch_op.drop_index(batch_op.f("ix_live_sessions_room_id"))
 
     op.drop_table("live_sessions")
+    with op.batch_alter_table("host_contracts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_host_contracts_host_id"))
+        batch_op.drop_index(batch_op.f("ix_host_contracts_agency_id"))
+
+    op.drop_table("host_contracts")
     op.drop_table("follows")
     op.drop_table("blocked_words")
+    with op.batch_alter_table("affiliate_conversions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))
+
+    op.drop_table("affiliate_conversions")
+    with op.batch_alter_table("statements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statements_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_statements_account_id"))
+
+    op.drop_table("statements")
     op.drop_table("rooms")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_merchant_id"))
 
     op.drop_table("products")
+    op.drop_table("merchant_staff")
+    with op.batch_alter_table("journal_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_journal_lines_entry_id"))
+        batch_op.drop_index("ix_journal_lines_account_statement")
+
+    op.drop_table("journal_lines")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
 
     op.drop_table("auth_sessions")
+    op.drop_table("agencies")
+    with op.batch_alter_table("affiliate_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_affiliate_links_host_id"))
+
+    op.drop_table("affiliate_links")
     with op.batch_alter_table("addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_addresses_user_id"))
 
@@ -487,6 +813,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scheduled_jobs_status_run_at")
 
     op.drop_table("scheduled_jobs")
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_accounts_owner_id"))
+
+    op.drop_table("ledger_accounts")
+    with op.batch_alter_table("journal_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_journal_entries_order_id"))
+
+    op.drop_table("journal_entries")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_behaviour_events_user_id"))
         batch_op.drop_index("ix_behaviour_events_session_kind")

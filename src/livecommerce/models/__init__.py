@@ -38,6 +38,7 @@ from livecommerce.models.mcn import (
     SampleRequest,
     SampleStatus,
 )
+from livecommerce.models.media import StreamKey, StreamPublication
 from livecommerce.models.moderation import BlockedWord, ChatMessage, RoomMute
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
@@ -88,6 +89,8 @@ __all__ = [
     "ScheduledJob",
     "ShowcaseItem",
     "Sku",
+    "StreamKey",
+    "StreamPublication",
     "Statement",
     "StatementPayout",
     "User",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:52:24.362931
+Create Date: 2026-11-25 00:52:37.407697
 """
 
 from __future__ import annotations
@@ -491,6 +491,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_skus_product_id"), ["product_id"], unique=False)
 
     op.create_table(
+        "stream_keys",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_stream_keys_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stream_keys")),
+        sa.UniqueConstraint("key", name=op.f("uq_stream_keys_key")),
+    )
+    with op.batch_alter_table("stream_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stream_keys_room_id"), ["room_id"], unique=False)
+
+    op.create_table(
         "chat_messages",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
@@ -644,6 +660,35 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "stream_publications",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("stream_key_id", sa.String(length=32), nullable=False),
+        sa.Column("via", sa.String(length=12), nullable=False),
+        sa.Column("client", sa.String(length=80), nullable=False),
+        sa.Column("started_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("bytes_in", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_stream_publications_session_id_live_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["stream_key_id"],
+            ["stream_keys.id"],
+            name=op.f("fk_stream_publications_stream_key_id_stream_keys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stream_publications")),
+    )
+    with op.batch_alter_table("stream_publications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stream_publications_session_id"), ["session_id"], unique=False
+        )
+
+    op.create_table(
         "order_items",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("order_id", sa.String(length=32), nullable=False),
@@ -724,6 +769,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_items_order_id"))
 
     op.drop_table("order_items")
+    with op.batch_alter_table("stream_publications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stream_publications_session_id"))
+
+    op.drop_table("stream_publications")
     with op.batch_alter_table("showcase_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_showcase_items_session_id"))
 
@@ -749,6 +798,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_chat_messages_session_id"))
 
     op.drop_table("chat_messages")
+    with op.batch_alter_table("stream_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stream_keys_room_id"))
+
+    op.drop_table("stream_keys")
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_skus_product_id"))
 

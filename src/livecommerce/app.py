@@ -20,7 +20,10 @@ from livecommerce.kit.broker import create_broker
 from livecommerce.kit.db import Database
 from livecommerce.kit.http import install_error_handlers
 from livecommerce.kit.runtime import Runtime
+from livecommerce.ledger.endpoints import router as ledger_router
 from livecommerce.live.endpoints import router as live_router
+from livecommerce.mcn.endpoints import go_router as mcn_go_router
+from livecommerce.mcn.endpoints import router as mcn_router
 from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.realtime.endpoints import router as realtime_router
@@ -80,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         orders_router,
         payments_router,
         insights_router,
+        mcn_router,
+        mcn_go_router,
+        ledger_router,
         pages_router,
     ):
         app.include_router(router)

@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 
 
 def _sqlite_url(path: Path) -> str:
@@ -73,6 +75,56 @@ def db_upgrade(
     settings = Settings()
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {settings.database_url.split('@')[-1]} is at {revision}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Check every ledger invariant; exit 1 listing the offending entries if any fails."""
+    import asyncio
+
+    from livecommerce.kit.broker import create_broker
+    from livecommerce.kit.db import Database
+    from livecommerce.kit.runtime import Runtime
+    from livecommerce.ledger.verify import VerifyReport, verify_ledger
+
+    settings = Settings()
+
+    async def _run() -> VerifyReport:
+        db = Database(settings.database_url)
+        runtime = Runtime(settings=settings, db=db, broker=create_broker(None))
+        try:
+            async with runtime.db.transaction() as session:
+                return await verify_ledger(session)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(_run())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "entries": report.entries,
+                    "accounts": report.accounts,
+                    "statements": report.statements,
+                    "problems": [problem.__dict__ for problem in report.problems],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for problem in report.problems:
+            typer.echo(f"{problem.code}\t{problem.subject}\t{problem.message}")
+        verdict = "ok" if report.ok else f"FAILED: {len(report.problems)} problem(s)"
+        typer.echo(
+            f"ledger verify: {report.entries} entries, {report.accounts} accounts, "
+            f"{report.statements} statements: {verdict}"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     )
     worker_poll_s: float = Field(default=1.0, gt=0)
     default_currency: str = Field(default="CNY", min_length=3, max_length=3)
+    platform_fee_bp: int = Field(
+        default=500,
+        ge=0,
+        le=5000,
+        description="Platform fee on every paid order, in basis points (500 = 5 %).",
+    )
+    affiliate_postback_secret: str | None = Field(
+        default=None,
+        description="HMAC-SHA256 key external stores sign conversion postbacks with; "
+        "unset means secret_key.",
+    )
 
     @cached_property
     def is_sqlite(self) -> bool:

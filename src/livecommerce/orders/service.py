@@ -367,6 +367,7 @@ class OrderService:
 
     async def do_refund(self, session: AsyncSession, user: User, order_id: str) -> Order:
         # Payments depend on orders; orders reach back only here, so import late.
+        from livecommerce.ledger.service import ledger_service
         from livecommerce.payments.service import payment_service
 
         order = await self.get_order_for_user(session, user, order_id)
@@ -382,6 +383,7 @@ class OrderService:
             raise await self._invalid_state(session, order, "refund")
         await self._return_stock(session, order)
         await payment_service.do_refund_order_payments(session, order.id)
+        await ledger_service.do_post_order_refunded(session, order, by=user)
         await order_repository.refresh(session, order)
         return order
 

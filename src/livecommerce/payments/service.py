@@ -20,6 +20,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.ledger.service import ledger_service
 from livecommerce.models import (
     BehaviourKind,
     Order,
@@ -159,6 +160,7 @@ class PaymentService:
 
         order = await order_service.get_order(session, payment.order_id)
         if await order_service.do_mark_paid(session, order, at=now):
+            await ledger_service.do_post_order_paid(session, order)
             await self._announce_paid(session, order, payment)
         else:
             if order.status == OrderStatus.PENDING_PAYMENT:

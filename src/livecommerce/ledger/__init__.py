@@ -1,0 +1,1 @@
+"""Double-entry ledger: posting on payment and refund, statements, verification."""

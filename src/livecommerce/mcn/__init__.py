@@ -1,0 +1,1 @@
+"""MCN agencies and host contracts, merchant staff, the selection marketplace, affiliate links."""

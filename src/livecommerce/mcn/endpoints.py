@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from livecommerce.accounts.dependencies import CurrentUser
+from livecommerce.kit.errors import ValidationFailed
+from livecommerce.kit.http import DbSession
+from livecommerce.live.schemas import ShowcaseItemOut
+from livecommerce.mcn.schemas import (
+    AffiliateLinkIn,
+    AffiliateLinkList,
+    AffiliateLinkOut,
+    AgencyDashboard,
+    AgencyIn,
+    AgencyOut,
+    ContractIn,
+    ContractList,
+    ContractOut,
+    ConversionOut,
+    HostFigures,
+    InviteIn,
+    OfferIn,
+    OfferList,
+    OfferOut,
+    OfferPatch,
+    PostbackIn,
+    SampleIn,
+    SampleList,
+    SampleOut,
+    ShowcaseFromOffer,
+    StaffIn,
+    StaffList,
+    StaffOut,
+)
+from livecommerce.mcn.service import mcn_service
+
+router = APIRouter(prefix="/api/v1/mcn", tags=["mcn"])
+go_router = APIRouter(tags=["mcn"])
+
+
+# ---- agencies and contracts ----------------------------------------------------------
+
+
+@router.post("/agencies", status_code=201)
+async def create_agency(body: AgencyIn, user: CurrentUser, session: DbSession) -> AgencyOut:
+    """An MCN admin opens its agency (one per admin)."""
+    agency = await mcn_service.do_create_agency(session, user, body.name)
+    return AgencyOut.model_validate(agency)
+
+
+@router.get("/agency")
+async def my_agency(user: CurrentUser, session: DbSession) -> AgencyOut:
+    return AgencyOut.model_validate(await mcn_service.get_my_agency(session, user))
+
+
+@router.get("/agency/dashboard")
+async def agency_dashboard(user: CurrentUser, session: DbSession) -> AgencyDashboard:
+    """The agency's hosts: sessions, paid orders, GMV and what each earned."""
+    return await mcn_service.agency_dashboard(session, user)
+
+
+@router.get("/agency/hosts/{host_id}")
+async def agency_host(host_id: str, user: CurrentUser, session: DbSession) -> HostFigures:
+    return await mcn_service.agency_host(session, user, host_id)
+
+
+@router.post("/contracts", status_code=201)
+async def invite_host(body: ContractIn, user: CurrentUser, session: DbSession) -> ContractOut:
+    """The agency invites a host; the contract starts once the host accepts."""
+    contract = await mcn_service.do_invite_host(
+        session,
+        user,
+        host_id=body.host_id,
+        share_bp=body.share_bp,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+    )
+    return ContractOut.model_validate(contract)
+
+
+@router.get("/contracts")
+async def list_contracts(user: CurrentUser, session: DbSession) -> ContractList:
+    """An agency's contracts, or a host's own."""
+    contracts = await mcn_service.list_contracts(session, user)
+    return ContractList(items=[ContractOut.model_validate(item) for item in contracts])
+
+
+@router.post("/contracts/{contract_id}/{action}")
+async def answer_contract(
+    contract_id: str,
+    action: Literal["accept", "decline", "terminate"],
+    user: CurrentUser,
+    session: DbSession,
+) -> ContractOut:
+    if action == "terminate":
+        contract = await mcn_service.do_terminate_contract(session, user, contract_id)
+    else:
+        contract = await mcn_service.do_answer_contract(
+            session, user, contract_id, accept=action == "accept"
+        )
+    return ContractOut.model_validate(contract)
+
+
+# ---- merchant staff (商家自播) ----------------------------------------------------------
+
+
+@router.post("/staff", status_code=201)
+async def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> StaffOut:
+    """A merchant names a host as its own staff; the host confirms. Staff earn no commission."""
+    return StaffOut.model_validate(await mcn_service.do_add_staff(session, user, body.host_id))
+
+
+@router.get("/staff")
+async def list_staff(user: CurrentUser, session: DbSession) -> StaffList:
+    rows = await mcn_service.list_staff(session, user)
+    return StaffList(items=[StaffOut.model_validate(row) for row in rows])
+
+
+@router.post("/staff/{merchant_id}/accept")
+async def accept_staff(merchant_id: str, user: CurrentUser, session: DbSession) -> StaffOut:
+    return StaffOut.model_validate(await mcn_service.do_accept_staff(session, user, merchant_id))
+
+
+@router.delete("/staff/{merchant_id}/{host_id}", status_code=204)
+async def remove_staff(
+    merchant_id: str, host_id: str, user: CurrentUser, session: DbSession
+) -> None:
+    await mcn_service.do_remove_staff(session, user, merchant_id, host_id)
+
+
+# ---- selection marketplace ----------------------------------------------------------
+
+
+@router.post("/offers", status_code=201)
+async def create_offer(body: OfferIn, user: CurrentUser, session: DbSession) -> OfferOut:
+    """A merchant offers one of its products to hosts for a commission."""
+    return await mcn_service.do_create_offer(session, user, **body.model_dump())
+
+
+@router.get("/offers")
+async def browse_offers(
+    user: CurrentUser,
+    session: DbSession,
+    mine: bool = False,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    min_price_cents: Annotated[int | None, Query(ge=0)] = None,
+    max_price_cents: Annotated[int | None, Query(ge=0)] = None,
+    min_commission_bp: Annotated[int | None, Query(ge=0, le=10000)] = None,
+    min_sales: Annotated[int | None, Query(ge=0)] = None,
+    sort: Literal["newest", "commission", "sales", "price"] = "newest",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> OfferList:
+    """The selection marketplace (选品广场); ``mine`` lists a merchant's own offers."""
+    offers = await mcn_service.browse_offers(
+        session,
+        user,
+        mine=mine,
+        category=category,
+        min_price_cents=min_price_cents,
+        max_price_cents=max_price_cents,
+        min_commission_bp=min_commission_bp,
+        min_sales=min_sales,
+        sort=sort,
+        limit=limit,
+    )
+    return OfferList(items=offers)
+
+
+@router.get("/offers/{offer_id}")
+async def get_offer(offer_id: str, user: CurrentUser, session: DbSession) -> OfferOut:
+    return await mcn_service.offer_detail(session, user, offer_id)
+
+
+@router.patch("/offers/{offer_id}")
+async def update_offer(
+    offer_id: str, body: OfferPatch, user: CurrentUser, session: DbSession
+) -> OfferOut:
+    return await mcn_service.do_update_offer(
+        session, user, offer_id, body.model_dump(exclude_unset=True)
+    )
+
+
+@router.post("/offers/{offer_id}/invites")
+async def invite_to_offer(
+    offer_id: str, body: InviteIn, user: CurrentUser, session: DbSession
+) -> dict[str, int]:
+    added = await mcn_service.do_invite_to_offer(session, user, offer_id, body.host_ids)
+    return {"invited": added}
+
+
+@router.post("/offers/{offer_id}/showcase", status_code=201)
+async def add_offer_to_showcase(
+    offer_id: str, body: ShowcaseFromOffer, user: CurrentUser, session: DbSession
+) -> ShowcaseItemOut:
+    """Put the offer's product in one of my sessions' showcase."""
+    return await mcn_service.do_add_offer_to_showcase(
+        session, user, offer_id, body.session_id, body.live_price_cents
+    )
+
+
+@router.post("/offers/{offer_id}/samples", status_code=201)
+async def request_sample(
+    offer_id: str, body: SampleIn, user: CurrentUser, session: DbSession
+) -> SampleOut:
+    request = await mcn_service.do_request_sample(session, user, offer_id, body.note)
+    return SampleOut.model_validate(request)
+
+
+@router.get("/samples")
+async def list_samples(user: CurrentUser, session: DbSession) -> SampleList:
+    """A merchant's incoming sample requests, or the requests I made."""
+    requests = await mcn_service.list_samples(session, user)
+    return SampleList(items=[SampleOut.model_validate(item) for item in requests])
+
+
+@router.post("/samples/{sample_id}/{action}")
+async def decide_sample(
+    sample_id: str,
+    action: Literal["approve", "decline"],
+    user: CurrentUser,
+    session: DbSession,
+) -> SampleOut:
+    request = await mcn_service.do_decide_sample(
+        session, user, sample_id, approve=action == "approve"
+    )
+    return SampleOut.model_validate(request)
+
+
+# ---- affiliate links ----------------------------------------------------------------
+
+
+@router.post("/affiliate-links", status_code=201)
+async def create_link(
+    body: AffiliateLinkIn, user: CurrentUser, session: DbSession
+) -> AffiliateLinkOut:
+    """A host's tracked link to a product in an external store: share ``/go/{code}``."""
+    link = await mcn_service.do_create_link(
+        session,
+        user,
+        title=body.title,
+        target_url=str(body.target_url),
+        store_name=body.store_name,
+        commission_bp=body.commission_bp,
+        currency=body.currency,
+    )
+    return AffiliateLinkOut.model_validate(link)
+
+
+@router.get("/affiliate-links")
+async def list_links(user: CurrentUser, session: DbSession) -> AffiliateLinkList:
+    links = await mcn_service.list_links(session, user)
+    return AffiliateLinkList(items=[AffiliateLinkOut.model_validate(link) for link in links])
+
+
+@router.post("/affiliate/postback")
+async def affiliate_postback(
+    request: Request,
+    session: DbSession,
+    response: Response,
+    x_signature: Annotated[str | None, Header()] = None,
+) -> ConversionOut:
+    """An external store reports a sale: JSON body signed with HMAC-SHA256 in
+    ``X-Signature`` (hex). Idempotent per link and external order id."""
+    raw = await request.body()
+    mcn_service.check_signature(session, raw, x_signature)
+    try:
+        body = PostbackIn.model_validate_json(raw)
+    except ValueError as exc:
+        raise ValidationFailed("The postback body is not valid.", code="bad_postback") from exc
+    recorded = await mcn_service.do_record_conversion(
+        session,
+        code=body.code,
+        external_order_id=body.external_order_id,
+        amount_cents=body.amount_cents,
+        currency=body.currency,
+    )
+    response.status_code = 201 if recorded.created else 200
+    conversion = recorded.conversion
+    return ConversionOut(
+        id=conversion.id,
+        link_id=conversion.link_id,
+        external_order_id=conversion.external_order_id,
+        amount_cents=conversion.amount_cents,
+        commission_cents=conversion.commission_cents,
+        created=recorded.created,
+    )
+
+
+@go_router.get("/go/{code}", include_in_schema=False)
+async def follow_link(code: str, session: DbSession) -> RedirectResponse:
+    """Count the click and send the browser on to the external store."""
+    target = await mcn_service.do_follow_link(session, code)
+    return RedirectResponse(target, status_code=302)

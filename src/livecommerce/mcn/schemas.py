@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+
+class AgencyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class AgencyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    owner_id: str
+    name: str
+    created_at: datetime
+
+
+class ContractIn(BaseModel):
+    host_id: str = Field(min_length=32, max_length=32)
+    share_bp: int = Field(ge=0, le=10000)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class ContractOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    agency_id: str
+    host_id: str
+    share_bp: int
+    starts_at: datetime
+    ends_at: datetime | None
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class ContractList(BaseModel):
+    items: list[ContractOut]
+
+
+class StaffIn(BaseModel):
+    host_id: str = Field(min_length=32, max_length=32)
+
+
+class StaffOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    merchant_id: str
+    host_id: str
+    accepted: bool
+    created_at: datetime
+
+
+class StaffList(BaseModel):
+    items: list[StaffOut]
+
+
+SamplePolicyName = Literal["none", "free", "returnable"]
+VisibilityName = Literal["open", "invite_only"]
+
+
+class OfferIn(BaseModel):
+    product_id: str = Field(min_length=32, max_length=32)
+    commission_bp: int = Field(ge=100, le=8000)
+    fixed_fee_cents: int = Field(default=0, ge=0, le=10_000_000)
+    sample_policy: SamplePolicyName = "none"
+    visibility: VisibilityName = "open"
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+class OfferPatch(BaseModel):
+    commission_bp: int | None = Field(default=None, ge=100, le=8000)
+    fixed_fee_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+    sample_policy: SamplePolicyName | None = None
+    visibility: VisibilityName | None = None
+    ends_at: datetime | None = None
+    status: Literal["active", "closed"] | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class OfferOut(BaseModel):
+    id: str
+    merchant_id: str
+    product_id: str
+    product_title: str
+    category: str
+    currency: str
+    price_cents: int
+    commission_bp: int
+    fixed_fee_cents: int
+    sample_policy: str
+    visibility: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime | None
+    sales_count: int
+    sales_cents: int
+    note: str
+
+
+class OfferList(BaseModel):
+    items: list[OfferOut]
+
+
+class InviteIn(BaseModel):
+    host_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class ShowcaseFromOffer(BaseModel):
+    session_id: str = Field(min_length=32, max_length=32)
+    live_price_cents: int | None = Field(default=None, ge=0)
+
+
+class SampleIn(BaseModel):
+    note: str = Field(default="", max_length=300)
+
+
+class SampleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    offer_id: str
+    requester_id: str
+    status: str
+    note: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class SampleList(BaseModel):
+    items: list[SampleOut]
+
+
+class AffiliateLinkIn(BaseModel):
+    title: str = Field(min_length=1, max_length=120)
+    target_url: HttpUrl
+    store_name: str = Field(min_length=1, max_length=60)
+    commission_bp: int = Field(ge=100, le=8000)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+
+
+class AffiliateLinkOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    code: str
+    host_id: str
+    title: str
+    target_url: str
+    store_name: str
+    commission_bp: int
+    currency: str
+    clicks: int
+    conversions: int
+    sales_cents: int
+    created_at: datetime
+
+
+class AffiliateLinkList(BaseModel):
+    items: list[AffiliateLinkOut]
+
+
+class PostbackIn(BaseModel):
+    code: str = Field(min_length=1, max_length=16)
+    external_order_id: str = Field(min_length=1, max_length=80)
+    amount_cents: int = Field(ge=1, le=10_000_000_000)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class ConversionOut(BaseModel):
+    id: str
+    link_id: str
+    external_order_id: str
+    amount_cents: int
+    commission_cents: int
+    created: bool
+
+
+class HostFigures(BaseModel):
+    host_id: str
+    display_name: str
+    contract_id: str
+    contract_status: str
+    share_bp: int
+    sessions: int
+    paid_orders: int
+    gmv_cents: int
+    host_earned_cents: int
+
+
+class AgencyDashboard(BaseModel):
+    agency: AgencyOut
+    hosts: list[HostFigures]
+    agency_earned_cents: int

@@ -24,6 +24,8 @@ from livecommerce.ledger.endpoints import router as ledger_router
 from livecommerce.live.endpoints import router as live_router
 from livecommerce.mcn.endpoints import go_router as mcn_go_router
 from livecommerce.mcn.endpoints import router as mcn_router
+from livecommerce.media.endpoints import router as media_video_router
+from livecommerce.media.streams import MediaRuntime
 from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.realtime.endpoints import router as realtime_router
@@ -50,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.extras["hub"] = hub
         app.state.runtime = runtime
         await hub.start()
+        media = MediaRuntime(runtime)
+        runtime.extras["media"] = media
+        await media.start()
         worker = WorkerLoop(runtime) if settings.worker_enabled else None
         if worker is not None:
             await worker.start()
@@ -58,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await worker.stop()
+            await media.stop()
             await hub.stop()
             await broker.close()
             await db.dispose()
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mcn_router,
         mcn_go_router,
         ledger_router,
+        media_video_router,
         pages_router,
     ):
         app.include_router(router)

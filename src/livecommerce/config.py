@@ -29,6 +29,31 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="How browsers reach this platform."
     )
+    rtmp_enabled: bool = Field(
+        default=True, description="Run the embedded RTMP ingest (OBS publishes to it)."
+    )
+    rtmp_host: str = Field(default="0.0.0.0", description="Interface the RTMP ingest listens on.")
+    rtmp_port: int = Field(default=1935, ge=0, le=65535, description="RTMP ingest port.")
+    rtmp_public_url: str | None = Field(
+        default=None,
+        description="Ingest server URL shown to hosts (rtmp://host:port/live); unset means "
+        "the public_url host and rtmp_port.",
+    )
+    rtmp_idle_timeout_s: float = Field(
+        default=15.0, gt=0, description="A publisher silent this long is disconnected."
+    )
+    media_reconnect_timeout_s: int = Field(
+        default=120,
+        ge=1,
+        description="An interrupted live session ends when its host is not back in this time.",
+    )
+    media_viewer_queue: int = Field(
+        default=1024, ge=16, description="Video tags buffered per viewer before it is dropped."
+    )
+    hls_enabled: bool = Field(default=True, description="Remux live streams to HLS too.")
+    hls_segment_s: float = Field(
+        default=1.0, gt=0, description="Target HLS segment length (cut at keyframes)."
+    )
     order_payment_timeout_s: int = Field(
         default=900, ge=1, description="Unpaid orders are cancelled after this many seconds."
     )

@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 # Modules whose import registers job handlers with ``@register_job``.
-JOB_MODULES = ("livecommerce.orders.tasks", "livecommerce.payments.tasks")
+JOB_MODULES = (
+    "livecommerce.orders.tasks",
+    "livecommerce.payments.tasks",
+    "livecommerce.media.tasks",
+    "livecommerce.interactions.tasks",
+)
 
 
 def load_job_modules() -> None:

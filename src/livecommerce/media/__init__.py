@@ -1,0 +1,1 @@
+"""Live video: stream keys, RTMP ingest, HTTP-FLV and HLS delivery, recordings and replay."""

@@ -1,0 +1,153 @@
+"""Stream keys, stream health, replay data, HTTP-FLV and HLS delivery, nginx-rtmp callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+
+from livecommerce.accounts.dependencies import CurrentUser
+from livecommerce.kit.errors import Forbidden, LiveCommerceError, NotFound
+from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.runtime import Runtime
+from livecommerce.media.schemas import (
+    NginxCallbackReply,
+    ReplayOut,
+    StreamHealthOut,
+    StreamKeyOut,
+)
+from livecommerce.media.service import RTMP_APP, media_service
+from livecommerce.media.streams import MediaRuntime, Subscriber
+
+router = APIRouter(tags=["media"])
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _media(runtime: Runtime) -> MediaRuntime:
+    media = runtime.extras.get("media")
+    if not isinstance(media, MediaRuntime):
+        raise NotFound("Live video is not available on this server.", code="media_disabled")
+    return media
+
+
+# ---- keys and health (host console) ------------------------------------------------------
+
+
+@router.get("/api/v1/rooms/{room_id}/stream-key")
+async def get_stream_key(room_id: str, user: CurrentUser, session: DbSession) -> StreamKeyOut:
+    """Ingest URL, stream key and OBS settings; only the room's host (or an admin)."""
+    return await media_service.get_stream_key(session, user, room_id)
+
+
+@router.post("/api/v1/rooms/{room_id}/stream-key/rotate")
+async def rotate_stream_key(room_id: str, user: CurrentUser, session: DbSession) -> StreamKeyOut:
+    """Issue a new key; the old one is refused from now on."""
+    return await media_service.do_rotate_key(session, user, room_id)
+
+
+@router.get("/api/v1/live-sessions/{session_id}/stream-health")
+async def stream_health(session_id: str, user: CurrentUser, session: DbSession) -> StreamHealthOut:
+    return await media_service.get_stream_health(session, user, session_id)
+
+
+@router.get("/api/v1/live-sessions/{session_id}/replay")
+async def replay(session_id: str, session: DbSession) -> ReplayOut:
+    """The recording and the commerce timeline (which product was pinned when)."""
+    return await media_service.get_replay(session, session_id)
+
+
+@router.get("/replay/{session_id}/video")
+async def replay_video(session_id: str, session: DbSession, runtime: RuntimeDep) -> Response:
+    await media_service.check_replay_available(session, session_id)
+    media = _media(runtime)
+    import asyncio
+
+    path = await asyncio.to_thread(media.recordings.make_mp4, session_id)
+    if path is None:
+        raise NotFound("This session was not recorded.", code="recording_not_found")
+    return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "no-cache"})
+
+
+# ---- live delivery -----------------------------------------------------------------------
+
+
+@router.get("/live/{session_id}.flv")
+async def live_flv(session_id: str, session: DbSession, runtime: RuntimeDep) -> Response:
+    """HTTP-FLV for mpegts.js: header, codec setup, the GOP from the latest keyframe, then live."""
+    await media_service.check_watchable(session, session_id)
+    media = _media(runtime)
+    stream = media.streams.get(session_id)
+    if stream is None or stream.ended:
+        raise NotFound("The host's video has not started yet.", code="stream_not_live")
+    subscriber, first = stream.subscribe()
+
+    async def body(subscriber: Subscriber = subscriber) -> AsyncIterator[bytes]:
+        try:
+            yield first
+            while True:
+                data = await subscriber.queue.get()
+                if data is None or subscriber.dropped:
+                    return
+                chunks = [data]
+                while not subscriber.queue.empty() and len(chunks) < 64:
+                    more = subscriber.queue.get_nowait()
+                    if more is None:
+                        yield b"".join(chunks)
+                        return
+                    chunks.append(more)
+                yield b"".join(chunks)
+        finally:
+            stream.unsubscribe(subscriber)
+
+    return StreamingResponse(body(), media_type="video/x-flv", headers=NO_STORE)
+
+
+@router.get("/hls/{session_id}/{name}")
+async def hls_file(session_id: str, name: str, session: DbSession, runtime: RuntimeDep) -> Response:
+    await media_service.check_watchable(session, session_id)
+    path = _media(runtime).hls_file(session_id, name)
+    if path is None:
+        raise NotFound("The host's video has not started yet.", code="stream_not_live")
+    if name.endswith(".m3u8"):
+        return FileResponse(path, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+    return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "max-age=60"})
+
+
+# ---- nginx-rtmp callbacks (form-encoded, as nginx-rtmp sends them) -------------------------
+
+
+@router.post("/api/v1/media/nginx/on-publish", response_model=None)
+async def nginx_on_publish(
+    session: DbSession,
+    token: str = "",
+    name: Annotated[str, Form()] = "",
+    app: Annotated[str, Form()] = "",
+    addr: Annotated[str, Form()] = "",
+) -> Response:
+    """Authenticate the key; the stream is renamed to the session id (a 3xx to nginx-rtmp)
+    so that the HLS URLs viewers see never reveal the key."""
+    media_service.check_nginx_token(session, token)
+    if app != RTMP_APP:
+        raise Forbidden(f"Publish to /{RTMP_APP}/<stream key>.", code="unknown_app")
+    started = await media_service.do_start_publication(
+        session, name.split("?", 1)[0], via="nginx", client=addr
+    )
+    return RedirectResponse(started.session_id, status_code=302)
+
+
+@router.post("/api/v1/media/nginx/on-publish-done")
+async def nginx_on_publish_done(
+    session: DbSession,
+    token: str = "",
+    name: Annotated[str, Form()] = "",
+    app: Annotated[str, Form()] = "",
+) -> NginxCallbackReply:
+    media_service.check_nginx_token(session, token)
+    try:
+        session_id = await media_service.do_nginx_publish_done(session, name.split("?", 1)[0])
+    except LiveCommerceError:
+        return NginxCallbackReply(ok=False)
+    return NginxCallbackReply(ok=True, session_id=session_id)

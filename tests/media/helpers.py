@@ -76,9 +76,9 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 
 
 async def wait_for_status(
-    client: httpx.AsyncClient, session_id: str, status: str, timeout: float = 10
+    client: httpx.AsyncClient, session_id: str, status: str, within: float = 10
 ) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     current = None
     while time.monotonic() < deadline:
         response = await client.get(f"/api/v1/live-sessions/{session_id}")

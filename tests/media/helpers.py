@@ -115,7 +115,7 @@ def decode(data: bytes, fmt: str = "flv") -> dict[str, Any]:
     video_frames = audio_frames = 0
     width = height = 0
     first_is_key = None
-    with av.open(io.BytesIO(data), format=fmt) as container:
+    with av.open(io.BytesIO(data), "r", format=fmt) as container:
         for packet in container.demux():
             try:
                 frames = packet.decode()

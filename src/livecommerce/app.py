@@ -15,7 +15,9 @@ from livecommerce.accounts.endpoints import router as accounts_router
 from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
+from livecommerce.coupons.endpoints import router as coupons_router
 from livecommerce.insights.endpoints import router as insights_router
+from livecommerce.interactions.endpoints import router as interactions_router
 from livecommerce.kit.broker import create_broker
 from livecommerce.kit.db import Database
 from livecommerce.kit.http import install_error_handlers
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         orders_router,
         payments_router,
         insights_router,
+        interactions_router,
+        coupons_router,
         mcn_router,
         mcn_go_router,
         ledger_router,

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     order_payment_timeout_s: int = Field(
         default=900, ge=1, description="Unpaid orders are cancelled after this many seconds."
     )
+    flash_sale_payment_timeout_s: int = Field(
+        default=120,
+        ge=1,
+        description="Unpaid flash-sale orders expire after this many seconds; units go back.",
+    )
+    bench_endpoints: bool = Field(
+        default=False,
+        description="Benchmark-only routes (a bare endpoint, a naive read-then-write buy). "
+        "Only `livecommerce bench` turns this on; never enable it in normal serving.",
+    )
     session_cookie_secure: bool = Field(default=False, description="Set on HTTPS deployments.")
     session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
     upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -175,6 +175,9 @@ class LiveService:
             return await live_repository.change_followers(session, room.id, 1)
         return await live_repository.followers_count(session, room.id)
 
+    async def is_following(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
+        return await live_repository.is_following(session, user_id, room_id)
+
     async def do_unfollow(self, session: AsyncSession, user: User, room_id: str) -> int:
         room = await self.get_room(session, room_id)
         if await live_repository.delete_follow(session, user.id, room.id):

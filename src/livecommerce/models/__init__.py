@@ -4,6 +4,25 @@ from livecommerce.kit.base import Base
 from livecommerce.models.accounts import AuthSession, Role, User
 from livecommerce.models.behaviour import BehaviourEvent, BehaviourKind
 from livecommerce.models.catalog import Product, ProductImage, ProductStatus, Sku
+from livecommerce.models.coupons import (
+    ClaimStatus,
+    Coupon,
+    CouponAudience,
+    CouponClaim,
+    CouponHolder,
+    DiscountKind,
+)
+from livecommerce.models.interactions import (
+    FlashSale,
+    FlashSaleBuyer,
+    Lottery,
+    LotteryEntry,
+    LotteryStatus,
+    PrizeKind,
+    Question,
+    QuestionStatus,
+    QuestionVote,
+)
 from livecommerce.models.jobs import JobStatus, ScheduledJob
 from livecommerce.models.ledger import (
     AccountKind,
@@ -55,8 +74,16 @@ __all__ = [
     "BehaviourKind",
     "BlockedWord",
     "ChatMessage",
+    "ClaimStatus",
     "ContractStatus",
+    "Coupon",
+    "CouponAudience",
+    "CouponClaim",
+    "CouponHolder",
+    "DiscountKind",
     "EntryKind",
+    "FlashSale",
+    "FlashSaleBuyer",
     "Follow",
     "HostContract",
     "JobStatus",
@@ -65,6 +92,9 @@ __all__ = [
     "LedgerAccount",
     "LiveSession",
     "LiveSessionStatus",
+    "Lottery",
+    "LotteryEntry",
+    "LotteryStatus",
     "MerchantStaff",
     "Offer",
     "OfferInvite",
@@ -77,9 +107,13 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "PinEvent",
+    "PrizeKind",
     "Product",
     "ProductImage",
     "ProductStatus",
+    "Question",
+    "QuestionStatus",
+    "QuestionVote",
     "Role",
     "Room",
     "RoomMute",
@@ -89,9 +123,9 @@ __all__ = [
     "ScheduledJob",
     "ShowcaseItem",
     "Sku",
-    "StreamKey",
-    "StreamPublication",
     "Statement",
     "StatementPayout",
+    "StreamKey",
+    "StreamPublication",
     "User",
 ]

@@ -55,6 +55,8 @@ class Order(Base):
     total_cents: Mapped[int] = mapped_column(Integer)
     shipping_address: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # Set when the order was placed in a flash sale: its units belong to that sale.
+    flash_sale_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]

@@ -85,6 +85,7 @@ async def place_order(
         address_id=body.address_id,
         live_session_id=body.session_id,
         idempotency_key=idempotency_key,
+        coupon_claim_ids=body.coupon_claim_ids,
     )
     if not placed.created:
         response.status_code = 200

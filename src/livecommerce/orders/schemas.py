@@ -77,6 +77,8 @@ class OrderCreate(BaseModel):
     quantity: int = Field(ge=1, le=99)
     address_id: str = Field(min_length=1, max_length=32)
     session_id: str | None = Field(default=None, min_length=1, max_length=32)
+    # Claimed coupons from the buyer's wallet (GET /coupons/mine); applied at checkout.
+    coupon_claim_ids: list[str] = Field(default_factory=list, max_length=5)
 
 
 class OrderItemOut(BaseModel):
@@ -117,6 +119,7 @@ class OrderOut(BaseModel):
     carrier: str | None
     tracking_number: str | None
     shipping_address: dict[str, Any]
+    flash_sale_id: str | None = None
 
 
 class OrderList(BaseModel):

@@ -149,6 +149,7 @@ class OrderService:
         address_id: str,
         live_session_id: str | None = None,
         idempotency_key: str | None = None,
+        coupon_claim_ids: list[str] | None = None,
     ) -> PlacedOrder:
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(
@@ -222,6 +223,8 @@ class OrderService:
             # request that lost an Idempotency-Key race answer with the winner's order.
             async with session.begin_nested():
                 await catalog_service.do_take_stock(session, sku.id, quantity)
+                if coupon_claim_ids:
+                    await self._redeem_coupons(session, buyer, order, coupon_claim_ids)
                 await order_repository.add(session, order)
         except (IntegrityError, LiveCommerceError):
             if idempotency_key is None:
@@ -247,6 +250,50 @@ class OrderService:
             value=order.total_cents,
         )
         return PlacedOrder(order, created=True)
+
+    async def _redeem_coupons(
+        self, session: AsyncSession, buyer: User, order: Order, claim_ids: list[str]
+    ) -> None:
+        from livecommerce.coupons.service import coupon_service
+
+        discount = await coupon_service.do_redeem(
+            session, buyer, claim_ids, order_id=order.id, order=order
+        )
+        order.discount_cents = discount
+        order.total_cents = order.subtotal_cents - discount
+
+    async def do_add_prepared_order(self, session: AsyncSession, order: Order) -> None:
+        """Store an order another domain priced and reserved (a flash sale, a lottery prize).
+
+        An unpaid one gets the usual stored expiry timer."""
+        await order_repository.add(session, order)
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            job_service.do_schedule(
+                session, ORDER_EXPIRE_JOB, run_at=order.expires_at, payload={"order_id": order.id}
+            )
+        first = order.items[0] if order.items else None
+        await insights_service.do_record(
+            session,
+            BehaviourKind.ORDER,
+            user_id=order.buyer_id,
+            room_id=order.room_id,
+            session_id=order.session_id,
+            product_id=None if first is None else first.product_id,
+            order_id=order.id,
+            value=order.total_cents,
+        )
+
+    async def get_order_by_idempotency_key(
+        self, session: AsyncSession, buyer_id: str, key: str
+    ) -> Order | None:
+        return await order_repository.get_by_idempotency_key(session, buyer_id, key)
+
+    def address_snapshot(self, address: Address) -> dict[str, Any]:
+        return _address_snapshot(address)
+
+    async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:
+        addresses = await address_repository.list_for_user(session, user.id)
+        return addresses[0] if addresses else None
 
     async def get_order(self, session: AsyncSession, order_id: str) -> Order:
         order = await order_repository.get(session, order_id)
@@ -305,6 +352,12 @@ class OrderService:
         )
 
     async def _return_stock(self, session: AsyncSession, order: Order) -> None:
+        if order.flash_sale_id is not None:
+            # A flash sale's units go back to the sale (or to the SKU once it closed).
+            from livecommerce.interactions.flash_sales import flash_sale_service
+
+            await flash_sale_service.do_return_units(session, order)
+            return
         for item in order.items:
             await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
 
@@ -322,6 +375,7 @@ class OrderService:
         if not moved:
             raise await self._invalid_state(session, order, "cancel")
         await self._return_stock(session, order)
+        await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
         return order
 
@@ -406,8 +460,16 @@ class OrderService:
         )
         if moved:
             await self._return_stock(session, order)
+            await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
         return moved
+
+    async def _release_coupons(self, session: AsyncSession, order: Order) -> None:
+        """A cancelled or expired order gives its coupons back to the buyer's wallet."""
+        if order.discount_cents:
+            from livecommerce.coupons.service import coupon_service
+
+            await coupon_service.do_release_for_order(session, order.id)
 
     async def do_mark_paid(self, session: AsyncSession, order: Order, *, at: datetime) -> bool:
         """pending_payment → paid, only while the order has not expired. False otherwise."""

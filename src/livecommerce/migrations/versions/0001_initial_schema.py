@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:52:37.407697
+Create Date: 2026-11-25 00:59:02.245162
 """
 
 from __future__ import annotations
@@ -334,6 +334,41 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "word", name=op.f("uq_blocked_words_room_id")),
     )
     op.create_table(
+        "coupons",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("issuer_id", sa.String(length=32), nullable=False),
+        sa.Column("audience", sa.String(length=10), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=True),
+        sa.Column("title", sa.String(length=60), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("discount_kind", sa.String(length=10), nullable=False),
+        sa.Column("amount_off_cents", sa.Integer(), nullable=False),
+        sa.Column("percent_off", sa.Integer(), nullable=False),
+        sa.Column("min_spend_cents", sa.Integer(), nullable=False),
+        sa.Column("starts_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("total_limit", sa.Integer(), nullable=False),
+        sa.Column("claimed_count", sa.Integer(), nullable=False),
+        sa.Column("per_user_limit", sa.Integer(), nullable=False),
+        sa.Column("product_ids", sa.JSON(), nullable=False),
+        sa.Column("stackable", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "claimed_count <= total_limit", name=op.f("ck_coupons_claimed_within_limit")
+        ),
+        sa.CheckConstraint("claimed_count >= 0", name=op.f("ck_coupons_claimed_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["issuer_id"], ["users.id"], name=op.f("fk_coupons_issuer_id_users")
+        ),
+        sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], name=op.f("fk_coupons_room_id_rooms")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupons")),
+    )
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_coupons_issuer_id"), ["issuer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_coupons_room_id"), ["room_id"], unique=False)
+
+    op.create_table(
         "follows",
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -532,6 +567,137 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "coupon_claims",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("coupon_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=True),
+        sa.Column("discount_cents", sa.Integer(), nullable=False),
+        sa.Column("claimed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["coupon_id"],
+            ["coupons.id"],
+            name=op.f("fk_coupon_claims_coupon_id_coupons"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_coupon_claims_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_claims")),
+    )
+    with op.batch_alter_table("coupon_claims", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_coupon_claims_coupon_id"), ["coupon_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_coupon_claims_order_id"), ["order_id"], unique=False)
+        batch_op.create_index("ix_coupon_claims_user_status", ["user_id", "status"], unique=False)
+
+    op.create_table(
+        "coupon_holders",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("coupon_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("claimed", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coupon_id"],
+            ["coupons.id"],
+            name=op.f("fk_coupon_holders_coupon_id_coupons"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_coupon_holders_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_holders")),
+        sa.UniqueConstraint("coupon_id", "user_id", name=op.f("uq_coupon_holders_coupon_id")),
+    )
+    op.create_table(
+        "flash_sales",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("sku_id", sa.String(length=32), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("price_cents", sa.Integer(), nullable=False),
+        sa.Column("original_price_cents", sa.Integer(), nullable=False),
+        sa.Column("units_total", sa.Integer(), nullable=False),
+        sa.Column("units_left", sa.Integer(), nullable=False),
+        sa.Column("units_returned", sa.Integer(), nullable=False),
+        sa.Column("per_buyer_limit", sa.Integer(), nullable=False),
+        sa.Column("starts_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sold_out_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("settled_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "per_buyer_limit >= 1", name=op.f("ck_flash_sales_per_buyer_limit_positive")
+        ),
+        sa.CheckConstraint(
+            "units_left <= units_total", name=op.f("ck_flash_sales_units_left_at_most_total")
+        ),
+        sa.CheckConstraint("units_left >= 0", name=op.f("ck_flash_sales_units_left_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_flash_sales_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_flash_sales_room_id_rooms")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_flash_sales_session_id_live_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_flash_sales_sku_id_skus")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flash_sales")),
+    )
+    with op.batch_alter_table("flash_sales", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_flash_sales_session_id"), ["session_id"], unique=False)
+
+    op.create_table(
+        "lotteries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("prize_kind", sa.String(length=10), nullable=False),
+        sa.Column("prize_sku_id", sa.String(length=32), nullable=True),
+        sa.Column("prize_coupon_id", sa.String(length=32), nullable=True),
+        sa.Column("winners_count", sa.Integer(), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
+        sa.Column("seed", sa.String(length=64), nullable=False),
+        sa.Column("seed_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("draw_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drawn_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("entrants_count", sa.Integer(), nullable=False),
+        sa.Column("prize_units_reserved", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("winners_count >= 1", name=op.f("ck_lotteries_winners_count_positive")),
+        sa.ForeignKeyConstraint(
+            ["prize_sku_id"], ["skus.id"], name=op.f("fk_lotteries_prize_sku_id_skus")
+        ),
+        sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], name=op.f("fk_lotteries_room_id_rooms")),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_lotteries_session_id_live_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lotteries")),
+    )
+    with op.batch_alter_table("lotteries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lotteries_session_id"), ["session_id"], unique=False)
+
+    op.create_table(
         "offer_invites",
         sa.Column("offer_id", sa.String(length=32), nullable=False),
         sa.Column("host_id", sa.String(length=32), nullable=False),
@@ -565,6 +731,7 @@ def upgrade() -> None:
         sa.Column("total_cents", sa.Integer(), nullable=False),
         sa.Column("shipping_address", sa.JSON(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=True),
+        sa.Column("flash_sale_id", sa.String(length=32), nullable=True),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
@@ -590,6 +757,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_orders_flash_sale_id"), ["flash_sale_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_orders_merchant_id"), ["merchant_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_session_id"), ["session_id"], unique=False)
         batch_op.create_index("ix_orders_status_expires_at", ["status", "expires_at"], unique=False)
@@ -610,6 +780,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pin_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pin_events_session_id"), ["session_id"], unique=False)
+
+    op.create_table(
+        "questions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=True),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("display_name", sa.String(length=64), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("upvotes", sa.Integer(), nullable=False),
+        sa.Column("host_rank", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_questions_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_questions_session_id_live_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_questions_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
+    )
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_questions_product_id"), ["product_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_questions_session_id"), ["session_id"], unique=False)
 
     op.create_table(
         "sample_requests",
@@ -689,6 +889,51 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "flash_sale_buyers",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("sale_id", sa.String(length=32), nullable=False),
+        sa.Column("buyer_id", sa.String(length=32), nullable=False),
+        sa.Column("bought", sa.Integer(), nullable=False),
+        sa.CheckConstraint("bought >= 0", name=op.f("ck_flash_sale_buyers_bought_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_flash_sale_buyers_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sale_id"],
+            ["flash_sales.id"],
+            name=op.f("fk_flash_sale_buyers_sale_id_flash_sales"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flash_sale_buyers")),
+        sa.UniqueConstraint("sale_id", "buyer_id", name=op.f("uq_flash_sale_buyers_sale_id")),
+    )
+    op.create_table(
+        "lottery_entries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("lottery_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("display_name", sa.String(length=64), nullable=False),
+        sa.Column("won", sa.Boolean(), nullable=False),
+        sa.Column("prize_order_id", sa.String(length=32), nullable=True),
+        sa.Column("entered_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lottery_id"],
+            ["lotteries.id"],
+            name=op.f("fk_lottery_entries_lottery_id_lotteries"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_lottery_entries_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lottery_entries")),
+        sa.UniqueConstraint("lottery_id", "user_id", name=op.f("uq_lottery_entries_lottery_id")),
+    )
+    with op.batch_alter_table("lottery_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_lottery_entries_lottery_id"), ["lottery_id"], unique=False
+        )
+
+    op.create_table(
         "order_items",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("order_id", sa.String(length=32), nullable=False),
@@ -752,11 +997,31 @@ def upgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payments_order_id"), ["order_id"], unique=False)
 
+    op.create_table(
+        "question_votes",
+        sa.Column("question_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["question_id"],
+            ["questions.id"],
+            name=op.f("fk_question_votes_question_id_questions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_question_votes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("question_id", "user_id", name=op.f("pk_question_votes")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("question_votes")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_order_id"))
 
@@ -769,6 +1034,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_items_order_id"))
 
     op.drop_table("order_items")
+    with op.batch_alter_table("lottery_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lottery_entries_lottery_id"))
+
+    op.drop_table("lottery_entries")
+    op.drop_table("flash_sale_buyers")
     with op.batch_alter_table("stream_publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_publications_session_id"))
 
@@ -782,6 +1052,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sample_requests_offer_id"))
 
     op.drop_table("sample_requests")
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_questions_session_id"))
+        batch_op.drop_index(batch_op.f("ix_questions_product_id"))
+
+    op.drop_table("questions")
     with op.batch_alter_table("pin_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pin_events_session_id"))
 
@@ -790,10 +1065,26 @@ def downgrade() -> None:
         batch_op.drop_index("ix_orders_status_expires_at")
         batch_op.drop_index(batch_op.f("ix_orders_session_id"))
         batch_op.drop_index(batch_op.f("ix_orders_merchant_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_flash_sale_id"))
         batch_op.drop_index(batch_op.f("ix_orders_buyer_id"))
 
     op.drop_table("orders")
     op.drop_table("offer_invites")
+    with op.batch_alter_table("lotteries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lotteries_session_id"))
+
+    op.drop_table("lotteries")
+    with op.batch_alter_table("flash_sales", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flash_sales_session_id"))
+
+    op.drop_table("flash_sales")
+    op.drop_table("coupon_holders")
+    with op.batch_alter_table("coupon_claims", schema=None) as batch_op:
+        batch_op.drop_index("ix_coupon_claims_user_status")
+        batch_op.drop_index(batch_op.f("ix_coupon_claims_order_id"))
+        batch_op.drop_index(batch_op.f("ix_coupon_claims_coupon_id"))
+
+    op.drop_table("coupon_claims")
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_chat_messages_session_id"))
 
@@ -827,6 +1118,11 @@ def downgrade() -> None:
 
     op.drop_table("host_contracts")
     op.drop_table("follows")
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupons_room_id"))
+        batch_op.drop_index(batch_op.f("ix_coupons_issuer_id"))
+
+    op.drop_table("coupons")
     op.drop_table("blocked_words")
     with op.batch_alter_table("affiliate_conversions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))

@@ -1,0 +1,1 @@
+"""Coupons: room, fans-only and merchant coupons; claimed into wallets, redeemed at checkout."""

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+class CouponCreate(BaseModel):
+    title: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]
+    audience: Literal["room", "fans", "merchant"]
+    discount_kind: Literal["amount", "percent"]
+    amount_off_cents: int = Field(default=0, ge=0, le=100_000_000)
+    percent_off: int = Field(default=0, ge=0, le=99)
+    min_spend_cents: int = Field(default=0, ge=0, le=100_000_000)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime
+    total_limit: int = Field(ge=1, le=1_000_000)
+    per_user_limit: int = Field(default=1, ge=1, le=100)
+    product_ids: list[str] = Field(default_factory=list, max_length=100)
+    stackable: bool = False
+
+
+class CouponOut(BaseModel):
+    id: str
+    issuer_id: str
+    audience: str
+    room_id: str | None
+    title: str
+    currency: str
+    discount_kind: str
+    amount_off_cents: int
+    percent_off: int
+    min_spend_cents: int
+    starts_at: datetime
+    ends_at: datetime
+    total_limit: int
+    claimed_count: int
+    per_user_limit: int
+    product_ids: list[str]
+    stackable: bool
+    active: bool
+
+
+class CouponList(BaseModel):
+    items: list[CouponOut]
+
+
+class ClaimOut(BaseModel):
+    id: str
+    coupon: CouponOut
+    status: str
+    order_id: str | None
+    discount_cents: int
+    claimed_at: datetime
+    used_at: datetime | None
+
+
+class ClaimList(BaseModel):
+    items: list[ClaimOut]
+
+
+class QuoteRequest(BaseModel):
+    sku_id: str = Field(min_length=1, max_length=32)
+    quantity: int = Field(ge=1, le=99)
+    session_id: str | None = Field(default=None, min_length=1, max_length=32)
+    coupon_claim_ids: list[str] = Field(default_factory=list, max_length=5)
+
+
+class QuoteOut(BaseModel):
+    currency: str
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    usable_claim_ids: list[str]  # wallet coupons that would apply to this purchase

@@ -1,0 +1,1 @@
+"""Room interactions: flash sales, verifiable lotteries and the Q&A board."""

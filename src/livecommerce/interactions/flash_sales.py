@@ -1,0 +1,369 @@
+"""Flash sales (限时抢购): a sale's own stock counter, per-buyer limits, idempotent buys.
+
+Buying is three conditional statements and an insert in one unit of work:
+``UPDATE flash_sales SET units_left = units_left - :q WHERE units_left >= :q``,
+``UPDATE flash_sale_buyers SET bought = bought + :q WHERE bought + :q <= :limit`` and
+the order row, whose unique ``(buyer_id, idempotency_key)`` makes a retried click
+return the first order. Nothing is read and then written, so concurrent buyers can
+never oversell. An unpaid order expires after ``flash_sale_payment_timeout_s`` and
+its units return to the sale (or to the SKU once the sale has closed); a payment
+that arrives after that is refunded by the payments domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.catalog.service import catalog_service
+from livecommerce.interactions.feed import stock_feed
+from livecommerce.interactions.repository import flash_sale_repository
+from livecommerce.interactions.schemas import (
+    FlashSaleCreate,
+    FlashSaleOut,
+    FlashSaleResults,
+    FlashSaleStatus,
+)
+from livecommerce.kit.broker import live_channel
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.db import after_commit
+from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
+from livecommerce.kit.ids import new_id
+from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
+from livecommerce.live.service import live_service
+from livecommerce.models import (
+    FlashSale,
+    LiveSessionStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+    ProductStatus,
+    User,
+)
+from livecommerce.orders.service import order_service
+from livecommerce.worker.service import job_service
+
+FLASH_SALE_CLOSE_JOB = "flash_sale.close"
+ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
+# A sold-out answer is cached this long, so a stampede after the last unit never
+# reaches the database; the database stays the truth (units can come back).
+SOLD_OUT_HINT_S = 1
+
+
+def sold_out_key(sale_id: str) -> str:
+    return f"flash:{sale_id}:sold_out"
+
+
+@dataclass(frozen=True)
+class FlashOrder:
+    order: Order
+    created: bool
+
+
+class FlashSaleService:
+    # ---- reading ---------------------------------------------------------------------
+
+    async def get_sale(self, session: AsyncSession, sale_id: str) -> FlashSale:
+        sale = await flash_sale_repository.get(session, sale_id)
+        if sale is None:
+            raise NotFound("No such flash sale.", code="flash_sale_not_found")
+        return sale
+
+    def status(self, sale: FlashSale) -> FlashSaleStatus:
+        now = utcnow()
+        if sale.settled_at is not None or now >= sale.ends_at:
+            return "ended"
+        if now < sale.starts_at:
+            return "scheduled"
+        return "sold_out" if sale.units_left == 0 else "running"
+
+    async def sale_out(self, session: AsyncSession, sale: FlashSale) -> FlashSaleOut:
+        sku = await catalog_service.get_sku(session, sale.sku_id)
+        product = await catalog_service.get_product(session, sale.product_id)
+        return FlashSaleOut(
+            id=sale.id,
+            session_id=sale.session_id,
+            product_id=sale.product_id,
+            sku_id=sale.sku_id,
+            title=product.title,
+            spec=dict(sku.spec),
+            image_url=catalog_service.product_cover_url(product),
+            currency=sale.currency,
+            price_cents=sale.price_cents,
+            original_price_cents=sale.original_price_cents,
+            units_total=sale.units_total,
+            units_left=sale.units_left,
+            per_buyer_limit=sale.per_buyer_limit,
+            starts_at=sale.starts_at,
+            ends_at=sale.ends_at,
+            sold_out_at=sale.sold_out_at,
+            status=self.status(sale),
+            server_now=utcnow(),
+        )
+
+    async def current_sale(self, session: AsyncSession, session_id: str) -> FlashSale | None:
+        return await flash_sale_repository.current_for_session(session, session_id, utcnow())
+
+    async def list_sales(self, session: AsyncSession, session_id: str) -> list[FlashSale]:
+        await live_service.get_session(session, session_id)
+        return await flash_sale_repository.list_for_session(session, session_id)
+
+    async def results(self, session: AsyncSession, user: User, sale_id: str) -> FlashSaleResults:
+        sale = await self.get_sale(session, sale_id)
+        live_session = await live_service.get_session(session, sale.session_id)
+        await live_service.check_can_moderate(session, user, live_session)
+        figures = await flash_sale_repository.results(session, sale.id)
+        return FlashSaleResults(
+            sale_id=sale.id,
+            units_total=sale.units_total,
+            units_left=sale.units_left,
+            units_returned=sale.units_returned,
+            currency=sale.currency,
+            starts_at=sale.starts_at,
+            sold_out_at=sale.sold_out_at,
+            sell_out_seconds=None
+            if sale.sold_out_at is None
+            else round((sale.sold_out_at - sale.starts_at).total_seconds(), 3),
+            **figures,
+        )
+
+    # ---- the host -------------------------------------------------------------------
+
+    async def do_launch(
+        self, session: AsyncSession, user: User, session_id: str, data: FlashSaleCreate
+    ) -> FlashSale:
+        live_session = await live_service.get_session(session, session_id)
+        await live_service.check_can_moderate(session, user, live_session)
+        if live_session.status not in ON_AIR:
+            raise Conflict("Flash sales run while the session is on air.", code="session_not_live")
+        item = await live_service.get_showcase_item_for_product(
+            session, live_session.id, data.product_id
+        )
+        if item is None:
+            raise Conflict("This product is not in the session's showcase.", code="not_in_showcase")
+        sku = await catalog_service.get_sku(session, data.sku_id)
+        if sku.product_id != data.product_id:
+            raise ValidationFailed(
+                "This SKU belongs to another product.", code="sku_not_in_product"
+            )
+        product = await catalog_service.get_product(session, data.product_id)
+        if product.status != ProductStatus.ON_SALE:
+            raise Conflict("This product is not on sale.", code="product_not_on_sale")
+        now = utcnow()
+        if await flash_sale_repository.current_for_session(session, live_session.id, now):
+            raise Conflict(
+                "A flash sale is already running or counting down in this session.",
+                code="flash_sale_running",
+            )
+        original = live_service.effective_price(item, sku)
+        # The sale's units leave the SKU's stock now; what is not sold comes back at the end.
+        await catalog_service.do_take_stock(session, sku.id, data.units)
+        starts_at = now + timedelta(seconds=data.starts_in_s)
+        sale = FlashSale(
+            id=new_id(),
+            session_id=live_session.id,
+            room_id=live_session.room_id,
+            product_id=product.id,
+            sku_id=sku.id,
+            created_by=user.id,
+            currency=product.currency,
+            price_cents=data.price_cents,
+            original_price_cents=original,
+            units_total=data.units,
+            units_left=data.units,
+            units_returned=0,
+            per_buyer_limit=data.per_buyer_limit,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(seconds=data.duration_s),
+            created_at=now,
+        )
+        await flash_sale_repository.add(session, sale)
+        job_service.do_schedule(
+            session, FLASH_SALE_CLOSE_JOB, run_at=sale.ends_at, payload={"sale_id": sale.id}
+        )
+        await self._announce(session, sale)
+        return sale
+
+    async def do_end(self, session: AsyncSession, user: User, sale_id: str) -> FlashSale:
+        """The host stops a sale early; unsold units go back to the SKU."""
+        sale = await self.get_sale(session, sale_id)
+        live_session = await live_service.get_session(session, sale.session_id)
+        await live_service.check_can_moderate(session, user, live_session)
+        if not await self.do_close(session, sale.id, early=True):
+            raise Conflict("This flash sale has ended already.", code="flash_sale_ended")
+        await flash_sale_repository.refresh(session, sale)
+        return sale
+
+    async def do_close(self, session: AsyncSession, sale_id: str, *, early: bool = False) -> bool:
+        """Settle the sale once: leftover units return to the SKU, the room is told."""
+        sale = await self.get_sale(session, sale_id)
+        now = utcnow()
+        returned = await flash_sale_repository.settle(session, sale.id, now)
+        if returned is None:
+            return False
+        await flash_sale_repository.refresh(session, sale)
+        if early and sale.ends_at > now:
+            sale.ends_at = now
+            await session.flush()
+        if returned > 0:
+            # Before settlement returned units went back into units_left, so what
+            # settle moved is exactly the leftover.
+            await catalog_service.do_return_stock(session, sale.sku_id, returned)
+        await self._announce(session, sale)
+        return True
+
+    async def _announce(self, session: AsyncSession, sale: FlashSale) -> None:
+        out = await self.sale_out(session, sale)
+        publish_after_commit(
+            session,
+            live_channel(sale.session_id),
+            {"type": "flash_sale", "sale": out.model_dump(mode="json")},
+        )
+
+    # ---- buyers ---------------------------------------------------------------------
+
+    async def is_sold_out_hint(self, runtime: Runtime, sale_id: str) -> bool:
+        """True while a recent answer found the sale sold out (a short-lived cache)."""
+        return bool(await runtime.broker.get_int(sold_out_key(sale_id)))
+
+    async def do_buy(
+        self,
+        session: AsyncSession,
+        buyer: User,
+        sale_id: str,
+        *,
+        quantity: int = 1,
+        address_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> FlashOrder:
+        if idempotency_key is not None:
+            existing = await order_service.get_order_by_idempotency_key(
+                session, buyer.id, idempotency_key
+            )
+            if existing is not None:
+                return FlashOrder(existing, created=False)
+        sale = await self.get_sale(session, sale_id)
+        now = utcnow()
+        if now < sale.starts_at:
+            raise Conflict("This flash sale has not started yet.", code="flash_sale_not_started")
+        if sale.settled_at is not None or now >= sale.ends_at:
+            raise Conflict("This flash sale has ended.", code="flash_sale_ended")
+        if quantity > sale.per_buyer_limit:
+            raise ValidationFailed(
+                f"At most {sale.per_buyer_limit} per buyer in this sale.", code="over_buyer_limit"
+            )
+        if address_id is not None:
+            address = await order_service.get_own_address(session, buyer, address_id)
+        else:
+            found = await order_service.get_default_address(session, buyer)
+            if found is None:
+                raise Conflict(
+                    "Add a delivery address first: one-click buying sends to your default one.",
+                    code="address_required",
+                )
+            address = found
+        sku = await catalog_service.get_sku(session, sale.sku_id)
+        product = await catalog_service.get_product(session, sale.product_id)
+        room = await live_service.get_room(session, sale.room_id)
+        runtime = runtime_of(session)
+        timeout = runtime.settings.flash_sale_payment_timeout_s
+        total = sale.price_cents * quantity
+        order = Order(
+            id=new_id(),
+            buyer_id=buyer.id,
+            merchant_id=product.merchant_id,
+            room_id=room.id,
+            session_id=sale.session_id,
+            host_id=room.host_id,
+            status=OrderStatus.PENDING_PAYMENT,
+            currency=sale.currency,
+            subtotal_cents=total,
+            discount_cents=0,
+            total_cents=total,
+            shipping_address=order_service.address_snapshot(address),
+            idempotency_key=idempotency_key,
+            flash_sale_id=sale.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=timeout),
+            items=[
+                OrderItem(
+                    id=new_id(),
+                    product_id=product.id,
+                    sku_id=sku.id,
+                    title=product.title,
+                    spec=dict(sku.spec),
+                    unit_price_cents=sale.price_cents,
+                    quantity=quantity,
+                    line_total_cents=total,
+                )
+            ],
+        )
+        try:
+            async with session.begin_nested():
+                left = await flash_sale_repository.take_units(session, sale.id, quantity)
+                if left is None:
+                    raise await self._not_enough(session, sale, quantity)
+                await flash_sale_repository.ensure_buyer(session, sale.id, buyer.id)
+                if not await flash_sale_repository.add_to_buyer(
+                    session, sale.id, buyer.id, quantity, sale.per_buyer_limit
+                ):
+                    raise Conflict(
+                        f"You already hold the most this sale allows ({sale.per_buyer_limit}).",
+                        code="buyer_limit_reached",
+                    )
+                await order_service.do_add_prepared_order(session, order)
+        except (IntegrityError, LiveCommerceError):
+            if idempotency_key is not None:
+                existing = await order_service.get_order_by_idempotency_key(
+                    session, buyer.id, idempotency_key
+                )
+                if existing is not None:
+                    return FlashOrder(existing, created=False)
+            raise
+        if left == 0:
+            await flash_sale_repository.mark_sold_out(session, sale.id, now)
+        self._after_stock_change(session, sale, left)
+        return FlashOrder(order, created=True)
+
+    async def _not_enough(
+        self, session: AsyncSession, sale: FlashSale, quantity: int
+    ) -> LiveCommerceError:
+        left = await flash_sale_repository.units_left(session, sale.id)
+        if not left:
+            await runtime_of(session).broker.incr(
+                sold_out_key(sale.id), 1, expire_s=SOLD_OUT_HINT_S
+            )
+            return Conflict("Sold out.", code="sold_out", details={"left": 0})
+        return Conflict(f"Only {left} left.", code="not_enough_units", details={"left": left})
+
+    def _after_stock_change(self, session: AsyncSession, sale: FlashSale, left: int) -> None:
+        runtime = runtime_of(session)
+        sale_id, session_id = sale.id, sale.session_id
+
+        async def _publish() -> None:
+            if left == 0:
+                await runtime.broker.incr(sold_out_key(sale_id), 1, expire_s=SOLD_OUT_HINT_S)
+            await stock_feed.changed(runtime, session_id, sale_id, left)
+
+        after_commit(session, _publish)
+
+    async def do_return_units(self, session: AsyncSession, order: Order) -> None:
+        """An expired, cancelled or refunded flash-sale order gives its units back."""
+        assert order.flash_sale_id is not None
+        sale = await self.get_sale(session, order.flash_sale_id)
+        quantity = sum(item.quantity for item in order.items)
+        await flash_sale_repository.take_from_buyer(session, sale.id, order.buyer_id, quantity)
+        if await flash_sale_repository.put_back_units(session, sale.id, quantity):
+            await flash_sale_repository.refresh(session, sale)
+            self._after_stock_change(session, sale, sale.units_left)
+            return
+        # The sale has closed: the units go back to the SKU, counted as returned.
+        await flash_sale_repository.count_returned(session, sale.id, quantity)
+        for item in order.items:
+            await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
+
+
+flash_sale_service = FlashSaleService()

@@ -1,0 +1,218 @@
+"""Request and response shapes of flash sales, lotteries and questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+MAX_UNITS = 1_000_000
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
+class ServerTime(BaseModel):
+    server_now: datetime
+
+
+# ---- flash sales ---------------------------------------------------------------------
+
+
+class FlashSaleCreate(BaseModel):
+    product_id: str = Field(min_length=1, max_length=32)
+    sku_id: str = Field(min_length=1, max_length=32)
+    price_cents: int = Field(ge=0, le=100_000_000)
+    units: int = Field(ge=1, le=MAX_UNITS)
+    per_buyer_limit: int = Field(default=1, ge=1, le=99)
+    starts_in_s: int = Field(default=0, ge=0, le=24 * 3600, description="0: start now")
+    duration_s: int = Field(default=300, ge=5, le=24 * 3600)
+
+
+class FlashSaleBuy(BaseModel):
+    quantity: int = Field(default=1, ge=1, le=99)
+    address_id: str | None = Field(
+        default=None, min_length=1, max_length=32, description="None: the default address"
+    )
+
+
+FlashSaleStatus = Literal["scheduled", "running", "sold_out", "ended"]
+
+
+class FlashSaleOut(BaseModel):
+    id: str
+    session_id: str
+    product_id: str
+    sku_id: str
+    title: str
+    spec: dict[str, Any]
+    image_url: str | None
+    currency: str
+    price_cents: int
+    original_price_cents: int
+    units_total: int
+    units_left: int
+    per_buyer_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    sold_out_at: datetime | None
+    status: FlashSaleStatus
+    server_now: datetime
+
+
+class FlashSaleResults(BaseModel):
+    sale_id: str
+    units_total: int
+    units_sold: int
+    units_awaiting_payment: int
+    units_left: int
+    units_returned: int
+    buyers: int
+    gmv_cents: int
+    currency: str
+    starts_at: datetime
+    sold_out_at: datetime | None
+    sell_out_seconds: float | None
+
+
+class FlashSaleList(BaseModel):
+    items: list[FlashSaleOut]
+
+
+# ---- lotteries -----------------------------------------------------------------------
+
+
+class LotteryConditions(BaseModel):
+    follow: bool = Field(default=False, description="Entrants follow the host's room.")
+    keyword: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        description="Entrants sent a chat message containing this after the launch.",
+    )
+    watch_minutes: int | None = Field(
+        default=None, ge=1, le=600, description="Entrants watched at least this long."
+    )
+    fan_club: bool = Field(
+        default=False, description="Fan-club members only (refused until fan clubs exist)."
+    )
+
+
+class LotteryCreate(BaseModel):
+    title: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_blank)]
+    prize_kind: Literal["product", "coupon"]
+    prize_sku_id: str | None = Field(default=None, min_length=1, max_length=32)
+    prize_coupon_id: str | None = Field(default=None, min_length=1, max_length=32)
+    winners: int = Field(ge=1, le=1000)
+    conditions: LotteryConditions = Field(default_factory=LotteryConditions)
+    countdown_s: int = Field(default=180, ge=5, le=24 * 3600)
+
+
+class LotteryWinner(BaseModel):
+    user_id: str
+    display_name: str  # masked: "小*"
+
+
+class LotteryYou(BaseModel):
+    entered: bool
+    won: bool
+    prize_order_id: str | None
+    missing: list[str]  # conditions not yet met: "follow", "keyword", "watch_minutes"
+
+
+class LotteryOut(BaseModel):
+    id: str
+    session_id: str
+    title: str
+    prize_kind: str
+    prize_title: str
+    prize_sku_id: str | None
+    prize_coupon_id: str | None
+    winners_count: int
+    conditions: LotteryConditions
+    status: str
+    seed_hash: str
+    seed: str | None  # revealed at the draw
+    draw_at: datetime
+    drawn_at: datetime | None
+    entrants_count: int
+    entrants: list[str] | None  # user ids, revealed at the draw
+    winners: list[LotteryWinner] | None
+    algorithm: str
+    server_now: datetime
+    you: LotteryYou | None = None
+
+
+class LotteryList(BaseModel):
+    items: list[LotteryOut]
+
+
+class LotteryClaim(BaseModel):
+    address_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+# ---- questions -----------------------------------------------------------------------
+
+
+class QuestionCreate(BaseModel):
+    text: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
+    product_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class QuestionAnswer(BaseModel):
+    answer: str | None = Field(default=None, max_length=2000)
+    product_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class QuestionRank(BaseModel):
+    rank: int | None = Field(ge=0, le=10_000)
+
+
+class QuestionOut(BaseModel):
+    id: str
+    session_id: str
+    product_id: str | None
+    user_id: str
+    display_name: str
+    text: str
+    upvotes: int
+    host_rank: int | None
+    status: str
+    answer: str | None
+    created_at: datetime
+    answered_at: datetime | None
+    voted: bool | None = None
+
+
+class QuestionList(BaseModel):
+    items: list[QuestionOut]
+
+
+class FaqEntry(BaseModel):
+    question_id: str
+    question: str
+    answer: str
+    upvotes: int
+    answered_at: datetime | None
+
+
+class FaqOut(BaseModel):
+    product_id: str
+    items: list[FaqEntry]
+
+
+class InteractionsOut(BaseModel):
+    """What a viewer needs on entering a room: the sale, the lottery, the questions."""
+
+    server_now: datetime
+    flash_sale: FlashSaleOut | None
+    lottery: LotteryOut | None
+    questions: list[QuestionOut]

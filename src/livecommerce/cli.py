@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from livecommerce.config import Settings
+from livecommerce.interactions.verify import lottery_app
 
 app = typer.Typer(
     help="livecommerce: a self-hostable live-stream e-commerce platform.", no_args_is_help=True
@@ -18,6 +19,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(lottery_app, name="lottery")
 
 
 def _sqlite_url(path: Path) -> str:

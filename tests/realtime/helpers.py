@@ -11,12 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from livecommerce.app import create_app
+from livecommerce.config import Settings
 from livecommerce.kit.clock import utcnow
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port
 from tests.factories import Account, sign_up
 
 TIMEOUT = 5.0
@@ -152,3 +155,23 @@ async def close_code(socket: ClientConnection) -> int | None:
             await asyncio.wait_for(socket.recv(), TIMEOUT)
     except ConnectionClosed as closed:
         return None if closed.rcvd is None else closed.rcvd.code
+
+
+@asynccontextmanager
+async def another_worker(settings: Settings) -> AsyncIterator[LiveServer]:
+    """A second app worker (own hub, own broker connection) on the same database."""
+    port = free_port()
+    application = create_app(settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"}))
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield LiveServer(application, port)
+    finally:
+        server.should_exit = True
+        await task

@@ -11,6 +11,7 @@ import pytest
 import websockets
 from sqlalchemy import select
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
 from livecommerce.kit.ids import new_id
 from livecommerce.models import BehaviourEvent
@@ -221,7 +222,7 @@ async def test_a_cookie_socket_from_another_site_is_refused(live_server: LiveSer
     url = f"{live_server.ws_url}/ws/live/{live.session_id}"
     headers = {"Cookie": f"lc_session={cookie}"}
     async with websockets.connect(
-        url, additional_headers=headers, origin="https://evil.example"
+        url, additional_headers=headers, origin=Origin("https://evil.example")
     ) as socket:
         error = json.loads(await socket.recv())
         assert error["type"] == "error"
@@ -232,14 +233,14 @@ async def test_a_cookie_socket_from_another_site_is_refused(live_server: LiveSer
     assert closed.value.rcvd.code == 4403
     # The same cookie from the platform's own pages is fine…
     async with websockets.connect(
-        url, additional_headers=headers, origin=live_server.url
+        url, additional_headers=headers, origin=Origin(live_server.url)
     ) as socket:
         hello = json.loads(await socket.recv())
         assert hello["type"] == "hello"
         assert hello["you"]["user_id"] == alice.id
     # …and a token is not a cookie a foreign page could ride on.
     async with websockets.connect(
-        f"{url}?token={alice.token}", origin="https://evil.example"
+        f"{url}?token={alice.token}", origin=Origin("https://evil.example")
     ) as socket:
         assert json.loads(await socket.recv())["you"]["user_id"] == alice.id
 

@@ -154,7 +154,14 @@ class LiveHub:
                 if self._rooms.get(session_id) is not room:
                     continue  # the room emptied and was removed while we waited
                 if not room.subscribed:
-                    await self.runtime.broker.subscribe(live_channel(session_id), room.listener)
+                    try:
+                        await self.runtime.broker.subscribe(
+                            live_channel(session_id), room.listener
+                        )
+                    except BaseException:
+                        if not room.clients:
+                            del self._rooms[session_id]
+                        raise
                     room.subscribed = True
                 room.clients.add(client)
                 client.joined = True
@@ -333,8 +340,8 @@ class LiveHub:
         broker = self.runtime.broker
         for session_id, state in list(self._online.items()):
             local = session_id in self._rooms
-            if not local and state.total == state.announced and now - state.asked_at > 60:
-                del self._online[session_id]
+            if not local and now - state.asked_at > 60:
+                del self._online[session_id]  # nobody here watches or asks about it
                 continue
             state.total = max(await broker.get_int(online_key(session_id)) or 0, 0)
             if (

@@ -159,6 +159,10 @@ class RealtimeService:
                 code="too_long",
             )
         await self.check_chat_rate(session, session_id=session_id, user_id=user.id)
+        # The socket may be old: the account could have been closed or renamed since.
+        user = await account_service.get_user(session, user.id)
+        if not user.is_active:
+            raise NotAuthenticated("This account is closed.", code="not_authenticated")
         live_session = await live_service.get_session(session, session_id)
         if live_session.status in _CLOSED_STATUSES:
             raise Conflict("This live session has ended; chat is closed.", code="session_ended")

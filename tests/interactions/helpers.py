@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -66,3 +67,14 @@ async def get_sale(client: httpx.AsyncClient, sale_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def run_hypothesis(example: Any) -> None:
+    """Run a ``@given`` coroutine function with every example in this test's event loop:
+    Hypothesis drives from a thread and hands each example to the loop."""
+    inner = example.hypothesis.inner_test
+    loop = asyncio.get_running_loop()
+    example.hypothesis.inner_test = lambda **kwargs: asyncio.run_coroutine_threadsafe(
+        inner(**kwargs), loop
+    ).result()
+    await asyncio.to_thread(example)

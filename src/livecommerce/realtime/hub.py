@@ -115,22 +115,20 @@ class LiveHub:
         self._pending_likes: dict[tuple[str, str, str | None, str | None], int] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._last_heartbeat = time.monotonic()
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     # ---- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._stopping = False
+        self._stopping = asyncio.Event()
         self._last_heartbeat = time.monotonic()
         self._ticker = asyncio.create_task(self._tick_forever(), name="live-hub-ticker")
 
     async def stop(self) -> None:
-        """Flush likes, close every socket (1001) and cancel every task of the hub."""
-        self._stopping = True
+        """Flush likes, close every socket (1001) and end every task of the hub."""
+        self._stopping.set()
         if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+            await self._ticker  # it finishes the tick under way, then returns
             self._ticker = None
         with contextlib.suppress(Exception):
             await self._flush_likes()
@@ -385,8 +383,11 @@ class LiveHub:
     # ---- the ticker ------------------------------------------------------------------
 
     async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_s)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.tick_s)
+            if self._stopping.is_set():
+                return
             for step in (self._flush_likes, self._refresh_online, self._record_heartbeats):
                 try:
                     await step()

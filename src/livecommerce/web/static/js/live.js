@@ -18,6 +18,7 @@ import {
   thumb,
   toast,
 } from "./core.js";
+import { couponPicker } from "./interactions.js";
 import { openSheet } from "./sheet.js";
 
 const detail = page.session;
@@ -434,6 +435,7 @@ async function openBuySheet(item) {
   const addressFormBox = el("div", { hidden: true });
   const totalLine = el("div", { class: "price" });
   const placeButton = el("button", { type: "button", class: "button button-primary", id: "place-order" }, t("live.place_order"));
+  const coupons = couponPicker(sessionId, item.currency, totalLine);
 
   function render() {
     const sku = chosenSku();
@@ -470,6 +472,7 @@ async function openBuySheet(item) {
       priceLine.textContent = formatMoney(sku.price_cents, item.currency);
       stockLine.textContent = sku.stock > 0 ? t("live.stock", { n: sku.stock }) : t("live.sold_out");
       totalLine.textContent = `${t("live.total")} ${formatMoney(sku.price_cents * quantity, item.currency)}`;
+      coupons.update(sku.id, quantity);
     } else {
       priceLine.textContent = formatMoney(item.price_cents, item.currency);
       const missing = dimensions.find((dimension) => !(dimension.name in selection));
@@ -554,6 +557,7 @@ async function openBuySheet(item) {
       ),
     ),
     el("div", { class: "spec-group" }, el("div", { class: "spec-name" }, t("live.address")), addressBox, addressFormBox),
+    coupons.node,
   );
 
   placeButton.addEventListener("click", () =>
@@ -568,7 +572,7 @@ async function openBuySheet(item) {
         const order = await api(
           "POST",
           "/api/v1/orders",
-          { sku_id: sku.id, quantity, address_id: addressId, session_id: sessionId },
+          { sku_id: sku.id, quantity, address_id: addressId, session_id: sessionId, coupon_claim_ids: coupons.claimIds() },
           { headers: { "Idempotency-Key": idempotencyKey } },
         );
         const payment = await api("POST", `/api/v1/orders/${order.id}/pay`);
@@ -687,6 +691,7 @@ const connection = (() => {
 })();
 
 function handle(message) {
+  document.dispatchEvent(new CustomEvent("lc:live-message", { detail: message }));
   switch (message.type) {
     case "hello":
       connection.connected();

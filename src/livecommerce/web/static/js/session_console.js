@@ -16,6 +16,7 @@ import {
   thumb,
   toast,
 } from "./core.js";
+import "./interactions_console.js";
 
 const detail = page.session;
 const sessionId = detail.id;

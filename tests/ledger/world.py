@@ -90,13 +90,9 @@ async def sign_host(
     return body
 
 
-async def create_agency(
-    client: httpx.AsyncClient, name: str = "星火传媒"
-) -> tuple[Account, str]:
+async def create_agency(client: httpx.AsyncClient, name: str = "星火传媒") -> tuple[Account, str]:
     admin = await sign_up(client, "mcn_admin")
-    response = await client.post(
-        "/api/v1/mcn/agencies", headers=admin.headers, json={"name": name}
-    )
+    response = await client.post("/api/v1/mcn/agencies", headers=admin.headers, json={"name": name})
     assert response.status_code == 201, response.text
     return admin, str(response.json()["id"])
 

@@ -48,6 +48,8 @@ def serve(
         workers=workers,
         log_level="info",
         ws_max_size=64 * 1024,
+        # Off unless configured: see ws_per_message_deflate in docs/operations.md.
+        ws_per_message_deflate=settings.ws_per_message_deflate,
     )
 
 

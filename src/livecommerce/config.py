@@ -77,6 +77,30 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(
         default=256, ge=8, description="Messages buffered per WebSocket before it is dropped."
     )
+    online_ttl_s: float = Field(
+        default=10.0,
+        gt=1,
+        description="A worker's count of online viewers expires this long after its last "
+        "report (it re-reports every second), so a crashed worker stops being counted.",
+    )
+    flood_room_chat_per_s: int = Field(
+        default=50,
+        ge=1,
+        description="Chat messages one room broadcasts per second (all workers together); "
+        "beyond that, chat is sampled out: only its sender sees it, and it is counted.",
+    )
+    flood_viewer_chat_per_s: int = Field(
+        default=20,
+        ge=1,
+        description="Ordinary messages (chat) delivered to one viewer per second; the rest "
+        "are skipped for that viewer. System events, purchases, pins, showcase, session "
+        "state and flash-sale state are never skipped; likes and online are merged counts.",
+    )
+    ws_per_message_deflate: bool = Field(
+        default=False,
+        description="Compress WebSocket messages (per-message deflate). Off by default: "
+        "compressing each message once per viewer costs more CPU than it saves in big rooms.",
+    )
     worker_enabled: bool = Field(
         default=True, description="Run the timer/outbox loop inside this process."
     )

@@ -3,7 +3,14 @@
 The in-process broker is the embedded default. The Redis broker lets several
 app workers share one room: every worker subscribes to the rooms its own
 viewers watch, and counters (likes, online viewers) live in Redis.
-Channel names: ``live:{session_id}`` for a live session's room events.
+Names in Redis (all prefixed ``lc:``): pub/sub channel ``lc:live:{session_id}``
+for a live session's room events; counters ``lc:likes:{session_id}``,
+``lc:chat-rate:…``, ``lc:flood:…``; the hash ``lc:online:{session_id}`` of
+per-worker viewer counts (field = worker id, value = ``count:expiry_ms``).
+
+Shares (``report_share`` / ``sum_shares``) make per-worker figures crash-safe:
+each worker reports its own count with a time to live and re-reports it every
+tick; a worker that dies stops reporting and its share expires.
 """
 
 from __future__ import annotations
@@ -44,6 +51,14 @@ class Broker(Protocol):
 
     async def set_int_if_missing(self, key: str, value: int) -> None: ...
 
+    async def report_share(self, key: str, member: str, value: int, ttl_s: float) -> None:
+        """Set ``member``'s share of ``key`` (0 removes it); it expires after ``ttl_s``."""
+        ...
+
+    async def sum_shares(self, key: str) -> int:
+        """The sum of the unexpired shares of ``key``."""
+        ...
+
 
 def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
@@ -82,6 +97,7 @@ class InMemoryBroker:
         self._listeners = _Listeners()
         self._counters: dict[str, int] = {}
         self._expiry: dict[str, float] = {}  # key -> monotonic deadline
+        self._shares: dict[str, dict[str, tuple[int, float]]] = {}
 
     async def start(self) -> None:
         return None
@@ -120,6 +136,54 @@ class InMemoryBroker:
     async def set_int_if_missing(self, key: str, value: int) -> None:
         self._counters.setdefault(key, value)
 
+    async def report_share(self, key: str, member: str, value: int, ttl_s: float) -> None:
+        shares = self._shares.setdefault(key, {})
+        if value == 0:
+            shares.pop(member, None)
+            if not shares:
+                del self._shares[key]
+        else:
+            shares[member] = (value, time.monotonic() + ttl_s)
+
+    async def sum_shares(self, key: str) -> int:
+        now = time.monotonic()
+        shares = self._shares.get(key, {})
+        for member in [m for m, (_, deadline) in shares.items() if deadline <= now]:
+            del shares[member]
+        return sum(value for value, _ in shares.values())
+
+
+# KEYS[1] the hash; ARGV[1] member, ARGV[2] value, ARGV[3] ttl in ms.
+_REPORT_SHARE = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+if tonumber(ARGV[2]) == 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. (now_ms + ttl))
+  if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+end
+return 1
+"""
+
+# KEYS[1] the hash; sums unexpired shares and removes expired ones.
+_SUM_SHARES = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local flat = redis.call('HGETALL', KEYS[1])
+local total = 0
+for i = 1, #flat, 2 do
+  local value, expiry = string.match(flat[i + 1], '^(-?%d+):(%d+)$')
+  if value == nil or tonumber(expiry) <= now_ms then
+    redis.call('HDEL', KEYS[1], flat[i])
+  else
+    total = total + tonumber(value)
+  end
+end
+return total
+"""
+
 
 class RedisBroker:
     """Redis pub/sub for events, plain keys for counters (prefix ``lc:``)."""
@@ -131,6 +195,8 @@ class RedisBroker:
         self._pubsub = self._redis.pubsub()
         self._listeners = _Listeners()
         self._reader: asyncio.Task[None] | None = None
+        self._report_share = self._redis.register_script(_REPORT_SHARE)
+        self._sum_shares = self._redis.register_script(_SUM_SHARES)
 
     async def start(self) -> None:
         await self._redis.ping()
@@ -188,6 +254,17 @@ class RedisBroker:
 
     async def set_int_if_missing(self, key: str, value: int) -> None:
         await self._redis.set("lc:" + key, value, nx=True)
+
+    async def report_share(self, key: str, member: str, value: int, ttl_s: float) -> None:
+        await self._report_share(keys=["lc:" + key], args=[member, value, int(ttl_s * 1000)])
+
+    async def sum_shares(self, key: str) -> int:
+        return int(await self._sum_shares(keys=["lc:" + key]))
+
+    @property
+    def redis(self) -> Any:
+        """The client, for Redis-only features (the stock gate)."""
+        return self._redis
 
 
 def create_broker(redis_url: str | None) -> Broker:

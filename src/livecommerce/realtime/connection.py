@@ -24,7 +24,7 @@ from livecommerce.realtime.events import (
     CloseCode,
     ServerMessage,
 )
-from livecommerce.realtime.hub import LiveClient, LiveHub
+from livecommerce.realtime.hub import ChatSampledOut, LiveClient, LiveHub
 from livecommerce.realtime.service import realtime_service
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,8 @@ class LiveConnection:
                 await realtime_service.do_send_chat(
                     db, session_id=client.session_id, user=self.user, text=text
                 )
+        except ChatSampledOut as sampled:
+            self.hub.send(client, sampled.echo)
         except LiveCommerceError as exc:
             self._error(client, exc.code, exc.message)
         except Exception:

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, WebSocket
+from fastapi import APIRouter, Query, Request, Response, WebSocket
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
 from livecommerce.realtime.connection import LiveConnection, origin_allowed, refuse
 from livecommerce.realtime.events import CloseCode
+from livecommerce.realtime.hub import LiveHub
 from livecommerce.realtime.schemas import (
     BlockedWordIn,
     BlockedWordList,
     BlockedWordOut,
     ChatList,
+    FloodCounters,
     MuteIn,
     MuteList,
     MuteOut,
@@ -59,6 +61,16 @@ async def delete_chat_message(
 ) -> None:
     """Hide a chat message (host or admin); viewers get ``chat_deleted``."""
     await realtime_service.do_delete_chat(session, user, session_id, message_id)
+
+
+@router.get("/api/v1/live-sessions/{session_id}/flood")
+async def flood_counters(
+    session_id: str, user: CurrentUser, session: DbSession, request: Request
+) -> FloodCounters:
+    """What flood control held back in this session (host or admin)."""
+    live_session = await realtime_service.get_moderated_session(session, user, session_id)
+    hub: LiveHub = request.app.state.runtime.extras["hub"]
+    return FloodCounters(**await hub.flood_counters(live_session.id))
 
 
 # ---- mutes -----------------------------------------------------------------------------

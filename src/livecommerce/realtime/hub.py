@@ -8,8 +8,18 @@ client. Each client has a bounded queue drained by its own sender task; a client
 whose queue is full is dropped (close code 4008) so it never slows the room.
 
 Likes are buffered here and flushed once a second: one INSERT of merged like
-events, one increment of the shared total, one ``likes`` message. Online counts
-live in the broker too, so several workers report one number.
+events, one increment of the shared total, one ``likes`` message.
+
+Online viewers: each hub reports its own number of clients per session into
+the broker as a share with a time to live (``settings.online_ttl_s``) and
+re-reports it every tick; the online figure is the sum of the live shares, so a
+worker that dies without closing its sockets stops being counted within the TTL.
+
+Flood control (see docs/protocol.md): ``chat`` is the only ordinary message;
+every other type is high priority and always queued. Each client gets at most
+``settings.flood_viewer_chat_per_s`` chat messages a second (a token bucket);
+the rest are skipped for that client and counted. The room's inbound budget
+is enforced when chat is sent (``admit_chat``).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.insights.service import BehaviourRecord, insights_service
 from livecommerce.kit.broker import encode, live_channel
+from livecommerce.kit.clock import utcnow
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind
@@ -35,6 +46,20 @@ from livecommerce.realtime.events import CloseCode, ServerMessage
 log = logging.getLogger(__name__)
 
 _ONLINE_PREFIX = '{"type":"online",'
+_CHAT_PREFIX = '{"type":"chat",'
+FLOOD_COUNTER_TTL_S = 7 * 24 * 3600
+
+
+class ChatSampledOut(Exception):  # noqa: N818 - a decision, not a failure
+    """The room is over its chat budget this second: the message is not broadcast."""
+
+    def __init__(self, echo: dict[str, Any]) -> None:
+        super().__init__("chat sampled out")
+        self.echo = echo
+
+
+def flood_key(session_id: str, what: str) -> str:
+    return f"flood:{session_id}:{what}"
 
 
 def likes_key(session_id: str) -> str:
@@ -74,6 +99,10 @@ class LiveClient:
         self.connected_at = time.monotonic()
         self.heartbeat_at = self.connected_at
         self.likes_this_tick = 0
+        # Token bucket of ordinary (chat) messages this client may still receive.
+        self.chat_tokens = 0.0
+        self.tokens_at = self.connected_at
+        self.chat_skipped = 0
 
     def end(self, close_code: int | None = None) -> None:
         if not self.done.is_set():
@@ -110,6 +139,13 @@ class LiveHub:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.worker_id = new_id()  # this hub's member name in shared online counts
+        settings = runtime.settings
+        self.online_ttl_s = settings.online_ttl_s
+        self.viewer_chat_per_s = float(settings.flood_viewer_chat_per_s)
+        self.room_chat_per_s = settings.flood_room_chat_per_s
+        self._report_locks: dict[str, asyncio.Lock] = {}
+        self._skipped: dict[str, int] = {}  # session id -> chat skipped for viewers, unflushed
         self._rooms: dict[str, _Room] = {}
         self._online: dict[str, _OnlineState] = {}
         self._pending_likes: dict[tuple[str, str, str | None, str | None], int] = {}
@@ -132,6 +168,8 @@ class LiveHub:
             self._ticker = None
         with contextlib.suppress(Exception):
             await self._flush_likes()
+        with contextlib.suppress(Exception):
+            await self._flush_flood_counters()
         clients = [client for room in self._rooms.values() for client in room.clients]
         for client in clients:
             self._drop(client, CloseCode.GOING_AWAY)
@@ -153,9 +191,7 @@ class LiveHub:
                     continue  # the room emptied and was removed while we waited
                 if not room.subscribed:
                     try:
-                        await self.runtime.broker.subscribe(
-                            live_channel(session_id), room.listener
-                        )
+                        await self.runtime.broker.subscribe(live_channel(session_id), room.listener)
                     except BaseException:
                         if not room.clients:
                             del self._rooms[session_id]
@@ -163,9 +199,24 @@ class LiveHub:
                     room.subscribed = True
                 room.clients.add(client)
                 client.joined = True
+                client.chat_tokens = self.viewer_chat_per_s
                 break
-        total = await self.runtime.broker.incr(online_key(session_id), 1)
-        self._online.setdefault(session_id, _OnlineState()).total = total
+        return await self._report_online(session_id)
+
+    async def _report_online(self, session_id: str) -> int:
+        """Report this worker's viewers of a session; returns the total of all workers."""
+        lock = self._report_locks.setdefault(session_id, asyncio.Lock())
+        async with lock:  # one report at a time, so the last one carries the newest count
+            room = self._rooms.get(session_id)
+            local = 0 if room is None else len(room.clients)
+            broker = self.runtime.broker
+            await broker.report_share(
+                online_key(session_id), self.worker_id, local, self.online_ttl_s
+            )
+            total = max(await broker.sum_shares(online_key(session_id)), 0)
+            self._online.setdefault(session_id, _OnlineState()).total = total
+        if local == 0 and not lock.locked():
+            self._report_locks.pop(session_id, None)
         return total
 
     def start_sending(self, client: LiveClient) -> None:
@@ -191,8 +242,7 @@ class LiveHub:
                         await self.runtime.broker.unsubscribe(
                             live_channel(session_id), room.listener
                         )
-        total = await self.runtime.broker.incr(online_key(session_id), -1)
-        self._online.setdefault(session_id, _OnlineState()).total = max(total, 0)
+        await self._report_online(session_id)
 
     # ---- sending ---------------------------------------------------------------------
 
@@ -248,8 +298,62 @@ class LiveHub:
         room = self._rooms.get(session_id)
         if room is None:
             return
+        if not text.startswith(_CHAT_PREFIX):  # high priority: always queued
+            for client in list(room.clients):
+                self._offer(client, text)
+            return
+        now = time.monotonic()
+        rate = self.viewer_chat_per_s
+        skipped = 0
         for client in list(room.clients):
-            self._offer(client, text)
+            tokens = min(rate, client.chat_tokens + (now - client.tokens_at) * rate)
+            client.tokens_at = now
+            if tokens >= 1.0:
+                client.chat_tokens = tokens - 1.0
+                self._offer(client, text)
+            else:
+                client.chat_tokens = tokens
+                client.chat_skipped += 1
+                skipped += 1
+        if skipped:
+            self._skipped[session_id] = self._skipped.get(session_id, 0) + skipped
+
+    # ---- flood control -----------------------------------------------------------------
+
+    async def admit_chat(self, session_id: str) -> bool:
+        """Count one chat message against the room's budget for this second (all workers);
+        False when the room is over budget (the message is sampled out and counted)."""
+        broker = self.runtime.broker
+        second = int(utcnow().timestamp())
+        sent = await broker.incr(flood_key(session_id, f"chat:{second}"), expire_s=5)
+        if sent <= self.room_chat_per_s:
+            return True
+        await broker.incr(flood_key(session_id, "chat_sampled_out"), expire_s=FLOOD_COUNTER_TTL_S)
+        return False
+
+    async def flood_counters(self, session_id: str) -> dict[str, int]:
+        """What flood control held back in a session, all workers together."""
+        await self._flush_flood_counters()
+        broker = self.runtime.broker
+        return {
+            "chat_sampled_out": await broker.get_int(flood_key(session_id, "chat_sampled_out"))
+            or 0,
+            "chat_skipped_for_viewers": await broker.get_int(
+                flood_key(session_id, "chat_skipped_for_viewers")
+            )
+            or 0,
+        }
+
+    async def _flush_flood_counters(self) -> None:
+        if not self._skipped:
+            return
+        skipped, self._skipped = self._skipped, {}
+        for session_id, count in skipped.items():
+            await self.runtime.broker.incr(
+                flood_key(session_id, "chat_skipped_for_viewers"),
+                count,
+                expire_s=FLOOD_COUNTER_TTL_S,
+            )
 
     def _note_announced_online(self, session_id: str, text: str) -> None:
         with contextlib.suppress(ValueError, KeyError, TypeError):
@@ -329,7 +433,7 @@ class LiveHub:
 
     async def current_online(self, session_id: str) -> int:
         """Like ``online_count`` but read from the broker now."""
-        total = max(await self.runtime.broker.get_int(online_key(session_id)) or 0, 0)
+        total = max(await self.runtime.broker.sum_shares(online_key(session_id)), 0)
         self._online.setdefault(session_id, _OnlineState()).total = total
         return total
 
@@ -341,7 +445,10 @@ class LiveHub:
             if not local and now - state.asked_at > 60:
                 del self._online[session_id]  # nobody here watches or asks about it
                 continue
-            state.total = max(await broker.get_int(online_key(session_id)) or 0, 0)
+            if local:  # the heartbeat of this worker's share
+                await self._report_online(session_id)
+            else:
+                state.total = max(await broker.sum_shares(online_key(session_id)), 0)
             if (
                 local
                 and state.total != state.announced
@@ -388,7 +495,12 @@ class LiveHub:
                 await asyncio.wait_for(self._stopping.wait(), self.tick_s)
             if self._stopping.is_set():
                 return
-            for step in (self._flush_likes, self._refresh_online, self._record_heartbeats):
+            for step in (
+                self._flush_likes,
+                self._refresh_online,
+                self._record_heartbeats,
+                self._flush_flood_counters,
+            ):
                 try:
                     await step()
                 except Exception:  # best effort: a failed tick must not stop the next

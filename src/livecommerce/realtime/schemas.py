@@ -66,3 +66,8 @@ class BlockedWordOut(BaseModel):
 
 class BlockedWordList(BaseModel):
     items: list[BlockedWordOut]
+
+
+class FloodCounters(BaseModel):
+    chat_sampled_out: int  # chat over the room's budget: seen by its sender only
+    chat_skipped_for_viewers: int  # deliveries skipped by the per-viewer cap

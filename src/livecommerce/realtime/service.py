@@ -35,6 +35,7 @@ from livecommerce.models import (
     User,
 )
 from livecommerce.realtime.events import ServerMessage
+from livecommerce.realtime.hub import ChatSampledOut
 from livecommerce.realtime.repository import realtime_repository
 from livecommerce.realtime.schemas import ChatOut
 
@@ -72,6 +73,14 @@ class RealtimeService:
 
     async def get_live_session(self, session: AsyncSession, session_id: str) -> LiveSession:
         return await live_service.get_session(session, session_id)
+
+    async def get_moderated_session(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        """The session, if ``user`` is its room's host or an admin (else 403)."""
+        live_session = await live_service.get_session(session, session_id)
+        await live_service.check_can_moderate(session, user, live_session)
+        return live_session
 
     async def build_hello(
         self,
@@ -186,6 +195,12 @@ class RealtimeService:
             text=text,
             created_at=now,
         )
+        hub = runtime_of(session).extras.get("hub")
+        if hub is not None and not await hub.admit_chat(live_session.id):
+            # The room is flooding: the sender sees its message, the room does not.
+            raise ChatSampledOut(
+                {"type": ServerMessage.CHAT.value, **chat_out(message).model_dump(mode="json")}
+            )
         session.add(message)
         await insights_service.do_record(
             session,

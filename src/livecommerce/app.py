@@ -33,6 +33,7 @@ from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.web.pages import router as pages_router
+from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger_router,
         media_video_router,
         pages_router,
+        partner_pages_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from livecommerce.web.i18n_partners import PARTNER_STRINGS
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 LANG_COOKIE = "lang"
@@ -272,6 +274,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "product_status.on_sale": ("在售", "On sale"),
     "product_status.off_sale": ("已下架", "Off sale"),
 }
+_STRINGS.update(PARTNER_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

@@ -15,6 +15,7 @@ import httpx
 from PIL import Image, ImageDraw
 
 from livecommerce.accounts.service import account_service
+from livecommerce.demo.partners import seed_partners
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Role
@@ -274,10 +275,12 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     room_id = await _seed_room(http, host)
     session_id, item_ids = await _seed_sessions(http, host, room_id, product_ids)
     await ensure_address(http, bearer(tokens["viewer"]), DEMO_ACCOUNTS["viewer"][1])
-    return DemoWorld(
+    world = DemoWorld(
         session_id=session_id,
         room_id=room_id,
         tokens=tokens,
         logins=logins,
         showcase_item_ids=item_ids,
     )
+    await seed_partners(http, runtime, world)
+    return world

@@ -1,0 +1,84 @@
+"""Two real app workers (``livecommerce serve``) on different ports, one PostgreSQL, one Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from livecommerce.config import Settings
+from tests.factories import sign_up
+from tests.orders.shop import buyer_with_address, create_listing, stock_of
+from tests.realtime.helpers import start_live_session, until, watch
+from tests.scaleout.processes import only_with_postgres_and_redis, serve_processes
+
+pytestmark = only_with_postgres_and_redis
+
+
+async def online_of(http: httpx.AsyncClient, session_id: str, headers: dict[str, str]) -> int:
+    response = await http.get(f"/api/v1/live-sessions/{session_id}/stats", headers=headers)
+    assert response.status_code == 200, response.text
+    online: int = response.json()["online"]
+    return online
+
+
+async def test_chat_crosses_workers_and_online_sums_both_and_survives_a_crash(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serve_processes(settings, tmp_path) as (one, two):
+        async with (
+            httpx.AsyncClient(base_url=one.url, timeout=10) as http1,
+            httpx.AsyncClient(base_url=two.url, timeout=10) as http2,
+        ):
+            live = await start_live_session(http1)
+            alice = await sign_up(http2)
+            bob = await sign_up(http1)
+            async with (
+                watch(one.server, live.session_id, bob) as bob_on_one,
+                watch(two.server, live.session_id, alice) as alice_on_two,
+            ):
+                assert bob_on_one.hello["online"] == 1
+                assert alice_on_two.hello["online"] == 2
+                assert await online_of(http1, live.session_id, live.host.headers) == 2
+                assert await online_of(http2, live.session_id, live.host.headers) == 2
+                await until(bob_on_one, "online", lambda message: message["online"] == 2)
+                await alice_on_two.chat("二号机说话")
+                heard = await bob_on_one.next("chat")
+                assert (heard["text"], heard["user_id"]) == ("二号机说话", alice.id)
+                await bob_on_one.chat("一号机回答")
+                answer = await until(alice_on_two, "chat", lambda m: m["user_id"] == bob.id)
+                assert answer["text"] == "一号机回答"
+                # Worker two dies without closing anything: its viewer stops counting
+                # once its share expires (3 s here), and worker one says so.
+                two.kill()
+                await until(bob_on_one, "online", lambda message: message["online"] == 1, within=10)
+                assert await online_of(http1, live.session_id, live.host.headers) == 1
+
+
+async def test_orders_racing_through_both_workers_never_oversell(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serve_processes(settings, tmp_path) as (one, two):
+        async with (
+            httpx.AsyncClient(base_url=one.url, timeout=20) as http1,
+            httpx.AsyncClient(base_url=two.url, timeout=20) as http2,
+        ):
+            listing = await create_listing(http1, stock=5)
+            buyers = [await buyer_with_address(http1) for _ in range(16)]
+
+            async def buy(index: int) -> httpx.Response:
+                buyer, address_id = buyers[index]
+                http = http1 if index % 2 else http2
+                return await http.post(
+                    "/api/v1/orders",
+                    headers=buyer.headers,
+                    json={"sku_id": listing.sku_id, "quantity": 1, "address_id": address_id},
+                )
+
+            responses = await asyncio.gather(*(buy(index) for index in range(16)))
+            codes = sorted(response.status_code for response in responses)
+            assert codes == [201] * 5 + [409] * 11
+            refused = [r.json()["code"] for r in responses if r.status_code == 409]
+            assert refused == ["out_of_stock"] * 11
+            assert await stock_of(http2, listing) == 0

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         description="HMAC-SHA256 key external stores sign conversion postbacks with; "
         "unset means secret_key.",
     )
+    settlement_period_days: int = Field(
+        default=7,
+        ge=0,
+        le=366,
+        description="Statements close automatically every this many days at 00:00 UTC "
+        "(weekly periods end on Mondays); 0 leaves closing to the settlements endpoint.",
+    )
 
     @cached_property
     def is_sqlite(self) -> bool:

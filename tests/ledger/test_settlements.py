@@ -172,3 +172,34 @@ async def test_refund_permissions(client: httpx.AsyncClient, runtime: Runtime) -
     assert body["code"] == "order_not_found"
     done = await refund(client, world.admin, order["id"], 100)
     assert done["refunded_cents"] == 100
+
+
+async def test_periods_close_on_schedule(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    from datetime import UTC, datetime
+
+    from livecommerce.models import ScheduledJob
+    from tests.orders.shop import jobs, tick
+
+    clock.freeze(datetime(2026, 3, 4, 15, 30, tzinfo=UTC))  # a Wednesday
+    world = await build_world(client, runtime, price_cents=10000, share_bp=None)
+    await buy(client, world)
+    await buy(client, world)
+    [job] = await jobs(runtime, "ledger.close_period")
+    assert isinstance(job, ScheduledJob)
+    # Weekly periods end at 00:00 UTC on Mondays.
+    assert job.run_at == datetime(2026, 3, 9, tzinfo=UTC)
+    assert job.payload == {"period_end": "2026-03-09T00:00:00+00:00"}
+    assert await tick(runtime) == 0
+
+    clock.freeze(datetime(2026, 3, 9, 0, 0, 1, tzinfo=UTC))
+    assert await tick(runtime) == 3  # the close and the two paid orders' expiry timers
+    statements = await client.get("/api/v1/ledger/statements", headers=world.admin.headers)
+    closed = {item["kind"]: item for item in statements.json()["items"]}
+    assert closed["merchant_payable"]["closing_cents"] == 2 * 7500
+    assert closed["host_payable"]["closing_cents"] == 2 * 2000
+    assert closed["host_payable"]["period_end"] == "2026-03-09T00:00:00Z"
+    pending = [
+        item for item in await jobs(runtime, "ledger.close_period") if item.status == "pending"
+    ]
+    assert [item.run_at for item in pending] == [datetime(2026, 3, 16, tzinfo=UTC)]
+    assert (await verify(client, world.admin))["ok"] is True

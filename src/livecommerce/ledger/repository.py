@@ -237,6 +237,10 @@ class LedgerRepository:
         session.add(statement)
         await session.flush()
 
+    async def delete_statement(self, session: AsyncSession, statement: Statement) -> None:
+        await session.delete(statement)
+        await session.flush()
+
     async def get_statement(self, session: AsyncSession, statement_id: str) -> Statement | None:
         return await session.get(Statement, statement_id)
 

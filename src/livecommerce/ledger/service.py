@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from livecommerce.ledger.splits import Split, reversal, split_conversion, split_
 from livecommerce.models import (
     AccountKind,
     EntryKind,
+    JobStatus,
     JournalEntry,
     JournalLine,
     LedgerAccount,
@@ -34,6 +35,7 @@ from livecommerce.models import (
     User,
 )
 from livecommerce.models.ledger import PLATFORM_OWNER
+from livecommerce.worker.service import job_service
 
 # Accounts that belong to a party and get statements.
 PARTY_KINDS = [
@@ -42,6 +44,15 @@ PARTY_KINDS = [
     AccountKind.AGENCY_PAYABLE.value,
 ]
 REFUNDABLE_STATES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+SETTLEMENT_JOB = "ledger.close_period"
+# Periods are counted from a Monday, so weekly periods end at 00:00 UTC on Mondays.
+PERIOD_ANCHOR = datetime(1970, 1, 5, tzinfo=UTC)
+
+
+def next_period_end(now: datetime, days: int) -> datetime:
+    """The first period boundary after ``now`` for periods of ``days`` days."""
+    period = timedelta(days=days)
+    return PERIOD_ANCHOR + ((now - PERIOD_ANCHOR) // period + 1) * period
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,25 @@ class LedgerService:
             )
             await ledger_repository.move_balance(session, account.id, posting.amount_cents)
         await ledger_repository.add_entry(session, entry, lines)
+        await self.do_ensure_settlement_scheduled(session)
         return entry
+
+    async def do_ensure_settlement_scheduled(
+        self, session: AsyncSession, *, exclude_job_id: str | None = None
+    ) -> None:
+        """Make sure the next automatic close is scheduled (once)."""
+        days = runtime_of(session).settings.settlement_period_days
+        if days <= 0:
+            return
+        pending = await job_service.list_jobs(
+            session, kind=SETTLEMENT_JOB, status=JobStatus.PENDING
+        )
+        if any(job.id != exclude_job_id for job in pending):
+            return
+        end = next_period_end(utcnow(), days)
+        job_service.do_schedule(
+            session, SETTLEMENT_JOB, run_at=end, payload={"period_end": end.isoformat()}
+        )
 
     async def compute_order_split(
         self, session: AsyncSession, order: Order
@@ -373,6 +402,9 @@ class LedgerService:
             total, count, earliest = await ledger_repository.claim_lines(
                 session, account.id, statement.id, period_end
             )
+            if count == 0:  # a concurrent close took these lines first
+                await ledger_repository.delete_statement(session, statement)
+                continue
             statement.lines_total_cents = -total
             statement.closing_cents = statement.opening_cents - total
             statement.lines_count = count

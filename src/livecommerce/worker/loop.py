@@ -32,6 +32,7 @@ MAX_ATTEMPTS = 5
 JOB_MODULES = (
     "livecommerce.orders.tasks",
     "livecommerce.payments.tasks",
+    "livecommerce.ledger.tasks",
     "livecommerce.media.tasks",
     "livecommerce.interactions.tasks",
 )

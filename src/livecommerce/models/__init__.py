@@ -61,6 +61,7 @@ from livecommerce.models.media import StreamKey, StreamPublication
 from livecommerce.models.moderation import BlockedWord, ChatMessage, RoomMute
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
+from livecommerce.models.scaleout import StockGate, StockGateTake
 
 __all__ = [
     "AccountKind",
@@ -124,6 +125,8 @@ __all__ = [
     "ShowcaseItem",
     "Sku",
     "Statement",
+    "StockGate",
+    "StockGateTake",
     "StatementPayout",
     "StreamKey",
     "StreamPublication",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:59:02.245162
+Create Date: 2026-11-25 01:16:17.230208
 """
 
 from __future__ import annotations
@@ -95,6 +95,20 @@ def upgrade() -> None:
     with op.batch_alter_table("scheduled_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_scheduled_jobs_status_run_at", ["status", "run_at"], unique=False)
 
+    op.create_table(
+        "stock_gates",
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("units_total", sa.Integer(), nullable=False),
+        sa.Column("per_buyer_limit", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "per_buyer_limit > 0", name=op.f("ck_stock_gates_per_buyer_limit_positive")
+        ),
+        sa.CheckConstraint(
+            "units_total >= 0", name=op.f("ck_stock_gates_units_total_not_negative")
+        ),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_stock_gates")),
+    )
     op.create_table(
         "users",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -294,6 +308,27 @@ def upgrade() -> None:
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_statements_account_id"), ["account_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_statements_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "stock_gate_takes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("gate_name", sa.String(length=80), nullable=False),
+        sa.Column("buyer_id", sa.String(length=32), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_stock_gate_takes_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["gate_name"],
+            ["stock_gates.name"],
+            name=op.f("fk_stock_gate_takes_gate_name_stock_gates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_gate_takes")),
+    )
+    with op.batch_alter_table("stock_gate_takes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_gate_takes_gate_name"), ["gate_name"], unique=False
+        )
 
     op.create_table(
         "affiliate_conversions",
@@ -1128,6 +1163,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))
 
     op.drop_table("affiliate_conversions")
+    with op.batch_alter_table("stock_gate_takes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_gate_takes_gate_name"))
+
+    op.drop_table("stock_gate_takes")
     with op.batch_alter_table("statements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_statements_owner_id"))
         batch_op.drop_index(batch_op.f("ix_statements_account_id"))
@@ -1158,6 +1197,7 @@ def downgrade() -> None:
 
     op.drop_table("addresses")
     op.drop_table("users")
+    op.drop_table("stock_gates")
     with op.batch_alter_table("scheduled_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_scheduled_jobs_status_run_at")
 

@@ -1,0 +1,1 @@
+"""Scale-out helpers that only make sense with Redis: the stock gate."""

@@ -38,6 +38,8 @@ PARTNER_STRINGS: dict[str, tuple[str, str]] = {
     "partners.visibility_invite_only": ("仅限邀请", "Invitation only"),
     "partners.publish": ("发布", "Publish"),
     "partners.close_offer": ("下架", "Close"),
+    "partners.offer_status.active": ("招商中", "Open"),
+    "partners.offer_status.closed": ("已下架", "Closed"),
     "partners.samples": ("样品申请", "Sample requests"),
     "partners.approve": ("同意", "Approve"),
     "partners.decline": ("拒绝", "Decline"),

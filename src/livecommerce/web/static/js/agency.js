@@ -40,10 +40,10 @@ async function loadDashboard() {
       ),
     );
   }
-  await loadContracts();
+  await loadContracts(new Map(dashboard.hosts.map((host) => [host.host_id, host.display_name])));
 }
 
-async function loadContracts() {
+async function loadContracts(names) {
   const list = clear($("contract-list"));
   const contracts = await api("GET", "mcn/contracts");
   for (const contract of contracts.items) {
@@ -62,7 +62,7 @@ async function loadContracts() {
         el(
           "div",
           { class: "grow" },
-          el("strong", {}, contract.host_id.slice(0, 8)),
+          el("strong", {}, names.get(contract.host_id) || contract.host_id.slice(0, 8)),
           el("div", { class: "muted small" }, `${percent(contract.share_bp)} · ${formatTime(contract.starts_at)}`),
         ),
         el("span", { class: "badge" }, t(`partners.contract_status.${contract.status}`)),

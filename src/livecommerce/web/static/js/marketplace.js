@@ -1,5 +1,5 @@
 // Selection marketplace: browse commission offers, request samples, add to a session's showcase.
-import { api, busy, clear, el, formatMoney, formData, parseMoney, showError, t, toast } from "./core.js";
+import { api, busy, clear, el, formatMoney, formData, me, parseMoney, showError, t, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 const filters = $("offer-filters");
@@ -7,9 +7,15 @@ const list = $("offer-list");
 const sessionPick = $("session-pick");
 
 const percent = (bp) => `${(bp / 100).toFixed(bp % 100 ? 2 : 0)}%`;
+// Hosts (and merchants) put offers in their own sessions; an agency admin only browses.
+const canSell = me && ["host", "merchant", "platform_admin"].includes(me.role);
 
 async function loadSessions() {
   clear(sessionPick);
+  if (!canSell) {
+    sessionPick.closest("label").hidden = true;
+    return;
+  }
   try {
     const room = await api("GET", "rooms/mine");
     const sessions = await api("GET", `rooms/${room.id}/sessions?limit=50`);
@@ -45,6 +51,7 @@ function offerRow(offer) {
     }),
   );
   const add = el("button", { type: "button", class: "button button-primary button-small" }, t("partners.add_to_showcase"));
+  add.hidden = !canSell;
   add.addEventListener("click", () =>
     busy(add, async () => {
       if (!sessionPick.value) {

@@ -35,7 +35,7 @@ async function loadOffers() {
           el(
             "div",
             { class: "muted small" },
-            `${t("partners.commission")} ${percent(offer.commission_bp)} · ${t("partners.sold", { count: offer.sales_count })} · ${formatMoney(offer.sales_cents, offer.currency)} · ${offer.status}`,
+            `${t("partners.commission")} ${percent(offer.commission_bp)} · ${t("partners.sold", { count: offer.sales_count })} · ${formatMoney(offer.sales_cents, offer.currency)} · ${t(`partners.offer_status.${offer.status}`)}`,
           ),
         ),
         close,

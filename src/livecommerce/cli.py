@@ -50,6 +50,8 @@ def serve(
         ws_max_size=64 * 1024,
         # Off unless configured: see ws_per_message_deflate in docs/operations.md.
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        # Live video responses never end by themselves: do not wait for them forever.
+        timeout_graceful_shutdown=10,
     )
 
 

@@ -16,6 +16,7 @@ import uvicorn
 
 from livecommerce.config import Settings
 from livecommerce.demo.seed import DEMO_PASSWORD, DemoWorld, seed_demo
+from livecommerce.demo.video import run_demo_video
 from livecommerce.demo.viewers import run_simulated_viewers
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,14 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
 
     app = create_app(settings)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", ws_max_size=64 * 1024)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            ws_max_size=64 * 1024,
+            timeout_graceful_shutdown=5,
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -59,12 +67,20 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
     viewers = asyncio.create_task(
         run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)
     )
+    video = asyncio.create_task(run_demo_video(base_url, app.state.runtime, world))
+    # Ctrl+C makes uvicorn stop accepting and wait for open connections: stop our own
+    # simulated clients first, or they would keep it waiting.
+    while not server.should_exit and not serving.done():
+        await asyncio.sleep(0.2)
     try:
-        await serving
-    finally:
         viewers.cancel()
+        video.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await viewers
+        with contextlib.suppress(asyncio.CancelledError):
+            await video
+    finally:
+        await serving
 
 
 def run_demo(settings: Settings, *, host: str, port: int, simulated_viewers: int) -> None:

@@ -187,3 +187,66 @@ async def test_paying_twice_posts_once(client: httpx.AsyncClient, runtime: Runti
     assert payments.json()["status"] == "paid"
     report = await verify(client, world.admin)
     assert (report["ok"], report["entries"]) == (True, 1)
+
+
+async def test_invite_only_offer_pays_invited_hosts_only(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    world = await build_world(client, runtime, price_cents=10000, share_bp=None)
+    offers = await client.get("/api/v1/mcn/offers?mine=true", headers=world.merchant.headers)
+    [offer] = offers.json()["items"]
+    hidden = await client.patch(
+        f"/api/v1/mcn/offers/{offer['id']}",
+        headers=world.merchant.headers,
+        json={"visibility": "invite_only"},
+    )
+    assert hidden.status_code == 200, hidden.text
+    await buy(client, world)
+    assert await owed(client, world.host) == {}
+    invited = await client.post(
+        f"/api/v1/mcn/offers/{offer['id']}/invites",
+        headers=world.merchant.headers,
+        json={"host_ids": [world.host.id]},
+    )
+    assert invited.json() == {"invited": 1}
+    await buy(client, world)
+    assert await owed(client, world.host) == {"host_payable": 2000}
+
+
+async def test_ended_offer_and_contract_stop_paying(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from datetime import timedelta
+
+    from livecommerce.kit.clock import clock, utcnow
+
+    clock.freeze(utcnow())
+    world = await build_world(client, runtime, price_cents=10000, share_bp=4000)
+    await buy(client, world)
+    assert await owed(client, world.host) == {"host_payable": 1200}
+    assert world.agency_admin is not None
+    assert await owed(client, world.agency_admin) == {"agency_payable": 800}
+
+    contracts = await client.get("/api/v1/mcn/contracts", headers=world.host.headers)
+    [contract] = contracts.json()["items"]
+    clock.advance(timedelta(minutes=1))
+    ended = await client.post(
+        f"/api/v1/mcn/contracts/{contract['id']}/terminate", headers=world.host.headers
+    )
+    assert ended.json()["status"] == "terminated"
+    clock.advance(timedelta(minutes=1))
+    await buy(client, world)  # no agency any more: the host keeps the whole commission
+    assert await owed(client, world.host) == {"host_payable": 1200 + 2000}
+    assert await owed(client, world.agency_admin) == {"agency_payable": 800}
+
+    offers = await client.get("/api/v1/mcn/offers?mine=true", headers=world.merchant.headers)
+    [offer] = offers.json()["items"]
+    ends = (utcnow() + timedelta(minutes=1)).isoformat()
+    patched = await client.patch(
+        f"/api/v1/mcn/offers/{offer['id']}", headers=world.merchant.headers, json={"ends_at": ends}
+    )
+    assert patched.status_code == 200, patched.text
+    clock.advance(timedelta(minutes=2))
+    await buy(client, world)  # the offer's period is over
+    assert await owed(client, world.host) == {"host_payable": 3200}
+    assert await owed(client, world.merchant) == {"merchant_payable": 7500 + 7500 + 9500}

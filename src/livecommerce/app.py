@@ -102,5 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partner_pages_router,
     ):
         app.include_router(router)
+    if settings.bench_endpoints:  # only in `livecommerce bench`'s own server
+        from livecommerce.bench.flash_sale_server import router as bench_router
+
+        app.include_router(bench_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

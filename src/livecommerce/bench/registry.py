@@ -23,3 +23,18 @@ def register(name: str, description: str) -> Callable[[BenchFunction], BenchFunc
         return function
 
     return _decorate
+
+
+def _discover() -> None:
+    """Import every module of this package so its ``@register`` calls run."""
+    import importlib
+    import pkgutil
+
+    import livecommerce.bench as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "registry":
+            importlib.import_module(f"livecommerce.bench.{module.name}")
+
+
+_discover()

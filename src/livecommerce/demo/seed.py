@@ -15,6 +15,7 @@ import httpx
 from PIL import Image, ImageDraw
 
 from livecommerce.accounts.service import account_service
+from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import seed_partners
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
@@ -283,4 +284,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
         showcase_item_ids=item_ids,
     )
     await seed_partners(http, runtime, world)
+    await seed_interactions(http, tokens["host"], session_id)
     return world

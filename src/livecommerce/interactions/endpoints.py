@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -83,16 +85,29 @@ async def get_flash_sale(sale_id: str, session: DbSession) -> FlashSaleOut:
     return await flash_sale_service.sale_out(session, sale)
 
 
-async def _not_sold_out(sale_id: str, request: Request) -> None:
-    """Runs before authentication: once a sale is known sold out, say so at once."""
-    if await flash_sale_service.is_sold_out_hint(get_runtime(request), sale_id):
+_sqlite_writers = asyncio.Lock()
+
+
+async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
+    """Runs before authentication. Once a sale is known sold out, say so at once. On
+    SQLite, where every transaction takes the single write lock, buyers queue here in
+    order instead of polling the database's busy handler."""
+    runtime = get_runtime(request)
+    if await flash_sale_service.is_sold_out_hint(runtime, sale_id):
         raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+    if not runtime.db.is_sqlite:
+        yield
+        return
+    async with _sqlite_writers:
+        if await flash_sale_service.is_sold_out_hint(runtime, sale_id):
+            raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+        yield
 
 
 @router.post("/flash-sales/{sale_id}/buy", status_code=201)
 async def buy_flash_sale(
     sale_id: str,
-    _fast: Annotated[None, Depends(_not_sold_out)],
+    _gate: Annotated[None, Depends(_flash_gate, scope="function")],
     user: CurrentUser,
     session: DbSession,
     response: Response,

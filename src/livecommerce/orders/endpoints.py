@@ -84,6 +84,7 @@ async def place_order(
         quantity=body.quantity,
         address_id=body.address_id,
         live_session_id=body.session_id,
+        from_replay=body.from_replay,
         idempotency_key=idempotency_key,
         coupon_claim_ids=body.coupon_claim_ids,
     )

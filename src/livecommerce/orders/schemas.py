@@ -77,6 +77,8 @@ class OrderCreate(BaseModel):
     quantity: int = Field(ge=1, le=99)
     address_id: str = Field(min_length=1, max_length=32)
     session_id: str | None = Field(default=None, min_length=1, max_length=32)
+    # Buying from an ended session's replay (回放): allowed only with this explicit flag.
+    from_replay: bool = False
     # Claimed coupons from the buyer's wallet (GET /coupons/mine); applied at checkout.
     coupon_claim_ids: list[str] = Field(default_factory=list, max_length=5)
 

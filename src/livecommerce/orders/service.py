@@ -150,6 +150,7 @@ class OrderService:
         live_session_id: str | None = None,
         idempotency_key: str | None = None,
         coupon_claim_ids: list[str] | None = None,
+        from_replay: bool = False,
     ) -> PlacedOrder:
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(
@@ -173,7 +174,8 @@ class OrderService:
         host_id: str | None = None
         if live_session_id is not None:
             live_session = await live_service.get_session(session, live_session_id)
-            if live_session.status not in BUYABLE_SESSION_STATES:
+            replay_sale = from_replay and live_session.status == LiveSessionStatus.ENDED
+            if live_session.status not in BUYABLE_SESSION_STATES and not replay_sale:
                 raise Conflict("This live session is not on air.", code="session_not_live")
             item = await live_service.get_showcase_item_for_product(
                 session, live_session.id, product.id

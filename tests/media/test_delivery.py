@@ -144,6 +144,14 @@ async def test_ended_session_replays_with_its_product_timeline(
         assert (decoded["width"], decoded["height"]) == (320, 240)
         assert decoded["first_is_key"] is True
         assert 80 <= decoded["video_frames"] <= 130
+        page = await client.get(f"/replay/{session_id}")
+        assert page.status_code == 200
+        offset = replay["timeline"][0]["offset_s"]
+        assert f'data-seek="{offset}"' in page.text
+        assert f'src="/replay/{session_id}/video"' in page.text
+        assert f'data-item-id="{item_id}"' in page.text
+        missing = await client.get(f"/replay/{'0' * 32}")
+        assert missing.status_code == 404
         ranged = await client.get(replay["video_url"], headers={"Range": "bytes=0-99"})
         assert ranged.status_code == 206
         assert len(ranged.content) == 100

@@ -13,6 +13,7 @@ from livecommerce.kit.errors import NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
 from livecommerce.live.service import live_service
+from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus
 from livecommerce.payments.service import payment_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
@@ -71,6 +72,18 @@ async def live_room_page(
             secure=runtime.settings.session_cookie_secure,
         )
     return response
+
+
+@router.get("/replay/{session_id}")
+async def replay_page(session_id: str, page: PageDep, session: DbSession) -> Response:
+    """回放: the recording with its product timeline, and the showcase to buy from."""
+    try:
+        replay = await media_service.get_replay(session, session_id)
+    except NotFound:
+        return page.not_found("error.session_not_found")
+    replay_data: dict[str, Any] = replay.model_dump(mode="json")
+    page.data.update(replay=replay_data)
+    return page.render("replay.html", replay=replay_data)
 
 
 @router.get("/orders")

@@ -113,7 +113,14 @@ async def test_dashboard_shows_only_own_hosts(client: httpx.AsyncClient, runtime
         20000,
         2800,
     )
-    assert figures[second_host.id]["gmv_cents"] == 0
+    assert mine["agency_earned_cents"] == 1200
+    assert (
+        figures[second_host.id]["gmv_cents"],
+        figures[second_host.id]["agency_earned_cents"],
+    ) == (
+        0,
+        0,
+    )
     assert body["agency_earned_cents"] == 1200
     assert await owed(client, world.agency_admin) == {"agency_payable": 1200}
 

@@ -159,6 +159,20 @@ class LedgerRepository:
             totals[account_id] = (credits, debits)
         return totals
 
+    async def agency_share_by_host(self, session: AsyncSession, agency_id: str) -> dict[str, int]:
+        result = await session.execute(
+            select(JournalEntry.host_id, func.coalesce(func.sum(JournalLine.amount_cents), 0))
+            .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+            .where(
+                LedgerAccount.kind == "agency_payable",
+                LedgerAccount.owner_id == agency_id,
+                JournalEntry.host_id.is_not(None),
+            )
+            .group_by(JournalEntry.host_id)
+        )
+        return {str(row[0]): -int(row[1]) for row in result}
+
     # ---- refunds ------------------------------------------------------------------
 
     async def refunded_total(self, session: AsyncSession, order_id: str) -> int:

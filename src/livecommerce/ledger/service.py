@@ -85,6 +85,7 @@ class LedgerService:
         amount_cents: int,
         postings: list[Posting],
         order_id: str | None = None,
+        host_id: str | None = None,
         memo: str = "",
     ) -> JournalEntry:
         postings = [posting for posting in postings if posting.amount_cents != 0]
@@ -96,6 +97,7 @@ class LedgerService:
             kind=kind,
             reference=reference,
             order_id=order_id,
+            host_id=host_id,
             currency=currency,
             amount_cents=amount_cents,
             memo=memo[:200],
@@ -182,6 +184,7 @@ class LedgerService:
             amount_cents=order.total_cents,
             postings=postings,
             order_id=order.id,
+            host_id=order.host_id,
             memo=", ".join(item.title for item in order.items),
         )
         await mcn_service.do_record_sales(session, order)
@@ -287,6 +290,7 @@ class LedgerService:
             amount_cents=amount_cents,
             postings=postings,
             order_id=order.id,
+            host_id=order.host_id,
             memo=reason,
         )
 
@@ -321,6 +325,7 @@ class LedgerService:
             currency=currency,
             amount_cents=commission_cents,
             postings=postings,
+            host_id=host_id,
             memo=memo,
         )
 
@@ -364,6 +369,10 @@ class LedgerService:
         for account in accounts:
             result[account.owner_id] = result.get(account.owner_id, 0) - account.balance_cents
         return result
+
+    async def agency_share_by_host(self, session: AsyncSession, agency_id: str) -> dict[str, int]:
+        """What the agency earned (net of clawbacks) through each of its hosts."""
+        return await ledger_repository.agency_share_by_host(session, agency_id)
 
     # ---- statements ---------------------------------------------------------------
 

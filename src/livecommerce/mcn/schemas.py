@@ -189,6 +189,7 @@ class HostFigures(BaseModel):
     paid_orders: int
     gmv_cents: int
     host_earned_cents: int
+    agency_earned_cents: int  # the agency's share of this host's commission
 
 
 class AgencyDashboard(BaseModel):

@@ -235,6 +235,7 @@ class McnService:
         figures = await mcn_repository.host_figures(session, host_ids)
         users = await account_service.get_users(session, set(host_ids))
         earned = await ledger_service.earned_by_owner(session, [*host_ids, agency.id])
+        through = await ledger_service.agency_share_by_host(session, agency.id)
         hosts: list[HostFigures] = []
         seen: set[str] = set()
         for contract in contracts:
@@ -253,6 +254,7 @@ class McnService:
                     paid_orders=orders,
                     gmv_cents=gmv,
                     host_earned_cents=earned.get(contract.host_id, 0),
+                    agency_earned_cents=through.get(contract.host_id, 0),
                 )
             )
         return AgencyDashboard(

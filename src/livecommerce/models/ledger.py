@@ -59,6 +59,8 @@ class JournalEntry(Base):
     # Makes posting idempotent: "order_paid:<order id>", "refund:<refund id>" …
     reference: Mapped[str] = mapped_column(String(80), unique=True)
     order_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The host the sale is attributed to (a live room's host, an affiliate link's owner).
+    host_id: Mapped[str | None] = mapped_column(String(32), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     # The gross amount the entry is about (order total, refund, conversion commission).
     amount_cents: Mapped[int] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:16:17.230208
+Create Date: 2026-11-25 01:25:16.040141
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("reference", sa.String(length=80), nullable=False),
         sa.Column("order_id", sa.String(length=32), nullable=True),
+        sa.Column("host_id", sa.String(length=32), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
         sa.Column("memo", sa.String(length=200), nullable=False),
@@ -63,6 +64,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_journal_entries_reference")),
     )
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_journal_entries_host_id"), ["host_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_journal_entries_order_id"), ["order_id"], unique=False)
 
     op.create_table(
@@ -1208,6 +1210,7 @@ def downgrade() -> None:
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_entries_order_id"))
+        batch_op.drop_index(batch_op.f("ix_journal_entries_host_id"))
 
     op.drop_table("journal_entries")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:

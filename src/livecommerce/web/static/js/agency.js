@@ -33,7 +33,7 @@ async function loadDashboard() {
           el(
             "div",
             { class: "muted small" },
-            `${t("partners.sessions")} ${host.sessions} · ${t("partners.gmv")} ${formatMoney(host.gmv_cents)} · ${t("partners.host_earned")} ${formatMoney(host.host_earned_cents)} · ${percent(host.share_bp)}`,
+            `${t("partners.sessions")} ${host.sessions} · ${t("partners.gmv")} ${formatMoney(host.gmv_cents)} · ${t("partners.host_earned")} ${formatMoney(host.host_earned_cents)} · ${t("partners.agency_earned")} ${formatMoney(host.agency_earned_cents)} · ${percent(host.share_bp)}`,
           ),
         ),
         el("span", { class: "badge" }, t(`partners.contract_status.${host.contract_status}`)),

@@ -9,6 +9,7 @@ import httpx
 from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from tests.factories import Account, sign_up
+from tests.interactions.helpers import next_of_type
 from tests.live.helpers import ChannelListener
 from tests.orders.shop import (
     Listing,
@@ -88,7 +89,7 @@ async def test_room_coupon_is_dropped_claimed_applied_and_given_back(
             headers=stage.host.headers,
         )
         assert dropped.status_code == 200
-        [message] = await room.wait_for(1)
+        message = await next_of_type(room, "coupon_drop")
     assert (message["type"], message["coupon"]["id"]) == ("coupon_drop", coupon["id"])
     listed = await client.get(f"/api/v1/rooms/{stage.room_id}/coupons")
     assert [item["id"] for item in listed.json()["items"]] == [coupon["id"]]

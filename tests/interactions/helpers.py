@@ -78,3 +78,12 @@ async def run_hypothesis(example: Any) -> None:
         inner(**kwargs), loop
     ).result()
     await asyncio.to_thread(example)
+
+
+async def next_of_type(room: Any, kind: str) -> dict[str, Any]:
+    """The one message of ``kind`` a room listener received (waiting up to 5 s)."""
+    while not room.of_type(kind):
+        await room.wait_for(len(room.messages) + 1)
+    [message] = room.of_type(kind)
+    result: dict[str, Any] = message
+    return result

@@ -8,7 +8,7 @@ import httpx
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
 from tests.factories import sign_up
-from tests.interactions.helpers import buy, get_sale, launch_sale
+from tests.interactions.helpers import buy, get_sale, launch_sale, next_of_type
 from tests.live.helpers import ChannelListener
 from tests.orders.shop import (
     buyer_with_address,
@@ -30,7 +30,7 @@ async def test_launch_takes_units_from_the_sku_and_is_announced(
     stage = await open_stage(client, [listing], live_price_cents=8800)
     async with ChannelListener(runtime, stage.session_id) as room:
         sale = await launch_sale(client, stage, listing, units=4, price_cents=990)
-        [message] = await room.wait_for(1)
+        message = await next_of_type(room, "flash_sale")
     assert sale["status"] == "running"
     assert (sale["units_total"], sale["units_left"], sale["per_buyer_limit"]) == (4, 4, 1)
     assert (sale["price_cents"], sale["original_price_cents"]) == (990, 8800)
@@ -167,7 +167,7 @@ async def test_countdown_and_end(client: httpx.AsyncClient, runtime: Runtime) ->
 
     async with ChannelListener(runtime, stage.session_id) as room:
         assert await tick(runtime) >= 1
-        [message] = await room.wait_for(1)
+        message = await next_of_type(room, "flash_sale")
     assert (message["type"], message["sale"]["status"]) == ("flash_sale", "ended")
     ended = await get_sale(client, sale["id"])
     assert (ended["status"], ended["units_left"]) == ("ended", 0)

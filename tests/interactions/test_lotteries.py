@@ -17,6 +17,7 @@ from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind, User
 from livecommerce.realtime.service import realtime_service
 from tests.factories import Account, sign_up
+from tests.interactions.helpers import next_of_type
 from tests.live.helpers import ChannelListener
 from tests.orders.shop import (
     Stage,
@@ -93,7 +94,7 @@ async def test_a_lottery_from_launch_to_claim_is_verifiable(
             prize_sku_id=listing.sku_id,
             conditions={"follow": True, "keyword": "想要", "watch_minutes": 1},
         )
-        [launched] = await room.wait_for(1)
+        launched = await next_of_type(room, "lottery")
     assert launched["type"] == "lottery"
     assert launched["lottery"]["seed"] is None
     assert launched["lottery"]["seed_hash"] == lottery["seed_hash"]
@@ -133,7 +134,7 @@ async def test_a_lottery_from_launch_to_claim_is_verifiable(
     clock.advance(timedelta(seconds=61))
     async with ChannelListener(runtime, stage.session_id) as room:
         assert await tick(runtime) == 1
-        [result] = await room.wait_for(1)
+        result = await next_of_type(room, "lottery_result")
     assert result["type"] == "lottery_result"
     public = (await client.get(f"/api/v1/lotteries/{lottery['id']}")).json()
     assert public["status"] == "drawn"

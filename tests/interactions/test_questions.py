@@ -4,6 +4,7 @@ import httpx
 
 from livecommerce.kit.runtime import Runtime
 from tests.factories import sign_up
+from tests.interactions.helpers import next_of_type
 from tests.live.helpers import ChannelListener
 from tests.orders.shop import create_listing, open_stage
 
@@ -23,7 +24,7 @@ async def test_questions_are_ranked_answered_and_become_the_faq(
             json={"text": "会起球吗？", "product_id": listing.product_id},
         )
         assert first.status_code == 201, first.text
-        [asked] = await room.wait_for(1)
+        asked = await next_of_type(room, "qa_question")
     assert asked["type"] == "qa_question"
     assert asked["question"]["text"] == "会起球吗？"
     second = (await client.post(url, headers=bob.headers, json={"text": "发什么快递？"})).json()
@@ -52,7 +53,7 @@ async def test_questions_are_ranked_answered_and_become_the_faq(
             f"/api/v1/questions/{first.json()['id']}/answering", headers=stage.host.headers
         )
         assert answering.json()["status"] == "answering"
-        [message] = await room.wait_for(1)
+        message = await next_of_type(room, "qa_answering")
     assert (message["type"], message["question"]["id"]) == ("qa_answering", first.json()["id"])
     # Answering another question takes the first one back to open.
     await client.post(f"/api/v1/questions/{third['id']}/answering", headers=stage.host.headers)

@@ -43,13 +43,16 @@ function query() {
 function offerRow(offer) {
   const sample = el("button", { type: "button", class: "button button-small" }, t("partners.request_sample"));
   sample.hidden = offer.sample_policy === "none";
-  sample.addEventListener("click", () =>
-    busy(sample, async () => {
+  sample.addEventListener("click", async () => {
+    const sent = await busy(sample, async () => {
       await api("POST", `mcn/offers/${offer.id}/samples`, { note: "" });
+      return true;
+    });
+    if (sent) {
       sample.disabled = true;
       sample.textContent = t("partners.sample_requested");
-    }),
-  );
+    }
+  });
   const add = el("button", { type: "button", class: "button button-primary button-small" }, t("partners.add_to_showcase"));
   add.hidden = !canSell;
   add.addEventListener("click", () =>

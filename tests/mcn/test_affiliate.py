@@ -131,4 +131,24 @@ async def test_postback_rejects_bad_signatures_and_input(client: httpx.AsyncClie
     raw, headers = signed({**body, "code": "unknown"})
     unknown = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "link_not_found")
+    raw, headers = signed({**body, "commission_cents": 101})
+    too_much = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+    assert (too_much.status_code, too_much.json()["code"]) == (422, "commission_too_large")
     assert await owed(client, host) == {}
+
+
+async def test_store_reported_commission_wins(client: httpx.AsyncClient) -> None:
+    host = await sign_up(client, "host")
+    link = await make_link(client, host)
+    raw, headers = signed(
+        {
+            "code": link["code"],
+            "external_order_id": "JD-7",
+            "amount_cents": 20000,
+            "currency": "CNY",
+            "commission_cents": 1234,
+        }
+    )
+    response = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+    assert (response.status_code, response.json()["commission_cents"]) == (201, 1234)
+    assert await owed(client, host) == {"host_payable": 1234}

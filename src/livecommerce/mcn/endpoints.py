@@ -276,6 +276,7 @@ async def affiliate_postback(
         external_order_id=body.external_order_id,
         amount_cents=body.amount_cents,
         currency=body.currency,
+        commission_cents=body.commission_cents,
     )
     response.status_code = 201 if recorded.created else 200
     conversion = recorded.conversion

@@ -168,6 +168,8 @@ class PostbackIn(BaseModel):
     external_order_id: str = Field(min_length=1, max_length=80)
     amount_cents: int = Field(ge=1, le=10_000_000_000)
     currency: str = Field(min_length=3, max_length=3)
+    # The commission the store actually pays; unset means the link's rate of the amount.
+    commission_cents: int | None = Field(default=None, ge=0)
 
 
 class ConversionOut(BaseModel):

@@ -643,6 +643,7 @@ class McnService:
         external_order_id: str,
         amount_cents: int,
         currency: str,
+        commission_cents: int | None = None,
     ) -> RecordedConversion:
         """A signed postback from the external store. Replays return the first result."""
         from livecommerce.ledger.service import ledger_service
@@ -654,6 +655,10 @@ class McnService:
             raise ValidationFailed(
                 "The currency does not match the link.", code="currency_mismatch"
             )
+        if commission_cents is not None and commission_cents > amount_cents:
+            raise ValidationFailed(
+                "The commission cannot exceed the sale.", code="commission_too_large"
+            )
         existing = await mcn_repository.get_conversion(session, link.id, external_order_id)
         if existing is not None:
             return RecordedConversion(existing, created=False)
@@ -663,7 +668,9 @@ class McnService:
             link_id=link.id,
             external_order_id=external_order_id,
             amount_cents=amount_cents,
-            commission_cents=rate(amount_cents, link.commission_bp),
+            commission_cents=rate(amount_cents, link.commission_bp)
+            if commission_cents is None
+            else commission_cents,
             created_at=now,
         )
         if not await mcn_repository.try_add(session, conversion):  # a concurrent replay won

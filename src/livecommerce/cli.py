@@ -11,6 +11,7 @@ import typer
 
 from livecommerce.config import Settings
 from livecommerce.interactions.verify import lottery_app
+from livecommerce.media.cli import media_app
 
 app = typer.Typer(
     help="livecommerce: a self-hostable live-stream e-commerce platform.", no_args_is_help=True
@@ -20,6 +21,7 @@ app.add_typer(db_app, name="db")
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lottery_app, name="lottery")
+app.add_typer(media_app, name="media")
 
 
 def _sqlite_url(path: Path) -> str:

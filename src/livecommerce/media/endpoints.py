@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.kit.errors import Forbidden, LiveCommerceError, NotFound
@@ -123,19 +123,21 @@ async def hls_file(session_id: str, name: str, session: DbSession, runtime: Runt
 async def nginx_on_publish(
     session: DbSession,
     token: str = "",
+    rtmp_port: Annotated[int, Query(ge=1, le=65535)] = 1935,
     name: Annotated[str, Form()] = "",
     app: Annotated[str, Form()] = "",
     addr: Annotated[str, Form()] = "",
 ) -> Response:
-    """Authenticate the key; the stream is renamed to the session id (a 3xx to nginx-rtmp)
-    so that the HLS URLs viewers see never reveal the key."""
+    """Authenticate the key. The 3xx makes nginx-rtmp push the stream to its local "hls"
+    application under the session id, so the HLS URLs viewers see never reveal the key."""
     media_service.check_nginx_token(session, token)
     if app != RTMP_APP:
         raise Forbidden(f"Publish to /{RTMP_APP}/<stream key>.", code="unknown_app")
     started = await media_service.do_start_publication(
         session, name.split("?", 1)[0], via="nginx", client=addr
     )
-    return RedirectResponse(started.session_id, status_code=302)
+    relay = f"rtmp://127.0.0.1:{rtmp_port}/hls/{started.session_id}"
+    return Response(status_code=302, headers={"Location": relay})
 
 
 @router.post("/api/v1/media/nginx/on-publish-done")

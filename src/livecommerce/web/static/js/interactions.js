@@ -290,7 +290,7 @@ function start() {
     const drawAt = Date.parse(lottery.draw_at);
     const card = el("div", { class: "ix-card", dataset: { status: lottery.status } });
     card.append(
-      el("h3", {}, `🎁 ${tr("lottery")} · `, lottery.title, lottery.status === "open" ? el("span", { class: "ix-countdown", id: "lottery-countdown" }, `${tr("draw_in")} ${countdown(drawAt - now)}`) : null),
+      el("h3", {}, `${tr("lottery")} · `, lottery.title, lottery.status === "open" ? el("span", { class: "ix-countdown", id: "lottery-countdown" }, `${tr("draw_in")} ${countdown(drawAt - now)}`) : null),
       el("div", { class: "ix-row small" }, el("span", { class: "ix-grow" }, lottery.prize_title, ` ×${lottery.winners_count}`), el("span", { class: "muted", id: "lottery-entrants" }, tr("entrants", { n: lottery.entrants_count }))),
     );
     const conditions = lottery.conditions || {};
@@ -379,7 +379,7 @@ function start() {
         renderCoupon(null);
       });
     });
-    couponBox.append(el("div", { class: "ix-card" }, el("div", { class: "ix-row" }, el("div", { class: "ix-grow" }, el("strong", {}, `🎫 ${coupon.title}`), el("div", { class: "small" }, couponValue(coupon))), button)));
+    couponBox.append(el("div", { class: "ix-card" }, el("div", { class: "ix-row" }, el("div", { class: "ix-grow" }, el("strong", {}, coupon.title), el("div", { class: "small" }, couponValue(coupon))), button)));
   }
 
   // ---- Q&A ----

@@ -13,7 +13,9 @@ const STRINGS = {
     total: "总量", per_user: "每人", hours: "有效（小时）", audience: "对象", room: "直播间", fans: "仅粉丝",
     issue: "创建", drop: "发放到直播间", dropped: "已发放", qa: "问答队列", answering: "正在回答",
     answered: "已回答", dismiss: "忽略", top: "置顶", answer_placeholder: "回答（会进入商品 FAQ）",
-    none: "暂无", launched: "已发布", coupon_prize: "优惠券：",
+    none: "暂无", launched: "已发布", coupon_prize: "优惠券：", status_scheduled: "倒计时中",
+    status_running: "抢购中", status_sold_out: "已售罄", status_ended: "已结束", status_open: "进行中",
+    status_drawn: "已开奖",
   },
   en: {
     title: "Interactions", flash: "Flash sale", product: "Product / SKU", price: "Sale price", units: "Units",
@@ -26,7 +28,8 @@ const STRINGS = {
     audience: "For", room: "Room", fans: "Fans only", issue: "Create", drop: "Drop in room", dropped: "Dropped",
     qa: "Question queue", answering: "Answering", answered: "Answered", dismiss: "Dismiss", top: "Top",
     answer_placeholder: "Answer (goes into the product FAQ)", none: "None yet", launched: "Launched",
-    coupon_prize: "Coupon: ",
+    coupon_prize: "Coupon: ", status_scheduled: "counting down", status_running: "on sale",
+    status_sold_out: "sold out", status_ended: "ended", status_open: "open", status_drawn: "drawn",
   },
 };
 const S = STRINGS[lang] || STRINGS.zh;
@@ -106,7 +109,7 @@ function start() {
       }),
     );
     saleStatus.append(
-      el("p", { class: "small", dataset: { status: sale.status } }, `${sale.title} · ${sale.status} · ${S.left} ${sale.units_left}/${sale.units_total}`),
+      el("p", { class: "small", dataset: { status: sale.status } }, `${sale.title} · ${S[`status_${sale.status}`] || sale.status} · ${S.left} ${sale.units_left}/${sale.units_total}`),
       el(
         "p",
         { class: "small muted" },
@@ -121,12 +124,12 @@ function start() {
   const lotteryForm = el(
     "form",
     { id: "lottery-form" },
-    el("h3", {}, `🎁 ${S.lottery}`),
+    el("h3", {}, S.lottery),
     field(S.lottery_title, el("input", { name: "title", maxlength: 120, required: true, value: lang === "zh" ? "福袋" : "Lucky bag" })),
     field(S.prize, prizeSelect),
     field(S.winners, el("input", { name: "winners", type: "number", min: 1, value: 1, required: true })),
     field(S.countdown, el("input", { name: "countdown", type: "number", min: 5, value: 60, required: true })),
-    el("label", { class: "choice" }, el("input", { type: "checkbox", name: "follow" }), S.follow),
+    el("label", { class: "choice", style: "flex-direction: row; align-items: center" }, el("input", { type: "checkbox", name: "follow" }), S.follow),
     field(S.keyword, el("input", { name: "keyword", maxlength: 30 })),
     field(S.watch, el("input", { name: "watch", type: "number", min: 1 })),
     el("button", { type: "submit", class: "button button-primary", id: "lottery-launch" }, S.launch),
@@ -170,20 +173,21 @@ function start() {
         renderLottery();
       }),
     );
-    lotteryStatus.append(
-      el("p", { class: "small" }, `${lottery.title} · ${lottery.status} · ${S.entrants} ${lottery.entrants_count}`),
+    const parts = [
+      el("p", { class: "small", dataset: { status: lottery.status } }, `${lottery.title} · ${S[`status_${lottery.status}`] || lottery.status} · ${S.entrants} ${lottery.entrants_count}`),
       el("p", { class: "ix-mono" }, `${S.hash}: ${lottery.seed_hash}`),
       lottery.seed ? el("p", { class: "ix-mono" }, `${S.seed}: ${lottery.seed}`) : null,
-      lottery.winners ? el("p", { class: "small" }, `${S.winners}: ${lottery.winners.map((w) => w.display_name).join("、") || S.none}`) : null,
+      lottery.winners ? el("p", { class: "small", id: "console-lottery-winners" }, `${S.winners}: ${lottery.winners.map((w) => w.display_name).join("、") || S.none}`) : null,
       draw,
-    );
+    ];
+    lotteryStatus.append(...parts.filter(Boolean));
   }
 
   // ---- coupons ----
   const couponForm = el(
     "form",
     { id: "coupon-form" },
-    el("h3", {}, `🎫 ${S.coupons}`),
+    el("h3", {}, S.coupons),
     field(S.coupon_title, el("input", { name: "title", maxlength: 60, required: true, value: lang === "zh" ? "直播间专享券" : "Room coupon" })),
     field(S.audience, el("select", { name: "audience" }, el("option", { value: "room" }, S.room), el("option", { value: "fans" }, S.fans))),
     field(S.amount, el("input", { name: "amount", inputmode: "decimal", required: true, value: "5" })),

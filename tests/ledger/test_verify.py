@@ -17,7 +17,7 @@ from livecommerce.config import Settings
 from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.ledger.splits import CommissionLine, reversal, split_order
-from livecommerce.models import JournalLine, LedgerAccount
+from livecommerce.models import JournalLine, LedgerAccount, Order
 from tests.ledger.world import build_world, buy, refund, verify
 
 
@@ -64,6 +64,28 @@ async def test_cli_verify_passes_then_names_the_broken_account_and_entry(
     codes = sorted(row.split("\t")[0] for row in lines[:-1])
     assert codes == ["account_balance", "account_balance", "unbalanced_entry"]
     assert any(row.startswith(f"unbalanced_entry\t{line}\t") for row in lines)
+
+
+async def test_verify_checks_the_ledger_against_the_orders(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    world = await build_world(client, runtime, share_bp=None)
+    first = await buy(client, world)
+    second = await buy(client, world)
+    assert (await verify(client, world.admin))["ok"] is True
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(Order).where(Order.id == first["id"]).values(total_cents=10000)
+        )
+        await session.execute(
+            update(Order).where(Order.id == second["id"]).values(status="refunded")
+        )
+    report = await verify(client, world.admin)
+    assert report["ok"] is False
+    assert sorted((problem["code"], problem["message"]) for problem in report["problems"]) == [
+        ("paid_amount_mismatch", f"order {first['id']}: posted 9999, order total 10000"),
+        ("refund_incomplete", f"order {second['id']} is refunded but 0 of 9999 went back"),
+    ]
 
 
 @given(

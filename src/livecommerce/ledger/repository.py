@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy import CursorResult, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from livecommerce.models import (
     JournalEntry,
     JournalLine,
     LedgerAccount,
+    Order,
     OrderRefund,
     Statement,
 )
@@ -367,6 +368,39 @@ class LedgerRepository:
             select(JournalEntry).where(JournalEntry.kind == "order_paid")
         )
         return {entry.order_id or "": entry for entry in result.scalars()}
+
+    async def unposted_paid_orders(self, session: AsyncSession) -> list[str]:
+        """Orders that were paid for money but have no ``order_paid`` entry."""
+        result = await session.execute(
+            select(Order.id)
+            .outerjoin(
+                JournalEntry,
+                and_(JournalEntry.order_id == Order.id, JournalEntry.kind == "order_paid"),
+            )
+            .where(Order.paid_at.is_not(None), Order.total_cents > 0, JournalEntry.id.is_(None))
+            .order_by(Order.id)
+        )
+        return [row[0] for row in result]
+
+    async def paid_amount_mismatches(
+        self, session: AsyncSession
+    ) -> list[tuple[str, str, int, int]]:
+        result = await session.execute(
+            select(JournalEntry.id, Order.id, JournalEntry.amount_cents, Order.total_cents)
+            .join(Order, Order.id == JournalEntry.order_id)
+            .where(
+                JournalEntry.kind == "order_paid",
+                JournalEntry.amount_cents != Order.total_cents,
+            )
+        )
+        return [(row[0], row[1], int(row[2]), int(row[3])) for row in result]
+
+    async def refunded_orders(self, session: AsyncSession) -> list[tuple[str, int]]:
+        """(order id, total) of every order in the refunded state."""
+        result = await session.execute(
+            select(Order.id, Order.total_cents).where(Order.status == "refunded")
+        )
+        return [(row[0], int(row[1])) for row in result]
 
     async def refund_entry_total(self, session: AsyncSession, order_id: str) -> int:
         result = await session.execute(

@@ -114,4 +114,31 @@ async def verify_ledger(session: AsyncSession) -> VerifyReport:
                     f"order {order_id}: refunds {refunded}, refund entries {posted}",
                 )
             )
+
+    # 5. The ledger and the orders agree: every order paid for money is posted at its
+    #    total, and a refunded order has given all of it back.
+    for order_id in await ledger_repository.unposted_paid_orders(session):
+        problems.append(Problem("unposted_order", order_id, "paid order has no ledger entry"))
+    for entry_id, order_id, posted, total in await ledger_repository.paid_amount_mismatches(
+        session
+    ):
+        problems.append(
+            Problem(
+                "paid_amount_mismatch",
+                entry_id,
+                f"order {order_id}: posted {posted}, order total {total}",
+            )
+        )
+    refunded_by_order = dict(await ledger_repository.refund_totals(session))
+    for order_id, total in await ledger_repository.refunded_orders(session):
+        entry = paid.get(order_id)
+        if entry is not None and refunded_by_order.get(order_id, 0) != entry.amount_cents:
+            problems.append(
+                Problem(
+                    "refund_incomplete",
+                    entry.id,
+                    f"order {order_id} is refunded but {refunded_by_order.get(order_id, 0)} "
+                    f"of {total} went back",
+                )
+            )
     return report

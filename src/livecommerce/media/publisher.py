@@ -155,6 +155,11 @@ class SyntheticPublisher:
                     "keyint_min": str(self.fps),
                     "sc_threshold": "0",
                     "bf": "0",
+                    # constant bitrate, as OBS is told to send (filler keeps it constant)
+                    "x264-params": "nal-hrd=cbr:force-cfr=1",
+                    "maxrate": str(self.bitrate),
+                    "minrate": str(self.bitrate),
+                    "bufsize": str(self.bitrate),
                 },
             )
             video.width = self.width

@@ -34,7 +34,7 @@ async def test_the_bench_routes_exist_only_when_enabled() -> None:
     from livecommerce.config import Settings
 
     for enabled, status in ((False, 404), (True, 200)):
-        app = create_app(Settings(bench_endpoints=enabled, _env_file=None))  # type: ignore[call-arg]
+        app = create_app(Settings(bench_endpoints=enabled))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             assert (await http.get("/api/v1/bench/noop")).status_code == status

@@ -260,3 +260,16 @@ async def test_server_time(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/time")
     assert response.status_code == 200
     assert response.json()["server_now"].endswith("Z") or "+00:00" in response.json()["server_now"]
+
+
+async def test_no_buying_once_the_session_is_off_air(client: httpx.AsyncClient) -> None:
+    listing = await create_listing(client, stock=5)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=2)
+    ended = await client.post(
+        f"/api/v1/live-sessions/{stage.session_id}/end", headers=stage.host.headers
+    )
+    assert ended.status_code == 200, ended.text
+    buyer, _ = await buyer_with_address(client)
+    response = await buy(client, buyer, sale["id"], expect=409)
+    assert response.json()["code"] == "session_not_live"

@@ -112,3 +112,15 @@ async def test_question_validation(client: httpx.AsyncClient) -> None:
     assert (missing.status_code, missing.json()["code"]) == (404, "question_not_found")
     faq = await client.get("/api/v1/products/" + "0" * 32 + "/faq")
     assert (faq.status_code, faq.json()["code"]) == (404, "product_not_found")
+
+
+async def test_questions_are_rate_limited(client: httpx.AsyncClient) -> None:
+    listing = await create_listing(client, stock=3)
+    stage = await open_stage(client, [listing])
+    viewer = await sign_up(client)
+    url = f"/api/v1/live-sessions/{stage.session_id}/questions"
+    for number in range(5):
+        asked = await client.post(url, headers=viewer.headers, json={"text": f"问题{number}"})
+        assert asked.status_code == 201
+    refused = await client.post(url, headers=viewer.headers, json={"text": "再问一个"})
+    assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")

@@ -251,6 +251,9 @@ class FlashSaleService:
             raise Conflict("This flash sale has not started yet.", code="flash_sale_not_started")
         if sale.settled_at is not None or now >= sale.ends_at:
             raise Conflict("This flash sale has ended.", code="flash_sale_ended")
+        live_session = await live_service.get_session(session, sale.session_id)
+        if live_session.status not in ON_AIR:
+            raise Conflict("This live session is not on air.", code="session_not_live")
         if quantity > sale.per_buyer_limit:
             raise ValidationFailed(
                 f"At most {sale.per_buyer_limit} per buyer in this sale.", code="over_buyer_limit"

@@ -9,13 +9,15 @@ from livecommerce.interactions.repository import question_repository
 from livecommerce.interactions.schemas import FaqEntry, FaqOut, QuestionOut
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, NotFound
+from livecommerce.kit.errors import Conflict, NotFound, RateLimited
 from livecommerce.kit.ids import new_id
-from livecommerce.kit.runtime import publish_after_commit
+from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import LiveSessionStatus, Question, QuestionStatus, User
 
 OPEN_STATES = [QuestionStatus.OPEN, QuestionStatus.ANSWERING]
+QUESTIONS_PER_WINDOW = 5
+QUESTION_WINDOW_S = 60
 ASKABLE = (LiveSessionStatus.SCHEDULED, LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
 
 
@@ -62,6 +64,13 @@ class QuestionService:
         if live_session.status not in ASKABLE:
             raise Conflict("This session has ended.", code="session_ended")
         await self._check_product(session, live_session.id, product_id)
+        asked = await runtime_of(session).broker.incr(
+            f"qa:{live_session.id}:{user.id}", 1, expire_s=QUESTION_WINDOW_S
+        )
+        if asked > QUESTIONS_PER_WINDOW:
+            raise RateLimited(
+                f"At most {QUESTIONS_PER_WINDOW} questions a minute.", code="rate_limited"
+            )
         question = Question(
             id=new_id(),
             session_id=live_session.id,

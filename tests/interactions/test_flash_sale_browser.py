@@ -3,6 +3,8 @@ same countdown, one buys the only unit and both see it sold out."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
@@ -34,6 +36,8 @@ async def test_flash_sale_sells_out_in_both_viewers_rooms(
     crashes: list[str] = []
     context_a, page_a = await new_page(browser, errors, "A", DESKTOP)
     context_b, page_b = await new_page(browser, errors, "B", PHONE)
+    # B's phone clock runs 90 s fast: the room must still count down with the server.
+    await page_b.clock.set_system_time(datetime.now(UTC) + timedelta(seconds=90))
     for watched in (host_page, page_a, page_b):
         watched.on("pageerror", lambda error: crashes.append(str(error)))
         watched.on(
@@ -64,6 +68,10 @@ async def test_flash_sale_sells_out_in_both_viewers_rooms(
             await expect(sale).to_have_attribute("data-status", "scheduled")
             await expect(page.locator("#flash-countdown")).to_contain_text("距开抢")
             await expect(page.locator("#flash-buy")).to_be_disabled()
+        offset_b = await page_b.evaluate("Number(document.documentElement.dataset.clockOffsetMs)")
+        offset_a = await page_a.evaluate("Number(document.documentElement.dataset.clockOffsetMs)")
+        assert -92_000 < offset_b < -88_000
+        assert abs(offset_a) < 2_000
         # Both clocks open the sale together.
         for page in (page_a, page_b):
             await expect(page.locator("#flash-sale")).to_have_attribute("data-status", "running")

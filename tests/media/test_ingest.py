@@ -155,3 +155,21 @@ async def test_host_reconnects_then_the_session_times_out(live_server: LiveServe
         unknown = await client.get(f"/live/{'0' * 32}.flv")
         assert unknown.status_code == 404
         assert unknown.json()["code"] == "live_session_not_found"
+
+
+async def test_a_second_publisher_for_the_same_room_is_refused(live_server: LiveServer) -> None:
+    port = _rtmp_port(live_server)
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        host, live_session, key = await host_with_session(client)
+        first = await publish(f"rtmp://127.0.0.1:{port}/live/{key}")
+        try:
+            await wait_for_status(client, live_session["id"], "live")
+            second = await publish(f"rtmp://127.0.0.1:{port}/live/{key}", seconds=5)
+            assert await asyncio.wait_for(second.wait(), 15) != 0
+            assert first.returncode is None
+            health = await client.get(
+                f"/api/v1/live-sessions/{live_session['id']}/stream-health", headers=host.headers
+            )
+            assert health.json()["publishing"] is True
+        finally:
+            await stop(first)

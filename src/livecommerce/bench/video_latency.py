@@ -155,7 +155,10 @@ async def _watch_hls(
     directory = playlist_path.rsplit("/", 1)[0]
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         while time.monotonic() - start < warmup + seconds:
-            response = await http.get(playlist_path)
+            try:
+                response = await http.get(playlist_path)
+            except httpx.HTTPError:
+                response = httpx.Response(503)
             if response.status_code != 200:
                 await asyncio.sleep(0.1)
                 continue
@@ -166,7 +169,10 @@ async def _watch_hls(
                 fresh = fresh[-1:]
             for name in fresh:
                 seen.add(name)
-                segment = await http.get(f"{directory}/{name}")
+                try:
+                    segment = await http.get(f"{directory}/{name}")
+                except httpx.HTTPError:
+                    continue
                 if segment.status_code != 200:
                     continue
                 now = time.time()

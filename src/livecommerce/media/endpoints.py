@@ -112,7 +112,14 @@ async def hls_file(session_id: str, name: str, session: DbSession, runtime: Runt
     if path is None:
         raise NotFound("The host's video has not started yet.", code="stream_not_live")
     if name.endswith(".m3u8"):
-        return FileResponse(path, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
+        # Read whole: the muxer replaces the playlist every segment.
+        try:
+            playlist = path.read_bytes()
+        except OSError:
+            raise NotFound(
+                "The host's video has not started yet.", code="stream_not_live"
+            ) from None
+        return Response(playlist, media_type="application/vnd.apple.mpegurl", headers=NO_STORE)
     return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "max-age=60"})
 
 

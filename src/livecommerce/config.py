@@ -68,12 +68,18 @@ class Settings(BaseSettings):
         "Only `livecommerce bench` turns this on; never enable it in normal serving.",
     )
     session_cookie_secure: bool = Field(default=False, description="Set on HTTPS deployments.")
-    session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
-    upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    session_ttl_s: int = Field(
+        default=14 * 24 * 3600, ge=60, description="How long a log-in (cookie or API token) lasts."
+    )
+    upload_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest accepted image upload, in bytes."
+    )
     chat_rate_per_10s: int = Field(
         default=10, ge=1, description="Chat messages one user may send per 10 s in a room."
     )
-    chat_max_length: int = Field(default=200, ge=1, le=2000)
+    chat_max_length: int = Field(
+        default=200, ge=1, le=2000, description="Longest chat message, in characters."
+    )
     ws_send_queue: int = Field(
         default=256, ge=8, description="Messages buffered per WebSocket before it is dropped."
     )
@@ -104,8 +110,15 @@ class Settings(BaseSettings):
     worker_enabled: bool = Field(
         default=True, description="Run the timer/outbox loop inside this process."
     )
-    worker_poll_s: float = Field(default=1.0, gt=0)
-    default_currency: str = Field(default="CNY", min_length=3, max_length=3)
+    worker_poll_s: float = Field(
+        default=1.0, gt=0, description="How often the worker loop looks for due timers."
+    )
+    default_currency: str = Field(
+        default="CNY",
+        min_length=3,
+        max_length=3,
+        description="Currency of new products unless the merchant picks another.",
+    )
     platform_fee_bp: int = Field(
         default=500,
         ge=0,

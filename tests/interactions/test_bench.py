@@ -17,6 +17,7 @@ def test_flash_sale_benchmark_smoke_never_oversells() -> None:
     assert (result["buyers"], result["units"]) == (SMOKE_BUYERS, SMOKE_UNITS)
     assert (result["sold"], result["stock_left"]) == (SMOKE_UNITS, 0)
     assert (result["oversold"], result["duplicate_orders"], result["errors"]) == (0, 0, 0)
+    assert result["units_accounted"] is True
     # Every buyer tried at least once; one winner in ten repeated its request.
     assert result["attempts"] >= SMOKE_BUYERS + SMOKE_UNITS // 10
     assert result["ceiling_per_s"] > 0

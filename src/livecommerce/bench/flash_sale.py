@@ -36,6 +36,7 @@ BUYERS = 10_000
 UNITS = 500
 SMOKE_BUYERS = 200
 SMOKE_UNITS = 20
+NAIVE_BUYERS = 5_000  # enough to show the oversell; the naive route is slow to drain
 CONCURRENCY = 64
 RETRY_EVERY = 10  # one winner in ten repeats its request with the same key
 
@@ -257,7 +258,11 @@ async def _ceiling(http: httpx.AsyncClient, requests: int, concurrency: int) -> 
     async def worker() -> None:
         for _ in remaining:
             started = time.perf_counter()
-            response = await http.get("/api/v1/bench/noop")
+            try:
+                response = await http.get("/api/v1/bench/noop")
+            except httpx.HTTPError:
+                phase.errors += 1
+                continue
             phase.latencies.append(time.perf_counter() - started)
             if response.status_code != 200:
                 phase.errors += 1
@@ -370,7 +375,7 @@ async def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 async def run_flash_sale(
-    *, buyers: int, units: int, concurrency: int, ceiling_requests: int
+    *, buyers: int, units: int, concurrency: int, ceiling_requests: int, naive_buyers: int
 ) -> dict[str, Any]:
     from livecommerce.kit.migrate import upgrade
 
@@ -387,38 +392,44 @@ async def run_flash_sale(
         "LIVECOMMERCE_FLASH_SALE_PAYMENT_TIMEOUT_S": "3600",
     }
     env.pop("LIVECOMMERCE_REDIS_URL", None)
-    await asyncio.to_thread(upgrade, database_url)
-    tokens = await _seed_buyers(database_url, buyers)
-    process = _start_server(env, port, workdir / "server.log")
-    url = f"http://127.0.0.1:{port}"
     try:
-        await _wait_ready(url, process)
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-            sale = await _set_up_sale(http, units)
-            naive_sale_id = await _naive_sale(database_url, sale)
-            for _ in range(3):  # warm up connections
-                await http.get("/api/v1/bench/noop")
-            ceiling = await _ceiling(http, ceiling_requests, concurrency)
-            real, mismatched = await _race(
-                http, f"/api/v1/flash-sales/{sale['id']}/buy", tokens, concurrency, retries=True
-            )
-            naive, _ = await _race(
-                http, f"/api/v1/bench/naive-buy/{naive_sale_id}", tokens, concurrency, retries=False
-            )
-    finally:
-        process.send_signal(signal.SIGINT)
+        await asyncio.to_thread(upgrade, database_url)
+        tokens = await _seed_buyers(database_url, buyers)
+        process = _start_server(env, port, workdir / "server.log")
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    counted = await _count(database_url, sale["id"])
-    naive_counted = await _count(database_url, naive_sale_id)
-    shutil.rmtree(workdir, ignore_errors=True)
-    oversold = max(0, counted["sold"] - counted["units_total"]) + max(
-        0, counted["sold"] + counted["units_left"] - counted["units_total"]
-    )
+            await _wait_ready(url, process)
+            limits = httpx.Limits(
+                max_connections=concurrency, max_keepalive_connections=concurrency
+            )
+            async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+                sale = await _set_up_sale(http, units)
+                naive_sale_id = await _naive_sale(database_url, sale)
+                for _ in range(3):  # warm up connections
+                    await http.get("/api/v1/bench/noop")
+                ceiling = await _ceiling(http, ceiling_requests, concurrency)
+                real, mismatched = await _race(
+                    http, f"/api/v1/flash-sales/{sale['id']}/buy", tokens, concurrency, retries=True
+                )
+                naive, _ = await _race(
+                    http,
+                    f"/api/v1/bench/naive-buy/{naive_sale_id}",
+                    tokens[:naive_buyers],
+                    concurrency,
+                    retries=False,
+                )
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        counted = await _count(database_url, sale["id"])
+        naive_counted = await _count(database_url, naive_sale_id)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    oversold = max(0, counted["sold"] - counted["units_total"])
     result: dict[str, Any] = {
         "buyers": buyers,
         "units": units,
@@ -431,10 +442,13 @@ async def run_flash_sale(
         "oversold": oversold,
         "duplicate_orders": counted["orders"] - counted["buyers"] + mismatched,
         "stock_left": counted["units_left"],
+        "units_accounted": counted["sold"] + counted["units_left"] == counted["units_total"],
         "errors": real.errors,
         "ceiling_per_s": ceiling.per_s,
+        "ceiling_errors": ceiling.errors,
         "ceiling_p50_ms": ceiling.percentile(0.50),
         "naive_per_s": naive.per_s,
+        "naive_buyers": min(naive_buyers, buyers),
         "naive_attempts": naive.attempts,
         "naive_sold": naive_counted["sold"],
         "naive_oversold": max(0, naive_counted["sold"] - naive_counted["units_total"]),
@@ -445,6 +459,7 @@ async def run_flash_sale(
         and result["ratio_to_ceiling"] >= 0.5
         and result["oversold"] == 0
         and result["duplicate_orders"] == 0
+        and result["units_accounted"]
     )
     if real.latencies:
         result["mean_ms"] = round(statistics.fmean(real.latencies) * 1000, 2)
@@ -456,9 +471,19 @@ def flash_sale(*, smoke: bool = False) -> dict[str, Any]:
     if smoke:
         return asyncio.run(
             run_flash_sale(
-                buyers=SMOKE_BUYERS, units=SMOKE_UNITS, concurrency=16, ceiling_requests=300
+                buyers=SMOKE_BUYERS,
+                units=SMOKE_UNITS,
+                concurrency=16,
+                ceiling_requests=300,
+                naive_buyers=SMOKE_BUYERS,
             )
         )
     return asyncio.run(
-        run_flash_sale(buyers=BUYERS, units=UNITS, concurrency=CONCURRENCY, ceiling_requests=10_000)
+        run_flash_sale(
+            buyers=BUYERS,
+            units=UNITS,
+            concurrency=CONCURRENCY,
+            ceiling_requests=10_000,
+            naive_buyers=NAIVE_BUYERS,
+        )
     )

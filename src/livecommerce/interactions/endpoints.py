@@ -85,9 +85,6 @@ async def get_flash_sale(sale_id: str, session: DbSession) -> FlashSaleOut:
     return await flash_sale_service.sale_out(session, sale)
 
 
-_sqlite_writers = asyncio.Lock()
-
-
 async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
     """Runs before authentication. Once a sale is known sold out, say so at once. On
     SQLite, where every transaction takes the single write lock, buyers queue here in
@@ -98,7 +95,9 @@ async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
     if not runtime.db.is_sqlite:
         yield
         return
-    async with _sqlite_writers:
+    # One queue per running app (a lock belongs to the event loop it first waits in).
+    writers: asyncio.Lock = runtime.extras.setdefault("flash_sale_writers", asyncio.Lock())
+    async with writers:
         if await flash_sale_service.is_sold_out_hint(runtime, sale_id):
             raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         yield

@@ -1,0 +1,91 @@
+"""Chromium plays the room's live video: HTTP-FLV through mpegts.js, within two seconds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from livecommerce.media.publisher import start_publisher_process
+from tests.conftest import LiveServer
+from tests.media.helpers import host_with_session, stop, wait_for_status
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+
+# Reads the capture time the publisher drew into the frame (48 blocks of 16 px at 8,8).
+READ_STAMP = """() => {
+  const video = document.querySelector("#player video");
+  if (!video || video.readyState < 2 || !video.videoWidth) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(video, 0, 0);
+  let value = 0n;
+  for (let bit = 0; bit < 48; bit++) {
+    const x = 8 + (bit % 24) * 16 + 8;
+    const y = 8 + Math.floor(bit / 24) * 16 + 8;
+    const [r, g, b] = context.getImageData(x, y, 1, 1).data;
+    value = (value << 1n) | ((r + g + b) / 3 >= 128 ? 1n : 0n);
+  }
+  const millis = Number(value >> 4n);
+  const check = Number(value & 15n);
+  const expected = (millis ^ (millis >> 4) ^ (millis >> 8) ^ (millis >> 12)) & 15;
+  if (check !== (expected >>> 0 & 15)) return null;
+  const delivery = document.querySelector("#player").dataset.delivery;
+  return {latency: Date.now() - millis, delivery};
+}"""
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not HAVE_CHROMIUM:
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
+            headless=True,
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def test_viewer_sees_live_video_within_two_seconds(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    port = live_server.app.state.runtime.extras["media"].rtmp_port
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        _, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        publisher = await start_publisher_process(
+            f"rtmp://127.0.0.1:{port}/live/{key}", fps=25, stamp=True
+        )
+        try:
+            await wait_for_status(client, session_id, "live")
+            page = await browser.new_page()
+            await page.goto(f"{live_server.url}/live/{session_id}")
+            await page.wait_for_selector("#player[data-video='playing']", timeout=20_000)
+            samples = []
+            for _ in range(40):
+                sample = await page.evaluate(READ_STAMP)
+                if sample is not None:
+                    samples.append(sample)
+                await asyncio.sleep(0.1)
+            await page.close()
+        finally:
+            publisher.terminate()
+            await stop(publisher)
+    assert len(samples) >= 20
+    assert {sample["delivery"] for sample in samples} == {"flv"}
+    latencies = sorted(sample["latency"] for sample in samples)
+    assert latencies[len(latencies) // 2] < 2000, latencies

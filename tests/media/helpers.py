@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import time
 from typing import Any
@@ -71,7 +72,8 @@ async def publish(
 
 async def stop(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):  # it may have exited already
+            process.kill()
     await process.wait()
 
 

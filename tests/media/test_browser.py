@@ -83,9 +83,42 @@ async def test_viewer_sees_live_video_within_two_seconds(
                 await asyncio.sleep(0.1)
             await page.close()
         finally:
-            publisher.terminate()
             await stop(publisher)
     assert len(samples) >= 20
     assert {sample["delivery"] for sample in samples} == {"flv"}
     latencies = sorted(sample["latency"] for sample in samples)
     assert latencies[len(latencies) // 2] < 2000, latencies
+
+
+async def test_player_falls_back_to_hls_and_says_when_the_session_ended(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    port = live_server.app.state.runtime.extras["media"].rtmp_port
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        host, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        publisher = await start_publisher_process(
+            f"rtmp://127.0.0.1:{port}/live/{key}", fps=25, stamp=True
+        )
+        try:
+            await wait_for_status(client, session_id, "live")
+            page = await browser.new_page()
+            # HTTP-FLV blocked (a proxy that buffers, say): the player must move to HLS.
+            await page.route("**/*.flv", lambda route: route.abort())
+            await page.goto(f"{live_server.url}/live/{session_id}")
+            # hls.js over MSE, or the browser's own HLS where it has one (this Chromium does)
+            await page.wait_for_selector(
+                "#player[data-video='playing']:is([data-delivery='hls'],"
+                "[data-delivery='native-hls'])",
+                timeout=30_000,
+            )
+            ended = await client.post(
+                f"/api/v1/live-sessions/{session_id}/end", headers=host.headers
+            )
+            assert ended.status_code == 200
+            await page.wait_for_selector("#player[data-video='ended']", timeout=10_000)
+            note = page.locator(".player-video-note")
+            await note.locator(f"a[href='/replay/{session_id}']").wait_for(timeout=5_000)
+            await page.close()
+        finally:
+            await stop(publisher)

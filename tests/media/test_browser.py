@@ -122,3 +122,47 @@ async def test_player_falls_back_to_hls_and_says_when_the_session_ended(
             await page.close()
         finally:
             await stop(publisher)
+
+
+async def test_host_console_shows_key_obs_settings_and_health(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    port = live_server.app.state.runtime.extras["media"].rtmp_port
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        host, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        page = await browser.new_page()
+        console = f"/console/host/sessions/{session_id}"
+        await page.goto(f"{live_server.url}/login?next={console}")
+        await page.fill("input[name=email]", host.email)
+        await page.fill("input[name=password]", host.password)
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_url(f"{live_server.url}{console}")
+        key_input = page.locator("#stream-key")
+        await page.wait_for_function(
+            "() => document.querySelector('#stream-key')?.value.startsWith('lc_')"
+        )
+        assert await key_input.get_attribute("type") == "password"
+        assert await key_input.input_value() == key
+        assert await page.locator("#ingest-server").input_value() == (
+            f"rtmp://127.0.0.1:{port}/live"
+        )
+        await page.click("#show-key")
+        assert await key_input.get_attribute("type") == "text"
+        obs = await page.locator("#obs-settings").inner_text()
+        assert "2500" in obs
+        assert "zerolatency" in obs
+        publisher = await start_publisher_process(f"rtmp://127.0.0.1:{port}/live/{key}", fps=20)
+        try:
+            await page.wait_for_selector("#media-card[data-publishing='yes']", timeout=15_000)
+            await page.wait_for_function(
+                "() => /kbps/.test(document.querySelector('#stream-health').textContent)"
+            )
+        finally:
+            await stop(publisher)
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        await page.click("#rotate-key")
+        await page.wait_for_function(
+            f"() => document.querySelector('#stream-key').value !== {key!r}"
+        )
+        await page.close()

@@ -264,8 +264,6 @@ class LiveStream:
         self.subscribers.clear()
         if self.recorder is not None:
             self.recorder.close()
-        if self.hls is not None:
-            self.hls.stop(final=True)
 
 
 class _Publication:
@@ -417,6 +415,8 @@ class MediaRuntime:
         await self._unlisten(session_id)
         if stream is not None:
             stream.end()
+            if stream.hls is not None:  # joins the remuxer thread: not on the event loop
+                await asyncio.to_thread(stream.hls.stop, final=True)
         try:
             await asyncio.to_thread(self.recordings.make_mp4, session_id)
         except Exception:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from livecommerce.cli import app as cli_app
 from livecommerce.insights.service import insights_service
 from livecommerce.interactions import draw
-from livecommerce.kit.clock import clock
+from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind, User
 from livecommerce.realtime.service import realtime_service
@@ -259,3 +259,54 @@ async def test_launch_rules(client: httpx.AsyncClient) -> None:
     assert response.status_code == 403
     missing = await client.get("/api/v1/lotteries/" + "0" * 32)
     assert (missing.status_code, missing.json()["code"]) == (404, "lottery_not_found")
+
+
+async def test_a_coupon_prize_goes_into_the_winners_wallets(client: httpx.AsyncClient) -> None:
+    listing = await create_listing(client, stock=1)
+    stage = await open_stage(client, [listing])
+    coupon = await client.post(
+        "/api/v1/coupons",
+        headers=stage.host.headers,
+        json={
+            "title": "福袋券",
+            "audience": "room",
+            "discount_kind": "amount",
+            "amount_off_cents": 1000,
+            "ends_at": (utcnow() + timedelta(days=1)).isoformat(),
+            "total_limit": 2,
+        },
+    )
+    assert coupon.status_code == 201, coupon.text
+    too_many = await launch_lottery(
+        client,
+        stage,
+        prize_kind="coupon",
+        prize_coupon_id=coupon.json()["id"],
+        winners=3,
+        expect=409,
+    )
+    assert too_many["code"] == "coupon_sold_out"
+    lottery = await launch_lottery(
+        client, stage, prize_kind="coupon", prize_coupon_id=coupon.json()["id"], winners=2
+    )
+    assert lottery["prize_title"] == "福袋券"
+    viewers = [await sign_up(client) for _ in range(3)]
+    for viewer in viewers:
+        assert (await enter(client, viewer, lottery["id"])).status_code == 200
+    drawn = await client.post(f"/api/v1/lotteries/{lottery['id']}/draw", headers=stage.host.headers)
+    winner_ids = {winner["user_id"] for winner in drawn.json()["winners"]}
+    assert len(winner_ids) == 2
+    for viewer in viewers:
+        wallet = (await client.get("/api/v1/coupons/mine", headers=viewer.headers)).json()["items"]
+        assert [item["coupon"]["id"] for item in wallet] == (
+            [coupon.json()["id"]] if viewer.id in winner_ids else []
+        )
+        claim = await client.post(
+            f"/api/v1/lotteries/{lottery['id']}/claim", headers=viewer.headers
+        )
+        assert claim.status_code == 409
+        assert claim.json()["code"] == (
+            "nothing_to_claim" if viewer.id in winner_ids else "not_a_winner"
+        )
+    issued = await client.get(f"/api/v1/coupons/{coupon.json()['id']}")
+    assert issued.json()["claimed_count"] == 2

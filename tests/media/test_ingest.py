@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 
 import httpx
 
@@ -173,3 +174,42 @@ async def test_a_second_publisher_for_the_same_room_is_refused(live_server: Live
             assert health.json()["publishing"] is True
         finally:
             await stop(first)
+
+
+async def test_a_viewer_that_stops_reading_is_dropped_and_others_keep_playing(
+    live_server: LiveServer,
+) -> None:
+    runtime = live_server.app.state.runtime
+    runtime.settings.media_viewer_queue = 16  # the smallest allowed: fills in a moment
+    port = _rtmp_port(live_server)
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        _, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        process = await publish(f"rtmp://127.0.0.1:{port}/live/{key}", size="1280x720")
+        try:
+            await wait_for_status(client, session_id, "live")
+            await asyncio.sleep(0.5)
+            # a viewer that asks for the stream and then never reads a byte
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", live_server.port))
+            sock.setblocking(False)
+            reader, writer = await asyncio.open_connection(sock=sock)
+            writer.write(f"GET /live/{session_id}.flv HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            await writer.drain()
+            stream = runtime.extras["media"].streams[session_id]
+            counts = []
+            for _ in range(300):
+                counts.append(len(stream.subscribers))
+                if counts[-1] == 0 and 1 in counts:
+                    break
+                await asyncio.sleep(0.1)
+            assert counts[-1] == 0
+            assert 1 in counts  # it was a viewer, then it was dropped
+            data = await read_flv(live_server.url, session_id, 2.0)
+            writer.close()
+        finally:
+            await stop(process)
+        decoded = decode(data)
+        assert decoded["video_frames"] >= 25
+        assert decoded["width"] == 1280

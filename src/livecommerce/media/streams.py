@@ -114,7 +114,12 @@ class Subscriber:
         try:
             self.queue.put_nowait(data)
         except asyncio.QueueFull:
+            # Too slow: drop it. Empty its queue so the end marker fits and its
+            # response finishes instead of waiting for bytes that will never come.
             self.dropped = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
             return False
         return True
 

@@ -75,7 +75,7 @@ async def test_nginx_rtmp_authenticates_keys_and_flips_session_state(
     live_server: LiveServer, nginx: Nginx
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server.url) as client:
-        _, live_session, key = await host_with_session(client)
+        host, live_session, key = await host_with_session(client)
         session_id = live_session["id"]
         wrong = await publish(f"{nginx.rtmp_url}/lc_{'0' * 40}", seconds=5)
         assert await asyncio.wait_for(wrong.wait(), 15) != 0
@@ -101,6 +101,19 @@ async def test_nginx_rtmp_authenticates_keys_and_flips_session_state(
         finally:
             await stop(process)
         await wait_for_status(client, session_id, "interrupted")
+
+        # back on air through nginx; ending the session drops the publisher at nginx
+        again = await publish(f"{nginx.rtmp_url}/{key}", gop=25)
+        try:
+            await wait_for_status(client, session_id, "live")
+            ended = await client.post(
+                f"/api/v1/live-sessions/{session_id}/end", headers=host.headers
+            )
+            assert ended.status_code == 200
+            assert await asyncio.wait_for(again.wait(), 15) is not None
+        finally:
+            await stop(again)
+        assert (await client.get(f"/api/v1/live-sessions/{session_id}")).json()["status"] == "ended"
 
         forged = await client.post(
             "/api/v1/media/nginx/on-publish-done",
@@ -147,6 +160,7 @@ def test_cli_writes_the_config(tmp_path: Path) -> None:
     assert "listen 1936;" in config
     assert "listen 8081;" in config
     assert "on_publish http://10.0.0.5:8000/api/v1/media/nginx/on-publish?token=" in config
-    assert "&rtmp_port=1936;" in config
+    assert "&rtmp_port=1936&control_port=8081;" in config
+    assert "rtmp_control all;" in config
     assert "proxy_pass http://10.0.0.5:8000;" in config
     assert (tmp_path / "edge" / "hls").is_dir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from livecommerce.accounts.dependencies import CurrentUser
@@ -128,9 +128,12 @@ async def hls_file(session_id: str, name: str, session: DbSession, runtime: Runt
 
 @router.post("/api/v1/media/nginx/on-publish", response_model=None)
 async def nginx_on_publish(
+    request: Request,
     session: DbSession,
+    runtime: RuntimeDep,
     token: str = "",
     rtmp_port: Annotated[int, Query(ge=1, le=65535)] = 1935,
+    control_port: Annotated[int | None, Query(ge=1, le=65535)] = None,
     name: Annotated[str, Form()] = "",
     app: Annotated[str, Form()] = "",
     addr: Annotated[str, Form()] = "",
@@ -143,6 +146,14 @@ async def nginx_on_publish(
     started = await media_service.do_start_publication(
         session, name.split("?", 1)[0], via="nginx", client=addr
     )
+    if control_port is not None and request.client is not None:
+        # When the session ends, drop the publisher through nginx-rtmp's control module.
+        stream_key = name.split("?", 1)[0]
+        drop_url = (
+            f"http://{request.client.host}:{control_port}/control/drop/publisher"
+            f"?app={RTMP_APP}&name={stream_key}"
+        )
+        await _media(runtime).watch_nginx_publisher(started.session_id, drop_url)
     relay = f"rtmp://127.0.0.1:{rtmp_port}/hls/{started.session_id}"
     return Response(status_code=302, headers={"Location": relay})
 

@@ -305,6 +305,7 @@ class MediaRuntime:
         self.rtmp: RtmpServer | None = None
         self.rtmp_port: int | None = None
         self._listeners: dict[str, Any] = {}
+        self._nginx_listeners: dict[str, Any] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -334,6 +335,10 @@ class MediaRuntime:
             if stream.hls is not None:
                 stream.hls.stop(final=False)
             await self._unlisten(session_id)
+        for session_id, listener in list(self._nginx_listeners.items()):
+            with contextlib.suppress(Exception):
+                await self.runtime.broker.unsubscribe(live_channel(session_id), listener)
+        self._nginx_listeners.clear()
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):
                 await task
@@ -390,6 +395,44 @@ class MediaRuntime:
             log.exception("recording the end of publication %s failed", publication_id)
 
     # ---- session end -------------------------------------------------------------------
+
+    async def watch_nginx_publisher(self, session_id: str, drop_url: str) -> None:
+        """When the session ends, ask nginx-rtmp to drop its publisher (control module)."""
+
+        async def _drop() -> None:
+            import httpx
+
+            try:
+                async with httpx.AsyncClient(timeout=5) as http:
+                    await http.get(drop_url)
+            except httpx.HTTPError as exc:
+                log.warning("could not drop the nginx publisher of %s: %s", session_id, exc)
+
+        def _on_message(text: str) -> None:
+            try:
+                message = json.loads(text)
+            except ValueError:
+                return
+            if message.get("type") == "session_state" and message.get("status") in (
+                "ended",
+                "cancelled",
+            ):
+                task = asyncio.ensure_future(_drop())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                listener = self._nginx_listeners.pop(session_id, None)
+                if listener is not None:
+                    unsubscribe = asyncio.ensure_future(
+                        self.runtime.broker.unsubscribe(live_channel(session_id), listener)
+                    )
+                    self._tasks.add(unsubscribe)
+                    unsubscribe.add_done_callback(self._tasks.discard)
+
+        previous = self._nginx_listeners.pop(session_id, None)
+        if previous is not None:
+            await self.runtime.broker.unsubscribe(live_channel(session_id), previous)
+        self._nginx_listeners[session_id] = _on_message
+        await self.runtime.broker.subscribe(live_channel(session_id), _on_message)
 
     async def _listen(self, session_id: str) -> None:
         def _on_message(text: str) -> None:

@@ -166,3 +166,42 @@ async def test_host_console_shows_key_obs_settings_and_health(
             f"() => document.querySelector('#stream-key').value !== {key!r}"
         )
         await page.close()
+
+
+async def test_hls_js_plays_where_the_browser_has_no_native_hls(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    port = live_server.app.state.runtime.extras["media"].rtmp_port
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        _, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        publisher = await start_publisher_process(
+            f"rtmp://127.0.0.1:{port}/live/{key}", fps=25, stamp=True
+        )
+        try:
+            await wait_for_status(client, session_id, "live")
+            page = await browser.new_page()
+            await page.add_init_script(
+                """(() => {
+                  const original = HTMLMediaElement.prototype.canPlayType;
+                  HTMLMediaElement.prototype.canPlayType = function (type) {
+                    return /mpegurl/i.test(type) ? "" : original.call(this, type);
+                  };
+                })();"""
+            )
+            await page.route("**/*.flv", lambda route: route.abort())
+            await page.goto(f"{live_server.url}/live/{session_id}")
+            await page.wait_for_selector(
+                "#player[data-video='playing'][data-delivery='hls']", timeout=30_000
+            )
+            samples = []
+            for _ in range(20):
+                sample = await page.evaluate(READ_STAMP)
+                if sample is not None:
+                    samples.append(sample["latency"])
+                await asyncio.sleep(0.1)
+            await page.close()
+        finally:
+            await stop(publisher)
+    assert len(samples) >= 10
+    assert sorted(samples)[len(samples) // 2] < 4000, samples  # the issue's HLS target

@@ -204,7 +204,13 @@ export class LivePlayer {
   async startHlsJs() {
     const Hls = await loadScript(HLS_URL, "Hls");
     if (!Hls.isSupported()) throw new Error("hls.js unsupported");
-    const hls = new Hls({ liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 4, lowLatencyMode: false });
+    // Seconds, not segment counts: the first segment can be longer and raise TARGETDURATION.
+    const hls = new Hls({
+      liveSyncDuration: 1.5,
+      liveMaxLatencyDuration: 4,
+      maxLiveSyncPlaybackRate: 1.2,
+      lowLatencyMode: false,
+    });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) this.fail();
     });

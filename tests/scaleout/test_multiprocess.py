@@ -9,7 +9,8 @@ import httpx
 
 from livecommerce.config import Settings
 from tests.factories import sign_up
-from tests.orders.shop import buyer_with_address, create_listing, stock_of
+from tests.interactions.helpers import buy, get_sale, launch_sale
+from tests.orders.shop import buyer_with_address, create_listing, open_stage, stock_of
 from tests.realtime.helpers import start_live_session, until, watch
 from tests.scaleout.processes import only_with_postgres_and_redis, serve_processes
 
@@ -82,3 +83,36 @@ async def test_orders_racing_through_both_workers_never_oversell(
             refused = [r.json()["code"] for r in responses if r.status_code == 409]
             assert refused == ["out_of_stock"] * 11
             assert await stock_of(http2, listing) == 0
+
+
+async def test_a_flash_sale_bought_through_both_workers_never_oversells(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serve_processes(settings, tmp_path) as (one, two):
+        async with (
+            httpx.AsyncClient(base_url=one.url, timeout=20) as http1,
+            httpx.AsyncClient(base_url=two.url, timeout=20) as http2,
+        ):
+            listing = await create_listing(http1, stock=20)
+            stage = await open_stage(http1, [listing])
+            sale = await launch_sale(http1, stage, listing, units=5, per_buyer_limit=1)
+            buyers = [(await buyer_with_address(http2))[0] for _ in range(12)]
+
+            async def attempt(index: int, round_: int) -> httpx.Response:
+                http = (http1, http2)[(index + round_) % 2]
+                return await buy(http, buyers[index], sale["id"], expect=None)
+
+            # Every buyer clicks twice, once on each worker, all at the same time.
+            responses = await asyncio.gather(
+                *(attempt(index, round_) for index in range(12) for round_ in range(2))
+            )
+            created = [response for response in responses if response.status_code == 201]
+            assert len(created) == 5
+            assert len({response.json()["id"] for response in created}) == 5
+            refused = sorted(
+                response.json()["code"] for response in responses if response.status_code != 201
+            )
+            assert set(refused) <= {"sold_out", "buyer_limit_reached", "not_enough_units"}
+            assert len(refused) == 19
+            assert (await get_sale(http2, sale["id"]))["units_left"] == 0
+            assert await stock_of(http1, listing) == 15  # the sale's units left the SKU

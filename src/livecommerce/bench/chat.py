@@ -37,6 +37,7 @@ from typing import Any
 from livecommerce.bench.registry import register
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
+CHATTERS = 10  # the chat rate is shared by this many senders, taking turns
 
 
 @dataclass(frozen=True)
@@ -98,18 +99,18 @@ def _redis_reachable(url: str) -> bool:
         return False
 
 
-def _seed_livecommerce(base_url: str) -> dict[str, str]:
+def _seed_livecommerce(base_url: str) -> dict[str, Any]:
     """A host, a live session and a chatter, through the HTTP API."""
     import httpx
 
     stamp = f"{time.time_ns()}"
     with httpx.Client(base_url=base_url, timeout=30) as http:
 
-        def sign_up(role: str) -> str:
+        def sign_up(role: str, number: int = 0) -> str:
             response = http.post(
                 "/api/v1/auth/signup",
                 json={
-                    "email": f"bench-{role}-{stamp}@example.com",
+                    "email": f"bench-{role}{number}-{stamp}@example.com",
                     "password": "correct horse battery",
                     "display_name": f"bench {role}",
                     "role": role,
@@ -133,7 +134,8 @@ def _seed_livecommerce(base_url: str) -> dict[str, str]:
         created.raise_for_status()
         session_id: str = created.json()["id"]
         http.post(f"/api/v1/live-sessions/{session_id}/start", headers=headers).raise_for_status()
-        return {"host": host, "chatter": sign_up("viewer"), "session_id": session_id}
+        chatters = [sign_up("viewer", number) for number in range(CHATTERS)]
+        return {"host": host, "chatters": chatters, "session_id": session_id}
 
 
 def _flood(base_url: str, session_id: str, host_token: str) -> dict[str, int]:
@@ -200,7 +202,9 @@ def run_one(config: Config, workdir: Path, redis_url: str) -> dict[str, Any]:
         with _server(command, env, port, log):
             seeded = _seed_livecommerce(base_url)
             client["viewer_url"] = f"{ws_url}/ws/live/{seeded['session_id']}"
-            client["sender_url"] = client["viewer_url"] + f"?token={seeded['chatter']}"
+            client["sender_urls"] = [
+                client["viewer_url"] + f"?token={token}" for token in seeded["chatters"]
+            ]
             measured = _run_clients(client, timeout_s)
             time.sleep(1.2)  # the hubs flush their flood counters every second
             flood = _flood(base_url, seeded["session_id"], seeded["host"])
@@ -214,7 +218,7 @@ def run_one(config: Config, workdir: Path, redis_url: str) -> dict[str, Any]:
             client["viewer_url"] = f"{ws_url}/socket.io/?EIO=4&transport=websocket"
         else:
             client["viewer_url"] = f"{ws_url}/"
-        client["sender_url"] = client["viewer_url"]
+        client["sender_urls"] = [client["viewer_url"]] * CHATTERS
         with _server(command, env, port, log):
             measured = _run_clients(client, timeout_s)
     run: dict[str, Any] = {

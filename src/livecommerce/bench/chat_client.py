@@ -88,8 +88,10 @@ class Viewers:
         )
         failed_to_connect = sum(1 for result in results if isinstance(result, BaseException))
         connect_s = time.monotonic() - started
-        sender = await self.open(config["sender_url"])
-        sender_reader = asyncio.create_task(self._drain(sender))
+        # Several chatters take turns (a real room has many, each well under the
+        # per-user rate limit); one socket would serialise every message it sends.
+        senders = [await self.open(url) for url in config["sender_urls"]]
+        sender_readers = [asyncio.create_task(self._drain(sender)) for sender in senders]
         await asyncio.sleep(float(config.get("settle_s", 1.0)))
 
         rate = float(config["rate_per_s"])
@@ -102,16 +104,19 @@ class Viewers:
             delay = due - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self.chat(sender, f"{time.time():.6f}")
+            await self.chat(senders[number % len(senders)], f"{time.time():.6f}")
         await asyncio.sleep(float(config.get("drain_s", 2.0)))
         self.stopping = True
         delivered = len(self.latencies)
-        for socket in [*sockets, sender]:
+
+        async def close(socket: Any) -> None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(socket.close(), 2)
-        for task in [*watchers, sender_reader]:
+                await asyncio.wait_for(socket.close(), 5)
+
+        await asyncio.gather(*(close(socket) for socket in [*sockets, *senders]))
+        for task in [*watchers, *sender_readers]:
             task.cancel()
-        await asyncio.gather(*watchers, sender_reader, return_exceptions=True)
+        await asyncio.gather(*watchers, *sender_readers, return_exceptions=True)
         ordered = sorted(self.latencies)
 
         def percentile(share: float) -> float | None:

@@ -90,6 +90,7 @@ async def settings(database_template: str, tmp_path: Path) -> Settings:
         secret_key="test-secret",
         public_url="http://testserver",
         worker_poll_s=0.05,
+        rtmp_enabled=False,  # the media tests turn the ingest on, on a free port
         _env_file=None,  # type: ignore[call-arg]
     )
 

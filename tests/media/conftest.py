@@ -12,6 +12,7 @@ from tests.conftest import free_port
 async def settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
+            "rtmp_enabled": True,
             "rtmp_host": "127.0.0.1",
             "rtmp_port": free_port(),
             "rtmp_idle_timeout_s": 5.0,

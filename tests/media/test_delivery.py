@@ -155,3 +155,36 @@ async def test_ended_session_replays_with_its_product_timeline(
         ranged = await client.get(replay["video_url"], headers={"Range": "bytes=0-99"})
         assert ranged.status_code == 206
         assert len(ranged.content) == 100
+
+
+async def test_players_are_told_which_deliveries_carry_video(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        host, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        url = f"/api/v1/live-sessions/{session_id}/video"
+        before = (await client.get(url)).json()
+        assert before == {
+            "session_id": session_id,
+            "status": "scheduled",
+            "flv": False,
+            "hls": False,
+        }
+        started = await client.post(
+            f"/api/v1/live-sessions/{session_id}/start", headers=host.headers
+        )
+        assert started.status_code == 200, started.text
+        # On air, but the host's encoder is not sending yet: nothing for a player to load.
+        assert (await client.get(url)).json()["flv"] is False
+        process = await publish(f"rtmp://127.0.0.1:{_rtmp_port(live_server)}/live/{key}")
+        try:
+            deadline = time.monotonic() + 15
+            body = (await client.get(url)).json()
+            while not (body["flv"] and body["hls"]) and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                body = (await client.get(url)).json()
+            assert body == {"session_id": session_id, "status": "live", "flv": True, "hls": True}
+        finally:
+            await stop(process)
+        unknown = await client.get("/api/v1/live-sessions/" + "0" * 32 + "/video")
+        assert unknown.status_code == 404
+        assert unknown.json()["code"] == "live_session_not_found"

@@ -70,7 +70,7 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
     video = asyncio.create_task(run_demo_video(base_url, app.state.runtime, world))
     # Ctrl+C makes uvicorn stop accepting and wait for open connections: stop our own
     # simulated clients first, or they would keep it waiting.
-    while not server.should_exit and not serving.done():
+    while not server.should_exit and not serving.done():  # noqa: ASYNC110 (a plain flag)
         await asyncio.sleep(0.2)
     try:
         viewers.cancel()

@@ -17,6 +17,7 @@ from livecommerce.media.schemas import (
     ReplayOut,
     StreamHealthOut,
     StreamKeyOut,
+    VideoAvailabilityOut,
 )
 from livecommerce.media.service import RTMP_APP, media_service
 from livecommerce.media.streams import MediaRuntime, Subscriber
@@ -72,6 +73,23 @@ async def replay_video(session_id: str, session: DbSession, runtime: RuntimeDep)
 
 
 # ---- live delivery -----------------------------------------------------------------------
+
+
+@router.get("/api/v1/live-sessions/{session_id}/video")
+async def video_availability(
+    session_id: str, session: DbSession, runtime: RuntimeDep
+) -> VideoAvailabilityOut:
+    """Which deliveries carry the host's video now (public; the room's player polls it)."""
+    live_session = await media_service.get_live_session(session, session_id)
+    media = runtime.extras.get("media")
+    flv = hls = False
+    if isinstance(media, MediaRuntime):
+        stream = media.streams.get(session_id)
+        flv = stream is not None and not stream.ended
+        hls = media.hls_file(session_id, "index.m3u8") is not None
+    return VideoAvailabilityOut(
+        session_id=live_session.id, status=live_session.status, flv=flv, hls=hls
+    )
 
 
 @router.get("/live/{session_id}.flv")

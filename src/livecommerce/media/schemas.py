@@ -69,3 +69,12 @@ class ReplayOut(BaseModel):
 class NginxCallbackReply(BaseModel):
     ok: bool
     session_id: str | None = None
+
+
+class VideoAvailabilityOut(BaseModel):
+    """What a player may load right now, so it never asks for a stream that is not there."""
+
+    session_id: str
+    status: str
+    flv: bool
+    hls: bool

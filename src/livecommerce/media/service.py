@@ -323,6 +323,9 @@ class MediaService:
                 "The replay is available once the session has ended.", code="replay_not_ready"
             )
 
+    async def get_live_session(self, session: AsyncSession, session_id: str) -> LiveSession:
+        return await live_service.get_session(session, session_id)
+
     async def check_watchable(self, session: AsyncSession, session_id: str) -> LiveSession:
         """Live video exists only for a session on air."""
         live_session = await live_service.get_session(session, session_id)

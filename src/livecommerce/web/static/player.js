@@ -8,12 +8,14 @@ const box = document.getElementById("player");
 const MPEGTS_URL = new URL("./vendor/mpegts-1.8.2.min.js", import.meta.url).href;
 const HLS_URL = new URL("./vendor/hls.light-1.7.4.min.js", import.meta.url).href;
 const RETRY_MS = 2000;
+const NO_VIDEO_POLL_MS = 3000;
 const STALL_MS = 8000;
 
 const TEXT = {
   zh: {
     waiting: "主播还没有开播，视频稍后出现…",
     connecting: "正在连接直播画面…",
+    novideo: "直播进行中，主播画面马上就来…",
     reconnecting: "主播重连中…",
     ended: "直播已结束",
     replay: "观看回放",
@@ -23,6 +25,7 @@ const TEXT = {
   en: {
     waiting: "The host has not started yet; video will appear here…",
     connecting: "Connecting to the live video…",
+    novideo: "Live now; the host's video will appear here shortly…",
     reconnecting: "The host is reconnecting…",
     ended: "This live session has ended",
     replay: "Watch the replay",
@@ -151,9 +154,35 @@ export class LivePlayer {
     return kinds;
   }
 
+  // Which deliveries carry video right now; null when the server cannot say.
+  async availability() {
+    try {
+      const response = await fetch(`/api/v1/live-sessions/${this.sessionId}/video`, { cache: "no-store" });
+      return response.ok ? await response.json() : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   async start() {
     this.stop();
-    const kinds = this.kinds();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const attempt = (this.attempt = (this.attempt || 0) + 1);
+    const available = await this.availability();
+    if (attempt !== this.attempt || (this.status !== "live" && this.status !== "interrupted")) return;
+    if (!available || (!available.flv && !available.hls)) {
+      // On air without video yet (or the host's stream dropped): ask again shortly rather
+      // than pointing a player at a stream that is not there.
+      this.video.hidden = true;
+      this.say(this.status === "interrupted" ? "reconnecting" : "novideo");
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.start();
+      }, NO_VIDEO_POLL_MS);
+      return;
+    }
+    const kinds = this.kinds().filter((kind) => (kind === "flv" ? available.flv : available.hls));
     if (!kinds.length) {
       this.say("unsupported");
       return;

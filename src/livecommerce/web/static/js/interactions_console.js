@@ -129,7 +129,7 @@ function start() {
     field(S.prize, prizeSelect),
     field(S.winners, el("input", { name: "winners", type: "number", min: 1, value: 1, required: true })),
     field(S.countdown, el("input", { name: "countdown", type: "number", min: 5, value: 60, required: true })),
-    el("label", { class: "choice", style: "flex-direction: row; align-items: center" }, el("input", { type: "checkbox", name: "follow" }), S.follow),
+    el("label", { class: "choice choice-inline" }, el("input", { type: "checkbox", name: "follow" }), S.follow),
     field(S.keyword, el("input", { name: "keyword", maxlength: 30 })),
     field(S.watch, el("input", { name: "watch", type: "number", min: 1 })),
     el("button", { type: "submit", class: "button button-primary", id: "lottery-launch" }, S.launch),

@@ -27,8 +27,16 @@ only_with_postgres_and_redis = pytest.mark.skipif(
 class ServeProcess:
     """One app worker: ``python -m livecommerce serve`` in its own process."""
 
-    def __init__(self, settings: Settings, workdir: Path, *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
+        self.extra_env = env or {}
         self.workdir = workdir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,6 +56,7 @@ class ServeProcess:
             LIVECOMMERCE_WORKER_POLL_S="0.2",
             LIVECOMMERCE_ONLINE_TTL_S="3",
         )
+        env.update(self.extra_env)
         return env
 
     async def start(self) -> None:
@@ -101,9 +110,9 @@ class ServeProcess:
 
 @asynccontextmanager
 async def serve_processes(
-    settings: Settings, workdir: Path, count: int = 2
+    settings: Settings, workdir: Path, count: int = 2, env: dict[str, str] | None = None
 ) -> AsyncIterator[list[ServeProcess]]:
-    processes = [ServeProcess(settings, workdir) for _ in range(count)]
+    processes = [ServeProcess(settings, workdir, env=env) for _ in range(count)]
     try:
         await asyncio.gather(*(process.start() for process in processes))
         yield processes

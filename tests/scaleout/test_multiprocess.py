@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from livecommerce.config import Settings
-from tests.factories import sign_up
+from tests.factories import Account, sign_up
 from tests.interactions.helpers import buy, get_sale, launch_sale
 from tests.orders.shop import buyer_with_address, create_listing, open_stage, stock_of
 from tests.realtime.helpers import start_live_session, until, watch
@@ -116,3 +116,44 @@ async def test_a_flash_sale_bought_through_both_workers_never_oversells(
             assert len(refused) == 19
             assert (await get_sale(http2, sale["id"]))["units_left"] == 0
             assert await stock_of(http1, listing) == 15  # the sale's units left the SKU
+
+
+async def test_payment_expiry_runs_once_with_two_workers_polling(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Both processes run the worker loop; every expiry job is claimed by exactly one."""
+    env = {"LIVECOMMERCE_ORDER_PAYMENT_TIMEOUT_S": "1", "LIVECOMMERCE_WORKER_POLL_S": "0.05"}
+    async with serve_processes(settings, tmp_path, env=env) as (one, two):
+        async with (
+            httpx.AsyncClient(base_url=one.url, timeout=20) as http1,
+            httpx.AsyncClient(base_url=two.url, timeout=20) as http2,
+        ):
+            listing = await create_listing(http1, stock=10)
+            buyers = [await buyer_with_address(http1) for _ in range(8)]
+
+            async def place(index: int) -> tuple[Account, str]:
+                buyer, address_id = buyers[index]
+                placed = await (http1, http2)[index % 2].post(
+                    "/api/v1/orders",
+                    headers=buyer.headers,
+                    json={"sku_id": listing.sku_id, "quantity": 1, "address_id": address_id},
+                )
+                assert placed.status_code == 201, placed.text
+                order_id: str = placed.json()["id"]
+                return buyer, order_id
+
+            orders = await asyncio.gather(*(place(index) for index in range(8)))
+            deadline = asyncio.get_running_loop().time() + 15
+            while True:
+                statuses = [
+                    (await http2.get(f"/api/v1/orders/{order_id}", headers=buyer.headers)).json()[
+                        "status"
+                    ]
+                    for buyer, order_id in orders
+                ]
+                if statuses == ["cancelled"] * 8:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, statuses
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)  # a second claim would have returned the units twice
+            assert await stock_of(http2, listing) == 10

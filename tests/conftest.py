@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from playwright.async_api import Browser
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -155,3 +156,12 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium (a failure, not a skip, under CI when it is missing)."""
+    from tests.browser import launch_chromium
+
+    async with launch_chromium() as launched:
+        yield launched

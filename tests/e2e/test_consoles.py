@@ -6,13 +6,12 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.browser import DESKTOP, PHONE, PageErrors, log_in, new_page
 from tests.conftest import LiveServer
-from tests.e2e.test_live_room import DESKTOP, PHONE, PageErrors, browser, log_in, new_page
 from tests.factories import sign_up
 from tests.web.scenario import add_address, build_live_shop
 
 pytestmark = pytest.mark.e2e
-__all__ = ["browser"]  # the fixture, shared with the live-room test
 
 
 async def test_host_pins_another_product_and_merchant_ships_the_order(

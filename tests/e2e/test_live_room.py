@@ -3,90 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
+from tests.browser import DESKTOP, PHONE, PageErrors, log_in, new_page, shot
 from tests.conftest import LiveServer
 from tests.factories import Account, sign_up
 from tests.web.scenario import LiveShop, add_address, build_live_shop
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-SHOTS = Path("/tmp/lc-shots")  # Playwright creates the folder
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
-
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-class PageErrors:
-    """Collects script errors and failed requests so a broken page fails the test."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def watch(self, page: Page, name: str) -> Page:
-        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.errors.append(f"{name}: {message.text}") if message.type == "error" else None
-            ),
-        )
-        return page
-
-
-async def new_page(
-    browser: Browser, errors: PageErrors, name: str, device: dict[str, Any], lang: str = "zh-CN"
-) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(locale=lang, **device)
-    return context, errors.watch(await context.new_page(), name)
-
-
-async def log_in(page: Page, server: LiveServer, account: Account, next_path: str) -> None:
-    await page.goto(f"{server.url}/login?next={next_path}")
-    await page.fill("input[name=email]", account.email)
-    await page.fill("input[name=password]", account.password)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_url(f"{server.url}{next_path}")
-
-
-async def shot(page: Page, name: str) -> None:
-    await page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 async def test_two_viewers_chat_and_one_buys_the_pinned_product(

@@ -9,13 +9,12 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.browser import DESKTOP, PHONE, PageErrors, log_in, new_page
 from tests.conftest import LiveServer
-from tests.e2e.test_live_room import DESKTOP, PHONE, PageErrors, browser, log_in, new_page
 from tests.factories import sign_up
 from tests.web.scenario import add_address, build_live_shop
 
 pytestmark = pytest.mark.e2e
-__all__ = ["browser"]
 
 
 async def test_flash_sale_sells_out_in_both_viewers_rooms(

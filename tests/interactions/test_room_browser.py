@@ -8,13 +8,12 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from livecommerce.interactions import draw
+from tests.browser import DESKTOP, PHONE, PageErrors, log_in, new_page
 from tests.conftest import LiveServer
-from tests.e2e.test_live_room import DESKTOP, PHONE, PageErrors, browser, log_in, new_page
 from tests.factories import sign_up
 from tests.web.scenario import add_address, build_live_shop
 
 pytestmark = pytest.mark.e2e
-__all__ = ["browser"]
 
 
 async def test_coupon_lottery_and_questions_in_the_room(

@@ -3,12 +3,9 @@ sample, the merchant approves it, and after a sale each sees what they earned.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.factories import Account, sign_up
@@ -17,23 +14,7 @@ from tests.orders.shop import buyer_with_address, create_listing, pay, place_ord
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def open_as(

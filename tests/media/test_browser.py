@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from livecommerce.media.publisher import start_publisher_process
+from tests.browser import launch_chromium
 from tests.conftest import LiveServer
 from tests.media.helpers import host_with_session, stop, wait_for_status
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
 # Reads the capture time the publisher drew into the frame (48 blocks of 16 px at 8,8).
 READ_STAMP = """() => {
@@ -46,18 +44,9 @@ READ_STAMP = """() => {
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-            headless=True,
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    # Muted autoplay is not enough for the latency probe: let the video start by itself.
+    async with launch_chromium(["--autoplay-policy=no-user-gesture-required"]) as launched:
+        yield launched
 
 
 async def test_viewer_sees_live_video_within_two_seconds(

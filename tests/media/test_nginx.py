@@ -13,6 +13,7 @@ import pytest
 
 from livecommerce.config import Settings
 from livecommerce.media.nginx import DEBIAN_MODULE, NginxLayout, write_nginx_config
+from tests.browser import require
 from tests.conftest import LiveServer, free_port
 from tests.media.helpers import decode, host_with_session, publish, stop, wait_for_status
 
@@ -31,6 +32,7 @@ class Nginx:
 
 @pytest.fixture
 async def nginx(live_server: LiveServer, tmp_path: Path) -> AsyncIterator[Nginx]:
+    require(not NGINX_MISSING, "nginx with libnginx-mod-rtmp")
     settings: Settings = live_server.app.state.runtime.settings
     layout = NginxLayout(
         app_url=live_server.url,
@@ -70,7 +72,6 @@ async def nginx(live_server: LiveServer, tmp_path: Path) -> AsyncIterator[Nginx]
         await process.wait()
 
 
-@pytest.mark.skipif(NGINX_MISSING, reason="needs nginx and libnginx-mod-rtmp (scripts/test)")
 async def test_nginx_rtmp_authenticates_keys_and_flips_session_state(
     live_server: LiveServer, nginx: Nginx
 ) -> None:

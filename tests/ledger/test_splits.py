@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Payment, ScheduledJob
 from tests.factories import sign_up
 from tests.ledger.world import (
     build_world,
@@ -59,6 +61,27 @@ async def test_quantity_and_fixed_fee(client: httpx.AsyncClient, runtime: Runtim
     assert (offer_now.json()["sales_count"], offer_now.json()["sales_cents"]) == (3, 9999)
 
 
+async def money_returned(runtime: Runtime, order_id: str) -> tuple[str, int, list[int]]:
+    """The order's payment status, what it gave back, and the provider refunds scheduled."""
+    async with runtime.db.transaction() as session:
+        payment = (
+            await session.execute(select(Payment).where(Payment.order_id == order_id))
+        ).scalar_one()
+        jobs = (
+            await session.execute(
+                select(ScheduledJob)
+                .where(ScheduledJob.kind == "payment.refund")
+                .order_by(ScheduledJob.created_at)
+            )
+        ).scalars()
+        amounts = [
+            int(job.payload["amount_cents"])
+            for job in jobs
+            if job.payload["payment_id"] == payment.id
+        ]
+        return payment.status, payment.refunded_cents, amounts
+
+
 async def test_partial_then_full_refund_claws_back_exactly(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
@@ -74,6 +97,8 @@ async def test_partial_then_full_refund_claws_back_exactly(
     assert await owed(client, world.agency_admin) == {"agency_payable": 666 - 222}
     assert await owed(client, world.merchant) == {"merchant_payable": 7501 - 2501}
     assert (await platform(client, world.admin))["platform_revenue"] == 499 - 166
+    # The money goes back through the payment provider, not only in the books.
+    assert await money_returned(runtime, order["id"]) == ("succeeded", 3333, [3333])
 
     # Refunding all that is left refunds the order itself: every party ends at zero.
     last = await refund(client, world.merchant, order["id"], 6666)
@@ -92,6 +117,7 @@ async def test_partial_then_full_refund_claws_back_exactly(
     assert (await get_order(client, world.buyer, order["id"]))["status"] == "refunded"
     report = await verify(client, world.admin)
     assert (report["ok"], report["entries"]) == (True, 3)
+    assert await money_returned(runtime, order["id"]) == ("refunded", 9999, [3333, 6666])
 
     over = await refund(client, world.merchant, order["id"], 1, expect=409)
     assert over["code"] == "invalid_order_state"

@@ -142,7 +142,10 @@ async def test_merchant_refunds_shipped_order_stock_and_payment_follow(
 
     # The provider is asked to move the money back by the worker.
     [refund_job] = await jobs(runtime, "payment.refund")
-    assert refund_job.payload == {"payment_id": payment["id"]}
+    assert refund_job.payload == {
+        "payment_id": payment["id"],
+        "amount_cents": payment["amount_cents"],
+    }
     assert await tick(runtime) == 1
     [refund_job] = await jobs(runtime, "payment.refund")
     assert refund_job.status == "done"

@@ -292,7 +292,7 @@ async def test_payment_after_expiry_is_refunded_and_takes_no_stock(
     assert await stock_of(client, listing) == 5
     assert await behaviour_events(runtime, "payment") == []
     [refund_job] = await jobs(runtime, "payment.refund")
-    assert refund_job.payload == {"payment_id": payment_id}
+    assert refund_job.payload == {"payment_id": payment_id, "amount_cents": order["total_cents"]}
     await asyncio.sleep(0.2)
     assert recorder.messages == []
     await runtime.broker.unsubscribe(live_channel(stage.session_id), recorder)

@@ -238,6 +238,11 @@ class LedgerService:
             refunds = await ledger_repository.list_refunds(session, order.id)
             return (refunds[-1] if refunds else None), order
         await self._post_refund(session, order, paid, amount_cents, reason=reason, by=user)
+        if paid.amount_cents > 0 and order.total_cents > 0:
+            # The money itself goes back through the payment's provider.
+            from livecommerce.payments.service import payment_service
+
+            await payment_service.do_refund_part(session, order.id, amount_cents)
         refunds = await ledger_repository.list_refunds(session, order.id)
         return refunds[-1], order
 

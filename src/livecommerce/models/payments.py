@@ -23,6 +23,8 @@ class Payment(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     provider: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int] = mapped_column(Integer)
+    # Money given back so far (partial refunds, then the rest on a full refund).
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(10), default=PaymentStatus.PENDING)
     provider_reference: Mapped[str | None] = mapped_column(String(80))

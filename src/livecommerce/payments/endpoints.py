@@ -24,6 +24,7 @@ def _payment_out(view: PaymentView) -> PaymentOut:
         provider=payment.provider,
         status=payment.status,
         amount_cents=payment.amount_cents,
+        refunded_cents=payment.refunded_cents,
         currency=payment.currency,
         created_at=payment.created_at,
         succeeded_at=payment.succeeded_at,

@@ -52,7 +52,9 @@ class PaymentProvider(Protocol):
         """Check the signature over the raw body; raise ``bad_signature`` if it is wrong."""
         ...
 
-    async def refund(self, payment: Payment) -> None: ...
+    async def refund(self, payment: Payment, amount_cents: int) -> None:
+        """Return ``amount_cents`` of the payment to the buyer (all or part of it)."""
+        ...
 
 
 class _SandboxPayload(BaseModel):
@@ -121,7 +123,7 @@ class SandboxProvider:
             currency=payload.currency,
         )
 
-    async def refund(self, payment: Payment) -> None:
+    async def refund(self, payment: Payment, amount_cents: int) -> None:
         # Sandbox money goes back instantly; a real provider would call its refund API here.
         return None
 

@@ -32,6 +32,20 @@ class PaymentRepository:
         result = await session.execute(query.order_by(Payment.created_at, Payment.id))
         return list(result.scalars())
 
+    async def add_refunded(self, session: AsyncSession, payment_id: str, amount_cents: int) -> bool:
+        """Count ``amount_cents`` more as given back, never beyond what was paid."""
+        result = await session.execute(
+            update(Payment)
+            .where(
+                Payment.id == payment_id,
+                Payment.status == "succeeded",
+                Payment.refunded_cents + amount_cents <= Payment.amount_cents,
+            )
+            .values(refunded_cents=Payment.refunded_cents + amount_cents)
+            .execution_options(synchronize_session=False)
+        )
+        return int(cast(CursorResult[Any], result).rowcount) == 1
+
     async def add(self, session: AsyncSession, payment: Payment) -> None:
         session.add(payment)
         await session.flush()

@@ -29,6 +29,7 @@ class PaymentOut(BaseModel):
     provider: str
     status: str
     amount_cents: int
+    refunded_cents: int
     currency: str
     created_at: datetime
     succeeded_at: datetime | None

@@ -17,7 +17,7 @@ from livecommerce.accounts.service import account_service
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound
+from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.ledger.service import ledger_service
@@ -181,7 +181,8 @@ class PaymentService:
         return refunded
 
     async def _refund(self, session: AsyncSession, payment: Payment) -> bool:
-        """Mark the payment refunded; the worker asks the provider to move the money back."""
+        """Mark the payment refunded; the worker asks the provider to move the money back
+        (what partial refunds have not returned already)."""
         moved = await payment_repository.transition(
             session,
             payment.id,
@@ -190,18 +191,50 @@ class PaymentService:
             refunded_at=utcnow(),
         )
         if moved:
-            job_service.do_schedule(
-                session, PAYMENT_REFUND_JOB, run_at=utcnow(), payload={"payment_id": payment.id}
-            )
+            # The transition holds the row: no partial refund can slip in between.
+            await payment_repository.refresh(session, payment)
+            rest = payment.amount_cents - payment.refunded_cents
+            payment.refunded_cents = payment.amount_cents
+            if rest > 0:
+                job_service.do_schedule(
+                    session,
+                    PAYMENT_REFUND_JOB,
+                    run_at=utcnow(),
+                    payload={"payment_id": payment.id, "amount_cents": rest},
+                )
         return moved
 
-    async def do_send_refund(self, session: AsyncSession, payment_id: str) -> None:
+    async def do_refund_part(self, session: AsyncSession, order_id: str, amount_cents: int) -> None:
+        """Give ``amount_cents`` of an order's payment back; the payment stays succeeded."""
+        if amount_cents <= 0:
+            raise ValidationFailed("A refund must be more than zero.", code="refund_not_positive")
+        payments = await payment_repository.list_for_order(
+            session, order_id, status=PaymentStatus.SUCCEEDED
+        )
+        for payment in payments:
+            if await payment_repository.add_refunded(session, payment.id, amount_cents):
+                job_service.do_schedule(
+                    session,
+                    PAYMENT_REFUND_JOB,
+                    run_at=utcnow(),
+                    payload={"payment_id": payment.id, "amount_cents": amount_cents},
+                )
+                return
+        raise Conflict(
+            "No payment of this order can give that much back.", code="refund_exceeds_payment"
+        )
+
+    async def do_send_refund(
+        self, session: AsyncSession, payment_id: str, amount_cents: int | None = None
+    ) -> None:
         """Ask the payment's provider to return the money (run by the worker, retried)."""
         payment = await payment_repository.get(session, payment_id)
-        if payment is None or payment.status != PaymentStatus.REFUNDED:
+        if payment is None or payment.refunded_cents <= 0:
             return
         provider = get_provider(runtime_of(session).settings, payment.provider)
-        await provider.refund(payment)
+        await provider.refund(
+            payment, payment.amount_cents if amount_cents is None else amount_cents
+        )
 
     async def _announce_paid(self, session: AsyncSession, order: Order, payment: Payment) -> None:
         first = order.items[0] if order.items else None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:25:16.040141
+Create Date: 2026-11-25 02:08:42.429484
 """
 
 from __future__ import annotations
@@ -1019,6 +1019,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.String(length=32), nullable=False),
         sa.Column("provider", sa.String(length=20), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("refunded_cents", sa.Integer(), server_default="0", nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("provider_reference", sa.String(length=80), nullable=True),

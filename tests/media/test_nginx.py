@@ -116,6 +116,14 @@ async def test_nginx_rtmp_authenticates_keys_and_flips_session_state(
             await stop(again)
         assert (await client.get(f"/api/v1/live-sessions/{session_id}")).json()["status"] == "ended"
 
+        # nginx recorded both broadcasts into the app's recordings: the replay plays them.
+        replay = await client.get(f"/replay/{session_id}/video")
+        assert replay.status_code == 200, replay.text
+        assert replay.headers["content-type"] == "video/mp4"
+        recorded = decode(replay.content, "mp4")
+        assert recorded["width"] == 320
+        assert recorded["video_frames"] >= 50
+
         forged = await client.post(
             "/api/v1/media/nginx/on-publish-done",
             params={"token": "wrong"},

@@ -36,6 +36,8 @@ def render_nginx_config(settings: Settings, layout: NginxLayout) -> str:
     app_url = layout.app_url.rstrip("/")
     prefix = layout.prefix
     hls_dir = prefix / "hls"
+    # nginx records straight into the app's recordings store: the replay needs no copy.
+    recordings_dir = (settings.data_dir / "recordings").resolve()
     hls_tuning = ""
     if layout.hls_fragment_s is not None:
         hls_tuning += f"            hls_fragment {layout.hls_fragment_s}s;\n"
@@ -77,7 +79,12 @@ rtmp {{
 
         application hls {{
             live on;
-            record off;
+            # <session id>.flv, appended across reconnects like the embedded recorder.
+            record all;
+            record_path {recordings_dir};
+            record_suffix .flv;
+            record_unique off;
+            record_append on;
             allow publish 127.0.0.1;
             deny publish all;
             deny play all;

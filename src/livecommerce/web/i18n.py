@@ -127,7 +127,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "live.connecting": ("正在连接…", "Connecting…"),
     "live.reconnecting": ("连接断开，{s} 秒后重连…", "Disconnected, retrying in {s} s…"),
     "live.connected": ("已连接", "Connected"),
-    "live.player_placeholder": ("视频即将上线", "Video coming soon"),
+    "live.player_placeholder": ("直播画面加载中…", "Loading the live video…"),
     "live.delete_chat": ("删除", "Delete"),
     "live.mute_user": ("禁言", "Mute"),
     "live.muted_user": ("已禁言 {name}", "{name} is muted"),

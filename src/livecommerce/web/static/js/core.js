@@ -207,3 +207,18 @@ export function thumb(url, title, className = "thumb") {
   if (url) return el("img", { class: className, src: url, alt: "" });
   return el("span", { class: `${className} thumb-placeholder`, "aria-hidden": "true" }, Array.from(title || "?")[0]);
 }
+
+// Small buttons that POST `${basePath}/${action}` for each action, then call `reload`
+// (accept / decline an invitation, approve / decline a request…).
+export function actionButtons(actions, basePath, reload) {
+  return actions.map((action) => {
+    const button = el("button", { type: "button", class: "button button-small" }, t(`partners.${action}`));
+    button.addEventListener("click", () =>
+      busy(button, async () => {
+        await api("POST", `${basePath}/${action}`);
+        await reload();
+      }),
+    );
+    return button;
+  });
+}

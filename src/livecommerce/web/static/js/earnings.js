@@ -1,6 +1,6 @@
 // Earnings: what the platform owes me, statements with CSV, recent ledger lines;
 // hosts also manage tracked links to external products and answer agency invitations.
-import { api, busy, clear, el, formatMoney, formatTime, formData, parseMoney, showError, t, toast } from "./core.js";
+import { actionButtons, api, clear, el, formatMoney, formatTime, formData, parseMoney, showError, t, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -92,19 +92,10 @@ async function loadContracts() {
   const contracts = await api("GET", "mcn/contracts");
   if (!contracts.items.length) list.append(el("li", { class: "empty" }, t("common.none")));
   for (const contract of contracts.items) {
-    const actions = [];
-    if (contract.status === "invited") {
-      for (const action of ["accept", "decline"]) {
-        const button = el("button", { type: "button", class: "button button-small" }, t(`partners.${action}`));
-        button.addEventListener("click", () =>
-          busy(button, async () => {
-            await api("POST", `mcn/contracts/${contract.id}/${action}`);
-            await loadContracts();
-          }),
-        );
-        actions.push(button);
-      }
-    }
+    const actions =
+      contract.status === "invited"
+        ? actionButtons(["accept", "decline"], `mcn/contracts/${contract.id}`, loadContracts)
+        : [];
     list.append(
       el(
         "li",

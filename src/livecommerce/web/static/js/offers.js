@@ -1,5 +1,5 @@
 // Merchant: publish commission offers, answer sample requests, name own staff hosts.
-import { api, busy, clear, el, formatMoney, formatTime, formData, parseMoney, showError, t, toast } from "./core.js";
+import { actionButtons, api, busy, clear, el, formatMoney, formatTime, formData, parseMoney, showError, t, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 const percent = (bp) => `${(bp / 100).toFixed(bp % 100 ? 2 : 0)}%`;
@@ -49,19 +49,10 @@ async function loadSamples() {
   const samples = await api("GET", "mcn/samples");
   if (!samples.items.length) list.append(el("li", { class: "empty" }, t("common.none")));
   for (const sample of samples.items) {
-    const actions = [];
-    if (sample.status === "pending") {
-      for (const action of ["approve", "decline"]) {
-        const button = el("button", { type: "button", class: "button button-small" }, t(`partners.${action}`));
-        button.addEventListener("click", () =>
-          busy(button, async () => {
-            await api("POST", `mcn/samples/${sample.id}/${action}`);
-            await loadSamples();
-          }),
-        );
-        actions.push(button);
-      }
-    }
+    const actions =
+      sample.status === "pending"
+        ? actionButtons(["approve", "decline"], `mcn/samples/${sample.id}`, loadSamples)
+        : [];
     list.append(
       el(
         "li",

@@ -29,6 +29,7 @@ from livecommerce.kit.base import Base
 from livecommerce.kit.clock import clock
 from livecommerce.kit.migrate import upgrade
 from livecommerce.kit.runtime import Runtime
+from livecommerce.realtime.fanout import UVICORN_WS
 
 TEST_DATABASE_URL = os.environ.get("LIVECOMMERCE_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("LIVECOMMERCE_TEST_REDIS_URL")
@@ -139,12 +140,26 @@ class LiveServer:
 
 
 @pytest.fixture
-async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
+def uvicorn_ws() -> str:
+    """The WebSocket protocol of test servers: the one `livecommerce serve` runs
+    (parametrize with "auto" for uvicorn's own, where the hub sends through ASGI)."""
+    return UVICORN_WS
+
+
+@pytest.fixture
+async def live_server(settings: Settings, uvicorn_ws: str) -> AsyncIterator[LiveServer]:
     """A real uvicorn server on a free port, in this test's event loop."""
     port = free_port()
     settings = settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
     application = create_app(settings)
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws=uvicorn_ws,
+        ws_per_message_deflate=settings.ws_per_message_deflate,  # as `livecommerce serve`
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

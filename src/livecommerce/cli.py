@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from livecommerce.kit.migrate import upgrade
+    from livecommerce.realtime.fanout import UVICORN_WS
 
     settings = Settings()
     if migrate:
@@ -50,6 +51,7 @@ def serve(
         workers=workers,
         log_level="info",
         ws_max_size=64 * 1024,
+        ws=UVICORN_WS,  # pre-framed fan-out to big rooms: see realtime/fanout.py
         # Off unless configured: see ws_per_message_deflate in docs/operations.md.
         ws_per_message_deflate=settings.ws_per_message_deflate,
         # Live video responses never end by themselves: do not wait for them forever.

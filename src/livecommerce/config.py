@@ -81,7 +81,18 @@ class Settings(BaseSettings):
         default=200, ge=1, le=2000, description="Longest chat message, in characters."
     )
     ws_send_queue: int = Field(
-        default=256, ge=8, description="Messages buffered per WebSocket before it is dropped."
+        default=256,
+        ge=8,
+        description="Messages queued for one viewer before it is dropped as too slow (4008), "
+        "where messages go through the ASGI send path (an ASGI server other than "
+        "`livecommerce serve`, or per-message deflate on).",
+    )
+    ws_send_buffer_kb: int = Field(
+        default=512,
+        ge=4,
+        description="Kilobytes of written frames that may wait unsent for one viewer, beyond "
+        "the kernel's socket buffer, before it is dropped as too slow (4008), where "
+        "`livecommerce serve` writes pre-framed messages directly.",
     )
     online_ttl_s: float = Field(
         default=10.0,

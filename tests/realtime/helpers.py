@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from livecommerce.app import create_app
 from livecommerce.config import Settings
 from livecommerce.kit.clock import utcnow
+from livecommerce.realtime.fanout import UVICORN_WS
 from tests.conftest import LiveServer, free_port
 from tests.factories import Account, sign_up
 
@@ -163,7 +164,14 @@ async def another_worker(settings: Settings) -> AsyncIterator[LiveServer]:
     port = free_port()
     application = create_app(settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"}))
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws=UVICORN_WS,
+            ws_per_message_deflate=settings.ws_per_message_deflate,
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -10,6 +10,7 @@ import websockets
 
 from livecommerce.config import Settings
 from livecommerce.kit.broker import live_channel
+from livecommerce.realtime.fanout import UVICORN_WS
 from livecommerce.realtime.hub import LiveHub
 from tests.conftest import LiveServer
 from tests.factories import sign_up
@@ -25,7 +26,9 @@ from tests.realtime.helpers import (
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Chat is published faster than the per-viewer cap allows; this test is about queues.
-    return settings.model_copy(update={"ws_send_queue": 8, "flood_viewer_chat_per_s": 10_000})
+    return settings.model_copy(
+        update={"ws_send_queue": 8, "ws_send_buffer_kb": 256, "flood_viewer_chat_per_s": 10_000}
+    )
 
 
 def tiny_receive_buffer_socket(port: int) -> socket.socket:
@@ -48,8 +51,11 @@ def big_chat(number: int, text: str) -> dict[str, Any]:
     }
 
 
+# Frames written straight to the connection (`livecommerce serve`), and the ASGI send
+# path with one queue per viewer (any other ASGI server).
+@pytest.mark.parametrize("uvicorn_ws", [UVICORN_WS, "auto"])
 async def test_a_client_that_never_reads_is_dropped_and_the_room_goes_on(
-    live_server: LiveServer,
+    live_server: LiveServer, uvicorn_ws: str
 ) -> None:
     runtime = live_server.app.state.runtime
     hub: LiveHub = runtime.extras["hub"]
@@ -75,7 +81,8 @@ async def test_a_client_that_never_reads_is_dropped_and_the_room_goes_on(
         filler = "满" * 20_000  # 60 KB once encoded
         sent = 0
         # Each message is read by the reader before the next is published, so only
-        # the sleeper can fall behind; its 8-message queue overflows within a few dozen.
+        # the sleeper can fall behind; its 8-message queue (or 256 KB of unsent frames,
+        # once the kernel's buffers are full) overflows within a few dozen.
         while hub.online_count(live.session_id) == 2:
             sent += 1
             assert sent <= 200, "the sleeper was never dropped"

@@ -18,6 +18,7 @@ from livecommerce.config import Settings
 from livecommerce.demo.seed import DEMO_PASSWORD, DemoWorld, seed_demo
 from livecommerce.demo.video import run_demo_video
 from livecommerce.demo.viewers import run_simulated_viewers
+from livecommerce.realtime.fanout import UVICORN_WS
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
             port=port,
             log_level="warning",
             ws_max_size=64 * 1024,
+            ws=UVICORN_WS,
+            ws_per_message_deflate=settings.ws_per_message_deflate,
             timeout_graceful_shutdown=5,
         )
     )

@@ -24,6 +24,7 @@ from livecommerce.realtime.events import (
     CloseCode,
     ServerMessage,
 )
+from livecommerce.realtime.fanout import frame_writer_of
 from livecommerce.realtime.hub import ChatSampledOut, LiveClient, LiveHub
 from livecommerce.realtime.service import realtime_service
 
@@ -85,6 +86,7 @@ class LiveConnection:
             user_id=None if self.user is None else self.user.id,
             visitor_id=self.visitor_id,
             queue_size=self.runtime.settings.ws_send_queue,
+            writer=frame_writer_of(websocket.scope),
         )
         try:
             # Join first: what is published from now on waits in the queue behind hello.

@@ -3,9 +3,14 @@
 Each worker process has one hub. A room holds the worker's own clients of one
 live session; while it has any, the hub listens on the broker channel
 ``live_channel(session_id)`` and forwards every message to them. A message is
-encoded once (by whoever published it) and the same text is queued for every
-client. Each client has a bounded queue drained by its own sender task; a client
-whose queue is full is dropped (close code 4008) so it never slows the room.
+encoded once (by whoever published it) and framed once for the room.
+
+Where the server offers pre-framed writes (``realtime/fanout.py``, under
+``livecommerce serve``), the frame is written straight to each client's
+connection; a client with more than ``settings.ws_send_buffer_kb`` waiting
+unsent is dropped (close code 4008) so it never slows the room. Elsewhere each
+client has a bounded queue drained by its own sender task through ASGI, and a
+client whose queue is full is dropped the same way.
 
 Likes are buffered here and flushed once a second: one INSERT of merged like
 events, one increment of the shared total, one ``likes`` message.
@@ -42,6 +47,7 @@ from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind
 from livecommerce.realtime.events import CloseCode, ServerMessage
+from livecommerce.realtime.fanout import FrameWriter, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,7 @@ class LiveClient:
         user_id: str | None,
         visitor_id: str | None,
         queue_size: int,
+        writer: FrameWriter | None = None,
     ) -> None:
         self.id = new_id()
         self.websocket = websocket
@@ -89,7 +96,11 @@ class LiveClient:
         self.room_id = room_id
         self.user_id = user_id
         self.visitor_id = visitor_id
+        # Until the hello is out, messages wait here; then a client with a ``writer``
+        # gets frames written directly (``direct``), any other has a sender task.
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self.writer = writer
+        self.direct = False
         # Set when the connection should end; close_code says how the server closes it
         # (None: the client went away, nothing to send).
         self.done = asyncio.Event()
@@ -144,6 +155,7 @@ class LiveHub:
         self.online_ttl_s = settings.online_ttl_s
         self.viewer_chat_per_s = float(settings.flood_viewer_chat_per_s)
         self.room_chat_per_s = settings.flood_room_chat_per_s
+        self.send_buffer_bytes = settings.ws_send_buffer_kb * 1024
         self._report_locks: dict[str, asyncio.Lock] = {}
         self._skipped: dict[str, int] = {}  # session id -> chat skipped for viewers, unflushed
         self._rooms: dict[str, _Room] = {}
@@ -220,8 +232,15 @@ class LiveHub:
         return total
 
     def start_sending(self, client: LiveClient) -> None:
-        """Start draining the client's queue (after the hello went out directly)."""
-        if client.sender is None and not client.done.is_set():
+        """Start delivering to the client (after the hello went out)."""
+        if client.done.is_set():
+            return
+        if client.writer is not None:
+            client.direct = True
+            while not client.queue.empty() and not client.done.is_set():
+                text = client.queue.get_nowait()
+                self._write(client, client.writer, text_frame(text))
+        elif client.sender is None:
             client.sender = asyncio.create_task(self._send_forever(client))
 
     async def leave(self, client: LiveClient) -> None:
@@ -250,14 +269,25 @@ class LiveHub:
         """Queue a message for one client only (errors, pong)."""
         self._offer(client, encode(message))
 
-    def _offer(self, client: LiveClient, text: str) -> None:
+    def _offer(self, client: LiveClient, text: str, frame: bytes | None = None) -> None:
         if client.done.is_set():
+            return
+        if client.direct:
+            assert client.writer is not None
+            self._write(client, client.writer, text_frame(text) if frame is None else frame)
             return
         try:
             client.queue.put_nowait(text)
         except asyncio.QueueFull:
             log.info("dropping a slow client of live session %s", client.session_id)
             self._drop(client, CloseCode.TOO_SLOW)
+
+    def _write(self, client: LiveClient, writer: FrameWriter, frame: bytes) -> None:
+        if writer.buffered() > self.send_buffer_bytes:
+            log.info("dropping a slow client of live session %s", client.session_id)
+            self._drop(client, CloseCode.TOO_SLOW)
+        elif not writer.write(frame):
+            client.end(None)  # the connection is closing: the client went away
 
     def _drop(self, client: LiveClient, close_code: int) -> None:
         """Stop feeding a client at once; its connection closes it with ``close_code``."""
@@ -298,9 +328,10 @@ class LiveHub:
         room = self._rooms.get(session_id)
         if room is None:
             return
+        frame = text_frame(text)  # once for the whole room
         if not text.startswith(_CHAT_PREFIX):  # high priority: always queued
             for client in list(room.clients):
-                self._offer(client, text)
+                self._offer(client, text, frame)
             return
         now = time.monotonic()
         rate = self.viewer_chat_per_s
@@ -310,7 +341,7 @@ class LiveHub:
             client.tokens_at = now
             if tokens >= 1.0:
                 client.chat_tokens = tokens - 1.0
-                self._offer(client, text)
+                self._offer(client, text, frame)
             else:
                 client.chat_tokens = tokens
                 client.chat_skipped += 1

@@ -1,4 +1,4 @@
-"""The ``livecommerce`` command: serve, demo, db, bench."""
+"""The ``livecommerce`` command: serve, demo, db, stock, bench."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lottery_app, name="lottery")
 app.add_typer(media_app, name="media")
+stock_app = typer.Typer(help="Stock gates in Redis (flash sales).", no_args_is_help=True)
+app.add_typer(stock_app, name="stock")
 
 
 def _sqlite_url(path: Path) -> str:
@@ -135,6 +137,74 @@ def ledger_verify(
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@stock_app.command("reconcile")
+def stock_reconcile(
+    sale: Annotated[
+        str | None, typer.Option("--sale", help="Only this flash sale's gate (its id).")
+    ] = None,
+    grace_s: Annotated[
+        float | None,
+        typer.Option(
+            "--grace-s",
+            help="Keep Redis takes the database lacks while younger than this (default 30); "
+            "0 only when no buy can be in flight.",
+        ),
+    ] = None,
+) -> None:
+    """Bring the Redis stock gates of open flash sales back into agreement with the database."""
+    import asyncio
+
+    from livecommerce.interactions.flash_sales import GateReport, flash_sale_service
+    from livecommerce.kit.broker import create_broker
+    from livecommerce.kit.db import Database
+    from livecommerce.kit.errors import LiveCommerceError
+    from livecommerce.kit.runtime import Runtime
+
+    settings = Settings()
+    if not settings.redis_url:
+        typer.echo(
+            "stock reconcile: no Redis configured (LIVECOMMERCE_REDIS_URL is unset); "
+            "flash sales use the database path and have no gate to reconcile",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if grace_s is not None and grace_s < 0:
+        typer.echo("stock reconcile: --grace-s must be 0 or more", err=True)
+        raise typer.Exit(2)
+    redis_url = settings.redis_url
+
+    async def _run() -> list[GateReport]:
+        db = Database(settings.database_url)
+        broker = create_broker(redis_url)
+        runtime = Runtime(settings=settings, db=db, broker=broker)
+        try:
+            await broker.start()
+            async with runtime.db.transaction() as session:
+                return await flash_sale_service.reconcile_gates(
+                    session, sale_id=sale, grace_s=grace_s
+                )
+        finally:
+            await broker.close()
+            await db.dispose()
+
+    try:
+        reports = asyncio.run(_run())
+    except LiveCommerceError as failed:
+        typer.echo(f"stock reconcile: {failed.code}: {failed.message}", err=True)
+        raise typer.Exit(1) from None
+    for report in reports:
+        line = f"{report.gate}\tsale {report.sale_id}\t{report.outcome}"
+        if report.result is not None:
+            line += (
+                f"\tleft={report.result.left} given_back={report.result.given_back} "
+                f"restored={report.result.restored} db_units_left={report.units_left_db}"
+            )
+        elif report.outcome == "paused":
+            line += "\tRedis lost this gate: buys wait for the grace; run again after it"
+        typer.echo(line)
+    typer.echo(f"stock reconcile: {len(reports)} flash sale(s)")
 
 
 @app.command()

@@ -8,10 +8,26 @@ return the first order. Nothing is read and then written, so concurrent buyers c
 never oversell. An unpaid order expires after ``flash_sale_payment_timeout_s`` and
 its units return to the sale (or to the SKU once the sale has closed); a payment
 that arrives after that is refunded by the payments domain.
+
+With Redis configured a sale also gets a stock gate (``flash:<sale id>``,
+``livecommerce.scaleout.stock_gate``): one Lua script decides a buy in Redis
+before the database is touched, so a stampede is refused there instead of
+queueing on the sale's row. The gate's take is recorded in the same savepoint
+as the order, and the conditional UPDATEs above stay as the durable second
+check; a buy whose database part fails gives its Redis take back at once. A
+buy with an ``Idempotency-Key`` gets an order id derived from the key, and the
+take's token is the order id, so a retry after a worker died mid-buy finds its
+own take in Redis instead of taking a second unit. Refusals keep the codes of
+the database path (``sold_out``, ``not_enough_units``, ``buyer_limit_reached``),
+plus ``gate_recovering`` while a gate Redis lost is paused. Without Redis none
+of this runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,10 +57,14 @@ from livecommerce.models import (
     OrderItem,
     OrderStatus,
     ProductStatus,
+    StockGate,
     User,
 )
 from livecommerce.orders.service import order_service
+from livecommerce.scaleout.stock_gate import Reconciled, stock_gate_service
 from livecommerce.worker.service import job_service
+
+log = logging.getLogger(__name__)
 
 FLASH_SALE_CLOSE_JOB = "flash_sale.close"
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
@@ -53,14 +73,41 @@ ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
 SOLD_OUT_HINT_S = 1
 
 
+# Refusals of the database path; when the gate let a buy through and the database
+# refused it, the two disagree and the gate is reconciled.
+_STOCK_REFUSALS = frozenset({"sold_out", "not_enough_units", "buyer_limit_reached"})
+
+
 def sold_out_key(sale_id: str) -> str:
     return f"flash:{sale_id}:sold_out"
+
+
+def gate_name(sale_id: str) -> str:
+    """The stock gate of a flash sale (with Redis configured)."""
+    return f"flash:{sale_id}"
+
+
+def keyed_order_id(secret: str, sale_id: str, buyer_id: str, idempotency_key: str) -> str:
+    """The id of the order a keyed click makes: the same for every retry of it."""
+    message = f"flash-order|{sale_id}|{buyer_id}|{idempotency_key}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
 class FlashOrder:
     order: Order
     created: bool
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """What reconciling one sale's gate did."""
+
+    sale_id: str
+    gate: str
+    outcome: str  # reconciled · paused (Redis lost it; try after the grace) · closed · no_gate
+    units_left_db: int
+    result: Reconciled | None = None
 
 
 class FlashSaleService:
@@ -181,6 +228,13 @@ class FlashSaleService:
             created_at=now,
         )
         await flash_sale_repository.add(session, sale)
+        if stock_gate_service.enabled(session):
+            await stock_gate_service.do_open(
+                session,
+                gate_name(sale.id),
+                units=sale.units_total,
+                per_buyer_limit=sale.per_buyer_limit,
+            )
         job_service.do_schedule(
             session, FLASH_SALE_CLOSE_JOB, run_at=sale.ends_at, payload={"sale_id": sale.id}
         )
@@ -212,6 +266,9 @@ class FlashSaleService:
             # Before settlement returned units went back into units_left, so what
             # settle moved is exactly the leftover.
             await catalog_service.do_return_stock(session, sale.sku_id, returned)
+        gate = await self._gate(session, sale.id)
+        if gate is not None:
+            stock_gate_service.do_close(session, gate)
         await self._announce(session, sale)
         return True
 
@@ -274,8 +331,14 @@ class FlashSaleService:
         runtime = runtime_of(session)
         timeout = runtime.settings.flash_sale_payment_timeout_s
         total = sale.price_cents * quantity
+        gate = await self._gate(session, sale.id)
+        order_id = new_id()
+        if gate is not None and idempotency_key is not None:
+            order_id = keyed_order_id(
+                runtime.settings.secret_key, sale.id, buyer.id, idempotency_key
+            )
         order = Order(
-            id=new_id(),
+            id=order_id,
             buyer_id=buyer.id,
             merchant_id=product.merchant_id,
             room_id=room.id,
@@ -304,8 +367,15 @@ class FlashSaleService:
                 )
             ],
         )
+        took = False  # this request took units in the gate and must give them back on failure
         try:
+            if gate is not None:
+                took = await self._take_from_gate(session, gate, sale, buyer, quantity, order.id)
             async with session.begin_nested():
+                if gate is not None:
+                    await stock_gate_service.record_take(
+                        session, gate, buyer.id, quantity, token=order.id
+                    )
                 left = await flash_sale_repository.take_units(session, sale.id, quantity)
                 if left is None:
                     raise await self._not_enough(session, sale, quantity)
@@ -318,7 +388,11 @@ class FlashSaleService:
                         code="buyer_limit_reached",
                     )
                 await order_service.do_add_prepared_order(session, order)
-        except (IntegrityError, LiveCommerceError):
+        except (IntegrityError, LiveCommerceError) as failed:
+            if gate is not None and took:
+                await stock_gate_service.give_back(session, gate, order.id)
+                if isinstance(failed, LiveCommerceError) and failed.code in _STOCK_REFUSALS:
+                    await self._reconcile_soon(session, gate)  # Redis was more generous
             if idempotency_key is not None:
                 existing = await order_service.get_order_by_idempotency_key(
                     session, buyer.id, idempotency_key
@@ -330,6 +404,79 @@ class FlashSaleService:
             await flash_sale_repository.mark_sold_out(session, sale.id, now)
         self._after_stock_change(session, sale, left)
         return FlashOrder(order, created=True)
+
+    async def _gate(self, session: AsyncSession, sale_id: str) -> str | None:
+        """The sale's stock gate when Redis is configured and the sale has one (a sale
+        launched before Redis was configured keeps the database path)."""
+        if not stock_gate_service.enabled(session):
+            return None
+        name = gate_name(sale_id)
+        return name if await session.get(StockGate, name) is not None else None
+
+    async def _take_from_gate(
+        self,
+        session: AsyncSession,
+        gate: str,
+        sale: FlashSale,
+        buyer: User,
+        quantity: int,
+        token: str,
+    ) -> bool:
+        """The gate decides first; its refusals speak the database path's codes."""
+        try:
+            return await stock_gate_service.take_units(
+                session, gate, buyer.id, quantity, token=token
+            )
+        except Conflict as refused:
+            if refused.code == "out_of_stock":
+                # The gate may be stingier than the database (a worker died holding a
+                # take): let a reconciliation, throttled, give such takes back.
+                await self._reconcile_soon(session, gate)
+                left = int(refused.details.get("left", 0))
+                if left <= 0:
+                    await runtime_of(session).broker.incr(
+                        sold_out_key(sale.id), 1, expire_s=SOLD_OUT_HINT_S
+                    )
+                    raise Conflict("Sold out.", code="sold_out", details={"left": 0}) from None
+                raise Conflict(
+                    f"Only {left} left.", code="not_enough_units", details={"left": left}
+                ) from None
+            if refused.code == "buyer_limit_reached":
+                await self._reconcile_soon(session, gate)
+                raise Conflict(
+                    f"You already hold the most this sale allows ({sale.per_buyer_limit}).",
+                    code="buyer_limit_reached",
+                ) from None
+            raise
+
+    async def _reconcile_soon(self, session: AsyncSession, gate: str) -> None:
+        try:
+            await stock_gate_service.reconcile_soon(session, gate)
+        except Exception:  # a refusal must still be answered
+            log.exception("reconciling stock gate %s failed", gate)
+
+    async def reconcile_gates(
+        self, session: AsyncSession, *, sale_id: str | None = None, grace_s: float | None = None
+    ) -> list[GateReport]:
+        """Bring the Redis gates of every open flash sale (or of one sale) back into
+        agreement with the database. Closed sales are left alone: their gates expire."""
+        if sale_id is not None:
+            sales = [await self.get_sale(session, sale_id)]
+        else:
+            sales = await flash_sale_repository.list_open(session)
+        reports: list[GateReport] = []
+        for sale in sales:
+            name = gate_name(sale.id)
+            if await session.get(StockGate, name) is None:
+                reports.append(GateReport(sale.id, name, "no_gate", sale.units_left))
+                continue
+            if sale.settled_at is not None:
+                reports.append(GateReport(sale.id, name, "closed", sale.units_left))
+                continue
+            result = await stock_gate_service.reconcile(session, name, grace_s=grace_s)
+            outcome = "paused" if result is None else "reconciled"
+            reports.append(GateReport(sale.id, name, outcome, sale.units_left, result))
+        return reports
 
     async def _not_enough(
         self, session: AsyncSession, sale: FlashSale, quantity: int
@@ -358,6 +505,9 @@ class FlashSaleService:
         assert order.flash_sale_id is not None
         sale = await self.get_sale(session, order.flash_sale_id)
         quantity = sum(item.quantity for item in order.items)
+        gate = await self._gate(session, sale.id)
+        if gate is not None:  # the take's token is the order's id
+            await stock_gate_service.do_release(session, gate, order.id)
         await flash_sale_repository.take_from_buyer(session, sale.id, order.buyer_id, quantity)
         if await flash_sale_repository.put_back_units(session, sale.id, quantity):
             await flash_sale_repository.refresh(session, sale)

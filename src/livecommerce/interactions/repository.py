@@ -80,6 +80,13 @@ class FlashSaleRepository:
         )
         return result.scalar_one_or_none()
 
+    async def list_open(self, session: AsyncSession) -> list[FlashSale]:
+        """Every sale not settled yet (running, counting down, or ended and due to close)."""
+        result = await session.execute(
+            select(FlashSale).where(FlashSale.settled_at.is_(None)).order_by(FlashSale.starts_at)
+        )
+        return list(result.scalars())
+
     async def units_left(self, session: AsyncSession, sale_id: str) -> int | None:
         value = await session.scalar(select(FlashSale.units_left).where(FlashSale.id == sale_id))
         return None if value is None else int(value)

@@ -9,7 +9,8 @@ unit of work as the order, so what was sold is durable.
 
 Redis keys of a gate ``NAME`` (prefix ``lc:gate:NAME:``):
 ``left`` units left; ``bought`` hash buyer id → units held; ``takes`` hash
-token → ``buyer|quantity|taken_at_ms``.
+token → ``buyer|quantity|taken_at_ms``; ``recover_after`` set while a lost gate
+is paused; ``checked`` throttles the reconciliations a refused take starts.
 
 Off-by-one: a buyer may take ``q`` units when ``bought + q <= limit`` (refused
 when ``bought + q > limit``) and when ``left >= q`` (refused when ``left < q``).
@@ -25,6 +26,11 @@ When Redis has lost a gate, takes in flight at that moment may still commit
 records Redis no longer knows. So the gate first pauses for ``grace_s``
 (takes are refused with 409 ``gate_recovering``), and only then is it rebuilt
 from the database. ``grace_s`` must exceed the longest buying transaction.
+
+Flash sales go through a gate whenever Redis is configured
+(``interactions/flash_sales.py``, gate ``flash:<sale id>``); ``livecommerce stock
+reconcile`` reconciles their gates, and ``reconcile_soon`` lets a refused take
+start a throttled reconciliation by itself.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ return quantity
 # KEYS: left, bought, takes, recover_after. ARGV: units_total, grace_ms,
 # JSON [[token, buyer, quantity]…] of the database's takes, "1" for a new gate.
 # Returns {left, given_back, restored}, or {-1, 0, 0} while a lost gate is paused.
+# A grace of 0 (the caller knows no take is in flight) also ends a pause at once.
 _RECONCILE = """
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -89,9 +96,9 @@ local grace = tonumber(ARGV[2])
 if redis.call('EXISTS', KEYS[1]) == 0 and ARGV[4] ~= '1' then
   local after = redis.call('GET', KEYS[4])
   if not after then
-    redis.call('SET', KEYS[4], now_ms + grace)
+    redis.call('SET', KEYS[4], now_ms + grace, 'PX', grace + 86400000)
     if grace > 0 then return {-1, 0, 0} end
-  elseif now_ms < tonumber(after) then
+  elseif grace > 0 and now_ms < tonumber(after) then
     return {-1, 0, 0}
   end
 end
@@ -133,6 +140,8 @@ return {left, given_back, restored}
 """
 
 TakeStatus = Literal["taken", "already_taken", "over_limit", "sold_out"]
+# A closed gate's keys stay this long, so a take racing the close still finds them.
+CLOSED_GATE_KEEP_S = 3600
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,10 @@ class StockGateService:
     def __init__(self, grace_s: float = DEFAULT_GRACE_S) -> None:
         self.grace_s = grace_s
         self._scripts: dict[int, tuple[Any, Any, Any]] = {}
+
+    def enabled(self, session: AsyncSession) -> bool:
+        """True when the runtime's broker is Redis (the gate can be used)."""
+        return getattr(runtime_of(session).broker, "redis", None) is not None
 
     def _redis(self, session: AsyncSession) -> tuple[Any, tuple[Any, Any, Any]]:
         redis = getattr(runtime_of(session).broker, "redis", None)
@@ -208,27 +221,42 @@ class StockGateService:
 
         Pass the same ``token`` to retry a take: it is not taken twice. If the unit
         of work rolls back, the Redis take is given back by the next ``reconcile``
-        (after the grace) or at once by ``do_release``.
+        (after the grace) or at once by ``do_release`` / ``give_back``.
         """
+        token = token or new_id()
+        await self.take_units(session, name, buyer_id, quantity, token=token)
+        return await self.record_take(session, name, buyer_id, quantity, token=token)
+
+    async def take_units(
+        self, session: AsyncSession, name: str, buyer_id: str, quantity: int, *, token: str
+    ) -> bool:
+        """The Redis half of a take: True when this call took the units, False when
+        the token already held them (a retry). Refusals are 409s: ``buyer_limit_reached``,
+        ``out_of_stock`` (``details.left``: what the gate has), ``gate_recovering``."""
         if quantity < 1:
             raise ValidationFailed("Take at least one unit.", code="bad_quantity")
         gate = await self.get_gate(session, name)
-        token = token or new_id()
         _, (take, _release, _reconcile) = self._redis(session)
         keys = gate_keys(name)[:3]
         args = [buyer_id, quantity, gate.per_buyer_limit, token]
-        status, _left = await take(keys=keys, args=args)
+        status, left = await take(keys=keys, args=args)
         if status == -3:  # Redis lost the gate: rebuild it from the database, then retry
             if await self.reconcile(session, name) is None:
                 raise Conflict(
                     "The sale is recovering from an outage; try again in a moment.",
                     code="gate_recovering",
                 )
-            status, _left = await take(keys=keys, args=args)
+            status, left = await take(keys=keys, args=args)
         if status == -1:
             raise Conflict(f"At most {gate.per_buyer_limit} per buyer.", code="buyer_limit_reached")
         if status == -2:
-            raise Conflict("Sold out.", code="out_of_stock")
+            raise Conflict("Sold out.", code="out_of_stock", details={"left": int(left)})
+        return bool(status == 1)
+
+    async def record_take(
+        self, session: AsyncSession, name: str, buyer_id: str, quantity: int, *, token: str
+    ) -> StockGateTake:
+        """The durable half: the take's row, in the caller's unit of work."""
         existing = await session.get(StockGateTake, token)
         if existing is not None:
             return existing
@@ -236,6 +264,11 @@ class StockGateService:
         session.add(record)
         await session.flush()
         return record
+
+    async def give_back(self, session: AsyncSession, name: str, token: str) -> int:
+        """Undo a Redis take at once (its unit of work failed); the units given back."""
+        _, (_take, release, _reconcile) = self._redis(session)
+        return int(await release(keys=gate_keys(name)[:3], args=[token]))
 
     async def do_release(self, session: AsyncSession, name: str, token: str) -> bool:
         """Give a take back (an order cancelled or expired); True if there was one."""
@@ -250,6 +283,34 @@ class StockGateService:
 
         after_commit(session, _release)
         return found
+
+    def do_close(self, session: AsyncSession, name: str) -> None:
+        """The gate's sale is over: once this commits its Redis keys expire (after
+        ``CLOSED_GATE_KEEP_S``, so a take racing the close still finds them). Its
+        stored takes stay as the record of what was sold."""
+        redis, _ = self._redis(session)
+        left, bought, takes, recover_after = gate_keys(name)
+
+        async def _expire() -> None:
+            async with redis.pipeline(transaction=True) as pipe:
+                for key in (left, bought, takes):
+                    pipe.expire(key, CLOSED_GATE_KEEP_S)
+                pipe.delete(recover_after)
+                await pipe.execute()
+
+        after_commit(session, _expire)
+
+    async def reconcile_soon(self, session: AsyncSession, name: str) -> Reconciled | None:
+        """Reconcile in a unit of work of its own, at most once per ``grace_s`` per gate
+        across all workers: cheap enough to call whenever Redis and the database are
+        seen to disagree. None when it did not run (or the gate is paused)."""
+        runtime = runtime_of(session)
+        redis, _ = self._redis(session)
+        checked = f"lc:gate:{name}:checked"
+        if not await redis.set(checked, 1, nx=True, px=max(int(self.grace_s * 1000), 1)):
+            return None
+        async with runtime.db.transaction() as own:
+            return await self.reconcile(own, name)
 
     async def reconcile(
         self,

@@ -31,6 +31,8 @@ from tests.orders.shop import (
     create_listing,
     get_order,
     open_stage,
+    pay,
+    stock_of,
     tick,
 )
 
@@ -70,7 +72,8 @@ async def database_state(runtime: Runtime, sale_id: str) -> dict[str, Any]:
         held = (
             await session.execute(
                 select(Order.id, Order.buyer_id).where(
-                    Order.flash_sale_id == sale_id, Order.status != OrderStatus.CANCELLED
+                    Order.flash_sale_id == sale_id,
+                    Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.REFUNDED]),
                 )
             )
         ).all()
@@ -199,8 +202,12 @@ async def test_cancelled_and_expired_units_come_back_to_the_gate(
     again = (await buy(client, second, sale["id"], key="two")).json()
     assert await gate_state(sale["id"]) == (0, {second.id: 1}, {again["id"]})
     clock.advance(timedelta(seconds=121))  # unpaid: the order expires
-    await tick(runtime)  # the app's own worker loop may have run the expiry already
-    expired = await get_order(client, second, again["id"])
+    for _ in range(50):  # the app's own worker loop may be running the expiry meanwhile
+        await tick(runtime)
+        expired = await get_order(client, second, again["id"])
+        if expired["status"] != "pending_payment":
+            break
+        await asyncio.sleep(0.1)
     assert (expired["status"], expired["cancel_reason"]) == ("cancelled", "payment_timeout")
     assert await gate_state(sale["id"]) == (1, {}, set())
     await asyncio.sleep(1.1)
@@ -208,6 +215,49 @@ async def test_cancelled_and_expired_units_come_back_to_the_gate(
     db = await database_state(runtime, sale["id"])
     assert await gate_state(sale["id"]) == (0, {first.id: 1}, {third["id"]})
     assert (db["units_left"], db["takes"], db["orders"]) == (0, {third["id"]}, {third["id"]})
+
+
+@only_with_postgres_and_redis
+async def test_a_refund_gives_the_unit_back_and_a_closed_gate_expires(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    listing = await create_listing(client, stock=10)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=2, per_buyer_limit=1)
+    first, _ = await buyer_with_address(client)
+    second, _ = await buyer_with_address(client)
+    order = (await buy(client, first, sale["id"])).json()
+    await pay(client, first, order["id"])
+
+    async def refund(order_id: str) -> None:
+        refunded = await client.post(
+            f"/api/v1/orders/{order_id}/refund", headers=listing.merchant.headers
+        )
+        assert refunded.status_code == 200, refunded.text
+
+    await refund(order["id"])
+    assert await gate_state(sale["id"]) == (2, {}, set())
+    again = (await buy(client, first, sale["id"])).json()  # the limit came back too
+    other = (await buy(client, second, sale["id"])).json()
+    await pay(client, second, other["id"])
+    assert await gate_state(sale["id"]) == (
+        0,
+        {first.id: 1, second.id: 1},
+        {again["id"], other["id"]},
+    )
+    ended = await client.post(f"/api/v1/flash-sales/{sale['id']}/end", headers=stage.host.headers)
+    assert ended.status_code == 200, ended.text
+    redis = await redis_client()
+    try:
+        ttls = [await redis.ttl(key) for key in gate_keys(gate_name(sale["id"]))[:3]]
+    finally:
+        await redis.aclose()
+    assert all(0 < ttl <= 3600 for ttl in ttls), ttls
+    # After the close a refunded unit goes back to the SKU; its take is dropped too.
+    await refund(other["id"])
+    db = await database_state(runtime, sale["id"])
+    assert (db["takes"], db["orders"]) == ({again["id"]}, {again["id"]})
+    assert await stock_of(client, listing) == 9  # 10 - 2 at launch + 1 refunded after close
 
 
 @only_with_postgres_and_redis

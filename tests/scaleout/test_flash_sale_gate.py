@@ -350,6 +350,33 @@ async def test_a_gate_redis_lost_pauses_then_is_rebuilt_from_the_database(
     assert (await gate_state(sale["id"]))[0] == 2
 
 
+@only_with_postgres_and_redis
+async def test_a_sale_without_a_gate_keeps_the_database_path(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    """A sale launched before Redis was configured has no gate: it is bought as before."""
+    sale, (first, second), _ = await sale_with_buyers(client, units=1, limit=1, buyers=2)
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            text("DELETE FROM stock_gates WHERE name = :name"), {"name": gate_name(sale["id"])}
+        )
+    redis = await redis_client()
+    await redis.flushdb()
+    await redis.aclose()
+    order = (await buy(client, first, sale["id"], key="k")).json()
+    refused = await buy(client, second, sale["id"], expect=409)
+    assert await refusal(refused) == (409, "sold_out", {"left": 0})
+    assert await gate_state(sale["id"]) == (None, {}, set())
+    db = await database_state(runtime, sale["id"])
+    assert (db["units_left"], db["orders"], db["takes"]) == (0, {order["id"]}, set())
+    result = await asyncio.to_thread(run_cli, settings)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{gate_name(sale['id'])}\tsale {sale['id']}\tno_gate",
+        "stock reconcile: 1 flash sale(s)",
+    ]
+
+
 def run_cli(settings: Settings, *args: str, redis: bool = True) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("LIVE")}
     env["LIVECOMMERCE_DATABASE_URL"] = settings.database_url

@@ -34,6 +34,7 @@ def test_the_smoke_run_measures_livecommerce_and_its_peers() -> None:
         ("websockets", "memory", 1),
         ("python-socketio", "memory", 1),
         ("livecommerce", "memory", 1),
+        ("channels", "memory", 1),
     ]
     for run in runs:
         assert KEYS <= set(run), run

@@ -1,5 +1,5 @@
 """``livecommerce bench chat``: one live room, thousands of WebSocket viewers, chat at a
-fixed rate; livecommerce against python-socketio and a bare ``websockets`` ceiling.
+fixed rate; livecommerce against python-socketio, Django Channels and a bare ``websockets`` ceiling.
 
 Every configuration runs its server in a subprocess and the viewers in another
 (``chat_client``), all on 127.0.0.1, so neither starves the other inside one
@@ -13,7 +13,8 @@ Environment: ``LIVECOMMERCE_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/
 for the Redis runs, ``LIVECOMMERCE_BENCH_DATABASE_URL`` (default: a temporary
 SQLite file) for livecommerce's database in the Redis runs,
 ``LIVECOMMERCE_BENCH_VIEWERS`` (e.g. ``2000,5000``), ``LIVECOMMERCE_BENCH_RATE``
-(chat messages a second, default 10) and ``LIVECOMMERCE_BENCH_DURATION`` (s).
+(chat messages a second, default 10), ``LIVECOMMERCE_BENCH_DURATION`` (s) and
+``LIVECOMMERCE_BENCH_SYSTEMS`` (e.g. ``websockets,livecommerce``: measure only these).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ CHATTERS = 10  # the chat rate is shared by this many senders, taking turns
 
 @dataclass(frozen=True)
 class Config:
-    system: str  # livecommerce | python-socketio | websockets
+    system: str  # livecommerce | python-socketio | channels | websockets
     backend: str  # memory | redis
     workers: int
     viewers: int
@@ -208,6 +209,15 @@ def run_one(config: Config, workdir: Path, redis_url: str) -> dict[str, Any]:
             measured = _run_clients(client, timeout_s)
             time.sleep(1.2)  # the hubs flush their flood counters every second
             flood = _flood(base_url, seeded["session_id"], seeded["host"])
+    elif config.system == "channels":
+        command = [sys.executable, "-m", "livecommerce.bench.chat_channels", str(port)]
+        command.append(str(config.workers))
+        if config.backend == "redis":
+            command.append(redis_url)
+        client["viewer_url"] = f"{ws_url}/"
+        client["sender_urls"] = [client["viewer_url"]] * CHATTERS
+        with _server(command, env, port, log):
+            measured = _run_clients(client, timeout_s)
     else:
         command = [sys.executable, "-m", "livecommerce.bench.chat_peers", config.system]
         command.append(str(port))
@@ -261,12 +271,14 @@ def plan(smoke: bool, redis: bool) -> list[Config]:
             return Config(system, backend, workers, viewers, rate, duration, deflate)  # noqa: B023
 
         configs += [config("websockets"), config("python-socketio"), config("livecommerce")]
+        configs.append(config("channels"))
         if not smoke:
             configs.append(config("livecommerce", deflate=True))
         if redis and not smoke:
             configs.append(config("livecommerce", "redis", 1))
             configs.append(config("livecommerce", "redis", 2))
             configs.append(config("python-socketio", "redis", 2))
+            configs.append(config("channels", "redis", 2))
     return configs
 
 
@@ -311,6 +323,11 @@ def run(smoke: bool = False) -> dict[str, Any]:
     configs = plan(smoke, redis)
     if importlib.util.find_spec("socketio") is None:
         configs = [config for config in configs if config.system != "python-socketio"]
+    if importlib.util.find_spec("channels") is None:
+        configs = [config for config in configs if config.system != "channels"]
+    systems = os.environ.get("LIVECOMMERCE_BENCH_SYSTEMS")
+    if systems:
+        configs = [config for config in configs if config.system in systems.split(",")]
     runs = []
     with tempfile.TemporaryDirectory(prefix="lc-bench-chat-") as directory:
         workdir = Path(directory)

@@ -1,23 +1,159 @@
-"""The viewers and the chatter of ``livecommerce bench chat``, run in their own process.
+"""The viewers and the chatters of ``livecommerce bench chat``, run in their own process.
 
 ``python -m livecommerce.bench.chat_client CONFIG_JSON`` connects ``viewers``
-WebSockets to one room, then one sender chats at ``rate_per_s`` for
-``duration_s``; each message carries its send time, so every viewer measures its
-delivery latency. Prints one JSON object. The same client drives every system
-(livecommerce, python-socketio, bare websockets), so the load is identical.
+WebSockets to one room, then chatters send at ``rate_per_s`` for ``duration_s``;
+each message carries its send time, so every viewer measures its delivery
+latency. Prints one JSON object. The same client drives every system
+(livecommerce, python-socketio, Django Channels, bare websockets), so the load
+is identical.
+
+The load generator must cost less per delivered message than the servers it
+measures, or it measures itself: a full WebSocket client library parses each
+frame through several layers and wakes a task per message, which at 5,000
+viewers caps every system at the client's speed. So each viewer here is an
+``asyncio.Protocol`` that does the opening handshake itself and reads frames with
+a minimal parser (server frames are unmasked and, with compression off, carry
+the JSON as is); frames the client sends (chat, pongs, close) are built by
+``websockets.frames``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
+import os
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
-_TEXT = re.compile(r'"text":"(\d+\.\d+)"')
+from websockets.frames import Frame, Opcode
+
+_TEXT = re.compile(rb'"text":"(\d+\.\d+)"')
+_OPCODE_TEXT, _OPCODE_CLOSE, _OPCODE_PING = 0x1, 0x8, 0x9
+
+
+def client_frame(opcode: Opcode, payload: bytes) -> bytes:
+    """A masked frame, as clients must send."""
+    return Frame(opcode, payload).serialize(mask=True)
+
+
+class RoomSocket(asyncio.Protocol):
+    """One WebSocket connection of the benchmark (a viewer or a chatter)."""
+
+    def __init__(self, viewers: Viewers, url: str, *, measures: bool = True) -> None:
+        self.viewers = viewers
+        self.measures = measures  # chatters receive the room too, but are not viewers
+        self.url = urlsplit(url)
+        self.socketio = viewers.system == "python-socketio"
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.handshaken = False
+        self.buffer = b""
+        self.closed_by_us = False
+
+    # ---- the connection --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
+        path = self.url.path or "/"
+        if self.url.query:
+            path += "?" + self.url.query
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {self.url.netloc}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        self.transport.write(request.encode())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError(f"closed during the handshake: {exc}"))
+        elif not self.closed_by_us and not self.viewers.stopping:
+            self.viewers.dropped += 1
+
+    def send_text(self, text: str) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(client_frame(Opcode.TEXT, text.encode()))
+
+    def close(self) -> None:
+        self.closed_by_us = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(client_frame(Opcode.CLOSE, (1000).to_bytes(2, "big")))
+            self.transport.close()
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer + data if self.buffer else data
+        position = 0
+        if not self.handshaken:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                self.buffer = buffer
+                return
+            status = buffer[: buffer.find(b"\r\n")]
+            if b" 101 " not in status:
+                self.opened.set_exception(ConnectionError(status.decode(errors="replace")))
+                assert self.transport is not None
+                self.transport.close()
+                return
+            self.handshaken = True
+            if not self.socketio:
+                self.opened.set_result(None)
+            position = end + 4
+        size = len(buffer)
+        while size - position >= 2:
+            length = buffer[position + 1] & 0x7F
+            head = 2
+            if length == 126:
+                if size - position < 4:
+                    break
+                length = int.from_bytes(buffer[position + 2 : position + 4], "big")
+                head = 4
+            elif length == 127:
+                if size - position < 10:
+                    break
+                length = int.from_bytes(buffer[position + 2 : position + 10], "big")
+                head = 10
+            end = position + head + length
+            if end > size:
+                break
+            opcode = buffer[position] & 0x0F
+            if opcode == _OPCODE_TEXT:
+                self.on_text(buffer, position + head, end)
+            elif opcode == _OPCODE_PING:
+                assert self.transport is not None
+                payload = buffer[position + head : end]
+                self.transport.write(client_frame(Opcode.PONG, payload))
+            elif opcode == _OPCODE_CLOSE:
+                self.closed_by_us = self.closed_by_us or self.viewers.stopping
+            position = end
+        self.buffer = buffer[position:]
+
+    def on_text(self, buffer: bytes, start: int, end: int) -> None:
+        if self.socketio:
+            payload = buffer[start:end]
+            if payload == b"2":  # engine.io ping
+                self.send_text("3")
+                return
+            if not self.opened.done():
+                if payload.startswith(b"0"):  # engine.io open: join the namespace
+                    self.send_text("40")
+                elif payload.startswith(b"40"):
+                    self.opened.set_result(None)
+                return
+        match = _TEXT.search(buffer, start, end) if self.measures else None
+        if match is None:
+            return
+        sent = float(match.group(1))
+        window = self.viewers.window  # set once the viewers are all in
+        if window[0] <= sent < window[1]:
+            self.viewers.latencies.append(time.time() - sent)
 
 
 class Viewers:
@@ -26,61 +162,28 @@ class Viewers:
         self.system: str = config["system"]
         self.window: tuple[float, float] = (float("inf"), float("inf"))
         self.latencies: list[float] = []
-        self.late = 0  # deliveries of measured messages after the drain ended
         self.dropped = 0
-        self.connected = 0
         self.stopping = False
 
-    async def open(self, url: str) -> Any:
-        from websockets.asyncio.client import connect
-
-        socket = await connect(url, open_timeout=120, max_size=2**20, compression=None)
-        if self.system == "python-socketio":
-            await socket.recv()  # engine.io open packet
-            await socket.send("40")  # join the default namespace
-            while not str(await socket.recv()).startswith("40"):
-                pass
+    async def open(self, url: str, *, measures: bool = True) -> RoomSocket:
+        parts = urlsplit(url)
+        loop = asyncio.get_running_loop()
+        _, socket = await loop.create_connection(
+            lambda: RoomSocket(self, url, measures=measures),
+            parts.hostname or "127.0.0.1",
+            parts.port or 80,
+        )
+        await asyncio.wait_for(socket.opened, 120)
         return socket
-
-    async def watch(self, socket: Any) -> None:
-        latencies = self.latencies
-        socketio = self.system == "python-socketio"
-        try:
-            async for message in socket:
-                now = time.time()
-                if socketio and message == "2":
-                    await socket.send("3")
-                    continue
-                match = _TEXT.search(message)
-                if match is None:
-                    continue
-                sent = float(match.group(1))
-                window = self.window  # set once the viewers are all in
-                if window[0] <= sent < window[1]:
-                    latencies.append(now - sent)
-        except Exception:
-            pass
-        if not self.stopping:
-            self.dropped += 1
-
-    async def chat(self, socket: Any, text: str) -> None:
-        if self.system == "python-socketio":
-            await socket.send("42" + json.dumps(["chat", {"text": text}], separators=(",", ":")))
-        else:
-            await socket.send(json.dumps({"type": "chat", "text": text}, separators=(",", ":")))
 
     async def run(self) -> dict[str, Any]:
         config = self.config
         limit = asyncio.Semaphore(int(config.get("connect_concurrency", 100)))
-        watchers: list[asyncio.Task[None]] = []
-        sockets: list[Any] = []
+        sockets: list[RoomSocket] = []
 
         async def one() -> None:
             async with limit:
-                socket = await self.open(config["viewer_url"])
-            sockets.append(socket)
-            self.connected += 1
-            watchers.append(asyncio.create_task(self.watch(socket)))
+                sockets.append(await self.open(config["viewer_url"]))
 
         started = time.monotonic()
         results = await asyncio.gather(
@@ -90,8 +193,7 @@ class Viewers:
         connect_s = time.monotonic() - started
         # Several chatters take turns (a real room has many, each well under the
         # per-user rate limit); one socket would serialise every message it sends.
-        senders = [await self.open(url) for url in config["sender_urls"]]
-        sender_readers = [asyncio.create_task(self._drain(sender)) for sender in senders]
+        senders = [await self.open(url, measures=False) for url in config["sender_urls"]]
         await asyncio.sleep(float(config.get("settle_s", 1.0)))
 
         rate = float(config["rate_per_s"])
@@ -100,33 +202,31 @@ class Viewers:
         self.window = (begin, begin + duration)
         count = int(rate * duration)
         for number in range(count):
-            due = begin + number / rate
-            delay = due - time.time()
+            delay = begin + number / rate - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self.chat(senders[number % len(senders)], f"{time.time():.6f}")
+            stamp = f"{time.time():.6f}"
+            if self.system == "python-socketio":
+                text = "42" + json.dumps(["chat", {"text": stamp}], separators=(",", ":"))
+            else:
+                text = json.dumps({"type": "chat", "text": stamp}, separators=(",", ":"))
+            senders[number % len(senders)].send_text(text)
         await asyncio.sleep(float(config.get("drain_s", 2.0)))
         self.stopping = True
         delivered = len(self.latencies)
-
-        async def close(socket: Any) -> None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(socket.close(), 5)
-
-        await asyncio.gather(*(close(socket) for socket in [*sockets, *senders]))
-        for task in [*watchers, *sender_readers]:
-            task.cancel()
-        await asyncio.gather(*watchers, *sender_readers, return_exceptions=True)
-        ordered = sorted(self.latencies)
+        for socket in [*sockets, *senders]:
+            socket.close()
+        await asyncio.sleep(0.5)  # let the close frames go out
+        ordered = sorted(self.latencies[:delivered])
 
         def percentile(share: float) -> float | None:
             if not ordered:
                 return None
             return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
 
-        expected = count * self.connected
+        expected = count * len(sockets)
         return {
-            "viewers_connected": self.connected,
+            "viewers_connected": len(sockets),
             "failed_to_connect": failed_to_connect,
             "connect_s": round(connect_s, 1),
             "messages_sent": count,
@@ -137,12 +237,6 @@ class Viewers:
             "p99_ms": percentile(0.99),
             "dropped_clients": self.dropped,
         }
-
-    async def _drain(self, socket: Any) -> None:
-        with contextlib.suppress(Exception):
-            async for message in socket:
-                if self.system == "python-socketio" and message == "2":
-                    await socket.send("3")
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from websockets.http11 import Request
 
 EXTENSION = "livecommerce.frames"
 UVICORN_WS = "livecommerce.realtime.fanout:FanoutWebSocketProtocol"
+WRITTEN, CLOSED, BEHIND = 0, 1, 2  # what FrameWriter.write did
 
 
 def text_frame(text: str) -> bytes:
@@ -44,20 +45,20 @@ class FrameWriter:
     def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
         self._protocol = protocol
 
-    def write(self, frame: bytes) -> bool:
-        """Write one frame; False when the connection is closing or closed."""
+    def write(self, frame: bytes, max_buffered: int) -> int:
+        """Write one frame: ``WRITTEN``; ``CLOSED`` when the connection is closing;
+        ``BEHIND`` (nothing written) when more than ``max_buffered`` bytes wait unsent.
+        One call per viewer per message, so it is kept to the bare minimum."""
         protocol = self._protocol
         if protocol.close_sent or protocol.disconnected:
-            return False
+            return CLOSED
         transport = protocol.transport
         if transport.is_closing():
-            return False
+            return CLOSED
+        if transport.get_write_buffer_size() > max_buffered:
+            return BEHIND
         transport.write(frame)
-        return True
-
-    def buffered(self) -> int:
-        """Bytes written but not yet taken by the kernel."""
-        return self._protocol.transport.get_write_buffer_size()
+        return WRITTEN
 
 
 class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):

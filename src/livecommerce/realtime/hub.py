@@ -47,7 +47,7 @@ from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind
 from livecommerce.realtime.events import CloseCode, ServerMessage
-from livecommerce.realtime.fanout import FrameWriter, text_frame
+from livecommerce.realtime.fanout import BEHIND, CLOSED, FrameWriter, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -283,10 +283,11 @@ class LiveHub:
             self._drop(client, CloseCode.TOO_SLOW)
 
     def _write(self, client: LiveClient, writer: FrameWriter, frame: bytes) -> None:
-        if writer.buffered() > self.send_buffer_bytes:
+        outcome = writer.write(frame, self.send_buffer_bytes)
+        if outcome == BEHIND:
             log.info("dropping a slow client of live session %s", client.session_id)
             self._drop(client, CloseCode.TOO_SLOW)
-        elif not writer.write(frame):
+        elif outcome == CLOSED:
             client.end(None)  # the connection is closing: the client went away
 
     def _drop(self, client: LiveClient, close_code: int) -> None:
@@ -336,16 +337,23 @@ class LiveHub:
         now = time.monotonic()
         rate = self.viewer_chat_per_s
         skipped = 0
+        # The hot loop of a big room: once per viewer per chat message.
         for client in list(room.clients):
-            tokens = min(rate, client.chat_tokens + (now - client.tokens_at) * rate)
+            tokens = client.chat_tokens + (now - client.tokens_at) * rate
+            if tokens > rate:
+                tokens = rate
             client.tokens_at = now
-            if tokens >= 1.0:
-                client.chat_tokens = tokens - 1.0
-                self._offer(client, text, frame)
-            else:
+            if tokens < 1.0:
                 client.chat_tokens = tokens
                 client.chat_skipped += 1
                 skipped += 1
+                continue
+            client.chat_tokens = tokens - 1.0
+            writer = client.writer
+            if client.direct and writer is not None and not client.done.is_set():
+                self._write(client, writer, frame)
+            else:
+                self._offer(client, text, frame)
         if skipped:
             self._skipped[session_id] = self._skipped.get(session_id, 0) + skipped
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,7 @@ class BehaviourRecord:
     order_id: str | None = None
     value: int = 1
     payload: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime | None = None  # None: when the batch is written
 
 
 class InsightsService:
@@ -80,7 +82,8 @@ class InsightsService:
     async def do_record_many(self, session: AsyncSession, records: list[BehaviourRecord]) -> None:
         now = utcnow()
         await insights_repository.insert_many(
-            session, [asdict(record) | {"occurred_at": now} for record in records]
+            session,
+            [asdict(record) | {"occurred_at": record.occurred_at or now} for record in records],
         )
 
     async def get_like_total(self, session: AsyncSession, session_id: str) -> int:

@@ -97,13 +97,6 @@ class LiveConnection:
                 hello = await realtime_service.build_hello(
                     db, live_session, self.user, online=online, likes=likes
                 )
-                await realtime_service.do_enter(
-                    db,
-                    live_session,
-                    user_id=client.user_id,
-                    visitor_id=client.visitor_id,
-                    online=online,
-                )
             await websocket.send_text(encode(hello))
             self.hub.start_sending(client)
             reader = asyncio.create_task(self._read_forever(client))
@@ -114,27 +107,12 @@ class LiveConnection:
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
         finally:
-            await self.hub.leave(client)
+            await self.hub.leave(client)  # records the visit's end
             if client.close_code is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(
                         websocket.close(client.close_code), self.hub.close_timeout_s
                     )
-            await self._record_leave(client)
-
-    async def _record_leave(self, client: LiveClient) -> None:
-        try:
-            async with self.runtime.db.transaction() as db:
-                await realtime_service.do_leave(
-                    db,
-                    session_id=client.session_id,
-                    room_id=client.room_id,
-                    user_id=client.user_id,
-                    visitor_id=client.visitor_id,
-                    seconds=client.seconds_connected(),
-                )
-        except Exception:
-            log.exception("could not record a viewer leaving session %s", client.session_id)
 
     async def _read_forever(self, client: LiveClient) -> None:
         try:

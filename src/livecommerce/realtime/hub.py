@@ -13,7 +13,10 @@ client has a bounded queue drained by its own sender task through ASGI, and a
 client whose queue is full is dropped the same way.
 
 Likes are buffered here and flushed once a second: one INSERT of merged like
-events, one increment of the shared total, one ``likes`` message.
+events, one increment of the shared total, one ``likes`` message. Viewers
+entering and leaving are recorded the same way (one INSERT a second, and the
+session's peak raised once), so a join surge does not queue one write
+transaction per viewer.
 
 Online viewers: each hub reports its own number of clients per session into
 the broker as a share with a time to live (``settings.online_ttl_s``) and
@@ -48,6 +51,7 @@ from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind
 from livecommerce.realtime.events import CloseCode, ServerMessage
 from livecommerce.realtime.fanout import BEHIND, CLOSED, FrameWriter, text_frame
+from livecommerce.realtime.repository import realtime_repository
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +165,8 @@ class LiveHub:
         self._rooms: dict[str, _Room] = {}
         self._online: dict[str, _OnlineState] = {}
         self._pending_likes: dict[tuple[str, str, str | None, str | None], int] = {}
+        self._pending_visits: list[BehaviourRecord] = []  # enter and leave, unflushed
+        self._pending_peaks: dict[str, int] = {}  # session id -> highest online seen
         self._ticker: asyncio.Task[None] | None = None
         self._last_heartbeat = time.monotonic()
         self._stopping = asyncio.Event()
@@ -187,6 +193,8 @@ class LiveHub:
             self._drop(client, CloseCode.GOING_AWAY)
         for client in clients:
             await self.leave(client)
+        with contextlib.suppress(Exception):
+            await self._flush_visits()
 
     # ---- joining and leaving -----------------------------------------------------------
 
@@ -213,7 +221,11 @@ class LiveHub:
                 client.joined = True
                 client.chat_tokens = self.viewer_chat_per_s
                 break
-        return await self._report_online(session_id)
+        online = await self._report_online(session_id)
+        self._note_visit(client, BehaviourKind.ENTER)
+        if online > self._pending_peaks.get(session_id, 0):
+            self._pending_peaks[session_id] = online
+        return online
 
     async def _report_online(self, session_id: str) -> int:
         """Report this worker's viewers of a session; returns the total of all workers."""
@@ -249,6 +261,7 @@ class LiveHub:
         if not client.joined:
             return
         client.joined = False
+        self._note_visit(client, BehaviourKind.LEAVE, client.seconds_connected())
         session_id = client.session_id
         room = self._rooms.get(session_id)
         if room is not None:
@@ -401,6 +414,32 @@ class LiveHub:
             state.announced = online
             state.announced_at = time.monotonic()
 
+    # ---- visits ----------------------------------------------------------------------
+
+    def _note_visit(self, client: LiveClient, kind: BehaviourKind, value: int = 1) -> None:
+        self._pending_visits.append(
+            BehaviourRecord(
+                kind=kind.value,
+                user_id=client.user_id,
+                visitor_id=client.visitor_id,
+                room_id=client.room_id,
+                session_id=client.session_id,
+                value=value,
+                occurred_at=utcnow(),
+            )
+        )
+
+    async def _flush_visits(self) -> None:
+        if not self._pending_visits and not self._pending_peaks:
+            return
+        records, self._pending_visits = self._pending_visits, []
+        peaks, self._pending_peaks = self._pending_peaks, {}
+        async with self.runtime.db.transaction() as session:
+            if records:
+                await insights_service.do_record_many(session, records)
+            for session_id, online in peaks.items():
+                await realtime_repository.raise_peak_online(session, session_id, online)
+
     # ---- likes -----------------------------------------------------------------------
 
     def add_likes(self, client: LiveClient, count: int) -> None:
@@ -535,6 +574,7 @@ class LiveHub:
             if self._stopping.is_set():
                 return
             for step in (
+                self._flush_visits,
                 self._flush_likes,
                 self._refresh_online,
                 self._record_heartbeats,

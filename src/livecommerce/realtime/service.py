@@ -111,45 +111,6 @@ class RealtimeService:
             "recent_chat": [chat_out(message).model_dump(mode="json") for message in recent],
         }
 
-    async def do_enter(
-        self,
-        session: AsyncSession,
-        live_session: LiveSession,
-        *,
-        user_id: str | None,
-        visitor_id: str | None,
-        online: int,
-    ) -> None:
-        await insights_service.do_record(
-            session,
-            BehaviourKind.ENTER,
-            user_id=user_id,
-            visitor_id=visitor_id,
-            room_id=live_session.room_id,
-            session_id=live_session.id,
-        )
-        await realtime_repository.raise_peak_online(session, live_session.id, online)
-
-    async def do_leave(
-        self,
-        session: AsyncSession,
-        *,
-        session_id: str,
-        room_id: str,
-        user_id: str | None,
-        visitor_id: str | None,
-        seconds: int,
-    ) -> None:
-        await insights_service.do_record(
-            session,
-            BehaviourKind.LEAVE,
-            user_id=user_id,
-            visitor_id=visitor_id,
-            room_id=room_id,
-            session_id=session_id,
-            value=seconds,
-        )
-
     # ---- chat ------------------------------------------------------------------------
 
     async def do_send_chat(

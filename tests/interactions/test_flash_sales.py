@@ -108,6 +108,11 @@ async def test_buying_is_idempotent_limited_per_buyer_and_never_oversells(
         await buy(client, second, sale["id"], key="k-3")
         sold_out = await buy(client, third, sale["id"], key="k-4", expect=409)
         assert sold_out.json()["code"] == "sold_out"
+        # While the sale is known sold out, a retried click still finds its order.
+        retried = await buy(client, first, sale["id"], key="k-1", expect=200)
+        assert retried.json()["id"] == order["id"]
+        again = await buy(client, third, sale["id"], key="k-4", expect=409)
+        assert again.json()["code"] == "sold_out"
         state = await get_sale(client, sale["id"])
         assert (state["units_left"], state["status"]) == (0, "sold_out")
         assert state["sold_out_at"] is not None

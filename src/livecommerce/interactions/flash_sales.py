@@ -302,6 +302,9 @@ class FlashSaleService:
             )
             if existing is not None:
                 return FlashOrder(existing, created=False)
+            # Not a retry: a sale known to be sold out answers before any write.
+            if await self.is_sold_out_hint(runtime_of(session), sale_id):
+                raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         sale = await self.get_sale(session, sale_id)
         now = utcnow()
         if now < sale.starts_at:

@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
@@ -27,6 +28,21 @@ INITIAL_STOCK = 20
 BUYERS = 36
 
 
+async def pay(http: httpx.AsyncClient, headers: dict[str, str], order: dict[str, Any]) -> str:
+    """Pay for an order in the sandbox (a retried click may find it paid already)."""
+    if order["status"] == "paid":
+        return "paid"
+    started = await http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
+    assert started.status_code == 200, started.text
+    confirmed = await http.post(
+        f"/api/v1/payments/{started.json()['payment_id']}/sandbox-confirm",
+        headers=headers,
+        json={"outcome": "succeed"},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return "paid"
+
+
 async def buy_and_pay(
     http: httpx.AsyncClient, headers: dict[str, str], address_id: str, listing: Listing, key: str
 ) -> str:
@@ -40,18 +56,7 @@ async def buy_and_pay(
         assert ordered.json()["code"] == "out_of_stock", ordered.text
         return "sold_out"
     assert ordered.status_code in (200, 201), ordered.text
-    order = ordered.json()
-    if order["status"] == "paid":
-        return "paid"
-    started = await http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
-    assert started.status_code == 200, started.text
-    confirmed = await http.post(
-        f"/api/v1/payments/{started.json()['payment_id']}/sandbox-confirm",
-        headers=headers,
-        json={"outcome": "succeed"},
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    return "paid"
+    return await pay(http, headers, ordered.json())
 
 
 async def test_a_worker_killed_mid_burst_leaves_every_paid_order_with_its_unit(
@@ -152,18 +157,7 @@ async def flash_buy_and_pay(
         assert bought.json()["code"] == "sold_out", bought.text
         return "sold_out"
     assert bought.status_code in (200, 201), bought.text
-    order = bought.json()
-    if order["status"] == "paid":
-        return "paid"
-    started = await http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)
-    assert started.status_code == 200, started.text
-    confirmed = await http.post(
-        f"/api/v1/payments/{started.json()['payment_id']}/sandbox-confirm",
-        headers=headers,
-        json={"outcome": "succeed"},
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    return "paid"
+    return await pay(http, headers, bought.json())
 
 
 async def test_a_worker_killed_mid_flash_sale_then_reconciled_sells_each_unit_once(

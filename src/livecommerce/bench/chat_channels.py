@@ -123,7 +123,7 @@ def channels_app() -> Any:
 
 
 def main() -> None:
-    import uvicorn
+    from livecommerce.bench.chat_peers import serve_peer
 
     if len(sys.argv) < 2:
         sys.exit("usage: python -m livecommerce.bench.chat_channels PORT [WORKERS] [REDIS_URL]")
@@ -133,15 +133,7 @@ def main() -> None:
     if workers > 1 and not redis_url:
         sys.exit("the in-memory channel layer is private to one process: give REDIS_URL")
     os.environ[REDIS_URL_ENV] = redis_url
-    uvicorn.run(
-        "livecommerce.bench.chat_channels:channels_app",
-        factory=True,
-        host="127.0.0.1",
-        port=port,
-        workers=workers,
-        log_level="warning",
-        ws_per_message_deflate=False,
-    )
+    serve_peer("livecommerce.bench.chat_channels:channels_app", port, workers)
 
 
 if __name__ == "__main__":

@@ -62,13 +62,18 @@ def main() -> None:
             uvloop.install()
         asyncio.run(websockets_server(port))
         return
-    import uvicorn
-
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     if len(sys.argv) > 4:
         os.environ["BENCH_SIO_REDIS_URL"] = sys.argv[4]
+    serve_peer("livecommerce.bench.chat_peers:socketio_app", port, workers)
+
+
+def serve_peer(app_factory: str, port: int, workers: int) -> None:
+    """An ASGI peer under uvicorn, as the benchmark runs every peer: no compression."""
+    import uvicorn
+
     uvicorn.run(
-        "livecommerce.bench.chat_peers:socketio_app",
+        app_factory,
         factory=True,
         host="127.0.0.1",
         port=port,

@@ -79,7 +79,7 @@ async def test_one_connection_cannot_flood_likes(live_server: LiveServer) -> Non
         # at most max_likes_per_tick from one connection.
         for _ in range(10):
             await a.send({"type": "like", "count": 20})
-        assert (await a.next("likes"))["total"] == 1 + hub.max_likes_per_tick == 101
+        assert (await a.next("likes"))["total"] == 1 + hub.activity.max_likes_per_tick == 101
 
 
 async def test_online_counts_follow_viewers_and_raise_the_peak(live_server: LiveServer) -> None:
@@ -136,7 +136,7 @@ async def test_online_is_announced_at_most_every_two_seconds(live_server: LiveSe
 async def test_heartbeats_are_written_in_one_batch_per_period(live_server: LiveServer) -> None:
     runtime = live_server.app.state.runtime
     hub: LiveHub = runtime.extras["hub"]
-    hub.heartbeat_every_s = 1.0
+    hub.activity.heartbeat_every_s = 1.0
     async with http_client(live_server) as http:
         live = await start_live_session(http)
         alice = await sign_up(http)

@@ -131,7 +131,7 @@ class InsightsService:
         live_session = await live_service.get_session(session, session_id)
         hub: LiveHub = runtime_of(session).extras["hub"]
         online = await hub.current_online(live_session.id)
-        likes = await hub.like_total(live_session.id, session=session)
+        likes = await hub.activity.like_total(live_session.id, session=session)
         totals = await insights_repository.session_totals(session, live_session.id)
         return SessionStats(
             online=online,

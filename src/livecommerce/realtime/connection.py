@@ -17,6 +17,7 @@ from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import User
+from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import (
     MAX_CLIENT_MESSAGE_CHARS,
     MAX_LIKES_PER_MESSAGE,
@@ -25,7 +26,7 @@ from livecommerce.realtime.events import (
     ServerMessage,
 )
 from livecommerce.realtime.fanout import frame_writer_of
-from livecommerce.realtime.hub import ChatSampledOut, LiveClient, LiveHub
+from livecommerce.realtime.hub import ChatSampledOut, LiveHub
 from livecommerce.realtime.service import realtime_service
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class LiveConnection:
             online = await self.hub.join(client)
             async with self.runtime.db.transaction() as db:
                 live_session = await realtime_service.get_live_session(db, session_id)
-                likes = await self.hub.like_total(live_session.id, session=db)
+                likes = await self.hub.activity.like_total(live_session.id, session=db)
                 hello = await realtime_service.build_hello(
                     db, live_session, self.user, online=online, likes=likes
                 )
@@ -162,7 +163,7 @@ class LiveConnection:
                 f"'count' is a whole number from 1 to {MAX_LIKES_PER_MESSAGE}.",
             )
             return
-        self.hub.add_likes(client, count)
+        self.hub.activity.add_likes(client, count)
 
     async def _chat(self, client: LiveClient, data: dict[str, Any]) -> None:
         if self.user is None:

@@ -12,11 +12,8 @@ unsent is dropped (close code 4008) so it never slows the room. Elsewhere each
 client has a bounded queue drained by its own sender task through ASGI, and a
 client whose queue is full is dropped the same way.
 
-Likes are buffered here and flushed once a second: one INSERT of merged like
-events, one increment of the shared total, one ``likes`` message. Viewers
-entering and leaving are recorded the same way (one INSERT a second, and the
-session's peak raised once), so a join surge does not queue one write
-transaction per viewer.
+Likes, viewers entering and leaving, and heartbeats are stored in batches once
+a tick by ``ViewerActivity`` (``realtime/activity.py``).
 
 Online viewers: each hub reports its own number of clients per session into
 the broker as a share with a time to live (``settings.online_ttl_s``) and
@@ -40,18 +37,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import WebSocket
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from livecommerce.insights.service import BehaviourRecord, insights_service
 from livecommerce.kit.broker import encode, live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import BehaviourKind
+from livecommerce.realtime.activity import ViewerActivity
+from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import CloseCode, ServerMessage
 from livecommerce.realtime.fanout import BEHIND, CLOSED, FrameWriter, text_frame
-from livecommerce.realtime.repository import realtime_repository
 
 log = logging.getLogger(__name__)
 
@@ -72,60 +65,8 @@ def flood_key(session_id: str, what: str) -> str:
     return f"flood:{session_id}:{what}"
 
 
-def likes_key(session_id: str) -> str:
-    return f"likes:{session_id}"
-
-
 def online_key(session_id: str) -> str:
     return f"online:{session_id}"
-
-
-class LiveClient:
-    """One WebSocket connection watching one live session."""
-
-    def __init__(
-        self,
-        websocket: WebSocket,
-        *,
-        session_id: str,
-        room_id: str,
-        user_id: str | None,
-        visitor_id: str | None,
-        queue_size: int,
-        writer: FrameWriter | None = None,
-    ) -> None:
-        self.id = new_id()
-        self.websocket = websocket
-        self.session_id = session_id
-        self.room_id = room_id
-        self.user_id = user_id
-        self.visitor_id = visitor_id
-        # Until the hello is out, messages wait here; then a client with a ``writer``
-        # gets frames written directly (``direct``), any other has a sender task.
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
-        self.writer = writer
-        self.direct = False
-        # Set when the connection should end; close_code says how the server closes it
-        # (None: the client went away, nothing to send).
-        self.done = asyncio.Event()
-        self.close_code: int | None = None
-        self.sender: asyncio.Task[None] | None = None
-        self.joined = False
-        self.connected_at = time.monotonic()
-        self.heartbeat_at = self.connected_at
-        self.likes_this_tick = 0
-        # Token bucket of ordinary (chat) messages this client may still receive.
-        self.chat_tokens = 0.0
-        self.tokens_at = self.connected_at
-        self.chat_skipped = 0
-
-    def end(self, close_code: int | None = None) -> None:
-        if not self.done.is_set():
-            self.close_code = close_code
-            self.done.set()
-
-    def seconds_connected(self) -> int:
-        return int(time.monotonic() - self.connected_at)
 
 
 @dataclass
@@ -146,10 +87,8 @@ class _OnlineState:
 
 
 class LiveHub:
-    tick_s = 1.0  # likes are flushed and announced at most this often
+    tick_s = 1.0  # likes and visits are flushed, online re-reported, this often
     online_every_s = 2.0  # ``online`` is announced at most this often
-    heartbeat_every_s = 60.0  # one heartbeat event per connected client per period
-    max_likes_per_tick = 100  # per connection; more is ignored
     close_timeout_s = 10.0
 
     def __init__(self, runtime: Runtime) -> None:
@@ -164,18 +103,14 @@ class LiveHub:
         self._skipped: dict[str, int] = {}  # session id -> chat skipped for viewers, unflushed
         self._rooms: dict[str, _Room] = {}
         self._online: dict[str, _OnlineState] = {}
-        self._pending_likes: dict[tuple[str, str, str | None, str | None], int] = {}
-        self._pending_visits: list[BehaviourRecord] = []  # enter and leave, unflushed
-        self._pending_peaks: dict[str, int] = {}  # session id -> highest online seen
+        self.activity = ViewerActivity(runtime)
         self._ticker: asyncio.Task[None] | None = None
-        self._last_heartbeat = time.monotonic()
         self._stopping = asyncio.Event()
 
     # ---- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
         self._stopping = asyncio.Event()
-        self._last_heartbeat = time.monotonic()
         self._ticker = asyncio.create_task(self._tick_forever(), name="live-hub-ticker")
 
     async def stop(self) -> None:
@@ -188,13 +123,13 @@ class LiveHub:
             await self._flush_likes()
         with contextlib.suppress(Exception):
             await self._flush_flood_counters()
-        clients = [client for room in self._rooms.values() for client in room.clients]
+        clients = self._clients()
         for client in clients:
             self._drop(client, CloseCode.GOING_AWAY)
         for client in clients:
             await self.leave(client)
         with contextlib.suppress(Exception):
-            await self._flush_visits()
+            await self.activity.flush_visits()
 
     # ---- joining and leaving -----------------------------------------------------------
 
@@ -222,9 +157,7 @@ class LiveHub:
                 client.chat_tokens = self.viewer_chat_per_s
                 break
         online = await self._report_online(session_id)
-        self._note_visit(client, BehaviourKind.ENTER)
-        if online > self._pending_peaks.get(session_id, 0):
-            self._pending_peaks[session_id] = online
+        self.activity.note_enter(client, online)
         return online
 
     async def _report_online(self, session_id: str) -> int:
@@ -261,7 +194,7 @@ class LiveHub:
         if not client.joined:
             return
         client.joined = False
-        self._note_visit(client, BehaviourKind.LEAVE, client.seconds_connected())
+        self.activity.note_leave(client)
         session_id = client.session_id
         room = self._rooms.get(session_id)
         if room is not None:
@@ -414,91 +347,6 @@ class LiveHub:
             state.announced = online
             state.announced_at = time.monotonic()
 
-    # ---- visits ----------------------------------------------------------------------
-
-    def _note_visit(self, client: LiveClient, kind: BehaviourKind, value: int = 1) -> None:
-        self._pending_visits.append(
-            BehaviourRecord(
-                kind=kind.value,
-                user_id=client.user_id,
-                visitor_id=client.visitor_id,
-                room_id=client.room_id,
-                session_id=client.session_id,
-                value=value,
-                occurred_at=utcnow(),
-            )
-        )
-
-    async def _flush_visits(self) -> None:
-        if not self._pending_visits and not self._pending_peaks:
-            return
-        records, self._pending_visits = self._pending_visits, []
-        peaks, self._pending_peaks = self._pending_peaks, {}
-        async with self.runtime.db.transaction() as session:
-            if records:
-                await insights_service.do_record_many(session, records)
-            for session_id, online in peaks.items():
-                await realtime_repository.raise_peak_online(session, session_id, online)
-
-    # ---- likes -----------------------------------------------------------------------
-
-    def add_likes(self, client: LiveClient, count: int) -> None:
-        """Buffer likes; the ticker merges them into one event and one ``likes`` message."""
-        count = min(count, self.max_likes_per_tick - client.likes_this_tick)
-        if count <= 0:
-            return
-        client.likes_this_tick += count
-        key = (client.session_id, client.room_id, client.user_id, client.visitor_id)
-        self._pending_likes[key] = self._pending_likes.get(key, 0) + count
-
-    async def like_total(self, session_id: str, session: AsyncSession | None = None) -> int:
-        """Total likes of a session. Pass the caller's database session when inside one."""
-        broker = self.runtime.broker
-        total = await broker.get_int(likes_key(session_id))
-        if total is not None:
-            return total
-        if session is not None:
-            stored = await insights_service.get_like_total(session, session_id)
-        else:
-            async with self.runtime.db.transaction() as own:
-                stored = await insights_service.get_like_total(own, session_id)
-        # A restart (or a flushed Redis) starts again from the stored like events.
-        await broker.set_int_if_missing(likes_key(session_id), stored)
-        return await broker.get_int(likes_key(session_id)) or 0
-
-    async def _flush_likes(self) -> None:
-        for room in self._rooms.values():
-            for client in room.clients:
-                client.likes_this_tick = 0
-        if not self._pending_likes:
-            return
-        pending, self._pending_likes = self._pending_likes, {}
-        per_session: dict[str, int] = {}
-        records = []
-        for (session_id, room_id, user_id, visitor_id), count in pending.items():
-            per_session[session_id] = per_session.get(session_id, 0) + count
-            records.append(
-                BehaviourRecord(
-                    kind=BehaviourKind.LIKE.value,
-                    user_id=user_id,
-                    visitor_id=visitor_id,
-                    room_id=room_id,
-                    session_id=session_id,
-                    value=count,
-                )
-            )
-        async with self.runtime.db.transaction() as session:
-            await insights_service.do_record_many(session, records)
-        broker = self.runtime.broker
-        for session_id, count in per_session.items():
-            if await broker.get_int(likes_key(session_id)) is None:
-                total = await self.like_total(session_id)  # includes what was just stored
-            else:
-                total = await broker.incr(likes_key(session_id), count)
-            await broker.publish(
-                live_channel(session_id), {"type": ServerMessage.LIKES.value, "total": total}
-            )
-
     # ---- online ----------------------------------------------------------------------
 
     def online_count(self, session_id: str) -> int:
@@ -539,31 +387,16 @@ class LiveHub:
                     {"type": ServerMessage.ONLINE.value, "online": state.total},
                 )
 
-    # ---- heartbeats ------------------------------------------------------------------
+    # ---- stored activity ---------------------------------------------------------------
+
+    def _clients(self) -> list[LiveClient]:
+        return [client for room in self._rooms.values() for client in room.clients]
+
+    async def _flush_likes(self) -> None:
+        await self.activity.flush_likes(self._clients())
 
     async def _record_heartbeats(self) -> None:
-        now = time.monotonic()
-        if now - self._last_heartbeat < self.heartbeat_every_s:
-            return
-        self._last_heartbeat = now
-        records = []
-        for room in self._rooms.values():
-            for client in room.clients:
-                seconds = int(now - client.heartbeat_at)
-                client.heartbeat_at = now
-                records.append(
-                    BehaviourRecord(
-                        kind=BehaviourKind.HEARTBEAT.value,
-                        user_id=client.user_id,
-                        visitor_id=client.visitor_id,
-                        room_id=client.room_id,
-                        session_id=client.session_id,
-                        value=seconds,
-                    )
-                )
-        if records:
-            async with self.runtime.db.transaction() as session:
-                await insights_service.do_record_many(session, records)
+        await self.activity.record_heartbeats(self._clients())
 
     # ---- the ticker ------------------------------------------------------------------
 
@@ -574,7 +407,7 @@ class LiveHub:
             if self._stopping.is_set():
                 return
             for step in (
-                self._flush_visits,
+                self.activity.flush_visits,
                 self._flush_likes,
                 self._refresh_online,
                 self._record_heartbeats,

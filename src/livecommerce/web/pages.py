@@ -50,7 +50,8 @@ async def live_room_page(
         return page.not_found("error.session_not_found")
     detail = await live_service.session_detail(session, live_session)
     likes = 0
-    like_total = getattr(runtime.extras.get("hub"), "like_total", None)
+    activity = getattr(runtime.extras.get("hub"), "activity", None)
+    like_total = getattr(activity, "like_total", None)
     if like_total is not None:
         likes = int(await like_total(live_session.id, session=session))
     detail_data: dict[str, Any] = detail.model_dump(mode="json")

@@ -65,7 +65,7 @@ async def websocket_user(websocket: WebSocket) -> User | None:
     token = websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    async with get_ws_runtime(websocket).db.transaction() as session:
+    async with get_ws_runtime(websocket).db.reading() as session:
         return await account_service.get_user_for_token(session, token)
 
 

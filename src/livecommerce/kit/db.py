@@ -52,6 +52,9 @@ def is_sqlite_url(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+READ_ONLY = "livecommerce_read_only"  # execution option of ``Database.reading`` sessions
+
+
 def prepare_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -72,8 +75,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader (``Database.reading``) needs no lock: under WAL it reads a
+            # snapshot while writers go on.
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock up front, so two transactions never
-        # deadlock upgrading from read to write; readers still run under WAL.
+        # deadlock upgrading from read to write.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -91,6 +99,9 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.reader_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -104,6 +115,19 @@ class Database:
                 await session.rollback()
                 raise
         await run_after_commit(session)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads: on SQLite it takes no write lock, so readers
+        never queue behind writers or each other. Never write through it (it is rolled
+        back, and on SQLite a write would fail rather than wait)."""
+        async with self.reader_sessionmaker() as session:
+            try:
+                yield session
+            finally:
+                # Closing (not rolling back) ends the transaction without expiring what
+                # was read: the objects stay usable, detached, after the block.
+                discard_after_commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

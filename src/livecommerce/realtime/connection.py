@@ -74,7 +74,7 @@ class LiveConnection:
     async def serve(self, session_id: str) -> None:
         websocket = self.websocket
         try:
-            async with self.runtime.db.transaction() as db:
+            async with self.runtime.db.reading() as db:
                 live_session = await realtime_service.get_live_session(db, session_id)
         except NotFound as exc:
             await refuse(websocket, exc.code, exc.message, CloseCode.NOT_FOUND)
@@ -92,7 +92,9 @@ class LiveConnection:
         try:
             # Join first: what is published from now on waits in the queue behind hello.
             online = await self.hub.join(client)
-            async with self.runtime.db.transaction() as db:
+            # Joining only reads (the visit is recorded by the hub in its next batch),
+            # so a surge of viewers does not queue on the database's write lock.
+            async with self.runtime.db.reading() as db:
                 live_session = await realtime_service.get_live_session(db, session_id)
                 likes = await self.hub.activity.like_total(live_session.id, session=db)
                 hello = await realtime_service.build_hello(

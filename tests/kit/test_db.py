@@ -1,0 +1,44 @@
+"""Units of work: readers never wait on a writer, and never write."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import StockGate
+from tests.conftest import TEST_DATABASE_URL
+
+
+def row(name: str) -> StockGate:
+    return StockGate(name=name, units_total=1, per_buyer_limit=1)
+
+
+async def names(runtime: Runtime) -> list[str]:
+    async with runtime.db.reading() as session:
+        found = await session.scalars(select(StockGate.name).order_by(StockGate.name))
+        return list(found.all())
+
+
+async def test_a_reader_reads_the_committed_state_while_a_writer_holds_its_transaction(
+    runtime: Runtime,
+) -> None:
+    async with runtime.db.transaction() as writer:
+        writer.add(row("a-committed"))
+    async with runtime.db.transaction() as writer:
+        writer.add(row("b-uncommitted"))
+        await writer.flush()  # on SQLite this transaction now holds the write lock
+        # A reader neither waits for the writer nor sees its uncommitted row. (A bound on
+        # the wait, so a reader that did queue fails here instead of hanging.)
+        assert await asyncio.wait_for(names(runtime), 10) == ["a-committed"]
+    assert await names(runtime) == ["a-committed", "b-uncommitted"]
+
+
+async def test_what_a_reader_writes_is_rolled_back(runtime: Runtime) -> None:
+    async with runtime.db.reading() as session:
+        if TEST_DATABASE_URL:  # PostgreSQL lets it write, and then it is rolled back
+            session.add(row("written-by-a-reader"))
+            await session.flush()
+    async with runtime.db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(StockGate)) == 0

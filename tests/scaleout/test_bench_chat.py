@@ -45,5 +45,9 @@ def test_the_smoke_run_measures_livecommerce_and_its_peers() -> None:
         assert run["delivered_per_s"] == 500.0
         assert run["dropped_clients"] == 0
         assert 0 < run["p50_ms"] <= run["p99_ms"]
+        slowest = run["slowest_messages"]
+        assert len(slowest) == 5
+        assert slowest[0]["latency_ms"] >= run["p99_ms"]
+        assert all(0 <= message["sent_at_s"] < 2.0 for message in slowest)
     assert runs[2]["flood_dropped"] == {"chat_sampled_out": 0, "chat_skipped_for_viewers": 0}
     assert [verdict["viewers"] for verdict in report["comparison"]] == [50]

@@ -246,6 +246,7 @@ def run_one(config: Config, workdir: Path, redis_url: str) -> dict[str, Any]:
         "deliveries": measured["deliveries"],
         "deliveries_expected": measured["deliveries_expected"],
         "connect_s": measured["connect_s"],
+        "slowest_messages": measured["slowest_messages"],
     }
     if flood is not None:
         run["flood_dropped"] = flood

@@ -15,6 +15,11 @@ viewers caps every system at the client's speed. So each viewer here is an
 a minimal parser (server frames are unmasked and, with compression off, carry
 the JSON as is); frames the client sends (chat, pongs, close) are built by
 ``websockets.frames``.
+
+A viewer is in the room once the server has let it in: livecommerce's ``hello``,
+python-socketio's namespace acknowledgement, the opening handshake for the rooms
+that send nothing on joining. The measured window starts after every viewer is
+in, so a server still working through a join surge is not timed on chat.
 """
 
 from __future__ import annotations
@@ -103,8 +108,8 @@ class RoomSocket(asyncio.Protocol):
                 self.transport.close()
                 return
             self.handshaken = True
-            if not self.socketio:
-                self.opened.set_result(None)
+            if self.viewers.system in ("websockets", "channels"):
+                self.opened.set_result(None)  # these rooms send nothing on joining
             position = end + 4
         size = len(buffer)
         while size - position >= 2:
@@ -147,13 +152,20 @@ class RoomSocket(asyncio.Protocol):
                 elif payload.startswith(b"40"):
                     self.opened.set_result(None)
                 return
+        elif not self.opened.done():  # livecommerce: in the room once hello arrives
+            self.opened.set_result(None)
+            return
         match = _TEXT.search(buffer, start, end) if self.measures else None
         if match is None:
             return
         sent = float(match.group(1))
         window = self.viewers.window  # set once the viewers are all in
         if window[0] <= sent < window[1]:
-            self.viewers.latencies.append(time.time() - sent)
+            latency = time.time() - sent
+            self.viewers.latencies.append(latency)
+            slowest = self.viewers.slowest_by_message
+            if latency > slowest.get(sent, 0.0):
+                slowest[sent] = latency
 
 
 class Viewers:
@@ -162,6 +174,7 @@ class Viewers:
         self.system: str = config["system"]
         self.window: tuple[float, float] = (float("inf"), float("inf"))
         self.latencies: list[float] = []
+        self.slowest_by_message: dict[float, float] = {}  # send time -> its slowest delivery
         self.dropped = 0
         self.stopping = False
 
@@ -225,6 +238,8 @@ class Viewers:
             return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
 
         expected = count * len(sockets)
+        # Where in the window the slowest messages were sent: tells a stall from a steady lag.
+        worst = sorted(self.slowest_by_message.items(), key=lambda item: -item[1])[:5]
         return {
             "viewers_connected": len(sockets),
             "failed_to_connect": failed_to_connect,
@@ -236,6 +251,10 @@ class Viewers:
             "p50_ms": percentile(0.50),
             "p99_ms": percentile(0.99),
             "dropped_clients": self.dropped,
+            "slowest_messages": [
+                {"sent_at_s": round(sent - begin, 2), "latency_ms": round(latency * 1000, 1)}
+                for sent, latency in worst
+            ],
         }
 
 

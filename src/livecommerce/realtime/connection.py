@@ -74,33 +74,15 @@ class LiveConnection:
     async def serve(self, session_id: str) -> None:
         websocket = self.websocket
         try:
-            async with self.runtime.db.reading() as db:
-                live_session = await realtime_service.get_live_session(db, session_id)
+            client = await self._client_of(session_id)
         except NotFound as exc:
             await refuse(websocket, exc.code, exc.message, CloseCode.NOT_FOUND)
             return
         await websocket.accept()
-        client = LiveClient(
-            websocket,
-            session_id=live_session.id,
-            room_id=live_session.room_id,
-            user_id=None if self.user is None else self.user.id,
-            visitor_id=self.visitor_id,
-            queue_size=self.runtime.settings.ws_send_queue,
-            writer=frame_writer_of(websocket.scope),
-        )
         try:
             # Join first: what is published from now on waits in the queue behind hello.
             online = await self.hub.join(client)
-            # Joining only reads (the visit is recorded by the hub in its next batch),
-            # so a surge of viewers does not queue on the database's write lock.
-            async with self.runtime.db.reading() as db:
-                live_session = await realtime_service.get_live_session(db, session_id)
-                likes = await self.hub.activity.like_total(live_session.id, session=db)
-                hello = await realtime_service.build_hello(
-                    db, live_session, self.user, online=online, likes=likes
-                )
-            await websocket.send_text(encode(hello))
+            await websocket.send_text(await self._hello(session_id, online))
             self.hub.start_sending(client)
             reader = asyncio.create_task(self._read_forever(client))
             try:
@@ -116,6 +98,34 @@ class LiveConnection:
                     await asyncio.wait_for(
                         websocket.close(client.close_code), self.hub.close_timeout_s
                     )
+
+    # What is read to let a viewer in lives in these helpers' frames, not in serve()'s:
+    # serve() lasts as long as the connection, and in a room of thousands every object
+    # it keeps alive is one more for each garbage collection to walk.
+
+    async def _client_of(self, session_id: str) -> LiveClient:
+        async with self.runtime.db.reading() as db:
+            live_session = await realtime_service.get_live_session(db, session_id)
+        return LiveClient(
+            self.websocket,
+            session_id=live_session.id,
+            room_id=live_session.room_id,
+            user_id=None if self.user is None else self.user.id,
+            visitor_id=self.visitor_id,
+            queue_size=self.runtime.settings.ws_send_queue,
+            writer=frame_writer_of(self.websocket.scope),
+        )
+
+    async def _hello(self, session_id: str, online: int) -> str:
+        # Joining only reads (the visit is recorded by the hub in its next batch),
+        # so a surge of viewers does not queue on the database's write lock.
+        async with self.runtime.db.reading() as db:
+            live_session = await realtime_service.get_live_session(db, session_id)
+            likes = await self.hub.activity.like_total(live_session.id, session=db)
+            hello = await realtime_service.build_hello(
+                db, live_session, self.user, online=online, likes=likes
+            )
+        return encode(hello)
 
     async def _read_forever(self, client: LiveClient) -> None:
         try:

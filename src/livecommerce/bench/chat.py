@@ -7,7 +7,9 @@ event loop. Each chat message carries its send time; viewers measure delivery
 latency from it. Every run is bounded in time. The JSON has ``runs``: one object
 per configuration with ``system``, ``backend``, ``workers``, ``viewers``,
 ``rate_per_s``, ``delivered_per_s``, ``p50_ms``, ``p99_ms``, ``dropped_clients``
-(and, for livecommerce, what flood control held back).
+(and, for livecommerce, what flood control held back), then ``comparison`` (per
+load, livecommerce against its peers) and ``capacity`` (the targets read over a
+ladder of loads: see ``capacity()``).
 
 Environment: ``LIVECOMMERCE_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/12``)
 for the Redis runs, ``LIVECOMMERCE_BENCH_DATABASE_URL`` (default: a temporary

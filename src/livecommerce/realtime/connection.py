@@ -82,7 +82,7 @@ class LiveConnection:
         try:
             # Join first: what is published from now on waits in the queue behind hello.
             online = await self.hub.join(client)
-            await websocket.send_text(await self._hello(session_id, online))
+            await websocket.send_text(await self._hello(client.session_id, online))
             self.hub.start_sending(client)
             reader = asyncio.create_task(self._read_forever(client))
             try:
@@ -118,13 +118,24 @@ class LiveConnection:
 
     async def _hello(self, session_id: str, online: int) -> str:
         # Joining only reads (the visit is recorded by the hub in its next batch),
-        # so a surge of viewers does not queue on the database's write lock.
-        async with self.runtime.db.reading() as db:
-            live_session = await realtime_service.get_live_session(db, session_id)
-            likes = await self.hub.activity.like_total(live_session.id, session=db)
-            hello = await realtime_service.build_hello(
-                db, live_session, self.user, online=online, likes=likes
-            )
+        # so a surge of viewers does not queue on the database's write lock; and
+        # what all viewers share is read once, not once a viewer (HelloSnapshots).
+        snapshots = self.hub.hellos
+        snapshot = snapshots.get(session_id)
+        you = None
+        if snapshot is None or self.user is not None:
+            async with self.runtime.db.reading() as db:
+                live_session = await realtime_service.get_live_session(db, session_id)
+                if snapshot is None:
+                    generation = snapshots.generation(session_id)
+                    snapshot = await realtime_service.build_room_snapshot(db, live_session)
+                    snapshots.keep(session_id, generation, snapshot)
+                if self.user is not None:
+                    you = await realtime_service.build_you(db, live_session, self.user)
+                likes = await self.hub.activity.like_total(session_id, session=db)
+        else:
+            likes = await self.hub.activity.like_total(session_id)
+        hello = realtime_service.hello(snapshot, you=you, online=online, likes=likes)
         return encode(hello)
 
     async def _read_forever(self, client: LiveClient) -> None:

@@ -14,6 +14,8 @@ client whose queue is full is dropped the same way.
 
 Likes, viewers entering and leaving, and heartbeats are stored in batches once
 a tick by ``ViewerActivity`` (``realtime/activity.py``).
+The part of ``hello`` all viewers of a session share is kept between joins by
+``HelloSnapshots`` (``realtime/hello.py``), dropped by the room's own messages.
 
 Online viewers: each hub reports its own number of clients per session into
 the broker as a share with a time to live (``settings.online_ttl_s``) and
@@ -45,6 +47,7 @@ from livecommerce.realtime.activity import ViewerActivity
 from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import CloseCode, ServerMessage
 from livecommerce.realtime.fanout import BEHIND, CLOSED, FrameWriter, text_frame
+from livecommerce.realtime.hello import HelloSnapshots, keeps_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,7 @@ class LiveHub:
         self._rooms: dict[str, _Room] = {}
         self._online: dict[str, _OnlineState] = {}
         self.activity = ViewerActivity(runtime)
+        self.hellos = HelloSnapshots()  # valid while the session's room is listened to
         self._ticker: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -202,6 +206,7 @@ class LiveHub:
                 room.clients.discard(client)
                 if not room.clients and self._rooms.get(session_id) is room:
                     del self._rooms[session_id]
+                    self.hellos.forget(session_id)
                     if room.subscribed:
                         room.subscribed = False
                         await self.runtime.broker.unsubscribe(
@@ -272,6 +277,8 @@ class LiveHub:
     def _deliver(self, session_id: str, text: str) -> None:
         if text.startswith(_ONLINE_PREFIX):
             self._note_announced_online(session_id, text)
+        if not keeps_snapshot(text):
+            self.hellos.invalidate(session_id)
         room = self._rooms.get(session_id)
         if room is None:
             return

@@ -82,33 +82,46 @@ class RealtimeService:
         await live_service.check_can_moderate(session, user, live_session)
         return live_session
 
-    async def build_hello(
-        self,
-        session: AsyncSession,
-        live_session: LiveSession,
-        user: User | None,
-        *,
-        online: int,
-        likes: int,
+    async def build_room_snapshot(
+        self, session: AsyncSession, live_session: LiveSession
     ) -> dict[str, Any]:
-        you = None
-        if user is not None:
-            you = {
-                "user_id": user.id,
-                "display_name": user.display_name,
-                "can_moderate": await live_service.can_moderate(session, user, live_session),
-            }
+        """The part of ``hello`` every viewer of the session shares."""
         recent = await realtime_repository.recent_chat(session, live_session.id, RECENT_CHAT)
         pinned = await live_service.get_pinned_item_out(session, live_session)
         return {
-            "type": ServerMessage.HELLO.value,
             "session_id": live_session.id,
-            "you": you,
             "status": live_session.status,
             "pinned": None if pinned is None else pinned.model_dump(mode="json"),
+            "recent_chat": [chat_out(message).model_dump(mode="json") for message in recent],
+        }
+
+    async def build_you(
+        self, session: AsyncSession, live_session: LiveSession, user: User
+    ) -> dict[str, Any]:
+        """The viewer's own part of ``hello`` (logged-in viewers only)."""
+        return {
+            "user_id": user.id,
+            "display_name": user.display_name,
+            "can_moderate": await live_service.can_moderate(session, user, live_session),
+        }
+
+    def hello(
+        self,
+        snapshot: dict[str, Any],
+        *,
+        you: dict[str, Any] | None,
+        online: int,
+        likes: int,
+    ) -> dict[str, Any]:
+        return {
+            "type": ServerMessage.HELLO.value,
+            "session_id": snapshot["session_id"],
+            "you": you,
+            "status": snapshot["status"],
+            "pinned": snapshot["pinned"],
             "online": online,
             "likes": likes,
-            "recent_chat": [chat_out(message).model_dump(mode="json") for message in recent],
+            "recent_chat": snapshot["recent_chat"],
         }
 
     # ---- chat ------------------------------------------------------------------------

@@ -39,7 +39,11 @@ def test_a_room_message_drops_the_snapshot_and_one_read_before_it_is_not_kept() 
     assert snapshots.get("s1") is None
     snapshots.keep("s1", snapshots.generation("s1"), {"recent_chat": ["new"]})
     assert snapshots.get("s1") == {"recent_chat": ["new"]}
+    reading = snapshots.generation("s1")
     snapshots.forget("s1")
+    assert snapshots.get("s1") is None
+    # A read under way when the room closed brings back nothing to keep.
+    snapshots.keep("s1", reading, {"recent_chat": ["late"]})
     assert snapshots.get("s1") is None
 
 

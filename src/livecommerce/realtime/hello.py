@@ -53,16 +53,19 @@ class HelloSnapshots:
 
     def generation(self, session_id: str) -> int:
         """Take before reading a snapshot; pass to ``keep``."""
-        return self._generations.get(session_id, 0)
+        return self._generations.setdefault(session_id, 0)
 
     def keep(self, session_id: str, generation: int, snapshot: dict[str, Any]) -> None:
-        if self._generations.get(session_id, 0) == generation:
+        if self._generations.get(session_id) == generation:
             self._snapshots[session_id] = (self._clock(), snapshot)
 
     def invalidate(self, session_id: str) -> None:
         self._snapshots.pop(session_id, None)
-        self._generations[session_id] = self._generations.get(session_id, 0) + 1
+        if session_id in self._generations:  # only a read under way needs to know
+            self._generations[session_id] += 1
 
     def forget(self, session_id: str) -> None:
-        """The hub stopped listening to the session: nothing would invalidate it now."""
-        self.invalidate(session_id)
+        """The hub stopped listening to the session: nothing would invalidate it now,
+        so nothing is kept for it, not even what a read under way brings back."""
+        self._snapshots.pop(session_id, None)
+        self._generations.pop(session_id, None)

@@ -86,7 +86,8 @@ export class LivePlayer {
     this.unmute.type = "button";
     this.unmute.textContent = text("unmute");
     this.unmute.className = "button button-small player-unmute";
-    Object.assign(this.unmute.style, { position: "absolute", left: "8px", top: "8px", zIndex: "3" });
+    // Below the host chip and the title bar, which sit over the top of the video.
+    Object.assign(this.unmute.style, { position: "absolute", left: "10px", top: "96px", zIndex: "6" });
     this.unmute.hidden = true;
     this.unmute.addEventListener("click", () => {
       this.video.muted = false;

@@ -158,11 +158,15 @@ export function specText(spec) {
 
 let toastBox = null;
 
+const MAX_TOASTS = 2;
+
 export function toast(text, kind = "info", ms = 3500) {
   if (!toastBox) toastBox = document.getElementById("toasts");
   if (!toastBox) return;
   const item = el("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
   toastBox.append(item);
+  // Two at a time: a burst of purchases must not pile up over the page.
+  while (toastBox.children.length > MAX_TOASTS) toastBox.firstElementChild.remove();
   setTimeout(() => item.classList.add("toast-leaving"), ms);
   setTimeout(() => item.remove(), ms + 400);
 }

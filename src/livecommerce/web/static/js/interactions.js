@@ -7,7 +7,7 @@ const STRINGS = {
   zh: {
     flash: "限时抢购", starts_in: "距开抢", ends_in: "距结束", left: "剩余 {n} 件", sold_out: "已抢光",
     ended: "已结束", grab: "立即抢", grabbing: "抢购中…", got_it: "抢到了！请尽快支付", pay: "去支付",
-    limit: "每人限购 {n} 件", lottery: "福袋", draw_in: "距开奖", enter: "参与抽奖", entered: "已参与",
+    limit: "每人限购 {n} 件", limit_reached: "已达限购", lottery: "福袋", draw_in: "距开奖", enter: "参与抽奖", entered: "已参与",
     entrants: "{n} 人参与", hash: "种子哈希", seed: "开奖种子", winners: "中奖名单", no_winners: "无人中奖",
     you_won: "恭喜你中奖了！", claim: "领取奖品", claimed: "已领取", not_won: "很遗憾，未中奖",
     verify: "验证：livecommerce lottery verify", need_follow: "关注主播", need_keyword: "发送口令「{k}」",
@@ -19,7 +19,7 @@ const STRINGS = {
   en: {
     flash: "Flash sale", starts_in: "Starts in", ends_in: "Ends in", left: "{n} left", sold_out: "Sold out",
     ended: "Ended", grab: "Grab it", grabbing: "Grabbing…", got_it: "Got it! Pay soon", pay: "Pay now",
-    limit: "Limit {n} per buyer", lottery: "Lucky bag", draw_in: "Draw in", enter: "Enter", entered: "Entered",
+    limit: "Limit {n} per buyer", limit_reached: "Limit reached", lottery: "Lucky bag", draw_in: "Draw in", enter: "Enter", entered: "Entered",
     entrants: "{n} entrants", hash: "Seed hash", seed: "Seed", winners: "Winners", no_winners: "No winners",
     you_won: "You won!", claim: "Claim prize", claimed: "Claimed", not_won: "Not this time",
     verify: "Verify: livecommerce lottery verify", need_follow: "follow the host", need_keyword: "send “{k}” in chat",
@@ -170,6 +170,7 @@ function start() {
 
   const state = { sale: null, lottery: null, questions: [], pinned: detail.pinned || null, buying: null };
   const bought = new Map(); // sale id → this viewer's order in it
+  const held = new Map(); // sale id → units this viewer holds in it (its per-buyer limit caps them)
   const stack = el("div", { class: "ix-stack", id: "interactions" });
   const saleBox = el("div", { id: "flash-sale", hidden: true });
   const lotteryBox = el("div", { id: "lottery", hidden: true });
@@ -209,9 +210,14 @@ function start() {
       : status === "running" ? `${tr("ends_in")} ${countdown(endsAt - now)}` : "";
     const sold = sale.units_total - sale.units_left;
     const button = el("button", { type: "button", class: "button button-primary button-small", id: "flash-buy" }, tr("grab"));
-    button.disabled = status !== "running" || state.buying === sale.id;
+    const atLimit = (held.get(sale.id) || 0) >= sale.per_buyer_limit;
+    button.disabled = status !== "running" || state.buying === sale.id || atLimit;
+    if (atLimit && status === "running") button.textContent = tr("limit_reached");
     if (status === "sold_out") button.textContent = tr("sold_out");
     if (status === "ended") button.textContent = tr("ended");
+    // The page's Content-Security-Policy drops style attributes: the width goes through the CSSOM.
+    const soldPart = el("span");
+    soldPart.style.width = `${Math.round((100 * sold) / Math.max(1, sale.units_total))}%`;
     button.addEventListener("click", () => buy(sale, button));
     saleBox.append(
       el(
@@ -224,7 +230,7 @@ function start() {
           el("div", { class: "ix-grow" }, el("div", { class: "ellipsis" }, sale.title), el("span", { class: "ix-price" }, formatMoney(sale.price_cents, sale.currency)), " ", el("span", { class: "ix-was" }, formatMoney(sale.original_price_cents, sale.currency))),
           button,
         ),
-        el("div", { class: "ix-bar", "aria-hidden": "true" }, el("span", { style: `width:${Math.round((100 * sold) / Math.max(1, sale.units_total))}%` })),
+        el("div", { class: "ix-bar", id: "flash-bar", "aria-hidden": "true" }, soldPart),
         el(
           "div",
           { class: "ix-row small" },
@@ -264,12 +270,17 @@ function start() {
       saleKey.delete(sale.id);
       toast(tr("got_it"), "purchase", 5000);
       bought.set(sale.id, order);
+      held.set(sale.id, (held.get(sale.id) || 0) + order.items.reduce((sum, line) => sum + line.quantity, 0));
       state.buying = null;
       renderSale();
     } catch (error) {
       state.buying = null;
       if (error.code === "sold_out") {
         state.sale = { ...sale, units_left: 0 };
+      } else if (error.code === "buyer_limit_reached" || error.code === "over_buyer_limit") {
+        saleKey.delete(sale.id);
+        held.set(sale.id, sale.per_buyer_limit);
+        showError(error);
       } else if (error.status && error.status < 500) {
         saleKey.delete(sale.id);
         showError(error);
@@ -471,6 +482,7 @@ function start() {
       case "flash_sale":
         state.sale = message.sale;
         renderSale();
+        loadHoldings(message.sale);
         break;
       case "flash_sale_stock":
         if (state.sale && state.sale.id === message.sale_id) {
@@ -510,6 +522,25 @@ function start() {
     }
   });
 
+  // What this viewer already holds in the current sale (after a reload): the limit and "pay".
+  async function loadHoldings(sale) {
+    if (!me || !sale) return;
+    let orders;
+    try {
+      orders = (await api("GET", "/api/v1/orders?limit=100")).items;
+    } catch (error) {
+      return;
+    }
+    let units = 0;
+    for (const order of orders) {
+      if (order.flash_sale_id !== sale.id || order.status === "cancelled" || order.status === "refunded") continue;
+      units += order.items.reduce((sum, line) => sum + line.quantity, 0);
+      if (order.status === "pending_payment" && !bought.has(sale.id)) bought.set(sale.id, order);
+    }
+    held.set(sale.id, units);
+    if (state.sale && state.sale.id === sale.id) renderSale();
+  }
+
   async function load() {
     try {
       const body = await api("GET", `/api/v1/live-sessions/${sessionId}/interactions`);
@@ -523,6 +554,7 @@ function start() {
     renderSale();
     renderLottery();
     renderQuestions();
+    loadHoldings(state.sale);
   }
 
   setInterval(() => {

@@ -56,3 +56,54 @@ def test_unknown_benchmark_is_refused() -> None:
     result = run("bench", "no-such-benchmark")
     assert result.returncode == 2
     assert "unknown benchmark" in result.stderr
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_ledger_verify_without_a_schema_says_so_in_one_line_and_creates_nothing(
+    tmp_path: Path, existing: bool
+) -> None:
+    import os
+
+    database = tmp_path / "var" / "livecommerce.db"
+    if existing:
+        database.parent.mkdir()
+        database.touch()  # an empty file, as an earlier run without the schema left it
+    env = {**os.environ, "LIVECOMMERCE_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    result = run("ledger", "verify", env=env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("ledger verify: ")
+    assert str(database) in line
+    assert "livecommerce db upgrade" in line
+    if existing:
+        assert database.stat().st_size == 0
+        assert sorted(path.name for path in database.parent.iterdir()) == ["livecommerce.db"]
+    else:
+        assert not database.parent.exists()
+
+
+def test_ledger_verify_on_a_migrated_database(tmp_path: Path) -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "LIVECOMMERCE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'ok.db'}",
+    }
+    assert run("db", "upgrade", env=env).returncode == 0
+    result = run("ledger", "verify", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("ledger verify: 0 entries, 0 accounts, 0 statements: ok")
+
+
+def test_demo_banner_prints_the_database_and_how_to_verify_it() -> None:
+    from livecommerce.demo import _banner
+    from livecommerce.demo.seed import DemoWorld
+
+    world = DemoWorld(session_id="s" * 32, room_id="r" * 32)
+    text = _banner("http://127.0.0.1:8000", world, "sqlite+aiosqlite:////srv/lc/demo.db")
+    assert "  Database:         /srv/lc/demo.db" in text
+    assert (
+        "LIVECOMMERCE_DATABASE_URL=sqlite+aiosqlite:////srv/lc/demo.db livecommerce ledger verify"
+        in text
+    )

@@ -30,6 +30,50 @@ def _sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path.expanduser().resolve()}"
 
 
+def require_schema(database_url: str, command: str) -> None:
+    """Stop with one sentence, creating nothing, unless the database holds the schema."""
+    import asyncio
+
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = make_url(database_url)
+    where = url.render_as_string(hide_password=True)
+    hint = (
+        "point LIVECOMMERCE_DATABASE_URL at the platform's database "
+        "(`livecommerce demo` prints its own) or create the schema with `livecommerce db upgrade`"
+    )
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "").expanduser()
+        if not url.database or url.database == ":memory:" or not path.is_file():
+            typer.echo(f"{command}: there is no database at {path.resolve()}: {hint}.", err=True)
+            raise typer.Exit(2)
+        where = str(path.resolve())
+
+    async def has_schema() -> bool:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                found: bool = await connection.run_sync(
+                    lambda sync: inspect(sync).has_table("alembic_version")
+                )
+                return found
+        finally:
+            await engine.dispose()
+
+    try:
+        ready = asyncio.run(has_schema())
+    except Exception as error:  # unreachable server, bad credentials, not a database file
+        typer.echo(f"{command}: cannot open the database at {where} ({error}).", err=True)
+        raise typer.Exit(2) from None
+    if not ready:
+        typer.echo(
+            f"{command}: the database at {where} has no livecommerce schema: {hint}.", err=True
+        )
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -102,6 +146,7 @@ def ledger_verify(
     from livecommerce.ledger.verify import VerifyReport, verify_ledger
 
     settings = Settings()
+    require_schema(settings.database_url, "ledger verify")
 
     async def _run() -> VerifyReport:
         db = Database(settings.database_url)
@@ -174,6 +219,7 @@ def stock_reconcile(
         typer.echo("stock reconcile: --grace-s must be 0 or more", err=True)
         raise typer.Exit(2)
     redis_url = settings.redis_url
+    require_schema(settings.database_url, "stock reconcile")
 
     async def _run() -> list[GateReport]:
         db = Database(settings.database_url)

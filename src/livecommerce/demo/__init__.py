@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -23,7 +24,23 @@ from livecommerce.realtime.fanout import UVICORN_WS
 log = logging.getLogger(__name__)
 
 
-def _banner(base_url: str, world: DemoWorld) -> str:
+def _database_lines(database_url: str) -> list[str]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    shown = url.render_as_string(hide_password=True)
+    lines = []
+    if url.get_backend_name() == "sqlite" and url.database:
+        lines.append(f"  Database:         {Path(url.database).expanduser().resolve()}")
+    else:
+        lines.append(f"  Database:         {shown}")
+    lines.append(
+        f"  Check the ledger: LIVECOMMERCE_DATABASE_URL={shown} livecommerce ledger verify"
+    )
+    return lines
+
+
+def _banner(base_url: str, world: DemoWorld, database_url: str) -> str:
     lines = [
         "",
         "livecommerce demo is running.",
@@ -31,6 +48,7 @@ def _banner(base_url: str, world: DemoWorld) -> str:
         f"  Home:             {base_url}/",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
+        *_database_lines(database_url),
         "",
         f"  Log-ins (password for all: {DEMO_PASSWORD})",
     ]
@@ -66,7 +84,7 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
     base_url = f"http://{client_host}:{port}"
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         world = await seed_demo(http, app.state.runtime)
-    print(_banner(base_url, world), flush=True)
+    print(_banner(base_url, world, settings.database_url), flush=True)
     viewers = asyncio.create_task(
         run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)
     )

@@ -156,6 +156,9 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
                 json={"amount_cents": 1999, "reason": "包装破损补偿"},
             )
         )
+    # Only the demo room publishes video: the second host's session is a past one, not a
+    # room shown as LIVE with nothing on screen.
+    _check(await http.post(f"/api/v1/live-sessions/{session['id']}/end", headers=host2))
 
     # 5. An external product: a tracked link, a click, and the store's signed postback.
     link = _check(

@@ -148,6 +148,18 @@ async def test_room_coupon_is_dropped_claimed_applied_and_given_back(
     assert [(item["status"], item["order_id"], item["discount_cents"]) for item in wallet] == [
         ("used", order["id"], 2000)
     ]
+    room_name = (await client.get(f"/api/v1/rooms/{stage.room_id}")).json()["name"]
+    assert wallet[0]["source_name"] == room_name  # my coupons say where they come from
+    # The payment carries the discount for the pay page.
+    started = await client.post(f"/api/v1/orders/{order['id']}/pay", headers=buyer.headers)
+    payment = await client.get(
+        f"/api/v1/payments/{started.json()['payment_id']}", headers=buyer.headers
+    )
+    assert (
+        payment.json()["subtotal_cents"],
+        payment.json()["discount_cents"],
+        payment.json()["amount_cents"],
+    ) == (12000, 2000, 10000)
 
     # The order expires unpaid: the coupon comes back.
     clock.advance(timedelta(seconds=901))

@@ -310,3 +310,49 @@ async def test_a_coupon_prize_goes_into_the_winners_wallets(client: httpx.AsyncC
         )
     issued = await client.get(f"/api/v1/coupons/{coupon.json()['id']}")
     assert issued.json()["claimed_count"] == 2
+
+
+async def test_my_prizes_keep_a_win_after_the_next_lottery(client: httpx.AsyncClient) -> None:
+    listing = await create_listing(client, stock=1)
+    stage = await open_stage(client, [listing])
+    coupon = await client.post(
+        "/api/v1/coupons",
+        headers=stage.host.headers,
+        json={
+            "title": "福袋券",
+            "audience": "room",
+            "discount_kind": "amount",
+            "amount_off_cents": 1000,
+            "ends_at": (utcnow() + timedelta(days=1)).isoformat(),
+            "total_limit": 5,
+        },
+    )
+    assert coupon.status_code == 201, coupon.text
+    winner, loser = await sign_up(client), await sign_up(client)
+    first = await launch_lottery(
+        client, stage, prize_kind="coupon", prize_coupon_id=coupon.json()["id"], winners=1
+    )
+    assert (await enter(client, winner, first["id"])).status_code == 200
+    drawn = await client.post(f"/api/v1/lotteries/{first['id']}/draw", headers=stage.host.headers)
+    assert [item["user_id"] for item in drawn.json()["winners"]] == [winner.id]
+    second = await launch_lottery(
+        client, stage, prize_kind="coupon", prize_coupon_id=coupon.json()["id"], winners=1
+    )
+    room = (await client.get(f"/api/v1/live-sessions/{stage.session_id}/interactions")).json()
+    assert room["lottery"]["id"] == second["id"]  # the room shows the new one
+
+    prizes = await client.get("/api/v1/lotteries/won", headers=winner.headers)
+    assert prizes.status_code == 200, prizes.text
+    [prize] = prizes.json()["items"]
+    assert prize["lottery"]["id"] == first["id"]
+    assert prize["lottery"]["prize_title"] == "福袋券"
+    assert prize["lottery"]["you"]["won"] is True
+    session = (await client.get(f"/api/v1/live-sessions/{stage.session_id}")).json()
+    assert (prize["session_title"], prize["room_name"]) == (
+        session["title"],
+        session["room"]["name"],
+    )
+    assert (await client.get("/api/v1/lotteries/won", headers=loser.headers)).json() == {
+        "items": []
+    }
+    assert (await client.get("/api/v1/lotteries/won")).status_code == 401

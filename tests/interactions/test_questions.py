@@ -124,3 +124,34 @@ async def test_questions_are_rate_limited(client: httpx.AsyncClient) -> None:
         assert asked.status_code == 201
     refused = await client.post(url, headers=viewer.headers, json={"text": "再问一个"})
     assert (refused.status_code, refused.json()["code"]) == (429, "rate_limited")
+
+
+async def test_the_asker_keeps_their_answered_questions(client: httpx.AsyncClient) -> None:
+    listing = await create_listing(client, stock=3)
+    stage = await open_stage(client, [listing])
+    alice = await sign_up(client, name="Alice")
+    bob = await sign_up(client, name="Bob")
+    url = f"/api/v1/live-sessions/{stage.session_id}/questions"
+    asked = (await client.post(url, headers=alice.headers, json={"text": "会起球吗？"})).json()
+    waiting = (await client.post(url, headers=alice.headers, json={"text": "有大码吗？"})).json()
+    await client.post(url, headers=bob.headers, json={"text": "发什么快递？"})
+    answered = await client.post(
+        f"/api/v1/questions/{asked['id']}/answered",
+        headers=stage.host.headers,
+        json={"answer": "不会。"},
+    )
+    assert answered.status_code == 200, answered.text
+    # The open list drops it; the asker's own list keeps it with the answer.
+    assert asked["id"] not in [item["id"] for item in (await client.get(url)).json()["items"]]
+    mine = (await client.get(f"{url}/mine", headers=alice.headers)).json()["items"]
+    assert [(item["id"], item["status"], item["answer"]) for item in mine] == [
+        (waiting["id"], "open", None),
+        (asked["id"], "answered", "不会。"),
+    ]
+    bobs = (await client.get(f"{url}/mine", headers=bob.headers)).json()["items"]
+    assert [item["text"] for item in bobs] == ["发什么快递？"]
+    assert (await client.get(f"{url}/mine")).status_code == 401
+    missing = await client.get(
+        f"/api/v1/live-sessions/{'0' * 32}/questions/mine", headers=bob.headers
+    )
+    assert missing.status_code == 404

@@ -51,6 +51,13 @@ async def test_invite_accept_decline_terminate(client: httpx.AsyncClient) -> Non
     assert signed["status"] == "active"
     listed = await client.get("/api/v1/mcn/contracts", headers=host.headers)
     assert [item["status"] for item in listed.json()["items"]] == ["active", "declined"]
+    # The consoles show names, not ids.
+    agency_name = (await client.get("/api/v1/mcn/agency", headers=admin.headers)).json()["name"]
+    host_name = (await client.get("/api/v1/me", headers=host.headers)).json()["display_name"]
+    for listing in (listed, await client.get("/api/v1/mcn/contracts", headers=admin.headers)):
+        assert {(item["host_name"], item["agency_name"]) for item in listing.json()["items"]} == {
+            (host_name, agency_name)
+        }
     ended = await client.post(
         f"/api/v1/mcn/contracts/{signed['id']}/terminate", headers=admin.headers
     )

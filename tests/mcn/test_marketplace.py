@@ -121,6 +121,8 @@ async def test_samples_and_showcase(client: httpx.AsyncClient) -> None:
 
     incoming = await client.get("/api/v1/mcn/samples", headers=merchant.headers)
     assert [item["id"] for item in incoming.json()["items"]] == [sample["id"]]
+    host_name = (await client.get("/api/v1/me", headers=host.headers)).json()["display_name"]
+    assert incoming.json()["items"][0]["requester_name"] == host_name
     theirs = await client.get("/api/v1/mcn/samples", headers=other_host.headers)
     assert theirs.json()["items"] == []
     self_approve = await client.post(

@@ -263,6 +263,20 @@ async def test_orders_and_pay_pages_for_a_viewer(client: httpx.AsyncClient) -> N
     assert "This payment does not exist" in pay.text
 
 
+async def test_my_coupons_and_lottery_pages(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/coupons")).status_code == 303
+    viewer = await sign_up(client, "viewer", name="小红")
+    await log_in_browser(client, viewer)
+    page = await client.get("/coupons")
+    assert page.status_code == 200
+    assert 'href="/coupons"' in page.text  # the site menu links it
+    assert "我的优惠券" in page.text
+    assert "我的奖品" in page.text
+    missing = await client.get(f"/lotteries/{'0' * 32}")
+    assert missing.status_code == 404
+    assert "这个福袋不存在" in missing.text
+
+
 async def test_sandbox_pay_page_shows_amount_and_items_to_the_buyer_only(
     client: httpx.AsyncClient,
 ) -> None:

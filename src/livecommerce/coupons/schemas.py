@@ -57,6 +57,7 @@ class CouponList(BaseModel):
 class ClaimOut(BaseModel):
     id: str
     coupon: CouponOut
+    source_name: str = ""  # the room (room and fans coupons) or the merchant that issued it
     status: str
     order_id: str | None
     discount_cents: int

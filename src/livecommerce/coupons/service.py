@@ -190,15 +190,25 @@ class CouponService:
     ) -> list[ClaimOut]:
         claims = await coupon_repository.list_claims(session, user.id, status)
         out: list[ClaimOut] = []
+        names: dict[str, str] = {}
         for claim in claims:
             coupon = await self.get_coupon(session, claim.coupon_id)
-            out.append(self.claim_out(claim, coupon))
+            key = coupon.room_id or coupon.issuer_id
+            if key not in names:
+                names[key] = await self._source_name(session, coupon)
+            out.append(self.claim_out(claim, coupon, source_name=names[key]))
         return out
 
-    def claim_out(self, claim: CouponClaim, coupon: Coupon) -> ClaimOut:
+    async def _source_name(self, session: AsyncSession, coupon: Coupon) -> str:
+        if coupon.room_id is not None:
+            return (await live_service.get_room(session, coupon.room_id)).name
+        return (await account_service.get_user(session, coupon.issuer_id)).display_name
+
+    def claim_out(self, claim: CouponClaim, coupon: Coupon, *, source_name: str = "") -> ClaimOut:
         return ClaimOut(
             id=claim.id,
             coupon=coupon_out(coupon),
+            source_name=source_name,
             status=claim.status,
             order_id=claim.order_id,
             discount_cents=claim.discount_cents,

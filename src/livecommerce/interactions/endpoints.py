@@ -22,6 +22,8 @@ from livecommerce.interactions.schemas import (
     LotteryCreate,
     LotteryList,
     LotteryOut,
+    PrizeList,
+    PrizeOut,
     QuestionAnswer,
     QuestionCreate,
     QuestionList,
@@ -32,6 +34,7 @@ from livecommerce.interactions.schemas import (
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.http import DbSession, get_runtime
+from livecommerce.live.service import live_service
 from livecommerce.orders.schemas import OrderOut
 
 router = APIRouter(prefix="/api/v1", tags=["interactions"])
@@ -172,6 +175,23 @@ async def list_lotteries(session_id: str, viewer: OptionalUser, session: DbSessi
     )
 
 
+@router.get("/lotteries/won")
+async def my_prizes(user: CurrentUser, session: DbSession) -> PrizeList:
+    """The lotteries I won, latest first: a win stays visible after the next lottery."""
+    items: list[PrizeOut] = []
+    for lottery in await lottery_service.list_won(session, user):
+        live_session = await live_service.get_session(session, lottery.session_id)
+        room = await live_service.get_room(session, live_session.room_id)
+        items.append(
+            PrizeOut(
+                lottery=await lottery_service.lottery_out(session, lottery, user),
+                session_title=live_session.title,
+                room_name=room.name,
+            )
+        )
+    return PrizeList(items=items)
+
+
 @router.get("/lotteries/{lottery_id}")
 async def get_lottery(lottery_id: str, viewer: OptionalUser, session: DbSession) -> LotteryOut:
     """Public: after the draw it carries the seed, the entrant ids and the winners."""
@@ -225,6 +245,13 @@ async def list_questions(
     questions = await question_service.list_questions(
         session, session_id, include_closed=include_closed
     )
+    return QuestionList(items=[question_out(question) for question in questions])
+
+
+@router.get("/live-sessions/{session_id}/questions/mine")
+async def my_questions(session_id: str, user: CurrentUser, session: DbSession) -> QuestionList:
+    """My questions in this session, newest first, answered ones with the host's answer."""
+    questions = await question_service.list_mine(session, user, session_id)
     return QuestionList(items=[question_out(question) for question in questions])
 
 

@@ -65,6 +65,9 @@ class LotteryService:
         open_ones = [lottery for lottery in found if lottery.status == LotteryStatus.OPEN]
         return open_ones[0] if open_ones else (found[0] if found else None)
 
+    async def list_won(self, session: AsyncSession, user: User) -> list[Lottery]:
+        return await lottery_repository.won_by(session, user.id)
+
     # ---- the host -------------------------------------------------------------------
 
     async def do_launch(

@@ -95,6 +95,11 @@ class QuestionService:
             statuses += [QuestionStatus.ANSWERED, QuestionStatus.DISMISSED]
         return await question_repository.list_for_session(session, session_id, statuses)
 
+    async def list_mine(self, session: AsyncSession, user: User, session_id: str) -> list[Question]:
+        """The viewer's own questions in a session, answered ones with their answers."""
+        await live_service.get_session(session, session_id)
+        return await question_repository.list_by_asker(session, session_id, user.id)
+
     async def do_upvote(self, session: AsyncSession, user: User, question_id: str) -> Question:
         question = await self.get_question(session, question_id)
         if question.status not in OPEN_STATES:

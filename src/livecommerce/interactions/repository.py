@@ -302,6 +302,17 @@ class LotteryRepository:
                 .execution_options(synchronize_session=False)
             )
 
+    async def won_by(self, session: AsyncSession, user_id: str, limit: int = 50) -> list[Lottery]:
+        """The lotteries this user won, the latest draw first."""
+        result = await session.execute(
+            select(Lottery)
+            .join(LotteryEntry, LotteryEntry.lottery_id == Lottery.id)
+            .where(LotteryEntry.user_id == user_id, LotteryEntry.won.is_(True))
+            .order_by(Lottery.drawn_at.desc(), Lottery.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
     async def set_prize_order(self, session: AsyncSession, entry_id: str, order_id: str) -> bool:
         result = await session.execute(
             update(LotteryEntry)
@@ -371,6 +382,17 @@ class QuestionRepository:
             self._ranked()
             .where(Question.session_id == session_id, Question.status.in_(statuses))
             .limit(200)
+        )
+        return list(result.scalars())
+
+    async def list_by_asker(
+        self, session: AsyncSession, session_id: str, user_id: str
+    ) -> list[Question]:
+        result = await session.execute(
+            select(Question)
+            .where(Question.session_id == session_id, Question.user_id == user_id)
+            .order_by(Question.created_at.desc(), Question.id)
+            .limit(100)
         )
         return list(result.scalars())
 

@@ -155,6 +155,18 @@ class LotteryList(BaseModel):
     items: list[LotteryOut]
 
 
+class PrizeOut(BaseModel):
+    """A lottery the viewer won, with where it was drawn."""
+
+    lottery: LotteryOut
+    session_title: str
+    room_name: str
+
+
+class PrizeList(BaseModel):
+    items: list[PrizeOut]
+
+
 class LotteryClaim(BaseModel):
     address_id: str | None = Field(default=None, min_length=1, max_length=32)
 

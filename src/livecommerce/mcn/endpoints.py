@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from livecommerce.accounts.dependencies import CurrentUser
+from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import DbSession
 from livecommerce.live.schemas import ShowcaseItemOut
@@ -85,7 +86,27 @@ async def invite_host(body: ContractIn, user: CurrentUser, session: DbSession) -
 async def list_contracts(user: CurrentUser, session: DbSession) -> ContractList:
     """An agency's contracts, or a host's own."""
     contracts = await mcn_service.list_contracts(session, user)
-    return ContractList(items=[ContractOut.model_validate(item) for item in contracts])
+    names = await _user_names(session, {item.host_id for item in contracts})
+    agencies = {
+        agency_id: await mcn_service.agency_name(session, agency_id)
+        for agency_id in {item.agency_id for item in contracts}
+    }
+    return ContractList(
+        items=[
+            ContractOut.model_validate(item).model_copy(
+                update={
+                    "host_name": names.get(item.host_id, ""),
+                    "agency_name": agencies.get(item.agency_id, ""),
+                }
+            )
+            for item in contracts
+        ]
+    )
+
+
+async def _user_names(session: DbSession, user_ids: set[str]) -> dict[str, str]:
+    users = await account_service.get_users(session, user_ids)
+    return {user_id: user.display_name for user_id, user in users.items()}
 
 
 @router.post("/contracts/{contract_id}/{action}")
@@ -116,7 +137,20 @@ async def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> Sta
 @router.get("/staff")
 async def list_staff(user: CurrentUser, session: DbSession) -> StaffList:
     rows = await mcn_service.list_staff(session, user)
-    return StaffList(items=[StaffOut.model_validate(row) for row in rows])
+    names = await _user_names(
+        session, {row.host_id for row in rows} | {row.merchant_id for row in rows}
+    )
+    return StaffList(
+        items=[
+            StaffOut.model_validate(row).model_copy(
+                update={
+                    "host_name": names.get(row.host_id, ""),
+                    "merchant_name": names.get(row.merchant_id, ""),
+                }
+            )
+            for row in rows
+        ]
+    )
 
 
 @router.post("/staff/{merchant_id}/accept")
@@ -213,7 +247,15 @@ async def request_sample(
 async def list_samples(user: CurrentUser, session: DbSession) -> SampleList:
     """A merchant's incoming sample requests, or the requests I made."""
     requests = await mcn_service.list_samples(session, user)
-    return SampleList(items=[SampleOut.model_validate(item) for item in requests])
+    names = await _user_names(session, {item.requester_id for item in requests})
+    return SampleList(
+        items=[
+            SampleOut.model_validate(item).model_copy(
+                update={"requester_name": names.get(item.requester_id, "")}
+            )
+            for item in requests
+        ]
+    )
 
 
 @router.post("/samples/{sample_id}/{action}")

@@ -30,6 +30,8 @@ class ContractOut(BaseModel):
     id: str
     agency_id: str
     host_id: str
+    agency_name: str = ""  # names for the consoles, which show no raw ids
+    host_name: str = ""
     share_bp: int
     starts_at: datetime
     ends_at: datetime | None
@@ -50,6 +52,8 @@ class StaffOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     merchant_id: str
     host_id: str
+    merchant_name: str = ""
+    host_name: str = ""
     accepted: bool
     created_at: datetime
 
@@ -125,6 +129,7 @@ class SampleOut(BaseModel):
     id: str
     offer_id: str
     requester_id: str
+    requester_name: str = ""
     status: str
     note: str
     created_at: datetime

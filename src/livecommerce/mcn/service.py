@@ -89,6 +89,10 @@ class McnService:
     async def find_agency_of_owner(self, session: AsyncSession, owner_id: str) -> Agency | None:
         return await mcn_repository.agency_of_owner(session, owner_id)
 
+    async def agency_name(self, session: AsyncSession, agency_id: str) -> str:
+        agency = await mcn_repository.get_agency(session, agency_id)
+        return "" if agency is None else agency.name
+
     async def get_my_agency(self, session: AsyncSession, user: User) -> Agency:
         account_service.check_role(user, Role.MCN_ADMIN)
         agency = await mcn_repository.agency_of_owner(session, user.id)

@@ -42,6 +42,8 @@ def _payment_out(view: PaymentView) -> PaymentOut:
             )
             for item in order.items
         ],
+        subtotal_cents=order.subtotal_cents,
+        discount_cents=order.discount_cents,
     )
 
 

@@ -38,6 +38,8 @@ class PaymentOut(BaseModel):
     order_expires_at: datetime
     product_titles: list[str]
     items: list[PaymentItemOut]
+    subtotal_cents: int = 0  # the goods before coupons
+    discount_cents: int = 0  # coupons: amount_cents = subtotal_cents - discount_cents
 
 
 class CallbackAck(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
+from livecommerce.interactions.lotteries import lottery_service
 from livecommerce.kit.errors import NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
@@ -92,6 +93,25 @@ async def orders_page(page: PageDep) -> Response:
     if page.user is None:
         return page.login_redirect()
     return page.render("orders.html")
+
+
+@router.get("/coupons")
+async def my_coupons_page(page: PageDep) -> Response:
+    """我的优惠券 and 我的奖品: the wallet and every lottery the viewer won."""
+    if page.user is None:
+        return page.login_redirect()
+    return page.render("coupons.html")
+
+
+@router.get("/lotteries/{lottery_id}")
+async def lottery_page(lottery_id: str, page: PageDep, session: DbSession) -> Response:
+    """A lottery's public record: prize, seed hash, seed, winners and how to check them."""
+    try:
+        lottery = await lottery_service.get_lottery(session, lottery_id)
+    except NotFound:
+        return page.not_found("error.lottery_not_found")
+    data = (await lottery_service.lottery_out(session, lottery, page.user)).model_dump(mode="json")
+    return page.render("lottery.html", lottery=data)
 
 
 @router.get("/pay/sandbox/{payment_id}")

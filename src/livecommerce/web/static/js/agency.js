@@ -62,7 +62,7 @@ async function loadContracts(names) {
         el(
           "div",
           { class: "grow" },
-          el("strong", {}, names.get(contract.host_id) || contract.host_id.slice(0, 8)),
+          el("strong", {}, contract.host_name || names.get(contract.host_id) || ""),
           el("div", { class: "muted small" }, `${percent(contract.share_bp)} · ${formatTime(contract.starts_at)}`),
         ),
         el("span", { class: "badge" }, t(`partners.contract_status.${contract.status}`)),

@@ -100,7 +100,12 @@ async function loadContracts() {
       el(
         "li",
         { class: "row-item" },
-        el("div", { class: "grow" }, `${(contract.share_bp / 100).toFixed(2)}% · ${formatTime(contract.starts_at)}`),
+        el(
+          "div",
+          { class: "grow" },
+          el("strong", {}, contract.agency_name),
+          el("div", { class: "muted small" }, `${(contract.share_bp / 100).toFixed(2)}% · ${formatTime(contract.starts_at)}`),
+        ),
         el("span", { class: "badge" }, t(`partners.contract_status.${contract.status}`)),
         ...actions,
       ),

@@ -10,11 +10,13 @@ const STRINGS = {
     limit: "每人限购 {n} 件", limit_reached: "已达限购", lottery: "福袋", draw_in: "距开奖", enter: "参与抽奖", entered: "已参与",
     entrants: "{n} 人参与", hash: "种子哈希", seed: "开奖种子", winners: "中奖名单", no_winners: "无人中奖",
     you_won: "恭喜你中奖了！", claim: "领取奖品", claimed: "已领取", not_won: "很遗憾，未中奖",
-    verify: "验证：livecommerce lottery verify", need_follow: "关注主播", need_keyword: "发送口令「{k}」",
+    verify: "开奖详情与验证 ›", close: "关闭", need_follow: "关注主播", need_keyword: "发送口令「{k}」",
     need_watch: "观看满 {n} 分钟", missing: "还差：", coupon: "优惠券", claim_coupon: "领取",
     coupon_claimed: "已领取，结算时可用", off: "减 {a}", percent: "{p} 折", min_spend: "满 {a} 可用",
     qa: "问答", ask: "提问", ask_placeholder: "向主播提问…", answering: "主播正在回答：", answered: "已回答",
     faq: "常见问题", coupons_none: "暂无可用优惠券", discount: "优惠", to_pay: "实付",
+    fans_only: "粉丝专享", my_questions: "我的提问", waiting: "待回答", host_answered: "主播回答了你的问题：",
+    answer: "回答：", my_prizes: "我的奖品",
   },
   en: {
     flash: "Flash sale", starts_in: "Starts in", ends_in: "Ends in", left: "{n} left", sold_out: "Sold out",
@@ -22,11 +24,13 @@ const STRINGS = {
     limit: "Limit {n} per buyer", limit_reached: "Limit reached", lottery: "Lucky bag", draw_in: "Draw in", enter: "Enter", entered: "Entered",
     entrants: "{n} entrants", hash: "Seed hash", seed: "Seed", winners: "Winners", no_winners: "No winners",
     you_won: "You won!", claim: "Claim prize", claimed: "Claimed", not_won: "Not this time",
-    verify: "Verify: livecommerce lottery verify", need_follow: "follow the host", need_keyword: "send “{k}” in chat",
+    verify: "Draw details and verification ›", close: "Close", need_follow: "follow the host", need_keyword: "send “{k}” in chat",
     need_watch: "watch {n} min", missing: "Still needed: ", coupon: "Coupon", claim_coupon: "Claim",
     coupon_claimed: "Claimed: use it at checkout", off: "{a} off", percent: "{p}% off", min_spend: "on {a}+",
     qa: "Q&A", ask: "Ask", ask_placeholder: "Ask the host…", answering: "Answering now: ", answered: "Answered",
     faq: "FAQ", coupons_none: "No coupons apply", discount: "Discount", to_pay: "To pay",
+    fans_only: "Fans only", my_questions: "My questions", waiting: "Waiting for an answer",
+    host_answered: "The host answered your question: ", answer: "Answer: ", my_prizes: "My prizes",
   },
 };
 const S = STRINGS[lang] || STRINGS.zh;
@@ -168,7 +172,9 @@ function start() {
   const sessionId = detail.id;
   loadStyles();
 
-  const state = { sale: null, lottery: null, questions: [], pinned: detail.pinned || null, buying: null };
+  const state = { sale: null, lottery: null, questions: [], mine: [], coupons: [], pinned: detail.pinned || null, buying: null };
+  const closedLotteries = new Set(); // result cards this viewer closed
+  const heldCoupons = new Set(); // coupons this viewer holds as many of as it may
   const bought = new Map(); // sale id → this viewer's order in it
   const held = new Map(); // sale id → units this viewer holds in it (its per-buyer limit caps them)
   const stack = el("div", { class: "ix-stack", id: "interactions" });
@@ -294,14 +300,23 @@ function start() {
   // ---- lottery ----
   function renderLottery() {
     const lottery = state.lottery;
-    lotteryBox.hidden = !lottery;
+    lotteryBox.hidden = !lottery || closedLotteries.has(lottery.id);
     clear(lotteryBox);
-    if (!lottery) return;
+    if (!lottery || closedLotteries.has(lottery.id)) return;
     const now = serverClock.now();
     const drawAt = Date.parse(lottery.draw_at);
     const card = el("div", { class: "ix-card", dataset: { status: lottery.status } });
+    let close = null;
+    if (lottery.status !== "open") {
+      // The result card leaves the video when the viewer closes it; a win stays under "my prizes".
+      close = el("button", { type: "button", class: "ix-close", id: "lottery-close", title: tr("close"), "aria-label": tr("close") }, "×");
+      close.addEventListener("click", () => {
+        closedLotteries.add(lottery.id);
+        renderLottery();
+      });
+    }
     card.append(
-      el("h3", {}, `${tr("lottery")} · `, lottery.title, lottery.status === "open" ? el("span", { class: "ix-countdown", id: "lottery-countdown" }, `${tr("draw_in")} ${countdown(drawAt - now)}`) : null),
+      el("h3", {}, el("span", { class: "ix-grow" }, `${tr("lottery")} · `, lottery.title), lottery.status === "open" ? el("span", { class: "ix-countdown", id: "lottery-countdown" }, `${tr("draw_in")} ${countdown(drawAt - now)}`) : null, close),
       el("div", { class: "ix-row small" }, el("span", { class: "ix-grow" }, lottery.prize_title, ` ×${lottery.winners_count}`), el("span", { class: "muted", id: "lottery-entrants" }, tr("entrants", { n: lottery.entrants_count }))),
     );
     const conditions = lottery.conditions || {};
@@ -337,10 +352,11 @@ function start() {
           );
           card.append(claim);
         }
+        card.append(el("a", { class: "small", href: "/coupons", id: "lottery-my-prizes" }, tr("my_prizes")));
       } else if (lottery.you && lottery.you.entered) {
         card.append(el("span", { class: "muted small" }, tr("not_won")));
       }
-      card.append(el("div", { class: "muted small" }, tr("verify")));
+      card.append(el("a", { class: "small ix-details", href: `/lotteries/${lottery.id}`, id: "lottery-details" }, tr("verify")));
     }
     lotteryBox.append(card);
   }
@@ -373,24 +389,71 @@ function start() {
     });
   }
 
-  // ---- coupon drops ----
-  function renderCoupon(coupon) {
+  // ---- room coupons: the ones handed out before this viewer arrived, and live drops ----
+  function renderCoupons() {
     clear(couponBox);
-    couponBox.hidden = !coupon;
-    if (!coupon) return;
-    const button = el("button", { type: "button", class: "button button-primary button-small", id: "coupon-claim" }, tr("claim_coupon"));
-    button.addEventListener("click", () => {
-      if (!me) {
-        location.href = loginUrl();
-        return;
-      }
-      busy(button, async () => {
-        await api("POST", `/api/v1/coupons/${coupon.id}/claim`);
-        toast(tr("coupon_claimed"), "info");
-        renderCoupon(null);
+    const shown = state.coupons.filter((coupon) => !heldCoupons.has(coupon.id) && coupon.claimed_count < coupon.total_limit);
+    couponBox.hidden = !shown.length;
+    shown.forEach((coupon, index) => {
+      const button = el("button", { type: "button", class: "button button-primary button-small", id: index === 0 ? "coupon-claim" : null, "data-coupon": coupon.id }, tr("claim_coupon"));
+      button.addEventListener("click", () => {
+        if (!me) {
+          location.href = loginUrl();
+          return;
+        }
+        busy(button, async () => {
+          try {
+            await api("POST", `/api/v1/coupons/${coupon.id}/claim`);
+          } catch (error) {
+            if (error.code === "coupon_limit_reached" || error.code === "coupon_sold_out") {
+              heldCoupons.add(coupon.id);
+              renderCoupons();
+            }
+            throw error;
+          }
+          toast(tr("coupon_claimed"), "info");
+          await loadWallet(coupon.id);
+        });
       });
+      const tags = coupon.audience === "fans" ? el("span", { class: "ix-tag" }, tr("fans_only")) : null;
+      couponBox.append(el("div", { class: "ix-card", dataset: { couponId: coupon.id } }, el("div", { class: "ix-row" }, el("div", { class: "ix-grow" }, el("strong", {}, coupon.title), " ", tags, el("div", { class: "small" }, couponValue(coupon))), button)));
     });
-    couponBox.append(el("div", { class: "ix-card" }, el("div", { class: "ix-row" }, el("div", { class: "ix-grow" }, el("strong", {}, coupon.title), el("div", { class: "small" }, couponValue(coupon))), button)));
+  }
+
+  // Which room coupons this viewer already holds as many of as it may claim.
+  async function loadWallet(justClaimed) {
+    if (!me) return;
+    let claims;
+    try {
+      claims = (await api("GET", "/api/v1/coupons/mine")).items;
+    } catch (error) {
+      if (justClaimed) heldCoupons.add(justClaimed);
+      renderCoupons();
+      return;
+    }
+    const counts = new Map();
+    for (const claim of claims) counts.set(claim.coupon.id, (counts.get(claim.coupon.id) || 0) + 1);
+    for (const coupon of state.coupons) {
+      if ((counts.get(coupon.id) || 0) >= coupon.per_user_limit) heldCoupons.add(coupon.id);
+    }
+    if (justClaimed && !state.coupons.some((coupon) => coupon.id === justClaimed)) heldCoupons.add(justClaimed);
+    renderCoupons();
+  }
+
+  async function loadCoupons() {
+    try {
+      state.coupons = (await api("GET", `/api/v1/rooms/${detail.room.id}/coupons`)).items;
+    } catch (error) {
+      return;
+    }
+    renderCoupons();
+    await loadWallet();
+  }
+
+  function dropCoupon(coupon) {
+    state.coupons = [coupon, ...state.coupons.filter((item) => item.id !== coupon.id)];
+    renderCoupons();
+    loadWallet();
   }
 
   // ---- Q&A ----
@@ -416,6 +479,58 @@ function start() {
     answeringBox.textContent = current ? `${tr("answering")}${current.text}` : "";
   }
 
+  function upsertMine(question) {
+    if (!me || question.user_id !== me.id) return null;
+    const before = state.mine.find((item) => item.id === question.id);
+    state.mine = [question, ...state.mine.filter((item) => item.id !== question.id)];
+    return before;
+  }
+
+  // The asker is told in the room when the host answers, and keeps the answer in "my questions".
+  function tellAsker(question) {
+    const text = `${tr("host_answered")}${question.text}${question.answer ? ` · ${tr("answer")}${question.answer}` : ""}`;
+    toast(text, "ok", 6000);
+    const chat = document.getElementById("chat-list");
+    if (chat) {
+      chat.append(el("li", { class: "chat-item chat-system chat-answer", dataset: { questionId: question.id } }, text));
+      chat.scrollTop = chat.scrollHeight;
+    }
+  }
+
+  function myQuestionsNode() {
+    const shown = state.mine.filter((question) => question.status !== "dismissed");
+    if (!shown.length) return null;
+    const list = el("ol", { class: "ix-qa-list", id: "qa-mine" });
+    for (const question of shown) {
+      const answered = question.status === "answered";
+      list.append(
+        el(
+          "li",
+          { dataset: { status: question.status, id: question.id } },
+          el(
+            "div",
+            { class: "ix-grow" },
+            el("div", {}, question.text),
+            answered
+              ? el("div", { class: "small ix-answer" }, `${tr("answer")}${question.answer || tr("answered")}`)
+              : el("div", { class: "muted small" }, tr("waiting")),
+          ),
+        ),
+      );
+    }
+    return el("div", {}, el("h4", { class: "ix-subhead" }, tr("my_questions")), list);
+  }
+
+  async function loadMine() {
+    if (!me) return;
+    try {
+      state.mine = (await api("GET", `/api/v1/live-sessions/${sessionId}/questions/mine`)).items;
+    } catch (error) {
+      return;
+    }
+    renderQuestions();
+  }
+
   function renderQuestions() {
     renderAnswering();
     if (qaBox.hidden) return;
@@ -437,6 +552,8 @@ function start() {
       list.append(el("li", { dataset: { status: question.status, id: question.id } }, vote, el("div", { class: "ix-grow" }, el("div", {}, question.text), el("div", { class: "muted small" }, question.display_name))));
     }
     qaBox.append(list);
+    const mine = myQuestionsNode();
+    if (mine) qaBox.append(mine);
     if (me) {
       const input = el("input", { type: "text", maxlength: 500, placeholder: tr("ask_placeholder"), "aria-label": tr("ask_placeholder"), id: "qa-input" });
       const form = el("form", { class: "chat-form", autocomplete: "off" }, input, el("button", { type: "submit", class: "button button-small" }, tr("ask")));
@@ -447,7 +564,9 @@ function start() {
         const body = { text };
         if (state.pinned) body.product_id = state.pinned.product_id;
         busy(form.querySelector("button"), async () => {
-          upsertQuestion(await api("POST", `/api/v1/live-sessions/${sessionId}/questions`, body));
+          const asked = await api("POST", `/api/v1/live-sessions/${sessionId}/questions`, body);
+          upsertQuestion(asked);
+          upsertMine(asked);
           input.value = "";
           renderQuestions();
         });
@@ -501,15 +620,18 @@ function start() {
         if (me) refreshLottery(message.lottery.id);
         break;
       case "coupon_drop":
-        renderCoupon(message.coupon);
+        dropCoupon(message.coupon);
         break;
       case "qa_question":
       case "qa_answering":
-      case "qa_answered":
+      case "qa_answered": {
         upsertQuestion(message.question);
+        const before = upsertMine(message.question);
+        if (message.type === "qa_answered" && before && before.status !== "answered") tellAsker(message.question);
         renderQuestions();
         if (message.type === "qa_answered") renderFaq();
         break;
+      }
       case "pinned":
         state.pinned = message.item || null;
         renderFaq();
@@ -555,6 +677,7 @@ function start() {
     renderLottery();
     renderQuestions();
     loadHoldings(state.sale);
+    loadMine();
   }
 
   setInterval(() => {
@@ -579,6 +702,7 @@ function start() {
     renderLottery();
   });
   load();
+  loadCoupons();
   renderFaq();
 }
 

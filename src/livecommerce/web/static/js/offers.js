@@ -61,7 +61,7 @@ async function loadSamples() {
           "div",
           { class: "grow" },
           el("strong", {}, t(`partners.sample_status.${sample.status}`)),
-          el("div", { class: "muted small" }, `${sample.requester_id.slice(0, 8)} · ${formatTime(sample.created_at)} · ${sample.note}`),
+          el("div", { class: "muted small" }, [sample.requester_name, formatTime(sample.created_at), sample.note].filter(Boolean).join(" · ")),
         ),
         ...actions,
       ),
@@ -77,7 +77,7 @@ async function loadStaff() {
       el(
         "li",
         { class: "row-item" },
-        el("div", { class: "grow" }, row.host_id),
+        el("div", { class: "grow" }, row.host_name),
         el("span", { class: row.accepted ? "badge badge-ok" : "badge" }, t(row.accepted ? "partners.confirmed" : "partners.unconfirmed")),
       ),
     );

@@ -73,6 +73,9 @@ function orderCard(order) {
     order.status === "pending_payment" && order.expires_at
       ? el("div", { class: "small muted" }, t("orders.pay_before", { time: formatTime(order.expires_at) }))
       : null,
+    order.discount_cents > 0
+      ? el("div", { class: "order-line small order-discount" }, el("span", {}, t("pay.discount")), el("span", {}, `−${formatMoney(order.discount_cents, order.currency)}`))
+      : null,
     el("div", { class: "order-total" }, `${t("live.total")} `, el("span", { class: "price" }, formatMoney(order.total_cents, order.currency))),
     actions,
   );

@@ -30,6 +30,14 @@ function render(payment, note) {
         ),
       ),
     ),
+    payment.discount_cents > 0
+      ? el(
+          "dl",
+          { class: "pay-sums", id: "pay-sums" },
+          el("div", { class: "order-line" }, el("dt", {}, t("pay.subtotal")), el("dd", {}, formatMoney(payment.subtotal_cents, payment.currency))),
+          el("div", { class: "order-line pay-discount", id: "pay-discount" }, el("dt", {}, t("pay.discount")), el("dd", {}, `−${formatMoney(payment.discount_cents, payment.currency)}`)),
+        )
+      : null,
     el("p", {}, `${t("pay.status")}: `, el("span", { class: `badge ${badge}`, id: "pay-status", dataset: { status: payment.status } }, t(key))),
   );
   if (note) box.append(el("p", { class: "form-error", role: "alert" }, note));

@@ -36,6 +36,10 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=15_000)
 
 LANGS = [("zh-CN", "zh"), ("en-GB", "en")]
+NAV_FITS = (
+    "(() => { const nav = document.querySelector('.nav'); "
+    "return nav.scrollWidth <= nav.clientWidth; })()"
+)
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -318,6 +322,8 @@ async def test_viewer_pages_on_a_phone(
                     "document.querySelector('#replay-video').readyState >= 1"
                 )
             await check_phone_page(page, name, lang)
+            # A viewer's menu fits without scrolling: no entry is cut off at the edge.
+            assert await page.evaluate(NAV_FITS), name
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()

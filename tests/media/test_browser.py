@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser
 
 from livecommerce.media.publisher import start_publisher_process
-from tests.browser import launch_chromium
+from tests.browser import PHONE, PageErrors, assert_nothing_covered, launch_chromium, new_page
 from tests.conftest import LiveServer
 from tests.media.helpers import host_with_session, stop, wait_for_status
 
@@ -77,6 +77,34 @@ async def test_viewer_sees_live_video_within_two_seconds(
     assert {sample["delivery"] for sample in samples} == {"flv"}
     latencies = sorted(sample["latency"] for sample in samples)
     assert latencies[len(latencies) // 2] < 2000, latencies
+
+
+async def test_tap_for_sound_is_tappable_on_a_phone(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """The muted video's "tap for sound" sits clear of the host chip and Follow."""
+    port = live_server.app.state.runtime.extras["media"].rtmp_port
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        _, live_session, key = await host_with_session(client)
+        session_id = live_session["id"]
+        publisher = await start_publisher_process(f"rtmp://127.0.0.1:{port}/live/{key}", fps=25)
+        try:
+            await wait_for_status(client, session_id, "live")
+            errors = PageErrors()
+            context, page = await new_page(browser, errors, "phone", PHONE)
+            try:
+                await page.goto(f"{live_server.url}/live/{session_id}")
+                await page.wait_for_selector("#player[data-video='playing']", timeout=20_000)
+                unmute = page.locator(".player-unmute")
+                await unmute.wait_for(state="visible", timeout=5_000)
+                await assert_nothing_covered(page, "live video", ".player-unmute, #follow")
+                await unmute.tap()
+                await unmute.wait_for(state="hidden", timeout=5_000)
+                assert await page.evaluate("document.querySelector('#player video').muted") is False
+            finally:
+                await context.close()
+        finally:
+            await stop(publisher)
 
 
 async def test_player_falls_back_to_hls_and_says_when_the_session_ended(

@@ -225,6 +225,14 @@ async def test_viewer_pages_on_a_phone(
         await expect(room.locator("#flash-left")).to_contain_text("3")
         assert await bar.evaluate("node => node.firstElementChild.offsetWidth") == 0
         await check_phone_page(room, "live room", lang)
+        # With every card up (sale, drawn lottery, coupon) the overlay stays below the slot
+        # of the muted video's "tap for sound" button (96 px down the video, 32 px tall).
+        await expect(room.locator("#lottery-you-won")).to_be_visible()
+        overlay_top = await room.evaluate(
+            "document.getElementById('interactions').getBoundingClientRect().top"
+            " - document.querySelector('.stage').getBoundingClientRect().top"
+        )
+        assert overlay_top >= 140, overlay_top
         await shot(room, f"phone-live-{lang}")
 
         await room.locator("#coupon-claim").click()

@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from livecommerce.catalog.schemas import MAX_PRICE_CENTS
+from livecommerce.live.schemas import LivePrices
+
 
 class AgencyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
@@ -71,6 +74,19 @@ class OfferIn(BaseModel):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     note: str = Field(default="", max_length=2000)
+    min_live_price_cents: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PRICE_CENTS,
+        description="The price floor: no SKU sells below it in a host's room; "
+        "null: no SKU sells below its catalog price.",
+    )
+    allow_flash_sales: bool = Field(
+        default=False, description="Hosts may commit this product's stock to flash sales."
+    )
+    allow_prizes: bool = Field(
+        default=False, description="Hosts may commit this product's stock to lottery prizes."
+    )
 
 
 class OfferPatch(BaseModel):
@@ -81,6 +97,11 @@ class OfferPatch(BaseModel):
     ends_at: datetime | None = None
     status: Literal["active", "closed"] | None = None
     note: str | None = Field(default=None, max_length=2000)
+    min_live_price_cents: int | None = Field(
+        default=None, ge=1, le=MAX_PRICE_CENTS, description="null: catalog prices are the floor."
+    )
+    allow_flash_sales: bool | None = None
+    allow_prizes: bool | None = None
 
 
 class OfferOut(BaseModel):
@@ -101,6 +122,9 @@ class OfferOut(BaseModel):
     sales_count: int
     sales_cents: int
     note: str
+    min_live_price_cents: int | None
+    allow_flash_sales: bool
+    allow_prizes: bool
 
 
 class OfferList(BaseModel):
@@ -111,9 +135,8 @@ class InviteIn(BaseModel):
     host_ids: list[str] = Field(min_length=1, max_length=100)
 
 
-class ShowcaseFromOffer(BaseModel):
+class ShowcaseFromOffer(LivePrices):
     session_id: str = Field(min_length=32, max_length=32)
-    live_price_cents: int | None = Field(default=None, ge=0)
 
 
 class SampleIn(BaseModel):
@@ -153,6 +176,9 @@ class AffiliateLinkOut(BaseModel):
     store_name: str
     commission_bp: int
     currency: str
+    postback_secret: str = Field(
+        description="The key the store signs this link's postbacks with (HMAC-SHA256)."
+    )
     clicks: int
     conversions: int
     sales_cents: int

@@ -117,6 +117,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "live.choose_sku": ("请选择规格", "Choose an option"),
     "live.spec": ("规格", "Option"),
     "live.total": ("合计", "Total"),
+    "live.quantity_range": ("数量需在 1 到 {max} 之间", "The quantity must be from 1 to {max}"),
     "live.place_order": ("提交订单", "Place order"),
     "live.placing": ("下单中…", "Placing the order…"),
     "live.purchase": ("{buyer} 刚刚买了 {title} ×{n}", "{buyer} just bought {title} ×{n}"),
@@ -230,6 +231,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "host.search_products": ("搜索在售商品", "Search products on sale"),
     "host.add_to_showcase": ("加入购物袋", "Add to showcase"),
     "host.live_price_yuan": ("直播价（元，可留空）", "Live price (optional)"),
+    "host.live_price_per_sku": (
+        "该商品有多个规格：已按原价加入，请在购物袋中为每个规格设置直播价",
+        "This product has several options: added at catalog prices; set each option's live "
+        "price in the showcase",
+    ),
     "host.pin": ("讲解", "Pin"),
     "host.unpin": ("取消讲解", "Unpin"),
     "host.remove": ("移除", "Remove"),

@@ -102,4 +102,21 @@ PARTNER_STRINGS: dict[str, tuple[str, str]] = {
     "err.sample_already_requested": ("已申请过样品", "You asked for a sample already"),
     "err.host_already_signed": ("该主播已签约或有待处理邀请", "This host is signed already"),
     "err.already_in_showcase": ("已在购物袋中", "Already in the showcase"),
+    "err.no_selling_right": (
+        "只能销售自己的商品、所属商家的商品，或商家佣金计划中的商品",
+        "You may sell only your own products, your merchant's, or products offered to you",
+    ),
+    "err.below_price_floor": ("低于商家设定的最低直播价", "Below the merchant's price floor"),
+    "err.flash_sale_not_allowed": (
+        "商家未允许用该商品做限时抢购",
+        "The merchant does not allow flash sales of this product",
+    ),
+    "err.prize_not_allowed": (
+        "商家未允许用该商品做抽奖奖品",
+        "The merchant does not allow this product as a prize",
+    ),
+    "err.live_price_per_sku": (
+        "该商品有多个规格，请为每个规格分别设置直播价",
+        "This product has several options: set a live price for each",
+    ),
 }

@@ -6,15 +6,18 @@ stock in a room, with the exact answer each cell gets, and the stock that moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ShowcaseItem, Sku
 from tests.factories import Account, link_staff, sign_up
 from tests.live.helpers import create_room, schedule, start
+from tests.orders.shop import buyer_with_address
 
 SKU_PRICES = (10000, 20000)
 FLOOR = 8000
@@ -315,3 +318,63 @@ async def test_the_merchant_sets_and_clears_the_floor(client: httpx.AsyncClient)
         url, headers=market.plain_host.headers, json={"min_live_price_cents": 1}
     )
     assert stranger.status_code == 404
+
+
+async def test_a_room_coupon_discounts_an_offer_product_only_with_the_merchants_consent(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    market = await _market(client, visibility="open")
+    host = market.plain_host
+    room = await create_room(client, host)
+    live = await schedule(client, host, room["id"])
+    added = await client.post(
+        f"/api/v1/mcn/offers/{market.offer['id']}/showcase",
+        headers=host.headers,
+        json={"session_id": live["id"]},
+    )
+    assert added.status_code == 201, added.text
+    await start(client, host, live["id"])
+    coupon = await client.post(
+        "/api/v1/coupons",
+        headers=host.headers,
+        json={
+            "title": "全场九折",
+            "audience": "room",
+            "discount_kind": "percent",
+            "percent_off": 90,
+            "ends_at": (utcnow() + timedelta(days=1)).isoformat(),
+            "total_limit": 10,
+        },
+    )
+    assert coupon.status_code == 201, coupon.text
+    buyer, address_id = await buyer_with_address(client)
+    claimed = await client.post(
+        f"/api/v1/coupons/{coupon.json()['id']}/claim", headers=buyer.headers
+    )
+    assert claimed.status_code == 201, claimed.text
+    sku_id = market.product["skus"][0]["id"]
+    order = {"sku_id": sku_id, "quantity": 1, "address_id": address_id, "session_id": live["id"]}
+    refused = await client.post(
+        "/api/v1/orders",
+        headers=buyer.headers,
+        json={**order, "coupon_claim_ids": [claimed.json()["id"]]},
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "coupon_not_applicable")
+    assert await _stock(runtime, sku_id) == 50
+    # Once the merchant allows room coupons on its offer, the coupon applies.
+    allowed = await client.patch(
+        f"/api/v1/mcn/offers/{market.offer['id']}",
+        headers=market.merchant.headers,
+        json={"allow_room_coupons": True},
+    )
+    assert allowed.json()["allow_room_coupons"] is True
+    placed = await client.post(
+        "/api/v1/orders",
+        headers=buyer.headers,
+        json={**order, "coupon_claim_ids": [claimed.json()["id"]]},
+    )
+    assert placed.status_code == 201, placed.text
+    assert (placed.json()["discount_cents"], placed.json()["total_cents"]) == (
+        SKU_PRICES[0] * 90 // 100,
+        SKU_PRICES[0] // 10,
+    )

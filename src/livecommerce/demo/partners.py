@@ -47,7 +47,12 @@ async def publish_offers(
     for product_id, terms in zip(product_ids, OFFER_TERMS, strict=False):
         offer_id = existing.get(product_id)
         if offer_id is None:
-            body = {"product_id": product_id, "allow_flash_sales": True, "allow_prizes": True}
+            body = {
+                "product_id": product_id,
+                "allow_flash_sales": True,
+                "allow_prizes": True,
+                "allow_room_coupons": True,
+            }
             offer = _check(
                 await http.post("/api/v1/mcn/offers", headers=merchant, json={**body, **terms})
             )

@@ -87,6 +87,10 @@ class OfferIn(BaseModel):
     allow_prizes: bool = Field(
         default=False, description="Hosts may commit this product's stock to lottery prizes."
     )
+    allow_room_coupons: bool = Field(
+        default=False,
+        description="A host's room coupons may discount this product (the merchant bears it).",
+    )
 
 
 class OfferPatch(BaseModel):
@@ -102,6 +106,7 @@ class OfferPatch(BaseModel):
     )
     allow_flash_sales: bool | None = None
     allow_prizes: bool | None = None
+    allow_room_coupons: bool | None = None
 
 
 class OfferOut(BaseModel):
@@ -125,6 +130,7 @@ class OfferOut(BaseModel):
     min_live_price_cents: int | None
     allow_flash_sales: bool
     allow_prizes: bool
+    allow_room_coupons: bool
 
 
 class OfferList(BaseModel):

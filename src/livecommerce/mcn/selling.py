@@ -10,7 +10,8 @@ product only through a relationship its merchant agreed to:
 * an offer in force from the product's merchant that is open to the host (open, or
   invite-only with the host invited): live and flash-sale prices at or above the offer's
   price floor (``min_live_price_cents``, else each SKU's catalog price), flash sales only
-  when the offer has ``allow_flash_sales``, prizes only when it has ``allow_prizes``.
+  when the offer has ``allow_flash_sales``, prizes only when it has ``allow_prizes``, and
+  the host's room coupons only when it has ``allow_room_coupons`` (the merchant bears them).
 """
 
 from __future__ import annotations
@@ -112,9 +113,9 @@ class SellingService:
                     code="prize_not_allowed",
                     details={"offer_id": right.offer.id},
                 )
-            if action == SellAction.DISCOUNT:
+            if action == SellAction.DISCOUNT and not right.offer.allow_room_coupons:
                 raise Forbidden(
-                    "A room coupon cannot discount another merchant's product.",
+                    "The merchant's offer does not allow room coupons on this product.",
                     code="discount_not_allowed",
                     details={"offer_id": right.offer.id},
                 )

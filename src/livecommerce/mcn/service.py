@@ -79,6 +79,7 @@ def offer_out(offer: Offer, product: Product, price_cents: int) -> OfferOut:
         min_live_price_cents=offer.min_live_price_cents,
         allow_flash_sales=offer.allow_flash_sales,
         allow_prizes=offer.allow_prizes,
+        allow_room_coupons=offer.allow_room_coupons,
     )
 
 
@@ -385,6 +386,7 @@ class McnService:
         min_live_price_cents: int | None = None,
         allow_flash_sales: bool = False,
         allow_prizes: bool = False,
+        allow_room_coupons: bool = False,
     ) -> OfferOut:
         account_service.check_role(user, Role.MERCHANT)
         product = await catalog_service.get_product(session, product_id)
@@ -413,6 +415,7 @@ class McnService:
             min_live_price_cents=min_live_price_cents,
             allow_flash_sales=allow_flash_sales,
             allow_prizes=allow_prizes,
+            allow_room_coupons=allow_room_coupons,
             created_at=now,
         )
         await mcn_repository.add(session, offer)

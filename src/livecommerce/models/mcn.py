@@ -110,6 +110,8 @@ class Offer(Base):
     # The merchant's consent to hosts committing its stock to flash sales and lottery prizes.
     allow_flash_sales: Mapped[bool] = mapped_column(default=False)
     allow_prizes: Mapped[bool] = mapped_column(default=False)
+    # ... and to room coupons taking their discount from its sale.
+    allow_room_coupons: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created_at_column()
 
 

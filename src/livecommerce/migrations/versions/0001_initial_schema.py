@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 22:05:14.609865
+Create Date: 2026-11-29 22:26:14.028767
 """
 
 from __future__ import annotations
@@ -488,6 +488,7 @@ def upgrade() -> None:
         sa.Column("min_live_price_cents", sa.Integer(), nullable=True),
         sa.Column("allow_flash_sales", sa.Boolean(), nullable=False),
         sa.Column("allow_prizes", sa.Boolean(), nullable=False),
+        sa.Column("allow_room_coupons", sa.Boolean(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "commission_bp >= 100 AND commission_bp <= 8000", name=op.f("ck_offers_commission_bp")

@@ -226,7 +226,16 @@ async def test_invite_only_offer_pays_invited_hosts_only(
         json={"visibility": "invite_only"},
     )
     assert hidden.status_code == 200, hidden.text
-    await buy(client, world)
+    # Not invited: the host may not sell the product in its room any more.
+    refused = await place_order(
+        client,
+        world.buyer,
+        world.address_id,
+        world.listing,
+        session_id=world.session_id,
+        expect=409,
+    )
+    assert refused["code"] == "not_sold_here"
     assert await owed(client, world.host) == {}
     invited = await client.post(
         f"/api/v1/mcn/offers/{offer['id']}/invites",
@@ -271,7 +280,10 @@ async def test_ended_offer_and_contract_stop_paying(
         f"/api/v1/mcn/offers/{offer['id']}", headers=world.merchant.headers, json={"ends_at": ends}
     )
     assert patched.status_code == 200, patched.text
+    order = await place_order(
+        client, world.buyer, world.address_id, world.listing, session_id=world.session_id
+    )
     clock.advance(timedelta(minutes=2))
-    await buy(client, world)  # the offer's period is over
+    await pay(client, world.buyer, order["id"])  # paid after the offer's period is over
     assert await owed(client, world.host) == {"host_payable": 3200}
     assert await owed(client, world.merchant) == {"merchant_payable": 7500 + 7500 + 9500}

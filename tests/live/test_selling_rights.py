@@ -258,7 +258,9 @@ async def test_without_a_floor_the_catalog_price_is_the_floor(client: httpx.Asyn
     assert [sku["price_cents"] for sku in added.json()["skus"]] == list(SKU_PRICES)
 
 
-async def test_repricing_is_checked_and_ends_with_the_offer(client: httpx.AsyncClient) -> None:
+async def test_repricing_and_selling_end_with_the_offer(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     market = await _market(client)
     host = market.plain_host
     await _invite(client, market, host)
@@ -288,6 +290,17 @@ async def test_repricing_is_checked_and_ends_with_the_offer(client: httpx.AsyncC
     assert (after.status_code, after.json()["code"]) == (403, "no_selling_right")
     showcase = (await client.get(f"/api/v1/live-sessions/{live['id']}/showcase")).json()
     assert [sku["price_cents"] for sku in showcase["items"][0]["skus"]] == [9000, 9000]
+    # Nor do buyers get the offer's live price once the offer has closed.
+    await start(client, host, live["id"])
+    buyer, address_id = await buyer_with_address(client)
+    sku_id = product["skus"][0]["id"]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=buyer.headers,
+        json={"sku_id": sku_id, "quantity": 1, "address_id": address_id, "session_id": live["id"]},
+    )
+    assert (order.status_code, order.json()["code"]) == (409, "not_sold_here")
+    assert await _stock(runtime, sku_id) == 50
 
 
 async def test_the_merchant_sets_and_clears_the_floor(client: httpx.AsyncClient) -> None:

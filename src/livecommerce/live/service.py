@@ -12,7 +12,13 @@ from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from livecommerce.kit.errors import (
+    Conflict,
+    Forbidden,
+    LiveCommerceError,
+    NotFound,
+    ValidationFailed,
+)
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
@@ -516,6 +522,25 @@ class LiveService:
         if live_session.pinned_item_id == item.id:
             await self._announce_pinned(session, live_session)
         return self.showcase_item_out(item, product)
+
+    async def check_still_sold_here(
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        product: Product,
+        sku: Sku,
+        unit_price_cents: int,
+    ) -> None:
+        """A buyer's order in the room: the host's right to sell the product at this price
+        still holds (an offer may have closed, or a staff link ended, since it was listed)."""
+        try:
+            await self.check_host_may_sell(
+                session, live_session, product, SellAction.SHOWCASE, {sku.id: unit_price_cents}
+            )
+        except LiveCommerceError as exc:
+            raise Conflict(
+                "This product is no longer sold in this room.", code="not_sold_here"
+            ) from exc
 
     async def check_host_may_sell(
         self,

@@ -62,6 +62,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "err.csrf_failed": ("页面已过期，请刷新后重试", "The page expired; reload and try again"),
     "err.out_of_stock": ("库存不足", "Out of stock"),
     "err.session_not_live": ("直播未在进行中", "The session is not live"),
+    "err.not_sold_here": (
+        "该商品已不在本直播间销售",
+        "This product is no longer sold in this room",
+    ),
     "err.not_in_showcase": (
         "该商品不在本场直播的购物袋中",
         "This product is not in this session's showcase",

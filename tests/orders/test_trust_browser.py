@@ -79,3 +79,40 @@ async def test_the_host_console_sets_a_live_price_per_sku(
     finally:
         await context.close()
     assert errors.errors == []
+
+
+async def test_the_merchant_sets_an_offers_price_floor_and_consents(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        shop = await build_live_shop(api)
+    errors = PageErrors()
+    context, page = await new_page(browser, errors, "merchant", PHONE)
+    try:
+        await log_in(page, live_server, shop.merchant, "/console/offers")
+        form = page.locator("#offer-form")
+        await expect(form.locator("#product-pick option")).not_to_have_count(0)
+        await form.locator("input[name=min_live_price]").fill("80")
+        await form.locator("input[name=allow_flash_sales]").check()
+        await form.locator("button[type=submit]").click()
+        await expect(page.locator("#offer-list li").first).to_contain_text("山茶花保湿面霜")
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            offers = (
+                await api.get("/api/v1/mcn/offers?mine=true", headers=shop.merchant.headers)
+            ).json()["items"]
+        [offer] = offers
+        assert (
+            offer["min_live_price_cents"],
+            offer["allow_flash_sales"],
+            offer["allow_prizes"],
+            offer["allow_room_coupons"],
+        ) == (8000, True, False, False)
+        # The offer form fits a phone (no field sticks out of the 390 px screen).
+        wide = await page.evaluate(
+            "[...document.querySelectorAll('#offer-form, #offer-form *')]"
+            ".filter((e) => e.getBoundingClientRect().right > 390).map((e) => e.tagName)"
+        )
+        assert wide == []
+    finally:
+        await context.close()
+    assert errors.errors == []

@@ -50,3 +50,13 @@ async def sign_up(
         token=body["token"],
         role=role,
     )
+
+
+async def link_staff(client: httpx.AsyncClient, merchant: Account, host: Account) -> None:
+    """``host`` becomes ``merchant``'s staff (商家自播): it may sell the merchant's products."""
+    invited = await client.post(
+        "/api/v1/mcn/staff", json={"host_id": host.id}, headers=merchant.headers
+    )
+    assert invited.status_code == 201, invited.text
+    accepted = await client.post(f"/api/v1/mcn/staff/{merchant.id}/accept", headers=host.headers)
+    assert accepted.status_code == 200, accepted.text

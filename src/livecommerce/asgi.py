@@ -1,5 +1,8 @@
 """ASGI entry point for uvicorn workers: ``livecommerce.asgi:app``."""
 
 from livecommerce.app import create_app
+from livecommerce.config import get_settings
 
-app = create_app()
+_settings = get_settings()
+_settings.check_can_serve()  # never serve the public with the default secret key
+app = create_app(_settings)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from livecommerce.config import Settings
+from livecommerce.config import InsecureSettings, Settings
 from livecommerce.interactions.verify import lottery_app
 from livecommerce.media.cli import media_app
 
@@ -88,6 +88,11 @@ def serve(
     from livecommerce.realtime.fanout import UVICORN_WS
 
     settings = Settings()
+    try:
+        settings.check_can_serve()
+    except InsecureSettings as exc:
+        typer.echo(f"livecommerce serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if migrate:
         upgrade(settings.database_url)
     uvicorn.run(
@@ -115,6 +120,7 @@ def demo(
     """Seed demo accounts and products, go live, and simulate viewers who chat, like and buy."""
     from livecommerce.demo import run_demo
 
+    os.environ.setdefault("LIVECOMMERCE_MODE", "demo")
     os.environ.setdefault("LIVECOMMERCE_DATABASE_URL", _sqlite_url(db))
     os.environ.setdefault("LIVECOMMERCE_PUBLIC_URL", f"http://{host}:{port}")
     os.environ.setdefault("LIVECOMMERCE_DATA_DIR", str(db.expanduser().resolve().parent))

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-secret-change-me"
+
+
+class InsecureSettings(ValueError):
+    """Settings that must not be served to the public."""
 
 
 class Settings(BaseSettings):
@@ -23,8 +30,14 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path("./var"), description="Uploads and other files.")
     secret_key: str = Field(
-        default="dev-secret-change-me",
-        description="Signs CSRF tokens and sandbox payment callbacks. Change it in production.",
+        default=DEFAULT_SECRET_KEY,
+        description="Signs CSRF tokens and sandbox payment callbacks. `serve` refuses the "
+        "default unless mode is development or demo.",
+    )
+    mode: Literal["production", "development", "demo"] = Field(
+        default="production",
+        description="production refuses to serve with the default secret_key; development "
+        "(local work) and demo (`livecommerce demo` sets it) allow it.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="How browsers reach this platform."
@@ -136,11 +149,6 @@ class Settings(BaseSettings):
         le=5000,
         description="Platform fee on every paid order, in basis points (500 = 5 %).",
     )
-    affiliate_postback_secret: str | None = Field(
-        default=None,
-        description="HMAC-SHA256 key external stores sign conversion postbacks with; "
-        "unset means secret_key.",
-    )
     settlement_period_days: int = Field(
         default=7,
         ge=0,
@@ -148,6 +156,17 @@ class Settings(BaseSettings):
         description="Statements close automatically every this many days at 00:00 UTC "
         "(weekly periods end on Mondays); 0 leaves closing to the settlements endpoint.",
     )
+
+    def check_can_serve(self) -> None:
+        """Refuse serving the public with the well-known default secret key."""
+        if self.mode == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise InsecureSettings(
+                "LIVECOMMERCE_SECRET_KEY is the default, with which anyone can forge payment "
+                "callbacks and CSRF tokens. Set LIVECOMMERCE_SECRET_KEY to a long random value, "
+                "e.g. export LIVECOMMERCE_SECRET_KEY=$(python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))'), or set LIVECOMMERCE_MODE=development to run "
+                "on your own machine with the default."
+            )
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -197,10 +197,9 @@ async def test_products_without_offer_or_outside_rooms_pay_no_commission(
         headers=world.host.headers,
         json={"product_id": other.product_id},
     )
-    assert added.status_code == 201, added.text
-    order = await place_order(
-        client, world.buyer, world.address_id, other, session_id=world.session_id
-    )
+    # Without an offer (or a staff link) the host may not sell the product at all.
+    assert (added.status_code, added.json()["code"]) == (403, "no_selling_right")
+    order = await place_order(client, world.buyer, world.address_id, other)
     await pay(client, world.buyer, order["id"])
     assert await owed(client, world.host) == {}
     assert await owed(client, world.merchant) == {"merchant_payable": 9500 + 4750}
@@ -227,7 +226,16 @@ async def test_invite_only_offer_pays_invited_hosts_only(
         json={"visibility": "invite_only"},
     )
     assert hidden.status_code == 200, hidden.text
-    await buy(client, world)
+    # Not invited: the host may not sell the product in its room any more.
+    refused = await place_order(
+        client,
+        world.buyer,
+        world.address_id,
+        world.listing,
+        session_id=world.session_id,
+        expect=409,
+    )
+    assert refused["code"] == "not_sold_here"
     assert await owed(client, world.host) == {}
     invited = await client.post(
         f"/api/v1/mcn/offers/{offer['id']}/invites",
@@ -272,7 +280,10 @@ async def test_ended_offer_and_contract_stop_paying(
         f"/api/v1/mcn/offers/{offer['id']}", headers=world.merchant.headers, json={"ends_at": ends}
     )
     assert patched.status_code == 200, patched.text
+    order = await place_order(
+        client, world.buyer, world.address_id, world.listing, session_id=world.session_id
+    )
     clock.advance(timedelta(minutes=2))
-    await buy(client, world)  # the offer's period is over
+    await pay(client, world.buyer, order["id"])  # paid after the offer's period is over
     assert await owed(client, world.host) == {"host_payable": 3200}
     assert await owed(client, world.merchant) == {"merchant_payable": 7500 + 7500 + 9500}

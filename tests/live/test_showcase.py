@@ -13,13 +13,15 @@ from livecommerce.kit.runtime import Runtime
 from livecommerce.live.service import effective_price, live_service
 from livecommerce.models import PinEvent, ShowcaseItem, Sku
 from tests.catalog.helpers import create_product, image_bytes, upload
-from tests.factories import Account, sign_up
+from tests.factories import Account, link_staff, sign_up
 from tests.live.helpers import ChannelListener, create_room, schedule, start
 
 
 async def _setup(client: httpx.AsyncClient) -> tuple[Account, Account, dict[str, Any]]:
+    """A host that is a merchant's staff, and a scheduled session of its room."""
     host = await sign_up(client, "host")
     merchant = await sign_up(client, "merchant")
+    await link_staff(client, merchant, host)
     room = await create_room(client, host)
     live_session = await schedule(client, host, room["id"])
     return host, merchant, live_session
@@ -35,7 +37,15 @@ async def _add(
     )
 
 
-async def test_host_puts_any_merchants_product_in_the_showcase(
+def _prices(product: dict[str, Any], *cents: int) -> list[dict[str, Any]]:
+    """Live prices for the product's first SKUs, in order."""
+    return [
+        {"sku_id": sku["id"], "live_price_cents": price}
+        for sku, price in zip(product["skus"], cents, strict=False)
+    ]
+
+
+async def test_staff_host_puts_the_merchants_product_in_the_showcase(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     host, merchant, live_session = await _setup(client)
@@ -46,7 +56,11 @@ async def test_host_puts_any_merchants_product_in_the_showcase(
 
     async with ChannelListener(runtime, live_session["id"]) as listener:
         response = await _add(
-            client, host, live_session["id"], product["id"], live_price_cents=15900
+            client,
+            host,
+            live_session["id"],
+            product["id"],
+            live_prices=_prices(product, 15900, 17900),
         )
         assert response.status_code == 201, response.text
         item = response.json()
@@ -64,12 +78,16 @@ async def test_host_puts_any_merchants_product_in_the_showcase(
                     "id": product["skus"][0]["id"],
                     "spec": {"colour": "红", "size": "M"},
                     "price_cents": 15900,
+                    "list_price_cents": 19900,
+                    "live_price_cents": 15900,
                     "stock": 10,
                 },
                 {
                     "id": product["skus"][1]["id"],
                     "spec": {"colour": "红", "size": "L"},
-                    "price_cents": 15900,
+                    "price_cents": 17900,
+                    "list_price_cents": 20900,
+                    "live_price_cents": 17900,
                     "stock": 5,
                 },
             ],
@@ -91,7 +109,7 @@ async def test_host_puts_any_merchants_product_in_the_showcase(
         assert found.id == item["id"]
         sku = await session.get(Sku, product["skus"][1]["id"])
         assert sku is not None
-        assert effective_price(found, sku) == 15900
+        assert effective_price(found, sku) == 17900
         assert live_service.effective_price(None, sku) == 20900
         assert (
             await live_service.get_showcase_item_for_product(session, live_session["id"], "0" * 32)
@@ -108,13 +126,16 @@ async def test_catalog_prices_when_no_live_price(client: httpx.AsyncClient) -> N
     assert [sku["price_cents"] for sku in item["skus"]] == [19900, 20900]
     assert item["image_url"] is None
 
+    url = f"/api/v1/live-sessions/{live_session['id']}/showcase/{item['id']}"
+    # One price for every SKU of a multi-SKU product is refused: prices are per SKU.
+    single = await client.patch(url, json={"live_price_cents": 9900}, headers=host.headers)
+    assert (single.status_code, single.json()["code"]) == (422, "live_price_per_sku")
     cleared = await client.patch(
-        f"/api/v1/live-sessions/{live_session['id']}/showcase/{item['id']}",
-        json={"live_price_cents": 9900},
-        headers=host.headers,
+        url, json={"live_prices": _prices(product, 9900)}, headers=host.headers
     )
     assert cleared.status_code == 200
     assert (cleared.json()["price_cents"], cleared.json()["live_price_cents"]) == (9900, 9900)
+    assert [sku["price_cents"] for sku in cleared.json()["skus"]] == [9900, 20900]
     back = await client.patch(
         f"/api/v1/live-sessions/{live_session['id']}/showcase/{item['id']}",
         json={"live_price_cents": None},
@@ -232,7 +253,11 @@ async def test_pin_publishes_and_records(client: httpx.AsyncClient, runtime: Run
     host, merchant, live_session = await _setup(client)
     session_id = live_session["id"]
     product = await create_product(client, merchant, title="爆款保温杯")
-    item = (await _add(client, host, session_id, product["id"], live_price_cents=4900)).json()
+    item = (
+        await _add(
+            client, host, session_id, product["id"], live_prices=_prices(product, 4900, 4900)
+        )
+    ).json()
     pin_url = f"/api/v1/live-sessions/{session_id}/pin"
 
     not_live = await client.post(pin_url, json={"item_id": item["id"]}, headers=host.headers)
@@ -262,12 +287,16 @@ async def test_pin_publishes_and_records(client: httpx.AsyncClient, runtime: Run
                             "id": product["skus"][0]["id"],
                             "spec": {"colour": "红", "size": "M"},
                             "price_cents": 4900,
+                            "list_price_cents": 19900,
+                            "live_price_cents": 4900,
                             "stock": 10,
                         },
                         {
                             "id": product["skus"][1]["id"],
                             "spec": {"colour": "红", "size": "L"},
                             "price_cents": 4900,
+                            "list_price_cents": 20900,
+                            "live_price_cents": 4900,
                             "stock": 5,
                         },
                     ],

@@ -8,13 +8,16 @@ import json
 
 import httpx
 
+from livecommerce.config import Settings
 from livecommerce.kit.runtime import Runtime
 from tests.factories import Account, sign_up
 from tests.ledger.world import create_agency, owed, sign_host, verify
 from tests.orders.shop import make_admin
 
 
-def signed(body: dict[str, object], secret: str = "test-secret") -> tuple[bytes, dict[str, str]]:
+def signed(body: dict[str, object], secret: object) -> tuple[bytes, dict[str, str]]:
+    """The body and headers a store sends, signed with ``secret`` (a link's postback secret)."""
+    assert isinstance(secret, str)
     raw = json.dumps(body).encode()
     signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     return raw, {"X-Signature": signature, "Content-Type": "application/json"}
@@ -86,7 +89,7 @@ async def test_signed_postback_is_idempotent_and_attributed(
         "amount_cents": 33333,
         "currency": "CNY",
     }
-    raw, headers = signed(body)
+    raw, headers = signed(body, link["postback_secret"])
 
     first = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert first.status_code == 201, first.text
@@ -109,6 +112,7 @@ async def test_signed_postback_is_idempotent_and_attributed(
 async def test_postback_rejects_bad_signatures_and_input(client: httpx.AsyncClient) -> None:
     host = await sign_up(client, "host")
     link = await make_link(client, host)
+    secret = link["postback_secret"]
     body = {"code": link["code"], "external_order_id": "X", "amount_cents": 100, "currency": "CNY"}
     raw, headers = signed(body, secret="wrong")
     forged = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
@@ -117,7 +121,7 @@ async def test_postback_rejects_bad_signatures_and_input(client: httpx.AsyncClie
         "/api/v1/mcn/affiliate/postback", content=raw, headers={"Content-Type": "application/json"}
     )
     assert (unsigned.status_code, unsigned.json()["code"]) == (403, "bad_signature")
-    raw, headers = signed({**body, "currency": "USD"})
+    raw, headers = signed({**body, "currency": "USD"}, secret)
     wrong_currency = await client.post(
         "/api/v1/mcn/affiliate/postback", content=raw, headers=headers
     )
@@ -125,16 +129,50 @@ async def test_postback_rejects_bad_signatures_and_input(client: httpx.AsyncClie
         422,
         "currency_mismatch",
     )
-    raw, headers = signed({**body, "amount_cents": -5})
+    raw, headers = signed({**body, "amount_cents": -5}, secret)
     negative = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert (negative.status_code, negative.json()["code"]) == (422, "bad_postback")
-    raw, headers = signed({**body, "code": "unknown"})
+    # A link nobody created has no secret: nothing can sign for it.
+    raw, headers = signed({**body, "code": "unknown"}, secret)
     unknown = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
-    assert (unknown.status_code, unknown.json()["code"]) == (404, "link_not_found")
-    raw, headers = signed({**body, "commission_cents": 101})
+    assert (unknown.status_code, unknown.json()["code"]) == (403, "bad_signature")
+    for not_json in (b"[1, 2]", b"\xff", b'{"code": 5}'):
+        response = await client.post(
+            "/api/v1/mcn/affiliate/postback",
+            content=not_json,
+            headers={"X-Signature": "0" * 64, "Content-Type": "application/json"},
+        )
+        assert (response.status_code, response.json()["code"]) == (403, "bad_signature")
+    raw, headers = signed({**body, "commission_cents": 101}, secret)
     too_much = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert (too_much.status_code, too_much.json()["code"]) == (422, "commission_too_large")
     assert await owed(client, host) == {}
+
+
+async def test_each_link_has_its_own_postback_secret(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Neither the platform's secret key nor another link's secret signs a link's postback."""
+    host = await sign_up(client, "host")
+    mine = await make_link(client, host)
+    other_host = await sign_up(client, "host")
+    theirs = await make_link(client, other_host)
+    assert mine["postback_secret"] != theirs["postback_secret"]
+    assert len(str(mine["postback_secret"])) == 64
+    body = {
+        "code": mine["code"],
+        "external_order_id": "TB-9000",
+        "amount_cents": 90_000_000,
+        "currency": "CNY",
+    }
+    for secret in (settings.secret_key, theirs["postback_secret"]):
+        raw, headers = signed(body, secret)
+        response = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (403, "bad_signature")
+    assert await owed(client, host) == {}
+    # The link list shows a host its own links' secrets only.
+    listed = await client.get("/api/v1/mcn/affiliate-links", headers=other_host.headers)
+    assert [item["code"] for item in listed.json()["items"]] == [theirs["code"]]
 
 
 async def test_store_reported_commission_wins(client: httpx.AsyncClient) -> None:
@@ -147,7 +185,8 @@ async def test_store_reported_commission_wins(client: httpx.AsyncClient) -> None
             "amount_cents": 20000,
             "currency": "CNY",
             "commission_cents": 1234,
-        }
+        },
+        link["postback_secret"],
     )
     response = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert (response.status_code, response.json()["commission_cents"]) == (201, 1234)

@@ -96,7 +96,9 @@ async def test_browse_filters_and_invite_only(client: httpx.AsyncClient) -> None
 async def test_samples_and_showcase(client: httpx.AsyncClient) -> None:
     merchant = await sign_up(client, "merchant")
     listing = await create_listing(client, merchant=merchant)
-    offer = await create_offer(client, merchant, listing.product_id, sample_policy="free")
+    offer = await create_offer(
+        client, merchant, listing.product_id, sample_policy="free", min_live_price_cents=8800
+    )
     no_samples_listing = await create_listing(client, merchant=merchant, title="无样品")
     no_samples = await create_offer(client, merchant, no_samples_listing.product_id)
     host = await sign_up(client, "host")

@@ -9,7 +9,7 @@ import httpx
 
 from tests.catalog.helpers import create_product
 from tests.conftest import LiveServer
-from tests.factories import sign_up
+from tests.factories import link_staff, sign_up
 from tests.media.helpers import decode, host_with_session, publish, stop, wait_for_status
 
 
@@ -101,6 +101,7 @@ async def test_ended_session_replays_with_its_product_timeline(
         session_id = live_session["id"]
         merchant = await sign_up(client, "merchant")
         product = await create_product(client, merchant)
+        await link_staff(client, merchant, host)
         added = await client.post(
             f"/api/v1/live-sessions/{session_id}/showcase",
             json={"product_id": product["id"]},

@@ -16,7 +16,7 @@ from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourEvent, Payment, ScheduledJob
 from livecommerce.worker.loop import WorkerLoop
-from tests.factories import Account, sign_up
+from tests.factories import Account, link_staff, sign_up
 
 
 @dataclass
@@ -245,6 +245,9 @@ async def open_stage(
     )
     assert live.status_code == 201, live.text
     session_id: str = live.json()["id"]
+    for merchant_id in dict.fromkeys(listing.merchant.id for listing in listings):
+        merchant = next(item.merchant for item in listings if item.merchant.id == merchant_id)
+        await link_staff(client, merchant, host)
     for listing in listings:
         added = await client.post(
             f"/api/v1/live-sessions/{session_id}/showcase",

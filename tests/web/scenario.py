@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Account, sign_up
+from tests.factories import Account, link_staff, sign_up
 
 
 @dataclass
@@ -73,11 +73,19 @@ async def build_live_shop(
         201,
     )
     session_id = live_session["id"]
+    await link_staff(client, merchant, host)
+    live_prices = (
+        None
+        if live_price_cents is None
+        else [
+            {"sku_id": sku["id"], "live_price_cents": live_price_cents} for sku in product["skus"]
+        ]
+    )
     item = _ok(
         await client.post(
             f"/api/v1/live-sessions/{session_id}/showcase",
             headers=host.headers,
-            json={"product_id": product["id"], "live_price_cents": live_price_cents},
+            json={"product_id": product["id"], "live_prices": live_prices},
         ),
         201,
     )

@@ -197,6 +197,7 @@ def run_one(config: Config, workdir: Path, redis_url: str) -> dict[str, Any]:
             # The viewers offer no compression, so none is negotiated in any run.
             LIVECOMMERCE_WS_PER_MESSAGE_DEFLATE="false",
             LIVECOMMERCE_WS_SEND_QUEUE="1024",
+            LIVECOMMERCE_MODE="development",  # a local benchmark server
         )
         if config.backend == "redis":
             env["LIVECOMMERCE_REDIS_URL"] = redis_url

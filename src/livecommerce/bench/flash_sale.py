@@ -390,6 +390,7 @@ async def run_flash_sale(
         "LIVECOMMERCE_BENCH_ENDPOINTS": "true",
         "LIVECOMMERCE_RTMP_ENABLED": "false",
         "LIVECOMMERCE_FLASH_SALE_PAYMENT_TIMEOUT_S": "3600",
+        "LIVECOMMERCE_MODE": "development",  # a local benchmark server
     }
     env.pop("LIVECOMMERCE_REDIS_URL", None)
     try:

@@ -222,6 +222,7 @@ class _Platform:
             "LIVECOMMERCE_RTMP_HOST": "127.0.0.1",
             "LIVECOMMERCE_RTMP_PORT": str(self.rtmp_port),
             "LIVECOMMERCE_REDIS_URL": "",
+            "LIVECOMMERCE_MODE": "development",  # a local benchmark server
         }
         self.env.pop("LIVECOMMERCE_REDIS_URL")
         self.processes: list[subprocess.Popen[bytes]] = []

@@ -13,14 +13,22 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
+from livecommerce.catalog.service import catalog_service
 from livecommerce.coupons.repository import coupon_repository
 from livecommerce.coupons.schemas import ClaimOut, CouponCreate, CouponOut
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from livecommerce.kit.errors import (
+    Conflict,
+    Forbidden,
+    LiveCommerceError,
+    NotFound,
+    ValidationFailed,
+)
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
+from livecommerce.mcn.selling import SellAction, selling_service
 from livecommerce.models import (
     ClaimStatus,
     Coupon,
@@ -237,6 +245,24 @@ class CouponService:
             return "below_min_spend"
         return None
 
+    async def issuer_may_discount(
+        self, session: AsyncSession, coupon: Coupon, order: Order
+    ) -> bool:
+        """A room's coupon takes its discount from the merchant's sale: it applies only to
+        products the room's host sells as their merchant or its staff, or through an offer
+        whose merchant allows room coupons."""
+        if coupon.audience == CouponAudience.MERCHANT or order.merchant_id == coupon.issuer_id:
+            return True
+        for product_id in dict.fromkeys(item.product_id for item in order.items):
+            product = await catalog_service.get_product(session, product_id)
+            try:
+                await selling_service.check_may_sell(
+                    session, coupon.issuer_id, product, SellAction.DISCOUNT
+                )
+            except LiveCommerceError:
+                return False
+        return True
+
     def discount_of(self, coupon: Coupon, remaining: int) -> int:
         if coupon.discount_kind == DiscountKind.PERCENT:
             value = remaining * coupon.percent_off // 100
@@ -264,6 +290,8 @@ class CouponService:
                 raise Conflict("This coupon has been used.", code="coupon_already_used")
             coupon = await self.get_coupon(session, claim.coupon_id)
             reason = self.applies(coupon, order, now)
+            if reason is None and not await self.issuer_may_discount(session, coupon, order):
+                reason = "coupon_not_applicable"
             if reason is not None:
                 raise Conflict(
                     f"The coupon “{coupon.title}” does not apply to this purchase.",
@@ -310,7 +338,9 @@ class CouponService:
         usable: list[str] = []
         for claim in await coupon_repository.list_claims(session, user.id, ClaimStatus.AVAILABLE):
             coupon = await self.get_coupon(session, claim.coupon_id)
-            if self.applies(coupon, order, now) is None:
+            if self.applies(coupon, order, now) is None and (
+                await self.issuer_may_discount(session, coupon, order)
+            ):
                 usable.append(claim.id)
         return usable
 

@@ -21,13 +21,53 @@ PARTNER_ACCOUNTS: dict[str, tuple[str, str, Role]] = {
     "mcn": ("mcn@demo.livecommerce.local", "星火传媒", Role.MCN_ADMIN),
     "host2": ("host2@demo.livecommerce.local", "达人阿美", Role.HOST),
 }
-# Commission per demo product, in the order of DEMO_PRODUCTS.
+# Commission per demo product, in the order of DEMO_PRODUCTS; the price floors let the
+# demo room's live prices through, and the merchant allows flash sales and prizes.
 OFFER_TERMS: list[dict[str, Any]] = [
-    {"commission_bp": 2000, "sample_policy": "free"},
+    {"commission_bp": 2000, "sample_policy": "free", "min_live_price_cents": 12900},
     {"commission_bp": 1500, "sample_policy": "returnable", "fixed_fee_cents": 500},
-    {"commission_bp": 2500, "sample_policy": "free"},
-    {"commission_bp": 1000, "visibility": "invite_only"},
+    {"commission_bp": 2500, "sample_policy": "free", "min_live_price_cents": 2990},
+    {"commission_bp": 1000, "visibility": "invite_only", "min_live_price_cents": 8900},
 ]
+
+
+async def publish_offers(
+    http: httpx.AsyncClient,
+    merchant: dict[str, str],
+    host: dict[str, str],
+    product_ids: list[str],
+) -> list[str]:
+    """The merchant publishes its products in the selection marketplace (once); the demo
+    host is invited to the invite-only one. The offer ids, in the order of the products."""
+    from livecommerce.demo.seed import _check
+
+    mine = _check(await http.get("/api/v1/mcn/offers", params={"mine": "true"}, headers=merchant))
+    existing = {item["product_id"]: item["id"] for item in mine["items"]}
+    offer_ids: list[str] = []
+    for product_id, terms in zip(product_ids, OFFER_TERMS, strict=False):
+        offer_id = existing.get(product_id)
+        if offer_id is None:
+            body = {
+                "product_id": product_id,
+                "allow_flash_sales": True,
+                "allow_prizes": True,
+                "allow_room_coupons": True,
+            }
+            offer = _check(
+                await http.post("/api/v1/mcn/offers", headers=merchant, json={**body, **terms})
+            )
+            offer_id = offer["id"]
+            if terms.get("visibility") == "invite_only":
+                host_id = _check(await http.get("/api/v1/me", headers=host))["id"]
+                _check(
+                    await http.post(
+                        f"/api/v1/mcn/offers/{offer_id}/invites",
+                        headers=merchant,
+                        json={"host_ids": [host_id]},
+                    )
+                )
+        offer_ids.append(offer_id)
+    return offer_ids
 
 
 async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) -> None:
@@ -54,14 +94,7 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
     products = _check(await http.get("/api/v1/products", params={"mine": "true"}, headers=merchant))
     by_title = {item["title"]: item["id"] for item in products["items"]}
     product_ids = [by_title[spec["title"]] for spec in DEMO_PRODUCTS if spec["title"] in by_title]
-    offer_ids: list[str] = []
-    for product_id, terms in zip(product_ids, OFFER_TERMS, strict=False):
-        offer = _check(
-            await http.post(
-                "/api/v1/mcn/offers", headers=merchant, json={"product_id": product_id, **terms}
-            )
-        )
-        offer_ids.append(offer["id"])
+    offer_ids = await publish_offers(http, merchant, host, product_ids)
     if offer_ids:
         _check(
             await http.post(
@@ -174,7 +207,6 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
         )
     )
     await http.get(f"/go/{link['code']}", follow_redirects=False)
-    settings = runtime.settings
     body = json.dumps(
         {
             "code": link["code"],
@@ -183,7 +215,7 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
             "currency": "CNY",
         }
     ).encode()
-    secret = settings.affiliate_postback_secret or settings.secret_key
+    secret = str(link["postback_secret"])
     _check(
         await http.post(
             "/api/v1/mcn/affiliate/postback",

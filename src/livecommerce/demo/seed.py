@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from livecommerce.accounts.service import account_service
 from livecommerce.demo.interactions import seed_interactions
-from livecommerce.demo.partners import seed_partners
+from livecommerce.demo.partners import publish_offers, seed_partners
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Role
@@ -36,7 +36,7 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "description": "西湖产区明前头采，豆香浓郁。直播间专享价。",
         "category": "茶叶",
         "colour": (46, 125, 50),
-        "live_price_cents": 12900,
+        "live_prices": [12900, 25900],  # per SKU, in the order of "skus"; None: catalog
         "skus": [
             {"spec": {"规格": "250g 礼盒"}, "price_cents": 16800, "stock": 800},
             {"spec": {"规格": "500g 家庭装"}, "price_cents": 29800, "stock": 400},
@@ -47,7 +47,7 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "description": "宜兴原矿紫泥，容量 220ml。",
         "category": "茶具",
         "colour": (141, 73, 37),
-        "live_price_cents": None,
+        "live_prices": None,
         "skus": [
             {"spec": {"泥料": "紫泥"}, "price_cents": 35900, "stock": 120},
             {"spec": {"泥料": "朱泥"}, "price_cents": 39900, "stock": 80},
@@ -58,7 +58,7 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "description": "独立小包装，泡水即饮。",
         "category": "食品",
         "colour": (249, 168, 37),
-        "live_price_cents": 2990,
+        "live_prices": [2990],
         "skus": [{"spec": {"口味": "原味"}, "price_cents": 3990, "stock": 2000}],
     },
     {
@@ -66,7 +66,7 @@ DEMO_PRODUCTS: list[dict[str, Any]] = [
         "description": "轻薄透气，户外通勤两用。",
         "category": "服饰",
         "colour": (21, 101, 192),
-        "live_price_cents": 8900,
+        "live_prices": [8900, 8900, 8900],
         "skus": [
             {"spec": {"颜色": "雾蓝", "尺码": "M"}, "price_cents": 12900, "stock": 300},
             {"spec": {"颜色": "雾蓝", "尺码": "L"}, "price_cents": 12900, "stock": 300},
@@ -218,8 +218,12 @@ async def _seed_sessions(
     item_ids: list[str] = []
     for product_id, spec in zip(product_ids, DEMO_PRODUCTS, strict=True):
         body: dict[str, Any] = {"product_id": product_id}
-        if spec["live_price_cents"] is not None:
-            body["live_price_cents"] = spec["live_price_cents"]
+        if spec["live_prices"] is not None:
+            product = _check(await http.get(f"/api/v1/products/{product_id}"))
+            body["live_prices"] = [
+                {"sku_id": sku["id"], "live_price_cents": cents}
+                for sku, cents in zip(product["skus"], spec["live_prices"], strict=True)
+            ]
         item = _check(
             await http.post(f"/api/v1/live-sessions/{session_id}/showcase", headers=host, json=body)
         )
@@ -273,6 +277,8 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     merchant = bearer(tokens["merchant"])
     host = bearer(tokens["host"])
     product_ids = await _seed_products(http, merchant)
+    # The host sells the merchant's products through its offers (with their price floors).
+    await publish_offers(http, merchant, host, product_ids)
     room_id = await _seed_room(http, host)
     session_id, item_ids = await _seed_sessions(http, host, room_id, product_ids)
     await ensure_address(http, bearer(tokens["viewer"]), DEMO_ACCOUNTS["viewer"][1])

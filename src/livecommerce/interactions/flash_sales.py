@@ -50,6 +50,7 @@ from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, Valid
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
+from livecommerce.mcn.selling import SellAction
 from livecommerce.models import (
     FlashSale,
     LiveSessionStatus,
@@ -199,6 +200,9 @@ class FlashSaleService:
         product = await catalog_service.get_product(session, data.product_id)
         if product.status != ProductStatus.ON_SALE:
             raise Conflict("This product is not on sale.", code="product_not_on_sale")
+        await live_service.check_host_may_sell(
+            session, live_session, product, SellAction.FLASH_SALE, {sku.id: data.price_cents}
+        )
         now = utcnow()
         if await flash_sale_repository.current_for_session(session, live_session.id, now):
             raise Conflict(

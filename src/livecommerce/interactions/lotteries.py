@@ -23,6 +23,7 @@ from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
+from livecommerce.mcn.selling import SellAction
 from livecommerce.models import (
     LiveSessionStatus,
     Lottery,
@@ -104,12 +105,11 @@ class LotteryService:
             sku = await catalog_service.get_sku(session, data.prize_sku_id)
             product = await catalog_service.get_product(session, sku.product_id)
             room = await live_service.get_room(session, live_session.room_id)
-            if product.merchant_id != user.id and room.host_id != user.id:
-                raise ValidationFailed("Choose a product you sell.", code="prize_not_yours")
+            await live_service.check_host_may_sell(session, live_session, product, SellAction.PRIZE)
             item = await live_service.get_showcase_item_for_product(
                 session, live_session.id, product.id
             )
-            if item is None and product.merchant_id != user.id:
+            if item is None and product.merchant_id != room.host_id:
                 raise Conflict(
                     "The prize must be in the session's showcase.", code="not_in_showcase"
                 )

@@ -191,10 +191,11 @@ async def get_showcase(session_id: str, session: DbSession) -> ShowcaseList:
 async def add_showcase_item(
     session_id: str, body: ShowcaseAdd, user: CurrentUser, session: DbSession
 ) -> ShowcaseItemOut:
-    """Put an on-sale product (any merchant's) in the showcase, optionally at a live price."""
-    return await live_service.do_add_showcase_item(
-        session, user, session_id, body.product_id, body.live_price_cents
-    )
+    """Put an on-sale product in the showcase, optionally at live prices (per SKU, or one
+    price for a single-SKU product). The session's host must have the right to sell it: its
+    own or its merchant's (as staff) product, or an offer from its merchant, whose price
+    floor the live prices respect."""
+    return await live_service.do_add_showcase_item(session, user, session_id, body.product_id, body)
 
 
 @router.put("/live-sessions/{session_id}/showcase/order")
@@ -214,10 +215,8 @@ async def update_showcase_item(
     user: CurrentUser,
     session: DbSession,
 ) -> ShowcaseItemOut:
-    """Set the live price, or null to sell at the catalog prices."""
-    return await live_service.do_update_showcase_item(
-        session, user, session_id, item_id, body.live_price_cents
-    )
+    """Replace the live prices (per SKU, or one for a single-SKU product); none: catalog."""
+    return await live_service.do_update_showcase_item(session, user, session_id, item_id, body)
 
 
 @router.delete("/live-sessions/{session_id}/showcase/{item_id}", status_code=204)

@@ -9,6 +9,7 @@ from livecommerce.catalog.schemas import MAX_PRICE_CENTS
 
 SessionStatusName = Literal["scheduled", "live", "interrupted", "ended", "cancelled"]
 MAX_TAGS = 10
+MAX_SKU_PRICES = 200
 
 
 def _not_blank(value: str) -> str:
@@ -95,6 +96,8 @@ class ShowcaseSkuOut(BaseModel):
     id: str
     spec: dict[str, Any]
     price_cents: int = Field(description="What this SKU sells for in the room.")
+    list_price_cents: int = Field(description="The SKU's catalog price.")
+    live_price_cents: int | None = Field(description="The SKU's live price; null: catalog.")
     stock: int
 
 
@@ -105,7 +108,10 @@ class ShowcaseItemOut(BaseModel):
     title: str
     image_url: str | None
     currency: str
-    live_price_cents: int | None
+    live_price_cents: int | None = Field(
+        description="The lowest live price of the item's SKUs (a single-SKU product: its "
+        "live price); null: every SKU sells at its catalog price."
+    )
     price_cents: int = Field(description="The lowest price a SKU sells for in the room.")
     skus: list[ShowcaseSkuOut]
     position: int
@@ -139,15 +145,32 @@ class LiveSessionList(BaseModel):
 # ---- showcase and pin ----------------------------------------------------------------
 
 
-class ShowcaseAdd(BaseModel):
-    product_id: str = Field(min_length=1, max_length=32)
+class SkuLivePrice(BaseModel):
+    sku_id: str = Field(min_length=1, max_length=32)
+    live_price_cents: LivePriceCents
+
+
+class LivePrices(BaseModel):
+    """Live prices: ``live_price_cents`` for a single-SKU product, or ``live_prices`` with
+    one entry per SKU (SKUs left out sell at their catalog price)."""
+
     live_price_cents: LivePriceCents | None = Field(
-        default=None, description="One price for every SKU while in this room; null: catalog."
+        default=None,
+        description="The live price of a product with a single SKU; null: catalog price.",
+    )
+    live_prices: list[SkuLivePrice] | None = Field(
+        default=None,
+        max_length=MAX_SKU_PRICES,
+        description="A live price per SKU; SKUs left out sell at their catalog price.",
     )
 
 
-class ShowcaseItemUpdate(BaseModel):
-    live_price_cents: LivePriceCents | None
+class ShowcaseAdd(LivePrices):
+    product_id: str = Field(min_length=1, max_length=32)
+
+
+class ShowcaseItemUpdate(LivePrices):
+    """Replaces the item's live prices; both fields null or absent: catalog prices."""
 
 
 class ShowcaseOrder(BaseModel):

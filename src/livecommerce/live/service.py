@@ -12,10 +12,17 @@ from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from livecommerce.kit.errors import (
+    Conflict,
+    Forbidden,
+    LiveCommerceError,
+    NotFound,
+    ValidationFailed,
+)
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
+    LivePrices,
     LiveSessionDetail,
     LiveSessionSummary,
     RoomBrief,
@@ -27,6 +34,7 @@ from livecommerce.live.schemas import (
     ShowcaseItemOut,
     ShowcaseSkuOut,
 )
+from livecommerce.mcn.selling import SellAction, selling_service
 from livecommerce.models import (
     LiveSession,
     LiveSessionStatus,
@@ -35,6 +43,7 @@ from livecommerce.models import (
     Role,
     Room,
     ShowcaseItem,
+    ShowcaseSkuPrice,
     Sku,
     User,
 )
@@ -50,10 +59,50 @@ _EDITABLE_SHOWCASE = (
 
 
 def effective_price(item: ShowcaseItem | None, sku: Sku) -> int:
-    """What one unit of ``sku`` costs in the room: the live price if set, else the SKU's."""
-    if item is not None and item.live_price_cents is not None:
-        return item.live_price_cents
-    return sku.price_cents
+    """What one unit of ``sku`` costs in the room: its live price if set, else its own."""
+    live = None if item is None else item.live_price_of(sku.id)
+    return sku.price_cents if live is None else live
+
+
+def resolve_live_prices(product: Product, prices: LivePrices) -> dict[str, int]:
+    """The live price of each SKU from a request: one price (single-SKU products only)
+    or one per SKU; SKUs left out sell at their catalog price."""
+    if prices.live_price_cents is not None and prices.live_prices is not None:
+        raise ValidationFailed(
+            "Give either one live price or a live price per SKU, not both.",
+            code="ambiguous_live_price",
+        )
+    if prices.live_price_cents is not None:
+        if len(product.skus) != 1:
+            raise ValidationFailed(
+                "This product has several SKUs: give each its own live price (live_prices).",
+                code="live_price_per_sku",
+                details={"sku_ids": [sku.id for sku in product.skus]},
+            )
+        return {product.skus[0].id: prices.live_price_cents}
+    resolved: dict[str, int] = {}
+    sku_ids = {sku.id for sku in product.skus}
+    for entry in prices.live_prices or []:
+        if entry.sku_id not in sku_ids:
+            raise ValidationFailed(
+                "This SKU belongs to another product.",
+                code="sku_not_in_product",
+                details={"sku_id": entry.sku_id},
+            )
+        if entry.sku_id in resolved:
+            raise ValidationFailed(
+                "Each SKU may have one live price.",
+                code="duplicate_sku",
+                details={"sku_id": entry.sku_id},
+            )
+        resolved[entry.sku_id] = entry.live_price_cents
+    return resolved
+
+
+def _sku_price_rows(prices: dict[str, int]) -> list[ShowcaseSkuPrice]:
+    return [
+        ShowcaseSkuPrice(sku_id=sku_id, live_price_cents=cents) for sku_id, cents in prices.items()
+    ]
 
 
 def _invalid_state(live_session: LiveSession, action: str) -> Conflict:
@@ -412,7 +461,7 @@ class LiveService:
         user: User,
         session_id: str,
         product_id: str,
-        live_price_cents: int | None,
+        prices: LivePrices,
     ) -> ShowcaseItemOut:
         live_session = await self._showcase_session_for_edit(session, user, session_id)
         product = await catalog_service.get_product(session, product_id)
@@ -420,6 +469,10 @@ class LiveService:
             raise Conflict(
                 "Only products on sale can be put in the showcase.", code="product_not_on_sale"
             )
+        live_prices = resolve_live_prices(product, prices)
+        await self.check_host_may_sell(
+            session, live_session, product, SellAction.SHOWCASE, live_prices
+        )
         if await live_repository.get_showcase_item_for_product(session, session_id, product.id):
             raise Conflict("This product is already in the showcase.", code="already_in_showcase")
         if await live_repository.count_showcase(session, session_id) >= MAX_SHOWCASE_ITEMS:
@@ -429,8 +482,8 @@ class LiveService:
         item = ShowcaseItem(
             session_id=live_session.id,
             product_id=product.id,
-            live_price_cents=live_price_cents,
             position=await live_repository.next_showcase_position(session, live_session.id),
+            sku_prices=_sku_price_rows(live_prices),
         )
         session.add(item)
         try:
@@ -448,17 +501,58 @@ class LiveService:
         user: User,
         session_id: str,
         item_id: str,
-        live_price_cents: int | None,
+        prices: LivePrices,
     ) -> ShowcaseItemOut:
         live_session = await self._showcase_session_for_edit(session, user, session_id)
         item = await self._get_item(session, live_session, item_id)
-        item.live_price_cents = live_price_cents
+        product = await catalog_service.get_product(session, item.product_id)
+        live_prices = resolve_live_prices(product, prices)
+        await self.check_host_may_sell(
+            session, live_session, product, SellAction.SHOWCASE, live_prices
+        )
+        kept = [row for row in item.sku_prices if row.sku_id in live_prices]
+        for row in kept:
+            row.live_price_cents = live_prices[row.sku_id]
+        known = {row.sku_id for row in kept}
+        item.sku_prices = kept + _sku_price_rows(
+            {sku_id: cents for sku_id, cents in live_prices.items() if sku_id not in known}
+        )
         await session.flush()
         await self._announce_showcase(session, live_session)
         if live_session.pinned_item_id == item.id:
             await self._announce_pinned(session, live_session)
-        product = await catalog_service.get_product(session, item.product_id)
         return self.showcase_item_out(item, product)
+
+    async def check_still_sold_here(
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        product: Product,
+        sku: Sku,
+        unit_price_cents: int,
+    ) -> None:
+        """A buyer's order in the room: the host's right to sell the product at this price
+        still holds (an offer may have closed, or a staff link ended, since it was listed)."""
+        try:
+            await self.check_host_may_sell(
+                session, live_session, product, SellAction.SHOWCASE, {sku.id: unit_price_cents}
+            )
+        except LiveCommerceError as exc:
+            raise Conflict(
+                "This product is no longer sold in this room.", code="not_sold_here"
+            ) from exc
+
+    async def check_host_may_sell(
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        product: Product,
+        action: SellAction,
+        prices: dict[str, int] | None = None,
+    ) -> None:
+        """The session's host may sell ``product`` this way at these SKU prices."""
+        room = await self.get_room(session, live_session.room_id)
+        await selling_service.check_may_sell(session, room.host_id, product, action, prices)
 
     async def do_remove_showcase_item(
         self, session: AsyncSession, user: User, session_id: str, item_id: str
@@ -510,11 +604,13 @@ class LiveService:
                 id=sku.id,
                 spec=dict(sku.spec),
                 price_cents=effective_price(item, sku),
+                list_price_cents=sku.price_cents,
+                live_price_cents=item.live_price_of(sku.id),
                 stock=sku.stock,
             )
             for sku in product.skus
         ]
-        lowest = min((sku.price_cents for sku in skus), default=item.live_price_cents or 0)
+        live = [sku.live_price_cents for sku in skus if sku.live_price_cents is not None]
         return ShowcaseItemOut(
             id=item.id,
             session_id=item.session_id,
@@ -522,8 +618,8 @@ class LiveService:
             title=product.title,
             image_url=catalog_service.product_cover_url(product),
             currency=product.currency,
-            live_price_cents=item.live_price_cents,
-            price_cents=lowest,
+            live_price_cents=min(live, default=None),
+            price_cents=min((sku.price_cents for sku in skus), default=0),
             skus=skus,
             position=item.position,
         )

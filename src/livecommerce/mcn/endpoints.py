@@ -229,9 +229,10 @@ async def invite_to_offer(
 async def add_offer_to_showcase(
     offer_id: str, body: ShowcaseFromOffer, user: CurrentUser, session: DbSession
 ) -> ShowcaseItemOut:
-    """Put the offer's product in one of my sessions' showcase."""
+    """Put the offer's product in one of my sessions' showcase, optionally at live prices
+    no lower than the offer's price floor (``min_live_price_cents``, else catalog prices)."""
     return await mcn_service.do_add_offer_to_showcase(
-        session, user, offer_id, body.session_id, body.live_price_cents
+        session, user, offer_id, body.session_id, body
     )
 
 
@@ -305,9 +306,10 @@ async def affiliate_postback(
     x_signature: Annotated[str | None, Header()] = None,
 ) -> ConversionOut:
     """An external store reports a sale: JSON body signed with HMAC-SHA256 in
-    ``X-Signature`` (hex). Idempotent per link and external order id."""
+    ``X-Signature`` (hex), keyed with the link's own ``postback_secret``. Idempotent per
+    link and external order id."""
     raw = await request.body()
-    mcn_service.check_signature(session, raw, x_signature)
+    await mcn_service.check_postback(session, raw, x_signature)
     try:
         body = PostbackIn.model_validate_json(raw)
     except ValueError as exc:

@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from livecommerce.catalog.schemas import MAX_PRICE_CENTS
+from livecommerce.live.schemas import LivePrices
+
 
 class AgencyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
@@ -75,6 +78,23 @@ class OfferIn(BaseModel):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     note: str = Field(default="", max_length=2000)
+    min_live_price_cents: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PRICE_CENTS,
+        description="The price floor: no SKU sells below it in a host's room; "
+        "null: no SKU sells below its catalog price.",
+    )
+    allow_flash_sales: bool = Field(
+        default=False, description="Hosts may commit this product's stock to flash sales."
+    )
+    allow_prizes: bool = Field(
+        default=False, description="Hosts may commit this product's stock to lottery prizes."
+    )
+    allow_room_coupons: bool = Field(
+        default=False,
+        description="A host's room coupons may discount this product (the merchant bears it).",
+    )
 
 
 class OfferPatch(BaseModel):
@@ -85,6 +105,12 @@ class OfferPatch(BaseModel):
     ends_at: datetime | None = None
     status: Literal["active", "closed"] | None = None
     note: str | None = Field(default=None, max_length=2000)
+    min_live_price_cents: int | None = Field(
+        default=None, ge=1, le=MAX_PRICE_CENTS, description="null: catalog prices are the floor."
+    )
+    allow_flash_sales: bool | None = None
+    allow_prizes: bool | None = None
+    allow_room_coupons: bool | None = None
 
 
 class OfferOut(BaseModel):
@@ -105,6 +131,10 @@ class OfferOut(BaseModel):
     sales_count: int
     sales_cents: int
     note: str
+    min_live_price_cents: int | None
+    allow_flash_sales: bool
+    allow_prizes: bool
+    allow_room_coupons: bool
 
 
 class OfferList(BaseModel):
@@ -115,9 +145,8 @@ class InviteIn(BaseModel):
     host_ids: list[str] = Field(min_length=1, max_length=100)
 
 
-class ShowcaseFromOffer(BaseModel):
+class ShowcaseFromOffer(LivePrices):
     session_id: str = Field(min_length=32, max_length=32)
-    live_price_cents: int | None = Field(default=None, ge=0)
 
 
 class SampleIn(BaseModel):
@@ -158,6 +187,9 @@ class AffiliateLinkOut(BaseModel):
     store_name: str
     commission_bp: int
     currency: str
+    postback_secret: str = Field(
+        description="The key the store signs this link's postbacks with (HMAC-SHA256)."
+    )
     clicks: int
     conversions: int
     sales_cents: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,9 +16,8 @@ from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
-from livecommerce.kit.runtime import runtime_of
 from livecommerce.ledger.splits import CommissionLine, allocate_bases, rate
-from livecommerce.live.schemas import ShowcaseItemOut
+from livecommerce.live.schemas import LivePrices, ShowcaseItemOut
 from livecommerce.live.service import live_service
 from livecommerce.mcn.repository import mcn_repository
 from livecommerce.mcn.schemas import AgencyDashboard, AgencyOut, HostFigures, OfferOut
@@ -76,6 +76,10 @@ def offer_out(offer: Offer, product: Product, price_cents: int) -> OfferOut:
         sales_count=offer.sales_count,
         sales_cents=offer.sales_cents,
         note=offer.note,
+        min_live_price_cents=offer.min_live_price_cents,
+        allow_flash_sales=offer.allow_flash_sales,
+        allow_prizes=offer.allow_prizes,
+        allow_room_coupons=offer.allow_room_coupons,
     )
 
 
@@ -383,6 +387,10 @@ class McnService:
         starts_at: datetime | None,
         ends_at: datetime | None,
         note: str,
+        min_live_price_cents: int | None = None,
+        allow_flash_sales: bool = False,
+        allow_prizes: bool = False,
+        allow_room_coupons: bool = False,
     ) -> OfferOut:
         account_service.check_role(user, Role.MERCHANT)
         product = await catalog_service.get_product(session, product_id)
@@ -408,6 +416,10 @@ class McnService:
             sales_count=0,
             sales_cents=0,
             note=note,
+            min_live_price_cents=min_live_price_cents,
+            allow_flash_sales=allow_flash_sales,
+            allow_prizes=allow_prizes,
+            allow_room_coupons=allow_room_coupons,
             created_at=now,
         )
         await mcn_repository.add(session, offer)
@@ -452,7 +464,7 @@ class McnService:
         if offer.status == OfferStatus.CLOSED:
             raise Conflict("A closed offer cannot change.", code="offer_closed")
         for name, value in changes.items():
-            if value is not None:
+            if value is not None or name == "min_live_price_cents":  # null: catalog floor
                 setattr(offer, name, value)
         if offer.ends_at is not None and offer.ends_at <= offer.starts_at:
             raise ValidationFailed("An offer must end after it starts.", code="bad_period")
@@ -525,7 +537,7 @@ class McnService:
         user: User,
         offer_id: str,
         live_session_id: str,
-        live_price_cents: int | None,
+        prices: LivePrices,
     ) -> ShowcaseItemOut:
         account_service.check_role(user, Role.HOST, Role.MERCHANT)
         offer = await self.get_offer_for_user(session, user, offer_id)
@@ -535,7 +547,7 @@ class McnService:
         ):
             raise Conflict("This offer is no longer open.", code="offer_closed")
         return await live_service.do_add_showcase_item(
-            session, user, live_session_id, offer.product_id, live_price_cents
+            session, user, live_session_id, offer.product_id, prices
         )
 
     # ---- samples ------------------------------------------------------------------
@@ -612,6 +624,7 @@ class McnService:
             store_name=store_name,
             commission_bp=commission_bp,
             currency=currency.upper(),
+            postback_secret=secrets.token_hex(32),
             clicks=0,
             conversions=0,
             sales_cents=0,
@@ -630,14 +643,28 @@ class McnService:
         await mcn_repository.count_click(session, link.id)
         return link.target_url
 
-    def postback_secret(self, session: AsyncSession) -> str:
-        settings = runtime_of(session).settings
-        return settings.affiliate_postback_secret or settings.secret_key
-
-    def check_signature(self, session: AsyncSession, body: bytes, signature: str | None) -> None:
-        expected = sign_postback(self.postback_secret(session), body)
-        if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
+    async def check_postback(
+        self, session: AsyncSession, body: bytes, signature: str | None
+    ) -> AffiliateLink:
+        """The link a postback is for, once its signature with that link's own secret holds.
+        Unsigned, unparseable or unknown-link postbacks are all a wrong signature."""
+        link: AffiliateLink | None = None
+        try:
+            code = json.loads(body).get("code")
+        except (ValueError, AttributeError):
+            code = None
+        if isinstance(code, str) and 0 < len(code) <= 16:
+            link = await mcn_repository.link_by_code(session, code)
+        expected = sign_postback(
+            link.postback_secret if link is not None else secrets.token_hex(32), body
+        )
+        if (
+            link is None
+            or not signature
+            or not hmac.compare_digest(expected, signature.strip().lower())
+        ):
             raise Forbidden("The postback signature is wrong.", code="bad_signature")
+        return link
 
     async def do_record_conversion(
         self,

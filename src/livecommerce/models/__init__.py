@@ -41,6 +41,7 @@ from livecommerce.models.live import (
     PinEvent,
     Room,
     ShowcaseItem,
+    ShowcaseSkuPrice,
 )
 from livecommerce.models.mcn import (
     AffiliateConversion,
@@ -123,6 +124,7 @@ __all__ = [
     "SampleStatus",
     "ScheduledJob",
     "ShowcaseItem",
+    "ShowcaseSkuPrice",
     "Sku",
     "Statement",
     "StockGate",

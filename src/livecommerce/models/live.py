@@ -4,8 +4,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from livecommerce.kit.base import Base, created_at_column, id_column
 
@@ -61,10 +61,32 @@ class ShowcaseItem(Base):
         ForeignKey("live_sessions.id", ondelete="CASCADE"), index=True
     )
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
-    # None: each SKU sells at its catalog price.
-    live_price_cents: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()
+
+    # A SKU without a row here sells at its catalog price.
+    sku_prices: Mapped[list[ShowcaseSkuPrice]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def live_price_of(self, sku_id: str) -> int | None:
+        for row in self.sku_prices:
+            if row.sku_id == sku_id:
+                return row.live_price_cents
+        return None
+
+
+class ShowcaseSkuPrice(Base):
+    """The price one SKU of a showcase item sells at in the room (直播价)."""
+
+    __tablename__ = "showcase_sku_prices"
+    __table_args__ = (CheckConstraint("live_price_cents > 0", name="live_price_positive"),)
+
+    showcase_item_id: Mapped[str] = mapped_column(
+        ForeignKey("showcase_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    sku_id: Mapped[str] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"), primary_key=True)
+    live_price_cents: Mapped[int] = mapped_column(Integer)
 
 
 class PinEvent(Base):

@@ -88,6 +88,7 @@ class Offer(Base):
     __table_args__ = (
         CheckConstraint("commission_bp >= 100 AND commission_bp <= 8000", name="commission_bp"),
         CheckConstraint("fixed_fee_cents >= 0", name="fixed_fee"),
+        CheckConstraint("min_live_price_cents > 0", name="min_live_price"),
     )
 
     id: Mapped[str] = id_column()
@@ -103,6 +104,14 @@ class Offer(Base):
     sales_count: Mapped[int] = mapped_column(Integer, default=0)
     sales_cents: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The merchant's price floor: no SKU may sell below it in a host's room. None: no SKU
+    # may sell below its catalog price.
+    min_live_price_cents: Mapped[int | None] = mapped_column(Integer)
+    # The merchant's consent to hosts committing its stock to flash sales and lottery prizes.
+    allow_flash_sales: Mapped[bool] = mapped_column(default=False)
+    allow_prizes: Mapped[bool] = mapped_column(default=False)
+    # ... and to room coupons taking their discount from its sale.
+    allow_room_coupons: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -146,6 +155,8 @@ class AffiliateLink(Base):
     store_name: Mapped[str] = mapped_column(String(60))
     commission_bp: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
+    # The key this link's store signs its conversion postbacks with (HMAC-SHA256).
+    postback_secret: Mapped[str] = mapped_column(String(64))
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     conversions: Mapped[int] = mapped_column(Integer, default=0)
     sales_cents: Mapped[int] = mapped_column(Integer, default=0)

@@ -187,6 +187,9 @@ class OrderService:
             room = await live_service.get_room(session, live_session.room_id)
             room_id, host_id = room.id, room.host_id
             unit_price = live_service.effective_price(item, sku)
+            await live_service.check_still_sold_here(
+                session, live_session, product, sku, unit_price
+            )
 
         now = utcnow()
         timeout = runtime_of(session).settings.order_payment_timeout_s

@@ -108,6 +108,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "err.csrf_failed": ("页面已过期，请刷新后重试", "The page expired; reload and try again"),
     "err.out_of_stock": ("库存不足", "Out of stock"),
     "err.session_not_live": ("直播未在进行中", "The session is not live"),
+    "err.not_sold_here": (
+        "该商品已不在本直播间销售",
+        "This product is no longer sold in this room",
+    ),
     "err.not_in_showcase": (
         "该商品不在本场直播的购物袋中",
         "This product is not in this session's showcase",
@@ -163,6 +167,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "live.choose_sku": ("请选择规格", "Choose an option"),
     "live.spec": ("规格", "Option"),
     "live.total": ("合计", "Total"),
+    "live.quantity_range": ("数量需在 1 到 {max} 之间", "The quantity must be from 1 to {max}"),
     "live.place_order": ("提交订单", "Place order"),
     "live.placing": ("下单中…", "Placing the order…"),
     "live.purchase": ("{buyer} 刚刚买了 {title} ×{n}", "{buyer} just bought {title} ×{n}"),
@@ -278,6 +283,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "host.search_products": ("搜索在售商品", "Search products on sale"),
     "host.add_to_showcase": ("加入购物袋", "Add to showcase"),
     "host.live_price_yuan": ("直播价（元，可留空）", "Live price (optional)"),
+    "host.live_price_per_sku": (
+        "该商品有多个规格：已按原价加入，请在购物袋中为每个规格设置直播价",
+        "This product has several options: added at catalog prices; set each option's live "
+        "price in the showcase",
+    ),
     "host.pin": ("讲解", "Pin"),
     "host.unpin": ("取消讲解", "Unpin"),
     "host.remove": ("移除", "Remove"),

@@ -34,6 +34,11 @@ PARTNER_STRINGS: dict[str, tuple[str, str]] = {
     "partners.sample_free": ("免费寄样", "Free"),
     "partners.sample_returnable": ("寄样需归还", "Returnable"),
     "partners.visibility": ("可见范围", "Visibility"),
+    "partners.min_live_price": ("最低直播价（元）", "Lowest live price (yuan)"),
+    "partners.min_live_price_hint": ("留空：不低于原价", "Empty: no lower than the list price"),
+    "partners.allow_flash_sales": ("允许限时抢购", "Allow flash sales"),
+    "partners.allow_prizes": ("允许做抽奖奖品", "Allow as lottery prizes"),
+    "partners.allow_room_coupons": ("允许直播间优惠券", "Allow room coupons"),
     "partners.visibility_open": ("所有主播", "All hosts"),
     "partners.visibility_invite_only": ("仅限邀请", "Invitation only"),
     "partners.publish": ("发布", "Publish"),
@@ -102,4 +107,21 @@ PARTNER_STRINGS: dict[str, tuple[str, str]] = {
     "err.sample_already_requested": ("已申请过样品", "You asked for a sample already"),
     "err.host_already_signed": ("该主播已签约或有待处理邀请", "This host is signed already"),
     "err.already_in_showcase": ("已在购物袋中", "Already in the showcase"),
+    "err.no_selling_right": (
+        "只能销售自己的商品、所属商家的商品，或商家佣金计划中的商品",
+        "You may sell only your own products, your merchant's, or products offered to you",
+    ),
+    "err.below_price_floor": ("低于商家设定的最低直播价", "Below the merchant's price floor"),
+    "err.flash_sale_not_allowed": (
+        "商家未允许用该商品做限时抢购",
+        "The merchant does not allow flash sales of this product",
+    ),
+    "err.prize_not_allowed": (
+        "商家未允许用该商品做抽奖奖品",
+        "The merchant does not allow this product as a prize",
+    ),
+    "err.live_price_per_sku": (
+        "该商品有多个规格，请为每个规格分别设置直播价",
+        "This product has several options: set a live price for each",
+    ),
 }

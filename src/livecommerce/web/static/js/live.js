@@ -434,6 +434,9 @@ async function openBuySheet(item) {
   const addressBox = el("div", { class: "address-list" });
   const addressFormBox = el("div", { hidden: true });
   const totalLine = el("div", { class: "price" });
+  // A typed quantity out of range is refused, never silently changed.
+  const quantityError = el("div", { class: "form-error small", role: "alert", hidden: true });
+  let quantityInvalid = false;
   const placeButton = el("button", { type: "button", class: "button button-primary", id: "place-order" }, t("live.place_order"));
   const coupons = couponPicker(sessionId, item.currency, totalLine);
 
@@ -465,9 +468,11 @@ async function openBuySheet(item) {
       );
     }
     const maxQuantity = sku ? Math.max(1, Math.min(99, sku.stock)) : 99;
-    if (quantity > maxQuantity) quantity = maxQuantity;
     quantityInput.max = String(maxQuantity);
-    quantityInput.value = String(quantity);
+    if (quantity > maxQuantity) quantityInvalid = true;
+    quantityError.hidden = !quantityInvalid;
+    quantityError.textContent = quantityInvalid ? t("live.quantity_range", { max: maxQuantity }) : "";
+    if (!quantityInvalid) quantityInput.value = String(quantity);
     if (sku) {
       priceLine.textContent = formatMoney(sku.price_cents, item.currency);
       stockLine.textContent = sku.stock > 0 ? t("live.stock", { n: sku.stock }) : t("live.sold_out");
@@ -479,7 +484,7 @@ async function openBuySheet(item) {
       stockLine.textContent = missing ? t("live.choose", { name: missing.name }) : t("live.sold_out");
       totalLine.textContent = "";
     }
-    placeButton.disabled = !sku || sku.stock < 1 || !addressId;
+    placeButton.disabled = !sku || sku.stock < 1 || !addressId || quantityInvalid;
   }
 
   function renderAddresses() {
@@ -521,12 +526,16 @@ async function openBuySheet(item) {
   const step = (delta) => {
     const max = Number(quantityInput.max) || 99;
     quantity = Math.min(max, Math.max(1, quantity + delta));
+    quantityInvalid = false;
     render();
   };
   quantityInput.addEventListener("change", () => {
-    const value = Number.parseInt(quantityInput.value, 10);
-    quantity = Number.isFinite(value) ? value : 1;
-    step(0);
+    const text = quantityInput.value.trim();
+    const value = Number(text);
+    const max = Number(quantityInput.max) || 99;
+    quantityInvalid = !/^[0-9]+$/.test(text) || value < 1 || value > max;
+    if (!quantityInvalid) quantity = value;
+    render();
   });
 
   addressFormBox.append(
@@ -555,6 +564,7 @@ async function openBuySheet(item) {
         quantityInput,
         el("button", { type: "button", "aria-label": "+", onclick: () => step(1) }, "+"),
       ),
+      quantityError,
     ),
     el("div", { class: "spec-group" }, el("div", { class: "spec-name" }, t("live.address")), addressBox, addressFormBox),
     coupons.node,
@@ -567,6 +577,7 @@ async function openBuySheet(item) {
         toast(t("live.choose_sku"), "error");
         return;
       }
+      if (quantityInvalid) return;
       placeButton.textContent = t("live.placing");
       try {
         const order = await api(

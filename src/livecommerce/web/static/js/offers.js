@@ -87,12 +87,21 @@ async function loadStaff() {
 $("offer-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const values = formData(event.target);
+  const floor = values.min_live_price ? parseMoney(values.min_live_price) : null;
+  if (values.min_live_price && !floor) {
+    toast(t("partners.min_live_price"), "error");
+    return;
+  }
   const body = {
     product_id: values.product_id,
     commission_bp: parseMoney(values.commission),
     fixed_fee_cents: parseMoney(values.fixed_fee || "0") || 0,
     sample_policy: values.sample_policy,
     visibility: values.visibility,
+    min_live_price_cents: floor,
+    allow_flash_sales: values.allow_flash_sales === "on",
+    allow_prizes: values.allow_prizes === "on",
+    allow_room_coupons: values.allow_room_coupons === "on",
   };
   try {
     await api("POST", "mcn/offers", body);

@@ -10,6 +10,7 @@ import {
   formData,
   parseMoney,
   centsToInput,
+  specText,
   page,
   showError,
   t,
@@ -100,23 +101,33 @@ function renderShowcase() {
   const canPin = state.status === "live";
   state.showcase.forEach((item, index) => {
     const pinned = item.id === state.pinnedId;
-    const priceInput = el("input", {
-      class: "live-price",
-      inputmode: "decimal",
-      placeholder: t("host.live_price_yuan"),
-      "aria-label": t("host.live_price_yuan"),
-      value: item.live_price_cents ? centsToInput(item.live_price_cents) : "",
+    // One live price per SKU; an empty field sells that SKU at its catalog price.
+    const priceInputs = item.skus.map((sku) => {
+      const label = item.skus.length > 1 ? `${specText(sku.spec)} · ${t("host.live_price_yuan")}` : t("host.live_price_yuan");
+      const input = el("input", {
+        class: "live-price",
+        inputmode: "decimal",
+        placeholder: label,
+        "aria-label": label,
+        title: label,
+        value: sku.live_price_cents ? centsToInput(sku.live_price_cents) : "",
+      });
+      return { sku, input };
     });
     const savePrice = el("button", { type: "button", class: "button button-small" }, t("common.save"));
     savePrice.addEventListener("click", () => {
-      const text = priceInput.value.trim();
-      const cents = text ? parseMoney(text) : null;
-      if (text && !cents) {
-        toast(t("host.live_price_yuan"), "error");
-        return;
+      const livePrices = [];
+      for (const { sku, input } of priceInputs) {
+        const text = input.value.trim();
+        const cents = text ? parseMoney(text) : null;
+        if (text && !cents) {
+          toast(input.getAttribute("aria-label"), "error");
+          return;
+        }
+        if (cents) livePrices.push({ sku_id: sku.id, live_price_cents: cents });
       }
       busy(savePrice, async () => {
-        await api("PATCH", `/api/v1/live-sessions/${sessionId}/showcase/${item.id}`, { live_price_cents: cents });
+        await api("PATCH", `/api/v1/live-sessions/${sessionId}/showcase/${item.id}`, { live_prices: livePrices });
         toast(t("common.saved"), "ok");
         await loadShowcase();
       });
@@ -163,7 +174,7 @@ function renderShowcase() {
           { class: "grow" },
           el("div", { class: "ellipsis" }, `#${index + 1} `, item.title, " ", pinned ? el("span", { class: "badge badge-live" }, t("live.pinned")) : null),
           el("div", { class: "price" }, formatMoney(item.price_cents, item.currency)),
-          el("div", { class: "actions" }, priceInput, savePrice),
+          el("div", { class: "actions" }, ...priceInputs.map(({ input }) => input), savePrice),
           el(
             "div",
             { class: "actions" },
@@ -214,7 +225,11 @@ async function searchProducts(query) {
           return;
         }
         busy(add, async () => {
-          await api("POST", `/api/v1/live-sessions/${sessionId}/showcase`, { product_id: product.id, live_price_cents: cents });
+          // One price fits a single-SKU product; several SKUs get theirs in the showcase list.
+          const skus = cents ? (await api("GET", `/api/v1/products/${product.id}`)).skus : [];
+          const single = skus.length === 1;
+          await api("POST", `/api/v1/live-sessions/${sessionId}/showcase`, { product_id: product.id, live_price_cents: single ? cents : null });
+          if (cents && !single) toast(t("host.live_price_per_sku"), "info");
           add.disabled = true;
           await loadShowcase();
         });

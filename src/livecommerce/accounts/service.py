@@ -9,7 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.repository import account_repository
-from livecommerce.accounts.security import hash_password, hash_token, verify_password
+from livecommerce.accounts.security import (
+    hash_password_off_loop,
+    hash_token,
+    verify_password_off_loop,
+)
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from livecommerce.kit.ids import new_token
@@ -35,12 +39,15 @@ class AccountService:
         locale: str = "zh",
     ) -> User:
         email = email.strip().lower()
+        # Hash before the first statement: the unit of work (on SQLite, the write lock)
+        # begins only after the slow part.
+        password_hash = await hash_password_off_loop(password)
         if await account_repository.get_user_by_email(session, email) is not None:
             raise Conflict("An account with this e-mail already exists.", code="email_taken")
         user = User(
             email=email,
             display_name=display_name,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             role=role,
             locale=locale,
         )
@@ -54,8 +61,16 @@ class AccountService:
         return user
 
     async def check_credentials(self, session: AsyncSession, email: str, password: str) -> User:
-        user = await account_repository.get_user_by_email(session, email.strip().lower())
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        """The account these credentials open. It is read outside ``session``'s unit of
+        work and the password verified off the event loop, so a log-in's transaction
+        holds no lock while argon2 runs; the user returned is detached (read-only)."""
+        async with runtime_of(session).db.reading() as reader:
+            user = await account_repository.get_user_by_email(reader, email.strip().lower())
+        if (
+            user is None
+            or not user.is_active
+            or not await verify_password_off_loop(user.password_hash, password)
+        ):
             raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
         return user
 

@@ -64,3 +64,23 @@ async def test_a_wrong_password_among_concurrent_log_ins_is_refused(
     )
     assert [attempt.status_code for attempt in attempts] == [401, 200] * 4
     assert {attempt.json().get("code") for attempt in attempts[::2]} == {"invalid_credentials"}
+
+
+async def test_a_cached_token_is_forgotten_at_log_out_and_an_account_change(
+    client: httpx.AsyncClient,
+) -> None:
+    reply = await client.post(
+        "/api/v1/auth/signup",
+        json={"email": "cached@example.com", "password": PASSWORD, "display_name": "Cached"},
+    )
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {reply.json()['token']}"}
+    for _ in range(2):  # the second read is answered from the cache
+        me = await client.get("/api/v1/me", headers=headers)
+        assert (me.status_code, me.json()["locale"]) == (200, "zh")
+    changed = await client.patch("/api/v1/me/locale", headers=headers, json={"locale": "en"})
+    assert changed.json()["locale"] == "en"
+    assert (await client.get("/api/v1/me", headers=headers)).json()["locale"] == "en"
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    gone = await client.get("/api/v1/me", headers=headers)
+    assert (gone.status_code, gone.json()["code"]) == (401, "invalid_token")

@@ -14,7 +14,10 @@ from livecommerce.accounts.security import (
     hash_token,
     verify_password_off_loop,
 )
+from livecommerce.accounts.token_cache import forget as forget_cached
+from livecommerce.accounts.token_cache import token_cache
 from livecommerce.kit.clock import utcnow
+from livecommerce.kit.db import after_commit, is_reading
 from livecommerce.kit.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from livecommerce.kit.ids import new_token
 from livecommerce.kit.runtime import runtime_of
@@ -90,14 +93,44 @@ class AccountService:
         return IssuedSession(token=token, auth_session=auth_session)
 
     async def get_user_for_token(self, session: AsyncSession, token: str) -> User | None:
-        found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
-        return None if found is None else found[1]
+        """The live session's user. A reading unit of work may be answered from the
+        token cache (``accounts/token_cache.py``): a user no session holds, to read."""
+        token_hash = hash_token(token)
+        cache = await token_cache(runtime_of(session)) if is_reading(session) else None
+        if cache is not None:
+            cached = cache.get(token_hash)
+            if cached is not None:
+                return cached
+        found = await account_repository.get_live_auth_session(session, token_hash, utcnow())
+        if found is None:
+            return None
+        auth_session, user = found
+        if cache is not None:
+            cache.put(token_hash, user, auth_session.expires_at)
+        return user
 
     async def do_log_out(self, session: AsyncSession, token: str) -> None:
-        await account_repository.delete_auth_session(session, hash_token(token))
+        token_hash = hash_token(token)
+        await account_repository.delete_auth_session(session, token_hash)
+        runtime = runtime_of(session)
+        # Forgotten now on this worker, and once more after the commit everywhere (a
+        # read racing the log-out could have cached the token again meanwhile).
+        await forget_cached(runtime, token_hash=token_hash)
+
+        async def _forget_everywhere() -> None:
+            await forget_cached(runtime, token_hash=token_hash)
+
+        after_commit(session, _forget_everywhere)
 
     async def do_set_locale(self, session: AsyncSession, user: User, locale: str) -> None:
         user.locale = locale
+        runtime = runtime_of(session)
+        user_id = user.id
+
+        async def _forget_everywhere() -> None:
+            await forget_cached(runtime, user_id=user_id)
+
+        after_commit(session, _forget_everywhere)
 
     async def get_user(self, session: AsyncSession, user_id: str) -> User:
         user = await account_repository.get_user(session, user_id)

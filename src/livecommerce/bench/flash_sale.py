@@ -32,9 +32,8 @@ from livecommerce.bench.loadgen import (
     run_workers,
 )
 from livecommerce.bench.registry import register
-from livecommerce.bench.request_path import api
 from livecommerce.bench.seed import Buyer, bench_database, seed_buyers, set_role
-from livecommerce.bench.servers import Server, ceiling_server, platform_server, run_client
+from livecommerce.bench.servers import Server, api, ceiling_server, platform_server, run_client
 
 BUYERS = 10_000
 UNITS = 500

@@ -28,7 +28,7 @@ from typing import Any
 from livecommerce.bench.loadgen import Connection, LoadResult, hammer
 from livecommerce.bench.registry import register
 from livecommerce.bench.seed import BENCH_PASSWORD, Buyer, bench_database, seed_buyers, set_role
-from livecommerce.bench.servers import Server, ceiling_server, platform_server, run_client
+from livecommerce.bench.servers import Server, api, ceiling_server, platform_server, run_client
 
 CONNECTIONS = (1, 16, 256)
 SMOKE_CONNECTIONS = (1, 16)
@@ -37,25 +37,6 @@ SMOKE_DURATION_S = 0.3
 BUYERS = 256
 TARGETS = {"healthz": 0.5, "me": 0.12}  # ratio to the ceiling, at 16 and 256 connections
 KINDS = ("healthz", "me", "list", "order", "signup", "login")
-
-
-async def api(
-    connection: Connection,
-    server: Server,
-    method: str,
-    path: str,
-    *,
-    token: str | None = None,
-    json_body: Any = None,
-    expect: int = 200,
-) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    reply = await connection.request(
-        server.request(method, path, headers=headers, json_body=json_body)
-    )
-    if reply.status != expect:
-        raise RuntimeError(f"{method} {path}: {reply.status} {reply.body[:500]!r}")
-    return reply.json() if reply.body else None
 
 
 async def _set_up(server: Server, merchant: Buyer) -> dict[str, Any]:

@@ -67,6 +67,25 @@ class Server:
         return build_request(method, path, host=f"{self.host}:{self.port}", **kwargs)
 
 
+async def api(
+    connection: Connection,
+    server: Server,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    json_body: Any = None,
+    expect: int = 200,
+) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    reply = await connection.request(
+        server.request(method, path, headers=headers, json_body=json_body)
+    )
+    if reply.status != expect:
+        raise RuntimeError(f"{method} {path}: {reply.status} {reply.body[:500]!r}")
+    return reply.json() if reply.body else None
+
+
 async def _wait_ready(server: Server) -> None:
     connection = Connection(server.host, server.port)
     try:

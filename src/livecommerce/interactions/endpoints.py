@@ -86,14 +86,15 @@ async def get_flash_sale(sale_id: str, session: DbSession) -> FlashSaleOut:
 
 
 async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
-    """Runs before authentication. Once a sale is known sold out, say so at once — except
-    to a click carrying an Idempotency-Key, which may be the retry of a buy that got the
-    last unit: the service looks its order up first. On SQLite, where every transaction
-    takes the single write lock, buyers queue here in order instead of polling the
-    database's busy handler."""
+    """Runs before authentication and before any database work. Once a sale is known
+    sold out, say so at once, to keyed and unkeyed clicks alike — except to a keyed click
+    that may be the retry of one that won (``could_hold_order``): it goes on to get its
+    order. On SQLite, where every transaction takes the single write lock, buyers queue
+    here in order instead of polling the database's busy handler."""
     runtime = get_runtime(request)
-    keyed = request.headers.get("idempotency-key") is not None
-    if not keyed and await flash_sale_service.is_sold_out_hint(runtime, sale_id):
+    key = request.headers.get("idempotency-key")
+    key = None if key is None else key.strip()
+    if await flash_sale_service.answers_sold_out(runtime, sale_id, key):
         raise Conflict("Sold out.", code="sold_out", details={"left": 0})
     if not runtime.db.is_sqlite:
         yield
@@ -101,7 +102,7 @@ async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
     # One queue per running app (a lock belongs to the event loop it first waits in).
     writers: asyncio.Lock = runtime.extras.setdefault("flash_sale_writers", asyncio.Lock())
     async with writers:
-        if not keyed and await flash_sale_service.is_sold_out_hint(runtime, sale_id):
+        if await flash_sale_service.answers_sold_out(runtime, sale_id, key):
             raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         yield
 

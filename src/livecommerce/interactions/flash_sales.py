@@ -44,7 +44,7 @@ from livecommerce.interactions.schemas import (
     FlashSaleStatus,
 )
 from livecommerce.kit.broker import live_channel
-from livecommerce.kit.clock import utcnow
+from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
@@ -80,6 +80,13 @@ _STOCK_REFUSALS = frozenset({"sold_out", "not_enough_units", "buyer_limit_reache
 
 def sold_out_key(sale_id: str) -> str:
     return f"flash:{sale_id}:sold_out"
+
+
+def won_key(sale_id: str, idempotency_key: str) -> str:
+    """Set once a click with this key won a unit of this sale: its retries may hold an
+    order, every other keyed click after the sell-out holds none."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+    return f"flash:{sale_id}:won:{digest}"
 
 
 def gate_name(sale_id: str) -> str:
@@ -286,6 +293,21 @@ class FlashSaleService:
         """True while a recent answer found the sale sold out (a short-lived cache)."""
         return bool(await runtime.broker.get_int(sold_out_key(sale_id)))
 
+    async def could_hold_order(self, runtime: Runtime, sale_id: str, idempotency_key: str) -> bool:
+        """Whether a click with this key won in this sale (so a retry may hold an order)."""
+        return bool(await runtime.broker.get_int(won_key(sale_id, idempotency_key)))
+
+    async def answers_sold_out(
+        self, runtime: Runtime, sale_id: str, idempotency_key: str | None
+    ) -> bool:
+        """Whether a click is answered "sold out" before any database work: the sale is
+        known sold out and the click is not the retry of one that won."""
+        if not await self.is_sold_out_hint(runtime, sale_id):
+            return False
+        return idempotency_key is None or not await self.could_hold_order(
+            runtime, sale_id, idempotency_key
+        )
+
     async def do_buy(
         self,
         session: AsyncSession,
@@ -297,13 +319,17 @@ class FlashSaleService:
         idempotency_key: str | None = None,
     ) -> FlashOrder:
         if idempotency_key is not None:
+            # A sale known to be sold out answers before any database work, unless this
+            # click's key won before: then it is a retry, and gets its order.
+            runtime = runtime_of(session)
+            if await self.answers_sold_out(runtime, sale_id, idempotency_key):
+                raise Conflict("Sold out.", code="sold_out", details={"left": 0})
             existing = await order_service.get_order_by_idempotency_key(
                 session, buyer.id, idempotency_key
             )
             if existing is not None:
                 return FlashOrder(existing, created=False)
-            # Not a retry: a sale known to be sold out answers before any write.
-            if await self.is_sold_out_hint(runtime_of(session), sale_id):
+            if await self.is_sold_out_hint(runtime, sale_id):
                 raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         sale = await self.get_sale(session, sale_id)
         now = utcnow()
@@ -405,8 +431,22 @@ class FlashSaleService:
             raise
         if left == 0:
             await flash_sale_repository.mark_sold_out(session, sale.id, now)
+        if idempotency_key is not None:  # before the sold-out hint it may set
+            self._remember_win(session, sale, idempotency_key)
         self._after_stock_change(session, sale, left)
         return FlashOrder(order, created=True)
+
+    def _remember_win(self, session: AsyncSession, sale: FlashSale, idempotency_key: str) -> None:
+        """After the commit: this key won, so its retries look their order up."""
+        broker = runtime_of(session).broker
+        key = won_key(sale.id, idempotency_key)
+        # Kept while the sale runs and a day after: a retry never outlives that.
+        keep_s = max(1, int((as_utc(sale.ends_at) - utcnow()).total_seconds()) + 86_400)
+
+        async def _remember() -> None:
+            await broker.incr(key, 1, expire_s=keep_s)
+
+        after_commit(session, _remember)
 
     async def _gate(self, session: AsyncSession, sale_id: str) -> str | None:
         """The sale's stock gate when Redis is configured and the sale has one (a sale

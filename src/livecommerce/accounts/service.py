@@ -17,10 +17,10 @@ from livecommerce.accounts.security import (
 from livecommerce.accounts.token_cache import forget as forget_cached
 from livecommerce.accounts.token_cache import token_cache
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.db import after_commit, is_reading
+from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from livecommerce.kit.ids import new_token
-from livecommerce.kit.runtime import runtime_of
+from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.models import AuthSession, Role, User
 
 
@@ -93,21 +93,25 @@ class AccountService:
         return IssuedSession(token=token, auth_session=auth_session)
 
     async def get_user_for_token(self, session: AsyncSession, token: str) -> User | None:
-        """The live session's user. A reading unit of work may be answered from the
-        token cache (``accounts/token_cache.py``): a user no session holds, to read."""
+        found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
+        return None if found is None else found[1]
+
+    async def authenticate(self, runtime: Runtime, token: str) -> User | None:
+        """Who a token (bearer or session cookie) belongs to, outside any request's unit
+        of work: from the token cache (``accounts/token_cache.py``), or one indexed
+        read in a reading unit of work (no write lock) that fills it. The user returned
+        belongs to no database session: read it; change accounts through the service."""
         token_hash = hash_token(token)
-        cache = await token_cache(runtime_of(session)) if is_reading(session) else None
-        if cache is not None:
-            cached = cache.get(token_hash)
-            if cached is not None:
-                return cached
-        found = await account_repository.get_live_auth_session(session, token_hash, utcnow())
+        cache = await token_cache(runtime)
+        cached = cache.get(token_hash)
+        if cached is not None:
+            return cached
+        async with runtime.db.reading() as session:
+            found = await account_repository.get_live_auth_session(session, token_hash, utcnow())
         if found is None:
             return None
         auth_session, user = found
-        if cache is not None:
-            cache.put(token_hash, user, auth_session.expires_at)
-        return user
+        return cache.put(token_hash, user, auth_session.expires_at)
 
     async def do_log_out(self, session: AsyncSession, token: str) -> None:
         token_hash = hash_token(token)
@@ -123,6 +127,8 @@ class AccountService:
         after_commit(session, _forget_everywhere)
 
     async def do_set_locale(self, session: AsyncSession, user: User, locale: str) -> None:
+        # ``user`` may come from authentication, outside this unit of work: write the row.
+        await account_repository.set_locale(session, user.id, locale)
         user.locale = locale
         runtime = runtime_of(session)
         user_id = user.id

@@ -1,8 +1,8 @@
 """Who a token belongs to, remembered for a few seconds by the token's hash.
 
-Reading requests authenticate from here: a hit costs a dict look-up instead of a
-database round trip. Writing requests always read the database (their user is
-attached to the unit of work). An entry lives ``TTL_S`` seconds at most and never
+Requests authenticate from here (``AccountService.authenticate``): a hit costs a dict
+look-up instead of a database round trip, and a miss one indexed read outside the
+request's unit of work. An entry lives ``TTL_S`` seconds at most and never
 past its session's expiry. Log-out forgets the token, and a change to the account
 forgets every token of that user, on every worker: the forget is published on the
 broker (``CHANNEL``), which every worker's cache listens to. What a hit returns is a
@@ -47,12 +47,14 @@ class TokenCache:
             return None
         return entry.user
 
-    def put(self, token_hash: str, user: User, session_expires_at: datetime) -> None:
+    def put(self, token_hash: str, user: User, session_expires_at: datetime) -> User:
+        """Remember a copy of ``user`` (bound to no session) and return that copy."""
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
         copy = User(**{key: getattr(user, key) for key in _COLUMNS})
         until = min(utcnow() + timedelta(seconds=TTL_S), as_utc(session_expires_at))
         self._entries[token_hash] = _Entry(copy, until)
+        return copy
 
     def forget_token(self, token_hash: str) -> None:
         self._entries.pop(token_hash, None)

@@ -107,6 +107,16 @@ class FlashOrder:
 
 
 @dataclass(frozen=True)
+class BuyPlan:
+    """What ``prepare_buy`` read and checked, and the order ``do_place`` stores."""
+
+    sale: FlashSale
+    order: Order
+    quantity: int
+    gate: str | None
+
+
+@dataclass(frozen=True)
 class GateReport:
     """What reconciling one sale's gate did."""
 
@@ -318,10 +328,37 @@ class FlashSaleService:
         address_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> FlashOrder:
+        """A whole buy in one unit of work (``prepare_buy`` then ``do_place``)."""
+        prepared = await self.prepare_buy(
+            session,
+            buyer,
+            sale_id,
+            quantity=quantity,
+            address_id=address_id,
+            idempotency_key=idempotency_key,
+        )
+        if isinstance(prepared, FlashOrder):
+            return prepared
+        return await self.do_place(session, buyer, prepared)
+
+    async def prepare_buy(
+        self,
+        session: AsyncSession,
+        buyer: User,
+        sale_id: str,
+        *,
+        quantity: int = 1,
+        address_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> FlashOrder | BuyPlan:
+        """Everything a buy reads and checks, and the order it would place; or the order
+        a retried click placed before. Only reads, so it may run in a reading unit of
+        work ahead of the writing one (``do_place``): a buyer then holds the write lock
+        only for the conditional writes."""
+        runtime = runtime_of(session)
         if idempotency_key is not None:
             # A sale known to be sold out answers before any database work, unless this
             # click's key won before: then it is a retry, and gets its order.
-            runtime = runtime_of(session)
             if await self.answers_sold_out(runtime, sale_id, idempotency_key):
                 raise Conflict("Sold out.", code="sold_out", details={"left": 0})
             existing = await order_service.get_order_by_idempotency_key(
@@ -357,7 +394,6 @@ class FlashSaleService:
         sku = await catalog_service.get_sku(session, sale.sku_id)
         product = await catalog_service.get_product(session, sale.product_id)
         room = await live_service.get_room(session, sale.room_id)
-        runtime = runtime_of(session)
         timeout = runtime.settings.flash_sale_payment_timeout_s
         total = sale.price_cents * quantity
         gate = await self._gate(session, sale.id)
@@ -396,6 +432,14 @@ class FlashSaleService:
                 )
             ],
         )
+        return BuyPlan(sale=sale, order=order, quantity=quantity, gate=gate)
+
+    async def do_place(self, session: AsyncSession, buyer: User, plan: BuyPlan) -> FlashOrder:
+        """The writing part of a buy: the conditional UPDATEs and the order, nothing read
+        and then written. A click whose key placed an order meanwhile gets that order."""
+        sale, order, quantity, gate = plan.sale, plan.order, plan.quantity, plan.gate
+        idempotency_key = order.idempotency_key
+        now = order.created_at
         took = False  # this request took units in the gate and must give them back on failure
         try:
             if gate is not None:

@@ -69,8 +69,9 @@ log = logging.getLogger(__name__)
 FLASH_SALE_CLOSE_JOB = "flash_sale.close"
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
 # A sold-out answer is cached this long, so a stampede after the last unit never
-# reaches the database; the database stays the truth (units can come back).
-SOLD_OUT_HINT_S = 1
+# reaches the database; the database stays the truth: units that come back (an unpaid
+# order expiring, a cancel) clear it.
+SOLD_OUT_HINT_S = 5
 
 
 # Refusals of the database path; when the gate let a buy through and the database
@@ -576,6 +577,18 @@ class FlashSaleService:
             return Conflict("Sold out.", code="sold_out", details={"left": 0})
         return Conflict(f"Only {left} left.", code="not_enough_units", details={"left": left})
 
+    def _clear_sold_out(self, session: AsyncSession, sale_id: str) -> None:
+        """After the commit: units came back, so the sale is no longer known sold out."""
+        broker = runtime_of(session).broker
+        key = sold_out_key(sale_id)
+
+        async def _clear() -> None:
+            hint = await broker.get_int(key)
+            if hint:
+                await broker.incr(key, -hint, expire_s=SOLD_OUT_HINT_S)
+
+        after_commit(session, _clear)
+
     def _after_stock_change(self, session: AsyncSession, sale: FlashSale, left: int) -> None:
         runtime = runtime_of(session)
         sale_id, session_id = sale.id, sale.session_id
@@ -598,6 +611,7 @@ class FlashSaleService:
         await flash_sale_repository.take_from_buyer(session, sale.id, order.buyer_id, quantity)
         if await flash_sale_repository.put_back_units(session, sale.id, quantity):
             await flash_sale_repository.refresh(session, sale)
+            self._clear_sold_out(session, sale.id)
             self._after_stock_change(session, sale, sale.units_left)
             return
         # The sale has closed: the units go back to the SKU, counted as returned.

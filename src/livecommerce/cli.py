@@ -220,6 +220,9 @@ def bench(
         str | None, typer.Option(help="HTTP benchmarks: this database instead of a fresh SQLite.")
     ] = None,
     redis_url: Annotated[str | None, typer.Option(help="HTTP benchmarks: with this Redis.")] = None,
+    workers: Annotated[
+        int, typer.Option(help="HTTP benchmarks: server processes (and the ceiling's).")
+    ] = 1,
 ) -> None:
     """Run a benchmark; it prints figures and a baseline measured in the same run."""
     from livecommerce.bench.registry import BENCHMARKS
@@ -232,8 +235,11 @@ def bench(
     if chosen is None:
         typer.echo(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}", err=True)
         raise typer.Exit(2)
-    extra = {"database_url": database_url, "redis_url": redis_url}
-    result = chosen.run(smoke=smoke, **{key: value for key, value in extra.items() if value})
+    extra = {"database_url": database_url, "redis_url": redis_url, "workers": workers - 1}
+    given = {key: value for key, value in extra.items() if value}
+    if "workers" in given:
+        given["workers"] = workers
+    result = chosen.run(smoke=smoke, **given)
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

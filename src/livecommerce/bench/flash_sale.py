@@ -257,9 +257,10 @@ async def run_flash_sale(
     naive_buyers: int,
     database_url: str | None = None,
     redis_url: str | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     tag = str(int(time.time() * 1000))
-    async with ceiling_server() as server:
+    async with ceiling_server(workers=workers) as server:
         request = server.request("GET", "/healthz")
         ceiling = await hammer(
             server.host,
@@ -274,7 +275,10 @@ async def run_flash_sale(
         await set_role(database.url, merchant.user_id, "merchant")
         await set_role(database.url, host.user_id, "host")
         async with platform_server(
-            database_url=database.url, data_dir=database.data_dir, redis_url=redis_url
+            database_url=database.url,
+            data_dir=database.data_dir,
+            redis_url=redis_url,
+            workers=workers,
         ) as server:
             sale = await _set_up_sale(server, merchant, host, units)
             naive_sale_id = await _naive_sale(database.url, sale)
@@ -301,6 +305,7 @@ async def run_flash_sale(
     result: dict[str, Any] = {
         "database": "sqlite" if database.is_sqlite else database.url.split("://")[0],
         "redis": bool(redis_url),
+        "workers": workers,
         "buyers": buyers,
         "units": units,
         "concurrency": concurrency,
@@ -340,7 +345,11 @@ async def run_flash_sale(
 
 @register("flash-sale", "10,000 buyers race for 500 flash-sale units over HTTP (vs ceiling, naive)")
 def flash_sale(
-    *, smoke: bool = False, database_url: str | None = None, redis_url: str | None = None
+    *,
+    smoke: bool = False,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     if smoke:
         settings: dict[str, Any] = {
@@ -359,6 +368,6 @@ def flash_sale(
             "naive_buyers": NAIVE_BUYERS,
         }
     result: dict[str, Any] = run_client(
-        run_flash_sale(**settings, database_url=database_url, redis_url=redis_url)
+        run_flash_sale(**settings, database_url=database_url, redis_url=redis_url, workers=workers)
     )
     return result

@@ -127,11 +127,12 @@ async def run_request_path(
     duration_s: float,
     database_url: str | None = None,
     redis_url: str | None = None,
+    workers: int = 1,
     kinds: tuple[str, ...] = KINDS,
 ) -> dict[str, Any]:
     tag = str(int(time.time() * 1000))
     ceiling: dict[int, LoadResult] = {}
-    async with ceiling_server() as server:
+    async with ceiling_server(workers=workers) as server:
         request = server.request("GET", "/healthz")
         for count in connections:
             ceiling[count] = await hammer(
@@ -147,7 +148,10 @@ async def run_request_path(
         merchant, buyers = buyers[0], buyers[1:]
         await set_role(database.url, merchant.user_id, "merchant")
         async with platform_server(
-            database_url=database.url, data_dir=database.data_dir, redis_url=redis_url
+            database_url=database.url,
+            data_dir=database.data_dir,
+            redis_url=redis_url,
+            workers=workers,
         ) as server:
             setup = await _set_up(server, merchant)
             makers = _makers(server, buyers, setup["sku_id"], tag)
@@ -181,6 +185,7 @@ async def run_request_path(
     return {
         "database": "sqlite" if database.is_sqlite else database.url.split("://")[0],
         "redis": bool(redis_url),
+        "workers": workers,
         "duration_s": duration_s,
         "connections": list(connections),
         "ceiling": {str(count): result.summary() for count, result in ceiling.items()},
@@ -194,7 +199,11 @@ async def run_request_path(
     "http", "healthz, /me, a list, an order, sign-up, log-in at 1/16/256 conns vs a bare ASGI app"
 )
 def request_path(
-    *, smoke: bool = False, database_url: str | None = None, redis_url: str | None = None
+    *,
+    smoke: bool = False,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     result: dict[str, Any] = run_client(
         run_request_path(
@@ -202,6 +211,7 @@ def request_path(
             duration_s=SMOKE_DURATION_S if smoke else DURATION_S,
             database_url=database_url,
             redis_url=redis_url,
+            workers=workers,
         )
     )
     return result

@@ -147,7 +147,7 @@ class Connection:
         _transport, protocol = await loop.create_connection(_Protocol, self.host, self.port)
         return protocol
 
-    async def request(self, raw: bytes, *, within_s: float = 120.0) -> Reply:
+    async def request(self, raw: bytes, *, within_s: float = 300.0) -> Reply:
         protocol = self._protocol
         if protocol is None or protocol.closed:
             try:

@@ -80,6 +80,9 @@ def serve(
     port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes sharing the port.")] = 1,
     migrate: Annotated[bool, typer.Option(help="Upgrade the schema before serving.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (uvicorn's access log).")
+    ] = True,
 ) -> None:
     """Serve the platform (HTTP, WebSockets, pages)."""
     import uvicorn
@@ -101,6 +104,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
         ws_max_size=64 * 1024,
         ws=UVICORN_WS,  # pre-framed fan-out to big rooms: see realtime/fanout.py
         # Off unless configured: see ws_per_message_deflate in docs/operations.md.
@@ -264,6 +268,13 @@ def bench(
     name: Annotated[str, typer.Argument(help="Benchmark name; 'list' shows them.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     smoke: Annotated[bool, typer.Option(help="A small, fast run (used by the tests).")] = False,
+    database_url: Annotated[
+        str | None, typer.Option(help="HTTP benchmarks: this database instead of a fresh SQLite.")
+    ] = None,
+    redis_url: Annotated[str | None, typer.Option(help="HTTP benchmarks: with this Redis.")] = None,
+    workers: Annotated[
+        int, typer.Option(help="HTTP benchmarks: server processes (and the ceiling's).")
+    ] = 1,
 ) -> None:
     """Run a benchmark; it prints figures and a baseline measured in the same run."""
     from livecommerce.bench.registry import BENCHMARKS
@@ -276,7 +287,11 @@ def bench(
     if chosen is None:
         typer.echo(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}", err=True)
         raise typer.Exit(2)
-    result = chosen.run(smoke=smoke)
+    extra = {"database_url": database_url, "redis_url": redis_url, "workers": workers - 1}
+    given = {key: value for key, value in extra.items() if value}
+    if "workers" in given:
+        given["workers"] = workers
+    result = chosen.run(smoke=smoke, **given)
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

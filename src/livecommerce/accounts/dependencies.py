@@ -9,7 +9,7 @@ from fastapi import Depends, Request, WebSocket
 from livecommerce.accounts.security import tokens_equal
 from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import Forbidden, NotAuthenticated
-from livecommerce.kit.http import DbSession, get_ws_runtime
+from livecommerce.kit.http import get_runtime, get_ws_runtime
 from livecommerce.models import Role, User
 
 SESSION_COOKIE = "lc_session"
@@ -37,16 +37,19 @@ def check_csrf(request: Request) -> None:
         )
 
 
-async def optional_user(request: Request, session: DbSession) -> User | None:
+async def optional_user(request: Request) -> User | None:
+    """Authentication runs outside the request's unit of work (``authenticate``), so a
+    cached token costs no database work and a writing request takes its lock later."""
+    runtime = get_runtime(request)
     token = bearer_token(request.headers.get("authorization"))
     if token is not None:
-        user = await account_service.get_user_for_token(session, token)
+        user = await account_service.authenticate(runtime, token)
         if user is None:
             raise NotAuthenticated("The bearer token is invalid or expired.", code="invalid_token")
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        user = await account_service.get_user_for_token(session, cookie)
+        user = await account_service.authenticate(runtime, cookie)
         if user is not None:
             check_csrf(request)
             return user
@@ -65,8 +68,7 @@ async def websocket_user(websocket: WebSocket) -> User | None:
     token = websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    async with get_ws_runtime(websocket).db.reading() as session:
-        return await account_service.get_user_for_token(session, token)
+    return await account_service.authenticate(get_ws_runtime(websocket), token)
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]

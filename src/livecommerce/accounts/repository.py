@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import AuthSession, User
@@ -36,6 +36,9 @@ class AccountRepository:
         )
         row = result.first()
         return None if row is None else (row[0], row[1])
+
+    async def set_locale(self, session: AsyncSession, user_id: str, locale: str) -> None:
+        await session.execute(update(User).where(User.id == user_id).values(locale=locale))
 
     async def delete_auth_session(self, session: AsyncSession, token_hash: str) -> None:
         await session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))

@@ -9,11 +9,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.repository import account_repository
-from livecommerce.accounts.security import hash_password, hash_token, verify_password
+from livecommerce.accounts.security import (
+    hash_password_off_loop,
+    hash_token,
+    verify_password_off_loop,
+)
+from livecommerce.accounts.token_cache import forget as forget_cached
+from livecommerce.accounts.token_cache import token_cache
 from livecommerce.kit.clock import utcnow
+from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from livecommerce.kit.ids import new_token
-from livecommerce.kit.runtime import runtime_of
+from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.models import AuthSession, Role, User
 
 
@@ -35,12 +42,15 @@ class AccountService:
         locale: str = "zh",
     ) -> User:
         email = email.strip().lower()
+        # Hash before the first statement: the unit of work (on SQLite, the write lock)
+        # begins only after the slow part.
+        password_hash = await hash_password_off_loop(password)
         if await account_repository.get_user_by_email(session, email) is not None:
             raise Conflict("An account with this e-mail already exists.", code="email_taken")
         user = User(
             email=email,
             display_name=display_name,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             role=role,
             locale=locale,
         )
@@ -54,8 +64,16 @@ class AccountService:
         return user
 
     async def check_credentials(self, session: AsyncSession, email: str, password: str) -> User:
-        user = await account_repository.get_user_by_email(session, email.strip().lower())
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        """The account these credentials open. It is read outside ``session``'s unit of
+        work and the password verified off the event loop, so a log-in's transaction
+        holds no lock while argon2 runs; the user returned is detached (read-only)."""
+        async with runtime_of(session).db.reading() as reader:
+            user = await account_repository.get_user_by_email(reader, email.strip().lower())
+        if (
+            user is None
+            or not user.is_active
+            or not await verify_password_off_loop(user.password_hash, password)
+        ):
             raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
         return user
 
@@ -78,11 +96,47 @@ class AccountService:
         found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
         return None if found is None else found[1]
 
+    async def authenticate(self, runtime: Runtime, token: str) -> User | None:
+        """Who a token (bearer or session cookie) belongs to, outside any request's unit
+        of work: from the token cache (``accounts/token_cache.py``), or one indexed
+        read in a reading unit of work (no write lock) that fills it. The user returned
+        belongs to no database session: read it; change accounts through the service."""
+        token_hash = hash_token(token)
+        cache = await token_cache(runtime)
+        cached = cache.get(token_hash)
+        if cached is not None:
+            return cached
+        async with runtime.db.reading() as session:
+            found = await account_repository.get_live_auth_session(session, token_hash, utcnow())
+        if found is None:
+            return None
+        auth_session, user = found
+        return cache.put(token_hash, user, auth_session.expires_at)
+
     async def do_log_out(self, session: AsyncSession, token: str) -> None:
-        await account_repository.delete_auth_session(session, hash_token(token))
+        token_hash = hash_token(token)
+        await account_repository.delete_auth_session(session, token_hash)
+        runtime = runtime_of(session)
+        # Forgotten now on this worker, and once more after the commit everywhere (a
+        # read racing the log-out could have cached the token again meanwhile).
+        await forget_cached(runtime, token_hash=token_hash)
+
+        async def _forget_everywhere() -> None:
+            await forget_cached(runtime, token_hash=token_hash)
+
+        after_commit(session, _forget_everywhere)
 
     async def do_set_locale(self, session: AsyncSession, user: User, locale: str) -> None:
+        # ``user`` may come from authentication, outside this unit of work: write the row.
+        await account_repository.set_locale(session, user.id, locale)
         user.locale = locale
+        runtime = runtime_of(session)
+        user_id = user.id
+
+        async def _forget_everywhere() -> None:
+            await forget_cached(runtime, user_id=user_id)
+
+        after_commit(session, _forget_everywhere)
 
     async def get_user(self, session: AsyncSession, user_id: str) -> User:
         user = await account_repository.get_user(session, user_id)

@@ -1,7 +1,8 @@
 """Routes that exist only in the benchmark's server (``settings.bench_endpoints``).
 
-``GET /api/v1/bench/noop`` does nothing: the ceiling for this machine and process
-model. ``POST /api/v1/bench/naive-buy/{sale_id}`` is the textbook read-then-write
+``GET /api/v1/bench/noop`` does nothing (a check that the routes are mounted; the
+benchmarks' ceiling is a bare ASGI app in its own process, ``bench/servers.py``).
+``POST /api/v1/bench/naive-buy/{sale_id}`` is the textbook read-then-write
 flash-sale purchase the real endpoint avoids: it reads ``units_left`` in one
 transaction and writes ``units_left = read − 1`` and the order in another, so
 concurrent buyers who read the same figure all "win". Never mounted in normal serving.

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from livecommerce.accounts.dependencies import CurrentUser, HostUser, OptionalUser
-from livecommerce.interactions.flash_sales import flash_sale_service
+from livecommerce.interactions.flash_sales import FlashOrder, flash_sale_service
 from livecommerce.interactions.lotteries import lottery_service
 from livecommerce.interactions.questions import question_out, question_service
 from livecommerce.interactions.schemas import (
@@ -33,7 +34,8 @@ from livecommerce.interactions.schemas import (
 )
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, ValidationFailed
-from livecommerce.kit.http import DbSession, get_runtime
+from livecommerce.kit.http import DbSession, RuntimeDep, get_runtime
+from livecommerce.kit.runtime import Runtime
 from livecommerce.live.service import live_service
 from livecommerce.orders.schemas import OrderOut
 
@@ -88,39 +90,46 @@ async def get_flash_sale(sale_id: str, session: DbSession) -> FlashSaleOut:
     return await flash_sale_service.sale_out(session, sale)
 
 
-async def _flash_gate(sale_id: str, request: Request) -> AsyncIterator[None]:
-    """Runs before authentication. Once a sale is known sold out, say so at once — except
-    to a click carrying an Idempotency-Key, which may be the retry of a buy that got the
-    last unit: the service looks its order up first. On SQLite, where every transaction
-    takes the single write lock, buyers queue here in order instead of polling the
-    database's busy handler."""
-    runtime = get_runtime(request)
-    keyed = request.headers.get("idempotency-key") is not None
-    if not keyed and await flash_sale_service.is_sold_out_hint(runtime, sale_id):
+async def _sold_out_gate(sale_id: str, request: Request) -> None:
+    """Runs before authentication and before any database work. Once a sale is known
+    sold out, say so at once, to keyed and unkeyed clicks alike — except to a keyed click
+    that may be the retry of one that won (``could_hold_order``): it goes on to get its
+    order."""
+    key = request.headers.get("idempotency-key")
+    key = None if key is None else key.strip()
+    if await flash_sale_service.answers_sold_out(get_runtime(request), sale_id, key):
         raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+
+
+@asynccontextmanager
+async def _writers_queue(runtime: Runtime) -> AsyncIterator[None]:
+    """On SQLite, where every writing transaction takes the single write lock, buyers
+    queue here in order instead of polling the database's busy handler."""
     if not runtime.db.is_sqlite:
         yield
         return
     # One queue per running app (a lock belongs to the event loop it first waits in).
     writers: asyncio.Lock = runtime.extras.setdefault("flash_sale_writers", asyncio.Lock())
     async with writers:
-        if not keyed and await flash_sale_service.is_sold_out_hint(runtime, sale_id):
-            raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         yield
 
 
 @router.post("/flash-sales/{sale_id}/buy", status_code=201)
 async def buy_flash_sale(
     sale_id: str,
-    _gate: Annotated[None, Depends(_flash_gate, scope="function")],
+    _gate: Annotated[None, Depends(_sold_out_gate)],
     user: CurrentUser,
-    session: DbSession,
+    runtime: RuntimeDep,
     response: Response,
     body: FlashSaleBuy | None = None,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> OrderOut:
     """One click: an order at the sale price to the default address. Repeating a request
-    with the same ``Idempotency-Key`` returns the first order (200) and takes nothing."""
+    with the same ``Idempotency-Key`` returns the first order (200) and takes nothing.
+
+    Two units of work: what the buy reads and checks in a reading one (no lock, buyers
+    in parallel), then the conditional writes in a writing one, so a buyer holds the
+    write lock only for those."""
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= 64:
@@ -128,17 +137,27 @@ async def buy_flash_sale(
                 "Idempotency-Key must be 1 to 64 characters.", code="bad_idempotency_key"
             )
     body = body or FlashSaleBuy()
-    placed = await flash_sale_service.do_buy(
-        session,
-        user,
-        sale_id,
-        quantity=body.quantity,
-        address_id=body.address_id,
-        idempotency_key=idempotency_key,
-    )
-    if not placed.created:
-        response.status_code = 200
-    return OrderOut.model_validate(placed.order)
+    async with runtime.db.reading() as reader:
+        prepared = await flash_sale_service.prepare_buy(
+            reader,
+            user,
+            sale_id,
+            quantity=body.quantity,
+            address_id=body.address_id,
+            idempotency_key=idempotency_key,
+        )
+        if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
+            response.status_code = 200
+            return OrderOut.model_validate(prepared.order)
+    async with _writers_queue(runtime):
+        if await flash_sale_service.answers_sold_out(runtime, sale_id, idempotency_key):
+            raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+        async with runtime.db.transaction() as session:
+            placed = await flash_sale_service.do_place(session, user, prepared)
+            if not placed.created:
+                response.status_code = 200
+            out = OrderOut.model_validate(placed.order)
+    return out
 
 
 @router.post("/flash-sales/{sale_id}/end")

@@ -44,7 +44,7 @@ from livecommerce.interactions.schemas import (
     FlashSaleStatus,
 )
 from livecommerce.kit.broker import live_channel
-from livecommerce.kit.clock import utcnow
+from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
@@ -70,8 +70,9 @@ log = logging.getLogger(__name__)
 FLASH_SALE_CLOSE_JOB = "flash_sale.close"
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
 # A sold-out answer is cached this long, so a stampede after the last unit never
-# reaches the database; the database stays the truth (units can come back).
-SOLD_OUT_HINT_S = 1
+# reaches the database; the database stays the truth: units that come back (an unpaid
+# order expiring, a cancel) clear it.
+SOLD_OUT_HINT_S = 5
 
 
 # Refusals of the database path; when the gate let a buy through and the database
@@ -81,6 +82,13 @@ _STOCK_REFUSALS = frozenset({"sold_out", "not_enough_units", "buyer_limit_reache
 
 def sold_out_key(sale_id: str) -> str:
     return f"flash:{sale_id}:sold_out"
+
+
+def won_key(sale_id: str, idempotency_key: str) -> str:
+    """Set once a click with this key won a unit of this sale: its retries may hold an
+    order, every other keyed click after the sell-out holds none."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+    return f"flash:{sale_id}:won:{digest}"
 
 
 def gate_name(sale_id: str) -> str:
@@ -98,6 +106,16 @@ def keyed_order_id(secret: str, sale_id: str, buyer_id: str, idempotency_key: st
 class FlashOrder:
     order: Order
     created: bool
+
+
+@dataclass(frozen=True)
+class BuyPlan:
+    """What ``prepare_buy`` read and checked, and the order ``do_place`` stores."""
+
+    sale: FlashSale
+    order: Order
+    quantity: int
+    gate: str | None
 
 
 @dataclass(frozen=True)
@@ -290,6 +308,21 @@ class FlashSaleService:
         """True while a recent answer found the sale sold out (a short-lived cache)."""
         return bool(await runtime.broker.get_int(sold_out_key(sale_id)))
 
+    async def could_hold_order(self, runtime: Runtime, sale_id: str, idempotency_key: str) -> bool:
+        """Whether a click with this key won in this sale (so a retry may hold an order)."""
+        return bool(await runtime.broker.get_int(won_key(sale_id, idempotency_key)))
+
+    async def answers_sold_out(
+        self, runtime: Runtime, sale_id: str, idempotency_key: str | None
+    ) -> bool:
+        """Whether a click is answered "sold out" before any database work: the sale is
+        known sold out and the click is not the retry of one that won."""
+        if not await self.is_sold_out_hint(runtime, sale_id):
+            return False
+        return idempotency_key is None or not await self.could_hold_order(
+            runtime, sale_id, idempotency_key
+        )
+
     async def do_buy(
         self,
         session: AsyncSession,
@@ -300,14 +333,45 @@ class FlashSaleService:
         address_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> FlashOrder:
+        """A whole buy in one unit of work (``prepare_buy`` then ``do_place``)."""
+        prepared = await self.prepare_buy(
+            session,
+            buyer,
+            sale_id,
+            quantity=quantity,
+            address_id=address_id,
+            idempotency_key=idempotency_key,
+        )
+        if isinstance(prepared, FlashOrder):
+            return prepared
+        return await self.do_place(session, buyer, prepared)
+
+    async def prepare_buy(
+        self,
+        session: AsyncSession,
+        buyer: User,
+        sale_id: str,
+        *,
+        quantity: int = 1,
+        address_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> FlashOrder | BuyPlan:
+        """Everything a buy reads and checks, and the order it would place; or the order
+        a retried click placed before. Only reads, so it may run in a reading unit of
+        work ahead of the writing one (``do_place``): a buyer then holds the write lock
+        only for the conditional writes."""
+        runtime = runtime_of(session)
         if idempotency_key is not None:
+            # A sale known to be sold out answers before any database work, unless this
+            # click's key won before: then it is a retry, and gets its order.
+            if await self.answers_sold_out(runtime, sale_id, idempotency_key):
+                raise Conflict("Sold out.", code="sold_out", details={"left": 0})
             existing = await order_service.get_order_by_idempotency_key(
                 session, buyer.id, idempotency_key
             )
             if existing is not None:
                 return FlashOrder(existing, created=False)
-            # Not a retry: a sale known to be sold out answers before any write.
-            if await self.is_sold_out_hint(runtime_of(session), sale_id):
+            if await self.is_sold_out_hint(runtime, sale_id):
                 raise Conflict("Sold out.", code="sold_out", details={"left": 0})
         sale = await self.get_sale(session, sale_id)
         now = utcnow()
@@ -335,7 +399,6 @@ class FlashSaleService:
         sku = await catalog_service.get_sku(session, sale.sku_id)
         product = await catalog_service.get_product(session, sale.product_id)
         room = await live_service.get_room(session, sale.room_id)
-        runtime = runtime_of(session)
         timeout = runtime.settings.flash_sale_payment_timeout_s
         total = sale.price_cents * quantity
         gate = await self._gate(session, sale.id)
@@ -374,6 +437,14 @@ class FlashSaleService:
                 )
             ],
         )
+        return BuyPlan(sale=sale, order=order, quantity=quantity, gate=gate)
+
+    async def do_place(self, session: AsyncSession, buyer: User, plan: BuyPlan) -> FlashOrder:
+        """The writing part of a buy: the conditional UPDATEs and the order, nothing read
+        and then written. A click whose key placed an order meanwhile gets that order."""
+        sale, order, quantity, gate = plan.sale, plan.order, plan.quantity, plan.gate
+        idempotency_key = order.idempotency_key
+        now = order.created_at
         took = False  # this request took units in the gate and must give them back on failure
         try:
             if gate is not None:
@@ -409,8 +480,22 @@ class FlashSaleService:
             raise
         if left == 0:
             await flash_sale_repository.mark_sold_out(session, sale.id, now)
+        if idempotency_key is not None:  # before the sold-out hint it may set
+            self._remember_win(session, sale, idempotency_key)
         self._after_stock_change(session, sale, left)
         return FlashOrder(order, created=True)
+
+    def _remember_win(self, session: AsyncSession, sale: FlashSale, idempotency_key: str) -> None:
+        """After the commit: this key won, so its retries look their order up."""
+        broker = runtime_of(session).broker
+        key = won_key(sale.id, idempotency_key)
+        # Kept while the sale runs and a day after: a retry never outlives that.
+        keep_s = max(1, int((as_utc(sale.ends_at) - utcnow()).total_seconds()) + 86_400)
+
+        async def _remember() -> None:
+            await broker.incr(key, 1, expire_s=keep_s)
+
+        after_commit(session, _remember)
 
     async def _gate(self, session: AsyncSession, sale_id: str) -> str | None:
         """The sale's stock gate when Redis is configured and the sale has one (a sale
@@ -496,6 +581,18 @@ class FlashSaleService:
             return Conflict("Sold out.", code="sold_out", details={"left": 0})
         return Conflict(f"Only {left} left.", code="not_enough_units", details={"left": left})
 
+    def _clear_sold_out(self, session: AsyncSession, sale_id: str) -> None:
+        """After the commit: units came back, so the sale is no longer known sold out."""
+        broker = runtime_of(session).broker
+        key = sold_out_key(sale_id)
+
+        async def _clear() -> None:
+            hint = await broker.get_int(key)
+            if hint:
+                await broker.incr(key, -hint, expire_s=SOLD_OUT_HINT_S)
+
+        after_commit(session, _clear)
+
     def _after_stock_change(self, session: AsyncSession, sale: FlashSale, left: int) -> None:
         runtime = runtime_of(session)
         sale_id, session_id = sale.id, sale.session_id
@@ -518,6 +615,7 @@ class FlashSaleService:
         await flash_sale_repository.take_from_buyer(session, sale.id, order.buyer_id, quantity)
         if await flash_sale_repository.put_back_units(session, sale.id, quantity):
             await flash_sale_repository.refresh(session, sale)
+            self._clear_sold_out(session, sale.id)
             self._after_stock_change(session, sale, sale.units_left)
             return
         # The sale has closed: the units go back to the SKU, counted as returned.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
 import time
@@ -97,6 +98,7 @@ class InMemoryBroker:
         self._listeners = _Listeners()
         self._counters: dict[str, int] = {}
         self._expiry: dict[str, float] = {}  # key -> monotonic deadline
+        self._deadlines: list[tuple[float, str]] = []  # a heap: expiring costs O(log n)
         self._shares: dict[str, dict[str, tuple[int, float]]] = {}
 
     async def start(self) -> None:
@@ -118,7 +120,9 @@ class InMemoryBroker:
         self._drop_expired()
         self._counters[key] = self._counters.get(key, 0) + amount
         if expire_s is not None:
-            self._expiry[key] = time.monotonic() + expire_s
+            deadline = time.monotonic() + expire_s
+            self._expiry[key] = deadline
+            heapq.heappush(self._deadlines, (deadline, key))
         return self._counters[key]
 
     async def get_int(self, key: str) -> int | None:
@@ -129,7 +133,10 @@ class InMemoryBroker:
         if not self._expiry:
             return
         now = time.monotonic()
-        for key in [key for key, deadline in self._expiry.items() if deadline <= now]:
+        while self._deadlines and self._deadlines[0][0] <= now:
+            deadline, key = heapq.heappop(self._deadlines)
+            if self._expiry.get(key) != deadline:
+                continue  # the key's expiry was set again later
             del self._expiry[key]
             self._counters.pop(key, None)
 

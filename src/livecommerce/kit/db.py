@@ -55,6 +55,16 @@ def is_sqlite_url(url: str) -> bool:
 READ_ONLY = "livecommerce_read_only"  # execution option of ``Database.reading`` sessions
 
 
+def is_reading(session: AsyncSession) -> bool:
+    """Whether ``session`` is a reading unit of work (``Database.reading`` or a
+    request whose route only reads)."""
+    bind = session.bind
+    if bind is None:
+        return False
+    options = bind.sync_engine.get_execution_options() if isinstance(bind, AsyncEngine) else {}
+    return bool(options.get(READ_ONLY))
+
+
 def prepare_sqlite_file(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":

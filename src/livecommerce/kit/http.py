@@ -26,10 +26,37 @@ def get_ws_runtime(websocket: WebSocket) -> Runtime:
     return runtime
 
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _declare_writes(request: Request) -> None:
+    request.state.unit_of_work_writes = True
+
+
+# A route whose GET writes (a click counter, say) declares it:
+# ``@router.get(..., dependencies=[WRITES])``. Route-level dependencies are solved
+# before the endpoint's, so the request's session sees the declaration.
+WRITES = Depends(_declare_writes)
+
+
+def request_writes(request: Request) -> bool:
+    """Whether this request's unit of work writes: every method but GET, HEAD and
+    OPTIONS, and a read method whose route declares ``WRITES``."""
+    return request.method not in _READ_METHODS or bool(
+        getattr(request.state, "unit_of_work_writes", False)
+    )
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request is the unit of work: commit once after the endpoint, then publish."""
-    runtime = get_runtime(request)
-    async with runtime.db.sessionmaker() as session:
+    """The request is the unit of work: commit once after the endpoint, then publish.
+
+    The route decides how it begins: a writing request (``request_writes``) takes
+    SQLite's write lock up front (``BEGIN IMMEDIATE``); a reading one begins deferred
+    and reads a WAL snapshot, never queueing behind writers. A reading request is
+    still committed, so an undeclared write is kept (or fails loudly), never lost."""
+    db = get_runtime(request).db
+    maker = db.sessionmaker if request_writes(request) else db.reader_sessionmaker
+    async with maker() as session:
         try:
             yield session
             await session.commit()

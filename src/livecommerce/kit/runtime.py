@@ -28,6 +28,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.db.sessionmaker.configure(info={_RUNTIME_KEY: self})
+        self.db.reader_sessionmaker.configure(info={_RUNTIME_KEY: self})
 
 
 def runtime_of(session: AsyncSession) -> Runtime:

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import ValidationFailed
-from livecommerce.kit.http import DbSession
+from livecommerce.kit.http import WRITES, DbSession
 from livecommerce.live.schemas import ShowcaseItemOut
 from livecommerce.mcn.schemas import (
     AffiliateLinkIn,
@@ -334,7 +334,7 @@ async def affiliate_postback(
     )
 
 
-@go_router.get("/go/{code}", include_in_schema=False)
+@go_router.get("/go/{code}", include_in_schema=False, dependencies=[WRITES])
 async def follow_link(code: str, session: DbSession) -> RedirectResponse:
     """Count the click and send the browser on to the external store."""
     target = await mcn_service.do_follow_link(session, code)

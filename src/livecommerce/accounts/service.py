@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.repository import account_repository
 from livecommerce.accounts.security import hash_password, hash_token, verify_password
+from livecommerce.accounts.throttle import dummy_password_hash
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from livecommerce.kit.ids import new_token
@@ -55,7 +56,10 @@ class AccountService:
 
     async def check_credentials(self, session: AsyncSession, email: str, password: str) -> User:
         user = await account_repository.get_user_by_email(session, email.strip().lower())
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        # An unknown e-mail costs one hash check too: timing does not tell which exist.
+        stored = user.password_hash if user is not None else dummy_password_hash()
+        matches = verify_password(stored, password)
+        if user is None or not user.is_active or not matches:
             raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
         return user
 

@@ -36,6 +36,36 @@ def error_message(code: str, message: str) -> dict[str, Any]:
     return {"type": ServerMessage.ERROR.value, "code": code, "message": message}
 
 
+# Client messages are flat objects; anything deeper is refused before parsing.
+MAX_JSON_DEPTH = 8
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects in ``text`` nest past ``limit`` (brackets inside strings
+    do not count). Linear in the text, no recursion: safe on any input."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
     """Same site: the Origin matches the Host header or the configured public URL.
     Clients that send no Origin (apps, scripts) are not browsers and are let through."""
@@ -159,9 +189,12 @@ class LiveConnection:
         if text is None or len(text) > MAX_CLIENT_MESSAGE_CHARS:
             self._error(client, "bad_message", "Messages are JSON text frames of at most 8 KB.")
             return
+        if json_too_deep(text):
+            self._error(client, "bad_message", f"JSON nests at most {MAX_JSON_DEPTH} levels deep.")
+            return
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._error(client, "bad_message", "That message is not valid JSON.")
             return
         kind = data.get("type") if isinstance(data, dict) else None

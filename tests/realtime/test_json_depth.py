@@ -1,4 +1,5 @@
-"""Deeply nested JSON frames get an error frame and leave the socket working."""
+"""Deeply nested JSON frames and invisible or reordering chat text get an error frame
+and leave the socket working."""
 
 from __future__ import annotations
 
@@ -44,3 +45,18 @@ async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_keeps_working(
         assert await a.next("pong") == {"type": "pong"}
         await a.chat("还在")
         assert (await a.next("chat"))["text"] == "还在"
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\u202egnp.exe", "a\u2066b"])
+async def test_chat_text_that_hides_or_reorders_itself_is_refused(
+    live_server: LiveServer, text: str
+) -> None:
+    async with http_client(live_server) as http:
+        live = await start_live_session(http)
+        alice = await sign_up(http)
+    async with watch(live_server, live.session_id, alice) as a:
+        await a.chat(text)
+        error = await a.next("error")
+        assert error["code"] == "bad_message"
+        await a.chat("正常")
+        assert (await a.next("chat"))["text"] == "正常"

@@ -16,6 +16,7 @@ from livecommerce.kit.broker import encode
 from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
+from livecommerce.kit.types import text_problem
 from livecommerce.models import User
 from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import (
@@ -27,7 +28,7 @@ from livecommerce.realtime.events import (
 )
 from livecommerce.realtime.fanout import frame_writer_of
 from livecommerce.realtime.hub import ChatSampledOut, LiveHub
-from livecommerce.realtime.service import realtime_service
+from livecommerce.realtime.service import clean_chat_text, realtime_service
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,10 @@ class LiveConnection:
         text = data.get("text")
         if not isinstance(text, str):
             self._error(client, "bad_message", "'text' must be a string.")
+            return
+        problem = text_problem(clean_chat_text(text))
+        if problem is not None:  # bidirectional overrides, only zero-width characters
+            self._error(client, "bad_message", f"'text' {problem}.")
             return
         try:
             async with self.runtime.db.transaction() as db:

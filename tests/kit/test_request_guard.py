@@ -1,4 +1,5 @@
-"""Request bodies have a size limit (413 body_too_large) and API responses say nosniff."""
+"""Request bodies have a size limit (413 body_too_large), NUL characters are refused
+(400 null_character) and responses say nosniff."""
 
 from __future__ import annotations
 
@@ -87,3 +88,45 @@ async def test_api_and_page_responses_say_nosniff(client: httpx.AsyncClient) -> 
     for path in ("/api/v1/live-sessions", "/healthz", "/openapi.json", "/api/v1/me", "/"):
         response = await client.get(path)
         assert response.headers["x-content-type-options"] == "nosniff", path
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content"),
+    [
+        ("GET", "/api/v1/products/abc%00def", None),
+        ("GET", "/api/v1/products?q=a%00b", None),
+        ("POST", "/api/v1/products", b'{"title": "a\\u0000b"}'),
+        ("POST", "/api/v1/products", b'{"title": "ok", "category": "\\\\\\u0000"}'),
+        ("POST", "/api/v1/mcn/staff", b'{"host_id": "' + b"\\u0000" * 32 + b'"}'),
+    ],
+)
+async def test_nul_characters_are_refused_before_any_query(
+    client: httpx.AsyncClient, method: str, path: str, content: bytes | None
+) -> None:
+    merchant = await sign_up(client, "merchant")
+    headers = {**merchant.headers, "Content-Type": "application/json"}
+    response = await client.request(method, path, headers=headers, content=content)
+    assert response.status_code == 400, response.text
+    assert response.json() == {"code": "null_character", "message": "请求中含有空字符（NUL）"}
+
+
+async def test_a_nul_in_a_form_body_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/media/nginx/on-publish",
+        content=b"name=a%00b&app=live",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "null_character")
+
+
+async def test_an_escaped_backslash_before_u0000_is_ordinary_text(
+    client: httpx.AsyncClient,
+) -> None:
+    merchant = await sign_up(client, "merchant")
+    response = await client.post(
+        "/api/v1/products",
+        headers={**merchant.headers, "Content-Type": "application/json"},
+        content=b'{"title": "path \\\\u0000 shown as text"}',
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["title"] == "path \\u0000 shown as text"

@@ -1,10 +1,15 @@
-"""Pure ASGI middleware in front of every HTTP request: body size limit and nosniff.
+"""Pure ASGI middleware in front of every HTTP request: body size limit, NUL characters
+and nosniff.
 
 A request body past ``max_body_bytes`` gets ``413 body_too_large``: at once when its
 Content-Length says so, else as soon as the bytes read pass the limit (the endpoint's
 body parsing stops there). Multipart uploads are left to their own, larger limits
-(kit/uploads.py), which they check while streaming. Every response says
-``X-Content-Type-Options: nosniff``.
+(kit/uploads.py), which they check while streaming.
+
+A NUL character can be neither stored nor compared by PostgreSQL, so one in the path,
+the query or a JSON or form body (``\\u0000``, ``%00``) gets ``400 null_character``.
+
+Every response says ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from livecommerce.kit.errors import BodyTooLarge
+from livecommerce.kit.errors import BodyTooLarge, NullCharacter
 from livecommerce.kit.http import error_response
 
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -38,28 +43,66 @@ class RequestGuard:
             await send(message)
 
         headers = Headers(scope=scope)
-        if headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        refusal: BodyTooLarge | NullCharacter | None = None
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            refusal = NullCharacter()
+        content_type = headers.get("content-type", "").lower()
+        if refusal is None and content_type.startswith("multipart/form-data"):
             await self.app(scope, receive, send_nosniff)
             return
         limit = self.max_body_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            too_large = BodyTooLarge(limit)
+        if refusal is None and declared.isdigit() and int(declared) > limit:
+            refusal = BodyTooLarge(limit)
+        if refusal is not None:
             response = error_response(
-                HTTPConnection(scope), 413, too_large.code, too_large.detail, too_large.details
+                HTTPConnection(scope),
+                refusal.status_code,
+                refusal.code,
+                refusal.detail,
+                refusal.details,
             )
             await response(scope, receive, send_nosniff)
             return
 
         received = 0
+        nul_finder = _NulFinder(content_type)
 
         async def receive_limited() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                body = message.get("body", b"")
+                received += len(body)
                 if received > limit:
                     raise BodyTooLarge(limit)
+                if nul_finder.found_in(body):
+                    raise NullCharacter()
             return message
 
         await self.app(scope, receive_limited, send_nosniff)
+
+
+class _NulFinder:
+    """Finds a NUL in a JSON (``\\u0000`` escape) or form (``%00``) body, chunk by chunk."""
+
+    def __init__(self, content_type: str) -> None:
+        self.json = "json" in content_type
+        self.form = content_type.startswith("application/x-www-form-urlencoded")
+        self.tail = b""
+
+    def found_in(self, chunk: bytes) -> bool:
+        if not (self.json or self.form) or not chunk:
+            return False
+        data = self.tail + chunk
+        self.tail = data[-64:]
+        if self.form:
+            return b"%00" in data
+        start = data.find(b"\\u0000")
+        while start != -1:
+            # An escape only when its backslash is not itself escaped (odd run of them).
+            run = len(data[:start]) - len(data[:start].rstrip(b"\\"))
+            if run % 2 == 0:
+                return True
+            start = data.find(b"\\u0000", start + 1)
+        return False

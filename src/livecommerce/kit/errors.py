@@ -81,3 +81,13 @@ class BodyTooLarge(StarletteHTTPException):
     def __init__(self, max_bytes: int) -> None:
         super().__init__(413, f"The request body is larger than {max_bytes // 1024} KiB.")
         self.details: dict[str, Any] = {"max_bytes": max_bytes, "max_kib": max_bytes // 1024}
+
+
+class NullCharacter(StarletteHTTPException):
+    """A NUL character in a request's path, query or body: no column can hold one."""
+
+    code = "null_character"
+
+    def __init__(self) -> None:
+        super().__init__(400, "The request contains a NUL character.")
+        self.details: dict[str, Any] = {}

@@ -204,7 +204,7 @@ def _error_statuses(route: APIRoute, path: str, method: str) -> set[int]:
     if route.body_field is not None:
         statuses |= {400, 404, 413, 422}  # the body may name things that do not exist
     if kinds:
-        statuses.add(422)
+        statuses |= {400, 422}  # a NUL character; values that do not fit
     if (method, path) in LOG_IN_OPERATIONS:
         statuses |= {401, 429}  # wrong credentials, too many failures
     if (method, path) in RATE_LIMITED_OPERATIONS:

@@ -25,6 +25,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "请求内容太大（最多 {max_kib} KB）",
         "The request body is larger than {max_kib} KiB.",
     ),
+    "null_character": ("请求中含有空字符（NUL）", "The request contains a NUL character."),
     "unsupported_media_type": ("不支持这种内容格式", "This content type is not supported."),
     "validation_failed": ("填写的内容有误", "Some values are not valid."),
     "rate_limited": ("操作太频繁了，请稍后再试", "Too many requests; try again later."),

@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest accepted image upload, in bytes."
     )
+    login_failures_per_account: int = Field(
+        default=10, ge=1, description="Failed log-ins for one e-mail before 429 login_throttled."
+    )
+    login_failures_per_address: int = Field(
+        default=50, ge=1, description="Failed log-ins from one address before 429."
+    )
+    login_throttle_window_s: int = Field(
+        default=900, ge=1, description="How long failed log-ins are remembered, in seconds."
+    )
+    request_body_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body other than a multipart upload, in bytes (413 past it).",
+    )
     chat_rate_per_10s: int = Field(
         default=10, ge=1, description="Chat messages one user may send per 10 s in a room."
     )

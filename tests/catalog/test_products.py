@@ -134,7 +134,7 @@ async def test_validation_errors_have_codes(client: httpx.AsyncClient) -> None:
         response = await client.post("/api/v1/products", json=body, headers=merchant.headers)
         assert response.status_code == 422, body
         assert response.json()["code"] == "validation_failed"
-        assert response.json()["message"].startswith("Invalid value for")
+        assert "填写有误" in response.json()["message"]  # Chinese unless asked otherwise
 
 
 async def test_business_rule_conflicts(client: httpx.AsyncClient) -> None:

@@ -16,6 +16,7 @@ from livecommerce.accounts.schemas import (
     UserOut,
 )
 from livecommerce.accounts.service import IssuedSession, account_service
+from livecommerce.accounts.throttle import login_attempt
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_token
 from livecommerce.kit.runtime import Runtime
@@ -68,10 +69,15 @@ async def sign_up(
 
 @router.post("/auth/login")
 async def log_in(
-    body: LogInRequest, session: DbSession, response: Response, runtime: RuntimeDep
+    body: LogInRequest,
+    session: DbSession,
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
 ) -> TokenOut:
     """Log in from the browser: sets the session and CSRF cookies."""
-    user = await account_service.check_credentials(session, body.email, body.password)
+    async with login_attempt(runtime, request, body.email):
+        user = await account_service.check_credentials(session, body.email, body.password)
     issued = await account_service.do_issue_session(session, user, kind="cookie")
     _set_session_cookies(response, issued, runtime)
     return TokenOut(
@@ -82,9 +88,12 @@ async def log_in(
 
 
 @router.post("/auth/token")
-async def issue_api_token(body: LogInRequest, session: DbSession) -> TokenOut:
+async def issue_api_token(
+    body: LogInRequest, session: DbSession, request: Request, runtime: RuntimeDep
+) -> TokenOut:
     """Exchange credentials for a bearer token (API clients, apps, scripts)."""
-    user = await account_service.check_credentials(session, body.email, body.password)
+    async with login_attempt(runtime, request, body.email):
+        user = await account_service.check_credentials(session, body.email, body.password)
     issued = await account_service.do_issue_session(session, user, kind="api")
     return TokenOut(
         token=issued.token,

@@ -5,13 +5,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from livecommerce.kit.types import Name
+
 SelfServiceRole = Literal["viewer", "host", "merchant", "mcn_admin"]
 
 
 class SignUpRequest(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=8, max_length=128)
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: Name = Field(min_length=1, max_length=64)
     role: SelfServiceRole = "viewer"
     locale: Literal["zh", "en"] = "zh"
 
@@ -22,14 +24,6 @@ class SignUpRequest(BaseModel):
         local, _, domain = value.partition("@")
         if not local or "." not in domain or " " in value:
             raise ValueError("must be an e-mail address such as name@example.com")
-        return value
-
-    @field_validator("display_name")
-    @classmethod
-    def _strip_name(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
         return value
 
 

@@ -14,6 +14,7 @@ from livecommerce.accounts.security import (
     hash_token,
     verify_password_off_loop,
 )
+from livecommerce.accounts.throttle import dummy_password_hash
 from livecommerce.accounts.token_cache import forget as forget_cached
 from livecommerce.accounts.token_cache import token_cache
 from livecommerce.kit.clock import utcnow
@@ -69,11 +70,10 @@ class AccountService:
         holds no lock while argon2 runs; the user returned is detached (read-only)."""
         async with runtime_of(session).db.reading() as reader:
             user = await account_repository.get_user_by_email(reader, email.strip().lower())
-        if (
-            user is None
-            or not user.is_active
-            or not await verify_password_off_loop(user.password_hash, password)
-        ):
+        # An unknown e-mail costs one hash check too: timing does not tell which exist.
+        stored = user.password_hash if user is not None else dummy_password_hash()
+        matches = await verify_password_off_loop(stored, password)
+        if user is None or not user.is_active or not matches:
             raise NotAuthenticated("Wrong e-mail or password.", code="invalid_credentials")
         return user
 

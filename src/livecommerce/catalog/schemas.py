@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from livecommerce.kit.types import Line, Name, Paragraph, StrictInt, text_problem
+
 ProductStatusName = Literal["draft", "on_sale", "off_sale"]
 
 # 10 million in major units: large enough for any live-room item, small enough for
@@ -13,29 +15,25 @@ MAX_PRICE_CENTS = 1_000_000_000
 MAX_STOCK = 1_000_000_000
 
 
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
 def _spec(value: dict[str, str]) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, item in value.items():
         name, text = key.strip(), item.strip()
         if not name or not text:
             raise ValueError("spec names and values must not be blank")
+        problem = text_problem(name) or text_problem(text)
+        if problem is not None:
+            raise ValueError(f"spec names and values {problem}")
         if len(name) > 30 or len(text) > 60:
             raise ValueError("spec names are at most 30 characters, values at most 60")
         cleaned[name] = text
     return cleaned
 
 
-Title = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_blank)]
+Title = Annotated[Name, Field(min_length=1, max_length=120)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-PriceCents = Annotated[int, Field(ge=1, le=MAX_PRICE_CENTS)]
-Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
+PriceCents = Annotated[StrictInt, Field(ge=1, le=MAX_PRICE_CENTS)]
+Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
 Spec = Annotated[dict[str, str], Field(max_length=10), AfterValidator(_spec)]
 
 
@@ -49,7 +47,7 @@ class SkuUpdate(BaseModel):
     spec: Spec | None = None
     price_cents: PriceCents | None = None
     stock: Stock | None = Field(default=None, description="Set the stock to this number.")
-    stock_delta: int | None = Field(
+    stock_delta: StrictInt | None = Field(
         default=None,
         ge=-MAX_STOCK,
         le=MAX_STOCK,
@@ -65,8 +63,8 @@ class SkuUpdate(BaseModel):
 
 class ProductCreate(BaseModel):
     title: Title
-    description: str = Field(default="", max_length=5000)
-    category: str = Field(default="", max_length=60)
+    description: Paragraph = Field(default="", max_length=5000)
+    category: Line = Field(default="", max_length=60)
     currency: Currency | None = Field(
         default=None, description="ISO 4217 code; the platform's default when omitted."
     )
@@ -76,8 +74,8 @@ class ProductCreate(BaseModel):
 
 class ProductUpdate(BaseModel):
     title: Title | None = None
-    description: str | None = Field(default=None, max_length=5000)
-    category: str | None = Field(default=None, max_length=60)
+    description: Paragraph | None = Field(default=None, max_length=5000)
+    category: Line | None = Field(default=None, max_length=60)
     currency: Currency | None = None
 
 

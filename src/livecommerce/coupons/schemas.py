@@ -3,28 +3,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
+from livecommerce.kit.types import Name, StrictInt, UtcDatetime
 
 
 class CouponCreate(BaseModel):
-    title: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]
+    title: Annotated[Name, Field(min_length=1, max_length=60)]
     audience: Literal["room", "fans", "merchant"]
     discount_kind: Literal["amount", "percent"]
-    amount_off_cents: int = Field(default=0, ge=0, le=100_000_000)
-    percent_off: int = Field(default=0, ge=0, le=99)
-    min_spend_cents: int = Field(default=0, ge=0, le=100_000_000)
+    amount_off_cents: StrictInt = Field(default=0, ge=0, le=100_000_000)
+    percent_off: StrictInt = Field(default=0, ge=0, le=99)
+    min_spend_cents: StrictInt = Field(default=0, ge=0, le=100_000_000)
     currency: str = Field(default="CNY", min_length=3, max_length=3)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime
-    total_limit: int = Field(ge=1, le=1_000_000)
-    per_user_limit: int = Field(default=1, ge=1, le=100)
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime
+    total_limit: StrictInt = Field(ge=1, le=1_000_000)
+    per_user_limit: StrictInt = Field(default=1, ge=1, le=100)
     product_ids: list[str] = Field(default_factory=list, max_length=100)
     stackable: bool = False
 
@@ -71,7 +66,7 @@ class ClaimList(BaseModel):
 
 class QuoteRequest(BaseModel):
     sku_id: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(ge=1, le=99)
+    quantity: StrictInt = Field(ge=1, le=99)
     session_id: str | None = Field(default=None, min_length=1, max_length=32)
     coupon_claim_ids: list[str] = Field(default_factory=list, max_length=5)
 

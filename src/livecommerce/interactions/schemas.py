@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from livecommerce.kit.types import Name, Paragraph, RequiredParagraph, StrictInt
 
 MAX_UNITS = 1_000_000
-
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_not_blank)]
 
 
 class ServerTime(BaseModel):
@@ -30,15 +22,15 @@ class ServerTime(BaseModel):
 class FlashSaleCreate(BaseModel):
     product_id: str = Field(min_length=1, max_length=32)
     sku_id: str = Field(min_length=1, max_length=32)
-    price_cents: int = Field(ge=0, le=100_000_000)
-    units: int = Field(ge=1, le=MAX_UNITS)
-    per_buyer_limit: int = Field(default=1, ge=1, le=99)
-    starts_in_s: int = Field(default=0, ge=0, le=24 * 3600, description="0: start now")
-    duration_s: int = Field(default=300, ge=5, le=24 * 3600)
+    price_cents: StrictInt = Field(ge=0, le=100_000_000)
+    units: StrictInt = Field(ge=1, le=MAX_UNITS)
+    per_buyer_limit: StrictInt = Field(default=1, ge=1, le=99)
+    starts_in_s: StrictInt = Field(default=0, ge=0, le=24 * 3600, description="0: start now")
+    duration_s: StrictInt = Field(default=300, ge=5, le=24 * 3600)
 
 
 class FlashSaleBuy(BaseModel):
-    quantity: int = Field(default=1, ge=1, le=99)
+    quantity: StrictInt = Field(default=1, ge=1, le=99)
     address_id: str | None = Field(
         default=None, min_length=1, max_length=32, description="None: the default address"
     )
@@ -92,13 +84,13 @@ class FlashSaleList(BaseModel):
 
 class LotteryConditions(BaseModel):
     follow: bool = Field(default=False, description="Entrants follow the host's room.")
-    keyword: str | None = Field(
+    keyword: Name | None = Field(
         default=None,
         min_length=1,
         max_length=30,
         description="Entrants sent a chat message containing this after the launch.",
     )
-    watch_minutes: int | None = Field(
+    watch_minutes: StrictInt | None = Field(
         default=None, ge=1, le=600, description="Entrants watched at least this long."
     )
     fan_club: bool = Field(
@@ -107,13 +99,13 @@ class LotteryConditions(BaseModel):
 
 
 class LotteryCreate(BaseModel):
-    title: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_blank)]
+    title: Annotated[Name, Field(min_length=1, max_length=120)]
     prize_kind: Literal["product", "coupon"]
     prize_sku_id: str | None = Field(default=None, min_length=1, max_length=32)
     prize_coupon_id: str | None = Field(default=None, min_length=1, max_length=32)
-    winners: int = Field(ge=1, le=1000)
+    winners: StrictInt = Field(ge=1, le=1000)
     conditions: LotteryConditions = Field(default_factory=LotteryConditions)
-    countdown_s: int = Field(default=180, ge=5, le=24 * 3600)
+    countdown_s: StrictInt = Field(default=180, ge=5, le=24 * 3600)
 
 
 class LotteryWinner(BaseModel):
@@ -175,17 +167,17 @@ class LotteryClaim(BaseModel):
 
 
 class QuestionCreate(BaseModel):
-    text: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
+    text: Annotated[RequiredParagraph, Field(min_length=1, max_length=500)]
     product_id: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class QuestionAnswer(BaseModel):
-    answer: str | None = Field(default=None, max_length=2000)
+    answer: Paragraph | None = Field(default=None, max_length=2000)
     product_id: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class QuestionRank(BaseModel):
-    rank: int | None = Field(ge=0, le=10_000)
+    rank: StrictInt | None = Field(ge=0, le=10_000)
 
 
 class QuestionOut(BaseModel):

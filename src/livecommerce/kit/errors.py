@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 
 class LiveCommerceError(Exception):
     """A failure the caller can act on: ``code`` for machines, ``message`` for people."""
@@ -18,8 +20,10 @@ class LiveCommerceError(Exception):
         code: str | None = None,
         status: int | None = None,
         details: dict[str, Any] | None = None,
+        retry_after_s: int | None = None,
     ) -> None:
         super().__init__(message)
+        self.retry_after_s = retry_after_s
         self.message = message
         if code is not None:
             self.code = code
@@ -67,3 +71,23 @@ class TooLarge(LiveCommerceError):
 class RateLimited(LiveCommerceError):
     status = 429
     code = "rate_limited"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body past the configured limit, raised while it is being read."""
+
+    code = "body_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than {max_bytes // 1024} KiB.")
+        self.details: dict[str, Any] = {"max_bytes": max_bytes, "max_kib": max_bytes // 1024}
+
+
+class NullCharacter(StarletteHTTPException):
+    """A NUL character in a request's path, query or body: no column can hold one."""
+
+    code = "null_character"
+
+    def __init__(self) -> None:
+        super().__init__(400, "The request contains a NUL character.")
+        self.details: dict[str, Any] = {}

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, WebSocket
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
 from livecommerce.kit.db import discard_after_commit, run_after_commit
 from livecommerce.kit.errors import LiveCommerceError
+from livecommerce.kit.messages import error_message, validation_problem, validation_summary
 from livecommerce.kit.runtime import Runtime
+from livecommerce.web.i18n import LANG_COOKIE, pick_language
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -87,33 +92,180 @@ _STATUS_CODES = {
 }
 
 
+def request_language(connection: HTTPConnection) -> str:
+    """As pages choose: the ``lang`` cookie, else the browser's Accept-Language, else zh."""
+    return pick_language(
+        connection.cookies.get(LANG_COOKIE), None, connection.headers.get("accept-language")
+    )
+
+
+def error_response(
+    connection: HTTPConnection,
+    status: int,
+    code: str,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """``{code, message, details?}`` with the message in the caller's language."""
+    body: dict[str, Any] = {
+        "code": code,
+        "message": error_message(request_language(connection), code, status, message, details),
+    }
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LiveCommerceError)
-    async def _business_error(_request: Request, exc: LiveCommerceError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.status)
+    async def _business_error(request: Request, exc: LiveCommerceError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = request_language(request)
         problems = [
             {
                 "field": ".".join(str(part) for part in error.get("loc", ()) if part != "body"),
-                "message": str(error.get("msg", "")),
+                "message": validation_problem(language, error),
             }
             for error in exc.errors()
         ]
-        first = problems[0] if problems else {"field": "", "message": "invalid request"}
-        message = f"Invalid value for '{first['field']}': {first['message']}"
         return JSONResponse(
-            {"code": "validation_failed", "message": message, "details": {"errors": problems}},
+            {
+                "code": "validation_failed",
+                "message": validation_summary(language, problems),
+                "details": {"errors": problems},
+            },
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return JSONResponse(
-            {"code": code, "message": message},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = getattr(exc, "code", None) or _STATUS_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else None
+        return error_response(
+            request,
+            exc.status_code,
+            code,
+            message,
+            getattr(exc, "details", None),
+            getattr(exc, "headers", None),
         )
+
+    document_error_responses(app)
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "Every 4xx answer: a code for programs, a sentence in the caller's language.",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "description": "Stable, machine-readable.", "title": "Code"},
+        "message": {
+            "type": "string",
+            "description": "For people: Chinese or English, as the lang cookie or "
+            "Accept-Language asks.",
+            "title": "Message",
+        },
+        "details": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Specifics, such as ``errors`` (field, message) of a 422.",
+            "title": "Details",
+        },
+    },
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not logged in, or the token is invalid or expired",
+    403: "Not allowed: role, ownership or CSRF",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Request body or upload too large",
+    422: "Invalid values",
+    429: "Too many requests",
+}
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+LOG_IN_OPERATIONS = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/token")}
+# Other operations with a rate limit of their own.
+RATE_LIMITED_OPERATIONS = {("POST", "/api/v1/live-sessions/{session_id}/questions")}
+
+
+def _walk(dependant: Dependant) -> tuple[set[str], set[str]]:
+    """The names of the dependency functions and the kinds of parameters, sub-dependencies
+    included."""
+    names: set[str] = set()
+    kinds = {
+        kind
+        for kind, params in (
+            ("path", dependant.path_params),
+            ("query", dependant.query_params),
+            ("header", dependant.header_params),
+        )
+        if params
+    }
+    for dependency in dependant.dependencies:
+        names.add(getattr(dependency.call, "__name__", ""))
+        more_names, more_kinds = _walk(dependency)
+        names |= more_names
+        kinds |= more_kinds
+    return names, kinds
+
+
+def _error_statuses(route: APIRoute, path: str, method: str) -> set[int]:
+    calls, kinds = _walk(route.dependant)
+    statuses: set[int] = set()
+    if "optional_user" in calls:
+        statuses.add(401)  # a bearer token that is invalid or expired
+    if "current_user" in calls:
+        statuses |= {401, 403}  # not logged in; role or ownership
+    if "path" in kinds:
+        statuses.add(404)
+    if method in _UNSAFE:
+        statuses |= {403, 409}  # CSRF or signature; the resource's state
+    if route.body_field is not None:
+        statuses |= {400, 404, 413, 422}  # the body may name things that do not exist
+    if kinds:
+        statuses |= {400, 422}  # a NUL character; values that do not fit
+    if (method, path) in LOG_IN_OPERATIONS:
+        statuses |= {401, 429}  # wrong credentials, too many failures
+    if (method, path) in RATE_LIMITED_OPERATIONS:
+        statuses.add(429)
+    return statuses
+
+
+def document_error_responses(app: FastAPI) -> None:
+    """List in ``/openapi.json`` every error status an operation can answer, with its shape."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
+        reference = {"$ref": "#/components/schemas/Error"}
+        for context in iter_route_contexts(app.routes):
+            route, path = context.original_route, context.path_format
+            if not isinstance(route, APIRoute) or not route.include_in_schema or path is None:
+                continue
+            for method in route.methods or ():
+                operation = schema["paths"].get(path, {}).get(method.lower())
+                if operation is None:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for status in sorted(_error_statuses(route, path, method)):
+                    responses[str(status)] = {
+                        "description": _DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": reference}},
+                    }
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

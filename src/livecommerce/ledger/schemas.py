@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.kit.types import MAX_CENTS, Line, StrictInt, UtcDatetime
+
 
 class AccountOut(BaseModel):
     id: str
@@ -35,8 +37,8 @@ class EarningsOut(BaseModel):
 
 
 class RefundIn(BaseModel):
-    amount_cents: int = Field(ge=1)
-    reason: str = Field(default="", max_length=200)
+    amount_cents: StrictInt = Field(ge=1, le=MAX_CENTS)
+    reason: Line = Field(default="", max_length=200)
 
 
 class RefundOut(BaseModel):
@@ -58,7 +60,7 @@ class RefundResult(BaseModel):
 
 
 class CloseIn(BaseModel):
-    period_end: datetime | None = None
+    period_end: UtcDatetime | None = None
 
 
 class StatementOut(BaseModel):

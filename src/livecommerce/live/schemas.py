@@ -3,20 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from livecommerce.catalog.schemas import MAX_PRICE_CENTS
+from livecommerce.kit.types import Line, Name, Paragraph, StrictInt, UtcDatetime, text_problem
 
 SessionStatusName = Literal["scheduled", "live", "interrupted", "ended", "cancelled"]
 MAX_TAGS = 10
 MAX_SKU_PRICES = 200
-
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
 
 
 def _tags(values: list[str]) -> list[str]:
@@ -27,15 +21,18 @@ def _tags(values: list[str]) -> list[str]:
             raise ValueError("tags must not be blank")
         if len(tag) > 20:
             raise ValueError("a tag is at most 20 characters")
+        problem = text_problem(tag)
+        if problem is not None:
+            raise ValueError(f"tags {problem}")
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned
 
 
-RoomName = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]
-SessionTitle = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_blank)]
+RoomName = Annotated[Name, Field(min_length=1, max_length=60)]
+SessionTitle = Annotated[Name, Field(min_length=1, max_length=120)]
 Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(_tags)]
-LivePriceCents = Annotated[int, Field(gt=0, le=MAX_PRICE_CENTS)]
+LivePriceCents = Annotated[StrictInt, Field(gt=0, le=MAX_PRICE_CENTS)]
 
 
 # ---- rooms -------------------------------------------------------------------------
@@ -43,16 +40,16 @@ LivePriceCents = Annotated[int, Field(gt=0, le=MAX_PRICE_CENTS)]
 
 class RoomCreate(BaseModel):
     name: RoomName
-    bio: str = Field(default="", max_length=2000)
+    bio: Paragraph = Field(default="", max_length=2000)
     tags: Tags = Field(default_factory=list)
-    catchphrase: str = Field(default="", max_length=120)
+    catchphrase: Line = Field(default="", max_length=120)
 
 
 class RoomUpdate(BaseModel):
     name: RoomName | None = None
-    bio: str | None = Field(default=None, max_length=2000)
+    bio: Paragraph | None = Field(default=None, max_length=2000)
     tags: Tags | None = None
-    catchphrase: str | None = Field(default=None, max_length=120)
+    catchphrase: Line | None = Field(default=None, max_length=120)
 
 
 class RoomBrief(BaseModel):
@@ -84,12 +81,12 @@ class FollowOut(BaseModel):
 
 class SessionCreate(BaseModel):
     title: SessionTitle
-    planned_start_at: AwareDatetime
+    planned_start_at: UtcDatetime
 
 
 class SessionUpdate(BaseModel):
     title: SessionTitle | None = None
-    planned_start_at: AwareDatetime | None = None
+    planned_start_at: UtcDatetime | None = None
 
 
 class ShowcaseSkuOut(BaseModel):

@@ -9,6 +9,7 @@ from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import WRITES, DbSession
+from livecommerce.kit.types import INT32_MAX, MAX_CENTS
 from livecommerce.live.schemas import ShowcaseItemOut
 from livecommerce.mcn.schemas import (
     AffiliateLinkIn,
@@ -180,10 +181,10 @@ async def browse_offers(
     session: DbSession,
     mine: bool = False,
     category: Annotated[str | None, Query(max_length=60)] = None,
-    min_price_cents: Annotated[int | None, Query(ge=0)] = None,
-    max_price_cents: Annotated[int | None, Query(ge=0)] = None,
+    min_price_cents: Annotated[int | None, Query(ge=0, le=MAX_CENTS)] = None,
+    max_price_cents: Annotated[int | None, Query(ge=0, le=MAX_CENTS)] = None,
     min_commission_bp: Annotated[int | None, Query(ge=0, le=10000)] = None,
-    min_sales: Annotated[int | None, Query(ge=0)] = None,
+    min_sales: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
     sort: Literal["newest", "commission", "sales", "price"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> OfferList:

@@ -6,11 +6,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from livecommerce.catalog.schemas import MAX_PRICE_CENTS
+from livecommerce.kit.types import MAX_CENTS, Name, Paragraph, StrictInt, UtcDatetime
 from livecommerce.live.schemas import LivePrices
 
 
 class AgencyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
+    name: Name = Field(min_length=1, max_length=80)
 
 
 class AgencyOut(BaseModel):
@@ -23,9 +24,9 @@ class AgencyOut(BaseModel):
 
 class ContractIn(BaseModel):
     host_id: str = Field(min_length=32, max_length=32)
-    share_bp: int = Field(ge=0, le=10000)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    share_bp: StrictInt = Field(ge=0, le=10000)
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
 
 
 class ContractOut(BaseModel):
@@ -71,14 +72,14 @@ VisibilityName = Literal["open", "invite_only"]
 
 class OfferIn(BaseModel):
     product_id: str = Field(min_length=32, max_length=32)
-    commission_bp: int = Field(ge=100, le=8000)
-    fixed_fee_cents: int = Field(default=0, ge=0, le=10_000_000)
+    commission_bp: StrictInt = Field(ge=100, le=8000)
+    fixed_fee_cents: StrictInt = Field(default=0, ge=0, le=10_000_000)
     sample_policy: SamplePolicyName = "none"
     visibility: VisibilityName = "open"
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    note: str = Field(default="", max_length=2000)
-    min_live_price_cents: int | None = Field(
+    starts_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
+    note: Paragraph = Field(default="", max_length=2000)
+    min_live_price_cents: StrictInt | None = Field(
         default=None,
         ge=1,
         le=MAX_PRICE_CENTS,
@@ -98,14 +99,14 @@ class OfferIn(BaseModel):
 
 
 class OfferPatch(BaseModel):
-    commission_bp: int | None = Field(default=None, ge=100, le=8000)
-    fixed_fee_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+    commission_bp: StrictInt | None = Field(default=None, ge=100, le=8000)
+    fixed_fee_cents: StrictInt | None = Field(default=None, ge=0, le=10_000_000)
     sample_policy: SamplePolicyName | None = None
     visibility: VisibilityName | None = None
-    ends_at: datetime | None = None
+    ends_at: UtcDatetime | None = None
     status: Literal["active", "closed"] | None = None
-    note: str | None = Field(default=None, max_length=2000)
-    min_live_price_cents: int | None = Field(
+    note: Paragraph | None = Field(default=None, max_length=2000)
+    min_live_price_cents: StrictInt | None = Field(
         default=None, ge=1, le=MAX_PRICE_CENTS, description="null: catalog prices are the floor."
     )
     allow_flash_sales: bool | None = None
@@ -150,7 +151,7 @@ class ShowcaseFromOffer(LivePrices):
 
 
 class SampleIn(BaseModel):
-    note: str = Field(default="", max_length=300)
+    note: Paragraph = Field(default="", max_length=300)
 
 
 class SampleOut(BaseModel):
@@ -170,10 +171,10 @@ class SampleList(BaseModel):
 
 
 class AffiliateLinkIn(BaseModel):
-    title: str = Field(min_length=1, max_length=120)
+    title: Name = Field(min_length=1, max_length=120)
     target_url: HttpUrl
-    store_name: str = Field(min_length=1, max_length=60)
-    commission_bp: int = Field(ge=100, le=8000)
+    store_name: Name = Field(min_length=1, max_length=60)
+    commission_bp: StrictInt = Field(ge=100, le=8000)
     currency: str = Field(default="CNY", min_length=3, max_length=3)
 
 
@@ -203,10 +204,10 @@ class AffiliateLinkList(BaseModel):
 class PostbackIn(BaseModel):
     code: str = Field(min_length=1, max_length=16)
     external_order_id: str = Field(min_length=1, max_length=80)
-    amount_cents: int = Field(ge=1, le=10_000_000_000)
+    amount_cents: StrictInt = Field(ge=1, le=10_000_000_000)
     currency: str = Field(min_length=3, max_length=3)
     # The commission the store actually pays; unset means the link's rate of the amount.
-    commission_cents: int | None = Field(default=None, ge=0)
+    commission_cents: StrictInt | None = Field(default=None, ge=0, le=MAX_CENTS)
 
 
 class ConversionOut(BaseModel):

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from livecommerce.kit.types import StrictInt, text_problem
+
 OrderStatusName = Literal[
     "pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"
 ]
@@ -12,8 +14,9 @@ OrderStatusName = Literal[
 
 def _strip(value: str) -> str:
     value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
+    problem = text_problem(value) or (None if value else "must not be blank")
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -33,7 +36,7 @@ class AddressIn(BaseModel):
     @field_validator("postal_code")
     @classmethod
     def _strip_postal(cls, value: str) -> str:
-        return value.strip()
+        return _strip(value) if value.strip() else ""
 
 
 class AddressPatch(BaseModel):
@@ -52,7 +55,7 @@ class AddressPatch(BaseModel):
     @field_validator("postal_code")
     @classmethod
     def _strip_postal(cls, value: str | None) -> str | None:
-        return None if value is None else value.strip()
+        return None if value is None else _strip(value) if value.strip() else ""
 
 
 class AddressOut(BaseModel):
@@ -74,7 +77,7 @@ class AddressList(BaseModel):
 
 class OrderCreate(BaseModel):
     sku_id: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(ge=1, le=99)
+    quantity: StrictInt = Field(ge=1, le=99)
     address_id: str = Field(min_length=1, max_length=32)
     session_id: str | None = Field(default=None, min_length=1, max_length=32)
     # Buying from an ended session's replay (回放): allowed only with this explicit flag.

@@ -16,6 +16,7 @@ from livecommerce.kit.broker import encode
 from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
+from livecommerce.kit.types import text_problem
 from livecommerce.models import User
 from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import (
@@ -27,13 +28,43 @@ from livecommerce.realtime.events import (
 )
 from livecommerce.realtime.fanout import frame_writer_of
 from livecommerce.realtime.hub import ChatSampledOut, LiveHub
-from livecommerce.realtime.service import realtime_service
+from livecommerce.realtime.service import clean_chat_text, realtime_service
 
 log = logging.getLogger(__name__)
 
 
 def error_message(code: str, message: str) -> dict[str, Any]:
     return {"type": ServerMessage.ERROR.value, "code": code, "message": message}
+
+
+# Client messages are flat objects; anything deeper is refused before parsing.
+MAX_JSON_DEPTH = 8
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects in ``text`` nest past ``limit`` (brackets inside strings
+    do not count). Linear in the text, no recursion: safe on any input."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
@@ -159,9 +190,12 @@ class LiveConnection:
         if text is None or len(text) > MAX_CLIENT_MESSAGE_CHARS:
             self._error(client, "bad_message", "Messages are JSON text frames of at most 8 KB.")
             return
+        if json_too_deep(text):
+            self._error(client, "bad_message", f"JSON nests at most {MAX_JSON_DEPTH} levels deep.")
+            return
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._error(client, "bad_message", "That message is not valid JSON.")
             return
         kind = data.get("type") if isinstance(data, dict) else None
@@ -195,6 +229,10 @@ class LiveConnection:
         text = data.get("text")
         if not isinstance(text, str):
             self._error(client, "bad_message", "'text' must be a string.")
+            return
+        problem = text_problem(clean_chat_text(text))
+        if problem is not None:  # bidirectional overrides, only zero-width characters
+            self._error(client, "bad_message", f"'text' {problem}.")
             return
         try:
             async with self.runtime.db.transaction() as db:

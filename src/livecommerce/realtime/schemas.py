@@ -3,14 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
+from livecommerce.kit.types import Name, StrictInt
 
 
 class ChatOut(BaseModel):
@@ -29,7 +24,7 @@ class ChatList(BaseModel):
 
 class MuteIn(BaseModel):
     user_id: str = Field(min_length=1, max_length=32)
-    minutes: int | None = Field(
+    minutes: StrictInt | None = Field(
         default=None, ge=1, le=366 * 24 * 60, description="null: until the mute is lifted."
     )
 
@@ -48,7 +43,7 @@ class MuteList(BaseModel):
     items: list[MuteOut]
 
 
-BlockedWordText = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]
+BlockedWordText = Annotated[Name, Field(min_length=1, max_length=60)]
 
 
 class BlockedWordIn(BaseModel):

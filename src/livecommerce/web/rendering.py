@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -46,10 +47,22 @@ MERCHANT_ROLES = frozenset({Role.MERCHANT, Role.PLATFORM_ADMIN})
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
-    """Only same-site paths: ``/orders`` yes, ``//evil.example`` or ``https://…`` no."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Only same-site paths: ``/orders`` yes, ``//evil.example``, ``/%09/evil.example`` or
+    ``https://…`` no. The value is parsed as a URL the way a browser would read it (tabs and
+    new lines dropped, backslashes as slashes) and must have neither scheme nor host."""
+    if not value:
         return default
-    return value
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in value):
+        return default
+    value = value.replace("\\", "/")
+    if value.startswith("//"):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    if parts.path.startswith("//"):
+        return default
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def _content_security_policy(request: Request) -> str:

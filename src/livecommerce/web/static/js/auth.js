@@ -20,8 +20,17 @@ function wire(form, submit) {
   });
 }
 
-const safeNext = (value) =>
-  value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+// Only a path on this site, parsed as the browser will follow it.
+function safeNext(value) {
+  if (!value || !value.startsWith("/")) return "/";
+  try {
+    const url = new URL(value, location.origin);
+    if (url.origin === location.origin) return url.pathname + url.search + url.hash;
+  } catch (cause) {
+    return "/";
+  }
+  return "/";
+}
 
 const loginForm = document.getElementById("login-form");
 wire(loginForm, async (values) => {

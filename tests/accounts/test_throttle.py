@@ -91,13 +91,13 @@ async def test_unknown_emails_and_wrong_passwords_both_check_one_hash(
 ) -> None:
     account: Account = await sign_up(client)
     checked: list[str] = []
-    real_verify = account_service_module.verify_password
+    real_verify = account_service_module.verify_password_off_loop
 
-    def recording_verify(password_hash: str, password: str) -> bool:
+    async def recording_verify(password_hash: str, password: str) -> bool:
         checked.append(password_hash)
-        return real_verify(password_hash, password)
+        return await real_verify(password_hash, password)
 
-    monkeypatch.setattr(account_service_module, "verify_password", recording_verify)
+    monkeypatch.setattr(account_service_module, "verify_password_off_loop", recording_verify)
     unknown = await _log_in(client, "nobody@example.com", "whatever")
     wrong = await _log_in(client, account.email, "whatever")
     assert [unknown.json()["code"], wrong.json()["code"]] == ["invalid_credentials"] * 2

@@ -1,0 +1,1 @@
+"""Subscribers of this domain to other domains' events (see ``livecommerce.kit.events``)."""

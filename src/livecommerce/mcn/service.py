@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import runtime_of
-from livecommerce.ledger.splits import CommissionLine, allocate_bases, rate
+from livecommerce.ledger.splits import CommissionLine, CommissionTerms, allocate_bases, rate
 from livecommerce.live.schemas import ShowcaseItemOut
 from livecommerce.live.service import live_service
 from livecommerce.mcn.repository import mcn_repository
@@ -42,13 +42,6 @@ from livecommerce.models import (
 )
 
 SIGNATURE_HEADER = "x-signature"
-
-
-@dataclass(frozen=True)
-class CommissionTerms:
-    lines: list[CommissionLine] = field(default_factory=list)
-    agency_id: str | None = None
-    agency_share_bp: int = 0
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.live.events import SessionEnded, SessionStarted
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
     LiveSessionDetail,
@@ -38,6 +39,7 @@ from livecommerce.models import (
     Sku,
     User,
 )
+from livecommerce.worker.events import publish
 
 MAX_SHOWCASE_ITEMS = 200
 # A session may be scheduled a little in the past (a host starting right away).
@@ -335,6 +337,10 @@ class LiveService:
             ON_AIR,
             {"status": LiveSessionStatus.ENDED, "ended_at": utcnow(), "pinned_item_id": None},
         )
+        publish(
+            session,
+            SessionEnded(session_id=live_session.id, room_id=live_session.room_id, at=utcnow()),
+        )
         return live_session
 
     async def _go_live(self, session: AsyncSession, live_session: LiveSession) -> LiveSession:
@@ -351,7 +357,8 @@ class LiveService:
                 details={"session_id": other.id},
             )
         values: dict[str, Any] = {"status": LiveSessionStatus.LIVE}
-        if live_session.started_at is None:
+        resumed = live_session.started_at is not None
+        if not resumed:
             values["started_at"] = utcnow()
         await self._transition(
             session,
@@ -359,6 +366,15 @@ class LiveService:
             "started",
             startable,
             values,
+        )
+        publish(
+            session,
+            SessionStarted(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                resumed=resumed,
+                at=utcnow(),
+            ),
         )
         return live_session
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,13 @@ async def test_events_published_by_a_handler_run_after_its_unit_commits(quiet: R
 def test_the_catalogue_names_who_listens() -> None:
     listed = catalogue()
     assert listed["test.pinged"] == ["test.ear", "test.loud"]
+
+
+def test_the_architecture_doc_lists_every_event_and_listener() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    for name, listeners in catalogue().items():
+        if name.startswith("test."):
+            continue
+        assert f"`{name}`" in doc, name
+        for listener in listeners:
+            assert f"`{listener}`" in doc, listener

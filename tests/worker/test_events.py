@@ -84,7 +84,7 @@ async def _outbox(runtime: Runtime) -> list[ScheduledJob]:
 
 async def test_handlers_run_after_commit_each_in_its_own_unit(quiet: Runtime) -> None:
     async with quiet.db.transaction() as session:
-        assert publish(session, Pinged(n=1)) == 1
+        assert await publish(session, Pinged(n=1)) == 1
         await session.flush()
         assert heard == []  # nothing runs before the unit commits
         publisher = session
@@ -98,8 +98,8 @@ async def test_handlers_run_after_commit_each_in_its_own_unit(quiet: Runtime) ->
 
 async def test_a_condition_skips_uninterested_subscribers(quiet: Runtime) -> None:
     async with quiet.db.transaction() as session:
-        assert publish(session, Pinged(n=2, loud=True)) == 2
-        assert publish(session, Pinged(n=3)) == 1
+        assert await publish(session, Pinged(n=2, loud=True)) == 2
+        assert await publish(session, Pinged(n=3)) == 1
     assert sorted(heard) == [("ear", 2), ("ear", 3), ("loud", 2)]
     assert len(await _outbox(quiet)) == 3
 
@@ -107,7 +107,7 @@ async def test_a_condition_skips_uninterested_subscribers(quiet: Runtime) -> Non
 async def test_a_rolled_back_unit_never_runs_a_handler(quiet: Runtime) -> None:
     async def failing_unit() -> None:
         async with quiet.db.transaction() as session:
-            publish(session, Pinged(n=4, loud=True))
+            await publish(session, Pinged(n=4, loud=True))
             await session.flush()
             raise RuntimeError("the order failed")
 
@@ -124,7 +124,7 @@ async def test_a_crash_between_commit_and_dispatch_is_recovered_once(
 ) -> None:
     # The publisher commits, then dies before its after-commit dispatch runs.
     async with quiet.db.sessionmaker() as session:
-        publish(session, Pinged(n=5, loud=True))
+        await publish(session, Pinged(n=5, loud=True))
         await session.commit()
         discard_after_commit(session)
     assert heard == []
@@ -147,7 +147,7 @@ async def test_a_failing_handler_is_retried_alone(quiet: Runtime) -> None:
     subscribe(Pinged, "test.flaky")(_fail)
     fail_times.extend([1, 1])
     async with quiet.db.transaction() as session:
-        publish(session, Pinged(n=6))
+        await publish(session, Pinged(n=6))
     assert heard == [("ear", 6)]
     flaky = [row for row in await _outbox(quiet) if row.kind == "event:test.flaky"][0]
     assert (flaky.status, flaky.attempts) == ("pending", 1)
@@ -172,7 +172,7 @@ async def test_events_published_by_a_handler_run_after_its_unit_commits(quiet: R
         n: int
 
     async def _echo(session: AsyncSession, event: Pinged) -> None:
-        publish(session, Echoed(n=event.n + 100))
+        await publish(session, Echoed(n=event.n + 100))
 
     async def _hear_echo(session: AsyncSession, event: Echoed) -> None:
         heard.append(("echo", event.n))
@@ -181,7 +181,7 @@ async def test_events_published_by_a_handler_run_after_its_unit_commits(quiet: R
     subscribe(Echoed, "test.echo")(_hear_echo)
     try:
         async with quiet.db.transaction() as session:
-            publish(session, Pinged(n=7))
+            await publish(session, Pinged(n=7))
         assert sorted(heard) == [("ear", 7), ("echo", 107)]
     finally:
         unsubscribe("test.echo")
@@ -200,3 +200,17 @@ def test_the_architecture_doc_lists_every_event_and_listener() -> None:
         assert f"`{name}`" in doc, name
         for listener in listeners:
             assert f"`{listener}`" in doc, listener
+
+
+async def test_an_in_unit_subscriber_runs_inside_the_publishers_unit(quiet: Runtime) -> None:
+    async def _in_unit(session: AsyncSession, event: Pinged) -> None:
+        heard.append(("in_unit", event.n))
+        sessions_seen.append(session)
+
+    subscribe(Pinged, "test.flaky", in_unit=True)(_in_unit)
+    async with quiet.db.transaction() as session:
+        assert await publish(session, Pinged(n=8)) == 2
+        assert heard == [("in_unit", 8)]  # before the commit, in this very unit
+        assert sessions_seen == [session]
+    assert heard == [("in_unit", 8), ("ear", 8)]
+    assert [row.kind for row in await _outbox(quiet)] == ["event:test.ear"]  # no row for it

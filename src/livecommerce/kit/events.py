@@ -65,6 +65,7 @@ class Subscriber:
     event_type: type[DomainEvent]
     handler: Handler
     when: Condition | None = None
+    in_unit: bool = False
 
     @property
     def kind(self) -> str:
@@ -82,12 +83,19 @@ EventHandler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
 def subscribe(
-    event_type: type[E], name: str, *, when: Callable[[E], bool] | None = None
+    event_type: type[E],
+    name: str,
+    *,
+    when: Callable[[E], bool] | None = None,
+    in_unit: bool = False,
 ) -> Callable[[EventHandler[E]], EventHandler[E]]:
     """Register the decorated coroutine to run after every committed ``event_type``.
 
     ``name`` identifies the subscriber for good (it is stored with each outbox row);
     ``when`` skips events the subscriber does not care about, so they cost no row.
+    ``in_unit=True`` is for the rare change that must commit with the publisher's or
+    not at all (stock given back): the handler runs at once, inside the publisher's
+    unit of work, and its failure fails that unit.
     """
     if len(name) > MAX_SUBSCRIBER_NAME:
         raise ValueError(f"subscriber names are at most {MAX_SUBSCRIBER_NAME} characters")
@@ -96,7 +104,7 @@ def subscribe(
         existing = _subscribers.get(name)
         if existing is not None and existing.handler is not handler:
             raise ValueError(f"a subscriber named {name!r} is already registered")
-        _subscribers[name] = Subscriber(name, event_type, handler, when)
+        _subscribers[name] = Subscriber(name, event_type, handler, when, in_unit)
         return handler
 
     return decorate

@@ -337,7 +337,7 @@ class LiveService:
             ON_AIR,
             {"status": LiveSessionStatus.ENDED, "ended_at": utcnow(), "pinned_item_id": None},
         )
-        publish(
+        await publish(
             session,
             SessionEnded(session_id=live_session.id, room_id=live_session.room_id, at=utcnow()),
         )
@@ -367,7 +367,7 @@ class LiveService:
             startable,
             values,
         )
-        publish(
+        await publish(
             session,
             SessionStarted(
                 session_id=live_session.id,

@@ -38,7 +38,8 @@ class OrderPaid(DomainEvent):
 
 
 class OrderRefunded(DomainEvent):
-    """A paid or shipped order was refunded in full; its stock is back already."""
+    """A paid or shipped order was refunded in full. Its SKU stock is back already; a
+    flash sale takes its units back on this event, in the same unit of work."""
 
     name = "orders.refunded"
     order_id: str
@@ -49,7 +50,8 @@ class OrderRefunded(DomainEvent):
 
 
 class OrderCancelled(DomainEvent):
-    """An unpaid order was cancelled by its buyer or expired; its stock is back already."""
+    """An unpaid order was cancelled by its buyer or expired. Its SKU stock is back
+    already; a flash sale takes its units back on this event, in the same unit of work."""
 
     name = "orders.cancelled"
     order_id: str

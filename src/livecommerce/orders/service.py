@@ -253,7 +253,7 @@ class OrderService:
             order_id=order.id,
             value=order.total_cents,
         )
-        publish(session, order_placed(order))
+        await publish(session, order_placed(order))
         return PlacedOrder(order, created=True)
 
     async def _redeem_coupons(
@@ -287,7 +287,7 @@ class OrderService:
             order_id=order.id,
             value=order.total_cents,
         )
-        publish(session, order_placed(order))
+        await publish(session, order_placed(order))
 
     async def get_order_by_idempotency_key(
         self, session: AsyncSession, buyer_id: str, key: str
@@ -381,7 +381,7 @@ class OrderService:
         await self._return_stock(session, order)
         await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
-        publish(
+        await publish(
             session,
             OrderCancelled(
                 order_id=order.id, reason="buyer_cancelled", flash_sale_id=order.flash_sale_id
@@ -445,7 +445,7 @@ class OrderService:
             raise await self._invalid_state(session, order, "refund")
         await self._return_stock(session, order)
         await order_repository.refresh(session, order)
-        publish(
+        await publish(
             session,
             OrderRefunded(
                 order_id=order.id,
@@ -479,7 +479,7 @@ class OrderService:
             await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
         if moved:
-            publish(
+            await publish(
                 session,
                 OrderCancelled(
                     order_id=order.id, reason="payment_timeout", flash_sale_id=order.flash_sale_id
@@ -506,7 +506,7 @@ class OrderService:
         )
         await order_repository.refresh(session, order)
         if moved:
-            publish(session, order_paid(order, at))
+            await publish(session, order_paid(order, at))
         return moved
 
 

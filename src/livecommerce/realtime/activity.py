@@ -122,7 +122,9 @@ class ViewerActivity:
                 await insights_service.do_record_many(session, records)
                 for record in records:
                     if record.session_id is not None and record.room_id is not None:
-                        publish(session, _visit_event(record, record.session_id, record.room_id))
+                        await publish(
+                            session, _visit_event(record, record.session_id, record.room_id)
+                        )
             for session_id, online in peaks.items():
                 await realtime_repository.raise_peak_online(session, session_id, online)
 

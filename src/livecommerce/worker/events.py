@@ -24,15 +24,21 @@ from livecommerce.worker.loop import run_job
 from livecommerce.worker.service import job_service
 
 
-def publish(session: AsyncSession, event: DomainEvent) -> int:
-    """Record ``event`` in the current unit of work. Returns how many subscribers get it."""
+async def publish(session: AsyncSession, event: DomainEvent) -> int:
+    """Record ``event`` in the current unit of work. Returns how many subscribers get it.
+
+    Subscribers registered ``in_unit`` run here and now, in the publisher's unit."""
     subscribers = subscribers_of(event)
-    if not subscribers:
-        return 0
+    for subscriber in subscribers:
+        if subscriber.in_unit:
+            await subscriber.handler(session, event)
+    deferred = [subscriber for subscriber in subscribers if not subscriber.in_unit]
+    if not deferred:
+        return len(subscribers)
     payload = {"event": event.name, "data": event.model_dump(mode="json")}
     now = utcnow()
     ids: list[str] = []
-    for subscriber in subscribers:
+    for subscriber in deferred:
         job = job_service.do_schedule(session, subscriber.kind, run_at=now, payload=payload)
         job.id = new_id()
         ids.append(job.id)

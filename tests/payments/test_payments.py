@@ -11,17 +11,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from livecommerce.insights.service import insights_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import BehaviourKind
+from livecommerce.models import BehaviourEvent, JournalEntry
+from livecommerce.payments.repository import payment_repository
 from livecommerce.payments.service import mask_name
+from livecommerce.worker.loop import WorkerLoop
 from tests.factories import sign_up
 from tests.orders.shop import (
     Recorder,
     behaviour_events,
     buyer_with_address,
+    count_rows,
     create_listing,
     get_order,
     jobs,
@@ -350,18 +352,20 @@ async def test_failure_after_marking_paid_rolls_back_and_announces_nothing(
         payment_id = await start_payment(client, buyer, order["id"])
         recorder = Recorder()
         await runtime.broker.subscribe(live_channel(stage.session_id), recorder)
-        original = insights_service.do_record
 
-        async def record_or_fail(session: Any, kind: BehaviourKind, **kwargs: Any) -> None:
-            if kind == BehaviourKind.PAYMENT:
-                raise RuntimeError("insights store unavailable")
-            await original(session, kind, **kwargs)
+        async def refresh_fails(session: Any, payment: Any) -> None:
+            raise RuntimeError("database went away")
 
-        # Fails after the payment and order rows moved and the purchase was queued.
-        monkeypatch.setattr(insights_service, "do_record", record_or_fail)
+        # Fails after the payment and order rows moved, OrderPaid was stored for the
+        # ledger and insights, and the purchase was queued.
+        monkeypatch.setattr(payment_repository, "refresh", refresh_fails)
         response = await _confirm(client, buyer.headers, payment_id, "succeed")
         assert response.status_code == 500
         monkeypatch.undo()
+        # No handler heard of the rolled-back payment.
+        assert await count_rows(runtime, BehaviourEvent, BehaviourEvent.kind == "payment") == 0
+        assert await count_rows(runtime, JournalEntry) == 0
+        assert await WorkerLoop(runtime).run_once() == 0
 
         assert (await get_order(client, buyer, order["id"]))["status"] == "pending_payment"
         shown = await client.get(f"/api/v1/payments/{payment_id}", headers=buyer.headers)

@@ -28,7 +28,6 @@ from livecommerce.kit.errors import (
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
-from livecommerce.mcn.selling import SellAction, selling_service
 from livecommerce.models import (
     ClaimStatus,
     Coupon,
@@ -39,6 +38,7 @@ from livecommerce.models import (
     Role,
     User,
 )
+from livecommerce.selling.service import SellAction, selling_service
 
 MAX_STACK = 5
 

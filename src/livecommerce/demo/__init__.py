@@ -16,9 +16,10 @@ import httpx
 import uvicorn
 
 from livecommerce.config import Settings
-from livecommerce.demo.seed import DEMO_PASSWORD, DemoWorld, seed_demo
+from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.video import run_demo_video
 from livecommerce.demo.viewers import run_simulated_viewers
+from livecommerce.demo.world import DEMO_PASSWORD, DemoWorld
 from livecommerce.realtime.fanout import UVICORN_WS
 
 log = logging.getLogger(__name__)

@@ -5,17 +5,22 @@ public API, so every console has figures and ``livecommerce ledger verify`` pass
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from livecommerce.demo.world import (
+    DEMO_PRODUCTS,
+    DemoWorld,
+    _check,
+    api_token,
+    bearer,
+    ensure_account,
+)
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.mcn.service import sign_postback
 from livecommerce.models import Role
-
-if TYPE_CHECKING:
-    from livecommerce.demo.seed import DemoWorld
 
 PARTNER_ACCOUNTS: dict[str, tuple[str, str, Role]] = {
     "mcn": ("mcn@demo.livecommerce.local", "星火传媒", Role.MCN_ADMIN),
@@ -39,7 +44,7 @@ async def publish_offers(
 ) -> list[str]:
     """The merchant publishes its products in the selection marketplace (once); the demo
     host is invited to the invite-only one. The offer ids, in the order of the products."""
-    from livecommerce.demo.seed import _check
+    from livecommerce.demo.world import _check
 
     mine = _check(await http.get("/api/v1/mcn/offers", params={"mine": "true"}, headers=merchant))
     existing = {item["product_id"]: item["id"] for item in mine["items"]}
@@ -71,8 +76,6 @@ async def publish_offers(
 
 
 async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) -> None:
-    from livecommerce.demo.seed import DEMO_PRODUCTS, _check, api_token, bearer, ensure_account
-
     for role, (email, name, account_role) in PARTNER_ACCOUNTS.items():
         await ensure_account(runtime, email, name, account_role)
         world.tokens[role] = await api_token(http, email)

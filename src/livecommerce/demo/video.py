@@ -8,7 +8,7 @@ import logging
 
 import httpx
 
-from livecommerce.demo.seed import DemoWorld, bearer
+from livecommerce.demo.world import DemoWorld, bearer
 from livecommerce.kit.runtime import Runtime
 from livecommerce.media.publisher import start_publisher_process
 

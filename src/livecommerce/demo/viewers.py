@@ -12,13 +12,8 @@ from typing import Any
 import httpx
 import websockets
 
-from livecommerce.demo.seed import (
-    DemoWorld,
-    api_token,
-    bearer,
-    ensure_account,
-    ensure_address,
-)
+from livecommerce.demo.seed import ensure_address
+from livecommerce.demo.world import DemoWorld, api_token, bearer, ensure_account
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Role
 

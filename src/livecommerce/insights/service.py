@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +17,20 @@ from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import BehaviourEvent, BehaviourKind, User
 
-if TYPE_CHECKING:
-    from livecommerce.realtime.hub import LiveHub
+
+class _LikeCounter(Protocol):
+    async def like_total(self, session_id: str, session: AsyncSession | None = None) -> int: ...
+
+
+class LiveCounters(Protocol):
+    """The room's live counters as insights reads them: the realtime hub
+    (``runtime.extras["hub"]``) provides them, and insights never imports it."""
+
+    @property
+    def activity(self) -> _LikeCounter: ...
+
+    async def current_online(self, session_id: str) -> int: ...
+
 
 # A long-lived random id for browsers without an account, so anonymous viewers count once.
 VISITOR_COOKIE = "lc_visitor"
@@ -129,7 +141,7 @@ class InsightsService:
 
     async def get_session_stats(self, session: AsyncSession, session_id: str) -> SessionStats:
         live_session = await live_service.get_session(session, session_id)
-        hub: LiveHub = runtime_of(session).extras["hub"]
+        hub: LiveCounters = runtime_of(session).extras["hub"]
         online = await hub.current_online(live_session.id)
         likes = await hub.activity.like_total(live_session.id, session=session)
         totals = await insights_repository.session_totals(session, live_session.id)

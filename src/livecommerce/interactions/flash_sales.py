@@ -50,7 +50,6 @@ from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, Valid
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
-from livecommerce.mcn.selling import SellAction
 from livecommerce.models import (
     FlashSale,
     LiveSessionStatus,
@@ -63,6 +62,7 @@ from livecommerce.models import (
 )
 from livecommerce.orders.service import order_service
 from livecommerce.scaleout.stock_gate import Reconciled, stock_gate_service
+from livecommerce.selling.service import SellAction
 from livecommerce.worker.service import job_service
 
 log = logging.getLogger(__name__)

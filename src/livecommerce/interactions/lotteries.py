@@ -23,7 +23,6 @@ from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
-from livecommerce.mcn.selling import SellAction
 from livecommerce.models import (
     LiveSessionStatus,
     Lottery,
@@ -35,6 +34,7 @@ from livecommerce.models import (
     User,
 )
 from livecommerce.orders.service import order_service
+from livecommerce.selling.service import SellAction
 from livecommerce.worker.service import job_service
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from starlette.requests import HTTPConnection
 
 from livecommerce.kit.db import discard_after_commit, run_after_commit
 from livecommerce.kit.errors import LiveCommerceError
+from livecommerce.kit.language import LANG_COOKIE, pick_language
 from livecommerce.kit.messages import error_message, validation_problem, validation_summary
 from livecommerce.kit.runtime import Runtime
-from livecommerce.web.i18n import LANG_COOKIE, pick_language
 
 
 def get_runtime(request: Request) -> Runtime:

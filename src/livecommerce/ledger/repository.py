@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.ids import new_id
 from livecommerce.models import (
+    Agency,
     JournalEntry,
     JournalLine,
     LedgerAccount,
@@ -25,6 +26,10 @@ def _rowcount(result: Any) -> int:
 
 
 class LedgerRepository:
+    async def agency_id_of_owner(self, session: AsyncSession, owner_id: str) -> str | None:
+        result = await session.execute(select(Agency.id).where(Agency.owner_id == owner_id))
+        return result.scalar_one_or_none()
+
     # ---- accounts -----------------------------------------------------------------
 
     async def ensure_account(

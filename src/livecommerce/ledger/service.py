@@ -1,7 +1,10 @@
 """The ledger decides who gets what, posts balanced entries, closes statements.
 
-Posting happens inside the unit of work that pays or refunds the order, so the
-ledger and the order never disagree: both commit, or neither does.
+A paid order is posted on OrderPaid (by the commissions listener, which knows the
+terms) and a refunded one reversed on OrderRefunded, each in a unit of work of its
+own right after the order's commits. The event is stored with the order change, so
+a posting can come late after a crash but is never lost, and it is made only once
+(postings are idempotent by reference, and each outbox row runs once).
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.ledger.repository import ledger_repository
-from livecommerce.ledger.splits import Split, reversal, split_conversion, split_order
+from livecommerce.ledger.splits import (
+    CommissionTerms,
+    Split,
+    reversal,
+    split_conversion,
+    split_order,
+)
 from livecommerce.models import (
     AccountKind,
     EntryKind,
@@ -140,13 +149,10 @@ class LedgerService:
             session, SETTLEMENT_JOB, run_at=end, payload={"period_end": end.isoformat()}
         )
 
-    async def compute_order_split(
-        self, session: AsyncSession, order: Order
+    def compute_order_split(
+        self, session: AsyncSession, order: Order, terms: CommissionTerms
     ) -> tuple[Split, str | None]:
         """The order's split and the agency (if any) that shares the host's commission."""
-        from livecommerce.mcn.service import mcn_service
-
-        terms = await mcn_service.commission_terms(session, order, at=order.paid_at or utcnow())
         split = split_order(
             order.total_cents,
             platform_fee_bp=runtime_of(session).settings.platform_fee_bp,
@@ -155,18 +161,18 @@ class LedgerService:
         )
         return split, terms.agency_id
 
-    async def do_post_order_paid(self, session: AsyncSession, order: Order) -> JournalEntry | None:
+    async def do_post_order_paid(
+        self, session: AsyncSession, order: Order, terms: CommissionTerms
+    ) -> JournalEntry | None:
         """Post a paid order: buyer money in, split between platform, host, agency, merchant.
 
-        Idempotent: an order is posted once, however often this is called."""
-        from livecommerce.mcn.service import mcn_service
-
+        Idempotent: an order is posted once, however often this is called (None then)."""
         reference = f"order_paid:{order.id}"
         if await ledger_repository.get_entry_by_reference(session, reference) is not None:
             return None
         if order.total_cents <= 0:
             return None
-        split, agency_id = await self.compute_order_split(session, order)
+        split, agency_id = self.compute_order_split(session, order, terms)
         postings = [
             Posting(AccountKind.PROVIDER_RECEIVABLE, PLATFORM_OWNER, split.total_cents),
             Posting(AccountKind.PLATFORM_REVENUE, PLATFORM_OWNER, -split.platform_cents),
@@ -187,11 +193,10 @@ class LedgerService:
             host_id=order.host_id,
             memo=", ".join(item.title for item in order.items),
         )
-        await mcn_service.do_record_sales(session, order)
         return entry
 
     async def do_post_order_refunded(
-        self, session: AsyncSession, order: Order, *, by: User | None = None
+        self, session: AsyncSession, order: Order, *, by_id: str | None = None
     ) -> JournalEntry | None:
         """The order was refunded in full: reverse whatever is not reversed yet."""
         paid = await ledger_repository.get_entry_by_reference(
@@ -203,7 +208,7 @@ class LedgerService:
         if remaining <= 0:
             return None
         return await self._post_refund(
-            session, order, paid, remaining, reason="order refunded", by=by
+            session, order, paid, remaining, reason="order refunded", by_id=by_id
         )
 
     async def do_partial_refund(
@@ -235,9 +240,11 @@ class LedgerService:
             )
         if amount_cents == remaining and order.status in (OrderStatus.PAID, OrderStatus.SHIPPED):
             order = await order_service.do_refund(session, user, order.id)
+            # Posted here rather than on OrderRefunded, so the answer can show it.
+            await self.do_post_order_refunded(session, order, by_id=user.id)
             refunds = await ledger_repository.list_refunds(session, order.id)
             return (refunds[-1] if refunds else None), order
-        await self._post_refund(session, order, paid, amount_cents, reason=reason, by=user)
+        await self._post_refund(session, order, paid, amount_cents, reason=reason, by_id=user.id)
         if paid.amount_cents > 0 and order.total_cents > 0:
             # The money itself goes back through the payment's provider.
             from livecommerce.payments.service import payment_service
@@ -254,7 +261,7 @@ class LedgerService:
         amount_cents: int,
         *,
         reason: str,
-        by: User | None,
+        by_id: str | None,
     ) -> JournalEntry:
         before = await ledger_repository.refunded_total(session, order.id)
         after = before + amount_cents
@@ -264,7 +271,7 @@ class LedgerService:
             amount_cents=amount_cents,
             currency=order.currency,
             reason=reason[:200],
-            created_by=None if by is None else by.id,
+            created_by=by_id,
             created_at=utcnow(),
         )
         await ledger_repository.add_refund(session, refund)
@@ -338,12 +345,10 @@ class LedgerService:
 
     async def owner_ids_for(self, session: AsyncSession, user: User) -> list[str]:
         """Whose accounts this user may read: their own, and their agency's."""
-        from livecommerce.mcn.service import mcn_service
-
         owners = [user.id]
-        agency = await mcn_service.find_agency_of_owner(session, user.id)
-        if agency is not None:
-            owners.append(agency.id)
+        agency_id = await ledger_repository.agency_id_of_owner(session, user.id)
+        if agency_id is not None:
+            owners.append(agency_id)
         return owners
 
     async def list_accounts_of(

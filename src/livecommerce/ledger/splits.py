@@ -6,7 +6,7 @@ takes what is left, so the parts always add up to the whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BP = 10_000
 
@@ -18,6 +18,15 @@ class CommissionLine:
     base_cents: int
     commission_bp: int
     fixed_fee_cents: int = 0
+
+
+@dataclass(frozen=True)
+class CommissionTerms:
+    """What an order pays its host in commission, and the agency (if any) that shares it."""
+
+    lines: list[CommissionLine] = field(default_factory=list)
+    agency_id: str | None = None
+    agency_share_bp: int = 0
 
 
 @dataclass(frozen=True)

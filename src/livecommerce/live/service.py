@@ -20,6 +20,7 @@ from livecommerce.kit.errors import (
     ValidationFailed,
 )
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.live.events import SessionEnded, SessionStarted
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
     LivePrices,
@@ -34,7 +35,6 @@ from livecommerce.live.schemas import (
     ShowcaseItemOut,
     ShowcaseSkuOut,
 )
-from livecommerce.mcn.selling import SellAction, selling_service
 from livecommerce.models import (
     LiveSession,
     LiveSessionStatus,
@@ -47,6 +47,8 @@ from livecommerce.models import (
     Sku,
     User,
 )
+from livecommerce.selling.service import SellAction, selling_service
+from livecommerce.worker.events import publish
 
 MAX_SHOWCASE_ITEMS = 200
 # A session may be scheduled a little in the past (a host starting right away).
@@ -384,6 +386,10 @@ class LiveService:
             ON_AIR,
             {"status": LiveSessionStatus.ENDED, "ended_at": utcnow(), "pinned_item_id": None},
         )
+        await publish(
+            session,
+            SessionEnded(session_id=live_session.id, room_id=live_session.room_id, at=utcnow()),
+        )
         return live_session
 
     async def _go_live(self, session: AsyncSession, live_session: LiveSession) -> LiveSession:
@@ -400,7 +406,8 @@ class LiveService:
                 details={"session_id": other.id},
             )
         values: dict[str, Any] = {"status": LiveSessionStatus.LIVE}
-        if live_session.started_at is None:
+        resumed = live_session.started_at is not None
+        if not resumed:
             values["started_at"] = utcnow()
         await self._transition(
             session,
@@ -408,6 +415,15 @@ class LiveService:
             "started",
             startable,
             values,
+        )
+        await publish(
+            session,
+            SessionStarted(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                resumed=resumed,
+                at=utcnow(),
+            ),
         )
         return live_session
 

@@ -165,23 +165,6 @@ class McnRepository:
         )
         return result.scalar_one_or_none()
 
-    async def offers_in_force(
-        self, session: AsyncSession, product_ids: list[str], at: datetime
-    ) -> dict[str, Offer]:
-        if not product_ids:
-            return {}
-        result = await session.execute(
-            select(Offer)
-            .where(
-                Offer.product_id.in_(product_ids),
-                Offer.status == OfferStatus.ACTIVE,
-                Offer.starts_at <= at,
-                or_(Offer.ends_at.is_(None), Offer.ends_at > at),
-            )
-            .order_by(Offer.created_at, Offer.id)
-        )
-        return {offer.product_id: offer for offer in result.scalars()}
-
     async def is_invited(self, session: AsyncSession, offer_id: str, host_id: str) -> bool:
         return await session.get(OfferInvite, (offer_id, host_id)) is not None
 

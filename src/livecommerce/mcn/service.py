@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
-from livecommerce.ledger.splits import CommissionLine, allocate_bases, rate
+from livecommerce.ledger.splits import CommissionLine, CommissionTerms, allocate_bases, rate
 from livecommerce.live.schemas import LivePrices, ShowcaseItemOut
 from livecommerce.live.service import live_service
 from livecommerce.mcn.repository import mcn_repository
@@ -40,15 +40,9 @@ from livecommerce.models import (
     SampleStatus,
     User,
 )
+from livecommerce.selling.service import selling_service
 
 SIGNATURE_HEADER = "x-signature"
-
-
-@dataclass(frozen=True)
-class CommissionTerms:
-    lines: list[CommissionLine] = field(default_factory=list)
-    agency_id: str | None = None
-    agency_share_bp: int = 0
 
 
 @dataclass(frozen=True)
@@ -336,7 +330,7 @@ class McnService:
         ):
             return CommissionTerms()
         items = list(order.items)
-        offers = await mcn_repository.offers_in_force(
+        offers = await selling_service.offers_in_force(
             session, [item.product_id for item in items], at
         )
         bases = allocate_bases(order.total_cents, [item.line_total_cents for item in items])
@@ -362,7 +356,7 @@ class McnService:
         )
 
     async def do_record_sales(self, session: AsyncSession, order: Order) -> None:
-        offers = await mcn_repository.offers_in_force(
+        offers = await selling_service.offers_in_force(
             session, [item.product_id for item in order.items], order.paid_at or utcnow()
         )
         for item in order.items:

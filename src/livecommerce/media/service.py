@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
+from livecommerce.media.recording import Recordings
 from livecommerce.media.repository import media_repository
 from livecommerce.media.schemas import (
     ObsSettings,
@@ -28,9 +29,6 @@ from livecommerce.media.schemas import (
 )
 from livecommerce.models import LiveSession, LiveSessionStatus, StreamKey, StreamPublication, User
 from livecommerce.worker.service import job_service
-
-if TYPE_CHECKING:
-    from livecommerce.media.streams import MediaRuntime
 
 STREAM_TIMEOUT_JOB = "media.stream_timeout"
 RTMP_APP = "live"
@@ -54,11 +52,18 @@ def ingest_server_url(settings: Settings) -> str:
     return f"rtmp://{host}{port}/{RTMP_APP}"
 
 
-def media_runtime(session: AsyncSession) -> MediaRuntime | None:
-    from livecommerce.media.streams import MediaRuntime
+class MediaPlane(Protocol):
+    """This process's media plane as the service sees it: ``media.streams.MediaRuntime``
+    (``runtime.extras["media"]``), which calls the service and is never imported by it."""
 
-    media = runtime_of(session).extras.get("media")
-    return media if isinstance(media, MediaRuntime) else None
+    streams: dict[str, Any]  # the live streams (``media.streams.LiveStream``) by session id
+    recordings: Recordings
+
+    async def finish_session(self, session_id: str) -> None: ...
+
+
+def media_runtime(session: AsyncSession) -> MediaPlane | None:
+    return cast("MediaPlane | None", runtime_of(session).extras.get("media"))
 
 
 async def live_repository_session(session: AsyncSession, session_id: str) -> LiveSession | None:

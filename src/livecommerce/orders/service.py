@@ -33,7 +33,9 @@ from livecommerce.models import (
     Role,
     User,
 )
+from livecommerce.orders.events import OrderCancelled, OrderRefunded, order_paid, order_placed
 from livecommerce.orders.repository import address_repository, order_repository
+from livecommerce.worker.events import publish
 from livecommerce.worker.service import job_service
 
 ORDER_EXPIRE_JOB = "order.expire"
@@ -254,6 +256,7 @@ class OrderService:
             order_id=order.id,
             value=order.total_cents,
         )
+        await publish(session, order_placed(order))
         return PlacedOrder(order, created=True)
 
     async def _redeem_coupons(
@@ -287,6 +290,7 @@ class OrderService:
             order_id=order.id,
             value=order.total_cents,
         )
+        await publish(session, order_placed(order))
 
     async def get_order_by_idempotency_key(
         self, session: AsyncSession, buyer_id: str, key: str
@@ -358,10 +362,8 @@ class OrderService:
 
     async def _return_stock(self, session: AsyncSession, order: Order) -> None:
         if order.flash_sale_id is not None:
-            # A flash sale's units go back to the sale (or to the SKU once it closed).
-            from livecommerce.interactions.flash_sales import flash_sale_service
-
-            await flash_sale_service.do_return_units(session, order)
+            # A flash sale's units go back to the sale (or to the SKU once it closed):
+            # the flash-sale service does that on OrderCancelled / OrderRefunded.
             return
         for item in order.items:
             await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
@@ -382,6 +384,12 @@ class OrderService:
         await self._return_stock(session, order)
         await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
+        await publish(
+            session,
+            OrderCancelled(
+                order_id=order.id, reason="buyer_cancelled", flash_sale_id=order.flash_sale_id
+            ),
+        )
         return order
 
     async def do_ship(
@@ -425,10 +433,8 @@ class OrderService:
         return order
 
     async def do_refund(self, session: AsyncSession, user: User, order_id: str) -> Order:
-        # Payments depend on orders; orders reach back only here, so import late.
-        from livecommerce.ledger.service import ledger_service
-        from livecommerce.payments.service import payment_service
-
+        """Refund a paid or shipped order in full. Its stock comes back now; its payments
+        and its ledger entries follow on OrderRefunded."""
         order = await self.get_order_for_user(session, user, order_id)
         self.check_merchant(user, order, admin_allowed=True)
         moved = await order_repository.transition(
@@ -441,9 +447,17 @@ class OrderService:
         if not moved:
             raise await self._invalid_state(session, order, "refund")
         await self._return_stock(session, order)
-        await payment_service.do_refund_order_payments(session, order.id)
-        await ledger_service.do_post_order_refunded(session, order, by=user)
         await order_repository.refresh(session, order)
+        await publish(
+            session,
+            OrderRefunded(
+                order_id=order.id,
+                by_user_id=user.id,
+                flash_sale_id=order.flash_sale_id,
+                total_cents=order.total_cents,
+                currency=order.currency,
+            ),
+        )
         return order
 
     async def do_expire(self, session: AsyncSession, order_id: str) -> bool:
@@ -467,6 +481,13 @@ class OrderService:
             await self._return_stock(session, order)
             await self._release_coupons(session, order)
         await order_repository.refresh(session, order)
+        if moved:
+            await publish(
+                session,
+                OrderCancelled(
+                    order_id=order.id, reason="payment_timeout", flash_sale_id=order.flash_sale_id
+                ),
+            )
         return moved
 
     async def _release_coupons(self, session: AsyncSession, order: Order) -> None:
@@ -487,6 +508,8 @@ class OrderService:
             paid_at=at,
         )
         await order_repository.refresh(session, order)
+        if moved:
+            await publish(session, order_paid(order, at))
         return moved
 
 

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
-from livecommerce.insights.service import insights_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
-from livecommerce.ledger.service import ledger_service
 from livecommerce.models import (
-    BehaviourKind,
     Order,
     OrderStatus,
     Payment,
@@ -160,8 +157,8 @@ class PaymentService:
 
         order = await order_service.get_order(session, payment.order_id)
         if await order_service.do_mark_paid(session, order, at=now):
-            await ledger_service.do_post_order_paid(session, order)
-            await self._announce_paid(session, order, payment)
+            # The ledger, commissions and insights follow on OrderPaid.
+            await self._announce_paid(session, order)
         else:
             if order.status == OrderStatus.PENDING_PAYMENT:
                 # Its time is up but the expiry job has not run yet: expire it now.
@@ -236,7 +233,7 @@ class PaymentService:
             payment, payment.amount_cents if amount_cents is None else amount_cents
         )
 
-    async def _announce_paid(self, session: AsyncSession, order: Order, payment: Payment) -> None:
+    async def _announce_paid(self, session: AsyncSession, order: Order) -> None:
         first = order.items[0] if order.items else None
         if order.session_id is not None and first is not None:
             buyer = await account_service.get_user(session, order.buyer_id)
@@ -251,16 +248,6 @@ class PaymentService:
                     "quantity": sum(item.quantity for item in order.items),
                 },
             )
-        await insights_service.do_record(
-            session,
-            BehaviourKind.PAYMENT,
-            user_id=order.buyer_id,
-            room_id=order.room_id,
-            session_id=order.session_id,
-            product_id=None if first is None else first.product_id,
-            order_id=order.id,
-            value=payment.amount_cents,
-        )
 
 
 payment_service = PaymentService()

@@ -22,8 +22,9 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourKind
 from livecommerce.realtime.client import LiveClient
-from livecommerce.realtime.events import ServerMessage
+from livecommerce.realtime.events import ServerMessage, ViewerEntered, ViewerLeft
 from livecommerce.realtime.repository import realtime_repository
+from livecommerce.worker.events import publish
 
 
 def likes_key(session_id: str) -> str:
@@ -119,6 +120,11 @@ class ViewerActivity:
         async with self.runtime.db.transaction() as session:
             if records:
                 await insights_service.do_record_many(session, records)
+                for record in records:
+                    if record.session_id is not None and record.room_id is not None:
+                        await publish(
+                            session, _visit_event(record, record.session_id, record.room_id)
+                        )
             for session_id, online in peaks.items():
                 await realtime_repository.raise_peak_online(session, session_id, online)
 
@@ -157,3 +163,25 @@ class ViewerActivity:
             value=value,
             occurred_at=utcnow(),
         )
+
+
+def _visit_event(
+    record: BehaviourRecord, session_id: str, room_id: str
+) -> ViewerEntered | ViewerLeft:
+    at = record.occurred_at or utcnow()
+    if record.kind == BehaviourKind.ENTER.value:
+        return ViewerEntered(
+            session_id=session_id,
+            room_id=room_id,
+            user_id=record.user_id,
+            visitor_id=record.visitor_id,
+            at=at,
+        )
+    return ViewerLeft(
+        session_id=session_id,
+        room_id=room_id,
+        user_id=record.user_id,
+        visitor_id=record.visitor_id,
+        seconds=record.value,
+        at=at,
+    )

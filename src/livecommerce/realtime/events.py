@@ -1,8 +1,12 @@
-"""The WebSocket message catalogue (see docs/protocol.md) and the close codes."""
+"""The WebSocket message catalogue (see docs/protocol.md), the close codes, and the
+domain events the realtime layer publishes (see docs/architecture.md)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum, StrEnum
+
+from livecommerce.kit.events import DomainEvent
 
 
 class ServerMessage(StrEnum):
@@ -34,3 +38,29 @@ class CloseCode(IntEnum):
 
 MAX_LIKES_PER_MESSAGE = 20
 MAX_CLIENT_MESSAGE_CHARS = 8192
+
+
+# ---- domain events: stored with the tick's batch of visits ---------------------------
+
+
+class ViewerEntered(DomainEvent):
+    """A viewer (signed in, or a visitor by cookie) joined a live session's room."""
+
+    name = "realtime.viewer_entered"
+    session_id: str
+    room_id: str
+    user_id: str | None
+    visitor_id: str | None
+    at: datetime
+
+
+class ViewerLeft(DomainEvent):
+    """A viewer left a live session's room after ``seconds`` connected."""
+
+    name = "realtime.viewer_left"
+    session_id: str
+    room_id: str
+    user_id: str | None
+    visitor_id: str | None
+    seconds: int
+    at: datetime

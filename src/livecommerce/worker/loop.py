@@ -8,6 +8,10 @@ job twice), the handler runs inside a savepoint, and the job is marked done in
 the same transaction. A handler that raises is rolled back alone — its
 after-commit side effects are dropped — and the job is retried with back-off,
 up to ``MAX_ATTEMPTS`` times, then marked failed with the error.
+
+Domain events use the same rows as their outbox (kind ``event:<subscriber>``,
+see ``livecommerce.worker.events``): the publisher's unit of work runs them
+right after it commits, and this loop picks up any a crash left behind.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.db import discard_after_commit
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import JobStatus
+from livecommerce.models import JobStatus, ScheduledJob
 from livecommerce.worker.registry import get_job_handler
 from livecommerce.worker.repository import job_repository
 
@@ -95,49 +102,66 @@ class WorkerLoop:
 
     async def run_next_job(self) -> bool:
         """Claim and run one due job. False when none is due."""
-        async with self.runtime.db.transaction() as session:
-            job = await job_repository.claim_due(session, utcnow())
-            if job is None:
-                return False
-            job_id, kind, attempts = job.id, job.kind, job.attempts + 1
-            handler = get_job_handler(kind)
-            error: str | None = None
-            if handler is None:
-                error = f"no handler is registered for job kind {kind!r}"
-                log.error("job %s: %s", job_id, error)
-            else:
-                try:
-                    async with session.begin_nested():
-                        await handler(session, job)
-                except Exception as exc:
-                    discard_after_commit(session)
-                    error = f"{type(exc).__name__}: {exc}"[:2000]
-                    log.exception("job %s (%s) failed, attempt %d", job_id, kind, attempts)
-            now = utcnow()
-            if error is None:
-                await job_repository.set_values(
-                    session,
-                    job_id,
-                    status=JobStatus.DONE,
-                    attempts=attempts,
-                    last_error=None,
-                    finished_at=now,
-                )
-            elif attempts >= MAX_ATTEMPTS:
-                await job_repository.set_values(
-                    session,
-                    job_id,
-                    status=JobStatus.FAILED,
-                    attempts=attempts,
-                    last_error=error,
-                    finished_at=now,
-                )
-            else:
-                await job_repository.set_values(
-                    session,
-                    job_id,
-                    attempts=attempts,
-                    last_error=error,
-                    run_at=now + retry_delay(attempts),
-                )
-        return True
+        return await run_claimed_job(
+            self.runtime, lambda session: job_repository.claim_due(session, utcnow())
+        )
+
+
+async def run_job(runtime: Runtime, job_id: str) -> bool:
+    """Claim one job by id and run it now, whatever its ``run_at``. False when it is not
+    pending any more (it ran already, or another worker holds it)."""
+    return await run_claimed_job(
+        runtime, lambda session: job_repository.claim_pending(session, job_id)
+    )
+
+
+async def run_claimed_job(
+    runtime: Runtime, claim: Callable[[AsyncSession], Awaitable[ScheduledJob | None]]
+) -> bool:
+    """Run the job ``claim`` locks in a fresh unit of work; mark it done, or retry it later."""
+    async with runtime.db.transaction() as session:
+        job = await claim(session)
+        if job is None:
+            return False
+        job_id, kind, attempts = job.id, job.kind, job.attempts + 1
+        handler = get_job_handler(kind)
+        error: str | None = None
+        if handler is None:
+            error = f"no handler is registered for job kind {kind!r}"
+            log.error("job %s: %s", job_id, error)
+        else:
+            try:
+                async with session.begin_nested():
+                    await handler(session, job)
+            except Exception as exc:
+                discard_after_commit(session)
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                log.exception("job %s (%s) failed, attempt %d", job_id, kind, attempts)
+        now = utcnow()
+        if error is None:
+            await job_repository.set_values(
+                session,
+                job_id,
+                status=JobStatus.DONE,
+                attempts=attempts,
+                last_error=None,
+                finished_at=now,
+            )
+        elif attempts >= MAX_ATTEMPTS:
+            await job_repository.set_values(
+                session,
+                job_id,
+                status=JobStatus.FAILED,
+                attempts=attempts,
+                last_error=error,
+                finished_at=now,
+            )
+        else:
+            await job_repository.set_values(
+                session,
+                job_id,
+                attempts=attempts,
+                last_error=error,
+                run_at=now + retry_delay(attempts),
+            )
+    return True

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.events import Subscriber, subscriber_for_kind
 from livecommerce.models import ScheduledJob
 
 JobHandler = Callable[[AsyncSession, ScheduledJob], Awaitable[None]]
@@ -35,7 +36,22 @@ def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
 
 
 def get_job_handler(kind: str) -> JobHandler | None:
-    return _handlers.get(kind)
+    handler = _handlers.get(kind)
+    if handler is None:
+        subscriber = subscriber_for_kind(kind)
+        if subscriber is not None:
+            handler = _event_job_handler(subscriber)
+    return handler
+
+
+def _event_job_handler(subscriber: Subscriber) -> JobHandler:
+    """An outbox row runs its subscriber with the event it stored."""
+
+    async def run(session: AsyncSession, job: ScheduledJob) -> None:
+        event = subscriber.event_type.model_validate(job.payload["data"])
+        await subscriber.handler(session, event)
+
+    return run
 
 
 def registered_kinds() -> list[str]:

@@ -29,6 +29,15 @@ class JobRepository:
         )
         return result.scalar_one_or_none()
 
+    async def claim_pending(self, session: AsyncSession, job_id: str) -> ScheduledJob | None:
+        """Lock one pending job by id, due or not; None if it ran or another worker holds it."""
+        result = await session.execute(
+            select(ScheduledJob)
+            .where(ScheduledJob.id == job_id, ScheduledJob.status == JobStatus.PENDING)
+            .with_for_update(skip_locked=True)
+        )
+        return result.scalar_one_or_none()
+
     async def set_values(self, session: AsyncSession, job_id: str, **values: Any) -> None:
         await session.execute(
             update(ScheduledJob)

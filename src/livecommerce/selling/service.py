@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Forbidden, ValidationFailed
-from livecommerce.mcn.repository import mcn_repository
 from livecommerce.models import Offer, OfferVisibility, Product
+from livecommerce.selling.repository import selling_repository
 
 
 class SellAction(StrEnum):
@@ -53,23 +54,29 @@ class SellingRight:
 
 
 class SellingService:
+    async def offers_in_force(
+        self, session: AsyncSession, product_ids: list[str], at: datetime
+    ) -> dict[str, Offer]:
+        """The active offer of each product at ``at`` (its merchant's, at most one each)."""
+        return await selling_repository.offers_in_force(session, product_ids, at)
+
     async def is_own(self, session: AsyncSession, seller_id: str, merchant_id: str) -> bool:
         """The merchant itself, or a host that accepted to be its staff."""
         if seller_id == merchant_id:
             return True
-        row = await mcn_repository.get_staff(session, merchant_id, seller_id)
+        row = await selling_repository.get_staff(session, merchant_id, seller_id)
         return row is not None and row.accepted
 
     async def offer_for(
         self, session: AsyncSession, seller_id: str, product: Product
     ) -> Offer | None:
         """The product's merchant's offer in force now that is open to ``seller_id``."""
-        offers = await mcn_repository.offers_in_force(session, [product.id], utcnow())
+        offers = await selling_repository.offers_in_force(session, [product.id], utcnow())
         offer = offers.get(product.id)
         if offer is None or offer.merchant_id != product.merchant_id:
             return None
         if offer.visibility == OfferVisibility.INVITE_ONLY and not (
-            await mcn_repository.is_invited(session, offer.id, seller_id)
+            await selling_repository.is_invited(session, offer.id, seller_id)
         ):
             return None
         return offer

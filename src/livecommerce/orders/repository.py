@@ -6,6 +6,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, desc, fetch_page
 from livecommerce.models import Address, Order
 
 
@@ -85,17 +86,17 @@ class OrderRepository:
         buyer_id: str | None = None,
         merchant_id: str | None = None,
         status: str | None = None,
-        limit: int = 50,
-    ) -> list[Order]:
-        query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+        page: PageRequest,
+    ) -> Page[Order]:
+        """Newest first; ``(created_at, id)`` is the keyset."""
+        query = select(Order)
         if buyer_id is not None:
             query = query.where(Order.buyer_id == buyer_id)
         if merchant_id is not None:
             query = query.where(Order.merchant_id == merchant_id)
         if status is not None:
             query = query.where(Order.status == status)
-        result = await session.execute(query)
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Order.created_at), desc(Order.id)), page)
 
     async def transition(
         self,

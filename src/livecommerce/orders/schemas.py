@@ -126,6 +126,7 @@ class OrderOut(BaseModel):
 
 class OrderList(BaseModel):
     items: list[OrderOut]
+    next_cursor: str | None = None
 
 
 class ShipRequest(BaseModel):

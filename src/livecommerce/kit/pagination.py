@@ -95,16 +95,30 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """What the client asked for: at most ``limit`` rows after the row ``after`` names."""
+    """What the client asked for: at most ``limit`` rows after the row ``after`` names.
 
-    limit: int = DEFAULT_LIMIT
+    ``limit`` is None when the client sent none; the list's own default applies
+    (:meth:`or_default`), else :data:`DEFAULT_LIMIT`.
+    """
+
+    limit: int | None = None
     after: list[Any] | None = None
+
+    @property
+    def size(self) -> int:
+        return DEFAULT_LIMIT if self.limit is None else self.limit
+
+    def or_default(self, default: int) -> PageRequest:
+        return self if self.limit is not None else PageRequest(default, self.after)
 
 
 def page_request(
     limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description="Rows per page (1 to 100).")
-    ] = DEFAULT_LIMIT,
+        int | None,
+        Query(
+            ge=1, le=MAX_LIMIT, description="Rows per page, 1 to 100 (default 50 unless stated)."
+        ),
+    ] = None,
     cursor: Annotated[
         str | None,
         Query(
@@ -212,11 +226,11 @@ async def fetch_page(
     """
     if page.after is not None:
         query = query.where(_after(orders, page.after))
-    query = order_by(query, orders).limit(page.limit + 1)
+    query = order_by(query, orders).limit(page.size + 1)
     rows = list((await session.execute(query)).scalars())
-    if len(rows) <= page.limit:
+    if len(rows) <= page.size:
         return Page(items=rows, next_cursor=None)
-    rows = rows[: page.limit]
+    rows = rows[: page.size]
     last = rows[-1]
     values = key(last) if key is not None else [getattr(last, o.column.key) for o in orders]
     return Page(items=rows, next_cursor=encode_cursor(values))

@@ -8,6 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Order as KeyOrder
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import Follow, LiveSession, LiveSessionStatus, PinEvent, Room, ShowcaseItem
 
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
@@ -101,26 +103,24 @@ class LiveRepository:
         *,
         statuses: Sequence[str] | None,
         room_id: str | None,
-        limit: int,
-    ) -> list[LiveSession]:
+        page: PageRequest,
+    ) -> Page[LiveSession]:
         conditions: list[ColumnElement[bool]] = []
         if statuses is not None:
             conditions.append(LiveSession.status.in_(statuses))
         if room_id is not None:
             conditions.append(LiveSession.room_id == room_id)
-        order: list[Any]
+        first: KeyOrder
         if statuses is not None and set(statuses) <= {LiveSessionStatus.SCHEDULED}:
-            order = [LiveSession.planned_start_at.asc()]  # soonest first
+            first = asc(LiveSession.planned_start_at)  # soonest first
         elif statuses is not None and set(statuses) <= set(ON_AIR):
-            order = [LiveSession.started_at.desc()]
+            first = desc(LiveSession.started_at)
         elif statuses is not None and set(statuses) <= {LiveSessionStatus.ENDED}:
-            order = [LiveSession.ended_at.desc()]
+            first = desc(LiveSession.ended_at)
         else:
-            order = [LiveSession.planned_start_at.desc()]
-        result = await session.execute(
-            select(LiveSession).where(*conditions).order_by(*order, LiveSession.id).limit(limit)
-        )
-        return list(result.scalars())
+            first = desc(LiveSession.planned_start_at)
+        query = select(LiveSession).where(*conditions)
+        return await fetch_page(session, query, (first, asc(LiveSession.id)), page)
 
     async def transition(
         self,

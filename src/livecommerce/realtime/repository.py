@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, desc, fetch_page
 from livecommerce.models import BlockedWord, ChatMessage, LiveSession, RoomMute
 
 
@@ -22,6 +23,16 @@ class RealtimeRepository:
             .limit(limit)
         )
         return list(reversed(result.scalars().all()))
+
+    async def chat_page(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[ChatMessage]:
+        """Visible messages newest first by ``(created_at, id)``: each page is older."""
+        query = select(ChatMessage).where(
+            ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None)
+        )
+        keyset = (desc(ChatMessage.created_at), desc(ChatMessage.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def get_chat_message(
         self, session: AsyncSession, session_id: str, message_id: str

@@ -25,6 +25,7 @@ class ChatOut(BaseModel):
 
 class ChatList(BaseModel):
     items: list[ChatOut]
+    next_cursor: str | None = None
 
 
 class MuteIn(BaseModel):

@@ -52,6 +52,7 @@ class CouponOut(BaseModel):
 
 class CouponList(BaseModel):
     items: list[CouponOut]
+    next_cursor: str | None = None
 
 
 class ClaimOut(BaseModel):
@@ -67,6 +68,7 @@ class ClaimOut(BaseModel):
 
 class ClaimList(BaseModel):
     items: list[ClaimOut]
+    next_cursor: str | None = None
 
 
 class QuoteRequest(BaseModel):

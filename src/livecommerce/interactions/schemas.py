@@ -85,6 +85,7 @@ class FlashSaleResults(BaseModel):
 
 class FlashSaleList(BaseModel):
     items: list[FlashSaleOut]
+    next_cursor: str | None = None
 
 
 # ---- lotteries -----------------------------------------------------------------------
@@ -153,6 +154,7 @@ class LotteryOut(BaseModel):
 
 class LotteryList(BaseModel):
     items: list[LotteryOut]
+    next_cursor: str | None = None
 
 
 class PrizeOut(BaseModel):
@@ -165,6 +167,7 @@ class PrizeOut(BaseModel):
 
 class PrizeList(BaseModel):
     items: list[PrizeOut]
+    next_cursor: str | None = None
 
 
 class LotteryClaim(BaseModel):
@@ -206,6 +209,7 @@ class QuestionOut(BaseModel):
 
 class QuestionList(BaseModel):
     items: list[QuestionOut]
+    next_cursor: str | None = None
 
 
 class FaqEntry(BaseModel):

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, TypeDecorator, and_, literal, or_, tuple_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, literal, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -141,17 +141,18 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """One sort column of a keyset: its mapped attribute and direction."""
+    """One sort column of a keyset: a mapped attribute (or a non-null SQL expression, with
+    ``fetch_page``'s ``key``) and its direction."""
 
-    column: InstrumentedAttribute[Any]
+    column: InstrumentedAttribute[Any] | ColumnElement[Any]
     descending: bool = True
 
 
-def desc(column: InstrumentedAttribute[Any]) -> Order:
+def desc(column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> Order:
     return Order(column, descending=True)
 
 
-def asc(column: InstrumentedAttribute[Any]) -> Order:
+def asc(column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> Order:
     return Order(column, descending=False)
 
 
@@ -174,6 +175,10 @@ def _coerce(order: Order, value: Any) -> Any:
         if parsed.tzinfo is None:
             raise BadCursor()
         return as_utc(parsed)
+    if python_type is bool:
+        if not isinstance(value, bool):
+            raise BadCursor()
+        return value
     if python_type is int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise BadCursor()
@@ -232,5 +237,5 @@ async def fetch_page(
         return Page(items=rows, next_cursor=None)
     rows = rows[: page.size]
     last = rows[-1]
-    values = key(last) if key is not None else [getattr(last, o.column.key) for o in orders]
+    values = key(last) if key is not None else [getattr(last, str(o.column.key)) for o in orders]
     return Page(items=rows, next_cursor=encode_cursor(values))

@@ -223,8 +223,10 @@ async def fetch_page(
     page: PageRequest,
     *,
     key: Callable[[T], Sequence[Any]] | None = None,
+    whole_rows: bool = False,
 ) -> Page[T]:
-    """One page of ``query`` (a single-entity select) in ``orders``' order.
+    """One page of ``query`` in ``orders``' order: its first entity per row, or with
+    ``whole_rows`` each row as a tuple (then ``key`` is required).
 
     The last column of ``orders`` must be unique so the order is total. ``key`` gives a
     row's sort values; by default they are read from the row's attributes.
@@ -232,7 +234,8 @@ async def fetch_page(
     if page.after is not None:
         query = query.where(_after(orders, page.after))
     query = order_by(query, orders).limit(page.size + 1)
-    rows = list((await session.execute(query)).scalars())
+    result = await session.execute(query)
+    rows: list[Any] = list(result.scalars()) if not whole_rows else [tuple(row) for row in result]
     if len(rows) <= page.size:
         return Page(items=rows, next_cursor=None)
     rows = rows[: page.size]

@@ -32,6 +32,7 @@ class EarningsOut(BaseModel):
     owner_ids: list[str]
     accounts: list[AccountOut]
     lines: list[LineOut]
+    next_cursor: str | None = None
 
 
 class RefundIn(BaseModel):
@@ -94,6 +95,7 @@ class StatementDetail(StatementOut):
 
 class StatementList(BaseModel):
     items: list[StatementOut]
+    next_cursor: str | None = None
 
 
 class ProblemOut(BaseModel):

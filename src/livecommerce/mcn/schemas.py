@@ -42,6 +42,7 @@ class ContractOut(BaseModel):
 
 class ContractList(BaseModel):
     items: list[ContractOut]
+    next_cursor: str | None = None
 
 
 class StaffIn(BaseModel):
@@ -60,6 +61,7 @@ class StaffOut(BaseModel):
 
 class StaffList(BaseModel):
     items: list[StaffOut]
+    next_cursor: str | None = None
 
 
 SamplePolicyName = Literal["none", "free", "returnable"]
@@ -109,6 +111,7 @@ class OfferOut(BaseModel):
 
 class OfferList(BaseModel):
     items: list[OfferOut]
+    next_cursor: str | None = None
 
 
 class InviteIn(BaseModel):
@@ -138,6 +141,7 @@ class SampleOut(BaseModel):
 
 class SampleList(BaseModel):
     items: list[SampleOut]
+    next_cursor: str | None = None
 
 
 class AffiliateLinkIn(BaseModel):
@@ -166,6 +170,7 @@ class AffiliateLinkOut(BaseModel):
 
 class AffiliateLinkList(BaseModel):
     items: list[AffiliateLinkOut]
+    next_cursor: str | None = None
 
 
 class PostbackIn(BaseModel):

@@ -15,7 +15,6 @@ from tests.live.helpers import create_room, schedule
 
 # GET routes that return a list but are not paged, and why.
 NOT_PAGED = {
-    "/api/v1/addresses": "an address book is capped at a few addresses per user",
     "/api/v1/ledger/platform": "the platform's own accounts: one per kind and currency",
     "/api/v1/ledger/orders/{order_id}/refunds": "the refunds of one order",
     "/api/v1/ledger/statements/{statement_id}": "one statement with its period's lines",
@@ -24,7 +23,6 @@ NOT_PAGED = {
     "/api/v1/live-sessions/{session_id}/interactions": "the room's current state",
     "/api/v1/products/{product_id}": "one product with its SKUs and images",
     "/api/v1/products/{product_id}/faq": "the 50 most upvoted answers, by design",
-    "/api/v1/rooms/{room_id}/mutes": "the room's current mutes (moderation set)",
     "/api/v1/rooms/{room_id}/blocked-words": "the room's blocked-word set, capped",
     "/api/v1/lotteries/{lottery_id}": "one lottery with its winners (capped by the prize)",
     "/api/v1/mcn/agency/dashboard": "an agency's figures",

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 from livecommerce.accounts.dependencies import CurrentUser, MerchantUser
 from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import DbSession
-from livecommerce.kit.pagination import PageQuery
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.orders.schemas import (
     AddressIn,
     AddressList,
@@ -30,10 +30,13 @@ StatusFilter = Annotated[OrderStatusName | None, Query()]
 
 
 @router.get("/addresses")
-async def list_addresses(user: CurrentUser, session: DbSession) -> AddressList:
-    """My addresses, the default first."""
-    addresses = await order_service.list_addresses(session, user)
-    return AddressList(items=[AddressOut.model_validate(address) for address in addresses])
+async def list_addresses(user: CurrentUser, session: DbSession, page: PageQuery) -> AddressList:
+    """My addresses, the default first, then newest first (100 a page by default)."""
+    addresses = await order_service.list_addresses(session, user, page.or_default(MAX_LIMIT))
+    return AddressList(
+        items=[AddressOut.model_validate(address) for address in addresses.items],
+        next_cursor=addresses.next_cursor,
+    )
 
 
 @router.post("/addresses", status_code=201)

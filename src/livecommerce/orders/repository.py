@@ -6,7 +6,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.kit.pagination import Page, PageRequest, desc, fetch_page
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import Address, Order
 
 
@@ -22,6 +22,14 @@ class AddressRepository:
             .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
         )
         return list(result.scalars())
+
+    async def page_for_user(
+        self, session: AsyncSession, user_id: str, page: PageRequest
+    ) -> Page[Address]:
+        """The default first, then newest first."""
+        keyset = (desc(Address.is_default), desc(Address.created_at), asc(Address.id))
+        query = select(Address).where(Address.user_id == user_id)
+        return await fetch_page(session, query, keyset, page)
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:
         return await session.get(Address, address_id)

@@ -70,6 +70,7 @@ class AddressOut(BaseModel):
 
 class AddressList(BaseModel):
     items: list[AddressOut]
+    next_cursor: str | None = None
 
 
 class OrderCreate(BaseModel):

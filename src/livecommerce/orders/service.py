@@ -69,8 +69,10 @@ def _address_snapshot(address: Address) -> dict[str, Any]:
 class OrderService:
     # ---- address book -------------------------------------------------------------
 
-    async def list_addresses(self, session: AsyncSession, user: User) -> list[Address]:
-        return await address_repository.list_for_user(session, user.id)
+    async def list_addresses(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[Address]:
+        return await address_repository.page_for_user(session, user.id, page)
 
     async def get_own_address(self, session: AsyncSession, user: User, address_id: str) -> Address:
         address = await address_repository.get(session, address_id)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response, WebSocket
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
-from livecommerce.kit.pagination import PageQuery
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.realtime.connection import LiveConnection, origin_allowed, refuse
 from livecommerce.realtime.events import CloseCode
 from livecommerce.realtime.hub import LiveHub
@@ -79,9 +79,14 @@ async def flood_counters(
 
 
 @router.get("/api/v1/rooms/{room_id}/mutes")
-async def list_mutes(room_id: str, user: CurrentUser, session: DbSession) -> MuteList:
-    mutes = await realtime_service.list_mutes(session, user, room_id)
-    return MuteList(items=[MuteOut.model_validate(mute) for mute in mutes])
+async def list_mutes(
+    room_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> MuteList:
+    """The room's active mutes, oldest first (100 a page by default)."""
+    mutes = await realtime_service.list_mutes(session, user, room_id, page.or_default(MAX_LIMIT))
+    return MuteList(
+        items=[MuteOut.model_validate(mute) for mute in mutes.items], next_cursor=mutes.next_cursor
+    )
 
 
 @router.post("/api/v1/rooms/{room_id}/mutes", status_code=201)

@@ -47,6 +47,7 @@ class MuteOut(BaseModel):
 
 class MuteList(BaseModel):
     items: list[MuteOut]
+    next_cursor: str | None = None
 
 
 BlockedWordText = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_not_blank)]

@@ -242,9 +242,11 @@ class RealtimeService:
         live_service.check_can_manage_room(user, room)
         return room
 
-    async def list_mutes(self, session: AsyncSession, user: User, room_id: str) -> list[RoomMute]:
+    async def list_mutes(
+        self, session: AsyncSession, user: User, room_id: str, page: PageRequest
+    ) -> Page[RoomMute]:
         room = await self.check_can_moderate_room(session, user, room_id)
-        return await realtime_repository.list_active_mutes(session, room.id, utcnow())
+        return await realtime_repository.list_active_mutes(session, room.id, utcnow(), page)
 
     async def do_mute(
         self,

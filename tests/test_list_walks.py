@@ -138,3 +138,21 @@ async def test_products_tied_on_time_page_by_id(
     )
     assert both.status_code == 422
     assert both.json()["code"] == "cursor_with_offset"
+
+
+async def test_sessions_page_in_each_status_order(client: httpx.AsyncClient) -> None:
+    host = await sign_up(client, "host")
+    room = await create_room(client, host)
+    for number in range(7):
+        await schedule(client, host, room["id"], title=f"专场 {number}")
+    for path, params in (
+        (f"/api/v1/rooms/{room['id']}/sessions", {}),
+        (f"/api/v1/rooms/{room['id']}/sessions", {"status": "scheduled"}),
+        ("/api/v1/live-sessions", {"status": "scheduled"}),
+        ("/api/v1/live-sessions", {}),
+    ):
+        [whole] = await _pages(client, path, 100, **params)
+        assert len(whole) == 7
+        pages = await _pages(client, path, 2, **params)
+        assert [len(page) for page in pages] == [2, 2, 2, 1]
+        assert [item for page in pages for item in page] == whole

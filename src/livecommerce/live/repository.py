@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.pagination import Order as KeyOrder
-from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
+from livecommerce.kit.pagination import Page, PageRequest, asc, fetch_page
 from livecommerce.models import Follow, LiveSession, LiveSessionStatus, PinEvent, Room, ShowcaseItem
 
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
@@ -110,17 +110,28 @@ class LiveRepository:
             conditions.append(LiveSession.status.in_(statuses))
         if room_id is not None:
             conditions.append(LiveSession.room_id == room_id)
-        first: KeyOrder
+        # The keyset never holds a null: a time not yet set falls back to the planned start.
+        column: Any = LiveSession.planned_start_at
+        descending = True
         if statuses is not None and set(statuses) <= {LiveSessionStatus.SCHEDULED}:
-            first = asc(LiveSession.planned_start_at)  # soonest first
+            descending = False  # soonest first
         elif statuses is not None and set(statuses) <= set(ON_AIR):
-            first = desc(LiveSession.started_at)
+            column = LiveSession.started_at
         elif statuses is not None and set(statuses) <= {LiveSessionStatus.ENDED}:
-            first = desc(LiveSession.ended_at)
-        else:
-            first = desc(LiveSession.planned_start_at)
+            column = LiveSession.ended_at
+        sort_key = func.coalesce(column, LiveSession.planned_start_at)
+        first = KeyOrder(sort_key, descending=descending)
         query = select(LiveSession).where(*conditions)
-        return await fetch_page(session, query, (first, asc(LiveSession.id)), page)
+        return await fetch_page(
+            session,
+            query,
+            (first, asc(LiveSession.id)),
+            page,
+            key=lambda row: (
+                getattr(row, column.key) or row.planned_start_at,
+                row.id,
+            ),
+        )
 
     async def transition(
         self,

@@ -9,6 +9,7 @@ from sqlalchemy import insert
 
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import encode_cursor
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Order
 from tests.factories import Account, sign_up
@@ -106,3 +107,29 @@ async def test_status_filter_pages_too(client: httpx.AsyncClient, runtime: Runti
         params={"status": "paid", "limit": 3},
     )
     assert none.json() == {"items": [], "next_cursor": None}
+
+
+async def test_a_well_sealed_cursor_of_the_wrong_shape_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    merchant = await sign_up(client, "merchant")
+    for key in (
+        ["yesterday", "abc"],  # not a time
+        ["2026-01-01T00:00:00", "abc"],  # a time without its zone
+        ["2026-01-01T00:00:00+00:00"],  # too short
+        ["2026-01-01T00:00:00+00:00", "abc", 3],  # too long
+        ["2026-01-01T00:00:00+00:00", 7],  # an id that is not a string
+        [None, "abc"],
+    ):
+        response = await client.get(
+            "/api/v1/merchant/orders",
+            headers=merchant.headers,
+            params={"cursor": encode_cursor(key)},
+        )
+        assert response.status_code == 422, key
+        assert response.json()["code"] == "bad_cursor"
+    fine = encode_cursor(["2026-01-01T00:00:00+00:00", "abc"])
+    response = await client.get(
+        "/api/v1/merchant/orders", headers=merchant.headers, params={"cursor": fine}
+    )
+    assert response.json() == {"items": [], "next_cursor": None}

@@ -4,7 +4,9 @@ A list is read in a stable order that ends in a unique column (usually ``(create
 A page carries ``next_cursor``: the sort key of its last row, JSON-encoded, base64url'd and
 sealed with a short checksum, so a cursor is opaque to clients and an edited or truncated one
 is refused with 422 ``bad_cursor`` instead of reaching the database. ``next_cursor`` is null
-on the last page.
+on the last page. The checksum catches edits and truncation, not a deliberate forger: a forged
+cursor of the right shape only moves the starting point inside the caller's own filtered list,
+never widens it, and its values are type- and range-checked before they are bound.
 
 Endpoints take :data:`PageQuery` (``limit`` and ``cursor`` query parameters); repositories
 hand their filtered query to :func:`fetch_page` with the order's columns.
@@ -180,7 +182,7 @@ def _coerce(order: Order, value: Any) -> Any:
             raise BadCursor()
         return value
     if python_type is int:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) >= 2**63:
             raise BadCursor()
         return value
     if python_type is str:

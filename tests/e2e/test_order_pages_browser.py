@@ -1,4 +1,4 @@
-"""On a phone, the merchant console reaches orders past the first page."""
+"""On a phone, the merchant console and the buyer's orders reach orders past the first page."""
 
 from __future__ import annotations
 
@@ -66,6 +66,20 @@ async def test_merchant_loads_more_orders_on_a_phone(
             "document.documentElement.scrollWidth > document.documentElement.clientWidth"
         )
         assert overflow is False
+    finally:
+        await context.close()
+
+    # The buyer's own orders page pages the same way.
+    context, page = await new_page(browser, errors, "buyer", PHONE)
+    try:
+        await log_in(page, live_server, buyer, "/orders")
+        cards = page.locator("#order-list .order-card")
+        await expect(cards).to_have_count(50)
+        await page.locator("#order-list .list-more button").click()
+        await expect(cards).to_have_count(60)
+        await expect(page.locator("#order-list .list-more")).to_have_count(0)
+        shown = await cards.evaluate_all("(cards) => cards.map((card) => card.dataset.orderId)")
+        assert shown == newest_first
     finally:
         await context.close()
     assert errors.errors == [], errors.errors

@@ -353,6 +353,7 @@ async def test_my_prizes_keep_a_win_after_the_next_lottery(client: httpx.AsyncCl
         session["room"]["name"],
     )
     assert (await client.get("/api/v1/lotteries/won", headers=loser.headers)).json() == {
-        "items": []
+        "items": [],
+        "next_cursor": None,
     }
     assert (await client.get("/api/v1/lotteries/won")).status_code == 401

@@ -160,3 +160,33 @@ async def test_samples_and_showcase(client: httpx.AsyncClient) -> None:
     assert not_mine.status_code == 403
     showcase = await client.get(f"/api/v1/live-sessions/{session_id}/showcase")
     assert [item["product_id"] for item in showcase.json()["items"]] == [listing.product_id]
+
+
+async def test_offers_page_by_cursor_in_every_sort(client: httpx.AsyncClient) -> None:
+    merchant = await sign_up(client, "merchant")
+    host = await sign_up(client, "host")
+    for number in range(11):
+        listing = await create_listing(
+            client, merchant=merchant, price_cents=1000 + 100 * (number % 3)
+        )
+        await create_offer(client, merchant, listing.product_id, commission_bp=500 + number % 4)
+    for sort in ("newest", "commission", "sales", "price"):
+        whole = await client.get(
+            "/api/v1/mcn/offers", headers=host.headers, params={"sort": sort, "limit": 100}
+        )
+        expected = [offer["id"] for offer in whole.json()["items"]]
+        assert len(expected) == 11
+        assert whole.json()["next_cursor"] is None
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, str | int] = {"sort": sort, "limit": 3}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = await client.get("/api/v1/mcn/offers", headers=host.headers, params=params)
+            assert page.status_code == 200, page.text
+            seen += [offer["id"] for offer in page.json()["items"]]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == expected, sort

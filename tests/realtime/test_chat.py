@@ -54,7 +54,10 @@ async def test_hello_then_a_chat_reaches_both_viewers_with_exact_fields(
         assert datetime.fromisoformat(received["at"]).tzinfo is not None
         listed = await http.get(f"/api/v1/live-sessions/{live.session_id}/chat")
         assert listed.status_code == 200
-        assert listed.json() == {"items": [{k: v for k, v in received.items() if k != "type"}]}
+        assert listed.json() == {
+            "items": [{k: v for k, v in received.items() if k != "type"}],
+            "next_cursor": None,
+        }
 
 
 async def test_the_host_is_told_it_can_moderate(live_server: LiveServer) -> None:

@@ -144,7 +144,7 @@ async def test_a_timed_mute_runs_out(live_server: LiveServer) -> None:
             await a.chat("二")
             assert (await a.next("chat"))["text"] == "二"
         listed = await http.get(f"/api/v1/rooms/{live.room_id}/mutes", headers=live.host.headers)
-        assert listed.json() == {"items": []}
+        assert listed.json() == {"items": [], "next_cursor": None}
 
 
 async def test_mutes_are_for_the_host_of_an_existing_room_about_an_existing_user(

@@ -20,7 +20,9 @@ from livecommerce.catalog.schemas import (
     SkuUpdate,
 )
 from livecommerce.catalog.service import catalog_service
+from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.pagination import PageQuery
 from livecommerce.kit.uploads import UPLOAD_OPENAPI, receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -39,15 +41,21 @@ async def create_product(body: ProductCreate, user: MerchantUser, session: DbSes
 async def list_products(
     session: DbSession,
     user: OptionalUser,
+    page: PageQuery,
     mine: bool = False,
     status: ProductStatusName | None = None,
     merchant_id: str | None = None,
     category: Annotated[str | None, Query(max_length=60)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ProductPage:
-    """Products on sale; ``mine=true`` lists the calling merchant's own, drafts included."""
+    """Products on sale; ``mine=true`` lists the calling merchant's own, drafts included.
+
+    Pages by ``cursor`` (20 a page by default); ``offset`` is kept for old clients and
+    cannot be combined with a cursor."""
+    if page.after is not None and offset:
+        raise ValidationFailed("Use either cursor or offset, not both.", code="cursor_with_offset")
+    page = page.or_default(20)
     products, total = await catalog_service.list_products(
         session,
         user,
@@ -56,14 +64,15 @@ async def list_products(
         merchant_id=merchant_id,
         category=category,
         query=q,
-        limit=limit,
+        page=page,
         offset=offset,
     )
     return ProductPage(
-        items=[catalog_service.product_out(product) for product in products],
+        items=[catalog_service.product_out(product) for product in products.items],
         total=total,
-        limit=limit,
+        limit=page.size,
         offset=offset,
+        next_cursor=products.next_cursor,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import Product, ProductImage, Sku
 
 
@@ -40,9 +41,10 @@ class CatalogRepository:
         merchant_id: str | None,
         category: str | None,
         query: str | None,
-        limit: int,
+        page: PageRequest,
         offset: int,
-    ) -> tuple[list[Product], int]:
+    ) -> tuple[Page[Product], int]:
+        """Newest first, keyset ``(created_at desc, id)``; ``offset`` only without a cursor."""
         conditions: list[ColumnElement[bool]] = []
         if statuses is not None:
             conditions.append(Product.status.in_(statuses))
@@ -54,14 +56,9 @@ class CatalogRepository:
             escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(Product.title.ilike(f"%{escaped}%", escape="\\"))
         total = await session.scalar(select(func.count()).select_from(Product).where(*conditions))
-        result = await session.execute(
-            select(Product)
-            .where(*conditions)
-            .order_by(Product.created_at.desc(), Product.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return list(result.scalars()), int(total or 0)
+        listing = select(Product).where(*conditions).offset(offset)
+        keyset = (desc(Product.created_at), asc(Product.id))
+        return await fetch_page(session, listing, keyset, page), int(total or 0)
 
     async def next_sku_position(self, session: AsyncSession, product_id: str) -> int:
         current = await session.scalar(

@@ -124,3 +124,4 @@ class ProductPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = None

@@ -32,6 +32,7 @@ from livecommerce.kit.errors import (
     NotFound,
     ValidationFailed,
 )
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.models import Product, ProductImage, ProductStatus, Role, Sku, User
 
@@ -186,9 +187,9 @@ class CatalogService:
         merchant_id: str | None,
         category: str | None,
         query: str | None,
-        limit: int,
+        page: PageRequest,
         offset: int,
-    ) -> tuple[list[Product], int]:
+    ) -> tuple[Page[Product], int]:
         statuses: list[str] | None
         if mine:
             if user is None:
@@ -209,7 +210,7 @@ class CatalogService:
             merchant_id=merchant_id,
             category=category,
             query=query,
-            limit=limit,
+            page=page,
             offset=offset,
         )
 

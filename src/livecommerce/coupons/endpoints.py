@@ -16,6 +16,7 @@ from livecommerce.coupons.schemas import (
 )
 from livecommerce.coupons.service import coupon_out, coupon_service, draft_order
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 
 router = APIRouter(prefix="/api/v1", tags=["coupons"])
 
@@ -27,19 +28,24 @@ async def create_coupon(body: CouponCreate, user: CurrentUser, session: DbSessio
 
 
 @router.get("/coupons/issued")
-async def list_issued(user: CurrentUser, session: DbSession) -> CouponList:
-    coupons = await coupon_service.list_issued(session, user)
-    return CouponList(items=[coupon_out(coupon) for coupon in coupons])
+async def list_issued(user: CurrentUser, session: DbSession, page: PageQuery) -> CouponList:
+    """Coupons I issued, newest first (100 a page by default)."""
+    coupons = await coupon_service.list_issued(session, user, page.or_default(MAX_LIMIT))
+    return CouponList(
+        items=[coupon_out(coupon) for coupon in coupons.items], next_cursor=coupons.next_cursor
+    )
 
 
 @router.get("/coupons/mine")
 async def my_wallet(
     user: CurrentUser,
     session: DbSession,
+    page: PageQuery,
     status: Annotated[Literal["available", "used"] | None, Query()] = None,
 ) -> ClaimList:
-    """My claimed coupons."""
-    return ClaimList(items=await coupon_service.list_wallet(session, user, status))
+    """My claimed coupons, newest first (100 a page by default)."""
+    claims = await coupon_service.list_wallet(session, user, status, page.or_default(MAX_LIMIT))
+    return ClaimList(items=claims.items, next_cursor=claims.next_cursor)
 
 
 @router.post("/coupons/quote")
@@ -70,10 +76,12 @@ async def claim_coupon(coupon_id: str, user: CurrentUser, session: DbSession) ->
 
 
 @router.get("/rooms/{room_id}/coupons")
-async def room_coupons(room_id: str, session: DbSession) -> CouponList:
-    """The room's coupons that can be claimed now."""
-    coupons = await coupon_service.list_for_room(session, room_id)
-    return CouponList(items=[coupon_out(coupon) for coupon in coupons])
+async def room_coupons(room_id: str, session: DbSession, page: PageQuery) -> CouponList:
+    """The room's coupons that can be claimed now, newest first."""
+    coupons = await coupon_service.list_for_room(session, room_id, page)
+    return CouponList(
+        items=[coupon_out(coupon) for coupon in coupons.items], next_cursor=coupons.next_cursor
+    )
 
 
 @router.post("/live-sessions/{session_id}/coupons/{coupon_id}/drop")

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import ClaimStatus, Coupon, CouponClaim, CouponHolder
 
 
@@ -27,30 +28,22 @@ class CouponRepository:
     async def refresh(self, session: AsyncSession, obj: Any) -> None:
         await session.refresh(obj)
 
-    async def list_by_issuer(self, session: AsyncSession, issuer_id: str) -> list[Coupon]:
-        result = await session.execute(
-            select(Coupon)
-            .where(Coupon.issuer_id == issuer_id)
-            .order_by(Coupon.created_at.desc(), Coupon.id)
-            .limit(200)
-        )
-        return list(result.scalars())
+    async def list_by_issuer(
+        self, session: AsyncSession, issuer_id: str, page: PageRequest
+    ) -> Page[Coupon]:
+        query = select(Coupon).where(Coupon.issuer_id == issuer_id)
+        return await fetch_page(session, query, (desc(Coupon.created_at), asc(Coupon.id)), page)
 
     async def list_for_room(
-        self, session: AsyncSession, room_id: str, now: datetime
-    ) -> list[Coupon]:
-        result = await session.execute(
-            select(Coupon)
-            .where(
-                Coupon.room_id == room_id,
-                Coupon.active.is_(True),
-                Coupon.starts_at <= now,
-                Coupon.ends_at > now,
-            )
-            .order_by(Coupon.created_at.desc(), Coupon.id)
-            .limit(50)
+        self, session: AsyncSession, room_id: str, now: datetime, page: PageRequest
+    ) -> Page[Coupon]:
+        query = select(Coupon).where(
+            Coupon.room_id == room_id,
+            Coupon.active.is_(True),
+            Coupon.starts_at <= now,
+            Coupon.ends_at > now,
         )
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Coupon.created_at), asc(Coupon.id)), page)
 
     async def take_one(self, session: AsyncSession, coupon_id: str) -> bool:
         """``UPDATE coupons SET claimed_count = claimed_count + 1 WHERE claimed_count < total``."""
@@ -108,6 +101,15 @@ class CouponRepository:
             query = query.where(CouponClaim.status == status)
         result = await session.execute(query)
         return list(result.scalars())
+
+    async def page_claims(
+        self, session: AsyncSession, user_id: str, status: str | None, page: PageRequest
+    ) -> Page[CouponClaim]:
+        query = select(CouponClaim).where(CouponClaim.user_id == user_id)
+        if status is not None:
+            query = query.where(CouponClaim.status == status)
+        keyset = (desc(CouponClaim.claimed_at), asc(CouponClaim.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def use_claim(
         self,

@@ -47,6 +47,7 @@ class CouponOut(BaseModel):
 
 class CouponList(BaseModel):
     items: list[CouponOut]
+    next_cursor: str | None = None
 
 
 class ClaimOut(BaseModel):
@@ -62,6 +63,7 @@ class ClaimOut(BaseModel):
 
 class ClaimList(BaseModel):
     items: list[ClaimOut]
+    next_cursor: str | None = None
 
 
 class QuoteRequest(BaseModel):

@@ -26,6 +26,7 @@ from livecommerce.kit.errors import (
     ValidationFailed,
 )
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -120,12 +121,16 @@ class CouponService:
         await coupon_repository.add(session, coupon)
         return coupon
 
-    async def list_issued(self, session: AsyncSession, user: User) -> list[Coupon]:
-        return await coupon_repository.list_by_issuer(session, user.id)
+    async def list_issued(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[Coupon]:
+        return await coupon_repository.list_by_issuer(session, user.id, page)
 
-    async def list_for_room(self, session: AsyncSession, room_id: str) -> list[Coupon]:
+    async def list_for_room(
+        self, session: AsyncSession, room_id: str, page: PageRequest
+    ) -> Page[Coupon]:
         room = await live_service.get_room(session, room_id)
-        return await coupon_repository.list_for_room(session, room.id, utcnow())
+        return await coupon_repository.list_for_room(session, room.id, utcnow(), page)
 
     async def check_issuer(self, user: User, coupon: Coupon) -> None:
         if coupon.issuer_id != user.id and user.role != Role.PLATFORM_ADMIN:
@@ -194,9 +199,10 @@ class CouponService:
         return claim
 
     async def list_wallet(
-        self, session: AsyncSession, user: User, status: str | None = None
-    ) -> list[ClaimOut]:
-        claims = await coupon_repository.list_claims(session, user.id, status)
+        self, session: AsyncSession, user: User, status: str | None, page: PageRequest
+    ) -> Page[ClaimOut]:
+        found = await coupon_repository.page_claims(session, user.id, status, page)
+        claims = found.items
         out: list[ClaimOut] = []
         names: dict[str, str] = {}
         for claim in claims:
@@ -205,7 +211,7 @@ class CouponService:
             if key not in names:
                 names[key] = await self._source_name(session, coupon)
             out.append(self.claim_out(claim, coupon, source_name=names[key]))
-        return out
+        return Page(items=out, next_cursor=found.next_cursor)
 
     async def _source_name(self, session: AsyncSession, coupon: Coupon) -> str:
         if coupon.room_id is not None:

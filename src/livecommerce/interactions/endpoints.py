@@ -35,6 +35,7 @@ from livecommerce.interactions.schemas import (
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep, get_runtime
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.kit.runtime import Runtime
 from livecommerce.live.service import live_service
 from livecommerce.orders.schemas import OrderOut
@@ -79,9 +80,13 @@ async def launch_flash_sale(
 
 
 @router.get("/live-sessions/{session_id}/flash-sales")
-async def list_flash_sales(session_id: str, session: DbSession) -> FlashSaleList:
-    sales = await flash_sale_service.list_sales(session, session_id)
-    return FlashSaleList(items=[await flash_sale_service.sale_out(session, s) for s in sales])
+async def list_flash_sales(session_id: str, session: DbSession, page: PageQuery) -> FlashSaleList:
+    """The session's flash sales, newest first."""
+    sales = await flash_sale_service.list_sales(session, session_id, page)
+    return FlashSaleList(
+        items=[await flash_sale_service.sale_out(session, s) for s in sales.items],
+        next_cursor=sales.next_cursor,
+    )
 
 
 @router.get("/flash-sales/{sale_id}")
@@ -187,18 +192,25 @@ async def launch_lottery(
 
 
 @router.get("/live-sessions/{session_id}/lotteries")
-async def list_lotteries(session_id: str, viewer: OptionalUser, session: DbSession) -> LotteryList:
-    lotteries = await lottery_service.list_lotteries(session, session_id)
+async def list_lotteries(
+    session_id: str, viewer: OptionalUser, session: DbSession, page: PageQuery
+) -> LotteryList:
+    """The session's lotteries, newest first."""
+    lotteries = await lottery_service.list_lotteries(session, session_id, page)
     return LotteryList(
-        items=[await lottery_service.lottery_out(session, item, viewer) for item in lotteries]
+        items=[
+            await lottery_service.lottery_out(session, item, viewer) for item in lotteries.items
+        ],
+        next_cursor=lotteries.next_cursor,
     )
 
 
 @router.get("/lotteries/won")
-async def my_prizes(user: CurrentUser, session: DbSession) -> PrizeList:
+async def my_prizes(user: CurrentUser, session: DbSession, page: PageQuery) -> PrizeList:
     """The lotteries I won, latest first: a win stays visible after the next lottery."""
     items: list[PrizeOut] = []
-    for lottery in await lottery_service.list_won(session, user):
+    won = await lottery_service.list_won(session, user, page)
+    for lottery in won.items:
         live_session = await live_service.get_session(session, lottery.session_id)
         room = await live_service.get_room(session, live_session.room_id)
         items.append(
@@ -208,7 +220,7 @@ async def my_prizes(user: CurrentUser, session: DbSession) -> PrizeList:
                 room_name=room.name,
             )
         )
-    return PrizeList(items=items)
+    return PrizeList(items=items, next_cursor=won.next_cursor)
 
 
 @router.get("/lotteries/{lottery_id}")
@@ -258,20 +270,32 @@ async def ask(
 async def list_questions(
     session_id: str,
     session: DbSession,
+    page: PageQuery,
     include_closed: Annotated[bool, Query()] = False,
 ) -> QuestionList:
-    """Ranked: the host's order first, then by upvotes, then oldest first."""
-    questions = await question_service.list_questions(
-        session, session_id, include_closed=include_closed
+    """Ranked: the host's order first, then by upvotes, then oldest first (100 a page by
+    default). Upvotes move questions between pages; re-read from the first page to re-rank."""
+    questions = await question_service.page_questions(
+        session, session_id, include_closed=include_closed, page=page.or_default(MAX_LIMIT)
     )
-    return QuestionList(items=[question_out(question) for question in questions])
+    return QuestionList(
+        items=[question_out(question) for question in questions.items],
+        next_cursor=questions.next_cursor,
+    )
 
 
 @router.get("/live-sessions/{session_id}/questions/mine")
-async def my_questions(session_id: str, user: CurrentUser, session: DbSession) -> QuestionList:
+async def my_questions(
+    session_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> QuestionList:
     """My questions in this session, newest first, answered ones with the host's answer."""
-    questions = await question_service.list_mine(session, user, session_id)
-    return QuestionList(items=[question_out(question) for question in questions])
+    questions = await question_service.list_mine(
+        session, user, session_id, page.or_default(MAX_LIMIT)
+    )
+    return QuestionList(
+        items=[question_out(question) for question in questions.items],
+        next_cursor=questions.next_cursor,
+    )
 
 
 @router.post("/questions/{question_id}/upvote")

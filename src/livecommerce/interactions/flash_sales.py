@@ -48,6 +48,7 @@ from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -173,9 +174,11 @@ class FlashSaleService:
     async def current_sale(self, session: AsyncSession, session_id: str) -> FlashSale | None:
         return await flash_sale_repository.current_for_session(session, session_id, utcnow())
 
-    async def list_sales(self, session: AsyncSession, session_id: str) -> list[FlashSale]:
+    async def list_sales(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[FlashSale]:
         await live_service.get_session(session, session_id)
-        return await flash_sale_repository.list_for_session(session, session_id)
+        return await flash_sale_repository.list_for_session(session, session_id, page)
 
     async def results(self, session: AsyncSession, user: User, sale_id: str) -> FlashSaleResults:
         sale = await self.get_sale(session, sale_id)

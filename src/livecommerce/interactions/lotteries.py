@@ -21,6 +21,7 @@ from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -57,17 +58,19 @@ class LotteryService:
             raise NotFound("No such lottery.", code="lottery_not_found")
         return lottery
 
-    async def list_lotteries(self, session: AsyncSession, session_id: str) -> list[Lottery]:
+    async def list_lotteries(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[Lottery]:
         await live_service.get_session(session, session_id)
-        return await lottery_repository.list_for_session(session, session_id)
+        return await lottery_repository.page_for_session(session, session_id, page)
 
     async def latest(self, session: AsyncSession, session_id: str) -> Lottery | None:
         found = await lottery_repository.list_for_session(session, session_id)
         open_ones = [lottery for lottery in found if lottery.status == LotteryStatus.OPEN]
         return open_ones[0] if open_ones else (found[0] if found else None)
 
-    async def list_won(self, session: AsyncSession, user: User) -> list[Lottery]:
-        return await lottery_repository.won_by(session, user.id)
+    async def list_won(self, session: AsyncSession, user: User, page: PageRequest) -> Page[Lottery]:
+        return await lottery_repository.won_by(session, user.id, page)
 
     # ---- the host -------------------------------------------------------------------
 

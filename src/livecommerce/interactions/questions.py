@@ -11,6 +11,7 @@ from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, NotFound, RateLimited
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import LiveSessionStatus, Question, QuestionStatus, User
@@ -95,10 +96,21 @@ class QuestionService:
             statuses += [QuestionStatus.ANSWERED, QuestionStatus.DISMISSED]
         return await question_repository.list_for_session(session, session_id, statuses)
 
-    async def list_mine(self, session: AsyncSession, user: User, session_id: str) -> list[Question]:
+    async def page_questions(
+        self, session: AsyncSession, session_id: str, *, include_closed: bool, page: PageRequest
+    ) -> Page[Question]:
+        await live_service.get_session(session, session_id)
+        statuses: list[str] = list(OPEN_STATES)
+        if include_closed:
+            statuses += [QuestionStatus.ANSWERED, QuestionStatus.DISMISSED]
+        return await question_repository.page_for_session(session, session_id, statuses, page)
+
+    async def list_mine(
+        self, session: AsyncSession, user: User, session_id: str, page: PageRequest
+    ) -> Page[Question]:
         """The viewer's own questions in a session, answered ones with their answers."""
         await live_service.get_session(session, session_id)
-        return await question_repository.list_by_asker(session, session_id, user.id)
+        return await question_repository.list_by_asker(session, session_id, user.id, page)
 
     async def do_upvote(self, session: AsyncSession, user: User, question_id: str) -> Question:
         question = await self.get_question(session, question_id)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     BehaviourEvent,
     BehaviourKind,
@@ -56,13 +57,12 @@ class FlashSaleRepository:
         session.add(sale)
         await session.flush()
 
-    async def list_for_session(self, session: AsyncSession, session_id: str) -> list[FlashSale]:
-        result = await session.execute(
-            select(FlashSale)
-            .where(FlashSale.session_id == session_id)
-            .order_by(FlashSale.created_at.desc(), FlashSale.id)
-        )
-        return list(result.scalars())
+    async def list_for_session(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[FlashSale]:
+        query = select(FlashSale).where(FlashSale.session_id == session_id)
+        keyset = (desc(FlashSale.created_at), asc(FlashSale.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def current_for_session(
         self, session: AsyncSession, session_id: str, now: datetime
@@ -241,6 +241,12 @@ class LotteryRepository:
         )
         return list(result.scalars())
 
+    async def page_for_session(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[Lottery]:
+        query = select(Lottery).where(Lottery.session_id == session_id)
+        return await fetch_page(session, query, (desc(Lottery.created_at), asc(Lottery.id)), page)
+
     async def add_entry(
         self, session: AsyncSession, lottery_id: str, user_id: str, display_name: str
     ) -> bool:
@@ -302,16 +308,14 @@ class LotteryRepository:
                 .execution_options(synchronize_session=False)
             )
 
-    async def won_by(self, session: AsyncSession, user_id: str, limit: int = 50) -> list[Lottery]:
-        """The lotteries this user won, the latest draw first."""
-        result = await session.execute(
+    async def won_by(self, session: AsyncSession, user_id: str, page: PageRequest) -> Page[Lottery]:
+        """The lotteries this user won, the latest draw first (a winner's lottery is drawn)."""
+        query = (
             select(Lottery)
             .join(LotteryEntry, LotteryEntry.lottery_id == Lottery.id)
             .where(LotteryEntry.user_id == user_id, LotteryEntry.won.is_(True))
-            .order_by(Lottery.drawn_at.desc(), Lottery.id)
-            .limit(limit)
         )
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Lottery.drawn_at), asc(Lottery.id)), page)
 
     async def set_prize_order(self, session: AsyncSession, entry_id: str, order_id: str) -> bool:
         result = await session.execute(
@@ -385,16 +389,43 @@ class QuestionRepository:
         )
         return list(result.scalars())
 
-    async def list_by_asker(
-        self, session: AsyncSession, session_id: str, user_id: str
-    ) -> list[Question]:
-        result = await session.execute(
-            select(Question)
-            .where(Question.session_id == session_id, Question.user_id == user_id)
-            .order_by(Question.created_at.desc(), Question.id)
-            .limit(100)
+    async def page_for_session(
+        self, session: AsyncSession, session_id: str, statuses: list[str], page: PageRequest
+    ) -> Page[Question]:
+        """The ranked order of :meth:`_ranked` as a keyset (unranked questions sort last)."""
+        unranked = Question.host_rank.is_(None)
+        rank = func.coalesce(Question.host_rank, 0)
+        keyset = (
+            asc(unranked),
+            asc(rank),
+            desc(Question.upvotes),
+            asc(Question.created_at),
+            asc(Question.id),
         )
-        return list(result.scalars())
+        query = select(Question).where(
+            Question.session_id == session_id, Question.status.in_(statuses)
+        )
+        return await fetch_page(
+            session,
+            query,
+            keyset,
+            page,
+            key=lambda q: (
+                q.host_rank is None,
+                q.host_rank or 0,
+                q.upvotes,
+                q.created_at,
+                q.id,
+            ),
+        )
+
+    async def list_by_asker(
+        self, session: AsyncSession, session_id: str, user_id: str, page: PageRequest
+    ) -> Page[Question]:
+        query = select(Question).where(
+            Question.session_id == session_id, Question.user_id == user_id
+        )
+        return await fetch_page(session, query, (desc(Question.created_at), asc(Question.id)), page)
 
     async def faq(self, session: AsyncSession, product_id: str) -> list[Question]:
         result = await session.execute(

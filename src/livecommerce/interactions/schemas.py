@@ -77,6 +77,7 @@ class FlashSaleResults(BaseModel):
 
 class FlashSaleList(BaseModel):
     items: list[FlashSaleOut]
+    next_cursor: str | None = None
 
 
 # ---- lotteries -----------------------------------------------------------------------
@@ -145,6 +146,7 @@ class LotteryOut(BaseModel):
 
 class LotteryList(BaseModel):
     items: list[LotteryOut]
+    next_cursor: str | None = None
 
 
 class PrizeOut(BaseModel):
@@ -157,6 +159,7 @@ class PrizeOut(BaseModel):
 
 class PrizeList(BaseModel):
     items: list[PrizeOut]
+    next_cursor: str | None = None
 
 
 class LotteryClaim(BaseModel):
@@ -198,6 +201,7 @@ class QuestionOut(BaseModel):
 
 class QuestionList(BaseModel):
     items: list[QuestionOut]
+    next_cursor: str | None = None
 
 
 class FaqEntry(BaseModel):

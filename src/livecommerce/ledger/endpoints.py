@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from livecommerce.accounts.dependencies import AdminUser, CurrentUser
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.ledger.schemas import (
     AccountOut,
     CloseIn,
@@ -34,16 +35,18 @@ router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 async def my_earnings(
     user: CurrentUser,
     session: DbSession,
+    page: PageQuery,
     owner_id: Annotated[str | None, Query(max_length=32)] = None,
 ) -> EarningsOut:
     """What the platform owes me (and my agency), with the latest ledger lines.
 
-    Admins may pass ``owner_id`` to read any party's; everyone else reads their own."""
+    Admins may pass ``owner_id`` to read any party's; everyone else reads their own.
+    ``lines`` page by cursor (50 by default); the accounts come with every page."""
     if user.role == Role.PLATFORM_ADMIN and owner_id is not None:
         owners = [owner_id]
     else:
         owners = await ledger_service.owner_ids_for(session, user)
-    accounts, totals, lines = await ledger_service.earnings(session, owners)
+    accounts, totals, lines = await ledger_service.earnings(session, owners, page=page)
     by_id = {account.id: account for account in accounts}
     return EarningsOut(
         owner_ids=owners,
@@ -71,8 +74,9 @@ async def my_earnings(
                 amount_cents=-line.amount_cents,
                 statement_id=line.statement_id,
             )
-            for line, entry in lines
+            for line, entry in lines.items
         ],
+        next_cursor=lines.next_cursor,
     )
 
 
@@ -129,10 +133,17 @@ async def list_refunds(order_id: str, user: CurrentUser, session: DbSession) -> 
 async def list_statements(
     user: CurrentUser,
     session: DbSession,
+    page: PageQuery,
     owner_id: Annotated[str | None, Query(max_length=32)] = None,
 ) -> StatementList:
-    statements = await ledger_service.list_statements_for_user(session, user, owner_id=owner_id)
-    return StatementList(items=[StatementOut.model_validate(item) for item in statements])
+    """Statements, the latest period first (100 a page by default)."""
+    statements = await ledger_service.list_statements_for_user(
+        session, user, owner_id=owner_id, page=page.or_default(MAX_LIMIT)
+    )
+    return StatementList(
+        items=[StatementOut.model_validate(item) for item in statements.items],
+        next_cursor=statements.next_cursor,
+    )
 
 
 @router.get("/statements/{statement_id}")

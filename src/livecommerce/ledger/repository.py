@@ -4,12 +4,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, insert, select, update
+from sqlalchemy import CursorResult, Select, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     Agency,
     JournalEntry,
@@ -131,18 +132,25 @@ class LedgerRepository:
         return list(result.scalars())
 
     async def lines_for_accounts(
-        self, session: AsyncSession, account_ids: list[str], *, limit: int = 100
-    ) -> list[tuple[JournalLine, JournalEntry]]:
+        self, session: AsyncSession, account_ids: list[str], page: PageRequest
+    ) -> Page[tuple[JournalLine, JournalEntry]]:
+        """Newest first by ``(created_at, id)``."""
         if not account_ids:
-            return []
-        result = await session.execute(
+            return Page(items=[], next_cursor=None)
+        query = (
             select(JournalLine, JournalEntry)
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .where(JournalLine.account_id.in_(account_ids))
-            .order_by(JournalLine.created_at.desc(), JournalLine.id)
-            .limit(limit)
         )
-        return [(row[0], row[1]) for row in result]
+        rows = cast("Select[tuple[JournalLine, JournalEntry]]", query)  # whole rows, below
+        return await fetch_page(
+            session,
+            rows,
+            (desc(JournalLine.created_at), asc(JournalLine.id)),
+            page,
+            key=lambda row: (row[0].created_at, row[0].id),
+            whole_rows=True,
+        )
 
     async def sum_for_accounts(
         self, session: AsyncSession, account_ids: list[str], *, since: datetime | None = None
@@ -265,13 +273,14 @@ class LedgerRepository:
         return await session.get(Statement, statement_id)
 
     async def list_statements(
-        self, session: AsyncSession, *, owner_ids: list[str] | None, limit: int = 100
-    ) -> list[Statement]:
-        query = select(Statement).order_by(Statement.period_end.desc(), Statement.kind)
+        self, session: AsyncSession, *, owner_ids: list[str] | None, page: PageRequest
+    ) -> Page[Statement]:
+        """The latest period first; ``(period_end, kind, id)`` is the keyset."""
+        query = select(Statement)
         if owner_ids is not None:
             query = query.where(Statement.owner_id.in_(owner_ids))
-        result = await session.execute(query.limit(limit))
-        return list(result.scalars())
+        keyset = (desc(Statement.period_end), asc(Statement.kind), asc(Statement.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def statement_lines(
         self, session: AsyncSession, statement_id: str

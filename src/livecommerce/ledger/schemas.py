@@ -34,6 +34,7 @@ class EarningsOut(BaseModel):
     owner_ids: list[str]
     accounts: list[AccountOut]
     lines: list[LineOut]
+    next_cursor: str | None = None
 
 
 class RefundIn(BaseModel):
@@ -96,6 +97,7 @@ class StatementDetail(StatementOut):
 
 class StatementList(BaseModel):
     items: list[StatementOut]
+    next_cursor: str | None = None
 
 
 class ProblemOut(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.ledger.repository import ledger_repository
 from livecommerce.ledger.splits import (
@@ -362,14 +363,14 @@ class LedgerService:
         return await ledger_repository.list_accounts(session, owner_ids=[PLATFORM_OWNER])
 
     async def earnings(
-        self, session: AsyncSession, owner_ids: list[str], *, limit: int = 50
+        self, session: AsyncSession, owner_ids: list[str], *, page: PageRequest
     ) -> tuple[
-        list[LedgerAccount], dict[str, tuple[int, int]], list[tuple[JournalLine, JournalEntry]]
+        list[LedgerAccount], dict[str, tuple[int, int]], Page[tuple[JournalLine, JournalEntry]]
     ]:
         accounts = await self.list_accounts_of(session, owner_ids)
         ids = [account.id for account in accounts]
         totals = await ledger_repository.sum_for_accounts(session, ids)
-        lines = await ledger_repository.lines_for_accounts(session, ids, limit=limit)
+        lines = await ledger_repository.lines_for_accounts(session, ids, page)
         return accounts, totals, lines
 
     async def earned_by_owner(self, session: AsyncSession, owner_ids: list[str]) -> dict[str, int]:
@@ -446,15 +447,15 @@ class LedgerService:
         return statement
 
     async def list_statements_for_user(
-        self, session: AsyncSession, user: User, *, owner_id: str | None = None
-    ) -> list[Statement]:
+        self, session: AsyncSession, user: User, *, owner_id: str | None = None, page: PageRequest
+    ) -> Page[Statement]:
         if user.role == Role.PLATFORM_ADMIN:
             owners = None if owner_id is None else [owner_id]
         else:
             owners = await self.owner_ids_for(session, user)
             if owner_id is not None:
                 owners = [owner for owner in owners if owner == owner_id]
-        return await ledger_repository.list_statements(session, owner_ids=owners)
+        return await ledger_repository.list_statements(session, owner_ids=owners, page=page)
 
     async def statement_lines(
         self, session: AsyncSession, statement: Statement

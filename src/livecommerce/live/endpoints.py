@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from livecommerce.accounts.dependencies import CurrentUser, HostUser, OptionalUser
 from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.pagination import PageQuery
 from livecommerce.kit.uploads import UPLOAD_OPENAPI, receive_upload
 from livecommerce.live.schemas import (
     FollowOut,
@@ -28,8 +27,6 @@ from livecommerce.live.schemas import (
 from livecommerce.live.service import live_service
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
-
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 # ---- rooms ---------------------------------------------------------------------------
@@ -90,14 +87,17 @@ async def unfollow_room(room_id: str, user: CurrentUser, session: DbSession) -> 
 async def list_room_sessions(
     room_id: str,
     session: DbSession,
+    page: PageQuery,
     status: SessionStatusName | None = None,
-    limit: Limit = 50,
 ) -> LiveSessionList:
     room = await live_service.get_room(session, room_id)
-    live_sessions = await live_service.list_sessions(
-        session, status=status, room_id=room.id, limit=limit
+    live_sessions = await live_service.page_sessions(
+        session, status=status, room_id=room.id, page=page
     )
-    return LiveSessionList(items=await live_service.session_summaries(session, live_sessions))
+    return LiveSessionList(
+        items=await live_service.session_summaries(session, live_sessions.items),
+        next_cursor=live_sessions.next_cursor,
+    )
 
 
 @router.post("/rooms/{room_id}/sessions", status_code=201)
@@ -113,13 +113,16 @@ async def schedule_session(
 
 @router.get("/live-sessions")
 async def list_live_sessions(
-    session: DbSession, status: SessionStatusName | None = None, limit: Limit = 50
+    session: DbSession, page: PageQuery, status: SessionStatusName | None = None
 ) -> LiveSessionList:
     """Sessions by state; ``status=live`` includes interrupted ones (the stream resumes)."""
-    live_sessions = await live_service.list_sessions(
-        session, status=status, room_id=None, limit=limit
+    live_sessions = await live_service.page_sessions(
+        session, status=status, room_id=None, page=page
     )
-    return LiveSessionList(items=await live_service.session_summaries(session, live_sessions))
+    return LiveSessionList(
+        items=await live_service.session_summaries(session, live_sessions.items),
+        next_cursor=live_sessions.next_cursor,
+    )
 
 
 @router.get("/live-sessions/{session_id}")

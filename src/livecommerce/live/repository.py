@@ -8,6 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Order as KeyOrder
+from livecommerce.kit.pagination import Page, PageRequest, asc, fetch_page
 from livecommerce.models import Follow, LiveSession, LiveSessionStatus, PinEvent, Room, ShowcaseItem
 
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
@@ -101,26 +103,35 @@ class LiveRepository:
         *,
         statuses: Sequence[str] | None,
         room_id: str | None,
-        limit: int,
-    ) -> list[LiveSession]:
+        page: PageRequest,
+    ) -> Page[LiveSession]:
         conditions: list[ColumnElement[bool]] = []
         if statuses is not None:
             conditions.append(LiveSession.status.in_(statuses))
         if room_id is not None:
             conditions.append(LiveSession.room_id == room_id)
-        order: list[Any]
+        # The keyset never holds a null: a time not yet set falls back to the planned start.
+        column: Any = LiveSession.planned_start_at
+        descending = True
         if statuses is not None and set(statuses) <= {LiveSessionStatus.SCHEDULED}:
-            order = [LiveSession.planned_start_at.asc()]  # soonest first
+            descending = False  # soonest first
         elif statuses is not None and set(statuses) <= set(ON_AIR):
-            order = [LiveSession.started_at.desc()]
+            column = LiveSession.started_at
         elif statuses is not None and set(statuses) <= {LiveSessionStatus.ENDED}:
-            order = [LiveSession.ended_at.desc()]
-        else:
-            order = [LiveSession.planned_start_at.desc()]
-        result = await session.execute(
-            select(LiveSession).where(*conditions).order_by(*order, LiveSession.id).limit(limit)
+            column = LiveSession.ended_at
+        sort_key = func.coalesce(column, LiveSession.planned_start_at)
+        first = KeyOrder(sort_key, descending=descending)
+        query = select(LiveSession).where(*conditions)
+        return await fetch_page(
+            session,
+            query,
+            (first, asc(LiveSession.id)),
+            page,
+            key=lambda row: (
+                getattr(row, column.key) or row.planned_start_at,
+                row.id,
+            ),
         )
-        return list(result.scalars())
 
     async def transition(
         self,

@@ -137,6 +137,7 @@ class LiveSessionDetail(LiveSessionSummary):
 
 class LiveSessionList(BaseModel):
     items: list[LiveSessionSummary]
+    next_cursor: str | None = None
 
 
 # ---- showcase and pin ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from livecommerce.kit.errors import (
     NotFound,
     ValidationFailed,
 )
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.events import SessionEnded, SessionStarted
 from livecommerce.live.repository import ON_AIR, live_repository
@@ -269,6 +270,19 @@ class LiveService:
     async def list_sessions(
         self, session: AsyncSession, *, status: str | None, room_id: str | None, limit: int
     ) -> list[LiveSession]:
+        page = await self.page_sessions(
+            session, status=status, room_id=room_id, page=PageRequest(limit=limit)
+        )
+        return page.items
+
+    async def page_sessions(
+        self,
+        session: AsyncSession,
+        *,
+        status: str | None,
+        room_id: str | None,
+        page: PageRequest,
+    ) -> Page[LiveSession]:
         statuses: list[str] | None
         if status is None:
             statuses = [str(value) for value in LiveSessionStatus if value != "cancelled"]
@@ -280,7 +294,7 @@ class LiveService:
         else:
             statuses = [status]
         return await live_repository.list_sessions(
-            session, statuses=statuses, room_id=room_id, limit=limit
+            session, statuses=statuses, room_id=room_id, page=page
         )
 
     async def do_schedule_session(

@@ -9,6 +9,7 @@ from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import WRITES, DbSession
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.kit.types import INT32_MAX, MAX_CENTS
 from livecommerce.live.schemas import ShowcaseItemOut
 from livecommerce.mcn.schemas import (
@@ -84,9 +85,10 @@ async def invite_host(body: ContractIn, user: CurrentUser, session: DbSession) -
 
 
 @router.get("/contracts")
-async def list_contracts(user: CurrentUser, session: DbSession) -> ContractList:
-    """An agency's contracts, or a host's own."""
-    contracts = await mcn_service.list_contracts(session, user)
+async def list_contracts(user: CurrentUser, session: DbSession, page: PageQuery) -> ContractList:
+    """An agency's contracts, or a host's own, newest first (100 a page by default)."""
+    found = await mcn_service.list_contracts(session, user, page.or_default(MAX_LIMIT))
+    contracts = found.items
     names = await _user_names(session, {item.host_id for item in contracts})
     agencies = {
         agency_id: await mcn_service.agency_name(session, agency_id)
@@ -101,7 +103,8 @@ async def list_contracts(user: CurrentUser, session: DbSession) -> ContractList:
                 }
             )
             for item in contracts
-        ]
+        ],
+        next_cursor=found.next_cursor,
     )
 
 
@@ -136,8 +139,10 @@ async def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> Sta
 
 
 @router.get("/staff")
-async def list_staff(user: CurrentUser, session: DbSession) -> StaffList:
-    rows = await mcn_service.list_staff(session, user)
+async def list_staff(user: CurrentUser, session: DbSession, page: PageQuery) -> StaffList:
+    """A merchant's staff hosts, or the merchants I staff for, oldest first (100 a page)."""
+    found = await mcn_service.list_staff(session, user, page.or_default(MAX_LIMIT))
+    rows = found.items
     names = await _user_names(
         session, {row.host_id for row in rows} | {row.merchant_id for row in rows}
     )
@@ -150,7 +155,8 @@ async def list_staff(user: CurrentUser, session: DbSession) -> StaffList:
                 }
             )
             for row in rows
-        ]
+        ],
+        next_cursor=found.next_cursor,
     )
 
 
@@ -179,6 +185,7 @@ async def create_offer(body: OfferIn, user: CurrentUser, session: DbSession) -> 
 async def browse_offers(
     user: CurrentUser,
     session: DbSession,
+    page: PageQuery,
     mine: bool = False,
     category: Annotated[str | None, Query(max_length=60)] = None,
     min_price_cents: Annotated[int | None, Query(ge=0, le=MAX_CENTS)] = None,
@@ -186,7 +193,6 @@ async def browse_offers(
     min_commission_bp: Annotated[int | None, Query(ge=0, le=10000)] = None,
     min_sales: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
     sort: Literal["newest", "commission", "sales", "price"] = "newest",
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> OfferList:
     """The selection marketplace (选品广场); ``mine`` lists a merchant's own offers."""
     offers = await mcn_service.browse_offers(
@@ -199,9 +205,9 @@ async def browse_offers(
         min_commission_bp=min_commission_bp,
         min_sales=min_sales,
         sort=sort,
-        limit=limit,
+        page=page,
     )
-    return OfferList(items=offers)
+    return OfferList(items=offers.items, next_cursor=offers.next_cursor)
 
 
 @router.get("/offers/{offer_id}")
@@ -246,9 +252,10 @@ async def request_sample(
 
 
 @router.get("/samples")
-async def list_samples(user: CurrentUser, session: DbSession) -> SampleList:
-    """A merchant's incoming sample requests, or the requests I made."""
-    requests = await mcn_service.list_samples(session, user)
+async def list_samples(user: CurrentUser, session: DbSession, page: PageQuery) -> SampleList:
+    """A merchant's incoming sample requests, or the requests I made (100 a page by default)."""
+    found = await mcn_service.list_samples(session, user, page.or_default(MAX_LIMIT))
+    requests = found.items
     names = await _user_names(session, {item.requester_id for item in requests})
     return SampleList(
         items=[
@@ -256,7 +263,8 @@ async def list_samples(user: CurrentUser, session: DbSession) -> SampleList:
                 update={"requester_name": names.get(item.requester_id, "")}
             )
             for item in requests
-        ]
+        ],
+        next_cursor=found.next_cursor,
     )
 
 
@@ -294,9 +302,13 @@ async def create_link(
 
 
 @router.get("/affiliate-links")
-async def list_links(user: CurrentUser, session: DbSession) -> AffiliateLinkList:
-    links = await mcn_service.list_links(session, user)
-    return AffiliateLinkList(items=[AffiliateLinkOut.model_validate(link) for link in links])
+async def list_links(user: CurrentUser, session: DbSession, page: PageQuery) -> AffiliateLinkList:
+    """My affiliate links, newest first (100 a page by default)."""
+    links = await mcn_service.list_links(session, user, page.or_default(MAX_LIMIT))
+    return AffiliateLinkList(
+        items=[AffiliateLinkOut.model_validate(link) for link in links.items],
+        next_cursor=links.next_cursor,
+    )
 
 
 @router.post("/affiliate/postback")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -7,6 +8,8 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Order as KeyOrder
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     AffiliateConversion,
     AffiliateLink,
@@ -73,6 +76,22 @@ class McnRepository:
         result = await session.execute(query.execution_options(populate_existing=True))
         return list(result.scalars())
 
+    async def page_contracts(
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        agency_id: str | None = None,
+        host_id: str | None = None,
+    ) -> Page[HostContract]:
+        query = select(HostContract).execution_options(populate_existing=True)
+        if agency_id is not None:
+            query = query.where(HostContract.agency_id == agency_id)
+        if host_id is not None:
+            query = query.where(HostContract.host_id == host_id)
+        keyset = (desc(HostContract.created_at), asc(HostContract.id))
+        return await fetch_page(session, query, keyset, page)
+
     async def open_contract(
         self, session: AsyncSession, host_id: str, statuses: tuple[str, ...]
     ) -> HostContract | None:
@@ -123,15 +142,25 @@ class McnRepository:
         return await session.get(MerchantStaff, (merchant_id, host_id))
 
     async def list_staff(
-        self, session: AsyncSession, *, merchant_id: str | None = None, host_id: str | None = None
-    ) -> list[MerchantStaff]:
-        query = select(MerchantStaff).order_by(MerchantStaff.created_at)
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        merchant_id: str | None = None,
+        host_id: str | None = None,
+    ) -> Page[MerchantStaff]:
+        """Oldest first; the primary key ``(merchant_id, host_id)`` breaks ties."""
+        query = select(MerchantStaff).execution_options(populate_existing=True)
         if merchant_id is not None:
             query = query.where(MerchantStaff.merchant_id == merchant_id)
         if host_id is not None:
             query = query.where(MerchantStaff.host_id == host_id)
-        result = await session.execute(query.execution_options(populate_existing=True))
-        return list(result.scalars())
+        keyset = (
+            asc(MerchantStaff.created_at),
+            asc(MerchantStaff.merchant_id),
+            asc(MerchantStaff.host_id),
+        )
+        return await fetch_page(session, query, keyset, page)
 
     async def accept_staff(self, session: AsyncSession, merchant_id: str, host_id: str) -> bool:
         result = await session.execute(
@@ -189,8 +218,8 @@ class McnRepository:
         min_sales: int | None,
         sort: str,
         at: datetime,
-        limit: int,
-    ) -> list[tuple[Offer, Product, int]]:
+        page: PageRequest,
+    ) -> Page[tuple[Offer, Product, int]]:
         """Offers with their product and lowest SKU price.
 
         ``viewer_invited`` None shows every offer (admins, the merchant's own list);
@@ -230,15 +259,26 @@ class McnRepository:
             query = query.where(Offer.commission_bp >= min_commission_bp)
         if min_sales is not None:
             query = query.where(Offer.sales_count >= min_sales)
-        order_by: list[Any] = {
-            "commission": [Offer.commission_bp.desc()],
-            "sales": [Offer.sales_count.desc()],
-            "price": [price.c.price.asc()],
-            "newest": [Offer.created_at.desc()],
-        }[sort]
-        query = query.order_by(*order_by, Offer.id).limit(limit)
-        result = await session.execute(query)
-        return [(row[0], row[1], int(row[2])) for row in result]
+        lowest = func.coalesce(price.c.price, 0)
+        keyed: dict[str, tuple[KeyOrder, Callable[[Any], Any]]] = {
+            "commission": (desc(Offer.commission_bp), lambda row: row[0].commission_bp),
+            "sales": (desc(Offer.sales_count), lambda row: row[0].sales_count),
+            "price": (asc(lowest), lambda row: int(row[2])),
+            "newest": (desc(Offer.created_at), lambda row: row[0].created_at),
+        }
+        first, value = keyed[sort]
+        found: Page[Any] = await fetch_page(
+            session,
+            query,
+            (first, asc(Offer.id)),
+            page,
+            key=lambda row: (value(row), row[0].id),
+            whole_rows=True,
+        )
+        return Page(
+            items=[(row[0], row[1], int(row[2])) for row in found.items],
+            next_cursor=found.next_cursor,
+        )
 
     async def record_offer_sale(
         self, session: AsyncSession, offer_id: str, quantity: int, amount_cents: int
@@ -272,18 +312,19 @@ class McnRepository:
     async def list_samples(
         self,
         session: AsyncSession,
+        page: PageRequest,
         *,
         merchant_id: str | None = None,
         requester_id: str | None = None,
-    ) -> list[SampleRequest]:
+    ) -> Page[SampleRequest]:
         query = select(SampleRequest).join(Offer, Offer.id == SampleRequest.offer_id)
         if merchant_id is not None:
             query = query.where(Offer.merchant_id == merchant_id)
         if requester_id is not None:
             query = query.where(SampleRequest.requester_id == requester_id)
-        query = query.order_by(SampleRequest.created_at.desc(), SampleRequest.id)
-        result = await session.execute(query.execution_options(populate_existing=True))
-        return list(result.scalars())
+        query = query.execution_options(populate_existing=True)
+        keyset = (desc(SampleRequest.created_at), asc(SampleRequest.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def decide_sample(
         self, session: AsyncSession, sample_id: str, to_status: str, at: datetime
@@ -301,14 +342,16 @@ class McnRepository:
         result = await session.execute(select(AffiliateLink).where(AffiliateLink.code == code))
         return result.scalar_one_or_none()
 
-    async def list_links(self, session: AsyncSession, host_id: str) -> list[AffiliateLink]:
-        result = await session.execute(
+    async def list_links(
+        self, session: AsyncSession, host_id: str, page: PageRequest
+    ) -> Page[AffiliateLink]:
+        query = (
             select(AffiliateLink)
             .where(AffiliateLink.host_id == host_id)
-            .order_by(AffiliateLink.created_at.desc(), AffiliateLink.id)
             .execution_options(populate_existing=True)
         )
-        return list(result.scalars())
+        keyset = (desc(AffiliateLink.created_at), asc(AffiliateLink.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def count_click(self, session: AsyncSession, link_id: str) -> None:
         await session.execute(

@@ -46,6 +46,7 @@ class ContractOut(BaseModel):
 
 class ContractList(BaseModel):
     items: list[ContractOut]
+    next_cursor: str | None = None
 
 
 class StaffIn(BaseModel):
@@ -64,6 +65,7 @@ class StaffOut(BaseModel):
 
 class StaffList(BaseModel):
     items: list[StaffOut]
+    next_cursor: str | None = None
 
 
 SamplePolicyName = Literal["none", "free", "returnable"]
@@ -140,6 +142,7 @@ class OfferOut(BaseModel):
 
 class OfferList(BaseModel):
     items: list[OfferOut]
+    next_cursor: str | None = None
 
 
 class InviteIn(BaseModel):
@@ -168,6 +171,7 @@ class SampleOut(BaseModel):
 
 class SampleList(BaseModel):
     items: list[SampleOut]
+    next_cursor: str | None = None
 
 
 class AffiliateLinkIn(BaseModel):
@@ -199,6 +203,7 @@ class AffiliateLinkOut(BaseModel):
 
 class AffiliateLinkList(BaseModel):
     items: list[AffiliateLinkOut]
+    next_cursor: str | None = None
 
 
 class PostbackIn(BaseModel):

@@ -16,6 +16,7 @@ from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.ledger.splits import CommissionLine, CommissionTerms, allocate_bases, rate
 from livecommerce.live.schemas import LivePrices, ShowcaseItemOut
 from livecommerce.live.service import live_service
@@ -155,13 +156,15 @@ class McnService:
         await mcn_repository.add(session, contract)
         return contract
 
-    async def list_contracts(self, session: AsyncSession, user: User) -> list[HostContract]:
+    async def list_contracts(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[HostContract]:
         if user.role == Role.MCN_ADMIN:
             agency = await self.get_my_agency(session, user)
-            return await mcn_repository.list_contracts(session, agency_id=agency.id)
+            return await mcn_repository.page_contracts(session, page, agency_id=agency.id)
         if user.role == Role.PLATFORM_ADMIN:
-            return await mcn_repository.list_contracts(session)
-        return await mcn_repository.list_contracts(session, host_id=user.id)
+            return await mcn_repository.page_contracts(session, page)
+        return await mcn_repository.page_contracts(session, page, host_id=user.id)
 
     async def _contract_for(
         self, session: AsyncSession, user: User, contract_id: str
@@ -306,10 +309,12 @@ class McnService:
             raise NotFound("No such staff member.", code="staff_not_found")
         await mcn_repository.delete_staff(session, row)
 
-    async def list_staff(self, session: AsyncSession, user: User) -> list[MerchantStaff]:
+    async def list_staff(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[MerchantStaff]:
         if user.role == Role.MERCHANT:
-            return await mcn_repository.list_staff(session, merchant_id=user.id)
-        return await mcn_repository.list_staff(session, host_id=user.id)
+            return await mcn_repository.list_staff(session, page, merchant_id=user.id)
+        return await mcn_repository.list_staff(session, page, host_id=user.id)
 
     async def is_self_broadcast(
         self, session: AsyncSession, merchant_id: str, host_id: str
@@ -489,8 +494,8 @@ class McnService:
         min_commission_bp: int | None = None,
         min_sales: int | None = None,
         sort: str = "newest",
-        limit: int = 50,
-    ) -> list[OfferOut]:
+        page: PageRequest,
+    ) -> Page[OfferOut]:
         account_service.check_role(user, Role.HOST, Role.MCN_ADMIN, Role.MERCHANT)
         if mine:
             account_service.check_role(user, Role.MERCHANT)
@@ -510,9 +515,12 @@ class McnService:
             min_sales=min_sales,
             sort=sort,
             at=utcnow(),
-            limit=limit,
+            page=page,
         )
-        return [offer_out(offer, product, price) for offer, product, price in rows]
+        return Page(
+            items=[offer_out(offer, product, price) for offer, product, price in rows.items],
+            next_cursor=rows.next_cursor,
+        )
 
     async def get_offer_for_user(self, session: AsyncSession, user: User, offer_id: str) -> Offer:
         offer = await mcn_repository.get_offer(session, offer_id)
@@ -568,12 +576,14 @@ class McnService:
         await mcn_repository.add(session, request)
         return request
 
-    async def list_samples(self, session: AsyncSession, user: User) -> list[SampleRequest]:
+    async def list_samples(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[SampleRequest]:
         if user.role == Role.MERCHANT:
-            return await mcn_repository.list_samples(session, merchant_id=user.id)
+            return await mcn_repository.list_samples(session, page, merchant_id=user.id)
         if user.role == Role.PLATFORM_ADMIN:
-            return await mcn_repository.list_samples(session)
-        return await mcn_repository.list_samples(session, requester_id=user.id)
+            return await mcn_repository.list_samples(session, page)
+        return await mcn_repository.list_samples(session, page, requester_id=user.id)
 
     async def do_decide_sample(
         self, session: AsyncSession, user: User, sample_id: str, *, approve: bool
@@ -627,8 +637,10 @@ class McnService:
         await mcn_repository.add(session, link)
         return link
 
-    async def list_links(self, session: AsyncSession, user: User) -> list[AffiliateLink]:
-        return await mcn_repository.list_links(session, user.id)
+    async def list_links(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[AffiliateLink]:
+        return await mcn_repository.list_links(session, user.id, page)
 
     async def do_follow_link(self, session: AsyncSession, code: str) -> str:
         link = await mcn_repository.link_by_code(session, code)

@@ -39,11 +39,15 @@ class Order(Base):
         UniqueConstraint("buyer_id", "idempotency_key"),
         CheckConstraint("total_cents >= 0", name="total_not_negative"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
+        # Keysets of the buyer's and the merchant's order lists (newest first).
+        Index("ix_orders_buyer_created", "buyer_id", "created_at", "id"),
+        Index("ix_orders_merchant_created", "merchant_id", "created_at", "id"),
     )
 
     id: Mapped[str] = id_column()
-    buyer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    # Indexed by the list keysets above (their leading column).
+    buyer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     # Attribution: where the sale happened, for commissions and room stats.
     room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id"))
     session_id: Mapped[str | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)

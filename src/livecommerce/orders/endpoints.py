@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 from livecommerce.accounts.dependencies import CurrentUser, MerchantUser
 from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.orders.schemas import (
     AddressIn,
     AddressList,
@@ -23,17 +24,19 @@ from livecommerce.orders.service import order_service
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 StatusFilter = Annotated[OrderStatusName | None, Query()]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 # ---- address book ------------------------------------------------------------------
 
 
 @router.get("/addresses")
-async def list_addresses(user: CurrentUser, session: DbSession) -> AddressList:
-    """My addresses, the default first."""
-    addresses = await order_service.list_addresses(session, user)
-    return AddressList(items=[AddressOut.model_validate(address) for address in addresses])
+async def list_addresses(user: CurrentUser, session: DbSession, page: PageQuery) -> AddressList:
+    """My addresses, the default first, then newest first (100 a page by default)."""
+    addresses = await order_service.list_addresses(session, user, page.or_default(MAX_LIMIT))
+    return AddressList(
+        items=[AddressOut.model_validate(address) for address in addresses.items],
+        next_cursor=addresses.next_cursor,
+    )
 
 
 @router.post("/addresses", status_code=201)
@@ -95,20 +98,26 @@ async def place_order(
 
 @router.get("/orders")
 async def list_my_orders(
-    user: CurrentUser, session: DbSession, status: StatusFilter = None, limit: Limit = 50
+    user: CurrentUser, session: DbSession, page: PageQuery, status: StatusFilter = None
 ) -> OrderList:
     """My orders as a buyer, newest first."""
-    orders = await order_service.list_buyer_orders(session, user, status=status, limit=limit)
-    return OrderList(items=[OrderOut.model_validate(order) for order in orders])
+    orders = await order_service.list_buyer_orders(session, user, status=status, page=page)
+    return OrderList(
+        items=[OrderOut.model_validate(order) for order in orders.items],
+        next_cursor=orders.next_cursor,
+    )
 
 
 @router.get("/merchant/orders")
 async def list_merchant_orders(
-    user: MerchantUser, session: DbSession, status: StatusFilter = None, limit: Limit = 50
+    user: MerchantUser, session: DbSession, page: PageQuery, status: StatusFilter = None
 ) -> OrderList:
     """Orders for my products, newest first."""
-    orders = await order_service.list_merchant_orders(session, user, status=status, limit=limit)
-    return OrderList(items=[OrderOut.model_validate(order) for order in orders])
+    orders = await order_service.list_merchant_orders(session, user, status=status, page=page)
+    return OrderList(
+        items=[OrderOut.model_validate(order) for order in orders.items],
+        next_cursor=orders.next_cursor,
+    )
 
 
 @router.get("/orders/{order_id}")

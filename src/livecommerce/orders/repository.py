@@ -6,6 +6,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import Address, Order
 
 
@@ -21,6 +22,14 @@ class AddressRepository:
             .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
         )
         return list(result.scalars())
+
+    async def page_for_user(
+        self, session: AsyncSession, user_id: str, page: PageRequest
+    ) -> Page[Address]:
+        """The default first, then newest first."""
+        keyset = (desc(Address.is_default), desc(Address.created_at), asc(Address.id))
+        query = select(Address).where(Address.user_id == user_id)
+        return await fetch_page(session, query, keyset, page)
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:
         return await session.get(Address, address_id)
@@ -85,17 +94,17 @@ class OrderRepository:
         buyer_id: str | None = None,
         merchant_id: str | None = None,
         status: str | None = None,
-        limit: int = 50,
-    ) -> list[Order]:
-        query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+        page: PageRequest,
+    ) -> Page[Order]:
+        """Newest first; ``(created_at, id)`` is the keyset."""
+        query = select(Order)
         if buyer_id is not None:
             query = query.where(Order.buyer_id == buyer_id)
         if merchant_id is not None:
             query = query.where(Order.merchant_id == merchant_id)
         if status is not None:
             query = query.where(Order.status == status)
-        result = await session.execute(query)
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Order.created_at), desc(Order.id)), page)
 
     async def transition(
         self,

@@ -73,6 +73,7 @@ class AddressOut(BaseModel):
 
 class AddressList(BaseModel):
     items: list[AddressOut]
+    next_cursor: str | None = None
 
 
 class OrderCreate(BaseModel):
@@ -129,6 +130,7 @@ class OrderOut(BaseModel):
 
 class OrderList(BaseModel):
     items: list[OrderOut]
+    next_cursor: str | None = None
 
 
 class ShipRequest(BaseModel):

@@ -20,6 +20,7 @@ from livecommerce.kit.errors import (
     ValidationFailed,
 )
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -70,8 +71,10 @@ def _address_snapshot(address: Address) -> dict[str, Any]:
 class OrderService:
     # ---- address book -------------------------------------------------------------
 
-    async def list_addresses(self, session: AsyncSession, user: User) -> list[Address]:
-        return await address_repository.list_for_user(session, user.id)
+    async def list_addresses(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[Address]:
+        return await address_repository.page_for_user(session, user.id, page)
 
     async def get_own_address(self, session: AsyncSession, user: User, address_id: str) -> Address:
         address = await address_repository.get(session, address_id)
@@ -337,17 +340,17 @@ class OrderService:
         raise Forbidden("Only the order's merchant may do this.", code="not_order_merchant")
 
     async def list_buyer_orders(
-        self, session: AsyncSession, user: User, *, status: str | None = None, limit: int = 50
-    ) -> list[Order]:
+        self, session: AsyncSession, user: User, *, status: str | None = None, page: PageRequest
+    ) -> Page[Order]:
         return await order_repository.list_orders(
-            session, buyer_id=user.id, status=status, limit=limit
+            session, buyer_id=user.id, status=status, page=page
         )
 
     async def list_merchant_orders(
-        self, session: AsyncSession, user: User, *, status: str | None = None, limit: int = 50
-    ) -> list[Order]:
+        self, session: AsyncSession, user: User, *, status: str | None = None, page: PageRequest
+    ) -> Page[Order]:
         return await order_repository.list_orders(
-            session, merchant_id=user.id, status=status, limit=limit
+            session, merchant_id=user.id, status=status, page=page
         )
 
     # ---- state changes: each one is a conditional UPDATE … WHERE status = :expected ----

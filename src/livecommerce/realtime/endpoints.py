@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, WebSocket
+from fastapi import APIRouter, Request, Response, WebSocket
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.realtime.connection import LiveConnection, origin_allowed, refuse
 from livecommerce.realtime.events import CloseCode
 from livecommerce.realtime.hub import LiveHub
@@ -19,7 +18,7 @@ from livecommerce.realtime.schemas import (
     MuteList,
     MuteOut,
 )
-from livecommerce.realtime.service import RECENT_CHAT, chat_out, realtime_service
+from livecommerce.realtime.service import chat_out, realtime_service
 
 router = APIRouter(tags=["realtime"])
 
@@ -48,11 +47,14 @@ async def live_socket(websocket: WebSocket, session_id: str) -> None:
 async def recent_chat(
     session_id: str,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=100)] = RECENT_CHAT,
+    page: PageQuery,
 ) -> ChatList:
-    """The latest visible chat messages, oldest first."""
-    messages = await realtime_service.get_recent_chat(session, session_id, limit)
-    return ChatList(items=[chat_out(message) for message in messages])
+    """The latest visible chat messages, oldest first (30 by default); ``next_cursor``
+    pages back to older ones."""
+    messages = await realtime_service.get_recent_chat(session, session_id, page)
+    return ChatList(
+        items=[chat_out(message) for message in messages.items], next_cursor=messages.next_cursor
+    )
 
 
 @router.delete("/api/v1/live-sessions/{session_id}/chat/{message_id}", status_code=204)
@@ -77,9 +79,14 @@ async def flood_counters(
 
 
 @router.get("/api/v1/rooms/{room_id}/mutes")
-async def list_mutes(room_id: str, user: CurrentUser, session: DbSession) -> MuteList:
-    mutes = await realtime_service.list_mutes(session, user, room_id)
-    return MuteList(items=[MuteOut.model_validate(mute) for mute in mutes])
+async def list_mutes(
+    room_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> MuteList:
+    """The room's active mutes, oldest first (100 a page by default)."""
+    mutes = await realtime_service.list_mutes(session, user, room_id, page.or_default(MAX_LIMIT))
+    return MuteList(
+        items=[MuteOut.model_validate(mute) for mute in mutes.items], next_cursor=mutes.next_cursor
+    )
 
 
 @router.post("/api/v1/rooms/{room_id}/mutes", status_code=201)

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import BlockedWord, ChatMessage, LiveSession, RoomMute
 
 
@@ -22,6 +23,16 @@ class RealtimeRepository:
             .limit(limit)
         )
         return list(reversed(result.scalars().all()))
+
+    async def chat_page(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[ChatMessage]:
+        """Visible messages newest first by ``(created_at, id)``: each page is older."""
+        query = select(ChatMessage).where(
+            ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None)
+        )
+        keyset = (desc(ChatMessage.created_at), desc(ChatMessage.id))
+        return await fetch_page(session, query, keyset, page)
 
     async def get_chat_message(
         self, session: AsyncSession, session_id: str, message_id: str
@@ -63,17 +74,14 @@ class RealtimeRepository:
         return result.scalar_one_or_none()
 
     async def list_active_mutes(
-        self, session: AsyncSession, room_id: str, now: datetime
-    ) -> list[RoomMute]:
-        result = await session.execute(
-            select(RoomMute)
-            .where(
-                RoomMute.room_id == room_id,
-                or_(RoomMute.until.is_(None), RoomMute.until > now),
-            )
-            .order_by(RoomMute.created_at, RoomMute.id)
+        self, session: AsyncSession, room_id: str, now: datetime, page: PageRequest
+    ) -> Page[RoomMute]:
+        """Oldest first by ``(created_at, id)``."""
+        query = select(RoomMute).where(
+            RoomMute.room_id == room_id,
+            or_(RoomMute.until.is_(None), RoomMute.until > now),
         )
-        return list(result.scalars())
+        return await fetch_page(session, query, (asc(RoomMute.created_at), asc(RoomMute.id)), page)
 
     async def delete_mute(self, session: AsyncSession, room_id: str, user_id: str) -> bool:
         result = await session.execute(

@@ -20,6 +20,7 @@ class ChatOut(BaseModel):
 
 class ChatList(BaseModel):
     items: list[ChatOut]
+    next_cursor: str | None = None
 
 
 class MuteIn(BaseModel):
@@ -41,6 +42,7 @@ class MuteOut(BaseModel):
 
 class MuteList(BaseModel):
     items: list[MuteOut]
+    next_cursor: str | None = None
 
 
 BlockedWordText = Annotated[Name, Field(min_length=1, max_length=60)]

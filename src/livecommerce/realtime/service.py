@@ -22,6 +22,7 @@ from livecommerce.kit.errors import (
     ValidationFailed,
 )
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -207,10 +208,14 @@ class RealtimeService:
             )
 
     async def get_recent_chat(
-        self, session: AsyncSession, session_id: str, limit: int
-    ) -> list[ChatMessage]:
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[ChatMessage]:
+        """A page of chat, oldest first within the page; ``next_cursor`` leads further back."""
         live_session = await live_service.get_session(session, session_id)
-        return await realtime_repository.recent_chat(session, live_session.id, limit)
+        found = await realtime_repository.chat_page(
+            session, live_session.id, page.or_default(RECENT_CHAT)
+        )
+        return Page(items=found.items[::-1], next_cursor=found.next_cursor)
 
     # ---- moderation --------------------------------------------------------------------
 
@@ -237,9 +242,11 @@ class RealtimeService:
         live_service.check_can_manage_room(user, room)
         return room
 
-    async def list_mutes(self, session: AsyncSession, user: User, room_id: str) -> list[RoomMute]:
+    async def list_mutes(
+        self, session: AsyncSession, user: User, room_id: str, page: PageRequest
+    ) -> Page[RoomMute]:
         room = await self.check_can_moderate_room(session, user, room_id)
-        return await realtime_repository.list_active_mutes(session, room.id, utcnow())
+        return await realtime_repository.list_active_mutes(session, room.id, utcnow(), page)
 
     async def do_mute(
         self,

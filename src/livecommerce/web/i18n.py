@@ -55,6 +55,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "common.add": ("添加", "Add"),
     "common.search": ("搜索", "Search"),
     "common.none": ("暂无", "Nothing yet"),
+    "common.load_more": ("加载更多", "Load more"),
     "common.confirm": ("确定", "Confirm"),
     "common.back": ("返回", "Back"),
     "common.network_error": ("网络异常，请稍后重试", "Network problem, please try again"),

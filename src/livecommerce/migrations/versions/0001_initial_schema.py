@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 22:26:14.028767
+Create Date: 2026-11-29 23:24:25.658458
 """
 
 from __future__ import annotations
@@ -798,11 +798,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("buyer_id", "idempotency_key", name=op.f("uq_orders_buyer_id")),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_orders_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index(
+            "ix_orders_buyer_created", ["buyer_id", "created_at", "id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_orders_flash_sale_id"), ["flash_sale_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_orders_merchant_id"), ["merchant_id"], unique=False)
+        batch_op.create_index(
+            "ix_orders_merchant_created", ["merchant_id", "created_at", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_orders_session_id"), ["session_id"], unique=False)
         batch_op.create_index("ix_orders_status_expires_at", ["status", "expires_at"], unique=False)
 
@@ -1129,9 +1133,9 @@ def downgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_status_expires_at")
         batch_op.drop_index(batch_op.f("ix_orders_session_id"))
-        batch_op.drop_index(batch_op.f("ix_orders_merchant_id"))
+        batch_op.drop_index("ix_orders_merchant_created")
         batch_op.drop_index(batch_op.f("ix_orders_flash_sale_id"))
-        batch_op.drop_index(batch_op.f("ix_orders_buyer_id"))
+        batch_op.drop_index("ix_orders_buyer_created")
 
     op.drop_table("orders")
     op.drop_table("offer_invites")

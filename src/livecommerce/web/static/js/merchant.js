@@ -255,13 +255,23 @@ function orderRow(order) {
   return row;
 }
 
-async function loadOrders() {
+// cursor: the next_cursor of the last page shown, to append the page after it.
+async function loadOrders(cursor = null) {
   try {
-    const query = orderStatus ? `?status=${encodeURIComponent(orderStatus)}` : "";
+    const params = new URLSearchParams();
+    if (orderStatus) params.set("status", orderStatus);
+    if (cursor) params.set("cursor", cursor);
+    const query = params.toString() ? `?${params}` : "";
     const body = await api("GET", `/api/v1/merchant/orders${query}`);
-    const list = clear($("merchant-orders"));
-    if (!body.items.length) list.append(el("li", { class: "empty" }, t("merchant.no_orders")));
+    const list = cursor ? $("merchant-orders") : clear($("merchant-orders"));
+    list.querySelector(".list-more")?.remove();
+    if (!cursor && !body.items.length) list.append(el("li", { class: "empty" }, t("merchant.no_orders")));
     for (const order of body.items) list.append(orderRow(order));
+    if (body.next_cursor) {
+      const more = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+      more.addEventListener("click", () => busy(more, () => loadOrders(body.next_cursor)));
+      list.append(el("li", { class: "list-more" }, more));
+    }
   } catch (error) {
     showError(error);
   }

@@ -81,14 +81,24 @@ function orderCard(order) {
   );
 }
 
-async function refresh() {
+// cursor: the next_cursor of the last page shown, to append the page after it.
+async function refresh(cursor = null) {
   list.setAttribute("aria-busy", "true");
   try {
-    const query = currentStatus ? `?status=${encodeURIComponent(currentStatus)}` : "";
+    const params = new URLSearchParams();
+    if (currentStatus) params.set("status", currentStatus);
+    if (cursor) params.set("cursor", cursor);
+    const query = params.toString() ? `?${params}` : "";
     const body = await api("GET", `/api/v1/orders${query}`);
-    clear(list);
-    if (!body.items.length) list.append(el("li", { class: "empty" }, t("orders.empty")));
+    if (!cursor) clear(list);
+    list.querySelector(".list-more")?.remove();
+    if (!cursor && !body.items.length) list.append(el("li", { class: "empty" }, t("orders.empty")));
     for (const order of body.items) list.append(orderCard(order));
+    if (body.next_cursor) {
+      const more = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+      more.addEventListener("click", () => busy(more, () => refresh(body.next_cursor)));
+      list.append(el("li", { class: "list-more" }, more));
+    }
   } catch (error) {
     showError(error);
   } finally {

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
+from livecommerce.kit.db import WriteInReadingUnit
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import StockGate
 from tests.conftest import TEST_DATABASE_URL
+from tests.factories import sign_up
 
 
 def row(name: str) -> StockGate:
@@ -42,3 +46,24 @@ async def test_what_a_reader_writes_is_rolled_back(runtime: Runtime) -> None:
             await session.flush()
     async with runtime.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(StockGate)) == 0
+
+
+async def test_a_reader_that_writes_is_refused_on_sqlite_where_it_writes(runtime: Runtime) -> None:
+    if TEST_DATABASE_URL:
+        return  # PostgreSQL readers may write (and are rolled back, above)
+    async with runtime.db.reading() as session:
+        session.add(row("written-by-a-reader"))
+        with pytest.raises(WriteInReadingUnit, match="INSERT INTO stock_gates"):
+            await session.flush()
+    assert await names(runtime) == []
+
+
+async def test_a_get_route_that_writes_declares_it(client: httpx.AsyncClient) -> None:
+    """The host's first look at its stream key issues one: a GET that writes, declared."""
+    host = await sign_up(client, role="host")
+    room = await client.post("/api/v1/rooms", json={"name": "直播间"}, headers=host.headers)
+    assert room.status_code == 201, room.text
+    first = await client.get(f"/api/v1/rooms/{room.json()['id']}/stream-key", headers=host.headers)
+    assert first.status_code == 200, first.text
+    again = await client.get(f"/api/v1/rooms/{room.json()['id']}/stream-key", headers=host.headers)
+    assert again.json()["stream_key"] == first.json()["stream_key"]

@@ -9,6 +9,7 @@ runs none of them, so nothing is announced that did not happen.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,6 +54,11 @@ def is_sqlite_url(url: str) -> bool:
 
 
 READ_ONLY = "livecommerce_read_only"  # execution option of ``Database.reading`` sessions
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+class WriteInReadingUnit(RuntimeError):
+    """A unit of work begun for reading wrote: a bug in the route's declaration."""
 
 
 def is_reading(session: AsyncSession) -> bool:
@@ -82,6 +88,19 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _refuse_writes_in_readers(
+        connection: Any, _cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        # A deferred reader that writes would need SQLite's write lock after reading a
+        # snapshot: under contention SQLite refuses that at once ("database is locked"),
+        # so such a write would fail only sometimes. Refuse it always, where it is made.
+        if connection.get_execution_options().get(READ_ONLY) and _WRITES.match(statement):
+            raise WriteInReadingUnit(
+                "a reading unit of work tried to write (declare the route with WRITES): "
+                + statement.split("\n", 1)[0][:120]
+            )
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

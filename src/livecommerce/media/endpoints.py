@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.kit.errors import Forbidden, LiveCommerceError, NotFound
-from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.http import WRITES, DbSession, RuntimeDep
 from livecommerce.kit.runtime import Runtime
 from livecommerce.media.schemas import (
     NginxCallbackReply,
@@ -37,7 +37,8 @@ def _media(runtime: Runtime) -> MediaRuntime:
 # ---- keys and health (host console) ------------------------------------------------------
 
 
-@router.get("/api/v1/rooms/{room_id}/stream-key")
+# Issues the room's first key when it has none.
+@router.get("/api/v1/rooms/{room_id}/stream-key", dependencies=[WRITES])
 async def get_stream_key(room_id: str, user: CurrentUser, session: DbSession) -> StreamKeyOut:
     """Ingest URL, stream key and OBS settings; only the room's host (or an admin)."""
     return await media_service.get_stream_key(session, user, room_id)

@@ -378,6 +378,7 @@ async def test_consoles_on_a_phone(
             ),
             201,
         )
+        newcomer = await sign_up(api, "host", name="阿杰")
     errors = PageErrors()
     consoles = [
         (shop.host, "/console/host", "host-console"),
@@ -398,8 +399,22 @@ async def test_consoles_on_a_phone(
                 await expect(page.locator("#contract-list")).to_contain_text("星火传媒")
             if name == "offers":
                 await expect(page.locator("#sample-list")).to_contain_text("小美")
+                # A staff host is named by e-mail; an unknown one is told in the page's language.
+                await page.locator("#staff-form [name=host_email]").fill("nobody@example.com")
+                await page.locator("#staff-form button[type=submit]").click()
+                unknown = "没有使用这个邮箱的主播账号" if lang == "zh" else "No host account has"
+                await expect(page.locator(".toast").last).to_contain_text(unknown)
+                # The browser logs the refused request itself; that one is expected.
+                errors.errors.remove(
+                    f"{path}: Failed to load resource: the server responded with a status "
+                    "of 404 (Not Found)"
+                )
             if name == "agency":
                 await expect(page.locator("#contract-list")).to_contain_text("小美")
+                await page.locator("#invite-form [name=host_email]").fill(newcomer.email)
+                await page.locator("#invite-form button[type=submit]").click()
+                await expect(page.locator("#contract-list")).to_contain_text("阿杰")
+                await assert_fits(page, name)
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()

@@ -198,6 +198,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "blank_name": ("请填写名称", "A name is needed."),
     "host_not_found": ("主播不存在", "No such host."),
     "host_email_not_found": ("没有使用这个邮箱的主播账号", "No host account has this e-mail."),
+    "host_id_or_email": (
+        "请填写主播的邮箱（或主播 ID），只填一个",
+        "Give either host_id or host_email.",
+    ),
     "host_already_signed": ("该主播已签约或已有待处理的邀请", "This host is signed already."),
     "contract_not_found": ("合约不存在", "No such contract."),
     "invalid_contract_state": ("合约当前状态不允许这个操作", "The contract cannot do this now."),

@@ -281,6 +281,20 @@ async def test_viewer_pages_on_a_phone(
             await expect(room.locator("#toasts .toast")).to_have_count(2)
             await assert_nothing_covered(room, "live room with toasts")
             await shot(room, f"phone-live-toasts-{lang}")
+            # A chat message the room refuses: the reason comes in the page's language.
+            _ok(
+                await api.post(
+                    f"/api/v1/rooms/{shop.room['id']}/blocked-words",
+                    headers=shop.host.headers,
+                    json={"word": "加微信"},
+                ),
+                201,
+            )
+            await room.locator("#chat-input").fill("加微信聊")
+            await room.locator("#chat-input").press("Enter")
+            refused = "消息包含违禁词" if zh else "The message contains a blocked word"
+            await expect(room.locator("#toasts .toast-error").last).to_have_text(refused)
+            await shot(room, f"phone-live-refused-{lang}")
             second = _ok(
                 await api.post(
                     f"/api/v1/live-sessions/{shop.session_id}/lotteries",

@@ -423,6 +423,8 @@ async def test_consoles_on_a_phone(
                     f"{path}: Failed to load resource: the server responded with a status "
                     "of 404 (Not Found)"
                 )
+                await page.locator("#staff-form").scroll_into_view_if_needed()
+                await shot(page, f"phone-offers-staff-{lang}")
             if name == "agency":
                 await expect(page.locator("#contract-list")).to_contain_text("小美")
                 await page.locator("#invite-form [name=host_email]").fill(newcomer.email)

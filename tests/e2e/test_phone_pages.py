@@ -402,6 +402,10 @@ async def test_consoles_on_a_phone(
         (shop.merchant, "/console/merchant", "merchant-console"),
         (shop.merchant, "/console/offers", "offers"),
         (mcn, "/console/agency", "agency"),
+        # The partner tabs each role sees from the menu.
+        (shop.merchant, "/console/earnings", "merchant-earnings"),
+        (mcn, "/console/earnings", "agency-earnings"),
+        (mcn, "/console/marketplace", "agency-marketplace"),
     ]
     for account, path, name in consoles:
         context, page = await _visit(browser, errors, live_server, account, path, locale)

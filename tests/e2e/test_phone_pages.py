@@ -281,6 +281,20 @@ async def test_viewer_pages_on_a_phone(
             await expect(room.locator("#toasts .toast")).to_have_count(2)
             await assert_nothing_covered(room, "live room with toasts")
             await shot(room, f"phone-live-toasts-{lang}")
+            # A chat message the room refuses: the reason comes in the page's language.
+            _ok(
+                await api.post(
+                    f"/api/v1/rooms/{shop.room['id']}/blocked-words",
+                    headers=shop.host.headers,
+                    json={"word": "加微信"},
+                ),
+                201,
+            )
+            await room.locator("#chat-input").fill("加微信聊")
+            await room.locator("#chat-input").press("Enter")
+            refused = "消息包含违禁词" if zh else "The message contains a blocked word"
+            await expect(room.locator("#toasts .toast-error").last).to_have_text(refused)
+            await shot(room, f"phone-live-refused-{lang}")
             second = _ok(
                 await api.post(
                     f"/api/v1/live-sessions/{shop.session_id}/lotteries",
@@ -378,6 +392,7 @@ async def test_consoles_on_a_phone(
             ),
             201,
         )
+        newcomer = await sign_up(api, "host", name="阿杰")
     errors = PageErrors()
     consoles = [
         (shop.host, "/console/host", "host-console"),
@@ -387,6 +402,10 @@ async def test_consoles_on_a_phone(
         (shop.merchant, "/console/merchant", "merchant-console"),
         (shop.merchant, "/console/offers", "offers"),
         (mcn, "/console/agency", "agency"),
+        # The partner tabs each role sees from the menu.
+        (shop.merchant, "/console/earnings", "merchant-earnings"),
+        (mcn, "/console/earnings", "agency-earnings"),
+        (mcn, "/console/marketplace", "agency-marketplace"),
     ]
     for account, path, name in consoles:
         context, page = await _visit(browser, errors, live_server, account, path, locale)
@@ -398,8 +417,24 @@ async def test_consoles_on_a_phone(
                 await expect(page.locator("#contract-list")).to_contain_text("星火传媒")
             if name == "offers":
                 await expect(page.locator("#sample-list")).to_contain_text("小美")
+                # A staff host is named by e-mail; an unknown one is told in the page's language.
+                await page.locator("#staff-form [name=host_email]").fill("nobody@example.com")
+                await page.locator("#staff-form button[type=submit]").click()
+                unknown = "没有使用这个邮箱的主播账号" if lang == "zh" else "No host account has"
+                await expect(page.locator(".toast").last).to_contain_text(unknown)
+                # The browser logs the refused request itself; that one is expected.
+                errors.errors.remove(
+                    f"{path}: Failed to load resource: the server responded with a status "
+                    "of 404 (Not Found)"
+                )
+                await page.locator("#staff-form").scroll_into_view_if_needed()
+                await shot(page, f"phone-offers-staff-{lang}")
             if name == "agency":
                 await expect(page.locator("#contract-list")).to_contain_text("小美")
+                await page.locator("#invite-form [name=host_email]").fill(newcomer.email)
+                await page.locator("#invite-form button[type=submit]").click()
+                await expect(page.locator("#contract-list")).to_contain_text("阿杰")
+                await assert_fits(page, name)
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()

@@ -143,3 +143,51 @@ async def test_dashboard_shows_only_own_hosts(client: httpx.AsyncClient, runtime
     assert [host["host_id"] for host in other.json()["hosts"]] == [outsider.id]
     as_host = await client.get("/api/v1/mcn/agency/dashboard", headers=world.host.headers)
     assert (as_host.status_code, as_host.json()["code"]) == (403, "role_required")
+
+
+async def test_hosts_are_invited_by_email(client: httpx.AsyncClient) -> None:
+    admin, agency_id = await create_agency(client)
+    merchant = await sign_up(client, "merchant")
+    host = await sign_up(client, "host")
+    viewer = await sign_up(client, "viewer")
+    # The e-mail as a person types it: spaces and capitals do not matter.
+    typed = f"  {host.email.upper()} "
+    invited = await client.post(
+        "/api/v1/mcn/contracts",
+        headers=admin.headers,
+        json={"host_email": typed, "share_bp": 2500},
+    )
+    assert invited.status_code == 201, invited.text
+    assert (invited.json()["host_id"], invited.json()["agency_id"]) == (host.id, agency_id)
+    staff = await client.post(
+        "/api/v1/mcn/staff", headers=merchant.headers, json={"host_email": host.email}
+    )
+    assert staff.status_code == 201, staff.text
+    assert (staff.json()["merchant_id"], staff.json()["host_id"]) == (merchant.id, host.id)
+
+    # No host with that e-mail (none at all, or a viewer's): 404 in the caller's language.
+    for email in ("nobody@example.com", viewer.email):
+        for path, body in (
+            ("/api/v1/mcn/contracts", {"host_email": email, "share_bp": 100}),
+            ("/api/v1/mcn/staff", {"host_email": email}),
+        ):
+            headers = merchant.headers if path.endswith("staff") else admin.headers
+            zh = await client.post(path, headers=headers, json=body)
+            assert (zh.status_code, zh.json()) == (
+                404,
+                {"code": "host_email_not_found", "message": "没有使用这个邮箱的主播账号"},
+            )
+            en = await client.post(path, headers={**headers, "Accept-Language": "en"}, json=body)
+            assert (en.status_code, en.json()["message"]) == (
+                404,
+                "No host account has this e-mail.",
+            )
+    # Exactly one of host_id and host_email.
+    for body in ({}, {"host_id": host.id, "host_email": host.email}):
+        refused = await client.post("/api/v1/mcn/staff", headers=merchant.headers, json=body)
+        assert (refused.status_code, refused.json()["code"]) == (422, "host_id_or_email")
+    # Only merchants keep staff, whatever the e-mail says.
+    by_viewer = await client.post(
+        "/api/v1/mcn/staff", headers=viewer.headers, json={"host_email": "nobody@example.com"}
+    )
+    assert (by_viewer.status_code, by_viewer.json()["code"]) == (403, "role_required")

@@ -42,6 +42,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "csrf_failed": ("页面已过期，请刷新后重试", "The page expired; reload and try again."),
     "role_required": ("当前账号没有这个权限", "Your account does not have this role."),
     "user_not_found": ("用户不存在", "No such user."),
+    "cursor_with_offset": (
+        "分页参数只能用 cursor 或 offset 其中之一",
+        "Use either cursor or offset, not both.",
+    ),
     # catalog
     "product_not_found": ("商品不存在", "No such product."),
     "not_product_owner": ("只有商品所属商家可以操作", "Only the product's merchant may do this."),
@@ -193,6 +197,11 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "agency_not_found": ("你还没有机构", "You have no agency yet."),
     "blank_name": ("请填写名称", "A name is needed."),
     "host_not_found": ("主播不存在", "No such host."),
+    "host_email_not_found": ("没有使用这个邮箱的主播账号", "No host account has this e-mail."),
+    "host_id_or_email": (
+        "请填写主播的邮箱（或主播 ID），只填一个",
+        "Give either host_id or host_email.",
+    ),
     "host_already_signed": ("该主播已签约或已有待处理的邀请", "This host is signed already."),
     "contract_not_found": ("合约不存在", "No such contract."),
     "invalid_contract_state": ("合约当前状态不允许这个操作", "The contract cannot do this now."),

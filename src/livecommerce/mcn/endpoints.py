@@ -77,6 +77,7 @@ async def invite_host(body: ContractIn, user: CurrentUser, session: DbSession) -
         session,
         user,
         host_id=body.host_id,
+        host_email=body.host_email,
         share_bp=body.share_bp,
         starts_at=body.starts_at,
         ends_at=body.ends_at,
@@ -135,7 +136,8 @@ async def answer_contract(
 @router.post("/staff", status_code=201)
 async def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> StaffOut:
     """A merchant names a host as its own staff; the host confirms. Staff earn no commission."""
-    return StaffOut.model_validate(await mcn_service.do_add_staff(session, user, body.host_id))
+    row = await mcn_service.do_add_staff(session, user, body.host_id, host_email=body.host_email)
+    return StaffOut.model_validate(row)
 
 
 @router.get("/staff")

@@ -23,7 +23,9 @@ class AgencyOut(BaseModel):
 
 
 class ContractIn(BaseModel):
-    host_id: str = Field(min_length=32, max_length=32)
+    # The host: by id, or by the e-mail the host signed up with (exactly one of the two).
+    host_id: str | None = Field(default=None, min_length=32, max_length=32)
+    host_email: str | None = Field(default=None, min_length=3, max_length=254)
     share_bp: StrictInt = Field(ge=0, le=10000)
     starts_at: UtcDatetime | None = None
     ends_at: UtcDatetime | None = None
@@ -50,7 +52,9 @@ class ContractList(BaseModel):
 
 
 class StaffIn(BaseModel):
-    host_id: str = Field(min_length=32, max_length=32)
+    # The host: by id, or by the e-mail the host signed up with (exactly one of the two).
+    host_id: str | None = Field(default=None, min_length=32, max_length=32)
+    host_email: str | None = Field(default=None, min_length=3, max_length=254)
 
 
 class StaffOut(BaseModel):

@@ -117,18 +117,33 @@ class McnService:
             raise NotFound("No such host.", code="host_not_found")
         return host
 
+    async def find_host(
+        self, session: AsyncSession, *, host_id: str | None, host_email: str | None
+    ) -> User:
+        """The host named by id or by e-mail (exactly one of the two)."""
+        if (host_id is None) == (host_email is None):
+            raise ValidationFailed("Give either host_id or host_email.", code="host_id_or_email")
+        if host_id is not None:
+            return await self._get_host(session, host_id)
+        assert host_email is not None
+        host = await account_service.find_user_by_email(session, host_email)
+        if host is None or host.role != Role.HOST:
+            raise NotFound("No host account has this e-mail.", code="host_email_not_found")
+        return host
+
     async def do_invite_host(
         self,
         session: AsyncSession,
         user: User,
         *,
-        host_id: str,
+        host_id: str | None = None,
+        host_email: str | None = None,
         share_bp: int,
         starts_at: datetime | None,
         ends_at: datetime | None,
     ) -> HostContract:
         agency = await self.get_my_agency(session, user)
-        await self._get_host(session, host_id)
+        host_id = (await self.find_host(session, host_id=host_id, host_email=host_email)).id
         now = utcnow()
         starts = starts_at or now
         if ends_at is not None and ends_at <= starts:
@@ -278,9 +293,16 @@ class McnService:
 
     # ---- merchant staff -----------------------------------------------------------
 
-    async def do_add_staff(self, session: AsyncSession, user: User, host_id: str) -> MerchantStaff:
+    async def do_add_staff(
+        self,
+        session: AsyncSession,
+        user: User,
+        host_id: str | None = None,
+        *,
+        host_email: str | None = None,
+    ) -> MerchantStaff:
         account_service.check_role(user, Role.MERCHANT)
-        await self._get_host(session, host_id)
+        host_id = (await self.find_host(session, host_id=host_id, host_email=host_email)).id
         row = MerchantStaff(
             merchant_id=user.id, host_id=host_id, accepted=False, created_at=utcnow()
         )

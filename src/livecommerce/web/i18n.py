@@ -137,6 +137,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "err.blocked_word": ("消息包含违禁词", "The message contains a blocked word"),
     "err.too_long": ("消息太长了", "The message is too long"),
     "err.bad_message": ("消息格式不正确", "Malformed message"),
+    "err.session_ended": ("直播已结束，不能再发言", "This live session has ended; chat is closed"),
+    "err.live_session_not_found": ("找不到这场直播", "No such live session"),
+    "err.origin_not_allowed": (
+        "连接被拒绝，请从本站打开直播间",
+        "Connection refused; open the room from this site",
+    ),
+    "err.server_error": ("发送失败，请重试", "Something went wrong; try again"),
     "err.invalid_order_state": ("订单状态已变化，请刷新", "The order changed; reload the page"),
     "err.role_required": ("当前账号没有这个权限", "Your account does not have this role"),
     # home

@@ -56,7 +56,7 @@ PARTNER_STRINGS: dict[str, tuple[str, str]] = {
         "员工主播为本店直播不收佣金；对方确认后生效。",
         "Staff hosts sell your products without commission once they confirm.",
     ),
-    "partners.host_id": ("主播 ID", "Host id"),
+    "partners.host_email": ("主播的登录邮箱", "The host's log-in e-mail"),
     "partners.add_staff": ("添加员工", "Add staff"),
     "partners.confirmed": ("已确认", "Confirmed"),
     "partners.unconfirmed": ("待确认", "Awaiting confirmation"),

@@ -86,7 +86,7 @@ $("invite-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const values = formData(event.target);
   try {
-    await api("POST", "mcn/contracts", { host_id: values.host_id.trim(), share_bp: parseMoney(values.share) });
+    await api("POST", "mcn/contracts", { host_email: values.host_email.trim(), share_bp: parseMoney(values.share) });
     toast(t("common.saved"), "ok");
     event.target.reset();
     await loadDashboard();

@@ -777,7 +777,9 @@ function handle(message) {
 function messageFor(error) {
   const key = `err.${error.code}`;
   const translated = t(key);
-  return translated !== key ? translated : error.message || error.code;
+  // The server's own sentence is English; an unknown code falls back to a sentence in
+  // the page's language.
+  return translated !== key ? translated : t("err.server_error");
 }
 
 renderStatus();

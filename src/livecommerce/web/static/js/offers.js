@@ -115,7 +115,7 @@ $("offer-form").addEventListener("submit", async (event) => {
 $("staff-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    await api("POST", "mcn/staff", { host_id: formData(event.target).host_id.trim() });
+    await api("POST", "mcn/staff", { host_email: formData(event.target).host_email.trim() });
     event.target.reset();
     await loadStaff();
   } catch (error) {

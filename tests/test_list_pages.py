@@ -126,7 +126,7 @@ async def test_every_paged_endpoint_takes_limit_and_cursor_and_refuses_a_bad_one
             )
             assert bad.status_code == 422, (path, bad.text)
             assert bad.json()["code"] == "bad_cursor"
-            assert bad.json()["message"].startswith("The cursor is not valid")
+            assert bad.json()["message"] == "翻页位置无效，请从第一页重新开始"  # zh by default
             for limit in (0, 101):
                 wrong = await client.get(path, params={"limit": limit}, headers=headers)
                 assert wrong.status_code == 422, (path, limit)

@@ -17,7 +17,9 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "livecommerce"
 def test_every_error_code_raised_has_a_chinese_and_an_english_sentence() -> None:
     raised: set[str] = set()
     for path in SOURCE.rglob("*.py"):
-        raised |= set(re.findall(r'\bcode="([a-z_]+)"', path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        raised |= set(re.findall(r'\bcode="([a-z_]+)"', text))
+        raised |= set(re.findall(r'^    code = "([a-z_]+)"', text, re.MULTILINE))
     missing = sorted(raised - set(ERROR_MESSAGES))
     assert missing == []
     for code, (chinese, english) in ERROR_MESSAGES.items():

@@ -42,6 +42,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "csrf_failed": ("页面已过期，请刷新后重试", "The page expired; reload and try again."),
     "role_required": ("当前账号没有这个权限", "Your account does not have this role."),
     "user_not_found": ("用户不存在", "No such user."),
+    "bad_cursor": (
+        "翻页位置无效，请从第一页重新开始",
+        "The cursor is not valid; start again from the first page.",
+    ),
     "cursor_with_offset": (
         "分页参数只能用 cursor 或 offset 其中之一",
         "Use either cursor or offset, not both.",

@@ -615,14 +615,18 @@ class FlashSaleService:
         gate = await self._gate(session, sale.id)
         if gate is not None:  # the take's token is the order's id
             await stock_gate_service.do_release(session, gate, order.id)
+        # Rows are locked in the order a buy locks them (the sale, then the buyer's
+        # counter), so a return and a buy never wait for each other in a circle.
+        put_back = await flash_sale_repository.put_back_units(session, sale.id, quantity)
+        if not put_back:  # the sale has closed: the units are counted as returned
+            await flash_sale_repository.count_returned(session, sale.id, quantity)
         await flash_sale_repository.take_from_buyer(session, sale.id, order.buyer_id, quantity)
-        if await flash_sale_repository.put_back_units(session, sale.id, quantity):
+        if put_back:
             await flash_sale_repository.refresh(session, sale)
             self._clear_sold_out(session, sale.id)
             self._after_stock_change(session, sale, sale.units_left)
             return
-        # The sale has closed: the units go back to the SKU, counted as returned.
-        await flash_sale_repository.count_returned(session, sale.id, quantity)
+        # ... and go back to the SKU.
         for item in order.items:
             await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
 

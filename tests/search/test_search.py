@@ -11,11 +11,12 @@ from livecommerce.search.service import search_service
 from tests.catalog.helpers import create_product
 from tests.factories import sign_up
 from tests.live.helpers import create_room, schedule, start
-from tests.search.helpers import marked, search, titles
+from tests.search.helpers import Finder, index_settled, marked, titles
 
 
 async def test_chinese_words_find_a_product_by_title_and_category(
     client: httpx.AsyncClient,
+    find: Finder,
 ) -> None:
     merchant = await sign_up(client, "merchant", name="杭州茶行")
     tea = await create_product(
@@ -23,7 +24,7 @@ async def test_chinese_words_find_a_product_by_title_and_category(
     )
     await create_product(client, merchant, title="真丝连衣裙", category="女装")
 
-    found = await search(client, "龙井")
+    found = await find("龙井")
     assert titles(found) == ["西湖龙井明前茶"]
     (item,) = found["items"]
     assert item["kind"] == "product"
@@ -39,44 +40,46 @@ async def test_chinese_words_find_a_product_by_title_and_category(
         {"text": "明前茶", "hit": False},
     ]
 
-    by_category = await search(client, "茶叶")
+    by_category = await find("茶叶")
     assert titles(by_category) == ["西湖龙井明前茶"]
     assert marked(by_category["items"][0]["snippet_parts"]) == ["茶叶"]
 
-    assert titles(await search(client, "西湖 明前")) == ["西湖龙井明前茶"]
+    assert titles(await find("西湖 明前")) == ["西湖龙井明前茶"]
     # One character finds it too; the dress matches by its merchant's name (杭州茶行), below.
-    assert titles(await search(client, "茶")) == ["西湖龙井明前茶", "真丝连衣裙"]
-    assert titles(await search(client, "龙井 连衣裙")) == []  # every word must match
-    assert titles(await search(client, "红茶")) == []
+    assert titles(await find("茶")) == ["西湖龙井明前茶", "真丝连衣裙"]
+    assert titles(await find("龙井 连衣裙")) == []  # every word must match
+    assert titles(await find("红茶")) == []
 
 
 async def test_english_words_match_case_insensitively_and_as_prefixes(
     client: httpx.AsyncClient,
+    find: Finder,
 ) -> None:
     merchant = await sign_up(client, "merchant", name="Leaf & Co")
     await create_product(client, merchant, title="Organic Green TEA 250g", category="Tea")
     await create_product(client, merchant, title="Teapot, cast iron", category="Kitchen")
     await create_product(client, merchant, title="Silk dress", category="Women")
 
-    assert sorted(titles(await search(client, "tea"))) == [
+    assert sorted(titles(await find("tea"))) == [
         "Organic Green TEA 250g",
         "Teapot, cast iron",
     ]
-    green = await search(client, "GREEN tea")
+    green = await find("GREEN tea")
     assert titles(green) == ["Organic Green TEA 250g"]
     assert marked(green["items"][0]["title_parts"]) == ["Green", "TEA"]
-    assert titles(await search(client, "leaf dress")) == ["Silk dress"]  # the merchant's name
+    assert titles(await find("leaf dress")) == ["Silk dress"]  # the merchant's name
 
 
-async def test_a_title_match_outranks_a_body_match(client: httpx.AsyncClient) -> None:
+async def test_a_title_match_outranks_a_body_match(client: httpx.AsyncClient, find: Finder) -> None:
     merchant = await sign_up(client, "merchant")
     await create_product(client, merchant, title="紫砂壶", description="泡龙井最合适的壶")
     await create_product(client, merchant, title="狮峰龙井", description="高山茶园")
-    assert titles(await search(client, "龙井")) == ["狮峰龙井", "紫砂壶"]
+    assert titles(await find("龙井")) == ["狮峰龙井", "紫砂壶"]
 
 
 async def test_rooms_on_air_rank_first_with_their_online_count(
     client: httpx.AsyncClient,
+    find: Finder,
 ) -> None:
     ended_host = await sign_up(client, "host", name="老茶客")
     ended_room = await create_room(client, ended_host, name="茶叶品鉴室")
@@ -92,7 +95,7 @@ async def test_rooms_on_air_rank_first_with_their_online_count(
     on_air = await schedule(client, live_host, live_room["id"], title="明前茶叶上新")
     await start(client, live_host, on_air["id"])
 
-    rooms = await search(client, "茶叶", "room")
+    rooms = await find("茶叶", "room")
     assert [item["id"] for item in rooms["items"]] == [live_room["id"], ended_room["id"]]
     first, second = rooms["items"]
     assert first["live"] is True
@@ -103,23 +106,25 @@ async def test_rooms_on_air_rank_first_with_their_online_count(
     assert second["online"] is None
     assert second["url"] == f"/live/{ended['id']}"
 
-    hosts = await search(client, "老茶客", "host")
+    hosts = await find("老茶客", "host")
     assert [(item["kind"], item["id"], item["room_id"]) for item in hosts["items"]] == [
         ("host", ended_host.id, ended_room["id"])
     ]
 
 
-async def test_the_index_follows_edits_status_and_sessions(client: httpx.AsyncClient) -> None:
+async def test_the_index_follows_edits_status_and_sessions(
+    client: httpx.AsyncClient, find: Finder
+) -> None:
     merchant = await sign_up(client, "merchant")
     product = await create_product(client, merchant, title="安吉白茶")
-    assert titles(await search(client, "白茶")) == ["安吉白茶"]
+    assert titles(await find("白茶")) == ["安吉白茶"]
 
     response = await client.patch(
         f"/api/v1/products/{product['id']}", json={"title": "信阳毛尖"}, headers=merchant.headers
     )
     assert response.status_code == 200, response.text
-    assert titles(await search(client, "白茶")) == []
-    assert titles(await search(client, "毛尖")) == ["信阳毛尖"]
+    assert titles(await find("白茶")) == []
+    assert titles(await find("毛尖")) == ["信阳毛尖"]
 
     response = await client.post(
         f"/api/v1/products/{product['id']}/status",
@@ -127,29 +132,31 @@ async def test_the_index_follows_edits_status_and_sessions(client: httpx.AsyncCl
         headers=merchant.headers,
     )
     assert response.status_code == 200, response.text
-    assert titles(await search(client, "毛尖")) == []
+    assert titles(await find("毛尖")) == []
 
     draft = await create_product(client, merchant, title="普洱熟茶", status="draft")
-    assert titles(await search(client, "普洱")) == []
+    assert titles(await find("普洱")) == []
     assert draft["status"] == "draft"
 
     host = await sign_up(client, "host")
     room = await create_room(client, host, name="Morning Room")
-    assert titles(await search(client, "morning", "room")) == ["Morning Room"]
+    assert titles(await find("morning", "room")) == ["Morning Room"]
     response = await client.patch(
         f"/api/v1/rooms/{room['id']}", json={"name": "Evening Room"}, headers=host.headers
     )
     assert response.status_code == 200, response.text
-    assert titles(await search(client, "morning", "room")) == []
-    assert titles(await search(client, "evening", "room")) == ["Evening Room"]
+    assert titles(await find("morning", "room")) == []
+    assert titles(await find("evening", "room")) == ["Evening Room"]
 
     await schedule(client, host, room["id"], title="Spring sale")
-    found = await search(client, "spring", "room")
+    found = await find("spring", "room")
     assert titles(found) == ["Evening Room"]
     assert marked(found["items"][0]["snippet_parts"]) == ["Spring"]
 
 
-async def test_pages_follow_the_cursor_without_repeats(client: httpx.AsyncClient) -> None:
+async def test_pages_follow_the_cursor_without_repeats(
+    client: httpx.AsyncClient, find: Finder
+) -> None:
     merchant = await sign_up(client, "merchant")
     for number in range(5):
         await create_product(client, merchant, title=f"Tea sampler {number}")
@@ -157,7 +164,7 @@ async def test_pages_follow_the_cursor_without_repeats(client: httpx.AsyncClient
     cursor = None
     for _ in range(3):
         params = {"limit": 2} if cursor is None else {"limit": 2, "cursor": cursor}
-        page = await search(client, "tea", **params)
+        page = await find("tea", **params)
         seen += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -167,19 +174,20 @@ async def test_pages_follow_the_cursor_without_repeats(client: httpx.AsyncClient
 
 
 async def test_reindex_rebuilds_the_index_from_rooms_and_products(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, find: Finder, runtime: Runtime
 ) -> None:
     merchant = await sign_up(client, "merchant")
     await create_product(client, merchant, title="西湖龙井明前茶")
     host = await sign_up(client, "host", name="茶园主人")
     await create_room(client, host, name="龙井茶园直播")
+    await index_settled(runtime)
     async with runtime.db.transaction() as session:
         await search_repository.clear(session)
-    assert titles(await search(client, "龙井")) == []
+    assert titles(await find("龙井")) == []
     async with runtime.db.transaction() as session:
         result = await search_service.do_reindex(session)
     assert (result.rooms, result.hosts, result.products) == (1, 1, 1)
-    found = await search(client, "龙井")
+    found = await find("龙井")
     assert sorted((item["kind"], item["title"]) for item in found["items"]) == [
         ("host", "茶园主人"),  # by the host's room name
         ("product", "西湖龙井明前茶"),

@@ -28,6 +28,14 @@ FTS_TABLES = frozenset(
         *(f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")),
     }
 )
+
+
+def engine_owned(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: False for SQLite's FTS5 tables, which no model
+    describes, so comparing the schema with the models leaves them alone."""
+    return not (type_ == "table" and name in FTS_TABLES)
+
+
 # Title terms weigh more than body terms.
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0

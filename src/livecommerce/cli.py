@@ -24,7 +24,7 @@ app.add_typer(lottery_app, name="lottery")
 app.add_typer(media_app, name="media")
 stock_app = typer.Typer(help="Stock gates in Redis (flash sales).", no_args_is_help=True)
 app.add_typer(stock_app, name="stock")
-search_app = typer.Typer(help="The search index of rooms, hosts and products.", no_args_is_help=True)
+search_app = typer.Typer(help="The search index (rooms, hosts, products).", no_args_is_help=True)
 app.add_typer(search_app, name="search")
 
 

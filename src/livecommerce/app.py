@@ -36,6 +36,8 @@ from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
+from livecommerce.search.endpoints import router as search_router
+from livecommerce.search.service import search_service
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = LiveHub(runtime)
         runtime.extras["hub"] = hub
         app.state.runtime = runtime
+        await search_service.do_prepare_engine(db)
         await hub.start()
         media = MediaRuntime(runtime)
         runtime.extras["media"] = media
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mcn_go_router,
         ledger_router,
         media_video_router,
+        search_router,
         pages_router,
         partner_pages_router,
     ):

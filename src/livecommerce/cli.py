@@ -24,6 +24,8 @@ app.add_typer(lottery_app, name="lottery")
 app.add_typer(media_app, name="media")
 stock_app = typer.Typer(help="Stock gates in Redis (flash sales).", no_args_is_help=True)
 app.add_typer(stock_app, name="stock")
+search_app = typer.Typer(help="The search index (rooms, hosts, products).", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 
 
 def _sqlite_url(path: Path) -> str:
@@ -192,6 +194,36 @@ def ledger_verify(
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the rooms and the products on sale."""
+    import asyncio
+
+    from livecommerce.kit.broker import create_broker
+    from livecommerce.kit.db import Database
+    from livecommerce.kit.runtime import Runtime
+    from livecommerce.search.schemas import ReindexResult
+    from livecommerce.search.service import search_service
+
+    settings = Settings()
+    require_schema(settings.database_url, "search reindex")
+
+    async def _run() -> ReindexResult:
+        db = Database(settings.database_url)
+        runtime = Runtime(settings=settings, db=db, broker=create_broker(None))
+        try:
+            await search_service.do_prepare_engine(runtime.db)
+            async with runtime.db.transaction() as session:
+                return await search_service.do_reindex(session)
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(_run())
+    typer.echo(
+        f"search reindex: {result.rooms} rooms, {result.hosts} hosts, {result.products} products"
+    )
 
 
 @stock_app.command("reconcile")

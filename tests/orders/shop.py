@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from livecommerce.kit.clock import utcnow
+from livecommerce.kit.events import KIND_PREFIX
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourEvent, Payment, ScheduledJob
@@ -156,6 +157,11 @@ async def count_rows(runtime: Runtime, model: Any, *where: Any) -> int:
     async with runtime.db.transaction() as session:
         result = await session.execute(select(func.count()).select_from(model).where(*where))
         return int(result.scalar_one())
+
+
+async def count_jobs(runtime: Runtime) -> int:
+    """Scheduled jobs (order expiries and the like), not domain events' outbox rows."""
+    return await count_rows(runtime, ScheduledJob, ScheduledJob.kind.not_like(KIND_PREFIX + "%"))
 
 
 async def behaviour_events(runtime: Runtime, kind: str) -> list[BehaviourEvent]:

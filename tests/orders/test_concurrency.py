@@ -8,10 +8,11 @@ from collections import Counter
 import httpx
 
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import BehaviourEvent, Order, ScheduledJob
+from livecommerce.models import BehaviourEvent, Order
 from tests.conftest import LiveServer
 from tests.orders.shop import (
     buyer_with_address,
+    count_jobs,
     count_rows,
     create_listing,
     stock_of,
@@ -44,7 +45,7 @@ async def test_thirty_buyers_race_for_five_units(live_server: LiveServer) -> Non
         )
         assert len(merchant_orders.json()["items"]) == 5
     assert await count_rows(runtime, Order) == 5
-    assert await count_rows(runtime, ScheduledJob) == 5
+    assert await count_jobs(runtime) == 5
     assert await count_rows(runtime, BehaviourEvent, BehaviourEvent.kind == "order") == 5
 
 
@@ -66,7 +67,7 @@ async def test_same_idempotency_key_raced_makes_one_order(live_server: LiveServe
         assert len({response.json()["id"] for response in responses}) == 1
         assert await stock_of(http, listing) == 2
     assert await count_rows(runtime, Order) == 1
-    assert await count_rows(runtime, ScheduledJob) == 1
+    assert await count_jobs(runtime) == 1
 
 
 async def test_last_unit_raced_with_one_key_still_answers_with_the_order(

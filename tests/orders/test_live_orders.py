@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import BehaviourEvent, Order, ScheduledJob
+from livecommerce.models import BehaviourEvent, Order
 from tests.orders.shop import (
     Recorder,
     behaviour_events,
     buyer_with_address,
+    count_jobs,
     count_rows,
     create_listing,
     open_stage,
@@ -123,7 +124,7 @@ async def test_failure_after_taking_stock_rolls_everything_back(
 
         assert await stock_of(client, listing) == 5
         assert await count_rows(runtime, Order) == 0
-        assert await count_rows(runtime, ScheduledJob) == 0
+        assert await count_jobs(runtime) == 0
         assert await count_rows(runtime, BehaviourEvent, BehaviourEvent.kind == "order") == 0
         mine = await client.get("/api/v1/orders", headers=buyer.headers)
         assert mine.json()["items"] == []

@@ -6,11 +6,12 @@ import httpx
 import pytest
 
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import Order, ScheduledJob
+from livecommerce.models import Order
 from tests.factories import sign_up
 from tests.orders.shop import (
     behaviour_events,
     buyer_with_address,
+    count_jobs,
     count_rows,
     create_listing,
     get_order,
@@ -131,7 +132,7 @@ async def test_out_of_stock_is_409_and_takes_nothing(
     assert body["code"] == "out_of_stock"
     assert await stock_of(client, listing) == 2
     assert await count_rows(runtime, Order) == 0
-    assert await count_rows(runtime, ScheduledJob) == 0
+    assert await count_jobs(runtime) == 0
     await place_order(client, buyer, address_id, listing, quantity=2)
     assert await stock_of(client, listing) == 0
     body = await place_order(client, buyer, address_id, listing, quantity=1, expect=409)

@@ -24,6 +24,12 @@ class CatalogRepository:
         result = await session.execute(select(Product).where(Product.id.in_(product_ids)))
         return {product.id: product for product in result.scalars()}
 
+    async def product_ids_with_status(self, session: AsyncSession, status: str) -> list[str]:
+        result = await session.scalars(
+            select(Product.id).where(Product.status == status).order_by(Product.id)
+        )
+        return list(result)
+
     async def get_sku(self, session: AsyncSession, sku_id: str) -> Sku | None:
         result = await session.execute(
             select(Sku).options(joinedload(Sku.product)).where(Sku.id == sku_id)

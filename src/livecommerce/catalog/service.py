@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from livecommerce.accounts.service import account_service
 from livecommerce.catalog import images
+from livecommerce.catalog.events import ProductChanged
 from livecommerce.catalog.images import StoredImage
 from livecommerce.catalog.repository import catalog_repository
 from livecommerce.catalog.schemas import (
@@ -35,6 +36,7 @@ from livecommerce.kit.errors import (
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.models import Product, ProductImage, ProductStatus, Role, Sku, User
+from livecommerce.worker.events import publish
 
 MEDIA_PREFIX = "/media/"
 MAX_IMAGES_PER_PRODUCT = 20
@@ -80,6 +82,9 @@ class CatalogService:
         self, session: AsyncSession, product_ids: set[str]
     ) -> dict[str, Product]:
         return await catalog_repository.get_products(session, product_ids)
+
+    async def on_sale_product_ids(self, session: AsyncSession) -> list[str]:
+        return await catalog_repository.product_ids_with_status(session, ProductStatus.ON_SALE)
 
     async def get_sku(self, session: AsyncSession, sku_id: str) -> Sku:
         """The SKU with its product loaded (``sku.product``)."""
@@ -238,6 +243,7 @@ class CatalogService:
         )
         session.add(product)
         await session.flush()
+        await publish(session, ProductChanged(product_id=product.id))
         return product
 
     async def do_update_product(
@@ -254,6 +260,7 @@ class CatalogService:
             product.currency = changes.currency
         product.updated_at = utcnow()
         await session.flush()
+        await publish(session, ProductChanged(product_id=product.id))
         return product
 
     async def do_change_status(
@@ -265,6 +272,7 @@ class CatalogService:
         product.status = ProductStatus(status)
         product.updated_at = utcnow()
         await session.flush()
+        await publish(session, ProductChanged(product_id=product.id))
         return product
 
     # ---- SKUs --------------------------------------------------------------------

@@ -34,6 +34,7 @@ LISTENER_MODULES = (
     "livecommerce.mcn.listeners",
     "livecommerce.insights.listeners",
     "livecommerce.interactions.listeners",
+    "livecommerce.search.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

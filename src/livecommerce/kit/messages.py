@@ -28,6 +28,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "null_character": ("请求中含有空字符（NUL）", "The request contains a NUL character."),
     "unsupported_media_type": ("不支持这种内容格式", "This content type is not supported."),
     "validation_failed": ("填写的内容有误", "Some values are not valid."),
+    "unknown_search_type": (
+        "搜索类型只能是 room（直播间）、product（商品）或 host（主播），不填则搜索全部",
+        "type must be room, product or host (or left out for all kinds).",
+    ),
     "rate_limited": ("操作太频繁了，请稍后再试", "Too many requests; try again later."),
     "login_throttled": (
         "登录尝试次数过多，请 {retry_after_s} 秒后再试",

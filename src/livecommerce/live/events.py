@@ -24,3 +24,18 @@ class SessionEnded(DomainEvent):
     session_id: str
     room_id: str
     at: datetime
+
+
+class RoomChanged(DomainEvent):
+    """A room was created or its persona (name, bio, tags, catchphrase) changed."""
+
+    name = "live.room_changed"
+    room_id: str
+
+
+class SessionChanged(DomainEvent):
+    """A session was scheduled, retitled, rescheduled or cancelled."""
+
+    name = "live.session_changed"
+    session_id: str
+    room_id: str

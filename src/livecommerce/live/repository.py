@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,14 @@ class LiveRepository:
             return {}
         result = await session.execute(select(Room).where(Room.id.in_(room_ids)))
         return {room.id: room for room in result.scalars()}
+
+    async def get_rooms_of_hosts(
+        self, session: AsyncSession, host_ids: set[str]
+    ) -> dict[str, Room]:
+        if not host_ids:
+            return {}
+        result = await session.execute(select(Room).where(Room.host_id.in_(host_ids)))
+        return {room.host_id: room for room in result.scalars()}
 
     async def is_following(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
         found = await session.scalar(
@@ -96,6 +104,53 @@ class LiveRepository:
             select(LiveSession).where(*conditions).order_by(LiveSession.started_at.desc()).limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def sessions_of_rooms_for_search(
+        self, session: AsyncSession, room_id: str, *, limit: int
+    ) -> list[LiveSession]:
+        """A room's sessions that describe it: on air first, then upcoming, then latest."""
+        rank = case(
+            (LiveSession.status.in_(ON_AIR), 0),
+            (LiveSession.status == LiveSessionStatus.SCHEDULED, 1),
+            else_=2,
+        )
+        result = await session.execute(
+            select(LiveSession)
+            .where(
+                LiveSession.room_id == room_id,
+                LiveSession.status != LiveSessionStatus.CANCELLED,
+            )
+            .order_by(rank, LiveSession.planned_start_at.desc(), LiveSession.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def on_air_sessions_of_rooms(
+        self, session: AsyncSession, room_ids: set[str]
+    ) -> dict[str, LiveSession]:
+        if not room_ids:
+            return {}
+        result = await session.execute(
+            select(LiveSession)
+            .where(LiveSession.room_id.in_(room_ids), LiveSession.status.in_(ON_AIR))
+            .order_by(LiveSession.started_at)
+        )
+        return {row.room_id: row for row in result.scalars()}
+
+    async def on_air_sessions_selling(
+        self, session: AsyncSession, product_id: str, *, limit: int
+    ) -> list[LiveSession]:
+        result = await session.execute(
+            select(LiveSession)
+            .join(ShowcaseItem, ShowcaseItem.session_id == LiveSession.id)
+            .where(ShowcaseItem.product_id == product_id, LiveSession.status.in_(ON_AIR))
+            .order_by(LiveSession.started_at.desc(), LiveSession.id)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def all_room_ids(self, session: AsyncSession) -> list[str]:
+        return list(await session.scalars(select(Room.id).order_by(Room.id)))
 
     async def list_sessions(
         self,

@@ -21,7 +21,7 @@ from livecommerce.kit.errors import (
 )
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
-from livecommerce.live.events import SessionEnded, SessionStarted
+from livecommerce.live.events import RoomChanged, SessionChanged, SessionEnded, SessionStarted
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
     LivePrices,
@@ -185,6 +185,7 @@ class LiveService:
             await session.flush()
         except IntegrityError as exc:  # a concurrent request created it first
             raise Conflict("You already have a room; edit it instead.", code="room_exists") from exc
+        await publish(session, RoomChanged(room_id=room.id))
         return room
 
     async def do_update_room(
@@ -201,6 +202,7 @@ class LiveService:
         if changes.catchphrase is not None:
             room.catchphrase = changes.catchphrase.strip()
         await session.flush()
+        await publish(session, RoomChanged(room_id=room.id))
         return room
 
     async def get_room_for_edit(self, session: AsyncSession, user: User, room_id: str) -> Room:
@@ -253,6 +255,39 @@ class LiveService:
             current_session_id=None if on_air is None else on_air.id,
             created_at=room.created_at,
         )
+
+    async def get_rooms(self, session: AsyncSession, room_ids: set[str]) -> dict[str, Room]:
+        return await live_repository.get_rooms(session, room_ids)
+
+    async def get_rooms_of_hosts(
+        self, session: AsyncSession, host_ids: set[str]
+    ) -> dict[str, Room]:
+        """The rooms of these hosts, by host id (a host has at most one room)."""
+        return await live_repository.get_rooms_of_hosts(session, host_ids)
+
+    async def all_room_ids(self, session: AsyncSession) -> list[str]:
+        return await live_repository.all_room_ids(session)
+
+    async def sessions_describing_room(
+        self, session: AsyncSession, room_id: str, *, limit: int = 5
+    ) -> list[LiveSession]:
+        """The sessions that say what a room is about: on air, upcoming, then the latest."""
+        return await live_repository.sessions_of_rooms_for_search(session, room_id, limit=limit)
+
+    async def on_air_sessions(
+        self, session: AsyncSession, room_ids: set[str]
+    ) -> dict[str, LiveSession]:
+        """Each of these rooms' session on air (live or interrupted), by room."""
+        return await live_repository.on_air_sessions_of_rooms(session, room_ids)
+
+    async def sessions_selling_now(
+        self, session: AsyncSession, product_id: str, *, limit: int = 20
+    ) -> list[LiveSessionSummary]:
+        """Sessions on air whose showcase holds the product, newest first."""
+        live_sessions = await live_repository.on_air_sessions_selling(
+            session, product_id, limit=limit
+        )
+        return await self.session_summaries(session, live_sessions)
 
     def room_brief(self, room: Room) -> RoomBrief:
         return RoomBrief(
@@ -311,6 +346,7 @@ class LiveService:
         )
         session.add(live_session)
         await session.flush()
+        await publish(session, SessionChanged(session_id=live_session.id, room_id=room.id))
         return live_session
 
     async def get_session_for_edit(
@@ -334,6 +370,9 @@ class LiveService:
             self._check_planned_start(changes.planned_start_at)
             live_session.planned_start_at = changes.planned_start_at
         await session.flush()
+        await publish(
+            session, SessionChanged(session_id=live_session.id, room_id=live_session.room_id)
+        )
         return live_session
 
     async def do_set_session_cover(
@@ -371,6 +410,9 @@ class LiveService:
             "cancelled",
             (LiveSessionStatus.SCHEDULED,),
             {"status": LiveSessionStatus.CANCELLED, "ended_at": utcnow()},
+        )
+        await publish(
+            session, SessionChanged(session_id=live_session.id, room_id=live_session.room_id)
         )
         return live_session
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import livecommerce.models  # noqa: F401  (registers every table)
 from livecommerce.kit.base import Base
+from livecommerce.search.repository import engine_owned
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,6 +22,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=engine_owned,
     )
     with context.begin_transaction():
         context.run_migrations()

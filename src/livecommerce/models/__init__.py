@@ -63,6 +63,7 @@ from livecommerce.models.moderation import BlockedWord, ChatMessage, RoomMute
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
+from livecommerce.models.search import SearchDocument, SearchKind
 
 __all__ = [
     "AccountKind",
@@ -122,6 +123,8 @@ __all__ = [
     "SamplePolicy",
     "SampleRequest",
     "SampleStatus",
+    "SearchDocument",
+    "SearchKind",
     "ScheduledJob",
     "ShowcaseItem",
     "ShowcaseSkuPrice",

@@ -8,15 +8,19 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from livecommerce.accounts.service import account_service
+from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.interactions.lotteries import lottery_service
-from livecommerce.kit.errors import NotFound
+from livecommerce.kit.errors import NotFound, ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import PageRequest
 from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
-from livecommerce.models import LiveSessionStatus
+from livecommerce.models import LiveSessionStatus, ProductStatus
 from livecommerce.orders.checkout import checkout_service
+from livecommerce.search.service import search_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
 from livecommerce.web.rendering import PageDep, safe_next
 
@@ -39,6 +43,59 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     live_cards.sort(key=lambda card: card.online, reverse=True)
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
     return page.render("home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards)
+
+
+SEARCH_TABS = (
+    ("", "search.tab_all"),
+    ("room", "search.tab_room"),
+    ("host", "search.tab_host"),
+    ("product", "search.tab_product"),
+)
+
+
+@router.get("/search")
+async def search_page(
+    page: PageDep, session: DbSession, q: str = "", type: str | None = None
+) -> Response:
+    """搜索: rooms (live first), hosts and products; the first page is rendered here, the
+    next ones load from the API."""
+    try:
+        kind = search_service.check_type(type)
+    except ValidationFailed:
+        kind = None
+    results = await search_service.search(
+        session, q, None if kind is None else str(kind), PageRequest()
+    )
+    kind_name = "" if kind is None else str(kind)
+    page.data.update(q=q, type=kind_name, next_cursor=results.next_cursor)
+    return page.render(
+        "search.html",
+        q=q,
+        kind=kind_name,
+        tabs=SEARCH_TABS,
+        results=results.model_dump(mode="json"),
+    )
+
+
+@router.get("/products/{product_id}")
+async def product_page(product_id: str, page: PageDep, session: DbSession) -> Response:
+    """A product: photos, price range, options, seller, and the rooms selling it on air."""
+    try:
+        product = await catalog_service.get_visible_product(session, page.user, product_id)
+    except NotFound:
+        return page.not_found("product.not_found")
+    merchant = await account_service.get_user(session, product.merchant_id)
+    selling = await live_service.sessions_selling_now(session, product.id)
+    prices = [sku.price_cents for sku in product.skus]
+    return page.render(
+        "product.html",
+        product=catalog_service.product_out(product).model_dump(mode="json"),
+        on_sale=product.status == ProductStatus.ON_SALE,
+        price_min=min(prices, default=None),
+        price_max=max(prices, default=None),
+        merchant_name=merchant.display_name,
+        selling=[card.model_dump(mode="json") for card in selling],
+    )
 
 
 @router.get("/live/{session_id}")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 23:24:25.658458
+Create Date: 2026-11-30 01:41:21.957571
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import livecommerce.kit.base
 
@@ -95,6 +96,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("scheduled_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_scheduled_jobs_status_run_at", ["status", "run_at"], unique=False)
+
+    op.create_table(
+        "search_documents",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("ref_id", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("live", sa.Boolean(), nullable=False),
+        sa.Column("popularity", sa.Integer(), nullable=False),
+        sa.Column(
+            "terms", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=True
+        ),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_search_documents")),
+        sa.UniqueConstraint("kind", "ref_id", name=op.f("uq_search_documents_kind")),
+    )
+    with op.batch_alter_table("search_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_search_documents_terms", ["terms"], unique=False, postgresql_using="gin"
+        )
 
     op.create_table(
         "stock_gates",
@@ -1232,6 +1254,10 @@ def downgrade() -> None:
     op.drop_table("addresses")
     op.drop_table("users")
     op.drop_table("stock_gates")
+    with op.batch_alter_table("search_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_documents_terms", postgresql_using="gin")
+
+    op.drop_table("search_documents")
     with op.batch_alter_table("scheduled_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_scheduled_jobs_status_run_at")
 

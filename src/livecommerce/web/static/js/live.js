@@ -343,7 +343,7 @@ function bagList() {
             `#${index + 1}`,
             state.pinned && state.pinned.id === item.id ? el("span", { class: "badge badge-live" }, t("live.pinned")) : null,
           ),
-          el("div", { class: "ellipsis" }, item.title),
+          el("a", { class: "ellipsis showcase-title", href: `/products/${encodeURIComponent(item.product_id)}` }, item.title),
           el(
             "div",
             {},

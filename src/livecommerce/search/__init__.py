@@ -1,0 +1,1 @@
+"""Search over rooms, hosts and products with the database's own full-text engine."""

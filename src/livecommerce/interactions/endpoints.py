@@ -139,7 +139,12 @@ async def buy_flash_sale(
         if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
             response.status_code = 200
             return OrderOut.model_validate(prepared.order)
-    if await flash_sale_service.answers_sold_out(runtime, sale_id, idempotency_key):
+        prepared = await flash_sale_service.do_take_from_gate(reader, prepared)
+    # Sold out meanwhile? Not asked of a buy that holds units in the gate: the gate let
+    # it through, and refusing it here would strand those units.
+    if prepared.gate is None and await flash_sale_service.answers_sold_out(
+        runtime, sale_id, idempotency_key
+    ):
         raise Conflict("Sold out.", code="sold_out", details={"left": 0})
     placed = await buy_queue(runtime).place(user, prepared)
     if not placed.created:

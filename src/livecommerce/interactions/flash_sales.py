@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -123,6 +123,7 @@ class BuyPlan:
     order: Order
     quantity: int
     gate: str | None
+    took: bool = False  # the units are taken in the gate already (``do_take_from_gate``)
 
 
 @dataclass(frozen=True)
@@ -510,7 +511,9 @@ class FlashSaleService:
         took = False  # this request took units in the gate and must give them back on failure
         try:
             if gate is not None:
-                took = await self._take_from_gate(session, gate, sale, buyer.id, quantity, order.id)
+                took = plan.took or await self._take_from_gate(
+                    session, gate, sale, buyer.id, quantity, order.id
+                )
             async with session.begin_nested():
                 if gate is not None:
                     await stock_gate_service.record_take(
@@ -547,6 +550,17 @@ class FlashSaleService:
         self._after_stock_change(session, sale, left)
         return FlashOrder(order, created=True)
 
+    async def do_take_from_gate(self, session: AsyncSession, plan: BuyPlan) -> BuyPlan:
+        """With Redis, the gate decides first, in the buyer's own request (many at once),
+        before the buy joins a batch. Only reads the database, so ``session`` may be a
+        reading unit of work. Refusals are raised with the database path's codes."""
+        if plan.gate is None or plan.took:
+            return plan
+        took = await self._take_from_gate(
+            session, plan.gate, plan.sale, plan.order.buyer_id, plan.quantity, plan.order.id
+        )
+        return replace(plan, took=took)
+
     async def do_place_many(
         self, session: AsyncSession, plans: list[BuyPlan]
     ) -> list[FlashOrder | LiveCommerceError]:
@@ -564,17 +578,9 @@ class FlashSaleService:
         assert all(plan.sale.id == sale.id for plan in plans)
         outcomes: list[FlashOrder | LiveCommerceError | None] = [None] * len(plans)
         gate = plans[0].gate
-        took = [False] * len(plans)
+        took = [plan.took for plan in plans]
         try:
-            if gate is not None:
-                for index, plan in enumerate(plans):
-                    try:
-                        took[index] = await self._take_from_gate(
-                            session, gate, sale, plan.order.buyer_id, plan.quantity, plan.order.id
-                        )
-                    except LiveCommerceError as refused:
-                        outcomes[index] = refused
-            pending = [index for index, outcome in enumerate(outcomes) if outcome is None]
+            pending = list(range(len(plans)))
             locked = await flash_sale_repository.lock_for_batch(session, sale.id)
             now = utcnow()
             if locked is None or locked[1] is not None or now >= as_utc(locked[2]):
@@ -678,10 +684,9 @@ class FlashSaleService:
                     )
                 outcomes[index] = FlashOrder(order, created=False)
         except BaseException:
-            if gate is not None:
-                for index, plan in enumerate(plans):
-                    if took[index]:
-                        await stock_gate_service.give_back(session, gate, plan.order.id)
+            # The caller writes each buy again on its own (``do_place``), which gives
+            # back a take whose buy fails; a worker that dies here leaves its takes to
+            # the gate's reconciliation.
             raise
         if gate is not None:
             reconcile = False

@@ -17,18 +17,20 @@ from tests.orders.shop import buyer_with_address, create_listing, open_stage
 
 @contextmanager
 def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
+    """Every SQL statement the app's engines (writers' and readers') run inside the block."""
     seen: list[str] = []
 
     def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement)
 
-    engine = runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", _record)
+    engines = [engine.sync_engine for engine in runtime.db.engines]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", _record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", _record)
 
 
 async def test_a_known_sold_out_answers_without_the_database(

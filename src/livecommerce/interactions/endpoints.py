@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from livecommerce.accounts.dependencies import CurrentUser, HostUser, OptionalUser
+from livecommerce.interactions.buy_queue import buy_queue
 from livecommerce.interactions.flash_sales import FlashOrder, flash_sale_service
 from livecommerce.interactions.lotteries import lottery_service
 from livecommerce.interactions.questions import question_out, question_service
@@ -36,7 +34,6 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep, get_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
-from livecommerce.kit.runtime import Runtime
 from livecommerce.live.service import live_service
 from livecommerce.orders.schemas import OrderOut
 
@@ -106,19 +103,6 @@ async def _sold_out_gate(sale_id: str, request: Request) -> None:
         raise Conflict("Sold out.", code="sold_out", details={"left": 0})
 
 
-@asynccontextmanager
-async def _writers_queue(runtime: Runtime) -> AsyncIterator[None]:
-    """On SQLite, where every writing transaction takes the single write lock, buyers
-    queue here in order instead of polling the database's busy handler."""
-    if not runtime.db.is_sqlite:
-        yield
-        return
-    # One queue per running app (a lock belongs to the event loop it first waits in).
-    writers: asyncio.Lock = runtime.extras.setdefault("flash_sale_writers", asyncio.Lock())
-    async with writers:
-        yield
-
-
 @router.post("/flash-sales/{sale_id}/buy", status_code=201)
 async def buy_flash_sale(
     sale_id: str,
@@ -132,9 +116,10 @@ async def buy_flash_sale(
     """One click: an order at the sale price to the default address. Repeating a request
     with the same ``Idempotency-Key`` returns the first order (200) and takes nothing.
 
-    Two units of work: what the buy reads and checks in a reading one (no lock, buyers
-    in parallel), then the conditional writes in a writing one, so a buyer holds the
-    write lock only for those."""
+    What the buy reads and checks runs in a reading unit of work (no lock, buyers in
+    parallel); the conditional writes and the order then join the sale's next batch in
+    the buy queue (``interactions/buy_queue.py``), written with other buyers' in one
+    unit of work."""
     if idempotency_key is not None:
         idempotency_key = idempotency_key.strip()
         if not 1 <= len(idempotency_key) <= 64:
@@ -154,15 +139,17 @@ async def buy_flash_sale(
         if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
             response.status_code = 200
             return OrderOut.model_validate(prepared.order)
-    async with _writers_queue(runtime):
-        if await flash_sale_service.answers_sold_out(runtime, sale_id, idempotency_key):
-            raise Conflict("Sold out.", code="sold_out", details={"left": 0})
-        async with runtime.db.transaction() as session:
-            placed = await flash_sale_service.do_place(session, user, prepared)
-            if not placed.created:
-                response.status_code = 200
-            out = OrderOut.model_validate(placed.order)
-    return out
+        prepared = await flash_sale_service.do_take_from_gate(reader, prepared)
+    # Sold out meanwhile? Not asked of a buy that holds units in the gate: the gate let
+    # it through, and refusing it here would strand those units.
+    if prepared.gate is None and await flash_sale_service.answers_sold_out(
+        runtime, sale_id, idempotency_key
+    ):
+        raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+    placed = await buy_queue(runtime).place(user, prepared)
+    if not placed.created:
+        response.status_code = 200
+    return OrderOut.model_validate(placed.order)
 
 
 @router.post("/flash-sales/{sale_id}/end")

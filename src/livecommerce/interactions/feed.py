@@ -52,7 +52,7 @@ class StockFeed:
         try:
             await asyncio.sleep(self.interval_s)
             self._pending.pop(sale_id, None)
-            async with runtime.db.transaction() as session:
+            async with runtime.db.reading() as session:  # a read: no write lock
                 left = await flash_sale_repository.units_left(session, sale_id)
             if left is None or (left == 0 and skip_zero):
                 return

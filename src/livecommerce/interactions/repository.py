@@ -157,6 +157,54 @@ class FlashSaleRepository:
         await session.refresh(sale)
         return sale.units_returned
 
+    async def lock_for_batch(
+        self, session: AsyncSession, sale_id: str
+    ) -> tuple[int, datetime | None, datetime] | None:
+        """The sale's ``units_left``, ``settled_at`` and ``ends_at``, its row locked until
+        the transaction ends (PostgreSQL; on SQLite the writing transaction holds the
+        database's one write lock already)."""
+        result = await session.execute(
+            select(FlashSale.units_left, FlashSale.settled_at, FlashSale.ends_at)
+            .where(FlashSale.id == sale_id)
+            .with_for_update()
+        )
+        row = result.first()
+        return None if row is None else (int(row[0]), row[1], row[2])
+
+    async def bought_by(
+        self, session: AsyncSession, sale_id: str, buyer_ids: list[str]
+    ) -> dict[str, int]:
+        """What each of these buyers holds in the sale, their counters locked (after the
+        sale's row, the order every buy and return locks them in)."""
+        result = await session.execute(
+            select(FlashSaleBuyer.buyer_id, FlashSaleBuyer.bought)
+            .where(FlashSaleBuyer.sale_id == sale_id, FlashSaleBuyer.buyer_id.in_(buyer_ids))
+            .with_for_update()
+        )
+        return {buyer_id: int(bought) for buyer_id, bought in result.all()}
+
+    async def set_bought(
+        self, session: AsyncSession, sale_id: str, counters: dict[str, int]
+    ) -> None:
+        """Store each buyer's new count: one upsert for the whole batch."""
+        if not counters:
+            return
+        rows = [
+            {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": bought}
+            for buyer_id, bought in counters.items()
+        ]
+        dialect = session.get_bind().dialect.name
+        upsert: Any
+        if dialect == "postgresql":
+            upsert = postgresql_insert(FlashSaleBuyer)
+        else:
+            upsert = sqlite_insert(FlashSaleBuyer)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[FlashSaleBuyer.sale_id, FlashSaleBuyer.buyer_id],
+            set_={"bought": upsert.excluded.bought},
+        )
+        await session.execute(statement, rows)
+
     async def ensure_buyer(self, session: AsyncSession, sale_id: str, buyer_id: str) -> None:
         values = {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": 0}
         await session.execute(_insert_ignore(session, FlashSaleBuyer, values))

@@ -50,6 +50,10 @@ class Broker(Protocol):
 
     async def get_int(self, key: str) -> int | None: ...
 
+    async def get_ints(self, keys: list[str]) -> list[int | None]:
+        """Several counters in one round trip (``get_int`` of each)."""
+        ...
+
     async def set_int_if_missing(self, key: str, value: int) -> None: ...
 
     async def report_share(self, key: str, member: str, value: int, ttl_s: float) -> None:
@@ -128,6 +132,10 @@ class InMemoryBroker:
     async def get_int(self, key: str) -> int | None:
         self._drop_expired()
         return self._counters.get(key)
+
+    async def get_ints(self, keys: list[str]) -> list[int | None]:
+        self._drop_expired()
+        return [self._counters.get(key) for key in keys]
 
     def _drop_expired(self) -> None:
         if not self._expiry:
@@ -258,6 +266,10 @@ class RedisBroker:
     async def get_int(self, key: str) -> int | None:
         value = await self._redis.get("lc:" + key)
         return None if value is None else int(value)
+
+    async def get_ints(self, keys: list[str]) -> list[int | None]:
+        values = await self._redis.mget(["lc:" + key for key in keys])
+        return [None if value is None else int(value) for value in values]
 
     async def set_int_if_missing(self, key: str, value: int) -> None:
         await self._redis.set("lc:" + key, value, nx=True)

@@ -125,12 +125,26 @@ class Database:
         else:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine = create_async_engine(url, **kwargs)
+        # On a SQLite file, readers get an engine (a pool of connections) of their own:
+        # a writer waiting for SQLite's one write lock then never also waits behind a
+        # crowd of readers for a pooled connection, nor a reader behind writers.
+        self.reader_engine = self.engine
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            if make_url(url).database not in (None, "", ":memory:"):
+                self.reader_engine = create_async_engine(url, **kwargs)
+                _configure_sqlite(self.reader_engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.reader_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.reader_engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+
+    @property
+    def engines(self) -> tuple[AsyncEngine, ...]:
+        """Every engine of this database (writers', and readers' where it is another)."""
+        if self.reader_engine is self.engine:
+            return (self.engine,)
+        return (self.engine, self.reader_engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -159,4 +173,5 @@ class Database:
                 discard_after_commit(session)
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        for engine in self.engines:
+            await engine.dispose()

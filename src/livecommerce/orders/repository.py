@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
@@ -86,6 +86,23 @@ class OrderRepository:
     async def add(self, session: AsyncSession, order: Order) -> None:
         session.add(order)
         await session.flush()
+
+    def add_all(self, session: AsyncSession, orders: list[Order]) -> None:
+        session.add_all(orders)
+
+    async def ids_by_idempotency_keys(
+        self, session: AsyncSession, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        if not keys:
+            return {}
+        result = await session.execute(
+            select(Order.buyer_id, Order.idempotency_key, Order.id).where(
+                tuple_(Order.buyer_id, Order.idempotency_key).in_(keys)
+            )
+        )
+        return {
+            (buyer_id, key): order_id for buyer_id, key, order_id in result.all() if key is not None
+        }
 
     async def list_orders(
         self,

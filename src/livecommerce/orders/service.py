@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
-from livecommerce.insights.service import insights_service
+from livecommerce.insights.service import BehaviourRecord, insights_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import (
     Conflict,
@@ -294,6 +294,44 @@ class OrderService:
             value=order.total_cents,
         )
         await publish(session, order_placed(order))
+
+    async def do_add_prepared_orders(self, session: AsyncSession, orders: list[Order]) -> None:
+        """``do_add_prepared_order`` for a batch: the orders, their items, their expiry
+        timers and their behaviour events go in one flush (a statement per table)."""
+        if not orders:
+            return
+        order_repository.add_all(session, orders)
+        records: list[BehaviourRecord] = []
+        for order in orders:
+            if order.status == OrderStatus.PENDING_PAYMENT:
+                job_service.do_schedule(
+                    session,
+                    ORDER_EXPIRE_JOB,
+                    run_at=order.expires_at,
+                    payload={"order_id": order.id},
+                )
+            first = order.items[0] if order.items else None
+            records.append(
+                BehaviourRecord(
+                    kind=BehaviourKind.ORDER.value,
+                    user_id=order.buyer_id,
+                    room_id=order.room_id,
+                    session_id=order.session_id,
+                    product_id=None if first is None else first.product_id,
+                    order_id=order.id,
+                    value=order.total_cents,
+                )
+            )
+        await session.flush()
+        await insights_service.do_record_many(session, records)
+        for order in orders:
+            await publish(session, order_placed(order))
+
+    async def find_orders_by_idempotency_keys(
+        self, session: AsyncSession, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The ids of the orders placed with these ``(buyer_id, key)`` pairs."""
+        return await order_repository.ids_by_idempotency_keys(session, keys)
 
     async def get_order_by_idempotency_key(
         self, session: AsyncSession, buyer_id: str, key: str

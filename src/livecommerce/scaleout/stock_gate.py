@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.db import after_commit
@@ -264,6 +266,21 @@ class StockGateService:
         session.add(record)
         await session.flush()
         return record
+
+    async def record_takes(
+        self, session: AsyncSession, name: str, takes: list[tuple[str, str, int]]
+    ) -> None:
+        """``record_take`` for a batch of ``(token, buyer_id, quantity)``: one statement;
+        a take recorded before is kept as it is."""
+        if not takes:
+            return
+        rows = [
+            {"id": token, "gate_name": name, "buyer_id": buyer_id, "quantity": quantity}
+            for token, buyer_id, quantity in takes
+        ]
+        dialect = session.get_bind().dialect.name
+        insert: Any = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await session.execute(insert(StockGateTake).on_conflict_do_nothing(), rows)
 
     async def give_back(self, session: AsyncSession, name: str, token: str) -> int:
         """Undo a Redis take at once (its unit of work failed); the units given back."""

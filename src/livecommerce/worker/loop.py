@@ -92,7 +92,13 @@ class WorkerLoop:
                 )
 
     async def run_once(self) -> int:
-        """One tick: run every due job (at most ``batch_size``). Returns how many ran."""
+        """One tick: run every due job (at most ``batch_size``). Returns how many ran.
+
+        It looks first in a reading unit of work: an idle tick takes no write lock, so
+        on SQLite it never makes a buyer's write wait."""
+        async with self.runtime.db.reading() as session:
+            if not await job_repository.any_due(session, utcnow()):
+                return 0
         ran = 0
         while ran < self.batch_size and not self._stopping.is_set():
             if not await self.run_next_job():

@@ -13,6 +13,15 @@ class JobRepository:
     def add(self, session: AsyncSession, job: ScheduledJob) -> None:
         session.add(job)
 
+    async def any_due(self, session: AsyncSession, now: datetime) -> bool:
+        """Whether a pending job is due (a read: it locks nothing)."""
+        result = await session.execute(
+            select(ScheduledJob.id)
+            .where(ScheduledJob.status == JobStatus.PENDING, ScheduledJob.run_at <= now)
+            .limit(1)
+        )
+        return result.first() is not None
+
     async def claim_due(self, session: AsyncSession, now: datetime) -> ScheduledJob | None:
         """Lock the oldest due pending job for this transaction.
 

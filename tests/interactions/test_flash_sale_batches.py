@@ -1,0 +1,90 @@
+"""Buys written together in one batch (``do_place_many``) keep every rule a buy alone
+keeps: units in arrival order, the per-buyer limit across the batch, one order per key."""
+
+from __future__ import annotations
+
+import httpx
+
+from livecommerce.accounts.service import account_service
+from livecommerce.interactions.flash_sales import BuyPlan, FlashOrder, flash_sale_service
+from livecommerce.kit.errors import LiveCommerceError
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import User
+from tests.factories import Account
+from tests.interactions.helpers import buy, get_sale, launch_sale
+from tests.orders.shop import buyer_with_address, create_listing, open_stage
+
+
+async def _plan(
+    runtime: Runtime, account: Account, sale_id: str, key: str, quantity: int = 1
+) -> tuple[User, BuyPlan]:
+    user = await account_service.authenticate(runtime, account.token)
+    assert user is not None
+    async with runtime.db.reading() as session:
+        plan = await flash_sale_service.prepare_buy(
+            session, user, sale_id, quantity=quantity, idempotency_key=key
+        )
+    assert isinstance(plan, BuyPlan)
+    return user, plan
+
+
+def _code(outcome: FlashOrder | LiveCommerceError) -> str:
+    return outcome.code if isinstance(outcome, LiveCommerceError) else "placed"
+
+
+async def test_one_batch_shares_units_in_order_and_holds_each_buyers_limit(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=4, per_buyer_limit=2)
+    first, _ = await buyer_with_address(client, "一")
+    second, _ = await buyer_with_address(client, "二")
+    third, _ = await buyer_with_address(client, "三")
+    plans = [
+        await _plan(runtime, first, sale["id"], "a-1"),
+        await _plan(runtime, first, sale["id"], "a-2"),
+        await _plan(runtime, first, sale["id"], "a-3"),  # a third unit: over the limit of 2
+        await _plan(runtime, first, sale["id"], "a-1"),  # the first click again
+        await _plan(runtime, second, sale["id"], "b-1", quantity=2),  # 2 of the 2 left
+        await _plan(runtime, third, sale["id"], "c-1"),  # nothing left
+    ]
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, [plan for _, plan in plans])
+    assert [_code(outcome) for outcome in outcomes] == [
+        "placed",
+        "placed",
+        "buyer_limit_reached",
+        "placed",
+        "placed",
+        "sold_out",
+    ]
+    placed = [outcome for outcome in outcomes if isinstance(outcome, FlashOrder)]
+    assert [outcome.created for outcome in placed] == [True, True, False, True]
+    assert placed[2].order.id == placed[0].order.id  # the repeated key: the same order
+    state = await get_sale(client, sale["id"])
+    assert (state["units_left"], state["status"]) == (0, "sold_out")
+
+    # What the batch stored is what a buy alone would find: the limit holds, keys repeat.
+    again = await buy(client, first, sale["id"], key="a-2", expect=200)
+    assert again.json()["id"] == placed[1].order.id
+    orders = (await client.get("/api/v1/orders", headers=first.headers)).json()["items"]
+    assert sorted(order["id"] for order in orders) == sorted(
+        outcome.order.id for outcome in placed[:2]
+    )
+
+
+async def test_a_batch_after_the_sale_ended_places_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=3)
+    buyer, _ = await buyer_with_address(client, "迟")
+    _, plan = await _plan(runtime, buyer, sale["id"], "late-1")
+    ended = await client.post(f"/api/v1/flash-sales/{sale['id']}/end", headers=stage.host.headers)
+    assert ended.status_code == 200, ended.text
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, [plan])
+    assert [_code(outcome) for outcome in outcomes] == ["flash_sale_ended"]
+    assert (await client.get("/api/v1/orders", headers=buyer.headers)).json()["items"] == []

@@ -266,9 +266,48 @@ async def assert_translated(page: Page, name: str, lang: str) -> None:
     assert found == [], f"{name} ({lang}): {found}"
 
 
+_MENU_JS = (
+    "() => {"
+    + _JS_HELPERS
+    + """
+  const nav = document.querySelector(".topbar .nav");
+  if (!nav) return ["no .nav menu"];
+  const problems = [];
+  if (nav.scrollWidth > nav.clientWidth) {
+    problems.push(`menu scrolls: ${nav.scrollWidth} px in ${nav.clientWidth} px`);
+  }
+  const width = document.documentElement.clientWidth;
+  const menu = nav.getBoundingClientRect();
+  for (const entry of nav.querySelectorAll("a")) {
+    if (!shows(entry)) {
+      problems.push(`${describe(entry)} is not shown`);
+      continue;
+    }
+    const box = entry.getBoundingClientRect();
+    if (box.left < 0 || box.right > width + 0.5 || box.top < 0) {
+      const span = `${Math.round(box.left)}-${Math.round(box.right)}`;
+      problems.push(`${describe(entry)} is off screen (${span})`);
+    } else if (box.left < menu.left - 0.5 || box.right > menu.right + 0.5 ||
+               box.top < menu.top - 0.5 || box.bottom > menu.bottom + 0.5) {
+      problems.push(`${describe(entry)} is clipped by the menu`);
+    }
+  }
+  return problems;
+}"""
+)
+
+
+async def assert_menu_shows(page: Page, name: str) -> None:
+    """Every entry of the top menu shows whole on screen: none hidden, clipped by the menu's
+    box or reachable only by scrolling the menu sideways."""
+    problems: list[str] = await page.evaluate(_MENU_JS)
+    assert problems == [], f"{name}: {problems}"
+
+
 async def check_phone_page(page: Page, name: str, lang: str) -> None:
-    """The three checks a page must pass on a phone: it fits, nothing covers a control,
-    every string is translated."""
+    """The checks a page must pass on a phone: it fits, every menu entry shows, nothing
+    covers a control, every string is translated."""
     await assert_fits(page, name)
+    await assert_menu_shows(page, name)
     await assert_nothing_covered(page, name)
     await assert_translated(page, name, lang)

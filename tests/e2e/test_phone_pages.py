@@ -171,8 +171,15 @@ async def test_viewer_pages_on_a_phone(
         other = await sign_up(api, "viewer", name="小红")
         viewer_address = await add_address(api, viewer, "阿明")
         other_address = await add_address(api, other, "小红")
-        # Handed out before the viewer arrives.
+        # Handed out before the viewer arrives; and one issued but not handed out yet.
         early = await _room_coupon(api, shop.host, "早鸟券", 500)
+        _ok(
+            await api.post(
+                f"/api/v1/live-sessions/{shop.session_id}/coupons/{early}/drop",
+                headers=shop.host.headers,
+            )
+        )
+        not_yet = await _room_coupon(api, shop.host, "未发放券", 800)
         prize_coupon = await _room_coupon(api, shop.host, "福袋券", 300)
         # A lottery the viewer wins, then the next one starts.
         first = _ok(
@@ -229,6 +236,8 @@ async def test_viewer_pages_on_a_phone(
         # The coupon handed out before the viewer came is there to claim.
         drop = room.locator("#coupon-drop")
         await expect(drop).to_contain_text("早鸟券")
+        await expect(drop.locator(f"[data-coupon-id='{not_yet}']")).to_have_count(0)
+        await expect(drop).not_to_contain_text("未发放券")
         await expect(drop.locator(f"[data-coupon-id='{prize_coupon}']")).to_have_count(0)
         # The flash-sale bar is empty while every unit is left (the CSP drops style attributes).
         bar = room.locator("#flash-bar")

@@ -132,6 +132,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "coupon_already_used": ("这张券已经用过了", "This coupon has been used."),
     "coupon_limit_reached": ("这张券你已领到上限", "You hold the most of this coupon allowed."),
     "coupon_not_claimable": ("现在不能领取这张券", "This coupon cannot be claimed now."),
+    "coupon_not_dropped": ("主播还没有发放这张券", "The host has not handed this coupon out yet."),
     "coupon_not_for_room": ("这张券属于其他直播间", "This coupon belongs to another room."),
     "coupon_sold_out": ("优惠券已被领完", "All of this coupon has been claimed."),
     "coupons_do_not_stack": ("这些优惠券不能叠加使用", "These coupons cannot be combined."),

@@ -75,6 +75,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "room_already_live": ("直播间正在直播，请先结束", "This room is already on air."),
     "not_room_host": ("只有直播间主播可以操作", "Only the room's host may do this."),
     "live_session_not_found": ("这场直播不存在", "No such live session."),
+    "origin_not_allowed": (
+        "这个页面不能用你的登录打开直播间",
+        "This page may not open the live room with your log-in.",
+    ),
     "invalid_session_state": ("直播当前状态不允许这个操作", "The session cannot do this now."),
     "planned_start_in_past": ("计划开播时间已过", "The planned start is in the past."),
     "session_not_live": ("直播未在进行中", "The session is not live."),

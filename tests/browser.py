@@ -209,6 +209,8 @@ ENGLISH_UI_WORDS = frozenset(
     Back Details Download Available Used Expired Amount Items""".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+# A script's missing value written out as text: never interface text in either language.
+_RAW_VALUE = re.compile(r"^(null|undefined|NaN)$|\bundefined\b|\[object \w+\]|\bNaN\b")
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -244,7 +246,8 @@ async def assert_nothing_covered(
 
 async def untranslated_text(page: Page, lang: str) -> list[str]:
     """Visible text (and placeholders, titles, labels) that shows an i18n key, an unfilled
-    {placeholder} or, on a Chinese page, a word of the English interface. Code
+    {placeholder}, a script's missing value ("null", "undefined", "NaN", "[object Object]")
+    or, on a Chinese page, a word of the English interface. Code
     (``code``, ``pre``, ``translate=no``) is not interface text."""
     from livecommerce.web.i18n import MESSAGES
 
@@ -254,7 +257,7 @@ async def untranslated_text(page: Page, lang: str) -> list[str]:
         words = set(_WORD.findall(text))
         if any(token in keys for token in re.findall(r"[a-z_]+\.[a-z_.]+", text)):
             found.append(text)
-        elif _PLACEHOLDER.search(text):
+        elif _PLACEHOLDER.search(text) or _RAW_VALUE.search(text):
             found.append(text)
         elif lang == "zh" and words & ENGLISH_UI_WORDS:
             found.append(text)

@@ -139,6 +139,20 @@ async def _ended_session_with_recording(api: httpx.AsyncClient, data_dir: Path) 
     return session_id
 
 
+async def _inside(page: Page, selector: str, box_selector: str) -> bool:
+    """Whether the element shows whole inside the box (not scrolled or clipped out)."""
+    inner = await page.locator(selector).bounding_box()
+    outer = await page.locator(box_selector).bounding_box()
+    assert inner is not None
+    assert outer is not None
+    return (
+        inner["y"] >= outer["y"] - 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+        and inner["x"] >= outer["x"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+    )
+
+
 async def _visit(
     browser: Browser,
     errors: PageErrors,
@@ -252,6 +266,10 @@ async def test_viewer_pages_on_a_phone(
             " - document.querySelector('.stage').getBoundingClientRect().top"
         )
         assert overlay_top >= 140, overlay_top
+        # The cards scroll in a short box; claiming the coupon and buying in the flash sale
+        # need no scrolling in it: both buttons show whole inside the box.
+        for control in ("#coupon-claim", "#flash-buy"):
+            assert await _inside(room, control, "#interactions"), control
         await shot(room, f"phone-live-{lang}")
 
         await room.locator("#coupon-claim").click()
@@ -294,8 +312,8 @@ async def test_viewer_pages_on_a_phone(
         # Three purchases in a row: the toasts keep off the host chip and Follow.
         async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
             for _ in range(3):
-                payment_id = await _buy_and_pay(api, shop, other, other_address)
-                await _confirm(api, other, payment_id)
+                plain_payment = await _buy_and_pay(api, shop, other, other_address)
+                await _confirm(api, other, plain_payment)
             await expect(room.locator("#chat-list .chat-purchase")).to_have_count(3)
             await expect(room.locator("#toasts .toast")).to_have_count(2)
             await assert_nothing_covered(room, "live room with toasts")
@@ -337,18 +355,26 @@ async def test_viewer_pages_on_a_phone(
         await context.close()
 
     pages = [
-        (f"/pay/sandbox/{payment_id}", "pay"),
-        ("/orders", "orders"),
-        ("/coupons", "coupons"),
-        (f"/lotteries/{first['id']}", "lottery"),
-        (f"/replay/{replay_id}", "replay"),
+        (viewer, f"/pay/sandbox/{payment_id}", "pay"),
+        # Paid, without a coupon: no discount line, and no "null" where it would be.
+        (other, f"/pay/sandbox/{plain_payment}", "pay-plain"),
+        (viewer, "/orders", "orders"),
+        (viewer, "/coupons", "coupons"),
+        (viewer, f"/lotteries/{first['id']}", "lottery"),
+        (viewer, f"/replay/{replay_id}", "replay"),
     ]
-    for path, name in pages:
-        context, page = await _visit(browser, errors, live_server, viewer, path, locale)
+    for account, path, name in pages:
+        context, page = await _visit(browser, errors, live_server, account, path, locale)
         try:
             if name == "pay":
                 await expect(page.locator("#pay-discount")).to_contain_text("−¥5.00")
                 await expect(page.locator("#pay-amount")).to_have_text("¥84.00")
+            if name == "pay-plain":
+                await expect(page.locator("#pay-status")).to_have_attribute(
+                    "data-status", "succeeded"
+                )
+                await expect(page.locator("#pay-discount")).to_have_count(0)
+                await expect(page.locator("#pay-body")).not_to_contain_text("null")
             if name == "coupons":
                 prize = page.locator(f"#prize-list [data-lottery-id='{first['id']}']")
                 await expect(prize).to_contain_text("福袋券")

@@ -27,6 +27,7 @@ from tests.browser import (
     require,
     shot,
 )
+from tests.catalog.helpers import image_bytes, upload
 from tests.conftest import LiveServer
 from tests.factories import Account, sign_up
 from tests.web.scenario import LiveShop, add_address, build_live_shop
@@ -437,6 +438,11 @@ async def test_consoles_on_a_phone(
             201,
         )
         newcomer = await sign_up(api, "host", name="阿杰")
+        # A tall avatar: the persona card shows it cut to its square, not stretched.
+        avatar = await upload(
+            api, f"/api/v1/rooms/{shop.room['id']}/avatar", shop.host, image_bytes(size=(40, 90))
+        )
+        assert avatar.status_code == 200, avatar.text
     errors = PageErrors()
     consoles = [
         (shop.host, "/console/host", "host-console"),
@@ -460,6 +466,15 @@ async def test_consoles_on_a_phone(
             assert await entries.count() == MENU_ENTRIES[name], name
             for raw_id in (shop.host.id, mcn.id, contract["id"], shop.merchant.id):
                 assert raw_id not in await page.locator("body").inner_text(), name
+            if name == "host-console":
+                picture = page.locator("#room-avatar img")
+                await expect(picture).to_be_visible()
+                box = await page.locator("#room-avatar").bounding_box()
+                drawn = await picture.bounding_box()
+                assert box is not None
+                assert drawn is not None
+                assert (box["width"], box["height"]) == (56, 56)
+                assert drawn == box
             if name == "earnings":
                 await expect(page.locator("#contract-list")).to_contain_text("星火传媒")
             if name == "offers":

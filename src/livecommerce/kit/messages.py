@@ -348,6 +348,9 @@ def validation_problem(language: str, error: Mapping[str, Any]) -> str:
     entry = _VALIDATION.get(kind)
     if entry is None:
         return english if language == "en" else "格式不正确"
+    if language != "en" and isinstance(context.get("expected"), str):
+        # pydantic lists the choices in English: "'succeed' or 'fail'".
+        context = {**context, "expected": context["expected"].replace(" or ", " 或 ")}
     filled = _fill(entry[1 if language == "en" else 0], context)
     if filled is None:
         return english if language == "en" else "格式不正确"

@@ -493,6 +493,12 @@ async def test_consoles_on_a_phone(
                 await shot(page, f"phone-offers-staff-{lang}")
             if name == "agency":
                 await expect(page.locator("#contract-list")).to_contain_text("小美")
+                # The e-mail's label wraps in English; the two fields stay level.
+                tops = [
+                    (await page.locator(f"#invite-form [name={field}]").bounding_box() or {})["y"]
+                    for field in ("host_email", "share")
+                ]
+                assert tops[0] == tops[1], tops
                 await page.locator("#invite-form [name=host_email]").fill(newcomer.email)
                 await page.locator("#invite-form button[type=submit]").click()
                 await expect(page.locator("#contract-list")).to_contain_text("阿杰")

@@ -20,6 +20,7 @@ from tests.browser import (
     PHONE,
     PageErrors,
     assert_fits,
+    assert_menu_shows,
     assert_nothing_covered,
     check_phone_page,
     log_in,
@@ -355,6 +356,21 @@ async def test_viewer_pages_on_a_phone(
     finally:
         await context.close()
 
+    # On a desktop the room fits the window: the whole video, and the chat box at the
+    # bottom of the side panel, however long the chat and the cards are.
+    context, room = await _visit(
+        browser, errors, live_server, viewer, room_path, locale, device=DESKTOP
+    )
+    try:
+        await expect(room.locator("body")).to_have_attribute("data-realtime", "ready")
+        for part in (".stage", ".side", "#chat-input"):
+            box = await room.locator(part).bounding_box()
+            assert box is not None
+            assert box["y"] + box["height"] <= DESKTOP["viewport"]["height"], (part, box)
+        await assert_fits(room, "live room desktop")
+    finally:
+        await context.close()
+
     pages = [
         (viewer, f"/pay/sandbox/{payment_id}", "pay"),
         # Paid, without a coupon: no discount line, and no "null" where it would be.
@@ -506,13 +522,22 @@ async def test_consoles_on_a_phone(
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()
-    # The desktop layout of the same consoles fits too.
-    for account, path, name in consoles[:3]:
+    # The desktop layout of the same consoles fits too, and on a narrow desktop the
+    # merchant's long menu wraps rather than scrolling its last entries away.
+    narrow = {**DESKTOP, "viewport": {"width": 900, "height": 800}}
+    wide_consoles = [(*console, DESKTOP) for console in consoles[:3]]
+    for account, path, name, device in [
+        *wide_consoles,
+        (shop.merchant, "/console/merchant", "merchant-console", DESKTOP),
+        (shop.merchant, "/console/merchant", "merchant-console", narrow),
+    ]:
         context, page = await _visit(
-            browser, errors, live_server, account, path, locale, device=DESKTOP
+            browser, errors, live_server, account, path, locale, device=device
         )
         try:
             await assert_fits(page, f"{name} desktop")
+            await assert_menu_shows(page, f"{name} desktop")
+            assert await page.locator(".topbar .nav a").count() == MENU_ENTRIES[name]
         finally:
             await context.close()
     assert errors.errors == []

@@ -209,6 +209,8 @@ ENGLISH_UI_WORDS = frozenset(
     Back Details Download Available Used Expired Amount Items""".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+# A script's missing value written out as text: never interface text in either language.
+_RAW_VALUE = re.compile(r"^(null|undefined|NaN)$|\bundefined\b|\[object \w+\]|\bNaN\b")
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -244,7 +246,8 @@ async def assert_nothing_covered(
 
 async def untranslated_text(page: Page, lang: str) -> list[str]:
     """Visible text (and placeholders, titles, labels) that shows an i18n key, an unfilled
-    {placeholder} or, on a Chinese page, a word of the English interface. Code
+    {placeholder}, a script's missing value ("null", "undefined", "NaN", "[object Object]")
+    or, on a Chinese page, a word of the English interface. Code
     (``code``, ``pre``, ``translate=no``) is not interface text."""
     from livecommerce.web.i18n import MESSAGES
 
@@ -254,7 +257,7 @@ async def untranslated_text(page: Page, lang: str) -> list[str]:
         words = set(_WORD.findall(text))
         if any(token in keys for token in re.findall(r"[a-z_]+\.[a-z_.]+", text)):
             found.append(text)
-        elif _PLACEHOLDER.search(text):
+        elif _PLACEHOLDER.search(text) or _RAW_VALUE.search(text):
             found.append(text)
         elif lang == "zh" and words & ENGLISH_UI_WORDS:
             found.append(text)
@@ -266,9 +269,48 @@ async def assert_translated(page: Page, name: str, lang: str) -> None:
     assert found == [], f"{name} ({lang}): {found}"
 
 
+_MENU_JS = (
+    "() => {"
+    + _JS_HELPERS
+    + """
+  const nav = document.querySelector(".topbar .nav");
+  if (!nav) return ["no .nav menu"];
+  const problems = [];
+  if (nav.scrollWidth > nav.clientWidth) {
+    problems.push(`menu scrolls: ${nav.scrollWidth} px in ${nav.clientWidth} px`);
+  }
+  const width = document.documentElement.clientWidth;
+  const menu = nav.getBoundingClientRect();
+  for (const entry of nav.querySelectorAll("a")) {
+    if (!shows(entry)) {
+      problems.push(`${describe(entry)} is not shown`);
+      continue;
+    }
+    const box = entry.getBoundingClientRect();
+    if (box.left < 0 || box.right > width + 0.5 || box.top < 0) {
+      const span = `${Math.round(box.left)}-${Math.round(box.right)}`;
+      problems.push(`${describe(entry)} is off screen (${span})`);
+    } else if (box.left < menu.left - 0.5 || box.right > menu.right + 0.5 ||
+               box.top < menu.top - 0.5 || box.bottom > menu.bottom + 0.5) {
+      problems.push(`${describe(entry)} is clipped by the menu`);
+    }
+  }
+  return problems;
+}"""
+)
+
+
+async def assert_menu_shows(page: Page, name: str) -> None:
+    """Every entry of the top menu shows whole on screen: none hidden, clipped by the menu's
+    box or reachable only by scrolling the menu sideways."""
+    problems: list[str] = await page.evaluate(_MENU_JS)
+    assert problems == [], f"{name}: {problems}"
+
+
 async def check_phone_page(page: Page, name: str, lang: str) -> None:
-    """The three checks a page must pass on a phone: it fits, nothing covers a control,
-    every string is translated."""
+    """The checks a page must pass on a phone: it fits, every menu entry shows, nothing
+    covers a control, every string is translated."""
     await assert_fits(page, name)
+    await assert_menu_shows(page, name)
     await assert_nothing_covered(page, name)
     await assert_translated(page, name, lang)

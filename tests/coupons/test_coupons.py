@@ -22,8 +22,14 @@ from tests.orders.shop import (
 
 
 async def issue(
-    client: httpx.AsyncClient, issuer: Account, *, expect: int = 201, **body: Any
+    client: httpx.AsyncClient,
+    issuer: Account,
+    *,
+    expect: int = 201,
+    drop_in: str | None = None,
+    **body: Any,
 ) -> dict[str, Any]:
+    """A coupon; with ``drop_in`` (a live session) the host hands it out there too."""
     payload = {
         "title": "满100减20",
         "audience": "room",
@@ -37,6 +43,12 @@ async def issue(
     response = await client.post("/api/v1/coupons", headers=issuer.headers, json=payload)
     assert response.status_code == expect, response.text
     result: dict[str, Any] = response.json()
+    if drop_in is not None:
+        dropped = await client.post(
+            f"/api/v1/live-sessions/{drop_in}/coupons/{result['id']}/drop", headers=issuer.headers
+        )
+        assert dropped.status_code == 200, dropped.text
+        result = dropped.json()
     return result
 
 
@@ -202,14 +214,68 @@ async def test_cancelling_gives_the_coupon_back(client: httpx.AsyncClient) -> No
     assert response.json()["code"] == "coupon_already_used"
 
 
+async def test_the_room_shows_only_coupons_handed_out_and_left_to_claim(
+    client: httpx.AsyncClient,
+) -> None:
+    listing = await create_listing(client, stock=5, price_cents=10000)
+    stage = await open_stage(client, [listing])
+    kept = await issue(client, stage.host, title="福袋奖品券")  # a lottery prize, say
+    early = await issue(client, stage.host, title="早鸟券", total_limit=1, per_user_limit=1)
+    late = await issue(client, stage.host, title="晚到券")
+    room_coupons = f"/api/v1/rooms/{stage.room_id}/coupons"
+    assert kept["dropped_at"] is None
+    assert (await client.get(room_coupons)).json() == {"items": [], "next_cursor": None}
+    buyer, _ = await buyer_with_address(client)
+    # Not handed out yet: nobody can claim it, in either language.
+    for language, sentence in [
+        ("zh-CN", "主播还没有发放这张券"),
+        ("en", "The host has not handed this coupon out yet."),
+    ]:
+        refused = await client.post(
+            f"/api/v1/coupons/{early['id']}/claim",
+            headers={**buyer.headers, "Accept-Language": language},
+        )
+        assert (refused.status_code, refused.json()) == (
+            409,
+            {"code": "coupon_not_dropped", "message": sentence},
+        )
+
+    drop = f"/api/v1/live-sessions/{stage.session_id}/coupons"
+    first = await client.post(f"{drop}/{early['id']}/drop", headers=stage.host.headers)
+    assert first.status_code == 200, first.text
+    clock.advance(timedelta(seconds=5))
+    second = await client.post(f"{drop}/{late['id']}/drop", headers=stage.host.headers)
+    assert second.json()["dropped_at"] > first.json()["dropped_at"]
+    # A viewer arriving now sees both, the latest handed out first; never the kept one.
+    listed = (await client.get(room_coupons)).json()["items"]
+    assert [(item["title"], item["claimed_count"]) for item in listed] == [
+        ("晚到券", 0),
+        ("早鸟券", 0),
+    ]
+    await claim(client, buyer, early["id"])
+    # All of the early coupon is taken: the room no longer offers it.
+    listed = (await client.get(room_coupons)).json()["items"]
+    assert [item["title"] for item in listed] == ["晚到券"]
+    issued = (await client.get("/api/v1/coupons/issued", headers=stage.host.headers)).json()
+    assert {item["title"]: item["dropped_at"] is not None for item in issued["items"]} == {
+        "福袋奖品券": False,
+        "早鸟券": True,
+        "晚到券": True,
+    }
+
+
 async def test_fans_only_and_stacking_rules(client: httpx.AsyncClient) -> None:
     listing = await create_listing(client, stock=5, price_cents=10000)
     stage = await open_stage(client, [listing])
-    fans = await issue(client, stage.host, audience="fans", min_spend_cents=0, stackable=True)
-    plain = await issue(client, stage.host, min_spend_cents=0, amount_off_cents=500)
+    room = stage.session_id
+    fans = await issue(
+        client, stage.host, audience="fans", min_spend_cents=0, stackable=True, drop_in=room
+    )
+    plain = await issue(client, stage.host, min_spend_cents=0, amount_off_cents=500, drop_in=room)
     stack = await issue(
         client,
         stage.host,
+        drop_in=room,
         min_spend_cents=0,
         discount_kind="percent",
         amount_off_cents=0,
@@ -240,7 +306,9 @@ async def test_a_coupon_is_never_claimed_or_used_beyond_its_limits(
 ) -> None:
     listing = await create_listing(client, stock=50, price_cents=10000)
     stage = await open_stage(client, [listing])
-    coupon = await issue(client, stage.host, total_limit=3, min_spend_cents=0)
+    coupon = await issue(
+        client, stage.host, total_limit=3, min_spend_cents=0, drop_in=stage.session_id
+    )
     buyers = [await buyer_with_address(client) for _ in range(6)]
     claims = await asyncio.gather(
         *[claim(client, buyer, coupon["id"], expect=None) for buyer, _ in buyers]

@@ -20,6 +20,7 @@ from tests.browser import (
     PHONE,
     PageErrors,
     assert_fits,
+    assert_menu_shows,
     assert_nothing_covered,
     check_phone_page,
     log_in,
@@ -27,6 +28,7 @@ from tests.browser import (
     require,
     shot,
 )
+from tests.catalog.helpers import image_bytes, upload
 from tests.conftest import LiveServer
 from tests.factories import Account, sign_up
 from tests.web.scenario import LiveShop, add_address, build_live_shop
@@ -36,10 +38,20 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=15_000)
 
 LANGS = [("zh-CN", "zh"), ("en-GB", "en")]
-NAV_FITS = (
-    "(() => { const nav = document.querySelector('.nav'); "
-    "return nav.scrollWidth <= nav.clientWidth; })()"
-)
+# The top menu by role: home, orders, coupons, then the consoles and "Partners" (last).
+HOST_MENU, MERCHANT_MENU, AGENCY_MENU = 5, 6, 4
+MENU_ENTRIES = {
+    "host-console": HOST_MENU,
+    "host-session": HOST_MENU,
+    "earnings": HOST_MENU,
+    "marketplace": HOST_MENU,
+    "merchant-console": MERCHANT_MENU,
+    "offers": MERCHANT_MENU,
+    "merchant-earnings": MERCHANT_MENU,
+    "agency": AGENCY_MENU,
+    "agency-earnings": AGENCY_MENU,
+    "agency-marketplace": AGENCY_MENU,
+}
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -129,6 +141,20 @@ async def _ended_session_with_recording(api: httpx.AsyncClient, data_dir: Path) 
     return session_id
 
 
+async def _inside(page: Page, selector: str, box_selector: str) -> bool:
+    """Whether the element shows whole inside the box (not scrolled or clipped out)."""
+    inner = await page.locator(selector).bounding_box()
+    outer = await page.locator(box_selector).bounding_box()
+    assert inner is not None
+    assert outer is not None
+    return (
+        inner["y"] >= outer["y"] - 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+        and inner["x"] >= outer["x"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+    )
+
+
 async def _visit(
     browser: Browser,
     errors: PageErrors,
@@ -161,8 +187,15 @@ async def test_viewer_pages_on_a_phone(
         other = await sign_up(api, "viewer", name="小红")
         viewer_address = await add_address(api, viewer, "阿明")
         other_address = await add_address(api, other, "小红")
-        # Handed out before the viewer arrives.
+        # Handed out before the viewer arrives; and one issued but not handed out yet.
         early = await _room_coupon(api, shop.host, "早鸟券", 500)
+        _ok(
+            await api.post(
+                f"/api/v1/live-sessions/{shop.session_id}/coupons/{early}/drop",
+                headers=shop.host.headers,
+            )
+        )
+        not_yet = await _room_coupon(api, shop.host, "未发放券", 800)
         prize_coupon = await _room_coupon(api, shop.host, "福袋券", 300)
         # A lottery the viewer wins, then the next one starts.
         first = _ok(
@@ -219,6 +252,8 @@ async def test_viewer_pages_on_a_phone(
         # The coupon handed out before the viewer came is there to claim.
         drop = room.locator("#coupon-drop")
         await expect(drop).to_contain_text("早鸟券")
+        await expect(drop.locator(f"[data-coupon-id='{not_yet}']")).to_have_count(0)
+        await expect(drop).not_to_contain_text("未发放券")
         await expect(drop.locator(f"[data-coupon-id='{prize_coupon}']")).to_have_count(0)
         # The flash-sale bar is empty while every unit is left (the CSP drops style attributes).
         bar = room.locator("#flash-bar")
@@ -233,6 +268,10 @@ async def test_viewer_pages_on_a_phone(
             " - document.querySelector('.stage').getBoundingClientRect().top"
         )
         assert overlay_top >= 140, overlay_top
+        # The cards scroll in a short box; claiming the coupon and buying in the flash sale
+        # need no scrolling in it: both buttons show whole inside the box.
+        for control in ("#coupon-claim", "#flash-buy"):
+            assert await _inside(room, control, "#interactions"), control
         await shot(room, f"phone-live-{lang}")
 
         await room.locator("#coupon-claim").click()
@@ -275,8 +314,8 @@ async def test_viewer_pages_on_a_phone(
         # Three purchases in a row: the toasts keep off the host chip and Follow.
         async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
             for _ in range(3):
-                payment_id = await _buy_and_pay(api, shop, other, other_address)
-                await _confirm(api, other, payment_id)
+                plain_payment = await _buy_and_pay(api, shop, other, other_address)
+                await _confirm(api, other, plain_payment)
             await expect(room.locator("#chat-list .chat-purchase")).to_have_count(3)
             await expect(room.locator("#toasts .toast")).to_have_count(2)
             await assert_nothing_covered(room, "live room with toasts")
@@ -317,19 +356,42 @@ async def test_viewer_pages_on_a_phone(
     finally:
         await context.close()
 
+    # On a desktop the room fits the window: the whole video, and the chat box at the
+    # bottom of the side panel, however long the chat and the cards are.
+    context, room = await _visit(
+        browser, errors, live_server, viewer, room_path, locale, device=DESKTOP
+    )
+    try:
+        await expect(room.locator("body")).to_have_attribute("data-realtime", "ready")
+        for part in (".stage", ".side", "#chat-input"):
+            box = await room.locator(part).bounding_box()
+            assert box is not None
+            assert box["y"] + box["height"] <= DESKTOP["viewport"]["height"], (part, box)
+        await assert_fits(room, "live room desktop")
+    finally:
+        await context.close()
+
     pages = [
-        (f"/pay/sandbox/{payment_id}", "pay"),
-        ("/orders", "orders"),
-        ("/coupons", "coupons"),
-        (f"/lotteries/{first['id']}", "lottery"),
-        (f"/replay/{replay_id}", "replay"),
+        (viewer, f"/pay/sandbox/{payment_id}", "pay"),
+        # Paid, without a coupon: no discount line, and no "null" where it would be.
+        (other, f"/pay/sandbox/{plain_payment}", "pay-plain"),
+        (viewer, "/orders", "orders"),
+        (viewer, "/coupons", "coupons"),
+        (viewer, f"/lotteries/{first['id']}", "lottery"),
+        (viewer, f"/replay/{replay_id}", "replay"),
     ]
-    for path, name in pages:
-        context, page = await _visit(browser, errors, live_server, viewer, path, locale)
+    for account, path, name in pages:
+        context, page = await _visit(browser, errors, live_server, account, path, locale)
         try:
             if name == "pay":
                 await expect(page.locator("#pay-discount")).to_contain_text("−¥5.00")
                 await expect(page.locator("#pay-amount")).to_have_text("¥84.00")
+            if name == "pay-plain":
+                await expect(page.locator("#pay-status")).to_have_attribute(
+                    "data-status", "succeeded"
+                )
+                await expect(page.locator("#pay-discount")).to_have_count(0)
+                await expect(page.locator("#pay-body")).not_to_contain_text("null")
             if name == "coupons":
                 prize = page.locator(f"#prize-list [data-lottery-id='{first['id']}']")
                 await expect(prize).to_contain_text("福袋券")
@@ -343,9 +405,8 @@ async def test_viewer_pages_on_a_phone(
                 await page.wait_for_function(
                     "document.querySelector('#replay-video').readyState >= 1"
                 )
+            # Also: every menu entry shows whole, none scrolled off at the edge.
             await check_phone_page(page, name, lang)
-            # A viewer's menu fits without scrolling: no entry is cut off at the edge.
-            assert await page.evaluate(NAV_FITS), name
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()
@@ -393,6 +454,11 @@ async def test_consoles_on_a_phone(
             201,
         )
         newcomer = await sign_up(api, "host", name="阿杰")
+        # A tall avatar: the persona card shows it cut to its square, not stretched.
+        avatar = await upload(
+            api, f"/api/v1/rooms/{shop.room['id']}/avatar", shop.host, image_bytes(size=(40, 90))
+        )
+        assert avatar.status_code == 200, avatar.text
     errors = PageErrors()
     consoles = [
         (shop.host, "/console/host", "host-console"),
@@ -410,9 +476,21 @@ async def test_consoles_on_a_phone(
     for account, path, name in consoles:
         context, page = await _visit(browser, errors, live_server, account, path, locale)
         try:
+            # Every role's menu shows each entry whole (the last one, "Partners", too).
             await check_phone_page(page, name, lang)
+            entries = page.locator(".topbar .nav a")
+            assert await entries.count() == MENU_ENTRIES[name], name
             for raw_id in (shop.host.id, mcn.id, contract["id"], shop.merchant.id):
                 assert raw_id not in await page.locator("body").inner_text(), name
+            if name == "host-console":
+                picture = page.locator("#room-avatar img")
+                await expect(picture).to_be_visible()
+                box = await page.locator("#room-avatar").bounding_box()
+                drawn = await picture.bounding_box()
+                assert box is not None
+                assert drawn is not None
+                assert (box["width"], box["height"]) == (56, 56)
+                assert drawn == box
             if name == "earnings":
                 await expect(page.locator("#contract-list")).to_contain_text("星火传媒")
             if name == "offers":
@@ -431,6 +509,12 @@ async def test_consoles_on_a_phone(
                 await shot(page, f"phone-offers-staff-{lang}")
             if name == "agency":
                 await expect(page.locator("#contract-list")).to_contain_text("小美")
+                # The e-mail's label wraps in English; the two fields stay level.
+                tops = [
+                    (await page.locator(f"#invite-form [name={field}]").bounding_box() or {})["y"]
+                    for field in ("host_email", "share")
+                ]
+                assert tops[0] == tops[1], tops
                 await page.locator("#invite-form [name=host_email]").fill(newcomer.email)
                 await page.locator("#invite-form button[type=submit]").click()
                 await expect(page.locator("#contract-list")).to_contain_text("阿杰")
@@ -438,13 +522,22 @@ async def test_consoles_on_a_phone(
             await shot(page, f"phone-{name}-{lang}")
         finally:
             await context.close()
-    # The desktop layout of the same consoles fits too.
-    for account, path, name in consoles[:3]:
+    # The desktop layout of the same consoles fits too, and on a narrow desktop the
+    # merchant's long menu wraps rather than scrolling its last entries away.
+    narrow = {**DESKTOP, "viewport": {"width": 900, "height": 800}}
+    wide_consoles = [(*console, DESKTOP) for console in consoles[:3]]
+    for account, path, name, device in [
+        *wide_consoles,
+        (shop.merchant, "/console/merchant", "merchant-console", DESKTOP),
+        (shop.merchant, "/console/merchant", "merchant-console", narrow),
+    ]:
         context, page = await _visit(
-            browser, errors, live_server, account, path, locale, device=DESKTOP
+            browser, errors, live_server, account, path, locale, device=device
         )
         try:
             await assert_fits(page, f"{name} desktop")
+            await assert_menu_shows(page, f"{name} desktop")
+            assert await page.locator(".topbar .nav a").count() == MENU_ENTRIES[name]
         finally:
             await context.close()
     assert errors.errors == []

@@ -45,7 +45,15 @@ async def test_coupon_lottery_and_questions_in_the_room(
         coupon_form = host.locator("#coupon-form")
         await coupon_form.locator("input[name=amount]").fill("5")
         await coupon_form.locator("#coupon-create").click()
-        await host.locator("#console-coupons [data-drop]").first.click()
+        created = host.locator("#console-coupons [data-drop]").first
+        await expect(created).to_be_visible()
+        # Created, not handed out: the console says so, and the room does not show it.
+        await expect(host.locator("#console-coupons [data-dropped]")).to_have_count(0)
+        await page_b.reload()
+        await expect(page_b.locator("body")).to_have_attribute("data-realtime", "ready")
+        await expect(page_b.locator("#coupon-drop")).to_be_hidden()
+        await created.click()
+        await expect(host.locator("#console-coupons [data-dropped]")).to_have_count(1)
         for page in (page_a, page_b):
             await expect(page.locator("#coupon-drop")).to_contain_text("直播间专享券")
         await page_a.locator("#coupon-claim").click()

@@ -54,6 +54,9 @@ def test_validation_problems_in_both_languages() -> None:
     }
     assert validation_problem("zh", blank) == "不能为空"
     assert validation_problem("en", blank) == "must not be blank"
+    choice = {"type": "literal_error", "msg": "x", "ctx": {"expected": "'succeed' or 'fail'"}}
+    assert validation_problem("zh", choice) == "只能是 'succeed' 或 'fail'"
+    assert validation_problem("en", choice) == "must be 'succeed' or 'fail'"
 
 
 @pytest.mark.parametrize(

@@ -360,6 +360,11 @@ async def test_a_room_coupon_discounts_an_offer_product_only_with_the_merchants_
         },
     )
     assert coupon.status_code == 201, coupon.text
+    dropped = await client.post(
+        f"/api/v1/live-sessions/{live['id']}/coupons/{coupon.json()['id']}/drop",
+        headers=host.headers,
+    )
+    assert dropped.status_code == 200, dropped.text
     buyer, address_id = await buyer_with_address(client)
     claimed = await client.post(
         f"/api/v1/coupons/{coupon.json()['id']}/claim", headers=buyer.headers

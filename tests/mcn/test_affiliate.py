@@ -191,3 +191,52 @@ async def test_store_reported_commission_wins(client: httpx.AsyncClient) -> None
     response = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
     assert (response.status_code, response.json()["commission_cents"]) == (201, 1234)
     assert await owed(client, host) == {"host_payable": 1234}
+
+
+async def test_the_links_host_rotates_its_postback_secret(client: httpx.AsyncClient) -> None:
+    host = await sign_up(client, "host")
+    link = await make_link(client, host)
+    old = link["postback_secret"]
+    body = {
+        "code": link["code"],
+        "external_order_id": "R-1",
+        "amount_cents": 1000,
+        "currency": "CNY",
+    }
+    rotate = f"/api/v1/mcn/affiliate-links/{link['id']}/rotate-secret"
+
+    # Nobody but the link's host may rotate it, nor learn that the link exists.
+    other_host = await sign_up(client, "host")
+    merchant = await sign_up(client, "merchant")
+    viewer = await sign_up(client, "viewer")
+    for stranger in (other_host, merchant, viewer):
+        refused = await client.post(rotate, headers=stranger.headers)
+        assert (refused.status_code, refused.json()["code"]) == (404, "link_not_found")
+    anonymous = await client.post(rotate)
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated")
+    missing = await client.post(
+        "/api/v1/mcn/affiliate-links/0123456789abcdef0123456789abcdef/rotate-secret",
+        headers=host.headers,
+    )
+    assert (missing.status_code, missing.json()["code"]) == (404, "link_not_found")
+    raw, headers = signed(body, old)
+    still = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+    assert still.status_code == 201, still.text  # the refused attempts changed nothing
+
+    rotated = await client.post(rotate, headers=host.headers)
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["postback_secret"]
+    assert isinstance(new, str)
+    assert (len(new), new == old) == (64, False)
+    assert (rotated.json()["id"], rotated.json()["code"]) == (link["id"], link["code"])
+    listed = (await client.get("/api/v1/mcn/affiliate-links", headers=host.headers)).json()
+    assert [item["postback_secret"] for item in listed["items"]] == [new]
+
+    # At once: the old secret is refused, the new one is taken.
+    fresh = {**body, "external_order_id": "R-2"}
+    raw, headers = signed(fresh, old)
+    stale = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+    assert (stale.status_code, stale.json()["code"]) == (403, "bad_signature")
+    raw, headers = signed(fresh, new)
+    taken = await client.post("/api/v1/mcn/affiliate/postback", content=raw, headers=headers)
+    assert (taken.status_code, taken.json()["created"]) == (201, True)

@@ -97,6 +97,13 @@ async def test_tap_for_sound_is_tappable_on_a_phone(
                 await page.wait_for_selector("#player[data-video='playing']", timeout=20_000)
                 unmute = page.locator(".player-unmute")
                 await unmute.wait_for(state="visible", timeout=5_000)
+                # A drawn speaker, not an emoji that shows as an empty box without an
+                # emoji font.
+                assert await unmute.inner_text() == "点击开启声音"
+                icon = await unmute.evaluate(
+                    "node => getComputedStyle(node, '::before').backgroundImage"
+                )
+                assert icon.startswith('url("data:image/svg+xml'), icon
                 await assert_nothing_covered(page, "live video", ".player-unmute, #follow")
                 await unmute.tap()
                 await unmute.wait_for(state="hidden", timeout=5_000)

@@ -37,13 +37,26 @@ class CouponRepository:
     async def list_for_room(
         self, session: AsyncSession, room_id: str, now: datetime, page: PageRequest
     ) -> Page[Coupon]:
+        """The room's coupons a viewer can claim now: handed out, in date, not all taken;
+        the latest handed out first."""
         query = select(Coupon).where(
             Coupon.room_id == room_id,
+            Coupon.dropped_at.is_not(None),
             Coupon.active.is_(True),
             Coupon.starts_at <= now,
             Coupon.ends_at > now,
+            Coupon.claimed_count < Coupon.total_limit,
         )
-        return await fetch_page(session, query, (desc(Coupon.created_at), asc(Coupon.id)), page)
+        keyset = (desc(Coupon.dropped_at), asc(Coupon.id))
+        return await fetch_page(session, query, keyset, page)
+
+    async def mark_dropped(self, session: AsyncSession, coupon_id: str, at: datetime) -> None:
+        await session.execute(
+            update(Coupon)
+            .where(Coupon.id == coupon_id)
+            .values(dropped_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
     async def take_one(self, session: AsyncSession, coupon_id: str) -> bool:
         """``UPDATE coupons SET claimed_count = claimed_count + 1 WHERE claimed_count < total``."""

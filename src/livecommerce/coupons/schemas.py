@@ -43,6 +43,11 @@ class CouponOut(BaseModel):
     product_ids: list[str]
     stackable: bool
     active: bool
+    dropped_at: datetime | None = Field(
+        default=None,
+        description="When the host last handed it out in the room; null: not yet, so the "
+        "room does not list it and it cannot be claimed.",
+    )
 
 
 class CouponList(BaseModel):

@@ -64,6 +64,7 @@ def coupon_out(coupon: Coupon) -> CouponOut:
         product_ids=[str(value) for value in coupon.product_ids],
         stackable=coupon.stackable,
         active=coupon.active,
+        dropped_at=coupon.dropped_at,
     )
 
 
@@ -146,6 +147,11 @@ class CouponService:
         await self.check_issuer(user, coupon)
         if coupon.room_id != live_session.room_id:
             raise Conflict("This coupon belongs to another room.", code="coupon_not_for_room")
+        now = utcnow()
+        if not coupon.active or not coupon.starts_at <= now < coupon.ends_at:
+            raise Conflict("This coupon cannot be claimed now.", code="coupon_not_claimable")
+        await coupon_repository.mark_dropped(session, coupon.id, now)
+        await coupon_repository.refresh(session, coupon)
         publish_after_commit(
             session,
             live_channel(live_session.id),
@@ -160,6 +166,10 @@ class CouponService:
         now = utcnow()
         if not coupon.active or not coupon.starts_at <= now < coupon.ends_at:
             raise Conflict("This coupon cannot be claimed now.", code="coupon_not_claimable")
+        if coupon.room_id is not None and coupon.dropped_at is None:
+            raise Conflict(
+                "The host has not handed this coupon out yet.", code="coupon_not_dropped"
+            )
         if coupon.audience == CouponAudience.FANS and coupon.room_id is not None:
             if not await live_service.is_following(session, user.id, coupon.room_id):
                 raise Forbidden("Follow the room to claim its fans' coupon.", code="fans_only")

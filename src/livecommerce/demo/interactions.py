@@ -32,6 +32,10 @@ async def seed_interactions(http: httpx.AsyncClient, host_token: str, session_id
         if response.status_code != 201:
             return
         coupon = response.json()
+    if coupon.get("dropped_at") is None:  # handed out in the room, so viewers can claim it
+        await http.post(
+            f"/api/v1/live-sessions/{session_id}/coupons/{coupon['id']}/drop", headers=host
+        )
     lotteries = (await http.get(f"/api/v1/live-sessions/{session_id}/lotteries")).json()
     if any(item["status"] == "open" for item in lotteries.get("items", [])):
         return

@@ -79,6 +79,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "room_already_live": ("直播间正在直播，请先结束", "This room is already on air."),
     "not_room_host": ("只有直播间主播可以操作", "Only the room's host may do this."),
     "live_session_not_found": ("这场直播不存在", "No such live session."),
+    "origin_not_allowed": (
+        "这个页面不能用你的登录打开直播间",
+        "This page may not open the live room with your log-in.",
+    ),
     "invalid_session_state": ("直播当前状态不允许这个操作", "The session cannot do this now."),
     "planned_start_in_past": ("计划开播时间已过", "The planned start is in the past."),
     "session_not_live": ("直播未在进行中", "The session is not live."),
@@ -136,6 +140,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "coupon_already_used": ("这张券已经用过了", "This coupon has been used."),
     "coupon_limit_reached": ("这张券你已领到上限", "You hold the most of this coupon allowed."),
     "coupon_not_claimable": ("现在不能领取这张券", "This coupon cannot be claimed now."),
+    "coupon_not_dropped": ("主播还没有发放这张券", "The host has not handed this coupon out yet."),
     "coupon_not_for_room": ("这张券属于其他直播间", "This coupon belongs to another room."),
     "coupon_sold_out": ("优惠券已被领完", "All of this coupon has been claimed."),
     "coupons_do_not_stack": ("这些优惠券不能叠加使用", "These coupons cannot be combined."),
@@ -351,6 +356,9 @@ def validation_problem(language: str, error: Mapping[str, Any]) -> str:
     entry = _VALIDATION.get(kind)
     if entry is None:
         return english if language == "en" else "格式不正确"
+    if language != "en" and isinstance(context.get("expected"), str):
+        # pydantic lists the choices in English: "'succeed' or 'fail'".
+        context = {**context, "expected": context["expected"].replace(" or ", " 或 ")}
     filled = _fill(entry[1 if language == "en" else 0], context)
     if filled is None:
         return english if language == "en" else "格式不正确"

@@ -313,6 +313,17 @@ async def list_links(user: CurrentUser, session: DbSession, page: PageQuery) -> 
     )
 
 
+@router.post("/affiliate-links/{link_id}/rotate-secret")
+async def rotate_postback_secret(
+    link_id: str, user: CurrentUser, session: DbSession
+) -> AffiliateLinkOut:
+    """A new ``postback_secret`` for my link, for when the old one may have leaked: from
+    now on only postbacks signed with the new one are taken (the old one gets
+    ``403 bad_signature``). Someone else's link is ``404 link_not_found``."""
+    link = await mcn_service.do_rotate_postback_secret(session, user, link_id)
+    return AffiliateLinkOut.model_validate(link)
+
+
 @router.post("/affiliate/postback")
 async def affiliate_postback(
     request: Request,

@@ -338,6 +338,17 @@ class McnRepository:
 
     # ---- affiliate links ----------------------------------------------------------
 
+    async def get_link(self, session: AsyncSession, link_id: str) -> AffiliateLink | None:
+        return await session.get(AffiliateLink, link_id)
+
+    async def set_postback_secret(self, session: AsyncSession, link_id: str, secret: str) -> None:
+        await session.execute(
+            update(AffiliateLink)
+            .where(AffiliateLink.id == link_id)
+            .values(postback_secret=secret)
+            .execution_options(synchronize_session=False)
+        )
+
     async def link_by_code(self, session: AsyncSession, code: str) -> AffiliateLink | None:
         result = await session.execute(select(AffiliateLink).where(AffiliateLink.code == code))
         return result.scalar_one_or_none()

@@ -656,6 +656,18 @@ class McnService:
     ) -> Page[AffiliateLink]:
         return await mcn_repository.list_links(session, user.id, page)
 
+    async def do_rotate_postback_secret(
+        self, session: AsyncSession, user: User, link_id: str
+    ) -> AffiliateLink:
+        """A new postback secret for the link's own host; the old one stops working with
+        this unit's commit. Anyone else is told the link does not exist."""
+        link = await mcn_repository.get_link(session, link_id)
+        if link is None or (link.host_id != user.id and user.role != Role.PLATFORM_ADMIN):
+            raise NotFound("No such link.", code="link_not_found")
+        await mcn_repository.set_postback_secret(session, link.id, secrets.token_hex(32))
+        await session.refresh(link)
+        return link
+
     async def do_follow_link(self, session: AsyncSession, code: str) -> str:
         link = await mcn_repository.link_by_code(session, code)
         if link is None:

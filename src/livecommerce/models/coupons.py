@@ -55,6 +55,9 @@ class Coupon(Base):
     stackable: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
+    # When the host last handed the coupon out in the room (room and fans coupons). Until
+    # then the room does not show it and nobody can claim it; a lottery may still award it.
+    dropped_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CouponHolder(Base):

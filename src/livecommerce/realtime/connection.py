@@ -15,6 +15,8 @@ from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.kit.broker import encode
 from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.language import LANG_COOKIE, normalize_language, pick_language
+from livecommerce.kit.messages import error_message as sentence_for
 from livecommerce.kit.runtime import Runtime
 from livecommerce.kit.types import text_problem
 from livecommerce.models import User
@@ -33,8 +35,28 @@ from livecommerce.realtime.service import clean_chat_text, realtime_service
 log = logging.getLogger(__name__)
 
 
-def error_message(code: str, message: str) -> dict[str, Any]:
-    return {"type": ServerMessage.ERROR.value, "code": code, "message": message}
+def error_message(
+    code: str,
+    message: str,
+    language: str,
+    *,
+    status: int = 400,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An ``error`` frame: the code, and its sentence in the connection's language
+    (English keeps the specific sentence; Chinese comes from ``kit.messages``)."""
+    text = sentence_for(language, code, status, message, details)
+    return {"type": ServerMessage.ERROR.value, "code": code, "message": text}
+
+
+def connection_language(websocket: WebSocket, user: User | None) -> str:
+    """The language of a connection's errors: the ``lang`` query parameter, else as pages
+    choose (the ``lang`` cookie, the account's locale, Accept-Language, Chinese)."""
+    return normalize_language(websocket.query_params.get("lang")) or pick_language(
+        websocket.cookies.get(LANG_COOKIE),
+        None if user is None else user.locale,
+        websocket.headers.get("accept-language"),
+    )
 
 
 # Client messages are flat objects; anything deeper is refused before parsing.
@@ -84,11 +106,20 @@ def origin_allowed(websocket: WebSocket, public_url: str) -> bool:
     return (parts.scheme.lower(), netloc) == (public.scheme.lower(), public.netloc.lower())
 
 
-async def refuse(websocket: WebSocket, code: str, message: str, close_code: int) -> None:
+async def refuse(
+    websocket: WebSocket,
+    code: str,
+    message: str,
+    close_code: int,
+    *,
+    language: str,
+    status: int = 400,
+) -> None:
     """Accept, say why in an ``error`` message, close: browsers see the reason."""
     await websocket.accept()
     with contextlib.suppress(Exception):
-        await websocket.send_text(encode(error_message(code, message)))
+        frame = error_message(code, message, language, status=status)
+        await websocket.send_text(encode(frame))
         await websocket.close(close_code)
 
 
@@ -97,6 +128,7 @@ class LiveConnection:
         self.websocket = websocket
         self.runtime = runtime
         self.user = user
+        self.language = connection_language(websocket, user)
         self.hub: LiveHub = runtime.extras["hub"]
         cookie_visitor = valid_visitor_id(websocket.cookies.get(VISITOR_COOKIE))
         # Anonymous viewers are told apart by the visitor cookie, else once per connection.
@@ -107,7 +139,14 @@ class LiveConnection:
         try:
             client = await self._client_of(session_id)
         except NotFound as exc:
-            await refuse(websocket, exc.code, exc.message, CloseCode.NOT_FOUND)
+            await refuse(
+                websocket,
+                exc.code,
+                exc.message,
+                CloseCode.NOT_FOUND,
+                language=self.language,
+                status=exc.status,
+            )
             return
         await websocket.accept()
         try:
@@ -183,8 +222,17 @@ class LiveConnection:
         finally:
             client.end(None)
 
-    def _error(self, client: LiveClient, code: str, message: str) -> None:
-        self.hub.send(client, error_message(code, message))
+    def _error(
+        self,
+        client: LiveClient,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        frame = error_message(code, message, self.language, status=status, details=details)
+        self.hub.send(client, frame)
 
     async def _handle(self, client: LiveClient, text: str | None) -> None:
         if text is None or len(text) > MAX_CLIENT_MESSAGE_CHARS:
@@ -210,7 +258,7 @@ class LiveConnection:
 
     def _like(self, client: LiveClient, data: dict[str, Any]) -> None:
         if self.user is None:
-            self._error(client, "not_authenticated", "Log in to like.")
+            self._error(client, "not_authenticated", "Log in to like.", status=401)
             return
         count = data.get("count", 1)
         if type(count) is not int or not 1 <= count <= MAX_LIKES_PER_MESSAGE:
@@ -224,7 +272,7 @@ class LiveConnection:
 
     async def _chat(self, client: LiveClient, data: dict[str, Any]) -> None:
         if self.user is None:
-            self._error(client, "not_authenticated", "Log in to chat.")
+            self._error(client, "not_authenticated", "Log in to chat.", status=401)
             return
         text = data.get("text")
         if not isinstance(text, str):
@@ -242,7 +290,9 @@ class LiveConnection:
         except ChatSampledOut as sampled:
             self.hub.send(client, sampled.echo)
         except LiveCommerceError as exc:
-            self._error(client, exc.code, exc.message)
+            self._error(client, exc.code, exc.message, status=exc.status, details=exc.details)
         except Exception:
             log.exception("chat failed in session %s", client.session_id)
-            self._error(client, "server_error", "The message could not be sent; try again.")
+            self._error(
+                client, "server_error", "The message could not be sent; try again.", status=500
+            )

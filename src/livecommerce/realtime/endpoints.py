@@ -5,7 +5,12 @@ from fastapi import APIRouter, Request, Response, WebSocket
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
-from livecommerce.realtime.connection import LiveConnection, origin_allowed, refuse
+from livecommerce.realtime.connection import (
+    LiveConnection,
+    connection_language,
+    origin_allowed,
+    refuse,
+)
 from livecommerce.realtime.events import CloseCode
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.realtime.schemas import (
@@ -35,6 +40,8 @@ async def live_socket(websocket: WebSocket, session_id: str) -> None:
             "origin_not_allowed",
             "This page may not open the live room with your log-in.",
             CloseCode.ORIGIN_NOT_ALLOWED,
+            language=connection_language(websocket, user),
+            status=403,
         )
         return
     await LiveConnection(websocket, runtime, user).serve(session_id)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 01:41:21.957571
+Create Date: 2026-11-30 02:55:30.600524
 """
 
 from __future__ import annotations
@@ -413,6 +413,7 @@ def upgrade() -> None:
         sa.Column("stackable", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("dropped_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "claimed_count <= total_limit", name=op.f("ck_coupons_claimed_within_limit")
         ),

@@ -20,7 +20,7 @@ const TEXT = {
     ended: "直播已结束",
     replay: "观看回放",
     unsupported: "这个浏览器无法播放直播视频",
-    unmute: "🔇 点击开启声音",
+    unmute: "点击开启声音",
   },
   en: {
     waiting: "The host has not started yet; video will appear here…",
@@ -30,7 +30,7 @@ const TEXT = {
     ended: "This live session has ended",
     replay: "Watch the replay",
     unsupported: "This browser cannot play live video",
-    unmute: "🔇 Tap for sound",
+    unmute: "Tap for sound",
   },
 };
 const lang = (document.documentElement.lang || "zh").startsWith("en") ? "en" : "zh";

@@ -230,9 +230,12 @@ function start() {
         busy(drop, async () => {
           await api("POST", `/api/v1/live-sessions/${sessionId}/coupons/${coupon.id}/drop`);
           toast(S.dropped, "info");
+          await loadCoupons();
         }),
       );
-      couponList.append(el("li", { class: "row" }, el("span", { class: "grow" }, `${coupon.title} · −${formatMoney(coupon.amount_off_cents, coupon.currency)} · ${coupon.claimed_count}/${coupon.total_limit}`), drop));
+      // Viewers see (and may claim) a room coupon only once it has been handed out.
+      const state = coupon.dropped_at ? el("span", { class: "badge badge-ok", "data-dropped": coupon.id }, S.dropped) : null;
+      couponList.append(el("li", { class: "row" }, el("span", { class: "grow" }, `${coupon.title} · −${formatMoney(coupon.amount_off_cents, coupon.currency)} · ${coupon.claimed_count}/${coupon.total_limit} `, state), drop));
     }
     fillPrizes();
   }

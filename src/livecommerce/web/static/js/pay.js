@@ -15,7 +15,8 @@ const RESULT = {
 function render(payment, note) {
   clear(box);
   const [key, badge] = RESULT[payment.status] || ["pay.pending", "badge-warn"];
-  box.append(
+  // Node.append writes null as the text "null": the parts that may be missing are dropped.
+  const parts = [
     el("div", { class: "muted" }, t("pay.amount")),
     el("div", { class: "pay-amount", id: "pay-amount" }, formatMoney(payment.amount_cents, payment.currency)),
     el(
@@ -39,7 +40,8 @@ function render(payment, note) {
         )
       : null,
     el("p", {}, `${t("pay.status")}: `, el("span", { class: `badge ${badge}`, id: "pay-status", dataset: { status: payment.status } }, t(key))),
-  );
+  ];
+  box.append(...parts.filter(Boolean));
   if (note) box.append(el("p", { class: "form-error", role: "alert" }, note));
   const actions = el("div", { class: "actions" });
   if (payment.status === "pending" && payment.order_status === "pending_payment") {

@@ -24,3 +24,21 @@ class SessionEnded(DomainEvent):
     session_id: str
     room_id: str
     at: datetime
+
+
+class SessionScheduled(DomainEvent):
+    """A session was scheduled, or its planned start moved."""
+
+    name = "live.session_scheduled"
+    session_id: str
+    room_id: str
+    planned_start_at: datetime
+
+
+class SessionCancelled(DomainEvent):
+    """A scheduled session was cancelled before it went on air."""
+
+    name = "live.session_cancelled"
+    session_id: str
+    room_id: str
+    at: datetime

@@ -34,8 +34,8 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     upcoming = await live_service.list_sessions(
         session, status=LiveSessionStatus.SCHEDULED, room_id=None, limit=HOME_LIMIT
     )
-    live_cards = await live_service.session_summaries(session, live)
-    upcoming_cards = await live_service.session_summaries(session, upcoming)
+    live_cards = await live_service.session_summaries(session, live, page.user)
+    upcoming_cards = await live_service.session_summaries(session, upcoming, page.user)
     live_cards.sort(key=lambda card: card.online, reverse=True)
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
     return page.render("home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards)
@@ -49,7 +49,7 @@ async def live_room_page(
         live_session = await live_service.get_session(session, session_id)
     except NotFound:
         return page.not_found("error.session_not_found")
-    detail = await live_service.session_detail(session, live_session)
+    detail = await live_service.session_detail(session, live_session, page.user)
     likes = 0
     activity = getattr(runtime.extras.get("hub"), "activity", None)
     like_total = getattr(activity, "like_total", None)

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
 
 from livecommerce.accounts.dependencies import CurrentUser
-from livecommerce.kit.http import DbSession, RuntimeDep
+from livecommerce.kit.http import DbSession
 from livecommerce.kit.language import pick_language
 from livecommerce.kit.pagination import PageQuery
 from livecommerce.models import Notification, User
@@ -20,7 +19,6 @@ from livecommerce.notifications.schemas import (
     UnsubscribedOut,
 )
 from livecommerce.notifications.service import notification_service
-from livecommerce.notifications.stream import unread_stream
 from livecommerce.notifications.templates import render
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -71,17 +69,6 @@ async def list_notifications(
 async def unread_count(user: CurrentUser, session: DbSession) -> UnreadOut:
     """The bell's number."""
     return UnreadOut(unread=await notification_service.unread_count(session, user))
-
-
-@router.get("/stream")
-async def unread_events(user: CurrentUser, runtime: RuntimeDep) -> StreamingResponse:
-    """Server-sent events: ``unread`` with the caller's unread count, now and whenever it
-    changes (a new notification, one read elsewhere). Pages without a room open it."""
-    return StreamingResponse(
-        unread_stream(runtime, user),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
 
 
 @router.post("/{notification_id}/read")

@@ -1,20 +1,17 @@
-"""The bell's live number outside a room: server-sent events on the user's channel."""
+"""The bell's live number: the unread count now and after every change of it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 
 from livecommerce.kit.broker import user_channel
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import User
 from livecommerce.notifications.repository import notification_repository
 
-HEARTBEAT_S = 25.0
-# A stream ends after this long; the browser's EventSource opens a new one by itself.
-MAX_STREAM_S = 600.0
+# With nothing new, the count is sent again this often (it doubles as a keep-alive).
+REFRESH_S = 30.0
 
 
 async def _unread(runtime: Runtime, user_id: str) -> int:
@@ -22,32 +19,22 @@ async def _unread(runtime: Runtime, user_id: str) -> int:
         return await notification_repository.unread_count(session, user_id)
 
 
-def _event(unread: int) -> str:
-    return f"event: unread\ndata: {json.dumps({'unread': unread})}\n\n"
-
-
-async def unread_stream(runtime: Runtime, user: User) -> AsyncIterator[str]:
-    """``unread`` now, then again after every change on the user's channel."""
+async def unread_counts(runtime: Runtime, user_id: str) -> AsyncIterator[int]:
+    """The user's unread count at once, then whenever their channel says it changed
+    (a notification arrived, one was read on another page), forever."""
     changed = asyncio.Event()
 
     def listener(_text: str) -> None:
         changed.set()
 
-    channel = user_channel(user.id)
+    channel = user_channel(user_id)
     await runtime.broker.subscribe(channel, listener)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + MAX_STREAM_S
     try:
-        yield "retry: 3000\n\n"
-        yield _event(await _unread(runtime, user.id))
-        while loop.time() < deadline:
-            try:
-                await asyncio.wait_for(changed.wait(), timeout=HEARTBEAT_S)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
+        while True:
             changed.clear()
-            yield _event(await _unread(runtime, user.id))
+            yield await _unread(runtime, user_id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout=REFRESH_S)
     finally:
         with contextlib.suppress(Exception):
             await runtime.broker.unsubscribe(channel, listener)

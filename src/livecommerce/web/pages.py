@@ -10,12 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.interactions.lotteries import lottery_service
-from livecommerce.kit.errors import NotFound
+from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
 from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus
+from livecommerce.notifications.service import CATEGORIES, notification_service
 from livecommerce.payments.service import payment_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
 from livecommerce.web.rendering import PageDep, safe_next
@@ -189,3 +190,24 @@ async def switch_language(language: str, page: PageDep, next: str | None = None)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+@router.get("/notifications")
+async def notifications_page(page: PageDep) -> Response:
+    """The inbox and the choices of what reaches the user where."""
+    if page.user is None:
+        return page.login_redirect()
+    page.data.update(categories=list(CATEGORIES))
+    return page.render("notifications.html", categories=CATEGORIES)
+
+
+@router.get("/unsubscribe")
+async def unsubscribe_page(page: PageDep, runtime: RuntimeDep, token: str = "") -> Response:
+    """Where an e-mail's unsubscribe link leads: no log-in, one button (a GET changes
+    nothing, so mail scanners that open links unsubscribe no one)."""
+    try:
+        _, category = notification_service.read_unsubscribe_token(runtime, token[:300])
+    except LiveCommerceError:
+        return page.render("unsubscribe.html", valid=False, category=None, token="")
+    page.data.update(token=token)
+    return page.render("unsubscribe.html", valid=True, category=category, token=token)

@@ -93,6 +93,8 @@ async def test_a_forged_or_broken_unsubscribe_token_is_refused(
         f"{forged_subject.partition('.')[0]}.{signature}",  # another category, old signature
         f"{encoded}.{'0' * 40}",
         "not-a-token-at-all",
+        f"{encoded}.签名签名签名签名签名签名签名签名",
+        "令牌令牌令牌令牌.x",
     ):
         response = await client.post("/api/v1/notifications/unsubscribe", params={"token": bad})
         assert response.status_code == 422, bad

@@ -239,7 +239,9 @@ class NotificationService:
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidUnsubscribeToken() from exc
         expected = self._signature(runtime, subject)
-        if not hmac.compare_digest(expected, signature) or category not in CATEGORIES:
+        if not hmac.compare_digest(expected.encode(), signature.encode()) or (
+            category not in CATEGORIES
+        ):
             raise InvalidUnsubscribeToken()
         return user_id, category
 

@@ -91,6 +91,7 @@ async def test_a_session_an_hour_late_tells_its_reservers_then_reminds_when_live
     await drain(runtime)
     assert await templates_of(runtime, viewer.id) == ["session_soon", "session_late"]
 
+    clock.advance(timedelta(minutes=20))
     await act(client, host, live_session["id"], "start")
     await drain(runtime)
     assert await templates_of(runtime, viewer.id) == [

@@ -24,6 +24,7 @@ from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.events import (
     SessionCancelled,
     SessionEnded,
+    SessionReserved,
     SessionScheduled,
     SessionStarted,
 )
@@ -324,6 +325,7 @@ class LiveService:
             session_id=live_session.id,
             room_id=live_session.room_id,
             planned_start_at=live_session.planned_start_at,
+            reservation_count=live_session.reservation_count or 0,
         )
 
     async def get_session_for_edit(
@@ -348,6 +350,7 @@ class LiveService:
             moved = live_session.planned_start_at != changes.planned_start_at
             live_session.planned_start_at = changes.planned_start_at
             if moved:
+                await session.refresh(live_session, ["reservation_count"])
                 await publish(session, self._scheduled(live_session))
         await session.flush()
         return live_session
@@ -388,9 +391,15 @@ class LiveService:
             (LiveSessionStatus.SCHEDULED,),
             {"status": LiveSessionStatus.CANCELLED, "ended_at": utcnow()},
         )
+        await session.refresh(live_session, ["reservation_count"])
         await publish(
             session,
-            SessionCancelled(session_id=live_session.id, room_id=live_session.room_id, at=utcnow()),
+            SessionCancelled(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                at=utcnow(),
+                reservation_count=live_session.reservation_count,
+            ),
         )
         return live_session
 
@@ -405,9 +414,20 @@ class LiveService:
                 code="session_not_upcoming",
                 details={"status": str(live_session.status)},
             )
-        if await live_repository.insert_reservation(session, user.id, live_session.id):
-            return await live_repository.change_reservations(session, live_session.id, 1)
-        return await live_repository.reservation_count(session, live_session.id)
+        if not await live_repository.insert_reservation(session, user.id, live_session.id):
+            return await live_repository.reservation_count(session, live_session.id)
+        count = await live_repository.change_reservations(session, live_session.id, 1)
+        await publish(
+            session,
+            SessionReserved(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                user_id=user.id,
+                planned_start_at=live_session.planned_start_at,
+                reservation_count=count,
+            ),
+        )
+        return count
 
     async def do_unreserve(self, session: AsyncSession, user: User, session_id: str) -> int:
         """Withdraw a reservation (idempotent, in any state); the count afterwards."""
@@ -478,6 +498,7 @@ class LiveService:
             startable,
             values,
         )
+        await session.refresh(live_session, ["reservation_count"])
         await publish(
             session,
             SessionStarted(
@@ -485,6 +506,7 @@ class LiveService:
                 room_id=live_session.room_id,
                 resumed=resumed,
                 at=utcnow(),
+                reservation_count=live_session.reservation_count,
             ),
         )
         return live_session

@@ -10,24 +10,53 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.events import subscribe
-from livecommerce.live.events import SessionCancelled, SessionScheduled, SessionStarted
+from livecommerce.live.events import (
+    SessionCancelled,
+    SessionReserved,
+    SessionScheduled,
+    SessionStarted,
+)
 from livecommerce.notifications.service import notification_service
 from livecommerce.notifications.templates import money_text
 from livecommerce.orders.events import OrderPaid, OrderRefunded, OrderShipped
 from livecommerce.orders.service import order_service
 
+# A session nobody reserved costs nothing: its events get no outbox row here, and its
+# timers are planned when its first viewer reserves it.
 
-@subscribe(SessionScheduled, "notifications.plan_reminders")
+
+@subscribe(
+    SessionReserved,
+    "notifications.first_reservation",
+    when=lambda event: event.reservation_count == 1,
+)
+async def first_reservation(session: AsyncSession, event: SessionReserved) -> None:
+    notification_service.do_plan_reminders(session, event.session_id, event.planned_start_at)
+
+
+@subscribe(
+    SessionScheduled,
+    "notifications.plan_reminders",
+    when=lambda event: event.reservation_count > 0,
+)
 async def plan_reminders(session: AsyncSession, event: SessionScheduled) -> None:
     notification_service.do_plan_reminders(session, event.session_id, event.planned_start_at)
 
 
-@subscribe(SessionStarted, "notifications.session_live", when=lambda event: not event.resumed)
+@subscribe(
+    SessionStarted,
+    "notifications.session_live",
+    when=lambda event: not event.resumed and event.reservation_count > 0,
+)
 async def session_live(session: AsyncSession, event: SessionStarted) -> None:
     notification_service.do_queue_reminder(session, event.session_id, "live")
 
 
-@subscribe(SessionCancelled, "notifications.session_cancelled")
+@subscribe(
+    SessionCancelled,
+    "notifications.session_cancelled",
+    when=lambda event: event.reservation_count > 0,
+)
 async def session_cancelled(session: AsyncSession, event: SessionCancelled) -> None:
     notification_service.do_queue_reminder(session, event.session_id, "cancelled")
 

@@ -375,15 +375,17 @@ class NotificationService:
     def do_plan_reminders(
         self, session: AsyncSession, session_id: str, planned_start_at: datetime
     ) -> None:
-        """The timers of a (re)scheduled session: "soon" before it, "late" after it. A
-        timer whose planned start has moved since finds it changed and does nothing."""
+        """The timers of a reserved session: "soon" before it, "late" after it. Planned at its
+        first reservation and again when its start moves; a timer whose planned start has
+        moved since finds it changed and does nothing."""
         settings = runtime_of(session).settings
         payload = {"session_id": session_id, "planned_start_at": planned_start_at.isoformat()}
         soon_at = planned_start_at - timedelta(minutes=settings.reminder_lead_min)
         late_at = planned_start_at + timedelta(minutes=settings.reminder_late_after_min)
-        job_service.do_schedule(
-            session, REMIND_JOB, run_at=max(soon_at, utcnow()), payload={**payload, "kind": "soon"}
-        )
+        if soon_at >= utcnow():  # reserved within the lead time: the "live" reminder will do
+            job_service.do_schedule(
+                session, REMIND_JOB, run_at=soon_at, payload={**payload, "kind": "soon"}
+            )
         job_service.do_schedule(
             session, REMIND_JOB, run_at=late_at, payload={**payload, "kind": "late"}
         )

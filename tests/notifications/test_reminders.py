@@ -187,3 +187,21 @@ async def test_reminders_go_out_in_batches(
     assert await drain(runtime) == 3 + 5  # batches of 2, 2 and 1 reservers; five e-mails
     for viewer in viewers:
         assert await templates_of(runtime, viewer.id) == ["session_live"]
+
+
+async def test_a_session_nobody_reserved_costs_no_reminder_work(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    host, live_session = await upcoming_session(client, in_minutes=5)
+    await act(client, host, live_session["id"], "start")
+    async with runtime.db.reading() as session:
+        assert await job_service.list_jobs(session, kind=REMIND_JOB) == []
+    # Reserved within the lead time: no "soon" (it would come at once), the "live" one does.
+    host2, second = await upcoming_session(client, in_minutes=5, title="夏日清凉专场")
+    viewer = await sign_up(client, "viewer")
+    await reserve(client, viewer, second["id"])
+    await drain(runtime)
+    assert await templates_of(runtime, viewer.id) == []
+    await act(client, host2, second["id"], "start")
+    await drain(runtime)
+    assert await templates_of(runtime, viewer.id) == ["session_live"]

@@ -70,6 +70,7 @@ async def test_viewer_reserves_host_goes_live_and_the_bell_shows_the_reminder(
         await expect(bell_count).to_have_text("1")
         await expect(bell_count).to_be_visible()
         await check_phone_page(phone, "home with a reminder", "zh")
+        await shot(phone, "home-reserved-phone")
         await phone.click("#bell")
         await phone.wait_for_url(f"{live_server.url}/notifications")
         item = phone.locator("#inbox .inbox-item")

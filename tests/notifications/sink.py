@@ -21,6 +21,7 @@ class SmtpSink:
 
     port: int = 0
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as they came over the wire
     # Replies to the next DATA commands ("451 …", "550 …"); empty: accept.
     replies: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -36,6 +37,7 @@ class SmtpSink:
             message = message_from_bytes(envelope.content, policy=policy.default)
             assert isinstance(message, EmailMessage)
             self.received.append(message)
+            self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -50,6 +50,9 @@ async def test_an_email_has_its_text_and_a_one_click_unsubscribe_that_is_honoure
     assert "「春季上新专场」（小美的直播间）已取消。" in text
     assert f"http://testserver/live/{live_session['id']}" in text
     one_click = message["List-Unsubscribe"].strip("<>")
+    # On the wire the header is the plain URL in angle brackets, on one line (RFC 8058).
+    [raw] = smtp.raw
+    assert f"\r\nList-Unsubscribe: <{one_click}>\r\n".encode() in raw
     parts = urlsplit(one_click)
     assert parts.path == "/api/v1/notifications/unsubscribe"
     token = parse_qs(parts.query)["token"][0]

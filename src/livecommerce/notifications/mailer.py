@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import policy
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
+from io import BytesIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -65,13 +68,26 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     return message
 
 
+# Header lines up to SMTP's limit: a List-Unsubscribe URL must stay one plain ``<URL>``
+# (folding it at 78 columns would turn it into an encoded word mail clients do not read).
+_WIRE = policy.SMTP.clone(max_line_length=998)
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    with BytesIO() as buffer:
+        BytesGenerator(buffer, policy=_WIRE).flatten(message)
+        return buffer.getvalue()
+
+
 async def send_email(url: str, sender: str, email: Email, *, timeout_s: float) -> None:
     """Hand one message to the SMTP server. Raises PermanentEmailError on a 5xx reply;
     any other exception means the message may be tried again later."""
     server = SmtpServer.from_url(url)
     try:
         await aiosmtplib.send(
-            build_message(email, sender),
+            message_bytes(build_message(email, sender)),
+            sender=parseaddr(sender)[1],
+            recipients=[email.to],
             hostname=server.hostname,
             port=server.port,
             username=server.username,

@@ -32,6 +32,7 @@ from livecommerce.mcn.endpoints import router as mcn_router
 from livecommerce.media.endpoints import router as media_video_router
 from livecommerce.media.streams import MediaRuntime
 from livecommerce.notifications.endpoints import router as notifications_router
+from livecommerce.orders.endpoints import pay_router as orders_pay_router
 from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.realtime.endpoints import router as realtime_router
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_router,
         realtime_router,
         orders_router,
+        orders_pay_router,
         payments_router,
         insights_router,
         interactions_router,

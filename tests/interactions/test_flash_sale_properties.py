@@ -36,7 +36,7 @@ from livecommerce.models import (
     PaymentStatus,
     User,
 )
-from livecommerce.payments.service import payment_service
+from livecommerce.orders.checkout import checkout_service
 from livecommerce.worker.loop import WorkerLoop
 from tests.interactions.helpers import run_hypothesis
 from tests.orders.shop import buyer_with_address, create_listing, open_stage
@@ -96,13 +96,13 @@ class World:
         payment_id = self.started.get(order_id)
         if payment_id is None:
             async with self.runtime.db.transaction() as session:
-                started = await payment_service.do_start_payment(session, buyer, order_id)
+                started = await checkout_service.do_start_payment(session, buyer, order_id)
             payment_id = started.payment.id
             if late:  # pay later, perhaps after the order expired
                 self.started[order_id] = payment_id
                 return
         async with self.runtime.db.transaction() as session:
-            await payment_service.do_sandbox_confirm(session, buyer, payment_id, succeed=True)
+            await checkout_service.do_sandbox_confirm(session, buyer, payment_id, succeed=True)
 
 
 async def check_invariants(runtime: Runtime, sale_id: str) -> None:

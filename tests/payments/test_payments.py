@@ -11,12 +11,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from livecommerce.accounts.service import mask_name
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import BehaviourEvent, JournalEntry
 from livecommerce.payments.repository import payment_repository
-from livecommerce.payments.service import mask_name
 from livecommerce.worker.loop import WorkerLoop
 from tests.factories import sign_up
 from tests.orders.shop import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,15 @@ from livecommerce.app import create_app
 from livecommerce.config import Settings
 from livecommerce.kit.clock import clock
 from livecommerce.kit.db import discard_after_commit
-from livecommerce.kit.events import DomainEvent, catalogue, subscribe, unsubscribe
+from livecommerce.kit.events import (
+    KIND_PREFIX,
+    DomainEvent,
+    catalogue,
+    event_type,
+    subscribe,
+    subscriber_for_kind,
+    unsubscribe,
+)
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ScheduledJob
 from livecommerce.worker.events import publish
@@ -192,14 +201,37 @@ def test_the_catalogue_names_who_listens() -> None:
     assert listed["test.pinged"] == ["test.ear", "test.loud"]
 
 
-def test_the_architecture_doc_lists_every_event_and_listener() -> None:
+def _catalogue_rows() -> dict[str, tuple[str, str]]:
+    """docs/architecture.md's events table: each event name → (publisher, listeners) cells."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
-    for name, listeners in catalogue().items():
-        if name.startswith("test."):
+    section = doc.split("## Domain events", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, tuple[str, str]] = {}
+    for line in section.splitlines():
+        if not line.startswith("| `"):
             continue
-        assert f"`{name}`" in doc, name
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert len(cells) == 4, line
+        for name in re.findall(r"`([a-z_]+\.[a-z_]+)`", cells[0]):
+            rows[name] = (cells[1], cells[3])
+    return rows
+
+
+def test_the_architecture_doc_lists_every_event_its_publisher_and_listeners() -> None:
+    rows = _catalogue_rows()
+    published = {n: listeners for n, listeners in catalogue().items() if not n.startswith("test.")}
+    assert sorted(rows) == sorted(published)
+    for name, listeners in published.items():
+        publisher, listed = rows[name]
+        event = event_type(name)
+        assert event is not None
+        domain = event.__module__.split(".")[1]
+        assert domain in publisher, (name, publisher)
+        assert sorted(re.findall(r"`([a-z_]+\.[a-z_]+)`", listed)) == listeners, name
         for listener in listeners:
-            assert f"`{listener}`" in doc, listener
+            subscriber = subscriber_for_kind(KIND_PREFIX + listener)
+            assert subscriber is not None
+            if subscriber.in_unit:
+                assert f"`{listener}` (in the unit" in listed, listener
 
 
 async def test_an_in_unit_subscriber_runs_inside_the_publishers_unit(quiet: Runtime) -> None:

@@ -25,6 +25,15 @@ from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.models import AuthSession, Role, User
 
 
+def mask_name(name: str) -> str:
+    """What a room sees of a buyer or winner: the first character, the rest hidden
+    ("小*", "A***")."""
+    name = name.strip()
+    if not name:
+        return "*"
+    return name[0] + "*" * min(max(len(name) - 1, 1), 3)
+
+
 @dataclass(frozen=True)
 class IssuedSession:
     token: str

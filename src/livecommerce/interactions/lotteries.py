@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.accounts.service import mask_name
 from livecommerce.catalog.service import catalog_service
 from livecommerce.interactions import draw
 from livecommerce.interactions.repository import lottery_repository
@@ -42,13 +43,6 @@ log = logging.getLogger(__name__)
 
 LOTTERY_DRAW_JOB = "lottery.draw"
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
-
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        return "*"
-    return name[0] + "*" * min(max(len(name) - 1, 1), 3)
 
 
 class LotteryService:

@@ -28,6 +28,7 @@ MAX_SUBSCRIBER_NAME = 40 - len(KIND_PREFIX)
 # Modules whose import registers subscribers with ``@subscribe``. Loaded before the
 # first event is published or dispatched, so every subscriber gets its outbox row.
 LISTENER_MODULES = (
+    "livecommerce.orders.listeners",
     "livecommerce.payments.listeners",
     "livecommerce.ledger.listeners",
     "livecommerce.mcn.listeners",

@@ -17,7 +17,12 @@ from starlette.requests import HTTPConnection
 from livecommerce.kit.db import discard_after_commit, run_after_commit
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.language import LANG_COOKIE, pick_language
-from livecommerce.kit.messages import error_message, validation_problem, validation_summary
+from livecommerce.kit.messages import (
+    CODE_BY_STATUS,
+    error_message,
+    validation_problem,
+    validation_summary,
+)
 from livecommerce.kit.runtime import Runtime
 
 
@@ -78,20 +83,6 @@ DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    429: "rate_limited",
-}
-
-
 def request_language(connection: HTTPConnection) -> str:
     """As pages choose: the ``lang`` cookie, else the browser's Accept-Language, else zh."""
     return pick_language(
@@ -144,7 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = getattr(exc, "code", None) or _STATUS_CODES.get(exc.status_code, "http_error")
+        code = getattr(exc, "code", None) or CODE_BY_STATUS.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else None
         return error_response(
             request,

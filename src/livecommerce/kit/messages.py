@@ -244,7 +244,8 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "refund_exceeds_payment": ("退款金额超过付款金额", "No payment can give that much back."),
 }
 
-_BY_STATUS = {
+# The code of an error that carries none, by its HTTP status.
+CODE_BY_STATUS = {
     400: "bad_request",
     401: "not_authenticated",
     403: "forbidden",
@@ -277,7 +278,10 @@ def error_message(
     index = 1 if language == "en" else 0
     if index == 1 and message:
         return message
-    for key in (code, _BY_STATUS.get(status, "server_error" if status >= 500 else "http_error")):
+    for key in (
+        code,
+        CODE_BY_STATUS.get(status, "server_error" if status >= 500 else "http_error"),
+    ):
         entry = ERROR_MESSAGES.get(key)
         if entry is not None:
             filled = _fill(entry[index], details)

@@ -338,22 +338,14 @@ class McnService:
             return await mcn_repository.list_staff(session, page, merchant_id=user.id)
         return await mcn_repository.list_staff(session, page, host_id=user.id)
 
-    async def is_self_broadcast(
-        self, session: AsyncSession, merchant_id: str, host_id: str
-    ) -> bool:
-        """The merchant itself, or a host that accepted to be its staff."""
-        if merchant_id == host_id:
-            return True
-        row = await mcn_repository.get_staff(session, merchant_id, host_id)
-        return row is not None and row.accepted
-
     # ---- commission terms (read by the ledger) ------------------------------------
 
     async def commission_terms(
         self, session: AsyncSession, order: Order, *, at: datetime
     ) -> CommissionTerms:
-        if order.host_id is None or await self.is_self_broadcast(
-            session, order.merchant_id, order.host_id
+        # Selling one's own goods (the merchant, or its accepted staff) earns no commission.
+        if order.host_id is None or await selling_service.is_own(
+            session, order.host_id, order.merchant_id
         ):
             return CommissionTerms()
         items = list(order.items)

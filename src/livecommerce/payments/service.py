@@ -1,9 +1,11 @@
-"""Payments: start one for an order, take provider callbacks, refund.
+"""Payments: open one for an order, take provider callbacks, refund.
 
-Every callback is idempotent: a payment moves with a conditional
-``UPDATE … WHERE status IN (…)`` so a replayed or concurrent notification
-finds nothing left to change. Money that arrives for an order that can no
-longer be paid (expired, cancelled, already paid) is refunded, never kept.
+Payments know an order only by its id and amount; they import no orders, ledger or
+insights code. Every callback is idempotent: a payment moves with a conditional
+``UPDATE … WHERE status IN (…)`` so a replayed or concurrent notification finds
+nothing left to change and publishes nothing. Money that arrives for an order that
+can no longer be paid (expired, cancelled, already paid) is refunded, never kept:
+the orders domain decides that on ``PaymentSucceeded``, in the callback's unit.
 """
 
 from __future__ import annotations
@@ -13,27 +15,19 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.accounts.service import account_service
-from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
-from livecommerce.kit.runtime import publish_after_commit, runtime_of
-from livecommerce.models import (
-    Order,
-    OrderStatus,
-    Payment,
-    PaymentStatus,
-    Role,
-    User,
-)
-from livecommerce.orders.service import order_service
+from livecommerce.kit.runtime import runtime_of
+from livecommerce.models import Payment, PaymentStatus
+from livecommerce.payments.events import PaymentFailed, PaymentSucceeded
 from livecommerce.payments.providers import (
     SandboxProvider,
     get_provider,
     get_sandbox_provider,
 )
 from livecommerce.payments.repository import payment_repository
+from livecommerce.worker.events import publish
 from livecommerce.worker.service import job_service
 
 PAYMENT_REFUND_JOB = "payment.refund"
@@ -45,85 +39,52 @@ class StartedPayment:
     pay_url: str
 
 
-@dataclass(frozen=True)
-class PaymentView:
-    payment: Payment
-    order: Order
-
-
-def mask_name(name: str) -> str:
-    """What a room sees of a buyer: the first character, the rest hidden ("小*", "A***")."""
-    name = name.strip()
-    if not name:
-        return "*"
-    return name[0] + "*" * min(max(len(name) - 1, 1), 3)
-
-
 class PaymentService:
-    async def do_start_payment(
-        self, session: AsyncSession, user: User, order_id: str
+    async def do_create_payment(
+        self, session: AsyncSession, *, order_id: str, amount_cents: int, currency: str
     ) -> StartedPayment:
-        order = await order_service.get_order_for_user(session, user, order_id)
-        order_service.check_buyer(user, order)
-        if order.status != OrderStatus.PENDING_PAYMENT:
-            raise Conflict(
-                f"This order is {order.status.replace('_', ' ')}; it cannot be paid.",
-                code="invalid_order_state",
-                details={"status": order.status},
-            )
-        now = utcnow()
-        if order.expires_at <= now:
-            raise Conflict("The time to pay for this order is up.", code="order_expired")
+        """Open a payment of ``amount_cents`` for an order with the sandbox provider.
+
+        Whether the order may be paid is the orders domain's call, made before this."""
         provider = get_sandbox_provider(runtime_of(session).settings)
         payment = Payment(
             id=new_id(),
-            order_id=order.id,
+            order_id=order_id,
             provider=provider.name,
-            amount_cents=order.total_cents,
-            currency=order.currency,
+            amount_cents=amount_cents,
+            currency=currency,
             status=PaymentStatus.PENDING,
-            created_at=now,
+            created_at=utcnow(),
         )
         created = await provider.create_payment(payment)
         payment.provider_reference = created.reference
         await payment_repository.add(session, payment)
         return StartedPayment(payment=payment, pay_url=created.redirect_url)
 
-    async def get_payment_for_buyer(
-        self, session: AsyncSession, user: User, payment_id: str
-    ) -> PaymentView:
-        payment = await payment_repository.get(session, payment_id)
-        order = (
-            None if payment is None else await order_service.get_order(session, payment.order_id)
-        )
-        if (
-            payment is None
-            or order is None
-            or (order.buyer_id != user.id and user.role != Role.PLATFORM_ADMIN)
-        ):
-            raise NotFound("No such payment.", code="payment_not_found")
-        return PaymentView(payment=payment, order=order)
+    async def get_payment(self, session: AsyncSession, payment_id: str) -> Payment | None:
+        return await payment_repository.get(session, payment_id)
 
-    async def do_sandbox_confirm(
-        self, session: AsyncSession, user: User, payment_id: str, *, succeed: bool
-    ) -> PaymentView:
+    async def do_sandbox_callback(
+        self, session: AsyncSession, payment: Payment, *, succeed: bool
+    ) -> Payment:
         """The sandbox pay page's button: send ourselves the callback the provider would."""
-        view = await self.get_payment_for_buyer(session, user, payment_id)
-        order_service.check_buyer(user, view.order)
-        if view.payment.provider != SandboxProvider.name:
+        if payment.provider != SandboxProvider.name:
             raise Conflict("This payment is not a sandbox payment.", code="not_sandbox_payment")
         provider = get_sandbox_provider(runtime_of(session).settings)
-        callback = provider.build_callback(view.payment, "succeeded" if succeed else "failed")
-        payment = await self.do_handle_callback(
+        callback = provider.build_callback(payment, "succeeded" if succeed else "failed")
+        return await self.do_handle_callback(
             session, provider.name, callback.body, callback.headers
-        )
-        return PaymentView(
-            payment=payment, order=await order_service.get_order(session, payment.order_id)
         )
 
     async def do_handle_callback(
         self, session: AsyncSession, provider_name: str, body: bytes, headers: Mapping[str, str]
     ) -> Payment:
+        """Settle a payment from its provider's notification, at most once.
+
+        A success publishes ``PaymentSucceeded``; the orders domain hears it inside this
+        unit of work and marks the order paid, or expires it and refunds this payment
+        (``do_refund_payment``), so a payment is never committed without its order's
+        outcome."""
         provider = get_provider(runtime_of(session).settings, provider_name)
         event = provider.verify_callback(body, headers)
         payment = await payment_repository.get_by_reference(session, provider.name, event.reference)
@@ -135,12 +96,22 @@ class PaymentService:
             )
         now = utcnow()
         if event.outcome == "failed":
-            await payment_repository.transition(
+            failed = await payment_repository.transition(
                 session,
                 payment.id,
                 from_statuses=[PaymentStatus.PENDING],
                 to_status=PaymentStatus.FAILED,
             )
+            if failed:
+                await publish(
+                    session,
+                    PaymentFailed(
+                        payment_id=payment.id,
+                        order_id=payment.order_id,
+                        amount_cents=payment.amount_cents,
+                        currency=payment.currency,
+                    ),
+                )
             await payment_repository.refresh(session, payment)
             return payment
 
@@ -151,19 +122,17 @@ class PaymentService:
             to_status=PaymentStatus.SUCCEEDED,
             succeeded_at=now,
         )
-        if not moved:  # a replay: this payment was settled already
-            await payment_repository.refresh(session, payment)
-            return payment
-
-        order = await order_service.get_order(session, payment.order_id)
-        if await order_service.do_mark_paid(session, order, at=now):
-            # The ledger, commissions and insights follow on OrderPaid.
-            await self._announce_paid(session, order)
-        else:
-            if order.status == OrderStatus.PENDING_PAYMENT:
-                # Its time is up but the expiry job has not run yet: expire it now.
-                await order_service.do_expire(session, order.id)
-            await self._refund(session, payment)
+        if moved:  # not a replay: this payment was not settled yet
+            await publish(
+                session,
+                PaymentSucceeded(
+                    payment_id=payment.id,
+                    order_id=payment.order_id,
+                    amount_cents=payment.amount_cents,
+                    currency=payment.currency,
+                    succeeded_at=now,
+                ),
+            )
         await payment_repository.refresh(session, payment)
         return payment
 
@@ -173,13 +142,17 @@ class PaymentService:
         for payment in await payment_repository.list_for_order(
             session, order_id, status=PaymentStatus.SUCCEEDED
         ):
-            if await self._refund(session, payment):
+            if await self.do_refund_payment(session, payment.id):
                 refunded += 1
         return refunded
 
-    async def _refund(self, session: AsyncSession, payment: Payment) -> bool:
-        """Mark the payment refunded; the worker asks the provider to move the money back
-        (what partial refunds have not returned already)."""
+    async def do_refund_payment(self, session: AsyncSession, payment_id: str) -> bool:
+        """Mark a succeeded payment refunded; the worker asks the provider to move the money
+        back (what partial refunds have not returned already). False if it was not
+        succeeded (refunded already, or never paid)."""
+        payment = await payment_repository.get(session, payment_id)
+        if payment is None:
+            return False
         moved = await payment_repository.transition(
             session,
             payment.id,
@@ -232,22 +205,6 @@ class PaymentService:
         await provider.refund(
             payment, payment.amount_cents if amount_cents is None else amount_cents
         )
-
-    async def _announce_paid(self, session: AsyncSession, order: Order) -> None:
-        first = order.items[0] if order.items else None
-        if order.session_id is not None and first is not None:
-            buyer = await account_service.get_user(session, order.buyer_id)
-            # Sent only once this unit of work commits: a rolled-back payment is never shown.
-            publish_after_commit(
-                session,
-                live_channel(order.session_id),
-                {
-                    "type": "purchase",
-                    "buyer": mask_name(buyer.display_name),
-                    "product_title": first.title,
-                    "quantity": sum(item.quantity for item in order.items),
-                },
-            )
 
 
 payment_service = PaymentService()

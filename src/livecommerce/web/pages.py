@@ -17,7 +17,7 @@ from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus
 from livecommerce.notifications.service import CATEGORIES, notification_service
-from livecommerce.payments.service import payment_service
+from livecommerce.orders.checkout import checkout_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
 from livecommerce.web.rendering import PageDep, safe_next
 
@@ -122,7 +122,7 @@ async def sandbox_pay_page(payment_id: str, page: PageDep, session: DbSession) -
     if user is None:
         return page.login_redirect()
     try:
-        view = await payment_service.get_payment_for_buyer(session, user, payment_id)
+        view = await checkout_service.get_payment_for_buyer(session, user, payment_id)
     except NotFound:
         return page.not_found("error.payment_not_found")
     page.data.update(payment_id=view.payment.id, order_id=view.order.id)

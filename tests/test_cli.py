@@ -100,8 +100,11 @@ def test_demo_banner_prints_the_database_and_how_to_verify_it() -> None:
     from livecommerce.demo import _banner
     from livecommerce.demo.seed import DemoWorld
 
-    world = DemoWorld(session_id="s" * 32, room_id="r" * 32)
-    text = _banner("http://127.0.0.1:8000", world, "sqlite+aiosqlite:////srv/lc/demo.db")
+    world = DemoWorld(session_id="s" * 32, room_id="r" * 32, upcoming_session_id="u" * 32)
+    mail = "every message is an .eml file in /srv/lc/demo-mail/"
+    text = _banner("http://127.0.0.1:8000", world, "sqlite+aiosqlite:////srv/lc/demo.db", mail)
+    assert f"  Upcoming session: http://127.0.0.1:8000/live/{'u' * 32}" in text
+    assert f"  E-mail:           {mail}" in text
     assert "  Database:         /srv/lc/demo.db" in text
     assert (
         "LIVECOMMERCE_DATABASE_URL=sqlite+aiosqlite:////srv/lc/demo.db livecommerce ledger verify"

@@ -171,6 +171,40 @@ class Settings(BaseSettings):
         "(weekly periods end on Mondays); 0 leaves closing to the settlements endpoint.",
     )
 
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where e-mail goes: smtp://user:password@host:port (STARTTLS when the "
+        "server offers it), smtps://… (TLS from the start) or smtp://host:port?tls=off; "
+        "unset means no e-mail is sent (the in-app inbox still works).",
+    )
+    smtp_from: str = Field(
+        default="LiveShop <noreply@livecommerce.local>",
+        description="The From of every e-mail.",
+    )
+    smtp_timeout_s: float = Field(
+        default=15.0, gt=0, description="How long one SMTP conversation may take."
+    )
+    email_per_recipient_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description="E-mails one recipient gets per hour at most; the rest wait their turn.",
+    )
+    email_max_attempts: int = Field(
+        default=6, ge=1, description="Tries of one e-mail before it is marked failed."
+    )
+    reminder_lead_min: int = Field(
+        default=10,
+        ge=0,
+        le=7 * 24 * 60,
+        description="Minutes before a reserved session's planned start its reservers are reminded.",
+    )
+    reminder_late_after_min: int = Field(
+        default=60,
+        ge=1,
+        description="A reserved session not on air this many minutes after its planned start "
+        "tells its reservers it is late.",
+    )
+
     def check_can_serve(self) -> None:
         """Refuse serving the public with the well-known default secret key."""
         if self.mode == "production" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -23,6 +23,8 @@ SUMMARY_KEYS = {
     "planned_start_at",
     "started_at",
     "online",
+    "reservation_count",
+    "reserved",
 }
 
 
@@ -49,6 +51,8 @@ async def test_schedule_and_read_a_session(client: httpx.AsyncClient) -> None:
         "planned_start_at": detail["planned_start_at"],
         "started_at": None,
         "online": 0,
+        "reservation_count": 0,
+        "reserved": False,
         "ended_at": None,
         "room": {
             "id": room["id"],
@@ -64,7 +68,7 @@ async def test_schedule_and_read_a_session(client: httpx.AsyncClient) -> None:
     }
     assert detail["planned_start_at"].startswith(planned.strftime("%Y-%m-%dT%H:%M:%S"))
     public = await client.get(f"/api/v1/live-sessions/{detail['id']}")
-    assert public.json() == detail
+    assert public.json() == {**detail, "reserved": None}  # anonymous: nothing to say
 
     listed = (await client.get("/api/v1/live-sessions?status=scheduled")).json()
     assert len(listed["items"]) == 1

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from livecommerce.config import Settings
+from livecommerce.demo.mail import mail_sink
 from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.video import run_demo_video
 from livecommerce.demo.viewers import run_simulated_viewers
@@ -41,11 +42,15 @@ def _database_lines(database_url: str) -> list[str]:
     return lines
 
 
-def _banner(base_url: str, world: DemoWorld, database_url: str) -> str:
+def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> str:
     lines = [
         "",
         "livecommerce demo is running.",
         f"  Live room:        {base_url}/live/{world.session_id}",
+        f"  Upcoming session: {base_url}/live/{world.upcoming_session_id}"
+        " (reserved by the demo viewer: reminded 10 min before, and when it goes live)",
+        f"  Inbox:            {base_url}/notifications (log in as the viewer)",
+        f"  E-mail:           {mail}",
         f"  Home:             {base_url}/",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
@@ -60,6 +65,20 @@ def _banner(base_url: str, world: DemoWorld, database_url: str) -> str:
 
 
 async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewers: int) -> None:
+    if settings.smtp_url is not None:  # the operator's own server
+        mail = f"sent through {settings.smtp_url.split('@')[-1]}"
+        await _serve_demo_with(settings, host, port, simulated_viewers, mail)
+        return
+    folder = (settings.data_dir / "demo-mail").resolve()
+    with mail_sink(folder) as smtp_url:
+        mail = f"every message is an .eml file in {folder}/ (a local SMTP sink, {smtp_url})"
+        settings = settings.model_copy(update={"smtp_url": smtp_url})
+        await _serve_demo_with(settings, host, port, simulated_viewers, mail)
+
+
+async def _serve_demo_with(
+    settings: Settings, host: str, port: int, simulated_viewers: int, mail: str
+) -> None:
     from livecommerce.app import create_app
 
     app = create_app(settings)
@@ -85,7 +104,7 @@ async def _serve_demo(settings: Settings, host: str, port: int, simulated_viewer
     base_url = f"http://{client_host}:{port}"
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         world = await seed_demo(http, app.state.runtime)
-    print(_banner(base_url, world, settings.database_url), flush=True)
+    print(_banner(base_url, world, settings.database_url, mail), flush=True)
     viewers = asyncio.create_task(
         run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)
     )

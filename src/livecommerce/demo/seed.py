@@ -153,18 +153,34 @@ async def _seed_sessions(
             f"/api/v1/live-sessions/{session_id}/pin", headers=host, json={"item_id": item_ids[0]}
         )
     )
-    # An upcoming session, so the home page has something under "coming up".
-    _check(
-        await http.post(
-            f"/api/v1/rooms/{room_id}/sessions",
-            headers=host,
-            json={
-                "title": "周末茶具专场",
-                "planned_start_at": (now + timedelta(days=2)).isoformat(),
-            },
+    return session_id, item_ids
+
+
+async def _seed_upcoming(
+    http: httpx.AsyncClient, host: dict[str, str], viewer: dict[str, str], room_id: str
+) -> str:
+    """The room's next session, a quarter of an hour away, reserved by the demo viewer: its
+    reminder arrives (in the inbox and by e-mail) ten minutes before it is due, and again
+    when the host goes live with it."""
+    upcoming = _check(
+        await http.get(
+            f"/api/v1/rooms/{room_id}/sessions", params={"status": "scheduled", "limit": 1}
         )
     )
-    return session_id, item_ids
+    if upcoming["items"]:
+        session_id: str = upcoming["items"][0]["id"]
+    else:
+        planned = utcnow() + timedelta(minutes=15)
+        session = _check(
+            await http.post(
+                f"/api/v1/rooms/{room_id}/sessions",
+                headers=host,
+                json={"title": "茶具上新 · 预告专场", "planned_start_at": planned.isoformat()},
+            )
+        )
+        session_id = session["id"]
+    _check(await http.post(f"/api/v1/live-sessions/{session_id}/reservation", headers=viewer))
+    return session_id
 
 
 async def ensure_address(http: httpx.AsyncClient, headers: dict[str, str], name: str) -> None:
@@ -201,8 +217,10 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     room_id = await _seed_room(http, host)
     session_id, item_ids = await _seed_sessions(http, host, room_id, product_ids)
     await ensure_address(http, bearer(tokens["viewer"]), DEMO_ACCOUNTS["viewer"][1])
+    upcoming_id = await _seed_upcoming(http, host, bearer(tokens["viewer"]), room_id)
     world = DemoWorld(
         session_id=session_id,
+        upcoming_session_id=upcoming_id,
         room_id=room_id,
         tokens=tokens,
         logins=logins,

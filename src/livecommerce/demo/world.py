@@ -67,6 +67,7 @@ class DemoWorld:
     tokens: dict[str, str] = field(default_factory=dict)
     logins: dict[str, str] = field(default_factory=dict)
     showcase_item_ids: list[str] = field(default_factory=list)
+    upcoming_session_id: str = ""
 
 
 def _check(response: httpx.Response) -> Any:

@@ -4,7 +4,8 @@ The in-process broker is the embedded default. The Redis broker lets several
 app workers share one room: every worker subscribes to the rooms its own
 viewers watch, and counters (likes, online viewers) live in Redis.
 Names in Redis (all prefixed ``lc:``): pub/sub channel ``lc:live:{session_id}``
-for a live session's room events; counters ``lc:likes:{session_id}``,
+for a live session's room events, ``lc:user:{user_id}`` for one user's own
+(the unread count of the bell); counters ``lc:likes:{session_id}``,
 ``lc:chat-rate:…``, ``lc:flood:…``; the hash ``lc:online:{session_id}`` of
 per-worker viewer counts (field = worker id, value = ``count:expiry_ms``).
 
@@ -31,6 +32,11 @@ Listener = Callable[[str], None]  # receives the JSON text of one message
 
 def live_channel(session_id: str) -> str:
     return f"live:{session_id}"
+
+
+def user_channel(user_id: str) -> str:
+    """One signed-in user's own events (the notification bell), on every page."""
+    return f"user:{user_id}"
 
 
 class Broker(Protocol):

@@ -35,6 +35,7 @@ LISTENER_MODULES = (
     "livecommerce.insights.listeners",
     "livecommerce.interactions.listeners",
     "livecommerce.search.listeners",
+    "livecommerce.notifications.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -84,6 +84,14 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "This page may not open the live room with your log-in.",
     ),
     "invalid_session_state": ("直播当前状态不允许这个操作", "The session cannot do this now."),
+    "session_not_upcoming": (
+        "只能预约尚未开播的直播",
+        "Only a session that has not started yet can be reserved.",
+    ),
+    # notifications
+    "notification_not_found": ("这条通知不存在", "No such notification."),
+    "unknown_notification_category": ("没有这种通知类别", "No such notification category."),
+    "invalid_unsubscribe_token": ("退订链接无效", "This unsubscribe link is not valid."),
     "planned_start_in_past": ("计划开播时间已过", "The planned start is in the past."),
     "session_not_live": ("直播未在进行中", "The session is not live."),
     "session_ended": ("这场直播已结束", "This session has ended."),

@@ -12,6 +12,7 @@ from livecommerce.live.schemas import (
     LiveSessionList,
     PinnedOut,
     PinRequest,
+    ReservationOut,
     RoomCreate,
     RoomOut,
     RoomUpdate,
@@ -88,6 +89,7 @@ async def list_room_sessions(
     room_id: str,
     session: DbSession,
     page: PageQuery,
+    user: OptionalUser,
     status: SessionStatusName | None = None,
 ) -> LiveSessionList:
     room = await live_service.get_room(session, room_id)
@@ -95,7 +97,7 @@ async def list_room_sessions(
         session, status=status, room_id=room.id, page=page
     )
     return LiveSessionList(
-        items=await live_service.session_summaries(session, live_sessions.items),
+        items=await live_service.session_summaries(session, live_sessions.items, user),
         next_cursor=live_sessions.next_cursor,
     )
 
@@ -105,7 +107,7 @@ async def schedule_session(
     room_id: str, body: SessionCreate, user: CurrentUser, session: DbSession
 ) -> LiveSessionDetail:
     live_session = await live_service.do_schedule_session(session, user, room_id, body)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 # ---- sessions ------------------------------------------------------------------------
@@ -113,22 +115,48 @@ async def schedule_session(
 
 @router.get("/live-sessions")
 async def list_live_sessions(
-    session: DbSession, page: PageQuery, status: SessionStatusName | None = None
+    session: DbSession,
+    page: PageQuery,
+    user: OptionalUser,
+    status: SessionStatusName | None = None,
 ) -> LiveSessionList:
     """Sessions by state; ``status=live`` includes interrupted ones (the stream resumes)."""
     live_sessions = await live_service.page_sessions(
         session, status=status, room_id=None, page=page
     )
     return LiveSessionList(
-        items=await live_service.session_summaries(session, live_sessions.items),
+        items=await live_service.session_summaries(session, live_sessions.items, user),
         next_cursor=live_sessions.next_cursor,
     )
 
 
 @router.get("/live-sessions/{session_id}")
-async def get_live_session(session_id: str, session: DbSession) -> LiveSessionDetail:
+async def get_live_session(
+    session_id: str, user: OptionalUser, session: DbSession
+) -> LiveSessionDetail:
+    """A session with its showcase; ``reserved`` says whether the caller reserved it."""
     live_session = await live_service.get_session(session, session_id)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
+
+
+@router.post("/live-sessions/{session_id}/reservation")
+async def reserve_live_session(
+    session_id: str, user: CurrentUser, session: DbSession
+) -> ReservationOut:
+    """Reserve an upcoming (scheduled) session (直播预约): the caller is reminded before it
+    starts and when it goes live. Reserving twice changes nothing; 409
+    ``session_not_upcoming`` once it started, ended or was cancelled."""
+    count = await live_service.do_reserve(session, user, session_id)
+    return ReservationOut(session_id=session_id, reserved=True, reservation_count=count)
+
+
+@router.delete("/live-sessions/{session_id}/reservation")
+async def unreserve_live_session(
+    session_id: str, user: CurrentUser, session: DbSession
+) -> ReservationOut:
+    """Withdraw a reservation; withdrawing one that does not exist changes nothing."""
+    count = await live_service.do_unreserve(session, user, session_id)
+    return ReservationOut(session_id=session_id, reserved=False, reservation_count=count)
 
 
 @router.patch("/live-sessions/{session_id}")
@@ -136,7 +164,7 @@ async def update_live_session(
     session_id: str, body: SessionUpdate, user: CurrentUser, session: DbSession
 ) -> LiveSessionDetail:
     live_session = await live_service.do_update_session(session, user, session_id, body)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 @router.post("/live-sessions/{session_id}/cover", openapi_extra=UPLOAD_OPENAPI)
@@ -151,7 +179,7 @@ async def upload_session_cover(
     live_session = await live_service.get_session_for_edit(session, user, session_id)
     async with receive_upload(request, max_bytes=runtime.settings.upload_max_bytes) as source:
         await live_service.do_set_session_cover(session, user, live_session, source)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 @router.post("/live-sessions/{session_id}/start")
@@ -160,7 +188,7 @@ async def start_live_session(
 ) -> LiveSessionDetail:
     """scheduled → live (or interrupted → live)."""
     live_session = await live_service.do_start_session(session, user, session_id)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 @router.post("/live-sessions/{session_id}/end")
@@ -169,7 +197,7 @@ async def end_live_session(
 ) -> LiveSessionDetail:
     """live or interrupted → ended."""
     live_session = await live_service.do_end_session(session, user, session_id)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 @router.post("/live-sessions/{session_id}/cancel")
@@ -178,7 +206,7 @@ async def cancel_live_session(
 ) -> LiveSessionDetail:
     """scheduled → cancelled."""
     live_session = await live_service.do_cancel_session(session, user, session_id)
-    return await live_service.session_detail(session, live_session)
+    return await live_service.session_detail(session, live_session, user)
 
 
 # ---- showcase and pin --------------------------------------------------------------------

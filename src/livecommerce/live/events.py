@@ -15,6 +15,7 @@ class SessionStarted(DomainEvent):
     room_id: str
     resumed: bool
     at: datetime
+    reservation_count: int = 0  # viewers who reserved it (预约), as it went on air
 
 
 class SessionEnded(DomainEvent):
@@ -39,3 +40,34 @@ class SessionChanged(DomainEvent):
     name = "live.session_changed"
     session_id: str
     room_id: str
+
+
+class SessionScheduled(DomainEvent):
+    """A session was scheduled, or its planned start moved."""
+
+    name = "live.session_scheduled"
+    session_id: str
+    room_id: str
+    planned_start_at: datetime
+    reservation_count: int  # 0 for a new session; a moved one keeps its reservers
+
+
+class SessionCancelled(DomainEvent):
+    """A scheduled session was cancelled before it went on air."""
+
+    name = "live.session_cancelled"
+    session_id: str
+    room_id: str
+    at: datetime
+    reservation_count: int
+
+
+class SessionReserved(DomainEvent):
+    """A viewer reserved an upcoming session (not published again for the same viewer)."""
+
+    name = "live.session_reserved"
+    session_id: str
+    room_id: str
+    user_id: str
+    planned_start_at: datetime
+    reservation_count: int  # after this one: 1 for the session's first reserver

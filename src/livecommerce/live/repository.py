@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.pagination import Order as KeyOrder
 from livecommerce.kit.pagination import Page, PageRequest, asc, fetch_page
-from livecommerce.models import Follow, LiveSession, LiveSessionStatus, PinEvent, Room, ShowcaseItem
+from livecommerce.models import (
+    Follow,
+    LiveSession,
+    LiveSessionStatus,
+    PinEvent,
+    Reservation,
+    Room,
+    ShowcaseItem,
+)
 
 ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
 
@@ -59,6 +67,69 @@ class LiveRepository:
             statement = insert(Follow).values(values)
         result = await session.execute(statement.returning(Follow.user_id))
         return result.first() is not None
+
+    # ---- reservations ----------------------------------------------------------------
+
+    async def insert_reservation(
+        self, session: AsyncSession, user_id: str, session_id: str
+    ) -> bool:
+        """Insert the reservation unless it exists; True when a row was added."""
+        values: dict[str, Any] = {"user_id": user_id, "session_id": session_id}
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql_insert(Reservation).values(values).on_conflict_do_nothing()
+        else:
+            statement = sqlite_insert(Reservation).values(values).on_conflict_do_nothing()
+        result = await session.execute(statement.returning(Reservation.user_id))
+        return result.first() is not None
+
+    async def delete_reservation(
+        self, session: AsyncSession, user_id: str, session_id: str
+    ) -> bool:
+        result = await session.execute(
+            delete(Reservation)
+            .where(Reservation.user_id == user_id, Reservation.session_id == session_id)
+            .returning(Reservation.user_id)
+        )
+        return result.first() is not None
+
+    async def change_reservations(self, session: AsyncSession, session_id: str, delta: int) -> int:
+        result = await session.execute(
+            update(LiveSession)
+            .where(LiveSession.id == session_id)
+            .values(reservation_count=LiveSession.reservation_count + delta)
+            .returning(LiveSession.reservation_count)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.scalar_one())
+
+    async def reservation_count(self, session: AsyncSession, session_id: str) -> int:
+        count = await session.scalar(
+            select(LiveSession.reservation_count).where(LiveSession.id == session_id)
+        )
+        return int(count or 0)
+
+    async def reserved_session_ids(
+        self, session: AsyncSession, user_id: str, session_ids: set[str]
+    ) -> set[str]:
+        if not session_ids:
+            return set()
+        result = await session.execute(
+            select(Reservation.session_id).where(
+                Reservation.user_id == user_id, Reservation.session_id.in_(session_ids)
+            )
+        )
+        return set(result.scalars())
+
+    async def reserver_ids(
+        self, session: AsyncSession, session_id: str, *, after: str | None, limit: int
+    ) -> list[str]:
+        """Reservers of a session in user-id order, ``limit`` at a time after ``after``."""
+        query = select(Reservation.user_id).where(Reservation.session_id == session_id)
+        if after is not None:
+            query = query.where(Reservation.user_id > after)
+        result = await session.execute(query.order_by(Reservation.user_id).limit(limit))
+        return list(result.scalars())
 
     async def delete_follow(self, session: AsyncSession, user_id: str, room_id: str) -> bool:
         result = await session.execute(

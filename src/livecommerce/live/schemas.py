@@ -126,6 +126,10 @@ class LiveSessionSummary(BaseModel):
     planned_start_at: datetime
     started_at: datetime | None
     online: int
+    reservation_count: int = Field(description="Viewers who reserved the session (预约).")
+    reserved: bool | None = Field(
+        default=None, description="Whether the caller reserved it; null if anonymous."
+    )
 
 
 class LiveSessionDetail(LiveSessionSummary):
@@ -133,6 +137,12 @@ class LiveSessionDetail(LiveSessionSummary):
     room: RoomBrief
     showcase: list[ShowcaseItemOut]
     pinned: ShowcaseItemOut | None
+
+
+class ReservationOut(BaseModel):
+    session_id: str
+    reserved: bool
+    reservation_count: int
 
 
 class LiveSessionList(BaseModel):

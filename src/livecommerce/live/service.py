@@ -21,7 +21,15 @@ from livecommerce.kit.errors import (
 )
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
-from livecommerce.live.events import RoomChanged, SessionChanged, SessionEnded, SessionStarted
+from livecommerce.live.events import (
+    RoomChanged,
+    SessionCancelled,
+    SessionChanged,
+    SessionEnded,
+    SessionReserved,
+    SessionScheduled,
+    SessionStarted,
+)
 from livecommerce.live.repository import ON_AIR, live_repository
 from livecommerce.live.schemas import (
     LivePrices,
@@ -347,7 +355,16 @@ class LiveService:
         session.add(live_session)
         await session.flush()
         await publish(session, SessionChanged(session_id=live_session.id, room_id=room.id))
+        await publish(session, self._scheduled(live_session))
         return live_session
+
+    def _scheduled(self, live_session: LiveSession) -> SessionScheduled:
+        return SessionScheduled(
+            session_id=live_session.id,
+            room_id=live_session.room_id,
+            planned_start_at=live_session.planned_start_at,
+            reservation_count=live_session.reservation_count or 0,
+        )
 
     async def get_session_for_edit(
         self, session: AsyncSession, user: User, session_id: str
@@ -368,7 +385,11 @@ class LiveService:
             if live_session.status != LiveSessionStatus.SCHEDULED:
                 raise _invalid_state(live_session, "rescheduled")
             self._check_planned_start(changes.planned_start_at)
+            moved = live_session.planned_start_at != changes.planned_start_at
             live_session.planned_start_at = changes.planned_start_at
+            if moved:
+                await session.refresh(live_session, ["reservation_count"])
+                await publish(session, self._scheduled(live_session))
         await session.flush()
         await publish(
             session, SessionChanged(session_id=live_session.id, room_id=live_session.room_id)
@@ -411,10 +432,59 @@ class LiveService:
             (LiveSessionStatus.SCHEDULED,),
             {"status": LiveSessionStatus.CANCELLED, "ended_at": utcnow()},
         )
+        await session.refresh(live_session, ["reservation_count"])
+        await publish(
+            session,
+            SessionCancelled(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                at=utcnow(),
+                reservation_count=live_session.reservation_count,
+            ),
+        )
         await publish(
             session, SessionChanged(session_id=live_session.id, room_id=live_session.room_id)
         )
         return live_session
+
+    # ---- reservations (直播预约) ----------------------------------------------------------
+
+    async def do_reserve(self, session: AsyncSession, user: User, session_id: str) -> int:
+        """Reserve an upcoming session (idempotent); its reservation count afterwards."""
+        live_session = await self.get_session(session, session_id)
+        if live_session.status != LiveSessionStatus.SCHEDULED:
+            raise Conflict(
+                "Only a session that has not started yet can be reserved.",
+                code="session_not_upcoming",
+                details={"status": str(live_session.status)},
+            )
+        if not await live_repository.insert_reservation(session, user.id, live_session.id):
+            return await live_repository.reservation_count(session, live_session.id)
+        count = await live_repository.change_reservations(session, live_session.id, 1)
+        await publish(
+            session,
+            SessionReserved(
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                user_id=user.id,
+                planned_start_at=live_session.planned_start_at,
+                reservation_count=count,
+            ),
+        )
+        return count
+
+    async def do_unreserve(self, session: AsyncSession, user: User, session_id: str) -> int:
+        """Withdraw a reservation (idempotent, in any state); the count afterwards."""
+        live_session = await self.get_session(session, session_id)
+        if await live_repository.delete_reservation(session, user.id, live_session.id):
+            return await live_repository.change_reservations(session, live_session.id, -1)
+        return await live_repository.reservation_count(session, live_session.id)
+
+    async def reserver_ids(
+        self, session: AsyncSession, session_id: str, *, after: str | None, limit: int
+    ) -> list[str]:
+        """Who reserved a session, in a stable order, one batch at a time (reminders)."""
+        return await live_repository.reserver_ids(session, session_id, after=after, limit=limit)
 
     async def do_mark_interrupted(
         self, session: AsyncSession, live_session: LiveSession
@@ -472,6 +542,7 @@ class LiveService:
             startable,
             values,
         )
+        await session.refresh(live_session, ["reservation_count"])
         await publish(
             session,
             SessionStarted(
@@ -479,6 +550,7 @@ class LiveService:
                 room_id=live_session.room_id,
                 resumed=resumed,
                 at=utcnow(),
+                reservation_count=live_session.reservation_count,
             ),
         )
         return live_session
@@ -745,9 +817,16 @@ class LiveService:
         return int(count(session_id)) if callable(count) else 0
 
     async def session_summaries(
-        self, session: AsyncSession, live_sessions: list[LiveSession]
+        self, session: AsyncSession, live_sessions: list[LiveSession], viewer: User | None = None
     ) -> list[LiveSessionSummary]:
         rooms = await live_repository.get_rooms(session, {item.room_id for item in live_sessions})
+        reserved: set[str] = (
+            set()
+            if viewer is None
+            else await live_repository.reserved_session_ids(
+                session, viewer.id, {item.id for item in live_sessions}
+            )
+        )
         hosts = await account_service.get_users(session, {room.host_id for room in rooms.values()})
         summaries = []
         for live_session in live_sessions:
@@ -766,14 +845,17 @@ class LiveService:
                     planned_start_at=live_session.planned_start_at,
                     started_at=live_session.started_at,
                     online=self.online_count(session, live_session.id),
+                    reservation_count=live_session.reservation_count,
+                    reserved=None if viewer is None else live_session.id in reserved,
                 )
             )
         return summaries
 
     async def session_detail(
-        self, session: AsyncSession, live_session: LiveSession
+        self, session: AsyncSession, live_session: LiveSession, viewer: User | None = None
     ) -> LiveSessionDetail:
-        (summary,) = await self.session_summaries(session, [live_session])
+        await session.refresh(live_session, ["reservation_count"])
+        (summary,) = await self.session_summaries(session, [live_session], viewer)
         room = await self.get_room(session, live_session.room_id)
         await session.refresh(room, ["followers_count"])
         showcase = await self.list_showcase(session, live_session)

@@ -39,6 +39,7 @@ from livecommerce.models.live import (
     LiveSession,
     LiveSessionStatus,
     PinEvent,
+    Reservation,
     Room,
     ShowcaseItem,
     ShowcaseSkuPrice,
@@ -60,6 +61,13 @@ from livecommerce.models.mcn import (
 )
 from livecommerce.models.media import StreamKey, StreamPublication
 from livecommerce.models.moderation import BlockedWord, ChatMessage, RoomMute
+from livecommerce.models.notifications import (
+    EmailDelivery,
+    EmailStatus,
+    Notification,
+    NotificationCategory,
+    NotificationPreference,
+)
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
@@ -84,6 +92,8 @@ __all__ = [
     "CouponClaim",
     "CouponHolder",
     "DiscountKind",
+    "EmailDelivery",
+    "EmailStatus",
     "EntryKind",
     "FlashSale",
     "FlashSaleBuyer",
@@ -99,6 +109,9 @@ __all__ = [
     "LotteryEntry",
     "LotteryStatus",
     "MerchantStaff",
+    "Notification",
+    "NotificationCategory",
+    "NotificationPreference",
     "Offer",
     "OfferInvite",
     "OfferStatus",
@@ -117,6 +130,7 @@ __all__ = [
     "Question",
     "QuestionStatus",
     "QuestionVote",
+    "Reservation",
     "Role",
     "Room",
     "RoomMute",
@@ -130,9 +144,9 @@ __all__ = [
     "ShowcaseSkuPrice",
     "Sku",
     "Statement",
+    "StatementPayout",
     "StockGate",
     "StockGateTake",
-    "StatementPayout",
     "StreamKey",
     "StreamPublication",
     "User",

@@ -47,6 +47,22 @@ class LiveSession(Base):
     ended_at: Mapped[datetime | None]
     pinned_item_id: Mapped[str | None] = mapped_column(String(32))
     peak_online: Mapped[int] = mapped_column(Integer, default=0)
+    # Viewers who reserved the session (直播预约), moved with the ``reservations`` rows.
+    reservation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Reservation(Base):
+    """A viewer's reservation of an upcoming session: reminded before and at the start."""
+
+    __tablename__ = "reservations"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     created_at: Mapped[datetime] = created_at_column()
 
 

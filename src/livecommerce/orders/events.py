@@ -49,6 +49,18 @@ class OrderRefunded(DomainEvent):
     currency: str
 
 
+class OrderShipped(DomainEvent):
+    """A paid order was handed to a carrier by its merchant."""
+
+    name = "orders.shipped"
+    order_id: str
+    buyer_id: str
+    merchant_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
 class OrderCancelled(DomainEvent):
     """An unpaid order was cancelled by its buyer or expired. Its SKU stock is back
     already; a flash sale takes its units back on this event, in the same unit of work."""

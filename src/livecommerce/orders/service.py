@@ -34,7 +34,13 @@ from livecommerce.models import (
     Role,
     User,
 )
-from livecommerce.orders.events import OrderCancelled, OrderRefunded, order_paid, order_placed
+from livecommerce.orders.events import (
+    OrderCancelled,
+    OrderRefunded,
+    OrderShipped,
+    order_paid,
+    order_placed,
+)
 from livecommerce.orders.repository import address_repository, order_repository
 from livecommerce.worker.events import publish
 from livecommerce.worker.service import job_service
@@ -456,6 +462,17 @@ class OrderService:
         if not moved:
             raise await self._invalid_state(session, order, "ship")
         await order_repository.refresh(session, order)
+        await publish(
+            session,
+            OrderShipped(
+                order_id=order.id,
+                buyer_id=order.buyer_id,
+                merchant_id=order.merchant_id,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                shipped_at=order.shipped_at or utcnow(),
+            ),
+        )
         return order
 
     async def do_confirm_receipt(self, session: AsyncSession, user: User, order_id: str) -> Order:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from fastapi import APIRouter, Request, Response, WebSocket
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
+from livecommerce.notifications.stream import unread_counts
 from livecommerce.realtime.connection import (
     LiveConnection,
     connection_language,
@@ -45,6 +49,54 @@ async def live_socket(websocket: WebSocket, session_id: str) -> None:
         )
         return
     await LiveConnection(websocket, runtime, user).serve(session_id)
+
+
+@router.websocket("/ws/notifications")
+async def notification_socket(websocket: WebSocket) -> None:
+    """The signed-in user's own channel, open on every page: ``{"type": "unread",
+    "unread": n}`` at once and whenever the count changes (docs/protocol.md)."""
+    runtime = get_ws_runtime(websocket)
+    user = await websocket_user(websocket)
+    if user is None:
+        await refuse(
+            websocket,
+            "not_authenticated",
+            "Please log in first.",
+            CloseCode.NOT_AUTHENTICATED,
+            language=connection_language(websocket, None),
+            status=401,
+        )
+        return
+    cookie_authenticated = not websocket.query_params.get("token")
+    if cookie_authenticated and not origin_allowed(websocket, runtime.settings.public_url):
+        await refuse(
+            websocket,
+            "origin_not_allowed",
+            "This page may not open your notifications with your log-in.",
+            CloseCode.ORIGIN_NOT_ALLOWED,
+            language=connection_language(websocket, user),
+            status=403,
+        )
+        return
+    await websocket.accept()
+
+    async def send_counts() -> None:
+        async for unread in unread_counts(runtime, user.id):
+            await websocket.send_json({"type": "unread", "unread": unread})
+
+    async def until_closed() -> None:
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+    tasks = [asyncio.create_task(send_counts()), asyncio.create_task(until_closed())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
 
 
 # ---- chat ------------------------------------------------------------------------------

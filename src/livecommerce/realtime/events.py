@@ -31,6 +31,7 @@ class ClientMessage(StrEnum):
 
 class CloseCode(IntEnum):
     GOING_AWAY = 1001  # the server is shutting down
+    NOT_AUTHENTICATED = 4401  # a socket that needs a log-in (the notification channel)
     ORIGIN_NOT_ALLOWED = 4403  # a cookie-authenticated socket opened from another site
     NOT_FOUND = 4404  # no such live session
     TOO_SLOW = 4008  # the client fell behind and its send queue overflowed

@@ -389,6 +389,47 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "product_status.draft": ("草稿", "Draft"),
     "product_status.on_sale": ("在售", "On sale"),
     "product_status.off_sale": ("已下架", "Off sale"),
+    # notifications and reservations
+    "nav.notifications": ("通知", "Notifications"),
+    "notify.bell": ("通知", "Notifications"),
+    "notify.bell_unread": ("通知（{n} 条未读）", "Notifications ({n} unread)"),
+    "notify.title": ("通知", "Notifications"),
+    "notify.mark_all": ("全部已读", "Mark all read"),
+    "notify.mark_read": ("标为已读", "Mark read"),
+    "notify.empty": ("还没有通知", "No notifications yet"),
+    "notify.view": ("查看", "View"),
+    "notify.prefs_title": ("通知设置", "Notification settings"),
+    "notify.prefs_hint": (
+        "选择每类通知在哪里提醒你。",
+        "Choose where each kind of notification reaches you.",
+    ),
+    "notify.kind": ("类别", "Kind"),
+    "notify.channel_in_app": ("站内", "In app"),
+    "notify.channel_email": ("邮件", "E-mail"),
+    "notify.category.reminders": ("直播提醒", "Session reminders"),
+    "notify.category.fan_messages": ("粉丝消息", "Fan messages"),
+    "notify.category.order_updates": ("订单动态", "Order updates"),
+    "notify.category.marketing": ("优惠活动", "Promotions"),
+    "notify.unsub_title": ("退订邮件", "Unsubscribe from e-mail"),
+    "notify.unsub_body": (
+        "不再通过邮件接收「{category}」？站内通知不受影响。",
+        "Stop e-mails about “{category}”? Notifications in the app stay on.",
+    ),
+    "notify.unsub_button": ("确认退订", "Unsubscribe"),
+    "notify.unsub_done": (
+        "已退订，你不会再收到这类邮件。",
+        "Done: you will get no more e-mails like this.",
+    ),
+    "notify.unsub_invalid": ("这个退订链接无效。", "This unsubscribe link is not valid."),
+    "notify.manage": ("管理全部通知设置", "Manage all notification settings"),
+    "reserve.button": ("预约", "Reserve"),
+    "reserve.reserved": ("已预约", "Reserved"),
+    "reserve.count": ("{n} 人已预约", "{n} reserved"),
+    "reserve.done": (
+        "预约成功，开播前和开播时会提醒你",
+        "Reserved: we will remind you before it starts and when it goes live",
+    ),
+    "host.reservations": ("预约人数", "Reservations"),
 }
 _STRINGS.update(PARTNER_STRINGS)
 

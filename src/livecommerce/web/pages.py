@@ -12,13 +12,14 @@ from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.interactions.lotteries import lottery_service
-from livecommerce.kit.errors import NotFound, ValidationFailed
+from livecommerce.kit.errors import LiveCommerceError, NotFound, ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import PageRequest
 from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus, ProductStatus
+from livecommerce.notifications.service import CATEGORIES, notification_service
 from livecommerce.orders.checkout import checkout_service
 from livecommerce.search.service import search_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
@@ -38,8 +39,8 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     upcoming = await live_service.list_sessions(
         session, status=LiveSessionStatus.SCHEDULED, room_id=None, limit=HOME_LIMIT
     )
-    live_cards = await live_service.session_summaries(session, live)
-    upcoming_cards = await live_service.session_summaries(session, upcoming)
+    live_cards = await live_service.session_summaries(session, live, page.user)
+    upcoming_cards = await live_service.session_summaries(session, upcoming, page.user)
     live_cards.sort(key=lambda card: card.online, reverse=True)
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
     return page.render("home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards)
@@ -106,7 +107,7 @@ async def live_room_page(
         live_session = await live_service.get_session(session, session_id)
     except NotFound:
         return page.not_found("error.session_not_found")
-    detail = await live_service.session_detail(session, live_session)
+    detail = await live_service.session_detail(session, live_session, page.user)
     likes = 0
     activity = getattr(runtime.extras.get("hub"), "activity", None)
     like_total = getattr(activity, "like_total", None)
@@ -246,3 +247,24 @@ async def switch_language(language: str, page: PageDep, next: str | None = None)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(LANG_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+@router.get("/notifications")
+async def notifications_page(page: PageDep) -> Response:
+    """The inbox and the choices of what reaches the user where."""
+    if page.user is None:
+        return page.login_redirect()
+    page.data.update(categories=list(CATEGORIES))
+    return page.render("notifications.html", categories=CATEGORIES)
+
+
+@router.get("/unsubscribe")
+async def unsubscribe_page(page: PageDep, runtime: RuntimeDep, token: str = "") -> Response:
+    """Where an e-mail's unsubscribe link leads: no log-in, one button (a GET changes
+    nothing, so mail scanners that open links unsubscribe no one)."""
+    try:
+        _, category = notification_service.read_unsubscribe_token(runtime, token[:300])
+    except LiveCommerceError:
+        return page.render("unsubscribe.html", valid=False, category=None, token="")
+    page.data.update(token=token)
+    return page.render("unsubscribe.html", valid=True, category=category, token=token)

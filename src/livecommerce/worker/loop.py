@@ -42,6 +42,7 @@ JOB_MODULES = (
     "livecommerce.ledger.tasks",
     "livecommerce.media.tasks",
     "livecommerce.interactions.tasks",
+    "livecommerce.notifications.tasks",
 )
 
 

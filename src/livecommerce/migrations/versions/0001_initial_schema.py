@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 02:55:30.600524
+Create Date: 2026-11-30 02:56:05.424742
 """
 
 from __future__ import annotations
@@ -272,6 +272,47 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("merchant_id", "host_id", name=op.f("pk_merchant_staff")),
     )
     op.create_table(
+        "notification_preferences",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("in_app", sa.Boolean(), nullable=False),
+        sa.Column("email", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notification_preferences_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "category", name=op.f("pk_notification_preferences")),
+    )
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("template", sa.String(length=40), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("link", sa.String(length=300), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=True),
+        sa.Column("in_app", sa.Boolean(), nullable=False),
+        sa.Column("read_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notifications_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("user_id", "dedupe_key", name=op.f("uq_notifications_user_id")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notifications_user_created", ["user_id", "created_at", "id"], unique=False
+        )
+
+    op.create_table(
         "products",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("merchant_id", sa.String(length=32), nullable=False),
@@ -429,6 +470,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_coupons_room_id"), ["room_id"], unique=False)
 
     op.create_table(
+        "email_deliveries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("notification_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("to_address", sa.String(length=254), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(length=200), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["notification_id"],
+            ["notifications.id"],
+            name=op.f("fk_email_deliveries_notification_id_notifications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_email_deliveries_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_deliveries")),
+        sa.UniqueConstraint("notification_id", name=op.f("uq_email_deliveries_notification_id")),
+    )
+    with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_email_deliveries_user_sent", ["user_id", "sent_at"], unique=False)
+
+    op.create_table(
         "follows",
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -483,6 +554,7 @@ def upgrade() -> None:
         sa.Column("ended_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("pinned_item_id", sa.String(length=32), nullable=True),
         sa.Column("peak_online", sa.Integer(), nullable=False),
+        sa.Column("reservation_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["room_id"], ["rooms.id"], name=op.f("fk_live_sessions_room_id_rooms")
@@ -881,6 +953,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_questions_session_id"), ["session_id"], unique=False)
 
     op.create_table(
+        "reservations",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_reservations_session_id_live_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_reservations_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("session_id", "user_id", name=op.f("pk_reservations")),
+    )
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reservations_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "sample_requests",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("offer_id", sa.String(length=32), nullable=False),
@@ -1144,6 +1238,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sample_requests_offer_id"))
 
     op.drop_table("sample_requests")
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reservations_user_id"))
+
+    op.drop_table("reservations")
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_questions_session_id"))
         batch_op.drop_index(batch_op.f("ix_questions_product_id"))
@@ -1210,6 +1308,10 @@ def downgrade() -> None:
 
     op.drop_table("host_contracts")
     op.drop_table("follows")
+    with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_email_deliveries_user_sent")
+
+    op.drop_table("email_deliveries")
     with op.batch_alter_table("coupons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coupons_room_id"))
         batch_op.drop_index(batch_op.f("ix_coupons_issuer_id"))
@@ -1234,6 +1336,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_products_merchant_id"))
 
     op.drop_table("products")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_created")
+
+    op.drop_table("notifications")
+    op.drop_table("notification_preferences")
     op.drop_table("merchant_staff")
     with op.batch_alter_table("journal_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_lines_entry_id"))

@@ -1,5 +1,5 @@
 // Host console: the room persona and avatar, scheduling sessions, the list of sessions.
-import { api, ApiError, busy, clear, el, formatTime, formData, showError, t, toast } from "./core.js";
+import { api, ApiError, busy, clear, el, formatNumber, formatTime, formData, showError, t, toast } from "./core.js";
 
 let room = null;
 const roomForm = document.getElementById("room-form");
@@ -112,6 +112,7 @@ async function loadSessions() {
               el("span", { class: `badge ${STATUS_BADGE[item.status] || ""}` }, t(`status.${item.status}`)),
               " ",
               formatTime(item.started_at || item.planned_start_at),
+              item.status === "scheduled" ? ` · ${t("reserve.count", { n: formatNumber(item.reservation_count) })}` : "",
             ),
           ),
           el(

@@ -19,6 +19,7 @@ import {
   toast,
 } from "./core.js";
 import { couponPicker } from "./interactions.js";
+import { wireReserveButtons } from "./reserve.js";
 import { openSheet } from "./sheet.js";
 
 const detail = page.session;
@@ -56,6 +57,7 @@ function renderStatus() {
   badge.textContent = status === "live" ? t("live.badge") : t(`status.${status}`);
   badge.className = status === "live" ? "badge badge-live" : "badge";
   $("player").dataset.status = status;
+  $("reserve-bar").hidden = status !== "scheduled";
   const banner = $("state-banner");
   banner.dataset.state = status;
   if (status === "live") {
@@ -111,6 +113,8 @@ $("follow").addEventListener("click", (event) => {
     renderFollow();
   });
 });
+
+wireReserveButtons($("reserve-bar"));
 
 // ---------- host persona (人设) ----------
 

@@ -83,7 +83,17 @@ function renderStats() {
   if ("gmv_cents" in stats) set("gmv", formatMoney(stats.gmv_cents, (state.showcase[0] && state.showcase[0].currency) || "CNY"));
 }
 
+// The reservations (预约) grow before the start: re-read them while the session is upcoming.
+let reservationPolls = 0;
+
+async function pollReservations() {
+  if (state.status !== "scheduled" || reservationPolls++ % 5 !== 0) return;
+  const detail = await api("GET", `/api/v1/live-sessions/${sessionId}`);
+  $("stat-reservations").textContent = formatNumber(detail.reservation_count);
+}
+
 async function pollStats() {
+  pollReservations().catch(() => {});
   try {
     Object.assign(stats, await api("GET", `/api/v1/live-sessions/${sessionId}/stats`));
     renderStats();

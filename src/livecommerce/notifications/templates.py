@@ -1,0 +1,102 @@
+"""What each kind of notification says, in Simplified Chinese and English.
+
+A notification stores its template name and plain parameters, never rendered text,
+so the inbox and the e-mail speak the reader's language of the moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from livecommerce.models import NotificationCategory
+
+
+@dataclass(frozen=True)
+class Template:
+    category: NotificationCategory
+    title: tuple[str, str]  # (zh, en)
+    body: tuple[str, str]
+
+
+_REMINDERS = NotificationCategory.REMINDERS
+_ORDERS = NotificationCategory.ORDER_UPDATES
+
+TEMPLATES: dict[str, Template] = {
+    "session_soon": Template(
+        _REMINDERS,
+        ("你预约的直播即将开始", "Starting soon: a session you reserved"),
+        (
+            "「{title}」（{room}）将在 {minutes} 分钟后开播。",
+            "{room}: “{title}” starts in {minutes} minutes.",
+        ),
+    ),
+    "session_live": Template(
+        _REMINDERS,
+        ("你预约的直播开播了", "Live now: a session you reserved"),
+        (
+            "「{title}」（{room}）正在直播，快来看看吧。",
+            "{room}: “{title}” is live now. Come and watch.",
+        ),
+    ),
+    "session_late": Template(
+        _REMINDERS,
+        ("你预约的直播推迟了", "Running late: a session you reserved"),
+        (
+            "「{title}」（{room}）已超过预定开播时间 {minutes} 分钟仍未开始，开播时会再通知你。",
+            "{room}: “{title}” has not started {minutes} minutes after its planned time. "
+            "We will tell you when it goes live.",
+        ),
+    ),
+    "session_cancelled": Template(
+        _REMINDERS,
+        ("你预约的直播已取消", "Cancelled: a session you reserved"),
+        ("「{title}」（{room}）已取消。", "{room}: “{title}” was cancelled."),
+    ),
+    "order_paid": Template(
+        _ORDERS,
+        ("订单已支付", "Order paid"),
+        ("订单 {order} 已支付，金额 {amount}。", "Order {order} is paid: {amount}."),
+    ),
+    "order_shipped": Template(
+        _ORDERS,
+        ("订单已发货", "Order shipped"),
+        (
+            "订单 {order} 已由 {carrier} 发出，运单号 {tracking}。",
+            "Order {order} was shipped with {carrier}, tracking number {tracking}.",
+        ),
+    ),
+    "order_refunded": Template(
+        _ORDERS,
+        ("订单已退款", "Order refunded"),
+        ("订单 {order} 已全额退款 {amount}。", "Order {order} was refunded in full: {amount}."),
+    ),
+    # A message written by a person (a host to its fans, a promotion): its own words.
+    "message": Template(
+        NotificationCategory.FAN_MESSAGES, ("{title}", "{title}"), ("{body}", "{body}")
+    ),
+}
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(template: str, params: Mapping[str, object], language: str) -> tuple[str, str]:
+    """The title and body of a notification in ``language`` (zh or en)."""
+    found = TEMPLATES.get(template)
+    if found is None:
+        return template, ""
+    index = 1 if language == "en" else 0
+    values = _Missing({key: str(value) for key, value in params.items()})
+    return (
+        found.title[index].format_map(values),
+        found.body[index].format_map(values),
+    )
+
+
+def money_text(cents: int, currency: str) -> str:
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency)
+    amount = f"{cents // 100}.{cents % 100:02d}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"

@@ -33,6 +33,7 @@ LISTENER_MODULES = (
     "livecommerce.mcn.listeners",
     "livecommerce.insights.listeners",
     "livecommerce.interactions.listeners",
+    "livecommerce.fans.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

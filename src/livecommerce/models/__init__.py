@@ -12,6 +12,7 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
+from livecommerce.models.fans import FanChatAward, FanClub, FanClubMember, FanIntimacyDay
 from livecommerce.models.interactions import (
     FlashSale,
     FlashSaleBuyer,
@@ -84,6 +85,10 @@ __all__ = [
     "CouponHolder",
     "DiscountKind",
     "EntryKind",
+    "FanChatAward",
+    "FanClub",
+    "FanClubMember",
+    "FanIntimacyDay",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",

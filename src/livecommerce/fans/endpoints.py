@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
+from livecommerce.fans.hosts import host_page_service
+from livecommerce.fans.schemas import FanClubOut, FanClubUpdate, HostPageOut
+from livecommerce.fans.service import fan_service
+from livecommerce.kit.http import DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["fans"])
+
+
+@router.get("/rooms/{room_id}/fan-club")
+async def get_fan_club(room_id: str, user: OptionalUser, session: DbSession) -> FanClubOut:
+    """The room's fan club (粉丝团) and, signed in, the caller's membership: intimacy,
+    level, badge and what was earned today against the daily caps."""
+    return await fan_service.get_club_out(session, room_id, user)
+
+
+@router.post("/rooms/{room_id}/fan-club")
+async def join_fan_club(room_id: str, user: CurrentUser, session: DbSession) -> FanClubOut:
+    """Join (idempotent). When the operator requires paid badges and the room sells one,
+    409 ``fan_club_badge_required`` names the product: buying it makes the buyer a member."""
+    return await fan_service.do_join(session, user, room_id)
+
+
+@router.delete("/rooms/{room_id}/fan-club")
+async def leave_fan_club(room_id: str, user: CurrentUser, session: DbSession) -> FanClubOut:
+    """Leave (idempotent). The intimacy is gone; today's caps stay spent."""
+    return await fan_service.do_leave(session, user, room_id)
+
+
+@router.patch("/rooms/{room_id}/fan-club")
+async def update_fan_club(
+    room_id: str, body: FanClubUpdate, user: CurrentUser, session: DbSession
+) -> FanClubOut:
+    """The host names the badge and may sell it as one of their own products."""
+    return await fan_service.do_update_club(session, user, room_id, body)
+
+
+@router.get("/hosts/{room_id}")
+async def get_host_page(room_id: str, user: OptionalUser, session: DbSession) -> HostPageOut:
+    """The host's persona page: bio, tags, catchphrases, counts, sessions, replays, shop."""
+    return await host_page_service.get_host_page(session, room_id, user)

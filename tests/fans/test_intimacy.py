@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from livecommerce.config import Settings
+from livecommerce.fans.service import is_lit, level_for, next_level_at
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
-from livecommerce.fans.service import is_lit, level_for, next_level_at
 from tests.factories import sign_up
 from tests.fans.helpers import chat, join, membership, record, share
 from tests.live.helpers import ChannelListener

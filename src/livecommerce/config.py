@@ -177,20 +177,37 @@ class Settings(BaseSettings):
         description="A room whose fan club has a badge product is joined by buying it; "
         "off: every fan club is free to join.",
     )
-    fans_watch_points_per_minute: int = Field(default=1, ge=0, le=1000)
+    fans_watch_points_per_minute: int = Field(
+        default=1, ge=0, le=1000, description="Fan-club intimacy per whole minute watched."
+    )
     fans_watch_daily_cap: int = Field(
         default=60, ge=0, le=100_000, description="Intimacy from watching, per room and day."
     )
-    fans_chat_points: int = Field(default=2, ge=0, le=1000, description="Per chat message.")
-    fans_chat_daily_cap: int = Field(default=20, ge=0, le=100_000)
-    fans_like_points: int = Field(default=1, ge=0, le=1000, description="Per like.")
-    fans_like_daily_cap: int = Field(default=10, ge=0, le=100_000)
-    fans_share_points: int = Field(default=5, ge=0, le=1000, description="Per share.")
-    fans_share_daily_cap: int = Field(default=10, ge=0, le=100_000)
-    fans_buy_points: int = Field(default=20, ge=0, le=1000, description="Per paid order.")
-    fans_buy_daily_cap: int = Field(default=60, ge=0, le=100_000)
+    fans_chat_points: int = Field(
+        default=2, ge=0, le=1000, description="Intimacy per chat message (none if removed)."
+    )
+    fans_chat_daily_cap: int = Field(
+        default=20, ge=0, le=100_000, description="Intimacy from chat, per room and day."
+    )
+    fans_like_points: int = Field(default=1, ge=0, le=1000, description="Intimacy per like.")
+    fans_like_daily_cap: int = Field(
+        default=10, ge=0, le=100_000, description="Intimacy from likes, per room and day."
+    )
+    fans_share_points: int = Field(default=5, ge=0, le=1000, description="Intimacy per share.")
+    fans_share_daily_cap: int = Field(
+        default=10, ge=0, le=100_000, description="Intimacy from shares, per room and day."
+    )
+    fans_buy_points: int = Field(
+        default=20, ge=0, le=1000, description="Intimacy per paid order in the room."
+    )
+    fans_buy_daily_cap: int = Field(
+        default=60, ge=0, le=100_000, description="Intimacy from orders, per room and day."
+    )
     fans_daily_cap: int = Field(
-        default=150, ge=0, le=1_000_000, description="All actions together, per room and day."
+        default=150,
+        ge=0,
+        le=1_000_000,
+        description="Intimacy from all actions together, per room and day.",
     )
     fans_level_thresholds: list[int] = Field(
         default=[

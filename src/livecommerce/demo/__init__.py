@@ -47,6 +47,7 @@ def _banner(base_url: str, world: DemoWorld, database_url: str) -> str:
         "livecommerce demo is running.",
         f"  Live room:        {base_url}/live/{world.session_id}",
         f"  Home:             {base_url}/",
+        f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
         *_database_lines(database_url),

@@ -99,6 +99,21 @@ async def test_a_viewer_joins_the_fan_club_and_sees_the_badge_in_chat(
         await shot(page, "fan-badge-in-chat-phone")
         await check_phone_page(page, "room-with-badge-zh", "zh")
 
+        # Back in the room as a member, the viewer is in the room's online list.
+        await page.reload()
+        await expect(page.locator("body")).to_have_attribute("data-realtime", "ready")
+        online = page.locator("#fans-online li", has_text="阿明")
+        for _ in range(20):  # the hub stores visits once a tick (a second)
+            await page.click("#online")
+            await expect(page.locator("#fans-online li")).not_to_have_count(0)  # loaded
+            if await online.count():
+                break
+            await page.locator(".sheet .close-x").click()
+            await page.wait_for_timeout(250)
+        await expect(online.locator(".fan-badge-name")).to_have_text("小美粉")
+        await check_sheet(page, "online-fans-zh")
+        await page.locator(".sheet .close-x").click()
+
         # The host chip leads to the host's page.
         await page.click("#host-link")
         await page.wait_for_url(f"{live_server.url}/hosts/{room_id}")

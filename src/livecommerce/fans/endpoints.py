@@ -4,9 +4,10 @@ from fastapi import APIRouter
 
 from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
 from livecommerce.fans.hosts import host_page_service
-from livecommerce.fans.schemas import FanClubOut, FanClubUpdate, HostPageOut
+from livecommerce.fans.schemas import FanClubOut, FanClubUpdate, FanOnlineList, HostPageOut
 from livecommerce.fans.service import fan_service
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import PageQuery
 
 router = APIRouter(prefix="/api/v1", tags=["fans"])
 
@@ -43,3 +44,11 @@ async def update_fan_club(
 async def get_host_page(room_id: str, user: OptionalUser, session: DbSession) -> HostPageOut:
     """The host's persona page: bio, tags, catchphrases, counts, sessions, replays, shop."""
     return await host_page_service.get_host_page(session, room_id, user)
+
+
+@router.get("/live-sessions/{session_id}/fans-online")
+async def list_online_fans(session_id: str, session: DbSession, page: PageQuery) -> FanOnlineList:
+    """The room's online list of fan-club members with their badges, highest level first
+    (members whose visit or heartbeat in this session is recent)."""
+    found = await fan_service.page_online(session, session_id, page)
+    return FanOnlineList(items=found.items, next_cursor=found.next_cursor)

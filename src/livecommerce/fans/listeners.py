@@ -11,7 +11,13 @@ from livecommerce.orders.events import OrderPaid
 from livecommerce.realtime.events import ChatDeleted, ChatSent
 
 # Behaviour kinds (models.BehaviourKind values) and what they are to a fan club.
-_ACTIONS = {"heartbeat": "watch", "like": "like", "share": "share", "enter": "visit"}
+_ACTIONS = {
+    "heartbeat": "watch",
+    "like": "like",
+    "share": "share",
+    "enter": "visit",
+    "leave": "leave",
+}
 
 
 @subscribe(

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import FanChatAward, FanClub, FanClubMember, FanIntimacyDay, RoomMute
 
 
@@ -135,6 +136,20 @@ class FanRepository:
     async def memberships_count(self, session: AsyncSession, user_id: str) -> int:
         result = await session.execute(select(func.count()).where(FanClubMember.user_id == user_id))
         return int(result.scalar_one())
+
+    async def page_present(
+        self, session: AsyncSession, session_id: str, since: datetime, page: PageRequest
+    ) -> Page[FanClubMember]:
+        """Members watching a session now, highest level (then intimacy) first."""
+        query = select(FanClubMember).where(
+            FanClubMember.present_session_id == session_id, FanClubMember.present_at >= since
+        )
+        keyset = (
+            desc(FanClubMember.level),
+            desc(FanClubMember.intimacy),
+            asc(FanClubMember.id),
+        )
+        return await fetch_page(session, query, keyset, page)
 
     # ---- intimacy days -------------------------------------------------------------------
 

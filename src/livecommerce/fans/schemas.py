@@ -15,6 +15,17 @@ class FanBadge(BaseModel):
     lit: bool = Field(description="False once the member has been away from the room a while.")
 
 
+class FanOnlineOut(BaseModel):
+    user_id: str
+    display_name: str
+    badge: FanBadge
+
+
+class FanOnlineList(BaseModel):
+    items: list[FanOnlineOut]
+    next_cursor: str | None = None
+
+
 class FanDayOut(BaseModel):
     """Intimacy earned today (in the platform's day), per action, and the caps."""
 

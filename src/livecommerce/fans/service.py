@@ -29,16 +29,22 @@ from livecommerce.fans.schemas import (
     FanClubUpdate,
     FanDayOut,
     FanMembershipOut,
+    FanOnlineOut,
 )
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.errors import Conflict
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import FanClub, FanClubMember, FanIntimacyDay, Room, User
 
 ACTIONS = ("watch", "chat", "like", "share", "buy")
+# A member counts as online in a session while a visit or heartbeat is this recent
+# (heartbeats come once a minute).
+PRESENCE_TTL_S = 150
+ONLINE_PAGE = 50
 MAX_LEVEL = 20
 FAN_LEVEL_UP = "fan_level_up"  # the room message (docs/protocol.md)
 
@@ -50,7 +56,7 @@ class Activity:
     room_id: str
     user_id: str
     session_id: str | None
-    action: str  # one of ACTIONS, or "visit" (lights the badge, earns nothing)
+    action: str  # one of ACTIONS, "visit" (lights the badge, earns nothing) or "leave"
     amount: int  # seconds watched, likes, messages, shares, orders
     at: datetime
 
@@ -245,6 +251,9 @@ class FanService:
         )
         if member is None:
             return 0
+        self._note_presence(member, activity)
+        if activity.action == "leave":
+            return 0
         if as_utc(activity.at) > as_utc(member.last_active_at):
             member.last_active_at = activity.at
         if activity.action not in ACTIONS or activity.amount <= 0:
@@ -277,6 +286,48 @@ class FanService:
             await self._change_intimacy(session, member, points, activity.session_id)
         await session.flush()
         return points
+
+    def _note_presence(self, member: FanClubMember, activity: Activity) -> None:
+        """Visits and heartbeats put a member in a session's online list; leaving takes
+        them out (a later heartbeat from another tab puts them back)."""
+        if activity.session_id is None or activity.action not in ("visit", "watch", "leave"):
+            return
+        at = as_utc(activity.at)
+        if member.present_at is not None and at < as_utc(member.present_at):
+            return  # an older fact than what is known
+        if activity.action == "leave":
+            if member.present_session_id == activity.session_id:
+                member.present_session_id = None
+                member.present_at = at
+            return
+        member.present_session_id = activity.session_id
+        member.present_at = at
+
+    async def page_online(
+        self, session: AsyncSession, session_id: str, page: PageRequest
+    ) -> Page[FanOnlineOut]:
+        """The room's online list of fan-club members, badges and all."""
+        live_session = await live_service.get_session(session, session_id)
+        since = utcnow() - timedelta(seconds=PRESENCE_TTL_S)
+        found = await fan_repository.page_present(
+            session, live_session.id, since, page.or_default(ONLINE_PAGE)
+        )
+        users = await account_service.get_users(session, {m.user_id for m in found.items})
+        club = await self._club(session, live_session.room_id)
+        settings = runtime_of(session).settings
+        return Page(
+            items=[
+                FanOnlineOut(
+                    user_id=member.user_id,
+                    display_name=users[member.user_id].display_name
+                    if member.user_id in users
+                    else "",
+                    badge=self._badge(settings, club, member),
+                )
+                for member in found.items
+            ],
+            next_cursor=found.next_cursor,
+        )
 
     async def do_award_chat(
         self,

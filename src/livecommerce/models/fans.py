@@ -45,6 +45,9 @@ class FanClubMember(Base):
     # The last activity in the room; the badge dims when this is old enough.
     last_active_at: Mapped[datetime] = created_at_column()
     paid_order_id: Mapped[str | None] = mapped_column(String(32))
+    # Where the member is watching now, as visits and heartbeats say (the online list).
+    present_session_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    present_at: Mapped[datetime | None]
 
 
 class FanIntimacyDay(Base):

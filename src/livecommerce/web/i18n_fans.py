@@ -27,6 +27,11 @@ FANS_STRINGS: dict[str, tuple[str, str]] = {
         "{name} reached fan level {level}!",
     ),
     "fans.buy_badge": ("购买灯牌加入", "Buy the badge to join"),
+    "fans.online_title": ("在线的粉丝团成员", "Fan-club members watching now"),
+    "fans.online_none": (
+        "现在没有粉丝团成员在看，加入粉丝团点亮你的灯牌吧",
+        "No fan-club members are watching right now; join to light your badge",
+    ),
     "fans.badge_title": ("粉丝团灯牌 · {level} 级", "Fan badge · level {level}"),
     "err.own_fan_club": ("主播不能加入自己的粉丝团", "A host is not a fan of their own room"),
     "err.fan_club_badge_required": (

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 01:43:22.067053
+Create Date: 2026-11-30 02:15:05.567602
 """
 
 from __future__ import annotations
@@ -428,6 +428,8 @@ def upgrade() -> None:
             "last_active_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("paid_order_id", sa.String(length=32), nullable=True),
+        sa.Column("present_session_id", sa.String(length=32), nullable=True),
+        sa.Column("present_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["room_id"],
             ["rooms.id"],
@@ -444,6 +446,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "user_id", name=op.f("uq_fan_club_members_room_id")),
     )
     with op.batch_alter_table("fan_club_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fan_club_members_present_session_id"),
+            ["present_session_id"],
+            unique=False,
+        )
         batch_op.create_index(
             "ix_fan_club_members_room_intimacy", ["room_id", "intimacy"], unique=False
         )
@@ -1289,6 +1296,7 @@ def downgrade() -> None:
     with op.batch_alter_table("fan_club_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fan_club_members_user_id"))
         batch_op.drop_index("ix_fan_club_members_room_intimacy")
+        batch_op.drop_index(batch_op.f("ix_fan_club_members_present_session_id"))
 
     op.drop_table("fan_club_members")
     with op.batch_alter_table("coupons", schema=None) as batch_op:

@@ -208,6 +208,21 @@ function clubSection(sheet) {
   return { box, render };
 }
 
+// The online list: fan-club members watching now, badges first (the count stays the pill's).
+$("online").addEventListener("click", async () => {
+  const list = el("ol", { class: "fans-online", id: "fans-online" });
+  openSheet({ title: t("fans.online_title"), body: list });
+  try {
+    const page = await api("GET", `/api/v1/live-sessions/${sessionId}/fans-online?limit=50`);
+    if (!page.items.length) list.append(el("li", { class: "muted small" }, t("fans.online_none")));
+    for (const item of page.items) {
+      list.append(el("li", { dataset: { userId: item.user_id } }, badgeNode(item.badge), el("span", { class: "ellipsis" }, item.display_name)));
+    }
+  } catch (error) {
+    showError(error);
+  }
+});
+
 $("persona-button").addEventListener("click", () => {
   const room = detail.room;
   const follow = el(

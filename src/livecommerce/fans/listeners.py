@@ -26,21 +26,21 @@ _ACTIONS = {
     when=lambda event: event.has_kind(*_ACTIONS),
 )
 async def record_behaviour(session: AsyncSession, event: BehaviourRecorded) -> None:
-    await fan_service.do_record_activities(
-        session,
-        [
-            Activity(
-                room_id=item.room_id,
-                user_id=item.user_id,
-                session_id=item.session_id,
-                action=_ACTIONS[item.kind],
-                amount=item.value,
-                at=item.at,
-            )
-            for item in event.items
-            if item.kind in _ACTIONS
-        ],
-    )
+    activities = [
+        Activity(
+            room_id=item.room_id,
+            user_id=item.user_id,
+            session_id=item.session_id,
+            action=_ACTIONS[item.kind],
+            amount=item.value,
+            at=item.at,
+        )
+        for item in event.items
+        if item.kind in _ACTIONS
+    ]
+    for activity in sorted(activities, key=lambda a: (a.room_id, a.user_id, a.at)):
+        await fan_service.do_note_visit(session, activity)
+    await fan_service.do_record_activities(session, activities)
 
 
 # In the chat's own unit of work: one cheap write beside the message, no outbox row per
@@ -75,6 +75,17 @@ async def record_order(session: AsyncSession, event: OrderPaid) -> None:
             session, product_id=event.product_id, buyer_id=event.buyer_id, order_id=event.order_id
         )
     if event.room_id is not None:
+        await fan_service.do_note_visit(
+            session,
+            Activity(
+                room_id=event.room_id,
+                user_id=event.buyer_id,
+                session_id=event.session_id,
+                action="buy",
+                amount=event.total_cents,
+                at=event.paid_at,
+            ),
+        )
         await fan_service.do_record(
             session,
             Activity(

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, tuple_, union, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.clock import as_utc
 from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
-from livecommerce.models import FanChatAward, FanClub, FanClubMember, FanIntimacyDay, RoomMute
+from livecommerce.models import (
+    FanChatAward,
+    FanClub,
+    FanClubMember,
+    FanIntimacyDay,
+    FanStats,
+    Follow,
+    RoomMute,
+    User,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _insert_ignoring_conflicts(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
@@ -196,6 +208,90 @@ class FanRepository:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
+
+    # ---- the host's fan list -------------------------------------------------------------
+
+    async def stats_for_update(self, session: AsyncSession, room_id: str, user_id: str) -> FanStats:
+        await session.execute(
+            _insert_ignoring_conflicts(session, FanStats, {"room_id": room_id, "user_id": user_id})
+        )
+        result = await session.execute(
+            select(FanStats)
+            .where(FanStats.room_id == room_id, FanStats.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one()
+
+    async def page_fans(
+        self,
+        session: AsyncSession,
+        room_id: str,
+        *,
+        segment: str,
+        min_level: int | None,
+        sort: str,
+        page: PageRequest,
+    ) -> Page[tuple[Any, ...]]:
+        """Followers and fan-club members of a room (follows are the room's to read here:
+        the list is the host's), with their membership and stats, one tuple a person."""
+        people = union(
+            select(Follow.user_id.label("user_id")).where(Follow.room_id == room_id),
+            select(FanClubMember.user_id.label("user_id")).where(FanClubMember.room_id == room_id),
+        ).subquery()
+        user_id = people.c.user_id
+        following = (
+            select(Follow.user_id)
+            .where(Follow.room_id == room_id, Follow.user_id == user_id)
+            .exists()
+        )
+        sort_column: Any = {
+            "level": func.coalesce(FanClubMember.level, 0) * 1_000_000_000
+            + func.coalesce(FanClubMember.intimacy, 0),
+            "last_seen": func.coalesce(
+                FanStats.last_seen_at, literal(EPOCH, FanStats.last_seen_at.type)
+            ),
+            "spend": func.coalesce(FanStats.spend_cents, 0),
+            "orders": func.coalesce(FanStats.orders_count, 0),
+            "sessions": func.coalesce(FanStats.sessions_watched, 0),
+        }[sort]
+        query = (
+            select(
+                user_id,
+                User.display_name,
+                following,
+                FanClubMember.level,
+                FanClubMember.intimacy,
+                FanClubMember.joined_at,
+                FanStats.last_seen_at,
+                FanStats.sessions_watched,
+                FanStats.orders_count,
+                FanStats.spend_cents,
+                sort_column.label("sort_key"),
+            )
+            .join(User, User.id == user_id)
+            .outerjoin(
+                FanClubMember,
+                and_(FanClubMember.room_id == room_id, FanClubMember.user_id == user_id),
+            )
+            .outerjoin(FanStats, and_(FanStats.room_id == room_id, FanStats.user_id == user_id))
+        )
+        if segment == "followers":
+            query = query.where(following)
+        elif segment == "members":
+            query = query.where(FanClubMember.id.is_not(None))
+        if min_level is not None:
+            query = query.where(FanClubMember.level >= min_level)
+
+        def key(row: tuple[Any, ...]) -> list[Any]:
+            value = row[-1]
+            if isinstance(value, datetime):
+                value = as_utc(value)
+            return [value, row[0]]
+
+        return await fetch_page(
+            session, query, (desc(sort_column), asc(user_id)), page, key=key, whole_rows=True
+        )
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +24,31 @@ class FanOnlineOut(BaseModel):
 
 class FanOnlineList(BaseModel):
     items: list[FanOnlineOut]
+    next_cursor: str | None = None
+
+
+FanSegment = Literal["all", "followers", "members"]
+FanSort = Literal["level", "last_seen", "spend", "orders", "sessions"]
+
+
+class FanRow(BaseModel):
+    """One person of the host's fan list (followers and fan-club members)."""
+
+    user_id: str
+    display_name: str
+    following: bool
+    member: bool
+    level: int | None = Field(description="Fan-club level; null if not a member.")
+    intimacy: int | None
+    joined_at: datetime | None = Field(description="When they joined the fan club.")
+    last_seen_at: datetime | None = Field(description="Their last visit to the room.")
+    sessions_watched: int
+    orders: int = Field(description="Paid orders placed in the room.")
+    spend_cents: int
+
+
+class FanList(BaseModel):
+    items: list[FanRow]
     next_cursor: str | None = None
 
 

@@ -30,6 +30,7 @@ from livecommerce.fans.schemas import (
     FanDayOut,
     FanMembershipOut,
     FanOnlineOut,
+    FanRow,
 )
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import as_utc, utcnow
@@ -286,6 +287,57 @@ class FanService:
             await self._change_intimacy(session, member, points, activity.session_id)
         await session.flush()
         return points
+
+    async def do_note_visit(self, session: AsyncSession, activity: Activity) -> None:
+        """Everyone's visits and paid orders feed the host's fan list, members or not."""
+        if activity.action not in ("visit", "leave", "buy"):
+            return
+        stats = await fan_repository.stats_for_update(session, activity.room_id, activity.user_id)
+        if activity.action == "buy":
+            stats.orders_count += 1
+            stats.spend_cents += activity.amount
+            return
+        if stats.last_seen_at is None or as_utc(activity.at) > as_utc(stats.last_seen_at):
+            stats.last_seen_at = activity.at
+        if activity.action == "visit" and stats.last_session_id != activity.session_id:
+            stats.sessions_watched += 1
+            stats.last_session_id = activity.session_id
+
+    async def page_fans(
+        self,
+        session: AsyncSession,
+        user: User,
+        room_id: str,
+        *,
+        segment: str,
+        min_level: int | None,
+        sort: str,
+        page: PageRequest,
+    ) -> Page[FanRow]:
+        """The host's fan list: followers and members, filtered and sorted."""
+        room = await live_service.get_room_for_edit(session, user, room_id)
+        found = await fan_repository.page_fans(
+            session, room.id, segment=segment, min_level=min_level, sort=sort, page=page
+        )
+        rows = []
+        for row in found.items:
+            (uid, name, following, level, intimacy, joined, seen, sessions, orders, spend, _) = row
+            rows.append(
+                FanRow(
+                    user_id=uid,
+                    display_name=name,
+                    following=bool(following),
+                    member=level is not None,
+                    level=level,
+                    intimacy=intimacy,
+                    joined_at=None if joined is None else as_utc(joined),
+                    last_seen_at=None if seen is None else as_utc(seen),
+                    sessions_watched=sessions or 0,
+                    orders=orders or 0,
+                    spend_cents=spend or 0,
+                )
+            )
+        return Page(items=rows, next_cursor=found.next_cursor)
 
     def _note_presence(self, member: FanClubMember, activity: Activity) -> None:
         """Visits and heartbeats put a member in a session's online list; leaving takes

@@ -12,7 +12,13 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
-from livecommerce.models.fans import FanChatAward, FanClub, FanClubMember, FanIntimacyDay
+from livecommerce.models.fans import (
+    FanChatAward,
+    FanClub,
+    FanClubMember,
+    FanIntimacyDay,
+    FanStats,
+)
 from livecommerce.models.interactions import (
     FlashSale,
     FlashSaleBuyer,
@@ -89,6 +95,7 @@ __all__ = [
     "FanClub",
     "FanClubMember",
     "FanIntimacyDay",
+    "FanStats",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",

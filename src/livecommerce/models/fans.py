@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livecommerce.kit.base import Base, created_at_column, id_column
@@ -87,3 +96,22 @@ class FanChatAward(Base):
     day: Mapped[date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer, default=0)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FanStats(Base):
+    """What a viewer did in a room, for the host's fan list: kept from visits and paid
+    orders as they happen (members or not)."""
+
+    __tablename__ = "fan_stats"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_seen_at: Mapped[datetime | None]
+    last_session_id: Mapped[str | None] = mapped_column(String(32))
+    sessions_watched: Mapped[int] = mapped_column(Integer, default=0)
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    spend_cents: Mapped[int] = mapped_column(BigInteger, default=0)

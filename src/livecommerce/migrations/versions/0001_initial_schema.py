@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 02:15:05.567602
+Create Date: 2026-11-30 02:20:11.567068
 """
 
 from __future__ import annotations
@@ -504,6 +504,23 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("room_id", "user_id", "day", name=op.f("pk_fan_intimacy_days")),
+    )
+    op.create_table(
+        "fan_stats",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("last_seen_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_session_id", sa.String(length=32), nullable=True),
+        sa.Column("sessions_watched", sa.Integer(), nullable=False),
+        sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("spend_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_fan_stats_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_fan_stats_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("room_id", "user_id", name=op.f("pk_fan_stats")),
     )
     op.create_table(
         "follows",
@@ -1288,6 +1305,7 @@ def downgrade() -> None:
 
     op.drop_table("host_contracts")
     op.drop_table("follows")
+    op.drop_table("fan_stats")
     op.drop_table("fan_intimacy_days")
     with op.batch_alter_table("fan_clubs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fan_clubs_badge_product_id"))

@@ -392,6 +392,8 @@ class FanService:
         at: datetime,
     ) -> int:
         """A chat message earns its points, remembered by message for a later removal."""
+        if await fan_repository.level_of(session, room_id, user_id) is None:
+            return 0  # not a member: one cheap read per message, nothing written
         existing = await fan_repository.get_chat_award_for_update(session, message_id)
         if existing is not None:
             return 0  # removed before it was counted, or counted already
@@ -399,18 +401,17 @@ class FanService:
             session, Activity(room_id, user_id, session_id, "chat", 1, at)
         )
         settings = runtime_of(session).settings
-        if points or await fan_repository.get_member(session, room_id, user_id) is not None:
-            await fan_repository.insert_chat_award(
-                session,
-                {
-                    "message_id": message_id,
-                    "room_id": room_id,
-                    "user_id": user_id,
-                    "day": day_of(settings, at),
-                    "points": points,
-                    "revoked": False,
-                },
-            )
+        await fan_repository.insert_chat_award(
+            session,
+            {
+                "message_id": message_id,
+                "room_id": room_id,
+                "user_id": user_id,
+                "day": day_of(settings, at),
+                "points": points,
+                "revoked": False,
+            },
+        )
         return points
 
     async def do_revoke_chat(

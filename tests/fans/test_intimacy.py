@@ -177,12 +177,13 @@ async def test_the_badge_shows_in_chat_dims_after_a_week_away_and_lights_on_retu
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "not_room_host")
     await chat(runtime, fan, stage.session_id, "我是粉丝")
+    clock.advance(timedelta(seconds=1))  # chat is listed by time
     await chat(runtime, other, stage.session_id, "我不是")
     listed = await client.get(f"/api/v1/live-sessions/{stage.session_id}/chat")
     badges = [(item["display_name"], item["badge"]) for item in listed.json()["items"]]
     assert badges == [("阿花", {"name": "红粉", "level": 1, "lit": True}), ("路人", None)]
 
-    clock.advance(timedelta(days=7) - timedelta(seconds=1))
+    clock.advance(timedelta(days=7) - timedelta(seconds=2))
     assert (await membership(client, fan, stage.room_id))["badge"]["lit"] is True
     clock.advance(timedelta(seconds=1))
     you = await membership(client, fan, stage.room_id)

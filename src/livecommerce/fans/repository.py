@@ -245,16 +245,19 @@ class FanRepository:
             .where(Follow.room_id == room_id, Follow.user_id == user_id)
             .exists()
         )
-        sort_column: Any = {
-            "level": func.coalesce(FanClubMember.level, 0) * 1_000_000_000
-            + func.coalesce(FanClubMember.intimacy, 0),
-            "last_seen": func.coalesce(
-                FanStats.last_seen_at, literal(EPOCH, FanStats.last_seen_at.type)
-            ),
-            "spend": func.coalesce(FanStats.spend_cents, 0),
-            "orders": func.coalesce(FanStats.orders_count, 0),
-            "sessions": func.coalesce(FanStats.sessions_watched, 0),
-        }[sort]
+        choices: dict[str, list[Any]] = {
+            "level": [
+                func.coalesce(FanClubMember.level, 0),
+                func.coalesce(FanClubMember.intimacy, 0),
+            ],
+            "last_seen": [
+                func.coalesce(FanStats.last_seen_at, literal(EPOCH, FanStats.last_seen_at.type))
+            ],
+            "spend": [func.coalesce(FanStats.spend_cents, 0)],
+            "orders": [func.coalesce(FanStats.orders_count, 0)],
+            "sessions": [func.coalesce(FanStats.sessions_watched, 0)],
+        }
+        sort_columns = choices[sort]
         query = (
             select(
                 user_id,
@@ -267,7 +270,7 @@ class FanRepository:
                 FanStats.sessions_watched,
                 FanStats.orders_count,
                 FanStats.spend_cents,
-                sort_column.label("sort_key"),
+                *(column.label(f"sort_{index}") for index, column in enumerate(sort_columns)),
             )
             .join(User, User.id == user_id)
             .outerjoin(
@@ -283,15 +286,14 @@ class FanRepository:
         if min_level is not None:
             query = query.where(FanClubMember.level >= min_level)
 
-        def key(row: tuple[Any, ...]) -> list[Any]:
-            value = row[-1]
-            if isinstance(value, datetime):
-                value = as_utc(value)
-            return [value, row[0]]
+        count = len(sort_columns)
 
-        return await fetch_page(
-            session, query, (desc(sort_column), asc(user_id)), page, key=key, whole_rows=True
-        )
+        def key(row: tuple[Any, ...]) -> list[Any]:
+            values = [as_utc(v) if isinstance(v, datetime) else v for v in row[-count:]]
+            return [*values, row[0]]
+
+        orders = (*(desc(column) for column in sort_columns), asc(user_id))
+        return await fetch_page(session, query, orders, page, key=key, whole_rows=True)
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

@@ -321,7 +321,9 @@ class FanService:
         )
         rows = []
         for row in found.items:
-            (uid, name, following, level, intimacy, joined, seen, sessions, orders, spend, _) = row
+            (uid, name, following, level, intimacy, joined, seen, sessions, orders, spend) = row[
+                :10
+            ]
             rows.append(
                 FanRow(
                     user_id=uid,

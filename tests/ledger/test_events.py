@@ -58,11 +58,12 @@ async def test_a_crash_before_posting_is_recovered_from_the_outbox_once(
     assert (await get_order(client, world.buyer, order["id"]))["status"] == "paid"
     assert await owed(client, world.host) == {}
     assert await _pending_events(runtime) == [
+        "event:fans.record_order",
         "event:insights.record_payment",
         "event:mcn.post_order_paid",
     ]
 
-    assert sum(await _drain_with_two_workers(runtime, settings)) == 2
+    assert sum(await _drain_with_two_workers(runtime, settings)) == 3
     # Fee 500, commission 2000 (agency 500, host 1500), merchant 7500: posted once.
     assert await owed(client, world.host) == {"host_payable": 1500}
     assert await owed(client, world.merchant) == {"merchant_payable": 7500}

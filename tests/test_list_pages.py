@@ -33,6 +33,7 @@ NOT_PAGED = {
     "/api/v1/rooms/{room_id}": "one room",
     "/api/v1/rooms/mine": "one room",
     "/api/v1/notifications/preferences": "one choice per category: four rows",
+    "/api/v1/hosts/{room_id}": "one host page; its sections are capped, sessions page by room",
     "/api/v1/live-sessions/{session_id}/replay": "one replay with its timeline and showcase",
     "/api/v1/live-sessions/{session_id}/stream-health": "one stream's health",
 }

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-secret-change-me"
@@ -204,6 +204,88 @@ class Settings(BaseSettings):
         description="A reserved session not on air this many minutes after its planned start "
         "tells its reservers it is late.",
     )
+
+    # ---- fan clubs (粉丝团) ---------------------------------------------------------------
+    fans_paid_join: bool = Field(
+        default=False,
+        description="A room whose fan club has a badge product is joined by buying it; "
+        "off: every fan club is free to join.",
+    )
+    fans_watch_points_per_minute: int = Field(
+        default=1, ge=0, le=1000, description="Fan-club intimacy per whole minute watched."
+    )
+    fans_watch_daily_cap: int = Field(
+        default=60, ge=0, le=100_000, description="Intimacy from watching, per room and day."
+    )
+    fans_chat_points: int = Field(
+        default=2, ge=0, le=1000, description="Intimacy per chat message (none if removed)."
+    )
+    fans_chat_daily_cap: int = Field(
+        default=20, ge=0, le=100_000, description="Intimacy from chat, per room and day."
+    )
+    fans_like_points: int = Field(default=1, ge=0, le=1000, description="Intimacy per like.")
+    fans_like_daily_cap: int = Field(
+        default=10, ge=0, le=100_000, description="Intimacy from likes, per room and day."
+    )
+    fans_share_points: int = Field(default=5, ge=0, le=1000, description="Intimacy per share.")
+    fans_share_daily_cap: int = Field(
+        default=10, ge=0, le=100_000, description="Intimacy from shares, per room and day."
+    )
+    fans_buy_points: int = Field(
+        default=20, ge=0, le=1000, description="Intimacy per paid order in the room."
+    )
+    fans_buy_daily_cap: int = Field(
+        default=60, ge=0, le=100_000, description="Intimacy from orders, per room and day."
+    )
+    fans_daily_cap: int = Field(
+        default=150,
+        ge=0,
+        le=1_000_000,
+        description="Intimacy from all actions together, per room and day.",
+    )
+    fans_level_thresholds: list[int] = Field(
+        default=[
+            10,
+            30,
+            60,
+            100,
+            160,
+            240,
+            350,
+            500,
+            700,
+            950,
+            1250,
+            1600,
+            2000,
+            2500,
+            3100,
+            3800,
+            4600,
+            5500,
+            6500,
+        ],
+        min_length=19,
+        max_length=19,
+        description="Intimacy needed for levels 2 to 20 (strictly increasing).",
+    )
+    fans_badge_dim_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="A badge dims after this many days without "
+        "activity in its room and lights again on return.",
+    )
+    fans_day_utc_offset_hours: int = Field(
+        default=8, ge=-12, le=14, description="Daily caps start again at midnight here (UTC+8)."
+    )
+
+    @field_validator("fans_level_thresholds")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)) or value[0] <= 0:
+            raise ValueError("level thresholds are positive and strictly increasing")
+        return value
 
     def check_can_serve(self) -> None:
         """Refuse serving the public with the well-known default secret key."""

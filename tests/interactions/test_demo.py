@@ -35,3 +35,23 @@ async def test_only_the_demo_room_with_video_is_shown_live(
     assert [item["id"] for item in live["items"]] == [world.session_id]
     ended = (await client.get("/api/v1/live-sessions", params={"status": "ended"})).json()
     assert [item["title"] for item in ended["items"]] == ["阿美下午茶好物"]
+
+
+async def test_the_demo_viewer_is_a_fan_with_a_level_and_the_host_has_a_persona(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    world = await seed_demo(client, runtime)
+    viewer = {"Authorization": f"Bearer {world.tokens['viewer']}"}
+    club = (await client.get(f"/api/v1/rooms/{world.room_id}/fan-club", headers=viewer)).json()
+    # Forty minutes a day on three days, capped at 60 a day: 120 intimacy, level 5.
+    assert (club["badge_name"], club["members_count"]) == ("小李茶友", 1)
+    assert (club["you"]["intimacy"], club["you"]["level"]) == (120, 5)
+    assert club["you"]["badge"] == {"name": "小李茶友", "level": 5, "lit": True}
+    page = (await client.get(f"/api/v1/hosts/{world.room_id}")).json()
+    assert page["catchphrases"] == ["喝好茶，找小李！", "好茶不贵，贵的不推", "茶友们，上链接！"]
+    assert page["bio"].startswith("十年茶人")
+    assert page["tags"] == ["茶叶", "生活方式", "源头好物"]
+    assert page["fans_count"] == 1
+    await seed_demo(client, runtime)  # a second start earns nothing more
+    again = (await client.get(f"/api/v1/rooms/{world.room_id}/fan-club", headers=viewer)).json()
+    assert (again["members_count"], again["you"]["intimacy"]) == (1, 120)

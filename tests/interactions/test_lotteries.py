@@ -243,10 +243,6 @@ async def test_unfilled_prizes_return_and_late_entries_are_refused(
 async def test_launch_rules(client: httpx.AsyncClient) -> None:
     listing = await create_listing(client, stock=1)
     stage = await open_stage(client, [listing])
-    fan_club = await launch_lottery(
-        client, stage, prize_sku_id=listing.sku_id, conditions={"fan_club": True}, expect=422
-    )
-    assert fan_club["code"] == "fan_clubs_unavailable"
     assert (await launch_lottery(client, stage, expect=422))["code"] == "prize_required"
     short = await launch_lottery(client, stage, prize_sku_id=listing.sku_id, expect=409)
     assert short["code"] == "out_of_stock"

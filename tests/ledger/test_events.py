@@ -58,6 +58,7 @@ async def test_a_crash_before_posting_is_recovered_from_the_outbox_once(
     assert (await get_order(client, world.buyer, order["id"]))["status"] == "paid"
     assert await owed(client, world.host) == {}
     assert await _pending_events(runtime) == [
+        "event:fans.record_order",
         "event:insights.record_payment",
         "event:mcn.post_order_paid",
         "event:notifications.order_paid",

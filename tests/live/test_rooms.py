@@ -32,6 +32,7 @@ async def test_host_creates_one_room_with_persona(client: httpx.AsyncClient) -> 
         "bio": "每晚八点，好物不停",
         "tags": ["美妆", "穿搭"],
         "catchphrase": "买它！",
+        "catchphrases": ["买它！"],
         "followers_count": 0,
         "host_id": host.id,
         "host_name": "小美",
@@ -108,6 +109,26 @@ async def test_only_the_host_or_an_admin_edits_a_room(
         ["数码"],
         "冲！",
     )
+    several = await client.patch(
+        f"/api/v1/rooms/{room['id']}",
+        json={"catchphrases": ["冲！", "所有女生！", "冲！", "买它！"]},
+        headers=host.headers,
+    )
+    assert several.status_code == 200, several.text
+    assert (several.json()["catchphrase"], several.json()["catchphrases"]) == (
+        "冲！",
+        ["冲！", "所有女生！", "买它！"],
+    )
+    first_only = await client.patch(
+        f"/api/v1/rooms/{room['id']}", json={"catchphrase": "买它！"}, headers=host.headers
+    )
+    assert first_only.json()["catchphrases"] == ["买它！", "所有女生！"]  # replaces the first
+    too_many = await client.patch(
+        f"/api/v1/rooms/{room['id']}",
+        json={"catchphrases": list("一二三四五六")},
+        headers=host.headers,
+    )
+    assert too_many.status_code == 422
     admin = await sign_up(client, "viewer")
     await make_admin(runtime, admin)
     by_admin = await client.patch(

@@ -61,6 +61,7 @@ async def test_schedule_and_read_a_session(client: httpx.AsyncClient) -> None:
             "bio": "真机实测",
             "tags": ["数码"],
             "catchphrase": "",
+            "catchphrases": [],
             "followers_count": 0,
         },
         "showcase": [],

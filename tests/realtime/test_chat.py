@@ -46,7 +46,8 @@ async def test_hello_then_a_chat_reaches_both_viewers_with_exact_fields(
                 received = await b.next("chat")
                 echoed = await a.next("chat")
         assert echoed == received
-        assert set(received) == {"type", "id", "user_id", "display_name", "text", "at"}
+        assert set(received) == {"type", "id", "user_id", "display_name", "text", "at", "badge"}
+        assert received["badge"] is None  # not a fan-club member
         assert HEX32.match(received["id"])
         assert received["user_id"] == alice.id
         assert received["display_name"] == "小红"

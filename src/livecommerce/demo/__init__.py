@@ -52,6 +52,7 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Inbox:            {base_url}/notifications (log in as the viewer)",
         f"  E-mail:           {mail}",
         f"  Home:             {base_url}/",
+        f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
         *_database_lines(database_url),

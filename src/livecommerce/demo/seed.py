@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from PIL import Image, ImageDraw
 
+from livecommerce.demo.fans import CATCHPHRASES, seed_fans
 from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import publish_offers, seed_partners
 from livecommerce.demo.world import (
@@ -95,7 +96,7 @@ async def _seed_room(http: httpx.AsyncClient, host: dict[str, str]) -> str:
                 "name": "小李的茶与生活",
                 "bio": "十年茶人，只推荐自己喝过的好茶。每晚 8 点不见不散。",
                 "tags": ["茶叶", "生活方式", "源头好物"],
-                "catchphrase": "喝好茶，找小李！",
+                "catchphrases": CATCHPHRASES,
             },
         )
     )
@@ -228,4 +229,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     )
     await seed_partners(http, runtime, world)
     await seed_interactions(http, tokens["host"], session_id)
+    await seed_fans(http, runtime, world)
     return world

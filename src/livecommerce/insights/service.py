@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.insights.events import BehaviourItem, BehaviourRecorded
 from livecommerce.insights.repository import insights_repository
 from livecommerce.insights.schemas import SessionStats
 from livecommerce.kit.clock import utcnow
@@ -16,6 +17,7 @@ from livecommerce.kit.errors import NotFound
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import BehaviourEvent, BehaviourKind, User
+from livecommerce.worker.events import publish
 
 
 class _LikeCounter(Protocol):
@@ -76,6 +78,7 @@ class InsightsService:
         payload: dict[str, Any] | None = None,
     ) -> None:
         """Add one event to the current unit of work; it is stored only if that commits."""
+        now = utcnow()
         session.add(
             BehaviourEvent(
                 kind=kind.value,
@@ -87,9 +90,19 @@ class InsightsService:
                 order_id=order_id,
                 value=value,
                 payload=payload or {},
-                occurred_at=utcnow(),
+                occurred_at=now,
             )
         )
+        if user_id is not None and room_id is not None:
+            item = BehaviourItem(
+                kind=kind.value,
+                user_id=user_id,
+                room_id=room_id,
+                session_id=session_id,
+                value=value,
+                at=now,
+            )
+            await publish(session, BehaviourRecorded(items=[item]))
 
     async def do_record_many(self, session: AsyncSession, records: list[BehaviourRecord]) -> None:
         now = utcnow()
@@ -97,6 +110,21 @@ class InsightsService:
             session,
             [asdict(record) | {"occurred_at": record.occurred_at or now} for record in records],
         )
+        items = [
+            BehaviourItem(
+                kind=record.kind,
+                user_id=record.user_id,
+                room_id=record.room_id,
+                session_id=record.session_id,
+                value=record.value,
+                at=record.occurred_at or now,
+            )
+            for record in records
+            if record.user_id is not None and record.room_id is not None
+        ]
+        if items:
+            # One event for the batch: listeners read it once, however many viewers.
+            await publish(session, BehaviourRecorded(items=items))
 
     async def get_like_total(self, session: AsyncSession, session_id: str) -> int:
         """Likes stored as events (each row carries the likes merged in one flush)."""

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import mask_name
 from livecommerce.catalog.service import catalog_service
+from livecommerce.fans.service import fan_service
 from livecommerce.interactions import draw
 from livecommerce.interactions.repository import lottery_repository
 from livecommerce.interactions.schemas import (
@@ -75,11 +76,6 @@ class LotteryService:
         await live_service.check_can_moderate(session, user, live_session)
         if live_session.status not in ON_AIR:
             raise Conflict("Lotteries run while the session is on air.", code="session_not_live")
-        if data.conditions.fan_club:
-            raise ValidationFailed(
-                "Fan clubs do not exist yet, so a fan-club condition cannot be checked.",
-                code="fan_clubs_unavailable",
-            )
         now = utcnow()
         lottery = Lottery(
             id=new_id(),
@@ -191,6 +187,12 @@ class LotteryService:
             session, lottery.session_id, user.id, conditions.keyword, lottery.created_at
         ):
             missing.append("keyword")
+        if conditions.fan_club or conditions.fan_level is not None:
+            level = await fan_service.get_level(session, lottery.room_id, user.id)
+            if level is None:
+                missing.append("fan_club")
+            elif conditions.fan_level is not None and level < conditions.fan_level:
+                missing.append("fan_level")
         if conditions.watch_minutes:
             watched = await lottery_repository.watched_seconds(session, lottery.session_id, user.id)
             if watched < conditions.watch_minutes * 60:

@@ -94,8 +94,12 @@ class LotteryConditions(BaseModel):
     watch_minutes: StrictInt | None = Field(
         default=None, ge=1, le=600, description="Entrants watched at least this long."
     )
-    fan_club: bool = Field(
-        default=False, description="Fan-club members only (refused until fan clubs exist)."
+    fan_club: bool = Field(default=False, description="Members of the room's fan club only.")
+    fan_level: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Fan-club members at this level or above (implies `fan_club`).",
     )
 
 

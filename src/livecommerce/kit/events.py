@@ -36,6 +36,7 @@ LISTENER_MODULES = (
     "livecommerce.interactions.listeners",
     "livecommerce.search.listeners",
     "livecommerce.notifications.listeners",
+    "livecommerce.fans.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -173,7 +173,16 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "lottery_closed": ("抽奖已结束", "This lottery is closed."),
     "lottery_drawn": ("抽奖已经开奖", "This lottery has been drawn already."),
     "conditions_not_met": ("你还没有满足参与条件", "You do not meet the conditions yet."),
-    "fan_clubs_unavailable": ("粉丝团功能暂未开放", "Fan clubs do not exist yet."),
+    # fan clubs
+    "own_fan_club": ("主播不能加入自己的粉丝团", "A host is not a fan of their own room."),
+    "fan_club_badge_required": (
+        "加入这个粉丝团需要购买灯牌",
+        "This fan club is joined by buying its badge.",
+    ),
+    "badge_product_not_yours": (
+        "灯牌只能是主播自己的商品",
+        "The badge must be one of the host's own products.",
+    ),
     "prize_required": ("请选择奖品", "Choose the prize."),
     "prize_not_yours": ("请选择你自己在售的商品", "Choose a product you sell."),
     "prize_claimed": ("奖品已经领取过了", "This prize has been claimed already."),

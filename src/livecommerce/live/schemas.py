@@ -32,6 +32,22 @@ def _tags(values: list[str]) -> list[str]:
 RoomName = Annotated[Name, Field(min_length=1, max_length=60)]
 SessionTitle = Annotated[Name, Field(min_length=1, max_length=120)]
 Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(_tags)]
+MAX_CATCHPHRASES = 5
+
+
+def _catchphrases(values: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for value in values:
+        if value and value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+Catchphrases = Annotated[
+    list[Annotated[Line, Field(max_length=120)]],
+    Field(max_length=MAX_CATCHPHRASES),
+    AfterValidator(_catchphrases),
+]
 LivePriceCents = Annotated[StrictInt, Field(gt=0, le=MAX_PRICE_CENTS)]
 
 
@@ -43,13 +59,21 @@ class RoomCreate(BaseModel):
     bio: Paragraph = Field(default="", max_length=2000)
     tags: Tags = Field(default_factory=list)
     catchphrase: Line = Field(default="", max_length=120)
+    catchphrases: Catchphrases | None = Field(
+        default=None, description="Several catchphrases (口头禅); the first is `catchphrase`."
+    )
 
 
 class RoomUpdate(BaseModel):
     name: RoomName | None = None
     bio: Paragraph | None = Field(default=None, max_length=2000)
     tags: Tags | None = None
-    catchphrase: Line | None = Field(default=None, max_length=120)
+    catchphrase: Line | None = Field(
+        default=None, max_length=120, description="Replaces the first catchphrase."
+    )
+    catchphrases: Catchphrases | None = Field(
+        default=None, description="Replaces them all; the first is `catchphrase`."
+    )
 
 
 class RoomBrief(BaseModel):
@@ -59,6 +83,7 @@ class RoomBrief(BaseModel):
     bio: str
     tags: list[str]
     catchphrase: str
+    catchphrases: list[str]
     followers_count: int
 
 

@@ -186,8 +186,13 @@ class LiveService:
             bio=data.bio,
             tags=data.tags,
             catchphrase=data.catchphrase.strip(),
+            catchphrases=[],
             followers_count=0,
         )
+        if data.catchphrases is not None:
+            self._set_catchphrases(room, data.catchphrases)
+        elif room.catchphrase:
+            room.catchphrases = [room.catchphrase]
         session.add(room)
         try:
             await session.flush()
@@ -207,11 +212,19 @@ class LiveService:
             room.bio = changes.bio
         if changes.tags is not None:
             room.tags = changes.tags
-        if changes.catchphrase is not None:
-            room.catchphrase = changes.catchphrase.strip()
+        if changes.catchphrases is not None:
+            self._set_catchphrases(room, changes.catchphrases)
+        elif changes.catchphrase is not None:
+            first = changes.catchphrase.strip()
+            rest = [str(value) for value in room.catchphrases[1:] if str(value) != first]
+            self._set_catchphrases(room, [first, *rest] if first else rest)
         await session.flush()
         await publish(session, RoomChanged(room_id=room.id))
         return room
+
+    def _set_catchphrases(self, room: Room, values: list[str]) -> None:
+        room.catchphrases = list(values)
+        room.catchphrase = values[0] if values else ""
 
     async def get_room_for_edit(self, session: AsyncSession, user: User, room_id: str) -> Room:
         room = await self.get_room(session, room_id)
@@ -305,6 +318,8 @@ class LiveService:
             bio=room.bio,
             tags=[str(tag) for tag in room.tags],
             catchphrase=room.catchphrase,
+            catchphrases=[str(value) for value in room.catchphrases or []]
+            or ([room.catchphrase] if room.catchphrase else []),
             followers_count=room.followers_count,
         )
 

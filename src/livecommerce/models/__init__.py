@@ -12,6 +12,13 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
+from livecommerce.models.fans import (
+    FanChatAward,
+    FanClub,
+    FanClubMember,
+    FanIntimacyDay,
+    FanStats,
+)
 from livecommerce.models.interactions import (
     FlashSale,
     FlashSaleBuyer,
@@ -95,6 +102,11 @@ __all__ = [
     "EmailDelivery",
     "EmailStatus",
     "EntryKind",
+    "FanChatAward",
+    "FanClub",
+    "FanClubMember",
+    "FanIntimacyDay",
+    "FanStats",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",

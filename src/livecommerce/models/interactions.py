@@ -94,7 +94,8 @@ class Lottery(Base):
     prize_sku_id: Mapped[str | None] = mapped_column(ForeignKey("skus.id"))
     prize_coupon_id: Mapped[str | None] = mapped_column(String(32))
     winners_count: Mapped[int] = mapped_column(Integer)
-    # {"follow": bool, "keyword": str | None, "watch_minutes": int | None, "fan_club": bool}
+    # {"follow": bool, "keyword": str | None, "watch_minutes": int | None, "fan_club": bool,
+    #  "fan_level": int | None}
     conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     seed: Mapped[str] = mapped_column(String(64))  # secret until the draw
     seed_hash: Mapped[str] = mapped_column(String(64))

@@ -29,7 +29,8 @@ class Room(Base):
     avatar_filename: Mapped[str | None] = mapped_column(String(80))
     bio: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[Any]] = mapped_column(default=list)
-    catchphrase: Mapped[str] = mapped_column(String(120), default="")
+    catchphrase: Mapped[str] = mapped_column(String(120), default="")  # the first of these
+    catchphrases: Mapped[list[Any]] = mapped_column(default=list)
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()
 

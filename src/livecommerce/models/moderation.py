@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,8 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = created_at_column()
     deleted_at: Mapped[datetime | None]
+    # The sender's fan-club badge when it was sent ({"name", "level", "lit"}), if a member.
+    badge: Mapped[dict[str, Any] | None]
 
 
 class RoomMute(Base):

@@ -19,6 +19,7 @@ class ServerMessage(StrEnum):
     SHOWCASE = "showcase"
     PURCHASE = "purchase"
     SESSION_STATE = "session_state"
+    FAN_LEVEL_UP = "fan_level_up"  # sent by the fans domain (fans/service.py)
     ERROR = "error"
     PONG = "pong"
 
@@ -64,4 +65,30 @@ class ViewerLeft(DomainEvent):
     user_id: str | None
     visitor_id: str | None
     seconds: int
+    at: datetime
+
+
+# ---- domain events: chat -------------------------------------------------------------
+
+
+class ChatSent(DomainEvent):
+    """A chat message was stored and will be shown to the room."""
+
+    name = "realtime.chat_sent"
+    message_id: str
+    session_id: str
+    room_id: str
+    user_id: str
+    at: datetime
+
+
+class ChatDeleted(DomainEvent):
+    """A moderator removed a chat message (sent at ``sent_at``)."""
+
+    name = "realtime.chat_deleted"
+    message_id: str
+    session_id: str
+    room_id: str
+    user_id: str
+    sent_at: datetime
     at: datetime

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.fans.schemas import FanBadge
 from livecommerce.kit.types import Name, StrictInt
 
 
@@ -16,6 +17,9 @@ class ChatOut(BaseModel):
     display_name: str
     text: str
     at: datetime
+    badge: FanBadge | None = Field(
+        default=None, description="The sender's fan-club badge (灯牌) when it was sent."
+    )
 
 
 class ChatList(BaseModel):

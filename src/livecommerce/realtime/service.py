@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
+from livecommerce.fans.schemas import FanBadge
+from livecommerce.fans.service import fan_service
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
@@ -35,10 +37,11 @@ from livecommerce.models import (
     RoomMute,
     User,
 )
-from livecommerce.realtime.events import ServerMessage
+from livecommerce.realtime.events import ChatDeleted, ChatSent, ServerMessage
 from livecommerce.realtime.hub import ChatSampledOut
 from livecommerce.realtime.repository import realtime_repository
 from livecommerce.realtime.schemas import ChatOut
+from livecommerce.worker.events import publish
 
 RECENT_CHAT = 30
 CHAT_RATE_WINDOW_S = 10
@@ -54,6 +57,7 @@ def chat_out(message: ChatMessage) -> ChatOut:
         display_name=message.display_name,
         text=message.text,
         at=message.created_at,
+        badge=None if message.badge is None else FanBadge.model_validate(message.badge),
     )
 
 
@@ -170,6 +174,9 @@ class RealtimeService:
             text=text,
             created_at=now,
         )
+        badge = await fan_service.get_badge(session, live_session.room_id, user.id)
+        if badge is not None:
+            message.badge = badge.model_dump(mode="json")
         hub = runtime_of(session).extras.get("hub")
         if hub is not None and not await hub.admit_chat(live_session.id):
             # The room is flooding: the sender sees its message, the room does not.
@@ -183,6 +190,16 @@ class RealtimeService:
             user_id=user.id,
             room_id=live_session.room_id,
             session_id=live_session.id,
+        )
+        await publish(
+            session,
+            ChatSent(
+                message_id=message.id,
+                session_id=live_session.id,
+                room_id=live_session.room_id,
+                user_id=user.id,
+                at=now,
+            ),
         )
         publish_after_commit(
             session,
@@ -227,7 +244,19 @@ class RealtimeService:
         message = await realtime_repository.get_chat_message(session, live_session.id, message_id)
         if message is None:
             raise NotFound("No such chat message in this session.", code="chat_message_not_found")
-        if await realtime_repository.soft_delete_chat(session, message.id, utcnow()):
+        now = utcnow()
+        if await realtime_repository.soft_delete_chat(session, message.id, now):
+            await publish(
+                session,
+                ChatDeleted(
+                    message_id=message.id,
+                    session_id=live_session.id,
+                    room_id=live_session.room_id,
+                    user_id=message.user_id,
+                    sent_at=message.created_at,
+                    at=now,
+                ),
+            )
             publish_after_commit(
                 session,
                 live_channel(live_session.id),

@@ -17,6 +17,7 @@ from livecommerce.kit.language import (
     normalize_language,
     pick_language,
 )
+from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
 
 __all__ = [
@@ -432,6 +433,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "host.reservations": ("预约人数", "Reservations"),
 }
 _STRINGS.update(PARTNER_STRINGS)
+_STRINGS.update(FANS_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

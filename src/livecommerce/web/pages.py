@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
+from livecommerce.fans.hosts import host_page_service
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.interactions.lotteries import lottery_service
 from livecommerce.kit.errors import LiveCommerceError, NotFound, ValidationFailed
@@ -43,7 +44,22 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     upcoming_cards = await live_service.session_summaries(session, upcoming, page.user)
     live_cards.sort(key=lambda card: card.online, reverse=True)
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
-    return page.render("home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards)
+    hosts = {card.room_id: card.room_name for card in [*live_cards, *upcoming_cards]}
+    return page.render(
+        "home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards, hosts=hosts
+    )
+
+
+@router.get("/hosts/{room_id}")
+async def host_page(room_id: str, page: PageDep, session: DbSession) -> Response:
+    """主播主页: the host's persona, sessions (live, upcoming, past with replays) and shop."""
+    try:
+        host = await host_page_service.get_host_page(session, room_id, page.user)
+    except NotFound:
+        return page.not_found("error.host_not_found")
+    data: dict[str, Any] = host.model_dump(mode="json")
+    page.data.update(host=data)
+    return page.render("host.html", host=host)
 
 
 SEARCH_TABS = (

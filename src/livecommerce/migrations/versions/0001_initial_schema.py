@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 02:56:05.424742
+Create Date: 2026-11-30 02:57:57.406555
 """
 
 from __future__ import annotations
@@ -49,6 +49,16 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_behaviour_events_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "fan_chat_awards",
+        sa.Column("message_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("revoked", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_fan_chat_awards")),
+    )
     op.create_table(
         "journal_entries",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -340,6 +350,7 @@ def upgrade() -> None:
         sa.Column("bio", sa.Text(), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("catchphrase", sa.String(length=120), nullable=False),
+        sa.Column("catchphrases", sa.JSON(), nullable=False),
         sa.Column("followers_count", sa.Integer(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["host_id"], ["users.id"], name=op.f("fk_rooms_host_id_users")),
@@ -499,6 +510,112 @@ def upgrade() -> None:
     with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
         batch_op.create_index("ix_email_deliveries_user_sent", ["user_id", "sent_at"], unique=False)
 
+    op.create_table(
+        "fan_club_members",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("intimacy", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("joined_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "last_active_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("paid_order_id", sa.String(length=32), nullable=True),
+        sa.Column("present_session_id", sa.String(length=32), nullable=True),
+        sa.Column("present_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["rooms.id"],
+            name=op.f("fk_fan_club_members_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_fan_club_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fan_club_members")),
+        sa.UniqueConstraint("room_id", "user_id", name=op.f("uq_fan_club_members_room_id")),
+    )
+    with op.batch_alter_table("fan_club_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fan_club_members_present_session_id"),
+            ["present_session_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_fan_club_members_room_intimacy", ["room_id", "intimacy"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_fan_club_members_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "fan_clubs",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("badge_name", sa.String(length=12), nullable=False),
+        sa.Column("members_count", sa.Integer(), nullable=False),
+        sa.Column("badge_product_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["badge_product_id"],
+            ["products.id"],
+            name=op.f("fk_fan_clubs_badge_product_id_products"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_fan_clubs_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("room_id", name=op.f("pk_fan_clubs")),
+    )
+    with op.batch_alter_table("fan_clubs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fan_clubs_badge_product_id"), ["badge_product_id"], unique=False
+        )
+
+    op.create_table(
+        "fan_intimacy_days",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("watch_seconds", sa.Integer(), nullable=False),
+        sa.Column("watch_points", sa.Integer(), nullable=False),
+        sa.Column("chat_points", sa.Integer(), nullable=False),
+        sa.Column("like_points", sa.Integer(), nullable=False),
+        sa.Column("share_points", sa.Integer(), nullable=False),
+        sa.Column("buy_points", sa.Integer(), nullable=False),
+        sa.Column("total_points", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["rooms.id"],
+            name=op.f("fk_fan_intimacy_days_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_fan_intimacy_days_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("room_id", "user_id", "day", name=op.f("pk_fan_intimacy_days")),
+    )
+    op.create_table(
+        "fan_stats",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("last_seen_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_session_id", sa.String(length=32), nullable=True),
+        sa.Column("sessions_watched", sa.Integer(), nullable=False),
+        sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("spend_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_fan_stats_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_fan_stats_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("room_id", "user_id", name=op.f("pk_fan_stats")),
+    )
     op.create_table(
         "follows",
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -687,6 +804,7 @@ def upgrade() -> None:
         sa.Column("text", sa.String(length=2000), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("badge", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["live_sessions.id"],
@@ -1308,6 +1426,18 @@ def downgrade() -> None:
 
     op.drop_table("host_contracts")
     op.drop_table("follows")
+    op.drop_table("fan_stats")
+    op.drop_table("fan_intimacy_days")
+    with op.batch_alter_table("fan_clubs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fan_clubs_badge_product_id"))
+
+    op.drop_table("fan_clubs")
+    with op.batch_alter_table("fan_club_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fan_club_members_user_id"))
+        batch_op.drop_index("ix_fan_club_members_room_intimacy")
+        batch_op.drop_index(batch_op.f("ix_fan_club_members_present_session_id"))
+
+    op.drop_table("fan_club_members")
     with op.batch_alter_table("email_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_email_deliveries_user_sent")
 
@@ -1379,6 +1509,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_journal_entries_host_id"))
 
     op.drop_table("journal_entries")
+    op.drop_table("fan_chat_awards")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_behaviour_events_user_id"))
         batch_op.drop_index("ix_behaviour_events_session_kind")

@@ -23,7 +23,16 @@ function renderRoom() {
   document.getElementById("room-preview").hidden = !has;
   if (!has) return;
   roomForm.elements.name.value = room.name;
-  roomForm.elements.catchphrase.value = room.catchphrase || "";
+  roomForm.elements.catchphrases.value = (room.catchphrases || []).join("\n");
+  document.getElementById("badge-name-field").hidden = false;
+  const pageLink = document.getElementById("host-page-link");
+  pageLink.hidden = false;
+  pageLink.href = `/hosts/${room.id}`;
+  api("GET", `/api/v1/rooms/${room.id}/fan-club`)
+    .then((club) => {
+      roomForm.elements.badge_name.value = club.badge_name;
+    })
+    .catch(() => {});
   roomForm.elements.tags.value = (room.tags || []).join(", ");
   roomForm.elements.bio.value = room.bio || "";
   document.getElementById("room-preview-name").textContent = room.name;
@@ -48,9 +57,17 @@ async function loadRoom() {
 roomForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const values = formData(roomForm);
-  const body = { name: values.name, catchphrase: values.catchphrase, bio: values.bio, tags: tagsFrom(values.tags) };
+  const catchphrases = String(values.catchphrases || "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const body = { name: values.name, catchphrases, bio: values.bio, tags: tagsFrom(values.tags) };
+  const badgeName = String(values.badge_name || "").trim();
   busy(roomForm.querySelector("button[type=submit]"), async () => {
     room = room ? await api("PATCH", `/api/v1/rooms/${room.id}`, body) : await api("POST", "/api/v1/rooms", body);
+    if (badgeName && !roomForm.querySelector("#badge-name-field").hidden) {
+      await api("PATCH", `/api/v1/rooms/${room.id}/fan-club`, { badge_name: badgeName });
+    }
     toast(t("common.saved"), "ok");
     renderRoom();
     await loadSessions();

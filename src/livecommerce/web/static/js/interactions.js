@@ -16,7 +16,7 @@ const STRINGS = {
     qa: "问答", ask: "提问", ask_placeholder: "向主播提问…", answering: "主播正在回答：", answered: "已回答",
     faq: "常见问题", coupons_none: "暂无可用优惠券", discount: "优惠", to_pay: "实付",
     fans_only: "粉丝专享", my_questions: "我的提问", waiting: "待回答", host_answered: "主播回答了你的问题：",
-    answer: "回答：", my_prizes: "我的奖品",
+    answer: "回答：", my_prizes: "我的奖品", need_fan_club: "加入粉丝团", need_fan_level: "粉丝团 {n} 级以上",
   },
   en: {
     flash: "Flash sale", starts_in: "Starts in", ends_in: "Ends in", left: "{n} left", sold_out: "Sold out",
@@ -31,6 +31,7 @@ const STRINGS = {
     faq: "FAQ", coupons_none: "No coupons apply", discount: "Discount", to_pay: "To pay",
     fans_only: "Fans only", my_questions: "My questions", waiting: "Waiting for an answer",
     host_answered: "The host answered your question: ", answer: "Answer: ", my_prizes: "My prizes",
+    need_fan_club: "join the fan club", need_fan_level: "fan level {n}+",
   },
 };
 const S = STRINGS[lang] || STRINGS.zh;
@@ -325,6 +326,8 @@ function start() {
     if (conditions.follow) tags.append(el("span", { class: `ix-tag${missing.includes("follow") ? " ix-missing" : ""}` }, tr("need_follow")));
     if (conditions.keyword) tags.append(el("span", { class: `ix-tag${missing.includes("keyword") ? " ix-missing" : ""}` }, tr("need_keyword", { k: conditions.keyword })));
     if (conditions.watch_minutes) tags.append(el("span", { class: `ix-tag${missing.includes("watch_minutes") ? " ix-missing" : ""}` }, tr("need_watch", { n: conditions.watch_minutes })));
+    if (conditions.fan_level) tags.append(el("span", { class: `ix-tag${missing.some((m) => m.startsWith("fan_")) ? " ix-missing" : ""}` }, tr("need_fan_level", { n: conditions.fan_level })));
+    else if (conditions.fan_club) tags.append(el("span", { class: `ix-tag${missing.includes("fan_club") ? " ix-missing" : ""}` }, tr("need_fan_club")));
     if (tags.childNodes.length) card.append(tags);
     card.append(el("div", { class: "ix-mono", title: tr("hash") }, `${tr("hash")}: ${lottery.seed_hash}`));
     if (lottery.status === "open") {

@@ -8,7 +8,7 @@ const STRINGS = {
     starts_in: "倒计时（秒，0 为立即开始）", duration: "持续（秒）", launch: "发布", end: "结束", results: "结果",
     left: "剩余", sold: "已付款", buyers: "买家", gmv: "成交额", sellout: "售罄用时", lottery: "福袋抽奖",
     lottery_title: "标题", prize: "奖品", winners: "中奖人数", countdown: "倒计时（秒）", follow: "需关注",
-    keyword: "口令（可选）", watch: "观看分钟（可选）", draw: "立即开奖", seed: "种子", hash: "哈希",
+    keyword: "口令（可选）", watch: "观看分钟（可选）", fan_level: "粉丝团等级（可选）", draw: "立即开奖", seed: "种子", hash: "哈希",
     entrants: "参与人数", coupons: "优惠券", coupon_title: "名称", amount: "立减（元）", min_spend: "门槛（元）",
     total: "总量", per_user: "每人", hours: "有效（小时）", audience: "对象", room: "直播间", fans: "仅粉丝",
     issue: "创建", drop: "发放到直播间", dropped: "已发放", qa: "问答队列", answering: "正在回答",
@@ -22,7 +22,7 @@ const STRINGS = {
     limit: "Per buyer", starts_in: "Countdown (s, 0 = now)", duration: "Duration (s)", launch: "Launch", end: "End",
     results: "Results", left: "Left", sold: "Paid", buyers: "Buyers", gmv: "GMV", sellout: "Sold out in",
     lottery: "Lottery", lottery_title: "Title", prize: "Prize", winners: "Winners", countdown: "Countdown (s)",
-    follow: "Must follow", keyword: "Keyword (optional)", watch: "Watched minutes (optional)", draw: "Draw now",
+    follow: "Must follow", keyword: "Keyword (optional)", watch: "Watched minutes (optional)", fan_level: "Fan level (optional)", draw: "Draw now",
     seed: "Seed", hash: "Hash", entrants: "Entrants", coupons: "Coupons", coupon_title: "Title",
     amount: "Amount off", min_spend: "Minimum spend", total: "Total", per_user: "Per user", hours: "Valid (hours)",
     audience: "For", room: "Room", fans: "Fans only", issue: "Create", drop: "Drop in room", dropped: "Dropped",
@@ -132,6 +132,7 @@ function start() {
     el("label", { class: "choice choice-inline" }, el("input", { type: "checkbox", name: "follow" }), S.follow),
     field(S.keyword, el("input", { name: "keyword", maxlength: 30 })),
     field(S.watch, el("input", { name: "watch", type: "number", min: 1 })),
+    field(S.fan_level, el("input", { name: "fan_level", type: "number", min: 1, max: 20 })),
     el("button", { type: "submit", class: "button button-primary", id: "lottery-launch" }, S.launch),
     lotteryStatus,
   );
@@ -141,6 +142,7 @@ function start() {
     const [kind, id] = prizeSelect.value.split(":");
     const keyword = String(data.get("keyword") || "").trim();
     const watch = Number(data.get("watch") || 0);
+    const fanLevel = Number(data.get("fan_level") || 0);
     busy(lotteryForm.querySelector("button[type=submit]"), async () => {
       currentLottery = await api("POST", `/api/v1/live-sessions/${sessionId}/lotteries`, {
         title: String(data.get("title")),
@@ -149,7 +151,13 @@ function start() {
         prize_coupon_id: kind === "coupon" ? id : null,
         winners: Number(data.get("winners")),
         countdown_s: Number(data.get("countdown")),
-        conditions: { follow: data.get("follow") === "on", keyword: keyword || null, watch_minutes: watch || null },
+        conditions: {
+          follow: data.get("follow") === "on",
+          keyword: keyword || null,
+          watch_minutes: watch || null,
+          fan_club: fanLevel > 0,
+          fan_level: fanLevel || null,
+        },
       });
       toast(S.launched, "info");
       renderLottery();

@@ -35,6 +35,7 @@ const state = {
   online: detail.online || 0,
   following: null,
   followers: detail.room.followers_count,
+  club: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -118,6 +119,114 @@ wireReserveButtons($("reserve-bar"));
 
 // ---------- host persona (人设) ----------
 
+function badgeNode(badge) {
+  return el(
+    "span",
+    { class: badge.lit ? "fan-badge" : "fan-badge fan-badge-dim", title: t("fans.badge_title", { level: badge.level }) },
+    el("span", { class: "fan-badge-name" }, badge.name),
+    el("span", { class: "fan-badge-level" }, String(badge.level)),
+  );
+}
+
+async function loadClub() {
+  try {
+    state.club = await api("GET", `/api/v1/rooms/${roomId}/fan-club`);
+  } catch (error) {
+    state.club = null;
+  }
+  return state.club;
+}
+
+function clubSection(sheet) {
+  const box = el("section", { class: "fan-club", id: "fan-club" });
+  const render = () => {
+    clear(box);
+    const club = state.club;
+    if (!club) return;
+    box.append(
+      el(
+        "div",
+        { class: "fan-club-head" },
+        el("strong", {}, t("fans.club")),
+        el("span", { class: "muted small" }, t("fans.members", { n: formatNumber(club.members_count) })),
+      ),
+    );
+    const you = club.you;
+    if (you) {
+      box.append(
+        el(
+          "div",
+          { class: "fan-club-you" },
+          badgeNode(you.badge),
+          el("span", { class: "small", id: "fan-intimacy" }, t("fans.intimacy", { n: formatNumber(you.intimacy) })),
+          el(
+            "span",
+            { class: "muted small" },
+            you.next_level_at === null ? t("fans.max_level") : t("fans.next_level", { n: formatNumber(you.next_level_at - you.intimacy) }),
+          ),
+        ),
+        el("div", { class: "muted small" }, t("fans.today", { n: you.today.total, cap: you.today.caps.total })),
+      );
+      if (!you.badge.lit) box.append(el("div", { class: "muted small" }, t("fans.dimmed")));
+      const leave = el("button", { type: "button", class: "button button-small", id: "fan-leave" }, t("fans.leave"));
+      leave.addEventListener("click", () =>
+        busy(leave, async () => {
+          state.club = await api("DELETE", `/api/v1/rooms/${roomId}/fan-club`);
+          render();
+        }),
+      );
+      box.append(leave);
+    } else {
+      box.append(el("p", { class: "muted small" }, t("fans.how")));
+      const join = el(
+        "button",
+        { type: "button", class: "button button-primary", id: "fan-join" },
+        club.paid ? t("fans.buy_badge") : t("fans.join"),
+      );
+      join.addEventListener("click", () => {
+        if (!me) {
+          location.href = loginUrl();
+          return;
+        }
+        busy(join, async () => {
+          try {
+            state.club = await api("POST", `/api/v1/rooms/${roomId}/fan-club`);
+            toast(t("fans.joined"), "info");
+            render();
+          } catch (error) {
+            if (error.code === "fan_club_badge_required") {
+              sheet.close();
+              const item = state.showcase.find((entry) => entry.product_id === error.details.product_id);
+              if (item) openBuySheet(item);
+              else showError(error);
+              return;
+            }
+            throw error;
+          }
+        });
+      });
+      box.append(join);
+    }
+  };
+  render();
+  return { box, render };
+}
+
+// The online list: fan-club members watching now, badges first (the count stays the pill's).
+$("online").addEventListener("click", async () => {
+  const list = el("ol", { class: "fans-online", id: "fans-online" });
+  openSheet({ title: t("fans.online_title"), body: list });
+  try {
+    const page = await api("GET", `/api/v1/live-sessions/${sessionId}/fans-online?limit=50`);
+    if (!page.items.length) list.append(el("li", { class: "muted small" }, t("fans.online_none")));
+    for (const item of page.items) {
+      list.append(el("li", { dataset: { userId: item.user_id } }, badgeNode(item.badge), el("span", { class: "ellipsis" }, item.display_name)));
+    }
+  } catch (error) {
+    showError(error);
+  }
+});
+
 $("persona-button").addEventListener("click", () => {
   const room = detail.room;
   const follow = el(
@@ -129,6 +238,8 @@ $("persona-button").addEventListener("click", () => {
     sheet.close();
     $("follow").click();
   });
+  const catchphrases = room.catchphrases && room.catchphrases.length ? room.catchphrases : room.catchphrase ? [room.catchphrase] : [];
+  const club = { render: () => {}, box: el("section", { class: "fan-club", id: "fan-club" }) };
   const body = el(
     "div",
     { class: "persona" },
@@ -143,12 +254,17 @@ $("persona-button").addEventListener("click", () => {
         el("div", { class: "muted small" }, t("live.followers", { n: formatNumber(state.followers) })),
       ),
     ),
-    room.catchphrase ? el("blockquote", { class: "catchphrase" }, room.catchphrase) : null,
+    ...catchphrases.map((line) => el("blockquote", { class: "catchphrase" }, line)),
     room.bio ? el("p", { class: "bio" }, room.bio) : null,
     room.tags && room.tags.length ? el("div", { class: "chips" }, room.tags.map((tag) => el("span", { class: "badge" }, `#${tag}`))) : null,
-    follow,
+    club.box,
+    el("div", { class: "persona-actions" }, follow, el("a", { class: "button", href: `/hosts/${roomId}`, id: "host-page-link" }, t("hostpage.link"))),
   );
   const sheet = openSheet({ title: t("live.persona"), body });
+  loadClub().then(() => {
+    const section = clubSection(sheet);
+    club.box.replaceWith(section.box);
+  });
 });
 
 // ---------- chat ----------
@@ -169,6 +285,7 @@ function chatNode(message) {
   const item = el(
     "li",
     { class: mine ? "chat-item chat-mine" : "chat-item", dataset: { id: message.id, userId: message.user_id } },
+    message.badge ? badgeNode(message.badge) : null,
     el("span", { class: "chat-name" }, message.display_name),
     el("span", { class: "chat-text" }, message.text),
   );
@@ -758,6 +875,9 @@ function handle(message) {
       systemLine(text, "chat-purchase");
       break;
     }
+    case "fan_level_up":
+      systemLine(t("fans.level_up", { name: message.display_name, level: message.level }), "chat-fan");
+      break;
     case "session_state":
       state.status = message.status;
       if (message.status === "ended" || message.status === "cancelled") {

@@ -4,6 +4,10 @@ By default each test gets a fresh SQLite file and the in-process broker. With
 ``LIVECOMMERCE_TEST_DATABASE_URL`` (PostgreSQL) and ``LIVECOMMERCE_TEST_REDIS_URL``
 the same tests run against those servers; under ``CI=true`` an unreachable
 server fails the run instead of skipping.
+
+Under pytest-xdist each worker (``gw0``, ``gw1``, …) gets a database and a Redis
+database of its own: ``test`` becomes ``test_gw0``, Redis db 9 becomes 9 + the
+worker's number, so workers never truncate or flush each other's data.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from livecommerce.app import create_app
@@ -31,8 +35,46 @@ from livecommerce.kit.migrate import upgrade
 from livecommerce.kit.runtime import Runtime
 from livecommerce.realtime.fanout import UVICORN_WS
 
-TEST_DATABASE_URL = os.environ.get("LIVECOMMERCE_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("LIVECOMMERCE_TEST_REDIS_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database_url(url: str | None) -> str | None:
+    if not url or not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+def _worker_redis_url(url: str | None) -> str | None:
+    if not url or not XDIST_WORKER:
+        return url
+    base, _, number = url.rstrip("/").rpartition("/")
+    index = int(number) if number.isdigit() else 0
+    return f"{base}/{index + int(XDIST_WORKER.removeprefix('gw'))}"
+
+
+BASE_DATABASE_URL = os.environ.get("LIVECOMMERCE_TEST_DATABASE_URL")
+TEST_DATABASE_URL = _worker_database_url(BASE_DATABASE_URL)
+TEST_REDIS_URL = _worker_redis_url(os.environ.get("LIVECOMMERCE_TEST_REDIS_URL"))
+
+
+def _create_worker_database(base_url: str, url: str) -> None:
+    """Create this worker's PostgreSQL database beside the base one when missing."""
+
+    async def _create() -> None:
+        name = make_url(url).database
+        engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await engine.dispose()
+
+    asyncio.run(_create())
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -50,6 +92,8 @@ def _reset_postgres_schema(url: str) -> None:
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per test run: a template SQLite file, or the PostgreSQL database."""
     if TEST_DATABASE_URL:
+        if BASE_DATABASE_URL and BASE_DATABASE_URL != TEST_DATABASE_URL:
+            _create_worker_database(BASE_DATABASE_URL, TEST_DATABASE_URL)
         _reset_postgres_schema(TEST_DATABASE_URL)
         upgrade(TEST_DATABASE_URL)
         return TEST_DATABASE_URL

@@ -62,9 +62,11 @@ class HostPageService:
         live_now = None
         shop: dict[str, HostProductOut] = {}
         if live.items:
-            live_now = await self._session_out(session, live.items[0], shop)
-        upcoming_out = [await self._session_out(session, item, shop) for item in upcoming.items]
-        past_out = [await self._session_out(session, item, shop) for item in past.items]
+            live_now = await self._session_out(session, live.items[0], shop, viewer)
+        upcoming_out = [
+            await self._session_out(session, item, shop, viewer) for item in upcoming.items
+        ]
+        past_out = [await self._session_out(session, item, shop, viewer) for item in past.items]
         return HostPageOut(
             room_id=room.id,
             name=room.name,
@@ -85,13 +87,17 @@ class HostPageService:
         )
 
     async def _session_out(
-        self, session: AsyncSession, live_session: LiveSession, shop: dict[str, HostProductOut]
+        self,
+        session: AsyncSession,
+        live_session: LiveSession,
+        shop: dict[str, HostProductOut],
+        viewer: User | None,
     ) -> HostSessionOut:
         showcase = await live_service.list_showcase(session, live_session)
         products = [_product(item) for item in showcase]
         for product in products:
             shop.setdefault(product.product_id, product)
-        (summary,) = await live_service.session_summaries(session, [live_session])
+        (summary,) = await live_service.session_summaries(session, [live_session], viewer)
         return HostSessionOut(
             id=live_session.id,
             title=live_session.title,
@@ -101,6 +107,8 @@ class HostPageService:
             started_at=live_session.started_at,
             ended_at=live_session.ended_at,
             online=summary.online,
+            reservation_count=summary.reservation_count,
+            reserved=summary.reserved,
             replay_url=self._replay_url(session, live_session),
             products=products,
         )

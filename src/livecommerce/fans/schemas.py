@@ -104,6 +104,8 @@ class HostSessionOut(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     online: int
+    reservation_count: int = Field(description="Viewers who reserved the session (预约).")
+    reserved: bool | None = Field(description="Whether the caller reserved it; null if anonymous.")
     replay_url: str | None = Field(description="The recording, for an ended session that has one.")
     products: list[HostProductOut] = Field(description="What the session sold (its showcase).")
 

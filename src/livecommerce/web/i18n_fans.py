@@ -56,10 +56,6 @@ FANS_STRINGS: dict[str, tuple[str, str]] = {
     "hostpage.no_upcoming": ("暂无直播预告", "No upcoming sessions"),
     "hostpage.reserve": ("预约", "Reserve"),
     "hostpage.reserved": ("已预约", "Reserved"),
-    "hostpage.reserve_unavailable": (
-        "预约功能暂未开放",
-        "Reservations are not available yet",
-    ),
     "hostpage.past": ("往期直播", "Past sessions"),
     "hostpage.no_past": ("还没有往期直播", "No past sessions yet"),
     "hostpage.replay": ("看回放", "Replay"),

@@ -41,7 +41,7 @@ $("host-fan-club").addEventListener("click", (event) => {
   });
 });
 
-// 预约: the reservation endpoint belongs to notifications; until it is served, say so.
+// 预约: reserve an upcoming session, or withdraw the reservation.
 for (const button of document.querySelectorAll("[data-reserve]")) {
   button.addEventListener("click", () => {
     if (needLogin()) return;
@@ -50,10 +50,6 @@ for (const button of document.querySelectorAll("[data-reserve]")) {
       try {
         await api(reserved ? "DELETE" : "POST", `/api/v1/live-sessions/${button.dataset.reserve}/reservation`);
       } catch (error) {
-        if (error.status === 405 || (error.status === 404 && error.code === "not_found")) {
-          toast(t("hostpage.reserve_unavailable"), "info");
-          return;
-        }
         showError(error);
         return;
       }

@@ -370,6 +370,12 @@ class FlashSaleService:
             gate=await self._gate(session, sale.id),
             read_at=time.monotonic(),
         )
+        # Shared by the requests of the next second, so taken out of this unit of work:
+        # its rollback (a refused buy) or a synchronised UPDATE would otherwise expire
+        # the shared objects, and a later request could not read them.
+        for instance in (context.sale, context.sku, context.product, context.room):
+            if instance in session:
+                session.expunge(instance)
         if len(contexts) > 1000:
             contexts.clear()
         contexts[sale_id] = context

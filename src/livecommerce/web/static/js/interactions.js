@@ -364,13 +364,28 @@ function start() {
     lotteryBox.append(card);
   }
 
+  // Only the newest refresh is shown: an older answer arriving late (one asked for by a
+  // broadcast just before the viewer claimed) must not undo what the viewer sees.
+  let lotteryRefreshes = 0;
   async function refreshLottery(lotteryId) {
+    const ticket = ++lotteryRefreshes;
+    let lottery;
     try {
-      state.lottery = await api("GET", `/api/v1/lotteries/${lotteryId}`);
+      lottery = await api("GET", `/api/v1/lotteries/${lotteryId}`);
     } catch (error) {
       return;
     }
+    if (ticket !== lotteryRefreshes) return;
+    state.lottery = lottery;
     renderLottery();
+  }
+
+  // A broadcast says nothing of the viewer: keep what we know of them for this lottery.
+  function withViewer(lottery) {
+    if (state.lottery && state.lottery.id === lottery.id && state.lottery.you && !lottery.you) {
+      return { ...lottery, you: state.lottery.you };
+    }
+    return lottery;
   }
 
   async function enterLottery(button) {
@@ -613,12 +628,12 @@ function start() {
         }
         break;
       case "lottery":
-        state.lottery = message.lottery;
+        state.lottery = withViewer(message.lottery);
         renderLottery();
         if (me) refreshLottery(message.lottery.id);
         break;
       case "lottery_result":
-        state.lottery = message.lottery;
+        state.lottery = withViewer(message.lottery);
         renderLottery();
         if (me) refreshLottery(message.lottery.id);
         break;

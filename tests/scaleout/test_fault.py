@@ -172,8 +172,14 @@ async def test_a_worker_killed_mid_flash_sale_then_reconciled_sells_each_unit_on
         outcomes: dict[int, str] = {}
         killed = asyncio.Event()
 
-        async def shopper(index: int, base_url: str, delay_s: float = 0.0) -> None:
+        async def shopper(
+            index: int, base_url: str, delay_s: float = 0.0, after_kill: bool = False
+        ) -> None:
             await asyncio.sleep(delay_s)
+            if after_kill:
+                # A click that reaches the dead worker is cut for certain, however fast
+                # the clicks before it were answered.
+                await asyncio.wait_for(killed.wait(), timeout=60)
             async with httpx.AsyncClient(base_url=base_url, timeout=20) as http:
                 try:
                     outcomes[index] = await flash_buy_and_pay(
@@ -185,10 +191,17 @@ async def test_a_worker_killed_mid_flash_sale_then_reconciled_sells_each_unit_on
                 killed.set()
                 two.kill()
 
-        # Clicks arrive over a second, so the kill lands while some are under way.
+        # Clicks arrive over a second, so the kill may land while some are under way; the
+        # last two clicks for worker two are sent only once it is dead.
+        last_for_two = {SALE_BUYERS - 1, SALE_BUYERS - 3}
         await asyncio.gather(
             *(
-                shopper(index, (one, two)[index % 2].url, delay_s=index * 0.035)
+                shopper(
+                    index,
+                    (one, two)[index % 2].url,
+                    delay_s=index * 0.035,
+                    after_kill=index in last_for_two,
+                )
                 for index in range(SALE_BUYERS)
             )
         )

@@ -192,6 +192,12 @@ class Settings(BaseSettings):
     email_max_attempts: int = Field(
         default=6, ge=1, description="Tries of one e-mail before it is marked failed."
     )
+    fan_messages_per_host_per_day: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Messages a host may send to its fans per UTC day; more are refused (429).",
+    )
     reminder_lead_min: int = Field(
         default=10,
         ge=0,

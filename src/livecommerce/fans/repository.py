@@ -19,6 +19,7 @@ from livecommerce.models import (
     FanIntimacyDay,
     FanStats,
     Follow,
+    Reservation,
     RoomMute,
     User,
 )
@@ -294,6 +295,38 @@ class FanRepository:
 
         orders = (*(desc(column) for column in sort_columns), asc(user_id))
         return await fetch_page(session, query, orders, page, key=key, whole_rows=True)
+
+    # ---- segments of the host's messages ----------------------------------------------
+
+    async def segment_ids(
+        self,
+        session: AsyncSession,
+        room_id: str,
+        *,
+        audience: str,
+        min_level: int | None,
+        session_id: str | None,
+    ) -> list[str]:
+        """The user ids of one audience of a room, sorted (stable batches and tests)."""
+        followers = select(Follow.user_id).where(Follow.room_id == room_id)
+        members = select(FanClubMember.user_id).where(FanClubMember.room_id == room_id)
+        if min_level is not None:
+            members = members.where(FanClubMember.level >= min_level)
+        query: Any
+        if audience == "followers":
+            query = followers
+        elif audience == "members":
+            query = members
+        elif audience == "reservers":
+            query = select(Reservation.user_id).where(Reservation.session_id == session_id)
+        elif audience == "buyers":
+            query = select(FanStats.user_id).where(
+                FanStats.room_id == room_id, FanStats.orders_count > 0
+            )
+        else:
+            query = union(followers, members)
+        rows = (await session.execute(query)).scalars().all()
+        return sorted(set(rows))
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

@@ -34,7 +34,7 @@ from livecommerce.fans.schemas import (
 )
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import as_utc, utcnow
-from livecommerce.kit.errors import Conflict
+from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
@@ -340,6 +340,35 @@ class FanService:
                 )
             )
         return Page(items=rows, next_cursor=found.next_cursor)
+
+    async def segment_ids(
+        self,
+        session: AsyncSession,
+        room_id: str,
+        *,
+        audience: str,
+        min_level: int | None = None,
+        session_id: str | None = None,
+    ) -> list[str]:
+        """Who is in one audience of a room (the host's messages): ``all`` (followers and
+        members), ``followers``, ``members`` (at ``min_level`` or up), ``reservers`` of
+        ``session_id`` (one of the room's sessions), ``buyers`` (paid orders in the room)."""
+        if audience == "reservers":
+            if session_id is None:
+                raise ValidationFailed(
+                    "Choose the session whose reservers get the message.",
+                    code="fan_segment_session_required",
+                )
+            live_session = await live_service.get_session(session, session_id)
+            if live_session.room_id != room_id:
+                raise NotFound("No such session in this room.", code="session_not_found")
+        return await fan_repository.segment_ids(
+            session,
+            room_id,
+            audience=audience,
+            min_level=min_level if audience == "members" else None,
+            session_id=session_id,
+        )
 
     def _note_presence(self, member: FanClubMember, activity: Activity) -> None:
         """Visits and heartbeats put a member in a session's online list; leaving takes

@@ -260,6 +260,15 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "refund_not_positive": ("退款金额必须大于零", "A refund must be more than zero."),
     "refund_too_large": ("退款金额超过可退金额", "That is more than can be refunded."),
     "refund_exceeds_payment": ("退款金额超过付款金额", "No payment can give that much back."),
+    # fans: host messages, share links, the host's team, fan-only offers
+    "fan_messages_rate_limited": (
+        "今天给粉丝发的消息已达上限，请明天再发",
+        "Your fans have had enough messages today; try again tomorrow.",
+    ),
+    "fan_segment_session_required": (
+        "请选择要通知哪一场直播的预约用户",
+        "Choose the session whose reservers get the message.",
+    ),
 }
 
 # The code of an error that carries none, by its HTTP status.

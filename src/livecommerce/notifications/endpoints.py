@@ -8,9 +8,15 @@ from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.language import pick_language
 from livecommerce.kit.pagination import PageQuery
+from livecommerce.live.service import live_service
 from livecommerce.models import Notification, User
+from livecommerce.notifications.fan_messages import fan_message_service
 from livecommerce.notifications.schemas import (
     ChannelChoice,
+    FanMessageIn,
+    FanMessageOut,
+    FanMessagePreview,
+    FanMessageTarget,
     NotificationList,
     NotificationOut,
     PreferencesIn,
@@ -117,3 +123,27 @@ async def unsubscribe(token: TokenQuery, session: DbSession) -> UnsubscribedOut:
     log-in: the signed token names the user and the category whose e-mail stops."""
     category = await notification_service.do_unsubscribe(session, token)
     return UnsubscribedOut(category=category)
+
+
+fan_messages_router = APIRouter(prefix="/api/v1/rooms", tags=["notifications"])
+
+
+@fan_messages_router.post("/{room_id}/fan-messages/preview")
+async def preview_fan_message(
+    room_id: str, body: FanMessageTarget, user: CurrentUser, session: DbSession
+) -> FanMessagePreview:
+    """The size of an audience before writing to it: everyone in it, and those whose
+    choices let a fan message reach them; the day's messages sent and the limit."""
+    room = await live_service.get_room_for_edit(session, user, room_id)
+    return await fan_message_service.preview(session, room, body)
+
+
+@fan_messages_router.post("/{room_id}/fan-messages")
+async def send_fan_message(
+    room_id: str, body: FanMessageIn, user: CurrentUser, session: DbSession
+) -> FanMessageOut:
+    """The host writes to an audience of its fans (all, followers, members at a level or
+    up, reservers of a session, buyers), through their inbox and e-mail as each chose.
+    Over the day's limit: 429 ``fan_messages_rate_limited``."""
+    room = await live_service.get_room_for_edit(session, user, room_id)
+    return await fan_message_service.do_send(session, room, body)

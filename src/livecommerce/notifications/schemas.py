@@ -53,3 +53,41 @@ class PreferencesIn(BaseModel):
 class UnsubscribedOut(BaseModel):
     category: str
     email: bool = False
+
+
+FanAudience = Literal["all", "followers", "members", "reservers", "buyers"]
+
+
+class FanMessageTarget(BaseModel):
+    """Who a host's message goes to: one audience of the room."""
+
+    audience: FanAudience = "all"
+    min_level: int | None = Field(
+        default=None, ge=1, le=20, description="With ``members``: at this fan-club level or up."
+    )
+    session_id: str | None = Field(
+        default=None, max_length=32, description="With ``reservers``: the reserved session."
+    )
+
+
+class FanMessageIn(FanMessageTarget):
+    title: str = Field(min_length=1, max_length=60)
+    body: str = Field(min_length=1, max_length=500)
+    link: str | None = Field(
+        default=None, max_length=300, pattern=r"^/[^/]", description="A path on this site."
+    )
+
+
+class FanMessagePreview(BaseModel):
+    audience: int = Field(description="People in the audience.")
+    reachable: int = Field(
+        description="Of them, those whose choices let fan messages reach them (in-app or e-mail)."
+    )
+    sent_today: int = Field(description="Messages the host has sent in the last 24 hours.")
+    limit_per_day: int
+
+
+class FanMessageOut(BaseModel):
+    id: str
+    audience: int
+    delivered: int = Field(description="Notifications added (opted-out people get none).")

@@ -192,6 +192,15 @@ class NotificationService:
         default = DEFAULTS[category]
         return {user_id: chosen.get(user_id, default) for user_id in user_ids}
 
+    async def count_reachable(
+        self, session: AsyncSession, user_ids: Sequence[str], category: str
+    ) -> int:
+        """How many of ``user_ids`` a notification of ``category`` would reach."""
+        if not user_ids:
+            return 0
+        preferences = await self._preferences(session, list(user_ids), _check_category(category))
+        return sum(1 for choice in preferences.values() if any(choice))
+
     async def get_preferences(
         self, session: AsyncSession, user: User
     ) -> dict[str, tuple[bool, bool]]:

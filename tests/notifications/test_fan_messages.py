@@ -126,7 +126,7 @@ async def test_audiences_preview_and_delivery_respect_choices(
 
     level3 = await client.post(
         f"/api/v1/rooms/{room_id}/fan-messages",
-        json={"title": "铁粉福利", "body": "三级以上粉丝专享", "audience": "members", "min_level": 3},
+        json={"title": "铁粉福利", "body": "三级以上专享", "audience": "members", "min_level": 3},
         headers=host.headers,
     )
     assert (level3.json()["audience"], level3.json()["delivered"]) == (1, 1)

@@ -19,6 +19,7 @@ from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
 from livecommerce.coupons.endpoints import router as coupons_router
 from livecommerce.fans.endpoints import router as fans_router
+from livecommerce.fans.endpoints import share_router
 from livecommerce.insights.endpoints import router as insights_router
 from livecommerce.interactions.endpoints import router as interactions_router
 from livecommerce.interactions.fast_path import SoldOutFastPath
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interactions_router,
         coupons_router,
         fans_router,
+        share_router,
         mcn_router,
         mcn_go_router,
         ledger_router,

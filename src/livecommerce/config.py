@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         le=1000,
         description="Messages a host may send to its fans per UTC day; more are refused (429).",
     )
+    share_attribution_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="A paid order in a room is credited to the share link its buyer came "
+        "through, if that was at most this many days before.",
+    )
     reminder_lead_min: int = Field(
         default=10,
         ge=0,

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
 from livecommerce.fans.hosts import host_page_service
@@ -16,12 +17,25 @@ from livecommerce.fans.schemas import (
     FanSegment,
     FanSort,
     HostPageOut,
+    ShareLinkIn,
+    ShareLinkList,
+    ShareLinkOut,
+    ShareTotals,
 )
 from livecommerce.fans.service import fan_service
-from livecommerce.kit.http import DbSession
+from livecommerce.fans.sharing import sharing_service
+from livecommerce.kit.http import WRITES, DbSession
+from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery, PageRequest, decode_cursor
+from livecommerce.kit.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["fans"])
+share_router = APIRouter(tags=["fans"])
+
+# The browser's visitor id (the insights domain issues and reads the same cookie).
+VISITOR_COOKIE = "lc_visitor"
+VISITOR_COOKIE_MAX_AGE = 365 * 24 * 3600
+_VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @router.get("/rooms/{room_id}/fan-club")
@@ -138,3 +152,57 @@ def _cell(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+# ---- share links --------------------------------------------------------------------
+
+
+@router.post("/share-links", status_code=201)
+async def create_share_link(
+    body: ShareLinkIn, user: CurrentUser, session: DbSession
+) -> ShareLinkOut:
+    """The caller's link to a room, one of its sessions or a product, carrying the
+    caller's attribution code (the same link when asked again)."""
+    link = await sharing_service.do_create(session, user, body)
+    return sharing_service.link_out(session, link)
+
+
+@router.get("/share-links")
+async def list_my_share_links(
+    user: CurrentUser, session: DbSession, page: PageQuery
+) -> ShareLinkList:
+    """The caller's links, newest first: how many came through each and how many bought."""
+    found = await sharing_service.page_mine(session, user, page)
+    return ShareLinkList(items=found.items, next_cursor=found.next_cursor)
+
+
+@router.get("/rooms/{room_id}/share-links")
+async def list_room_share_links(
+    room_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> ShareTotals:
+    """The host's view of every share link to the room: totals, and the links."""
+    return await sharing_service.room_totals(session, user, room_id, page)
+
+
+@share_router.get("/s/{code}", include_in_schema=False, dependencies=[WRITES])
+async def visit_share_link(
+    code: str, request: Request, user: OptionalUser, session: DbSession
+) -> RedirectResponse:
+    """Count the visit for the sharer and lead on to what was shared."""
+    cookie = request.cookies.get(VISITOR_COOKIE)
+    visitor_id = cookie if cookie is not None and _VISITOR_ID.fullmatch(cookie) else None
+    fresh = visitor_id is None and user is None
+    if fresh:
+        visitor_id = new_id()
+    path = await sharing_service.do_visit(session, code[:16], user, visitor_id)
+    response = RedirectResponse(path, status_code=302)
+    if fresh and visitor_id is not None:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor_id,
+            max_age=VISITOR_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=runtime_of(session).settings.session_cookie_secure,
+        )
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.fans.service import Activity, fan_service
+from livecommerce.fans.sharing import sharing_service
 from livecommerce.insights.events import BehaviourRecorded
 from livecommerce.kit.events import subscribe
 from livecommerce.orders.events import OrderPaid
@@ -75,6 +76,13 @@ async def record_order(session: AsyncSession, event: OrderPaid) -> None:
             session, product_id=event.product_id, buyer_id=event.buyer_id, order_id=event.order_id
         )
     if event.room_id is not None:
+        await sharing_service.do_attribute_order(
+            session,
+            buyer_id=event.buyer_id,
+            room_id=event.room_id,
+            total_cents=event.total_cents,
+            paid_at=event.paid_at,
+        )
         await fan_service.do_note_visit(
             session,
             Activity(

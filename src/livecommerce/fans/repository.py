@@ -21,6 +21,8 @@ from livecommerce.models import (
     Follow,
     Reservation,
     RoomMute,
+    ShareLink,
+    ShareVisit,
     User,
 )
 
@@ -327,6 +329,95 @@ class FanRepository:
             query = union(followers, members)
         rows = (await session.execute(query)).scalars().all()
         return sorted(set(rows))
+
+    # ---- share links ---------------------------------------------------------------------
+
+    async def get_share_link_by_code(self, session: AsyncSession, code: str) -> ShareLink | None:
+        result = await session.execute(select(ShareLink).where(ShareLink.code == code))
+        return result.scalar_one_or_none()
+
+    async def find_share_link(
+        self,
+        session: AsyncSession,
+        sharer_id: str,
+        room_id: str,
+        session_id: str | None,
+        product_id: str | None,
+    ) -> ShareLink | None:
+        result = await session.execute(
+            select(ShareLink).where(
+                ShareLink.sharer_id == sharer_id,
+                ShareLink.room_id == room_id,
+                ShareLink.session_id.is_(None)
+                if session_id is None
+                else ShareLink.session_id == session_id,
+                ShareLink.product_id.is_(None)
+                if product_id is None
+                else ShareLink.product_id == product_id,
+            )
+        )
+        return result.scalars().first()
+
+    async def insert_share_visit(self, session: AsyncSession, values: dict[str, Any]) -> bool:
+        """True when this visitor came through this link for the first time."""
+        statement = _insert_ignoring_conflicts(session, ShareVisit, values)
+        result = await session.execute(statement.returning(ShareVisit.link_id))
+        return result.first() is not None
+
+    async def change_share_link(self, session: AsyncSession, link_id: str, **deltas: int) -> None:
+        await session.execute(
+            update(ShareLink)
+            .where(ShareLink.id == link_id)
+            .values({name: getattr(ShareLink, name) + delta for name, delta in deltas.items()})
+        )
+
+    async def latest_share_visit(
+        self, session: AsyncSession, user_id: str, room_id: str, since: datetime, until: datetime
+    ) -> ShareVisit | None:
+        """The buyer's latest arrival in the room through someone's link, in the window."""
+        result = await session.execute(
+            select(ShareVisit)
+            .where(
+                ShareVisit.user_id == user_id,
+                ShareVisit.room_id == room_id,
+                ShareVisit.first_at >= since,
+                ShareVisit.first_at <= until,
+            )
+            .order_by(ShareVisit.first_at.desc(), ShareVisit.link_id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        return result.scalar_one_or_none()
+
+    async def page_share_links(
+        self,
+        session: AsyncSession,
+        *,
+        sharer_id: str | None = None,
+        room_id: str | None = None,
+        page: PageRequest,
+    ) -> Page[ShareLink]:
+        query = select(ShareLink)
+        if sharer_id is not None:
+            query = query.where(ShareLink.sharer_id == sharer_id)
+        if room_id is not None:
+            query = query.where(ShareLink.room_id == room_id)
+        return await fetch_page(
+            session, query, (desc(ShareLink.created_at), desc(ShareLink.id)), page
+        )
+
+    async def share_totals(self, session: AsyncSession, room_id: str) -> tuple[int, int, int, int]:
+        """(links, visitors, buyers, order cents) of every share link to a room."""
+        result = await session.execute(
+            select(
+                func.count(ShareLink.id),
+                func.coalesce(func.sum(ShareLink.visitors_count), 0),
+                func.coalesce(func.sum(ShareLink.buyers_count), 0),
+                func.coalesce(func.sum(ShareLink.order_cents), 0),
+            ).where(ShareLink.room_id == room_id)
+        )
+        links, visitors, buyers, cents = result.one()
+        return int(links), int(visitors), int(buyers), int(cents)
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

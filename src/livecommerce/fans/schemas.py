@@ -140,3 +140,42 @@ class HostPageOut(BaseModel):
 
 
 HostSessionOut.model_rebuild()
+
+
+class ShareLinkIn(BaseModel):
+    """What to share: a room (its host page), one of its sessions, or a product."""
+
+    room_id: str = Field(max_length=32)
+    session_id: str | None = Field(default=None, max_length=32)
+    product_id: str | None = Field(default=None, max_length=32)
+
+
+class ShareLinkOut(BaseModel):
+    code: str = Field(description="The attribution code the link carries.")
+    url: str = Field(description="The link to share: /s/{code} on this site.")
+    path: str = Field(description="Where the link leads.")
+    room_id: str
+    session_id: str | None
+    product_id: str | None
+    sharer_id: str
+    visitors: int = Field(description="People who came through it, each counted once.")
+    buyers: int = Field(description="Of them, those who paid an order in the room.")
+    orders: int
+    order_cents: int
+    created_at: datetime
+
+
+class ShareLinkList(BaseModel):
+    items: list[ShareLinkOut]
+    next_cursor: str | None = None
+
+
+class ShareTotals(BaseModel):
+    """Every share link to a room, added up (the host's view)."""
+
+    links: int
+    visitors: int
+    buyers: int
+    order_cents: int
+    items: list[ShareLinkOut]
+    next_cursor: str | None = None

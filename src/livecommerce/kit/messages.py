@@ -269,6 +269,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "请选择要通知哪一场直播的预约用户",
         "Choose the session whose reservers get the message.",
     ),
+    "share_link_not_found": ("分享链接不存在", "No such share link."),
 }
 
 # The code of an error that carries none, by its HTTP status.

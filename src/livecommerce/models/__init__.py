@@ -18,6 +18,8 @@ from livecommerce.models.fans import (
     FanClubMember,
     FanIntimacyDay,
     FanStats,
+    ShareLink,
+    ShareVisit,
 )
 from livecommerce.models.interactions import (
     FlashSale,
@@ -107,6 +109,8 @@ __all__ = [
     "FanClubMember",
     "FanIntimacyDay",
     "FanStats",
+    "ShareLink",
+    "ShareVisit",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",

@@ -115,3 +115,46 @@ class FanStats(Base):
     sessions_watched: Mapped[int] = mapped_column(Integer, default=0)
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
     spend_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ShareLink(Base):
+    """A viewer's link to a room, one of its sessions or a product shown there, carrying
+    the sharer's attribution code: the people who came through it and what they bought
+    are counted for the sharer (and the room's host)."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (
+        UniqueConstraint("sharer_id", "room_id", "session_id", "product_id"),
+        Index("ix_share_links_room", "room_id", "created_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    sharer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE")
+    )
+    product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    visitors_count: Mapped[int] = mapped_column(Integer, default=0)
+    buyers_count: Mapped[int] = mapped_column(Integer, default=0)
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    order_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class ShareVisit(Base):
+    """One visitor (a signed-in user, or a browser by its visitor cookie) who came through
+    a share link: counted once however often they come back, and once as a buyer."""
+
+    __tablename__ = "share_visits"
+    __table_args__ = (Index("ix_share_visits_user", "user_id", "room_id", "first_at"),)
+
+    link_id: Mapped[str] = mapped_column(
+        ForeignKey("share_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    room_id: Mapped[str] = mapped_column(String(32))
+    first_at: Mapped[datetime] = created_at_column()
+    orders_count: Mapped[int] = mapped_column(Integer, default=0)

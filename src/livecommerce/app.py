@@ -30,6 +30,7 @@ from livecommerce.kit.http import install_error_handlers
 from livecommerce.kit.runtime import Runtime
 from livecommerce.ledger.endpoints import router as ledger_router
 from livecommerce.live.endpoints import router as live_router
+from livecommerce.live.team_endpoints import router as team_router
 from livecommerce.mcn.endpoints import go_router as mcn_go_router
 from livecommerce.mcn.endpoints import router as mcn_router
 from livecommerce.media.endpoints import router as media_video_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog_router,
         media_router,
         live_router,
+        team_router,
         realtime_router,
         orders_router,
         orders_pay_router,

@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         description="A paid order in a room is credited to the share link its buyer came "
         "through, if that was at most this many days before.",
     )
+    staff_invite_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="Days a team invitation (场控, 客服, 选品) can be accepted before it expires.",
+    )
     reminder_lead_min: int = Field(
         default=10,
         ge=0,

@@ -33,7 +33,12 @@ async def test_hello_then_a_chat_reaches_both_viewers_with_exact_fields(
             assert b.hello == {
                 "type": "hello",
                 "session_id": live.session_id,
-                "you": {"user_id": bob.id, "display_name": "Bob", "can_moderate": False},
+                "you": {
+                    "user_id": bob.id,
+                    "display_name": "Bob",
+                    "can_moderate": False,
+                    "unread": 0,
+                },
                 "status": "live",
                 "pinned": None,
                 "online": 1,

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from livecommerce.accounts.dependencies import CurrentUser, HostUser
+from livecommerce.accounts.dependencies import CurrentUser
 from livecommerce.coupons.schemas import (
     ClaimList,
     ClaimOut,
@@ -17,6 +17,7 @@ from livecommerce.coupons.schemas import (
 from livecommerce.coupons.service import coupon_out, coupon_service, draft_order
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
+from livecommerce.live.dependencies import RoomWorker
 
 router = APIRouter(prefix="/api/v1", tags=["coupons"])
 
@@ -86,7 +87,7 @@ async def room_coupons(room_id: str, session: DbSession, page: PageQuery) -> Cou
 
 @router.post("/live-sessions/{session_id}/coupons/{coupon_id}/drop")
 async def drop_coupon(
-    session_id: str, coupon_id: str, user: HostUser, session: DbSession
+    session_id: str, coupon_id: str, user: RoomWorker, session: DbSession
 ) -> CouponOut:
     """Hand a room coupon out live: viewers see a claim button (``coupon_drop``)."""
     return coupon_out(await coupon_service.do_drop(session, user, session_id, coupon_id))

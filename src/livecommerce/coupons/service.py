@@ -142,10 +142,10 @@ class CouponService:
     ) -> Coupon:
         """The host hands a room coupon out live: the room is shown a claim button."""
         live_session = await live_service.get_session(session, session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "coupon", coupon_id)
         coupon = await self.get_coupon(session, coupon_id)
-        await self.check_issuer(user, coupon)
         if coupon.room_id != live_session.room_id:
+            await self.check_issuer(user, coupon)
             raise Conflict("This coupon belongs to another room.", code="coupon_not_for_room")
         now = utcnow()
         if not coupon.active or not coupon.starts_at <= now < coupon.ends_at:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from livecommerce.accounts.dependencies import CurrentUser, HostUser, OptionalUser
+from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
 from livecommerce.interactions.buy_queue import buy_queue
 from livecommerce.interactions.flash_sales import FlashOrder, flash_sale_service
 from livecommerce.interactions.lotteries import lottery_service
@@ -34,6 +34,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.http import DbSession, RuntimeDep, get_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
+from livecommerce.live.dependencies import RoomWorker
 from livecommerce.live.service import live_service
 from livecommerce.orders.schemas import OrderOut
 
@@ -69,7 +70,7 @@ async def room_interactions(
 
 @router.post("/live-sessions/{session_id}/flash-sales", status_code=201)
 async def launch_flash_sale(
-    session_id: str, body: FlashSaleCreate, user: HostUser, session: DbSession
+    session_id: str, body: FlashSaleCreate, user: RoomWorker, session: DbSession
 ) -> FlashSaleOut:
     """The host launches a flash sale on a showcase product (now or after a countdown)."""
     sale = await flash_sale_service.do_launch(session, user, session_id, body)
@@ -153,7 +154,7 @@ async def buy_flash_sale(
 
 
 @router.post("/flash-sales/{sale_id}/end")
-async def end_flash_sale(sale_id: str, user: HostUser, session: DbSession) -> FlashSaleOut:
+async def end_flash_sale(sale_id: str, user: RoomWorker, session: DbSession) -> FlashSaleOut:
     sale = await flash_sale_service.do_end(session, user, sale_id)
     return await flash_sale_service.sale_out(session, sale)
 
@@ -171,7 +172,7 @@ async def flash_sale_results(
 
 @router.post("/live-sessions/{session_id}/lotteries", status_code=201)
 async def launch_lottery(
-    session_id: str, body: LotteryCreate, user: HostUser, session: DbSession
+    session_id: str, body: LotteryCreate, user: RoomWorker, session: DbSession
 ) -> LotteryOut:
     """Launch a lottery: the room sees the seed's SHA-256 now and the seed at the draw."""
     lottery = await lottery_service.do_launch(session, user, session_id, body)
@@ -225,7 +226,7 @@ async def enter_lottery(lottery_id: str, user: CurrentUser, session: DbSession) 
 
 
 @router.post("/lotteries/{lottery_id}/draw")
-async def draw_lottery(lottery_id: str, user: HostUser, session: DbSession) -> LotteryOut:
+async def draw_lottery(lottery_id: str, user: RoomWorker, session: DbSession) -> LotteryOut:
     """The host draws before the countdown ends."""
     lottery = await lottery_service.do_draw_now(session, user, lottery_id)
     return await lottery_service.lottery_out(session, lottery, user)
@@ -292,13 +293,13 @@ async def upvote(question_id: str, user: CurrentUser, session: DbSession) -> Que
 
 
 @router.post("/questions/{question_id}/answering")
-async def mark_answering(question_id: str, user: HostUser, session: DbSession) -> QuestionOut:
+async def mark_answering(question_id: str, user: RoomWorker, session: DbSession) -> QuestionOut:
     return question_out(await question_service.do_mark_answering(session, user, question_id))
 
 
 @router.post("/questions/{question_id}/answered")
 async def mark_answered(
-    question_id: str, body: QuestionAnswer, user: HostUser, session: DbSession
+    question_id: str, body: QuestionAnswer, user: RoomWorker, session: DbSession
 ) -> QuestionOut:
     question = await question_service.do_mark_answered(
         session, user, question_id, answer=body.answer, product_id=body.product_id
@@ -307,13 +308,13 @@ async def mark_answered(
 
 
 @router.post("/questions/{question_id}/dismiss")
-async def dismiss(question_id: str, user: HostUser, session: DbSession) -> QuestionOut:
+async def dismiss(question_id: str, user: RoomWorker, session: DbSession) -> QuestionOut:
     return question_out(await question_service.do_dismiss(session, user, question_id))
 
 
 @router.put("/questions/{question_id}/rank")
 async def rank(
-    question_id: str, body: QuestionRank, user: HostUser, session: DbSession
+    question_id: str, body: QuestionRank, user: RoomWorker, session: DbSession
 ) -> QuestionOut:
     return question_out(await question_service.do_rank(session, user, question_id, body.rank))
 

@@ -205,7 +205,9 @@ class FlashSaleService:
     async def results(self, session: AsyncSession, user: User, sale_id: str) -> FlashSaleResults:
         sale = await self.get_sale(session, sale_id)
         live_session = await live_service.get_session(session, sale.session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(
+            session, user, live_session, "flash_sale", record=False
+        )
         figures = await flash_sale_repository.results(session, sale.id)
         return FlashSaleResults(
             sale_id=sale.id,
@@ -227,7 +229,7 @@ class FlashSaleService:
         self, session: AsyncSession, user: User, session_id: str, data: FlashSaleCreate
     ) -> FlashSale:
         live_session = await live_service.get_session(session, session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "flash_sale", session_id)
         if live_session.status not in ON_AIR:
             raise Conflict("Flash sales run while the session is on air.", code="session_not_live")
         item = await live_service.get_showcase_item_for_product(
@@ -292,7 +294,7 @@ class FlashSaleService:
         """The host stops a sale early; unsold units go back to the SKU."""
         sale = await self.get_sale(session, sale_id)
         live_session = await live_service.get_session(session, sale.session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "flash_sale", sale_id)
         if not await self.do_close(session, sale.id, early=True):
             raise Conflict("This flash sale has ended already.", code="flash_sale_ended")
         await flash_sale_repository.refresh(session, sale)

@@ -73,7 +73,7 @@ class LotteryService:
         self, session: AsyncSession, user: User, session_id: str, data: LotteryCreate
     ) -> Lottery:
         live_session = await live_service.get_session(session, session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "lottery", session_id)
         if live_session.status not in ON_AIR:
             raise Conflict("Lotteries run while the session is on air.", code="session_not_live")
         now = utcnow()
@@ -135,7 +135,7 @@ class LotteryService:
     async def do_draw_now(self, session: AsyncSession, user: User, lottery_id: str) -> Lottery:
         lottery = await self.get_lottery(session, lottery_id)
         live_session = await live_service.get_session(session, lottery.session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "lottery", lottery_id)
         if not await self.do_draw(session, lottery.id):
             raise Conflict("This lottery has been drawn already.", code="lottery_drawn")
         await lottery_repository.refresh(session, lottery)

@@ -124,7 +124,7 @@ class QuestionService:
     async def _for_host(self, session: AsyncSession, user: User, question_id: str) -> Question:
         question = await self.get_question(session, question_id)
         live_session = await live_service.get_session(session, question.session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(session, user, live_session, "question", question_id)
         return question
 
     async def do_mark_answering(

@@ -270,6 +270,22 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Choose the session whose reservers get the message.",
     ),
     "share_link_not_found": ("分享链接不存在", "No such share link."),
+    "staff_role_forbidden": (
+        "你在这个直播间团队中的角色不能做这件事",
+        "Your role in this room's team does not allow this.",
+    ),
+    "staff_invite_not_found": ("邀请不存在或已撤回", "No such invitation."),
+    "staff_invite_expired": ("邀请已过期", "This invitation has expired."),
+    "staff_invite_used": ("邀请已被接受", "This invitation was accepted already."),
+    "staff_invite_other_email": (
+        "这个邀请是发给另一个邮箱的",
+        "This invitation is for another e-mail address.",
+    ),
+    "own_room_staff": (
+        "主播不能成为自己直播间的团队成员",
+        "A host is not staff of their own room.",
+    ),
+    "team_member_not_found": ("团队成员不存在", "No such team member."),
 }
 
 # The code of an error that carries none, by its HTTP status.

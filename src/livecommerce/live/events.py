@@ -71,3 +71,17 @@ class SessionReserved(DomainEvent):
     user_id: str
     planned_start_at: datetime
     reservation_count: int  # after this one: 1 for the session's first reserver
+
+
+class StaffInvited(DomainEvent):
+    """A room's host invited someone to the team by e-mail; ``user_id`` when the address
+    belongs to an account (told in its inbox). ``path`` is the invitation's link."""
+
+    name = "live.staff_invited"
+    staff_id: str
+    room_id: str
+    room_name: str
+    role: str
+    email: str
+    user_id: str | None
+    path: str

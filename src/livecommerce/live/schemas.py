@@ -220,3 +220,77 @@ class PinRequest(BaseModel):
 
 class PinnedOut(BaseModel):
     item: ShowcaseItemOut | None
+
+
+# ---- the host's team ------------------------------------------------------------------
+
+StaffRoleName = Literal["moderator", "service", "selection"]
+
+
+class StaffInviteIn(BaseModel):
+    role: StaffRoleName = Field(description="场控 moderator, 客服 service, 选品 selection.")
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Only the account with this address may accept; none: a link "
+        "invitation, for whoever opens it first.",
+    )
+
+
+class StaffOut(BaseModel):
+    id: str
+    room_id: str
+    role: str
+    status: str = Field(description="invited, active or revoked.")
+    email: str | None
+    user_id: str | None
+    display_name: str | None = None
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+
+
+class StaffInviteOut(StaffOut):
+    invite_url: str = Field(description="The invitation's link: shown once, share it.")
+
+
+class StaffList(BaseModel):
+    items: list[StaffOut]
+
+
+class InviteOut(BaseModel):
+    """An invitation as its invitee sees it before accepting."""
+
+    room_id: str
+    room_name: str
+    role: str
+    status: str
+    email: str | None
+    expires_at: datetime
+
+
+class MyTeamRoom(BaseModel):
+    room_id: str
+    room_name: str
+    role: str
+    actions: list[str] = Field(description="What the role may do in the room.")
+
+
+class MyTeamRooms(BaseModel):
+    items: list[MyTeamRoom]
+
+
+class StaffActionOut(BaseModel):
+    id: str
+    user_id: str
+    display_name: str | None
+    role: str
+    action: str
+    target: str | None
+    created_at: datetime
+
+
+class StaffActionList(BaseModel):
+    items: list[StaffActionOut]
+    next_cursor: str | None = None

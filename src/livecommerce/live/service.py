@@ -44,6 +44,7 @@ from livecommerce.live.schemas import (
     ShowcaseItemOut,
     ShowcaseSkuOut,
 )
+from livecommerce.live.team import team_service
 from livecommerce.models import (
     LiveSession,
     LiveSessionStatus,
@@ -147,19 +148,41 @@ class LiveService:
         return await live_repository.get_showcase_item_for_product(session, session_id, product_id)
 
     async def check_can_moderate(
-        self, session: AsyncSession, user: User, live_session: LiveSession
+        self,
+        session: AsyncSession,
+        user: User,
+        live_session: LiveSession,
+        action: str | None = None,
+        target: str | None = None,
+        *,
+        record: bool = True,
     ) -> None:
-        """The host of the session's room, or a platform admin."""
+        """The host of the session's room, a platform admin, or (for ``action``) a member
+        of the room's team whose role includes it (logged; see ``live/team.py``)."""
         room = await self.get_room(session, live_session.room_id)
-        self.check_can_manage_room(user, room)
+        await team_service.check_action(session, user, room, action, target, record=record)
+
+    async def check_room_action(
+        self,
+        session: AsyncSession,
+        user: User,
+        room: Room,
+        action: str,
+        target: str | None,
+        *,
+        record: bool = True,
+    ) -> None:
+        """The room's host, an admin, or a team member whose role includes ``action``."""
+        await team_service.check_action(session, user, room, action, target, record=record)
 
     async def can_moderate(
         self, session: AsyncSession, user: User | None, live_session: LiveSession
     ) -> bool:
+        """Whether the room's moderator controls show: host, admin or 场控."""
         if user is None:
             return False
         room = await self.get_room(session, live_session.room_id)
-        return self._manages(user, room)
+        return await team_service.allows(session, user, room, "chat.moderate")
 
     def check_can_manage_room(self, user: User, room: Room) -> None:
         if not self._manages(user, room):
@@ -382,10 +405,10 @@ class LiveService:
         )
 
     async def get_session_for_edit(
-        self, session: AsyncSession, user: User, session_id: str
+        self, session: AsyncSession, user: User, session_id: str, action: str | None = None
     ) -> LiveSession:
         live_session = await self.get_session(session, session_id)
-        await self.check_can_moderate(session, user, live_session)
+        await self.check_can_moderate(session, user, live_session, action, session_id)
         return live_session
 
     async def do_update_session(
@@ -746,7 +769,7 @@ class LiveService:
         self, session: AsyncSession, user: User, session_id: str, item_id: str | None
     ) -> ShowcaseItemOut | None:
         """Pin a showcase item (讲解中), or unpin with None; only while live."""
-        live_session = await self.get_session_for_edit(session, user, session_id)
+        live_session = await self.get_session_for_edit(session, user, session_id, "pin")
         if live_session.status != LiveSessionStatus.LIVE:
             raise _invalid_state(live_session, "given a pinned product")
         if item_id is not None:
@@ -786,7 +809,7 @@ class LiveService:
     async def _showcase_session_for_edit(
         self, session: AsyncSession, user: User, session_id: str
     ) -> LiveSession:
-        live_session = await self.get_session_for_edit(session, user, session_id)
+        live_session = await self.get_session_for_edit(session, user, session_id, "showcase")
         if live_session.status not in _EDITABLE_SHOWCASE:
             raise _invalid_state(live_session, "given a new showcase")
         return live_session

@@ -81,6 +81,7 @@ from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
+from livecommerce.models.team import RoomStaff, StaffAction, StaffRole, StaffStatus
 
 __all__ = [
     "AccountKind",
@@ -110,6 +111,10 @@ __all__ = [
     "FanIntimacyDay",
     "FanStats",
     "ShareLink",
+    "RoomStaff",
+    "StaffAction",
+    "StaffRole",
+    "StaffStatus",
     "ShareVisit",
     "FlashSale",
     "FlashSaleBuyer",

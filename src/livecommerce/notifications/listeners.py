@@ -15,6 +15,7 @@ from livecommerce.live.events import (
     SessionReserved,
     SessionScheduled,
     SessionStarted,
+    StaffInvited,
 )
 from livecommerce.notifications.service import notification_service
 from livecommerce.notifications.templates import money_text
@@ -103,4 +104,25 @@ async def order_refunded(session: AsyncSession, event: OrderRefunded) -> None:
         {"order": event.order_id[:8], "amount": money_text(event.total_cents, event.currency)},
         link=_order_link(event.order_id),
         dedupe_key=f"order:{event.order_id}:refunded",
+    )
+
+
+_ROLE_NAMES = {
+    "moderator": ("场控", "moderator (场控)"),
+    "service": ("客服", "customer service (客服)"),
+    "selection": ("选品", "selection (选品)"),
+}
+
+
+@subscribe(StaffInvited, "notifications.staff_invited", when=lambda event: bool(event.user_id))
+async def staff_invited(session: AsyncSession, event: StaffInvited) -> None:
+    assert event.user_id is not None
+    zh, en = _ROLE_NAMES[event.role]
+    await notification_service.notify(
+        session,
+        [event.user_id],
+        "staff_invite",
+        {"room": event.room_name, "role_zh": zh, "role_en": en},
+        link=event.path,
+        dedupe_key=f"staff-invite:{event.staff_id}",
     )

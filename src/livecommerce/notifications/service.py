@@ -164,6 +164,9 @@ class NotificationService:
     async def unread_count(self, session: AsyncSession, user: User) -> int:
         return await notification_repository.unread_count(session, user.id)
 
+    async def unread_count_of(self, session: AsyncSession, user_id: str) -> int:
+        return await notification_repository.unread_count(session, user_id)
+
     async def do_mark_read(self, session: AsyncSession, user: User, notification_id: str) -> int:
         notification = await notification_repository.get(session, notification_id)
         if notification is None or notification.user_id != user.id or not notification.in_app:

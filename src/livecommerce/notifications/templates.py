@@ -71,6 +71,15 @@ TEMPLATES: dict[str, Template] = {
         ("订单已退款", "Order refunded"),
         ("订单 {order} 已全额退款 {amount}。", "Order {order} was refunded in full: {amount}."),
     ),
+    # An invitation to a room's team (live/team.py): the link is the notification's.
+    "staff_invite": Template(
+        _REMINDERS,
+        ("直播间团队邀请", "An invitation to a room's team"),
+        (
+            "「{room}」邀请你担任{role_zh}，打开链接接受邀请。",
+            "{room} invites you to its team as {role_en}. Open the link to accept.",
+        ),
+    ),
     # A message written by a person (a host to its fans, a promotion): its own words.
     "message": Template(
         NotificationCategory.FAN_MESSAGES, ("{title}", "{title}"), ("{body}", "{body}")

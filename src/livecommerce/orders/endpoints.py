@@ -127,6 +127,22 @@ async def list_merchant_orders(
     )
 
 
+@router.get("/rooms/{room_id}/orders")
+async def list_room_orders(
+    room_id: str,
+    user: CurrentUser,
+    session: DbSession,
+    page: PageQuery,
+    status: StatusFilter = None,
+) -> OrderList:
+    """Orders placed in the room, newest first: for its host and its team's 客服."""
+    orders = await order_service.list_room_orders(session, user, room_id, status=status, page=page)
+    return OrderList(
+        items=[OrderOut.model_validate(order) for order in orders.items],
+        next_cursor=orders.next_cursor,
+    )
+
+
 @router.get("/orders/{order_id}")
 async def get_order(order_id: str, user: CurrentUser, session: DbSession) -> OrderOut:
     order = await order_service.get_order_for_user(session, user, order_id)

@@ -110,11 +110,14 @@ class OrderRepository:
         *,
         buyer_id: str | None = None,
         merchant_id: str | None = None,
+        room_id: str | None = None,
         status: str | None = None,
         page: PageRequest,
     ) -> Page[Order]:
         """Newest first; ``(created_at, id)`` is the keyset."""
         query = select(Order)
+        if room_id is not None:
+            query = query.where(Order.room_id == room_id)
         if buyer_id is not None:
             query = query.where(Order.buyer_id == buyer_id)
         if merchant_id is not None:

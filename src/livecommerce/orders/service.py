@@ -397,6 +397,22 @@ class OrderService:
             session, merchant_id=user.id, status=status, page=page
         )
 
+    async def list_room_orders(
+        self,
+        session: AsyncSession,
+        user: User,
+        room_id: str,
+        *,
+        status: str | None = None,
+        page: PageRequest,
+    ) -> Page[Order]:
+        """The orders placed in a room: its host's, an admin's or its 客服's view."""
+        room = await live_service.get_room(session, room_id)
+        await live_service.check_room_action(session, user, room, "orders.view", None, record=False)
+        return await order_repository.list_orders(
+            session, room_id=room.id, status=status, page=page
+        )
+
     # ---- state changes: each one is a conditional UPDATE … WHERE status = :expected ----
 
     async def _invalid_state(self, session: AsyncSession, order: Order, action: str) -> Conflict:

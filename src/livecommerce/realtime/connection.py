@@ -12,14 +12,16 @@ from urllib.parse import urlsplit
 from fastapi import WebSocket
 
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
-from livecommerce.kit.broker import encode
+from livecommerce.kit.broker import encode, user_channel
 from livecommerce.kit.errors import LiveCommerceError, NotFound
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.language import LANG_COOKIE, normalize_language, pick_language
 from livecommerce.kit.messages import error_message as sentence_for
 from livecommerce.kit.runtime import Runtime
 from livecommerce.kit.types import text_problem
+from livecommerce.live.team import STAFF_CHANGED
 from livecommerce.models import User
+from livecommerce.notifications.service import notification_service
 from livecommerce.realtime.client import LiveClient
 from livecommerce.realtime.events import (
     MAX_CLIENT_MESSAGE_CHARS,
@@ -123,6 +125,64 @@ async def refuse(
         await websocket.close(close_code)
 
 
+class OwnChannel:
+    """A signed-in viewer's own channel, heard on the room's socket: the bell's count
+    (``unread``) and a change of their team role in this room (``privileges``), so the
+    room page needs no second socket and a removed 场控 loses the tools at once."""
+
+    def __init__(self, runtime: Runtime, hub: LiveHub, client: LiveClient) -> None:
+        assert client.user_id is not None
+        self.runtime = runtime
+        self.hub = hub
+        self.client = client
+        self.channel = user_channel(client.user_id)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def open(self) -> None:
+        await self.runtime.broker.subscribe(self.channel, self.hear)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.runtime.broker.unsubscribe(self.channel, self.hear)
+        for task in list(self.tasks):
+            task.cancel()
+
+    def hear(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "unread" and isinstance(message.get("unread"), int):
+            self.hub.send(
+                self.client, {"type": ServerMessage.UNREAD.value, "unread": message["unread"]}
+            )
+        elif kind == "notification":
+            task = asyncio.create_task(self._send_unread())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        elif kind == STAFF_CHANGED and message.get("room_id") == self.client.room_id:
+            self.hub.send(
+                self.client,
+                {
+                    "type": ServerMessage.PRIVILEGES.value,
+                    "room_id": self.client.room_id,
+                    "role": message.get("role"),
+                    "can_moderate": bool(message.get("can_moderate")),
+                },
+            )
+
+    async def _send_unread(self) -> None:
+        assert self.client.user_id is not None
+        try:
+            async with self.runtime.db.reading() as db:
+                unread = await notification_service.unread_count_of(db, self.client.user_id)
+        except Exception:
+            log.exception("unread count for the room socket failed")
+            return
+        self.hub.send(self.client, {"type": ServerMessage.UNREAD.value, "unread": unread})
+
+
 class LiveConnection:
     def __init__(self, websocket: WebSocket, runtime: Runtime, user: User | None) -> None:
         self.websocket = websocket
@@ -149,7 +209,10 @@ class LiveConnection:
             )
             return
         await websocket.accept()
+        own = None if self.user is None else OwnChannel(self.runtime, self.hub, client)
         try:
+            if own is not None:
+                await own.open()
             # Join first: what is published from now on waits in the queue behind hello.
             online = await self.hub.join(client)
             await websocket.send_text(await self._hello(client.session_id, online))
@@ -162,6 +225,8 @@ class LiveConnection:
                 with contextlib.suppress(asyncio.CancelledError):
                     await reader
         finally:
+            if own is not None:
+                await own.close()
             await self.hub.leave(client)  # records the visit's end
             if client.close_code is not None:
                 with contextlib.suppress(Exception):

@@ -20,6 +20,8 @@ class ServerMessage(StrEnum):
     PURCHASE = "purchase"
     SESSION_STATE = "session_state"
     FAN_LEVEL_UP = "fan_level_up"  # sent by the fans domain (fans/service.py)
+    UNREAD = "unread"  # the viewer's own bell, from their user channel
+    PRIVILEGES = "privileges"  # the viewer's team role in this room changed
     ERROR = "error"
     PONG = "pong"
 

@@ -37,6 +37,7 @@ from livecommerce.models import (
     RoomMute,
     User,
 )
+from livecommerce.notifications.service import notification_service
 from livecommerce.realtime.events import ChatDeleted, ChatSent, ServerMessage
 from livecommerce.realtime.hub import ChatSampledOut
 from livecommerce.realtime.repository import realtime_repository
@@ -84,7 +85,9 @@ class RealtimeService:
     ) -> LiveSession:
         """The session, if ``user`` is its room's host or an admin (else 403)."""
         live_session = await live_service.get_session(session, session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(
+            session, user, live_session, "chat.moderate", record=False
+        )
         return live_session
 
     async def build_room_snapshot(
@@ -108,6 +111,7 @@ class RealtimeService:
             "user_id": user.id,
             "display_name": user.display_name,
             "can_moderate": await live_service.can_moderate(session, user, live_session),
+            "unread": await notification_service.unread_count_of(session, user.id),
         }
 
     def hello(
@@ -240,7 +244,9 @@ class RealtimeService:
         self, session: AsyncSession, user: User, session_id: str, message_id: str
     ) -> None:
         live_session = await live_service.get_session(session, session_id)
-        await live_service.check_can_moderate(session, user, live_session)
+        await live_service.check_can_moderate(
+            session, user, live_session, "chat.moderate", message_id
+        )
         message = await realtime_repository.get_chat_message(session, live_session.id, message_id)
         if message is None:
             raise NotFound("No such chat message in this session.", code="chat_message_not_found")
@@ -264,17 +270,25 @@ class RealtimeService:
             )
 
     async def check_can_moderate_room(
-        self, session: AsyncSession, user: User, room_id: str
+        self,
+        session: AsyncSession,
+        user: User,
+        room_id: str,
+        target: str | None = None,
+        *,
+        record: bool = True,
     ) -> Room:
-        """The room's host or a platform admin."""
+        """The room's host, a platform admin or its 场控 (whose changes are logged)."""
         room = await live_service.get_room(session, room_id)
-        live_service.check_can_manage_room(user, room)
+        await live_service.check_room_action(
+            session, user, room, "chat.moderate", target, record=record
+        )
         return room
 
     async def list_mutes(
         self, session: AsyncSession, user: User, room_id: str, page: PageRequest
     ) -> Page[RoomMute]:
-        room = await self.check_can_moderate_room(session, user, room_id)
+        room = await self.check_can_moderate_room(session, user, room_id, record=False)
         return await realtime_repository.list_active_mutes(session, room.id, utcnow(), page)
 
     async def do_mute(
@@ -287,7 +301,7 @@ class RealtimeService:
         minutes: int | None,
     ) -> tuple[RoomMute, bool]:
         """Mute or re-mute; returns the mute and whether it is new."""
-        room = await self.check_can_moderate_room(session, user, room_id)
+        room = await self.check_can_moderate_room(session, user, room_id, target_user_id)
         target = await account_service.get_user(session, target_user_id)
         if target.id == room.host_id:
             raise ValidationFailed("The room's host cannot be muted.", code="cannot_mute_host")
@@ -321,14 +335,14 @@ class RealtimeService:
     async def do_unmute(
         self, session: AsyncSession, user: User, room_id: str, target_user_id: str
     ) -> None:
-        room = await self.check_can_moderate_room(session, user, room_id)
+        room = await self.check_can_moderate_room(session, user, room_id, target_user_id)
         if not await realtime_repository.delete_mute(session, room.id, target_user_id):
             raise NotFound("That user is not muted in this room.", code="mute_not_found")
 
     async def list_blocked_words(
         self, session: AsyncSession, user: User, room_id: str
     ) -> list[BlockedWord]:
-        room = await self.check_can_moderate_room(session, user, room_id)
+        room = await self.check_can_moderate_room(session, user, room_id, record=False)
         return await realtime_repository.list_blocked_words(session, room.id)
 
     async def do_add_blocked_word(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 04:48:53.345314
+Create Date: 2026-11-30 04:53:10.836300
 """
 
 from __future__ import annotations
@@ -759,6 +759,41 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "user_id", name=op.f("uq_room_mutes_room_id")),
     )
     op.create_table(
+        "room_staff",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=True),
+        sa.Column("invited_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invited_by"],
+            ["users.id"],
+            name=op.f("fk_room_staff_invited_by_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_room_staff_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_room_staff_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_room_staff")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_room_staff_token_hash")),
+    )
+    with op.batch_alter_table("room_staff", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_room_staff_room_user", ["room_id", "user_id", "status"], unique=False
+        )
+        batch_op.create_index("ix_room_staff_user", ["user_id", "status"], unique=False)
+
+    op.create_table(
         "skus",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
@@ -778,6 +813,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_skus_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
+        "staff_actions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=12), nullable=False),
+        sa.Column("action", sa.String(length=30), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["rooms.id"],
+            name=op.f("fk_staff_actions_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_staff_actions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_actions")),
+    )
+    with op.batch_alter_table("staff_actions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_staff_actions_room_created", ["room_id", "created_at", "id"], unique=False
+        )
 
     op.create_table(
         "stream_keys",
@@ -1483,10 +1546,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stream_keys_room_id"))
 
     op.drop_table("stream_keys")
+    with op.batch_alter_table("staff_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_staff_actions_room_created")
+
+    op.drop_table("staff_actions")
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_skus_product_id"))
 
     op.drop_table("skus")
+    with op.batch_alter_table("room_staff", schema=None) as batch_op:
+        batch_op.drop_index("ix_room_staff_user")
+        batch_op.drop_index("ix_room_staff_room_user")
+
+    op.drop_table("room_staff")
     op.drop_table("room_mutes")
     with op.batch_alter_table("product_images", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_product_images_product_id"))

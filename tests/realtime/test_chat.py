@@ -74,6 +74,7 @@ async def test_the_host_is_told_it_can_moderate(live_server: LiveServer) -> None
             "user_id": live.host.id,
             "display_name": "主播小美",
             "can_moderate": True,
+            "unread": 0,
         }
 
 

@@ -85,4 +85,5 @@ async def test_viewers_joining_an_open_room_see_what_was_announced_since_the_las
                     "user_id": live.host.id,
                     "display_name": "主播小美",
                     "can_moderate": True,
+                    "unread": 0,
                 }

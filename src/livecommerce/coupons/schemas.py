@@ -10,7 +10,7 @@ from livecommerce.kit.types import Name, StrictInt, UtcDatetime
 
 class CouponCreate(BaseModel):
     title: Annotated[Name, Field(min_length=1, max_length=60)]
-    audience: Literal["room", "fans", "merchant"]
+    audience: Literal["room", "fans", "fan_club", "merchant"]
     discount_kind: Literal["amount", "percent"]
     amount_off_cents: StrictInt = Field(default=0, ge=0, le=100_000_000)
     percent_off: StrictInt = Field(default=0, ge=0, le=99)
@@ -22,6 +22,9 @@ class CouponCreate(BaseModel):
     per_user_limit: StrictInt = Field(default=1, ge=1, le=100)
     product_ids: list[str] = Field(default_factory=list, max_length=100)
     stackable: bool = False
+    min_fan_level: StrictInt = Field(
+        default=1, ge=1, le=20, description="``fan_club`` coupons: the lowest level that may claim."
+    )
 
 
 class CouponOut(BaseModel):
@@ -42,6 +45,7 @@ class CouponOut(BaseModel):
     per_user_limit: int
     product_ids: list[str]
     stackable: bool
+    min_fan_level: int = 1
     active: bool
     dropped_at: datetime | None = Field(
         default=None,

@@ -16,6 +16,7 @@ from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.coupons.repository import coupon_repository
 from livecommerce.coupons.schemas import ClaimOut, CouponCreate, CouponOut
+from livecommerce.fans.service import fan_service
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import (
@@ -63,6 +64,7 @@ def coupon_out(coupon: Coupon) -> CouponOut:
         per_user_limit=coupon.per_user_limit,
         product_ids=[str(value) for value in coupon.product_ids],
         stackable=coupon.stackable,
+        min_fan_level=coupon.min_fan_level,
         active=coupon.active,
         dropped_at=coupon.dropped_at,
     )
@@ -116,6 +118,7 @@ class CouponService:
             per_user_limit=data.per_user_limit,
             product_ids=sorted(set(data.product_ids)),
             stackable=data.stackable,
+            min_fan_level=data.min_fan_level if data.audience == "fan_club" else 1,
             active=True,
             created_at=now,
         )
@@ -170,6 +173,8 @@ class CouponService:
             raise Conflict(
                 "The host has not handed this coupon out yet.", code="coupon_not_dropped"
             )
+        if coupon.audience == CouponAudience.FAN_CLUB and coupon.room_id is not None:
+            await fan_service.check_level(session, coupon.room_id, user.id, coupon.min_fan_level)
         if coupon.audience == CouponAudience.FANS and coupon.room_id is not None:
             if not await live_service.is_following(session, user.id, coupon.room_id):
                 raise Forbidden("Follow the room to claim its fans' coupon.", code="fans_only")

@@ -34,7 +34,7 @@ from livecommerce.fans.schemas import (
 )
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import as_utc, utcnow
-from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
+from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
@@ -127,6 +127,20 @@ class FanService:
     async def get_level(self, session: AsyncSession, room_id: str, user_id: str) -> int | None:
         """The viewer's level in the room's fan club; None when not a member."""
         return await fan_repository.level_of(session, room_id, user_id)
+
+    async def check_level(
+        self, session: AsyncSession, room_id: str, user_id: str, min_level: int
+    ) -> None:
+        """403 ``fan_club_level_required`` unless the user is in the room's fan club at
+        ``min_level`` or up (details: the level needed and theirs, null outside the club):
+        fan-club coupons and flash-sale early access ask this."""
+        level = await fan_repository.level_of(session, room_id, user_id)
+        if level is None or level < min_level:
+            raise Forbidden(
+                f"Fan-club members at level {min_level} or up only.",
+                code="fan_club_level_required",
+                details={"min_level": min_level, "level": level},
+            )
 
     async def count_members(self, session: AsyncSession, room_id: str) -> int:
         return await fan_repository.members_count(session, room_id)

@@ -30,12 +30,13 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
+from livecommerce.fans.service import fan_service
 from livecommerce.interactions.feed import stock_feed
 from livecommerce.interactions.repository import flash_sale_repository
 from livecommerce.interactions.schemas import (
@@ -186,6 +187,8 @@ class FlashSaleService:
             units_total=sale.units_total,
             units_left=sale.units_left,
             per_buyer_limit=sale.per_buyer_limit,
+            fans_early_s=sale.fans_early_s,
+            fans_min_level=sale.fans_min_level,
             starts_at=sale.starts_at,
             ends_at=sale.ends_at,
             sold_out_at=sale.sold_out_at,
@@ -272,6 +275,8 @@ class FlashSaleService:
             units_left=data.units,
             units_returned=0,
             per_buyer_limit=data.per_buyer_limit,
+            fans_early_s=data.fans_early_s,
+            fans_min_level=data.fans_min_level,
             starts_at=starts_at,
             ends_at=starts_at + timedelta(seconds=data.duration_s),
             created_at=now,
@@ -406,6 +411,15 @@ class FlashSaleService:
             return prepared
         return await self.do_place(session, buyer, prepared)
 
+    async def _check_early_access(
+        self, session: AsyncSession, sale: FlashSale, buyer: User, now: datetime
+    ) -> None:
+        """Before the start only fan-club members with early access buy (粉丝优先购)."""
+        early = sale.fans_early_s or 0
+        if not early or now < sale.starts_at - timedelta(seconds=early):
+            raise Conflict("This flash sale has not started yet.", code="flash_sale_not_started")
+        await fan_service.check_level(session, sale.room_id, buyer.id, sale.fans_min_level or 1)
+
     async def prepare_buy(
         self,
         session: AsyncSession,
@@ -439,9 +453,7 @@ class FlashSaleService:
             sale = context.sale
             now = utcnow()
             if now < sale.starts_at:
-                raise Conflict(
-                    "This flash sale has not started yet.", code="flash_sale_not_started"
-                )
+                await self._check_early_access(session, sale, buyer, now)
             if sale.settled_at is not None or now >= sale.ends_at:
                 raise Conflict("This flash sale has ended.", code="flash_sale_ended")
             if context.session_status not in ON_AIR:

@@ -27,6 +27,15 @@ class FlashSaleCreate(BaseModel):
     per_buyer_limit: StrictInt = Field(default=1, ge=1, le=99)
     starts_in_s: StrictInt = Field(default=0, ge=0, le=24 * 3600, description="0: start now")
     duration_s: StrictInt = Field(default=300, ge=5, le=24 * 3600)
+    fans_early_s: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=3600,
+        description="Fan-club members may buy this many seconds before the start (粉丝优先购).",
+    )
+    fans_min_level: StrictInt = Field(
+        default=1, ge=1, le=20, description="The lowest fan-club level with early access."
+    )
 
 
 class FlashSaleBuy(BaseModel):
@@ -53,6 +62,8 @@ class FlashSaleOut(BaseModel):
     units_total: int
     units_left: int
     per_buyer_limit: int
+    fans_early_s: int = 0
+    fans_min_level: int = 1
     starts_at: datetime
     ends_at: datetime
     sold_out_at: datetime | None

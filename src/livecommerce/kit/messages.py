@@ -286,6 +286,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "A host is not staff of their own room.",
     ),
     "team_member_not_found": ("团队成员不存在", "No such team member."),
+    "fan_club_level_required": (
+        "仅限{min_level}级及以上的粉丝团成员",
+        "Fan-club members at level {min_level} or up only.",
+    ),
 }
 
 # The code of an error that carries none, by its HTTP status.

@@ -15,6 +15,7 @@ from livecommerce.kit.base import Base, created_at_column, id_column
 class CouponAudience(StrEnum):
     ROOM = "room"  # handed out live in a room; anyone watching may claim
     FANS = "fans"  # only the room's followers may claim
+    FAN_CLUB = "fan_club"  # only the room's fan-club members, at min_fan_level or up
     MERCHANT = "merchant"  # a merchant's coupon for its own products
 
 
@@ -53,6 +54,8 @@ class Coupon(Base):
     # Empty: every product of the issuer (merchant coupons) or of the room's showcase.
     product_ids: Mapped[list[Any]] = mapped_column(default=list)
     stackable: Mapped[bool] = mapped_column(default=False)
+    # A fan-club coupon's lowest fan-club level that may claim it (1: every member).
+    min_fan_level: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     # When the host last handed the coupon out in the room (room and fans coupons). Until

@@ -43,6 +43,10 @@ class FlashSale(Base):
     units_left: Mapped[int] = mapped_column(Integer)
     units_returned: Mapped[int] = mapped_column(Integer, default=0)
     per_buyer_limit: Mapped[int] = mapped_column(Integer, default=1)
+    # Early access (粉丝优先购): fan-club members at fans_min_level or up may buy this
+    # many seconds before starts_at; 0: none.
+    fans_early_s: Mapped[int] = mapped_column(Integer, default=0)
+    fans_min_level: Mapped[int] = mapped_column(Integer, default=1)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     sold_out_at: Mapped[datetime | None]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 04:53:10.836300
+Create Date: 2026-11-30 05:10:23.702472
 """
 
 from __future__ import annotations
@@ -463,6 +463,7 @@ def upgrade() -> None:
         sa.Column("per_user_limit", sa.Integer(), nullable=False),
         sa.Column("product_ids", sa.JSON(), nullable=False),
         sa.Column("stackable", sa.Boolean(), nullable=False),
+        sa.Column("min_fan_level", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("dropped_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
@@ -949,6 +950,8 @@ def upgrade() -> None:
         sa.Column("units_left", sa.Integer(), nullable=False),
         sa.Column("units_returned", sa.Integer(), nullable=False),
         sa.Column("per_buyer_limit", sa.Integer(), nullable=False),
+        sa.Column("fans_early_s", sa.Integer(), nullable=False),
+        sa.Column("fans_min_level", sa.Integer(), nullable=False),
         sa.Column("starts_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sold_out_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),

@@ -68,4 +68,5 @@ function openBell(delay = 1000) {
   });
 }
 
-if (me && bell) openBell();
+// The room page hears the bell on the room's own socket (``unread``), no second one.
+if (me && bell && !document.body.classList.contains("live-body")) openBell();

@@ -832,6 +832,9 @@ function handle(message) {
       state.online = message.online;
       state.likes = message.likes;
       state.pinned = message.pinned || null;
+      if (state.you && typeof state.you.unread === "number") {
+        window.dispatchEvent(new CustomEvent("lc:unread", { detail: state.you.unread }));
+      }
       renderStatus();
       renderOnline();
       renderLikes();
@@ -875,6 +878,17 @@ function handle(message) {
       systemLine(text, "chat-purchase");
       break;
     }
+    case "unread":
+      window.dispatchEvent(new CustomEvent("lc:unread", { detail: message.unread }));
+      break;
+    case "privileges":
+      if (state.you) {
+        state.you.can_moderate = Boolean(message.can_moderate);
+        for (const tools of chatList.querySelectorAll(".chat-tools")) {
+          if (!state.you.can_moderate) tools.remove();
+        }
+      }
+      break;
     case "fan_level_up":
       systemLine(t("fans.level_up", { name: message.display_name, level: message.level }), "chat-fan");
       break;

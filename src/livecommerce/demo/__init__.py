@@ -54,6 +54,9 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Home:             {base_url}/",
         f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
+        "  Team:             the 场控 (moderator log-in) runs the host's room: chat, pins, "
+        "flash sales",
+        f"  Share link:       {world.share_url or '-'} (the viewer's; visits and orders counted)",
         f"  Merchant console: {base_url}/console/merchant",
         *_database_lines(database_url),
         "",

@@ -68,6 +68,7 @@ class DemoWorld:
     logins: dict[str, str] = field(default_factory=dict)
     showcase_item_ids: list[str] = field(default_factory=list)
     upcoming_session_id: str = ""
+    share_url: str = ""  # the demo viewer's share link to the live session
 
 
 def _check(response: httpx.Response) -> Any:

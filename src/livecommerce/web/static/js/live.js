@@ -381,7 +381,44 @@ if (likeButton) {
 
 // ---------- share ----------
 
+// Signed in, the viewer shares their own link (/s/{code}): whoever comes through it
+// and what they buy is counted for them, and the sheet shows how many.
+async function openShareSheet() {
+  const link = await api("POST", "/api/v1/share-links", { room_id: roomId, session_id: sessionId });
+  const field = el("input", { class: "share-url", type: "text", readonly: "", value: link.url, "aria-label": t("share.link") });
+  const copy = el("button", { type: "button", class: "btn primary" }, t("share.copy"));
+  const stats = el(
+    "p",
+    { class: "share-stats", dataset: { visitors: String(link.visitors), buyers: String(link.buyers) } },
+    t("share.stats", { visitors: link.visitors, buyers: link.buyers }),
+  );
+  const body = el("div", { class: "share-sheet" }, el("p", { class: "muted" }, t("share.hint")), field, stats);
+  const sheet = openSheet({ title: t("share.title"), body, foot: copy });
+  copy.addEventListener("click", async () => {
+    report("share");
+    try {
+      if (navigator.share) {
+        await navigator.share({ title: detail.title, url: link.url });
+      } else {
+        await navigator.clipboard.writeText(link.url);
+        toast(t("live.link_copied"), "ok");
+      }
+      sheet.close();
+    } catch (error) {
+      field.select(); // no clipboard here: the link is selected to copy by hand
+    }
+  });
+}
+
 $("share-button").addEventListener("click", async () => {
+  if (me) {
+    try {
+      await openShareSheet();
+    } catch (error) {
+      showError(error);
+    }
+    return;
+  }
   const url = location.href.split("#")[0];
   report("share");
   try {

@@ -46,6 +46,7 @@ from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
+from livecommerce.web.team_pages import router as team_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fan_messages_router,
         pages_router,
         partner_pages_router,
+        team_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -232,7 +232,7 @@ class StaffInviteIn(BaseModel):
     email: str | None = Field(
         default=None,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
         description="Only the account with this address may accept; none: a link "
         "invitation, for whoever opens it first.",
     )

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from livecommerce import __version__
 from livecommerce.accounts.endpoints import router as accounts_router
+from livecommerce.c2b.endpoints import router as c2b_router
 from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_video_router,
         search_router,
         notifications_router,
+        c2b_router,
         pages_router,
         partner_pages_router,
     ):

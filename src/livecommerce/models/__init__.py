@@ -3,6 +3,22 @@
 from livecommerce.kit.base import Base
 from livecommerce.models.accounts import AuthSession, Role, User
 from livecommerce.models.behaviour import BehaviourEvent, BehaviourKind
+from livecommerce.models.c2b import (
+    BalanceDefault,
+    Campaign,
+    CampaignStatus,
+    DecisionLog,
+    DecisionRule,
+    DemandVote,
+    LivePoll,
+    Pledge,
+    PledgeStatus,
+    PollStatus,
+    PollVote,
+    ProductionDelivery,
+    ProductionOrder,
+    ProductionStatus,
+)
 from livecommerce.models.catalog import Product, ProductImage, ProductStatus, Sku
 from livecommerce.models.coupons import (
     ClaimStatus,
@@ -81,6 +97,20 @@ from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 
 __all__ = [
+    "BalanceDefault",
+    "Campaign",
+    "CampaignStatus",
+    "DecisionLog",
+    "DecisionRule",
+    "DemandVote",
+    "LivePoll",
+    "Pledge",
+    "PledgeStatus",
+    "PollStatus",
+    "PollVote",
+    "ProductionDelivery",
+    "ProductionOrder",
+    "ProductionStatus",
     "AccountKind",
     "Address",
     "AffiliateConversion",

@@ -158,7 +158,7 @@ async def test_extension_once_near_moq_then_success(
     )
     [decision] = decisions.json()["items"]
     assert decision["rule"] == "extend_near_moq"
-    assert decision["figures"]["units_paid"] == 2 and decision["figures"]["moq"] == 4
+    assert (decision["figures"]["units_paid"], decision["figures"]["moq"]) == (2, 4)
 
     await join_and_pay(client, world, sale["id"], 1, 2)
     clock.advance(timedelta(hours=24))

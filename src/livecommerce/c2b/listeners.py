@@ -12,7 +12,10 @@ from livecommerce.orders.events import OrderCancelled, OrderPaid
 
 
 @subscribe(
-    OrderPaid, "c2b.pledge_paid", when=lambda event: event.campaign_id is not None, in_unit=True
+    OrderPaid,
+    "presales.pledge_paid",
+    when=lambda event: event.campaign_id is not None,
+    in_unit=True,
 )
 async def pledge_paid(session: AsyncSession, event: OrderPaid) -> None:
     await campaign_service.do_order_paid(session, event.order_id)
@@ -20,7 +23,7 @@ async def pledge_paid(session: AsyncSession, event: OrderPaid) -> None:
 
 @subscribe(
     OrderCancelled,
-    "c2b.pledge_cancelled",
+    "presales.pledge_cancelled",
     when=lambda event: event.campaign_id is not None,
     in_unit=True,
 )

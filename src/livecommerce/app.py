@@ -42,6 +42,7 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
+from livecommerce.web.c2b_pages import router as c2b_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         c2b_router,
         pages_router,
         partner_pages_router,
+        c2b_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from livecommerce.config import Settings
+from livecommerce.demo.c2b import seed_c2b
 from livecommerce.demo.mail import mail_sink
 from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.video import run_demo_video
@@ -105,6 +106,7 @@ async def _serve_demo_with(
     base_url = f"http://{client_host}:{port}"
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         world = await seed_demo(http, app.state.runtime)
+        await seed_c2b(http, app.state.runtime, world)
     print(_banner(base_url, world, settings.database_url, mail), flush=True)
     viewers = asyncio.create_task(
         run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
+from livecommerce.c2b.production import REORDER_JOB, production_service
 from livecommerce.c2b.repository import c2b_repository
 from livecommerce.c2b.service import CampaignDraft, campaign_service
 from livecommerce.catalog.service import catalog_service
@@ -30,6 +31,7 @@ from livecommerce.models import (
     Role,
     User,
 )
+from livecommerce.worker.service import job_service
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,12 @@ class DemandService:
             rule.params = dict(params)
             rule.enabled = enabled
         await session.flush()
+        if kind == "reorder" and enabled:
+            supplier = await account_service.get_user(session, str(params["supplier_id"]))
+            if supplier.role != Role.SUPPLIER:
+                raise ValidationFailed("This account is not a supplier.", code="c2b_not_supplier")
+            if not await job_service.list_jobs(session, kind=REORDER_JOB, status="pending"):
+                production_service.do_schedule_reorder_check(session)
         return rule
 
     async def do_check_auto_launch(

@@ -4,13 +4,17 @@ its merchant reads it; to anyone else it does not exist."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.c2b.repository import c2b_repository
+from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.models import (
+    DecisionLog,
     ProductionDelivery,
     ProductionOrder,
     ProductionStatus,
@@ -18,6 +22,10 @@ from livecommerce.models import (
     User,
 )
 from livecommerce.notifications.service import notification_service
+from livecommerce.worker.service import job_service
+
+REORDER_JOB = "c2b.reorder_check"
+REORDER_EVERY = timedelta(hours=1)
 
 # Progress moves forward only; each step may be skipped.
 STEPS = (
@@ -142,6 +150,10 @@ class ProductionService:
             ),
         )
         await session.flush()
+        sku_id = order.lines[0].get("sku_id") if order.lines else None
+        if order.campaign_id is None and sku_id:
+            # A re-order restocks the shop: delivered units are on sale again.
+            await catalog_service.do_return_stock(session, str(sku_id), units)
         refreshed = await c2b_repository.get_production_order(session, order.id)
         assert refreshed is not None
         if refreshed.units_delivered == refreshed.units_total:
@@ -159,6 +171,91 @@ class ProductionService:
         self, session: AsyncSession, order: ProductionOrder
     ) -> list[ProductionDelivery]:
         return await c2b_repository.list_deliveries(session, order.id)
+
+    # ---- the re-order rule --------------------------------------------------------
+
+    async def do_check_reorders(self, session: AsyncSession) -> list[ProductionOrder]:
+        """Every enabled ``reorder`` rule: when the product's stock plus what its supplier
+        still has to deliver is below the forecast demand, order the difference (logged
+        with the figures). Runs hourly as a stored job while any rule exists."""
+        issued: list[ProductionOrder] = []
+        now = utcnow()
+        for rule in await c2b_repository.list_rules(session, kind="reorder"):
+            product = await catalog_service.get_product(session, rule.product_id)
+            stock = sum(sku.stock for sku in product.skus)
+            incoming = sum(
+                order.units_total - order.units_delivered
+                for order in await c2b_repository.list_production_orders(
+                    session, merchant_id=rule.merchant_id
+                )
+                if order.product_id == product.id
+                and order.status in (ProductionStatus.ISSUED, *STEPS)
+            )
+            forecast = int(rule.params["forecast_units"])
+            if stock + incoming >= forecast:
+                continue
+            units = forecast - stock - incoming
+            order = ProductionOrder(
+                id=new_id(),
+                campaign_id=None,
+                merchant_id=rule.merchant_id,
+                supplier_id=str(rule.params["supplier_id"]),
+                product_id=product.id,
+                title=product.title,
+                lines=[
+                    {
+                        "variant": " / ".join(str(v) for v in product.skus[0].spec.values())
+                        if product.skus
+                        else product.title,
+                        "quantity": units,
+                        "sku_id": product.skus[0].id if product.skus else None,
+                    }
+                ],
+                customisations=[],
+                units_total=units,
+                units_delivered=0,
+                due_at=now + timedelta(days=int(rule.params.get("lead_days", 7))),
+                status=ProductionStatus.ISSUED,
+                reason="reorder",
+                created_at=now,
+                updated_at=now,
+            )
+            c2b_repository.add(session, order)
+            c2b_repository.add(
+                session,
+                DecisionLog(
+                    id=new_id(),
+                    merchant_id=rule.merchant_id,
+                    product_id=product.id,
+                    campaign_id=None,
+                    rule="reorder",
+                    decision="issue_production_order",
+                    figures={
+                        "stock": stock,
+                        "incoming": incoming,
+                        "forecast": forecast,
+                        "ordered": units,
+                    },
+                    created_at=now,
+                ),
+            )
+            await session.flush()
+            await notification_service.notify(
+                session,
+                [order.supplier_id],
+                "production_issued",
+                {"title": order.title, "units": units},
+                link="/factory",
+                dedupe_key=f"production:{order.id}:issued",
+            )
+            issued.append(order)
+        return issued
+
+    async def has_reorder_rules(self, session: AsyncSession) -> bool:
+        return bool(await c2b_repository.list_rules(session, kind="reorder"))
+
+    def do_schedule_reorder_check(self, session: AsyncSession) -> None:
+        job_service.do_schedule(session, REORDER_JOB, run_at=utcnow() + REORDER_EVERY)
 
 
 production_service = ProductionService()

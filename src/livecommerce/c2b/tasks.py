@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.c2b.production import REORDER_JOB, production_service
 from livecommerce.c2b.service import (
     DEADLINE_JOB,
     REFUND_JOB,
@@ -47,3 +48,13 @@ async def release_held(session: AsyncSession, job: ScheduledJob) -> None:
     if not await campaign_service.do_release(session, order_id):
         if not await campaign_service.is_released(session, order_id):
             raise HeldNotPosted(f"order {order_id} is not posted yet")
+
+
+@register_job(REORDER_JOB)
+async def check_reorders(session: AsyncSession, job: ScheduledJob) -> None:
+    """Hourly while any re-order rule exists: the next check is scheduled with this one."""
+    issued = await production_service.do_check_reorders(session)
+    if issued:
+        log.info("re-ordered %s", [order.id for order in issued])
+    if await production_service.has_reorder_rules(session):
+        production_service.do_schedule_reorder_check(session)

@@ -229,10 +229,11 @@ class CampaignService:
         return await c2b_repository.list_pledges_of_buyer(session, user.id)
 
     def _announce(self, session: AsyncSession, campaign: Campaign) -> None:
+        """The room showing the pre-sale hears its progress after commit (product pages
+        read it again every few seconds)."""
         message = progress_message(campaign)
         if campaign.session_id is not None:
             publish_after_commit(session, live_channel(campaign.session_id), message)
-        publish_after_commit(session, f"presale:{campaign.id}", message)
 
     # ---- joining ------------------------------------------------------------------
 

@@ -499,17 +499,21 @@ class CampaignService:
 
         Returns what happened ("" when there was nothing to do: decided already, or
         not due because an extension moved the deadline)."""
-        campaign = await c2b_repository.get_campaign(session, campaign_id, lock=True)
+        campaign = await c2b_repository.get_campaign(session, campaign_id)
         now = utcnow()
         if campaign is None or campaign.status != CampaignStatus.OPEN or campaign.deadline > now:
             return ""
-        # Unpaid first orders end with the deadline (their time ran out with it).
+        # Unpaid first orders end with the deadline (their time ran out with it). Each
+        # order's row is locked before the campaign's, as a payment callback locks them.
         for pledge in await c2b_repository.list_pledges(
             session, campaign.id, statuses=[PledgeStatus.PENDING]
         ):
             await order_service.do_expire(session, pledge.first_order_id)
             await self.do_order_cancelled(session, pledge.first_order_id)
-        await c2b_repository.get_campaign(session, campaign.id)
+        campaign = await c2b_repository.get_campaign(session, campaign_id, lock=True)
+        assert campaign is not None
+        if campaign.status != CampaignStatus.OPEN or campaign.deadline > now:
+            return ""
         figures = {
             "units_paid": campaign.units_paid,
             "moq": campaign.moq,

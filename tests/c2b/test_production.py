@@ -112,3 +112,30 @@ async def test_supplier_declines(client: httpx.AsyncClient, runtime: Runtime) ->
         f"/api/v1/production-orders/{order['id']}/decline", headers=world.supplier.headers
     )
     assert declined.json()["status"] == "declined"
+
+
+async def test_factory_page_escapes_and_lists_for_supplier_and_merchant(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    world = await make_world(client)
+    sale = await create_presale(client, world, moq=1, production_at_moq=True)
+    account, address_id = world.buyers[0]
+    joined = await client.post(
+        f"/api/v1/presales/{sale['id']}/join",
+        headers=account.headers,
+        json={"quantity": 1, "address_id": address_id, "customisation": {"刻字": "<b>x</b>"}},
+    )
+    assert joined.status_code == 201, joined.text
+    from tests.orders.shop import pay
+
+    await pay(client, account, joined.json()["order_id"])
+    for who in (world.supplier, world.merchant):
+        page = await client.get("/factory", headers=who.headers)
+        assert page.status_code == 200
+        assert "&lt;b&gt;x&lt;/b&gt;" in page.text
+        assert "<b>x</b>" not in page.text
+    assert "我的预售" in (await client.get("/factory", headers=world.merchant.headers)).text
+    viewer = await client.get("/factory", headers=account.headers)
+    assert viewer.status_code == 404
+    anonymous = await client.get("/factory", follow_redirects=False)
+    assert anonymous.status_code == 303

@@ -24,9 +24,15 @@ async def factory_page(page: PageDep, session: DbSession) -> Response:
     if page.user.role not in (Role.SUPPLIER, Role.MERCHANT, Role.PLATFORM_ADMIN):
         return page.not_found()
     orders = await production_service.list_for_user(session, page.user)
+    campaigns = []
+    if page.user.role in (Role.MERCHANT, Role.PLATFORM_ADMIN):
+        for campaign in await campaign_service.list_campaigns(session, merchant_id=page.user.id):
+            pledges = await campaign_service.list_pledges(session, campaign)
+            campaigns.append((campaign, pledges))
     return page.render(
         "factory.html",
         orders=orders,
+        campaigns=campaigns,
         is_supplier=page.user.role == Role.SUPPLIER,
     )
 

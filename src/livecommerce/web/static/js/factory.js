@@ -1,7 +1,7 @@
 // The factory console: accept or decline production orders, report progress, deliver.
 import { api, busy, showError } from "./core.js";
 
-for (const item of document.querySelectorAll(".factory-order")) {
+for (const item of document.querySelectorAll(".factory-order[data-id]")) {
   const id = item.dataset.id;
   for (const button of item.querySelectorAll("button[data-action]")) {
     button.addEventListener("click", () =>
@@ -19,4 +19,18 @@ for (const item of document.querySelectorAll(".factory-order")) {
       }).catch(showError),
     );
   }
+}
+
+for (const row of document.querySelectorAll(".pledge-row")) {
+  const button = row.querySelector("button[data-action=ship]");
+  if (!button) continue;
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      await api("POST", `/api/v1/pledges/${row.dataset.pledgeId}/ship`, {
+        carrier: row.querySelector(".pledge-carrier").value.trim(),
+        tracking_number: row.querySelector(".pledge-tracking").value.trim(),
+      });
+      location.reload();
+    }).catch(showError),
+  );
 }

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser import PHONE, PageErrors, check_phone_page, log_in, new_page, shot
+from tests.browser import DESKTOP, PHONE, PageErrors, check_phone_page, log_in, new_page, shot
 from tests.conftest import LiveServer
 from tests.factories import Account, sign_up
 from tests.orders.shop import pay
@@ -58,6 +58,7 @@ async def test_two_viewers_join_a_presale_and_see_the_bar_move(
         room = f"/live/{shop.session_id}"
         context_a, page_a = await new_page(browser, errors, "A", PHONE)
         context_b, page_b = await new_page(browser, errors, "B", PHONE)
+        context_host, page_host = await new_page(browser, errors, "host", DESKTOP)
         crashes: list[str] = []
         for page in (page_a, page_b):
             page.on("pageerror", lambda error: crashes.append(str(error)))
@@ -94,19 +95,22 @@ async def test_two_viewers_join_a_presale_and_see_the_bar_move(
                 assert width == "50%"
             await shot(page_b, "c2b-room-after")
 
-            # The host's poll shows in both rooms and moves with A's vote.
-            poll = await api.post(
-                f"/api/v1/live-sessions/{shop.session_id}/polls",
-                headers=shop.host.headers,
-                json={"question": "下一款出什么香型？", "options": ["山茶花", "白桃"]},
-            )
-            assert poll.status_code == 201, poll.text
+            # The host starts a poll from the session console; it shows in both rooms and
+            # moves with A's vote, in the rooms and in the console.
+            console = f"/console/host/sessions/{shop.session_id}"
+            await log_in(page_host, live_server, shop.host, console)
+            form = page_host.locator("#poll-form")
+            await form.locator("input[name=question]").fill("下一款出什么香型？")
+            await form.locator("input[name=options]").fill("山茶花，白桃")
+            await form.locator("button[type=submit]").click()
+            await expect(page_host.locator("#poll-results li")).to_have_count(1)
             for page in (page_a, page_b):
                 await expect(page.locator("#c2b-poll .c2b-poll")).to_be_visible()
             await page_a.locator("#c2b-poll .c2b-option").first.click()
             for page in (page_a, page_b):
                 await expect(page.locator("#c2b-poll .c2b-votes").first).to_have_text("1 票")
             await shot(page_b, "c2b-room-poll")
+            await expect(page_host.locator("#poll-results li").first).to_contain_text("山茶花 1 票")
             await check_phone_page(page_b, "c2b room with poll", "zh")
 
             # The engraving is stored as typed and shown as text, never as markup.
@@ -118,5 +122,5 @@ async def test_two_viewers_join_a_presale_and_see_the_bar_move(
             assert {"刻字": "<b>阿明</b>"} in customisations
             assert crashes == []
         finally:
-            for context in (context_a, context_b):
+            for context in (context_a, context_b, context_host):
                 await context.close()

@@ -76,7 +76,7 @@ function presaleCard(campaign) {
       const joined = await api("POST", `/api/v1/presales/${campaign.id}/join`, { quantity: 1, address_id: addresses.items[0].id, customisation });
       toast(t("c2b.joined"), "purchase");
       const started = await api("POST", `/api/v1/orders/${joined.order_id}/pay`);
-      const pay = el("a", { class: "button button-small", href: started.pay_url, target: "_blank", rel: "noopener" }, t("c2b.pay"));
+      const pay = el("a", { class: "button button-primary button-small c2b-pay", href: started.pay_url, target: "_blank", rel: "noopener" }, t("c2b.pay"));
       join.replaceWith(pay);
     }).catch(showError),
   );

@@ -56,6 +56,8 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
+        f"  Factory console:  {base_url}/factory (pre-sales and production orders; log in as"
+        " factory@demo.livecommerce.local or the merchant)",
         *_database_lines(database_url),
         "",
         f"  Log-ins (password for all: {DEMO_PASSWORD})",

@@ -68,6 +68,8 @@ async def seed_c2b(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) 
     )
     if product is None:
         return
+    world.logins["factory"] = FACTORY[0]
+    world.logins["buyer1"] = "buyer1@demo.livecommerce.local"
     existing = _check(await http.get("/api/v1/presales", params={"product_id": product["id"]}))
     if existing["items"]:
         return  # seeded on an earlier start

@@ -680,7 +680,7 @@ class CampaignService:
                     pledge,
                     "presale_balance_due",
                     amount=money_text(balance.total_cents, campaign.currency),
-                    link="/orders",
+                    link=f"/orders#{balance.id}",
                 )
         if len(pledges) == BATCH:
             job_service.do_schedule(

@@ -4,11 +4,14 @@ refunds everyone."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 
 from livecommerce.demo.c2b import seed_c2b
 from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.world import api_token, bearer
+from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.ledger.verify import verify_ledger
 from tests.c2b.helpers import drain
@@ -16,7 +19,11 @@ from tests.c2b.helpers import drain
 
 async def test_demo_c2b_story(client: httpx.AsyncClient, runtime: Runtime) -> None:
     world = await seed_demo(client, runtime)
-    await seed_c2b(client, runtime, world)
+
+    async def move_clock(when: datetime) -> None:
+        clock.advance(when - utcnow() + timedelta(seconds=1))
+
+    await seed_c2b(client, runtime, world, move_clock)
     await drain(runtime)
     polls = (await client.get(f"/api/v1/live-sessions/{world.session_id}/polls")).json()
     [poll] = polls["items"]

@@ -8,7 +8,8 @@ everyone automatically."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +24,12 @@ from livecommerce.models import Role
 FACTORY = ("factory@demo.livecommerce.local", "义乌速干服饰厂")
 BUYERS = 10  # simulated viewers, ten units each fill the 100-unit pre-sale
 PRODUCT_TITLE = "速干防晒衣 UPF50+"
-SHORT_DEADLINE_S = 2
+SHORT_DEADLINE_S = 20  # the small pre-sales close this long after seeding starts them
+
+
+async def wait_until(when: datetime) -> None:
+    """Sleep until ``when`` has passed (tests move the clock instead)."""
+    await asyncio.sleep(max(0.0, (when - utcnow()).total_seconds()) + 0.5)
 
 
 async def _pay(http: httpx.AsyncClient, headers: dict[str, str], order_id: str) -> None:
@@ -59,7 +65,13 @@ async def _decide(runtime: Runtime, campaign_id: str) -> None:
             await campaign_service.do_refund_batch(session, campaign_id)
 
 
-async def seed_c2b(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) -> None:
+async def seed_c2b(
+    http: httpx.AsyncClient,
+    runtime: Runtime,
+    world: DemoWorld,
+    wait: Callable[[datetime], Awaitable[None]] | None = None,
+) -> None:
+    _wait = wait or wait_until
     merchant = bearer(world.tokens["merchant"])
     host = bearer(world.tokens["host"])
     products = _check(await http.get("/api/v1/products", params={"mine": "true"}, headers=merchant))
@@ -164,9 +176,9 @@ async def seed_c2b(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) 
 
     # 3. A small full-price pre-sale closes, goes ahead and ships to its buyers; another
     #    one does not fill and refunds everyone.
-    deadline = (utcnow() + timedelta(seconds=SHORT_DEADLINE_S)).isoformat()
+    closes = utcnow() + timedelta(seconds=SHORT_DEADLINE_S)
     ships = (utcnow() + timedelta(days=7)).isoformat()
-    base = {"sku_id": sku["id"], "deadline": deadline, "expected_ship_at": ships}
+    base = {"sku_id": sku["id"], "deadline": closes.isoformat(), "expected_ship_at": ships}
     full = _check(
         await http.post(
             "/api/v1/presales",
@@ -200,7 +212,7 @@ async def seed_c2b(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) 
         await _pay(http, headers, joined["order_id"])
         joined = await _join(http, headers, failing["id"], 1)
         await _pay(http, headers, joined["order_id"])
-    await asyncio.sleep(SHORT_DEADLINE_S + 0.5)
+    await _wait(closes)
     await _decide(runtime, full["id"])
     await _decide(runtime, failing["id"])
     pledges = _check(await http.get(f"/api/v1/presales/{full['id']}/pledges", headers=merchant))

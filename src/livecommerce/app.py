@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from livecommerce import __version__
 from livecommerce.accounts.endpoints import router as accounts_router
+from livecommerce.c2b.endpoints import router as c2b_router
 from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
@@ -44,6 +45,7 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
+from livecommerce.web.c2b_pages import router as c2b_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages_router,
         partner_pages_router,
         team_pages_router,
+        c2b_router,
+        c2b_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from livecommerce.kit.types import Name
 
-SelfServiceRole = Literal["viewer", "host", "merchant", "mcn_admin"]
+SelfServiceRole = Literal["viewer", "host", "merchant", "mcn_admin", "supplier"]
 
 
 class SignUpRequest(BaseModel):

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from livecommerce.config import Settings
+from livecommerce.demo.c2b import seed_c2b
 from livecommerce.demo.mail import mail_sink
 from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.video import run_demo_video
@@ -58,6 +59,8 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         "flash sales",
         f"  Share link:       {world.share_url or '-'} (the viewer's; visits and orders counted)",
         f"  Merchant console: {base_url}/console/merchant",
+        f"  Factory console:  {base_url}/factory (pre-sales and production orders; log in as"
+        " factory@demo.livecommerce.local or the merchant)",
         *_database_lines(database_url),
         "",
         f"  Log-ins (password for all: {DEMO_PASSWORD})",
@@ -108,6 +111,7 @@ async def _serve_demo_with(
     base_url = f"http://{client_host}:{port}"
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         world = await seed_demo(http, app.state.runtime)
+        await seed_c2b(http, app.state.runtime, world)
     print(_banner(base_url, world, settings.database_url, mail), flush=True)
     viewers = asyncio.create_task(
         run_simulated_viewers(base_url, app.state.runtime, world, simulated_viewers)

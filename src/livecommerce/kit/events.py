@@ -37,6 +37,7 @@ LISTENER_MODULES = (
     "livecommerce.search.listeners",
     "livecommerce.notifications.listeners",
     "livecommerce.fans.listeners",
+    "livecommerce.c2b.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

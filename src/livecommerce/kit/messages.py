@@ -290,6 +290,55 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "仅限{min_level}级及以上的粉丝团成员",
         "Fan-club members at level {min_level} or up only.",
     ),
+    # c2b: pre-sales, production orders, demand and polls
+    "campaign_not_found": ("预售不存在", "No such pre-sale."),
+    "campaign_closed": ("预售已截止", "This pre-sale is closed."),
+    "campaign_full": ("预售名额不足", "Not that many units are left in this pre-sale."),
+    "not_product_merchant": (
+        "只有商品所属商家可以操作",
+        "Only the product's merchant may do this.",
+    ),
+    "c2b_bad_moq": (
+        "起订量至少为 1 且不超过上限",
+        "The minimum must be at least 1 and at most the maximum.",
+    ),
+    "c2b_bad_deposit": (
+        "定金必须低于售价（0 表示全款）",
+        "A deposit is less than the price (0 means paying in full).",
+    ),
+    "c2b_bad_dates": (
+        "截止时间须晚于现在，发货时间须晚于截止时间",
+        "The deadline must be ahead, and the ship date after it.",
+    ),
+    "c2b_not_supplier": ("该账号不是供应商", "This account is not a supplier."),
+    "c2b_bad_quantity": ("数量须在 1 到 {limit} 之间", "Quantity must be between 1 and {limit}."),
+    "c2b_unknown_field": ("该预售没有这个定制项", "This pre-sale has no such customisation field."),
+    "c2b_field_too_long": ("定制内容最多 {max_length} 个字", "At most {max_length} characters."),
+    "c2b_already_joined": ("你已参加该预售", "You have joined this pre-sale already."),
+    "pledge_not_found": ("预订不存在", "No such pledge."),
+    "c2b_pledge_not_shippable": (
+        "付清全款的预订才能发货",
+        "Only a fully paid pledge can be shipped.",
+    ),
+    "production_not_found": ("生产订单不存在", "No such production order."),
+    "not_order_supplier": (
+        "只有该生产订单的供应商可以操作",
+        "Only the production order's supplier may do this.",
+    ),
+    "invalid_production_state": (
+        "生产订单当前状态不允许此操作",
+        "The production order is not in a state for this.",
+    ),
+    "c2b_delivery_too_large": (
+        "送货数量超过剩余待交数量",
+        "That is more than the order still needs.",
+    ),
+    "c2b_rule_incomplete": ("规则缺少必要的数值", "The rule misses some figures."),
+    "c2b_duplicate_options": ("投票选项不能重复", "Poll options must differ."),
+    "poll_not_found": ("投票不存在", "No such poll."),
+    "poll_closed": ("投票已结束", "This poll is closed."),
+    "c2b_bad_option": ("没有这个选项", "No such option."),
+    "poll_voted": ("你已投过票", "You have voted in this poll."),
 }
 
 # The code of an error that carries none, by its HTTP status.

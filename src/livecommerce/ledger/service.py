@@ -173,6 +173,21 @@ class LedgerService:
             return None
         if order.total_cents <= 0:
             return None
+        if order.campaign_id is not None:
+            # Pre-sale money is the buyers' until the goods ship: a liability, not earnings.
+            return await self._post(
+                session,
+                kind=EntryKind.ORDER_PAID,
+                reference=reference,
+                currency=order.currency,
+                amount_cents=order.total_cents,
+                postings=[
+                    Posting(AccountKind.PROVIDER_RECEIVABLE, PLATFORM_OWNER, order.total_cents),
+                    Posting(AccountKind.CAMPAIGN_HELD, order.merchant_id, -order.total_cents),
+                ],
+                order_id=order.id,
+                memo=", ".join(item.title for item in order.items),
+            )
         split, agency_id = self.compute_order_split(session, order, terms)
         postings = [
             Posting(AccountKind.PROVIDER_RECEIVABLE, PLATFORM_OWNER, split.total_cents),
@@ -279,11 +294,21 @@ class LedgerService:
         postings: list[Posting] = []
         taken_back = 0
         merchant: Posting | None = None
+        # Held pre-sale money that was released to the merchant comes back from the merchant.
+        released = (
+            order.campaign_id is not None
+            and await ledger_repository.get_entry_by_reference(
+                session, f"campaign_release:{order.id}"
+            )
+            is not None
+        )
         for line in await ledger_repository.lines_of_entry(session, paid.id):
             account = await ledger_repository.get_account(session, line.account_id)
             assert account is not None
             if account.kind == AccountKind.PROVIDER_RECEIVABLE:
                 postings.append(Posting(account.kind, account.owner_id, -amount_cents))
+            elif account.kind == AccountKind.CAMPAIGN_HELD and released:
+                merchant = Posting(AccountKind.MERCHANT_PAYABLE, account.owner_id, 0)
             elif account.kind == AccountKind.MERCHANT_PAYABLE:
                 merchant = Posting(account.kind, account.owner_id, 0)
             else:
@@ -306,6 +331,61 @@ class LedgerService:
             host_id=order.host_id,
             memo=reason,
         )
+
+    async def do_release_campaign_order(
+        self, session: AsyncSession, order: Order, *, memo: str = "pre-sale released"
+    ) -> JournalEntry | None:
+        """Held pre-sale money of an order becomes earnings (the goods shipped, or a
+        deposit was forfeited): the platform's fee and the rest to the merchant.
+
+        Idempotent by reference; None when nothing is held for the order."""
+        reference = f"campaign_release:{order.id}"
+        if await ledger_repository.get_entry_by_reference(session, reference) is not None:
+            return None
+        paid = await ledger_repository.get_entry_by_reference(
+            session, f"order_paid:{order.id}", lock=True
+        )
+        if paid is None:
+            return None
+        held = paid.amount_cents - await ledger_repository.refunded_total(session, order.id)
+        if held <= 0:
+            return None
+        split = split_order(
+            held,
+            platform_fee_bp=runtime_of(session).settings.platform_fee_bp,
+            commissions=[],
+            agency_share_bp=0,
+        )
+        return await self._post(
+            session,
+            kind=EntryKind.CAMPAIGN_RELEASE,
+            reference=reference,
+            currency=order.currency,
+            amount_cents=held,
+            postings=[
+                Posting(AccountKind.CAMPAIGN_HELD, order.merchant_id, held),
+                Posting(AccountKind.PLATFORM_REVENUE, PLATFORM_OWNER, -split.platform_cents),
+                Posting(AccountKind.MERCHANT_PAYABLE, order.merchant_id, -split.merchant_cents),
+            ],
+            order_id=order.id,
+            memo=memo,
+        )
+
+    async def is_campaign_order_settled(self, session: AsyncSession, order: Order) -> bool:
+        """The order's held money was released, or nothing of it is held any more."""
+        if await ledger_repository.get_entry_by_reference(session, f"campaign_release:{order.id}"):
+            return True
+        paid = await ledger_repository.get_entry_by_reference(session, f"order_paid:{order.id}")
+        if paid is None:
+            return False
+        return paid.amount_cents <= await ledger_repository.refunded_total(session, order.id)
+
+    async def held_for_campaign_orders(self, session: AsyncSession, merchant_id: str) -> int:
+        """What the merchant's held pre-sale account owes buyers now (positive)."""
+        accounts = await ledger_repository.list_accounts(
+            session, owner_ids=[merchant_id], kinds=[AccountKind.CAMPAIGN_HELD.value]
+        )
+        return -sum(account.balance_cents for account in accounts)
 
     async def do_post_conversion(
         self,

@@ -3,6 +3,22 @@
 from livecommerce.kit.base import Base
 from livecommerce.models.accounts import AuthSession, Role, User
 from livecommerce.models.behaviour import BehaviourEvent, BehaviourKind
+from livecommerce.models.c2b import (
+    BalanceDefault,
+    Campaign,
+    CampaignStatus,
+    DecisionLog,
+    DecisionRule,
+    DemandVote,
+    LivePoll,
+    Pledge,
+    PledgeStatus,
+    PollStatus,
+    PollVote,
+    ProductionDelivery,
+    ProductionOrder,
+    ProductionStatus,
+)
 from livecommerce.models.catalog import Product, ProductImage, ProductStatus, Sku
 from livecommerce.models.coupons import (
     ClaimStatus,
@@ -84,6 +100,20 @@ from livecommerce.models.search import SearchDocument, SearchKind
 from livecommerce.models.team import RoomStaff, StaffAction, StaffRole, StaffStatus
 
 __all__ = [
+    "BalanceDefault",
+    "Campaign",
+    "CampaignStatus",
+    "DecisionLog",
+    "DecisionRule",
+    "DemandVote",
+    "LivePoll",
+    "Pledge",
+    "PledgeStatus",
+    "PollStatus",
+    "PollVote",
+    "ProductionDelivery",
+    "ProductionOrder",
+    "ProductionStatus",
     "AccountKind",
     "Address",
     "AffiliateConversion",

@@ -15,6 +15,7 @@ class Role(StrEnum):
     MERCHANT = "merchant"
     MCN_ADMIN = "mcn_admin"
     PLATFORM_ADMIN = "platform_admin"
+    SUPPLIER = "supplier"  # a factory that makes pre-sale goods (c2b production orders)
 
 
 class User(Base):

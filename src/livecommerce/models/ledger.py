@@ -25,12 +25,15 @@ class AccountKind(StrEnum):
     MERCHANT_PAYABLE = "merchant_payable"
     HOST_PAYABLE = "host_payable"
     AGENCY_PAYABLE = "agency_payable"
+    # Pre-sale money (deposits, full prices, balances) owed to buyers until the goods ship.
+    CAMPAIGN_HELD = "campaign_held"
 
 
 class EntryKind(StrEnum):
     ORDER_PAID = "order_paid"
     ORDER_REFUND = "order_refund"
     AFFILIATE_CONVERSION = "affiliate_conversion"
+    CAMPAIGN_RELEASE = "campaign_release"  # held pre-sale money earned: goods shipped
 
 
 class StatementPayout(StrEnum):

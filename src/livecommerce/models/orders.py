@@ -61,6 +61,9 @@ class Order(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     # Set when the order was placed in a flash sale: its units belong to that sale.
     flash_sale_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # A pre-sale campaign's deposit, full-price or balance order (c2b): no SKU stock moves,
+    # and its money is held in the ledger until the goods ship.
+    campaign_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]

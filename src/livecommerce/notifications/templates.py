@@ -80,6 +80,74 @@ TEMPLATES: dict[str, Template] = {
             "{room} invites you to its team as {role_en}. Open the link to accept.",
         ),
     ),
+    # Pre-sales (c2b).
+    "presale_succeeded": Template(
+        _ORDERS,
+        ("预售成团", "Pre-sale confirmed"),
+        (
+            "「{title}」已达到起订量，将按期生产发货。",
+            "“{title}” reached its minimum order: it will be made and shipped.",
+        ),
+    ),
+    "presale_balance_due": Template(
+        _ORDERS,
+        ("请支付尾款", "Balance due"),
+        (
+            "「{title}」已成团，请在截止时间前支付尾款 {amount}。",
+            "“{title}” reached its minimum order. Please pay the balance of {amount} in time.",
+        ),
+    ),
+    "presale_failed": Template(
+        _ORDERS,
+        ("预售未成团，已退款", "Pre-sale did not fill: refunded"),
+        (
+            "「{title}」未达到起订量，你的付款已原路退回。",
+            "“{title}” did not reach its minimum order. Your payment goes back to you.",
+        ),
+    ),
+    "presale_refunded": Template(
+        _ORDERS,
+        ("预售付款已退回", "Pre-sale payment refunded"),
+        (
+            "「{title}」已截止，你的付款到账较晚，已原路退回。",
+            "“{title}” had closed when your payment arrived. It goes back to you.",
+        ),
+    ),
+    "presale_balance_refunded": Template(
+        _ORDERS,
+        ("尾款未付，定金已退回", "Balance unpaid: deposit refunded"),
+        (
+            "「{title}」的尾款未在截止前支付，定金已原路退回。",
+            "The balance of “{title}” was not paid in time; your deposit goes back to you.",
+        ),
+    ),
+    "presale_balance_forfeited": Template(
+        _ORDERS,
+        ("尾款未付，定金不退", "Balance unpaid: deposit kept"),
+        (
+            "「{title}」的尾款未在截止前支付，按预售规则定金不予退还。",
+            "The balance of “{title}” was not paid in time; as the pre-sale said, "
+            "the deposit is kept.",
+        ),
+    ),
+    "production_issued": Template(
+        _ORDERS,
+        ("新的生产订单", "New production order"),
+        ("「{title}」需要生产 {units} 件。", "“{title}”: {units} units to make."),
+    ),
+    "production_progress": Template(
+        _ORDERS,
+        ("生产进度更新", "Production update"),
+        ("「{title}」：{status}", "“{title}”: {status}"),
+    ),
+    "production_delivery": Template(
+        _ORDERS,
+        ("工厂已送货", "Factory delivery"),
+        (
+            "「{title}」送达 {units} 件，累计 {delivered} 件。",
+            "“{title}”: {units} units delivered, {delivered} in all.",
+        ),
+    ),
     # A message written by a person (a host to its fans, a promotion): its own words.
     "message": Template(
         NotificationCategory.FAN_MESSAGES, ("{title}", "{title}"), ("{body}", "{body}")

@@ -35,6 +35,7 @@ class OrderPaid(DomainEvent):
     total_cents: int
     currency: str
     paid_at: datetime
+    campaign_id: str | None = None  # a pre-sale's order (c2b)
 
 
 class OrderRefunded(DomainEvent):
@@ -47,6 +48,7 @@ class OrderRefunded(DomainEvent):
     flash_sale_id: str | None
     total_cents: int
     currency: str
+    campaign_id: str | None = None
 
 
 class OrderShipped(DomainEvent):
@@ -69,6 +71,7 @@ class OrderCancelled(DomainEvent):
     order_id: str
     reason: str
     flash_sale_id: str | None
+    campaign_id: str | None = None
 
 
 def order_placed(order: Order) -> OrderPlaced:
@@ -96,4 +99,5 @@ def order_paid(order: Order, paid_at: datetime) -> OrderPaid:
         total_cents=order.total_cents,
         currency=order.currency,
         paid_at=paid_at,
+        campaign_id=order.campaign_id,
     )

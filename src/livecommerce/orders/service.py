@@ -424,9 +424,10 @@ class OrderService:
         )
 
     async def _return_stock(self, session: AsyncSession, order: Order) -> None:
-        if order.flash_sale_id is not None:
+        if order.flash_sale_id is not None or order.campaign_id is not None:
             # A flash sale's units go back to the sale (or to the SKU once it closed):
-            # the flash-sale service does that on OrderCancelled / OrderRefunded.
+            # the flash-sale service does that on OrderCancelled / OrderRefunded. A
+            # pre-sale's units are made to order and never came from the SKU's stock.
             return
         for item in order.items:
             await catalog_service.do_return_stock(session, item.sku_id, item.quantity)
@@ -450,7 +451,10 @@ class OrderService:
         await publish(
             session,
             OrderCancelled(
-                order_id=order.id, reason="buyer_cancelled", flash_sale_id=order.flash_sale_id
+                order_id=order.id,
+                reason="buyer_cancelled",
+                flash_sale_id=order.flash_sale_id,
+                campaign_id=order.campaign_id,
             ),
         )
         return order
@@ -530,6 +534,7 @@ class OrderService:
                 flash_sale_id=order.flash_sale_id,
                 total_cents=order.total_cents,
                 currency=order.currency,
+                campaign_id=order.campaign_id,
             ),
         )
         return order
@@ -559,7 +564,10 @@ class OrderService:
             await publish(
                 session,
                 OrderCancelled(
-                    order_id=order.id, reason="payment_timeout", flash_sale_id=order.flash_sale_id
+                    order_id=order.id,
+                    reason="payment_timeout",
+                    flash_sale_id=order.flash_sale_id,
+                    campaign_id=order.campaign_id,
                 ),
             )
         return moved

@@ -165,6 +165,8 @@ class PaymentService:
             await payment_repository.refresh(session, payment)
             rest = payment.amount_cents - payment.refunded_cents
             payment.refunded_cents = payment.amount_cents
+            # Written now: the callback that refunds a late payment refreshes it afterwards.
+            await session.flush()
             if rest > 0:
                 job_service.do_schedule(
                     session,

@@ -17,6 +17,7 @@ from livecommerce.kit.language import (
     normalize_language,
     pick_language,
 )
+from livecommerce.web.i18n_c2b import C2B_STRINGS
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
@@ -436,6 +437,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
 _STRINGS.update(FANS2_STRINGS)
+_STRINGS.update(C2B_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

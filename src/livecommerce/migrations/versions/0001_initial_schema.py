@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 05:10:23.702472
+Create Date: 2026-11-30 05:54:38.293217
 """
 
 from __future__ import annotations
@@ -445,6 +445,53 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "word", name=op.f("uq_blocked_words_room_id")),
     )
     op.create_table(
+        "c2b_decisions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=True),
+        sa.Column("campaign_id", sa.String(length=32), nullable=True),
+        sa.Column("rule", sa.String(length=20), nullable=False),
+        sa.Column("decision", sa.String(length=40), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["users.id"], name=op.f("fk_c2b_decisions_merchant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_c2b_decisions_product_id_products")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_decisions")),
+    )
+    with op.batch_alter_table("c2b_decisions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_decisions_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_c2b_decisions_merchant_id"), ["merchant_id"], unique=False
+        )
+
+    op.create_table(
+        "c2b_rules",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["users.id"], name=op.f("fk_c2b_rules_merchant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_c2b_rules_product_id_products")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_rules")),
+        sa.UniqueConstraint("product_id", "kind", name=op.f("uq_c2b_rules_product_id")),
+    )
+    with op.batch_alter_table("c2b_rules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_c2b_rules_merchant_id"), ["merchant_id"], unique=False)
+
+    op.create_table(
         "coupons",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("issuer_id", sa.String(length=32), nullable=False),
@@ -860,6 +907,132 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_stream_keys_room_id"), ["room_id"], unique=False)
 
     op.create_table(
+        "c2b_campaigns",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("sku_id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=True),
+        sa.Column("supplier_id", sa.String(length=32), nullable=True),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("price_cents", sa.Integer(), nullable=False),
+        sa.Column("deposit_cents", sa.Integer(), nullable=False),
+        sa.Column("moq", sa.Integer(), nullable=False),
+        sa.Column("max_units", sa.Integer(), nullable=False),
+        sa.Column("per_buyer_limit", sa.Integer(), nullable=False),
+        sa.Column("units_reserved", sa.Integer(), nullable=False),
+        sa.Column("units_paid", sa.Integer(), nullable=False),
+        sa.Column("deadline", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("balance_hours", sa.Integer(), nullable=False),
+        sa.Column(
+            "balance_deadline", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("on_balance_default", sa.String(length=10), nullable=False),
+        sa.Column(
+            "expected_ship_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("customisation_fields", sa.JSON(), nullable=False),
+        sa.Column("extend_share_bp", sa.Integer(), nullable=False),
+        sa.Column("extend_hours", sa.Integer(), nullable=False),
+        sa.Column("extended", sa.Boolean(), nullable=False),
+        sa.Column("production_at_moq", sa.Boolean(), nullable=False),
+        sa.Column("production_issued", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("decided_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "units_paid >= 0", name=op.f("ck_c2b_campaigns_units_paid_not_negative")
+        ),
+        sa.CheckConstraint(
+            "units_reserved <= max_units", name=op.f("ck_c2b_campaigns_units_within_max")
+        ),
+        sa.CheckConstraint(
+            "units_reserved >= 0", name=op.f("ck_c2b_campaigns_units_reserved_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["users.id"], name=op.f("fk_c2b_campaigns_merchant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_c2b_campaigns_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_c2b_campaigns_session_id_live_sessions"),
+        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_c2b_campaigns_sku_id_skus")),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["users.id"], name=op.f("fk_c2b_campaigns_supplier_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_campaigns")),
+    )
+    with op.batch_alter_table("c2b_campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_campaigns_merchant_id"), ["merchant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_c2b_campaigns_product_status", ["product_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_c2b_campaigns_session_id"), ["session_id"], unique=False
+        )
+
+    op.create_table(
+        "c2b_demand_votes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("variant", sa.String(length=40), nullable=False),
+        sa.Column("proposed", sa.Boolean(), nullable=False),
+        sa.Column("price_willing_cents", sa.Integer(), nullable=True),
+        sa.Column("session_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_c2b_demand_votes_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_c2b_demand_votes_session_id_live_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_c2b_demand_votes_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_demand_votes")),
+        sa.UniqueConstraint(
+            "product_id", "user_id", "variant", name=op.f("uq_c2b_demand_votes_product_id")
+        ),
+    )
+    with op.batch_alter_table("c2b_demand_votes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_demand_votes_product_id"), ["product_id"], unique=False
+        )
+
+    op.create_table(
+        "c2b_polls",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=True),
+        sa.Column("question", sa.String(length=120), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["host_id"], ["users.id"], name=op.f("fk_c2b_polls_host_id_users")),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_c2b_polls_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"], ["live_sessions.id"], name=op.f("fk_c2b_polls_session_id_live_sessions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_polls")),
+    )
+    with op.batch_alter_table("c2b_polls", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_c2b_polls_session_id"), ["session_id"], unique=False)
+
+    op.create_table(
         "chat_messages",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
@@ -1053,6 +1226,7 @@ def upgrade() -> None:
         sa.Column("shipping_address", sa.JSON(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=True),
         sa.Column("flash_sale_id", sa.String(length=32), nullable=True),
+        sa.Column("campaign_id", sa.String(length=32), nullable=True),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
@@ -1080,6 +1254,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_buyer_created", ["buyer_id", "created_at", "id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_orders_campaign_id"), ["campaign_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_orders_flash_sale_id"), ["flash_sale_id"], unique=False
         )
@@ -1282,6 +1457,115 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "c2b_pledges",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("campaign_id", sa.String(length=32), nullable=False),
+        sa.Column("buyer_id", sa.String(length=32), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("customisation", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("first_order_id", sa.String(length=32), nullable=False),
+        sa.Column("balance_order_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_c2b_pledges_pledge_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["balance_order_id"], ["orders.id"], name=op.f("fk_c2b_pledges_balance_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_c2b_pledges_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["c2b_campaigns.id"],
+            name=op.f("fk_c2b_pledges_campaign_id_c2b_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["first_order_id"], ["orders.id"], name=op.f("fk_c2b_pledges_first_order_id_orders")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_pledges")),
+        sa.UniqueConstraint("campaign_id", "buyer_id", name=op.f("uq_c2b_pledges_campaign_id")),
+    )
+    with op.batch_alter_table("c2b_pledges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_pledges_balance_order_id"), ["balance_order_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_c2b_pledges_buyer_id"), ["buyer_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_c2b_pledges_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_c2b_pledges_first_order_id"), ["first_order_id"], unique=False
+        )
+
+    op.create_table(
+        "c2b_poll_votes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("poll_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("option", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["poll_id"],
+            ["c2b_polls.id"],
+            name=op.f("fk_c2b_poll_votes_poll_id_c2b_polls"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_c2b_poll_votes_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_poll_votes")),
+        sa.UniqueConstraint("poll_id", "user_id", name=op.f("uq_c2b_poll_votes_poll_id")),
+    )
+    op.create_table(
+        "c2b_production_orders",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("campaign_id", sa.String(length=32), nullable=True),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("supplier_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("customisations", sa.JSON(), nullable=False),
+        sa.Column("units_total", sa.Integer(), nullable=False),
+        sa.Column("units_delivered", sa.Integer(), nullable=False),
+        sa.Column("due_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=14), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["c2b_campaigns.id"],
+            name=op.f("fk_c2b_production_orders_campaign_id_c2b_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["users.id"], name=op.f("fk_c2b_production_orders_merchant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_c2b_production_orders_product_id_products"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["users.id"], name=op.f("fk_c2b_production_orders_supplier_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_production_orders")),
+    )
+    with op.batch_alter_table("c2b_production_orders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_production_orders_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_c2b_production_orders_merchant_id"), ["merchant_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_c2b_production_orders_supplier_id"), ["supplier_id"], unique=False
+        )
+
+    op.create_table(
         "flash_sale_buyers",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("sale_id", sa.String(length=32), nullable=False),
@@ -1459,11 +1743,37 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("showcase_item_id", "sku_id", name=op.f("pk_showcase_sku_prices")),
     )
+    op.create_table(
+        "c2b_production_deliveries",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("production_order_id", sa.String(length=32), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["production_order_id"],
+            ["c2b_production_orders.id"],
+            name=op.f("fk_c2b_production_deliveries_production_order_id_c2b_production_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_production_deliveries")),
+    )
+    with op.batch_alter_table("c2b_production_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_c2b_production_deliveries_production_order_id"),
+            ["production_order_id"],
+            unique=False,
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("c2b_production_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_production_deliveries_production_order_id"))
+
+    op.drop_table("c2b_production_deliveries")
     op.drop_table("showcase_sku_prices")
     with op.batch_alter_table("share_visits", schema=None) as batch_op:
         batch_op.drop_index("ix_share_visits_user")
@@ -1487,6 +1797,20 @@ def downgrade() -> None:
 
     op.drop_table("lottery_entries")
     op.drop_table("flash_sale_buyers")
+    with op.batch_alter_table("c2b_production_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_production_orders_supplier_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_production_orders_merchant_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_production_orders_campaign_id"))
+
+    op.drop_table("c2b_production_orders")
+    op.drop_table("c2b_poll_votes")
+    with op.batch_alter_table("c2b_pledges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_pledges_first_order_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_pledges_campaign_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_pledges_buyer_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_pledges_balance_order_id"))
+
+    op.drop_table("c2b_pledges")
     with op.batch_alter_table("stream_publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_publications_session_id"))
 
@@ -1522,6 +1846,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_orders_session_id"))
         batch_op.drop_index("ix_orders_merchant_created")
         batch_op.drop_index(batch_op.f("ix_orders_flash_sale_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_campaign_id"))
         batch_op.drop_index("ix_orders_buyer_created")
 
     op.drop_table("orders")
@@ -1545,6 +1870,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_chat_messages_session_id"))
 
     op.drop_table("chat_messages")
+    with op.batch_alter_table("c2b_polls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_polls_session_id"))
+
+    op.drop_table("c2b_polls")
+    with op.batch_alter_table("c2b_demand_votes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_demand_votes_product_id"))
+
+    op.drop_table("c2b_demand_votes")
+    with op.batch_alter_table("c2b_campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_campaigns_session_id"))
+        batch_op.drop_index("ix_c2b_campaigns_product_status")
+        batch_op.drop_index(batch_op.f("ix_c2b_campaigns_merchant_id"))
+
+    op.drop_table("c2b_campaigns")
     with op.batch_alter_table("stream_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_keys_room_id"))
 
@@ -1604,6 +1943,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_coupons_issuer_id"))
 
     op.drop_table("coupons")
+    with op.batch_alter_table("c2b_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_rules_merchant_id"))
+
+    op.drop_table("c2b_rules")
+    with op.batch_alter_table("c2b_decisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_c2b_decisions_merchant_id"))
+        batch_op.drop_index(batch_op.f("ix_c2b_decisions_campaign_id"))
+
+    op.drop_table("c2b_decisions")
     op.drop_table("blocked_words")
     with op.batch_alter_table("affiliate_conversions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))

@@ -1,0 +1,1 @@
+"""C2B: demand, minimum-order pre-sales, production orders, automatic decisions."""

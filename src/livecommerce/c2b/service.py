@@ -1,0 +1,849 @@
+"""Pre-sale campaigns with a minimum order quantity (MOQ), and what follows them.
+
+A buyer's pledge is paid through ordinary orders (``Order.campaign_id`` set): the
+deposit or full price first, the balance after the campaign succeeds. Their money is
+held in the ledger (``campaign_held``) until the goods ship. Units move with
+conditional ``UPDATE``s, so concurrent joins never pass the maximum; pledges move
+with conditional ``UPDATE … WHERE status IN (…)``, so a deadline job run twice, or
+a job that crashed half-way and runs again, refunds every buyer exactly once.
+
+Invariants (checked by the property tests):
+
+- ``units_reserved`` = the quantities of pledges not cancelled or refunded;
+- ``units_paid`` = the quantities of pledges whose first order was paid and kept;
+- ``units_reserved`` ≤ ``max_units``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.accounts.service import account_service
+from livecommerce.c2b.repository import c2b_repository
+from livecommerce.catalog.service import catalog_service
+from livecommerce.kit.broker import live_channel
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from livecommerce.kit.ids import new_id
+from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.ledger.service import ledger_service
+from livecommerce.live.service import live_service
+from livecommerce.models import (
+    BalanceDefault,
+    Campaign,
+    CampaignStatus,
+    DecisionLog,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Pledge,
+    PledgeStatus,
+    ProductionOrder,
+    ProductionStatus,
+    Role,
+    User,
+)
+from livecommerce.notifications.service import notification_service
+from livecommerce.notifications.templates import money_text
+from livecommerce.orders.service import order_service
+from livecommerce.worker.service import job_service
+
+log = logging.getLogger(__name__)
+
+DEADLINE_JOB = "c2b.deadline"
+REFUND_JOB = "c2b.refund"
+SETTLE_JOB = "c2b.settle"
+RELEASE_JOB = "c2b.release"
+BATCH = 100
+MAX_FIELD_LENGTH = 200
+MAX_FIELDS = 5
+
+# Pledges whose units count against the maximum, and whose first order was paid.
+LIVE_PLEDGES = (
+    PledgeStatus.PENDING,
+    PledgeStatus.PAID,
+    PledgeStatus.BALANCE_DUE,
+    PledgeStatus.CONFIRMED,
+    PledgeStatus.SHIPPED,
+    PledgeStatus.DEFAULTED,
+)
+PAID_PLEDGES = LIVE_PLEDGES[1:]
+REFUNDABLE_PLEDGES = (PledgeStatus.PAID, PledgeStatus.BALANCE_DUE, PledgeStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    sku_id: str
+    price_cents: int
+    deposit_cents: int
+    moq: int
+    max_units: int
+    deadline: datetime
+    expected_ship_at: datetime
+    per_buyer_limit: int = 5
+    balance_hours: int = 48
+    on_balance_default: str = BalanceDefault.FORFEIT
+    customisation_fields: tuple[tuple[str, int], ...] = ()
+    session_id: str | None = None
+    supplier_id: str | None = None
+    title: str | None = None
+    extend_share_bp: int = 0
+    extend_hours: int = 24
+    production_at_moq: bool = False
+
+
+@dataclass(frozen=True)
+class Joined:
+    pledge: Pledge
+    order: Order
+
+
+def progress_message(campaign: Campaign) -> dict[str, Any]:
+    """What the room and the product page show: booked units against the MOQ and the
+    maximum, and the deadline (the page counts the time left itself)."""
+    return {
+        "type": "presale_progress",
+        "campaign_id": campaign.id,
+        "status": campaign.status,
+        "booked": campaign.units_paid,
+        "reserved": campaign.units_reserved,
+        "moq": campaign.moq,
+        "max": campaign.max_units,
+        "deadline": campaign.deadline.isoformat(),
+    }
+
+
+class _Moved(Exception):
+    """The pledge moved on meanwhile: undo what was written for it."""
+
+
+class CampaignService:
+    # ---- creating and reading -----------------------------------------------------
+
+    async def do_create(
+        self, session: AsyncSession, merchant: User, draft: CampaignDraft
+    ) -> Campaign:
+        account_service.check_role(merchant, Role.MERCHANT)
+        sku = await catalog_service.get_sku(session, draft.sku_id)
+        product = await catalog_service.get_product(session, sku.product_id)
+        if product.merchant_id != merchant.id and merchant.role != Role.PLATFORM_ADMIN:
+            raise Forbidden("Only the product's merchant may do this.", code="not_product_merchant")
+        now = utcnow()
+        if not 0 < draft.moq <= draft.max_units:
+            raise ValidationFailed(
+                "The minimum must be at least 1 and at most the maximum.", code="c2b_bad_moq"
+            )
+        if not 0 <= draft.deposit_cents < draft.price_cents:
+            raise ValidationFailed(
+                "A deposit is less than the price (0 means paying in full).",
+                code="c2b_bad_deposit",
+            )
+        if draft.deadline <= now or draft.expected_ship_at < draft.deadline:
+            raise ValidationFailed(
+                "The deadline must be ahead, and the ship date after it.", code="c2b_bad_dates"
+            )
+        if draft.supplier_id is not None:
+            supplier = await account_service.get_user(session, draft.supplier_id)
+            if supplier.role != Role.SUPPLIER:
+                raise ValidationFailed("This account is not a supplier.", code="c2b_not_supplier")
+        if draft.session_id is not None:
+            await live_service.get_session(session, draft.session_id)
+        fields = [
+            {"name": name.strip()[:30], "max_length": max(1, min(length, MAX_FIELD_LENGTH))}
+            for name, length in draft.customisation_fields[:MAX_FIELDS]
+            if name.strip()
+        ]
+        campaign = Campaign(
+            id=new_id(),
+            merchant_id=product.merchant_id,
+            product_id=product.id,
+            sku_id=sku.id,
+            session_id=draft.session_id,
+            supplier_id=draft.supplier_id,
+            title=(draft.title or product.title)[:120],
+            currency=product.currency,
+            price_cents=draft.price_cents,
+            deposit_cents=draft.deposit_cents,
+            moq=draft.moq,
+            max_units=draft.max_units,
+            per_buyer_limit=draft.per_buyer_limit,
+            units_reserved=0,
+            units_paid=0,
+            deadline=draft.deadline,
+            balance_hours=draft.balance_hours,
+            on_balance_default=draft.on_balance_default,
+            expected_ship_at=draft.expected_ship_at,
+            customisation_fields=fields,
+            extend_share_bp=draft.extend_share_bp,
+            extend_hours=draft.extend_hours,
+            extended=False,
+            production_at_moq=draft.production_at_moq,
+            production_issued=False,
+            status=CampaignStatus.OPEN,
+            created_at=now,
+        )
+        c2b_repository.add(session, campaign)
+        await session.flush()
+        job_service.do_schedule(
+            session, DEADLINE_JOB, run_at=campaign.deadline, payload={"campaign_id": campaign.id}
+        )
+        self._announce(session, campaign)
+        return campaign
+
+    async def get(self, session: AsyncSession, campaign_id: str) -> Campaign:
+        campaign = await c2b_repository.get_campaign(session, campaign_id)
+        if campaign is None:
+            raise NotFound("No such pre-sale.", code="campaign_not_found")
+        return campaign
+
+    async def get_for_merchant(
+        self, session: AsyncSession, user: User, campaign_id: str
+    ) -> Campaign:
+        campaign = await self.get(session, campaign_id)
+        if campaign.merchant_id != user.id and user.role != Role.PLATFORM_ADMIN:
+            raise NotFound("No such pre-sale.", code="campaign_not_found")
+        return campaign
+
+    async def list_campaigns(
+        self,
+        session: AsyncSession,
+        *,
+        product_id: str | None = None,
+        session_id: str | None = None,
+        merchant_id: str | None = None,
+    ) -> list[Campaign]:
+        return await c2b_repository.list_campaigns(
+            session, product_id=product_id, session_id=session_id, merchant_id=merchant_id
+        )
+
+    async def list_pledges(self, session: AsyncSession, campaign: Campaign) -> list[Pledge]:
+        return await c2b_repository.list_pledges(session, campaign.id)
+
+    async def list_my_pledges(self, session: AsyncSession, user: User) -> list[Pledge]:
+        return await c2b_repository.list_pledges_of_buyer(session, user.id)
+
+    def _announce(self, session: AsyncSession, campaign: Campaign) -> None:
+        """The room showing the pre-sale hears its progress after commit (product pages
+        read it again every few seconds)."""
+        message = progress_message(campaign)
+        if campaign.session_id is not None:
+            publish_after_commit(session, live_channel(campaign.session_id), message)
+
+    # ---- joining ------------------------------------------------------------------
+
+    def check_customisation(self, campaign: Campaign, given: dict[str, str]) -> dict[str, str]:
+        """Only the campaign's fields, each within its length (text is stored as typed
+        and escaped wherever it is shown)."""
+        allowed = {
+            str(field["name"]): int(field["max_length"]) for field in campaign.customisation_fields
+        }
+        cleaned: dict[str, str] = {}
+        for name, value in given.items():
+            if name not in allowed:
+                raise ValidationFailed(
+                    "This pre-sale has no such customisation field.",
+                    code="c2b_unknown_field",
+                    details={"field": name[:30]},
+                )
+            text = " ".join(str(value).split())
+            if len(text) > allowed[name]:
+                raise ValidationFailed(
+                    f"At most {allowed[name]} characters.",
+                    code="c2b_field_too_long",
+                    details={"field": name, "max_length": allowed[name]},
+                )
+            if text:
+                cleaned[name] = text
+        return cleaned
+
+    async def do_join(
+        self,
+        session: AsyncSession,
+        buyer: User,
+        campaign_id: str,
+        *,
+        quantity: int,
+        address_id: str,
+        customisation: dict[str, str] | None = None,
+    ) -> Joined:
+        """Reserve units and open the buyer's first order (deposit or full price)."""
+        campaign = await self.get(session, campaign_id)
+        now = utcnow()
+        if campaign.status != CampaignStatus.OPEN or campaign.deadline <= now:
+            raise Conflict("This pre-sale is closed.", code="campaign_closed")
+        if not 1 <= quantity <= campaign.per_buyer_limit:
+            raise ValidationFailed(
+                f"Quantity must be between 1 and {campaign.per_buyer_limit}.",
+                code="c2b_bad_quantity",
+                details={"limit": campaign.per_buyer_limit},
+            )
+        fields = self.check_customisation(campaign, customisation or {})
+        address = await order_service.get_own_address(session, buyer, address_id)
+        existing = await c2b_repository.get_pledge_of(session, campaign.id, buyer.id)
+        if existing is not None and existing.status != PledgeStatus.CANCELLED:
+            raise Conflict(
+                "You have joined this pre-sale already.",
+                code="c2b_already_joined",
+                details={"pledge_id": existing.id},
+            )
+        sku = await catalog_service.get_sku(session, campaign.sku_id)
+        unit = campaign.deposit_cents or campaign.price_cents
+        timeout = runtime_of(session).settings.order_payment_timeout_s
+        order = Order(
+            id=new_id(),
+            buyer_id=buyer.id,
+            merchant_id=campaign.merchant_id,
+            session_id=None,
+            status=OrderStatus.PENDING_PAYMENT,
+            currency=campaign.currency,
+            subtotal_cents=unit * quantity,
+            discount_cents=0,
+            total_cents=unit * quantity,
+            shipping_address=order_service.address_snapshot(address),
+            created_at=now,
+            expires_at=min(now + timedelta(seconds=timeout), campaign.deadline),
+            campaign_id=campaign.id,
+            items=[
+                OrderItem(
+                    id=new_id(),
+                    product_id=campaign.product_id,
+                    sku_id=sku.id,
+                    title=campaign.title,
+                    spec={**dict(sku.spec), **fields},
+                    unit_price_cents=unit,
+                    quantity=quantity,
+                    line_total_cents=unit * quantity,
+                )
+            ],
+        )
+        try:
+            async with session.begin_nested():
+                if not await c2b_repository.reserve_units(session, campaign.id, quantity, now):
+                    await c2b_repository.get_campaign(session, campaign.id)
+                    if campaign.status != CampaignStatus.OPEN or campaign.deadline <= now:
+                        raise Conflict("This pre-sale is closed.", code="campaign_closed")
+                    raise Conflict(
+                        "Not that many units are left in this pre-sale.",
+                        code="campaign_full",
+                        details={"left": campaign.max_units - campaign.units_reserved},
+                    )
+                await order_service.do_add_prepared_order(session, order)
+                if existing is None:
+                    pledge = Pledge(
+                        id=new_id(),
+                        campaign_id=campaign.id,
+                        buyer_id=buyer.id,
+                        quantity=quantity,
+                        customisation=fields,
+                        status=PledgeStatus.PENDING,
+                        first_order_id=order.id,
+                        balance_order_id=None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    c2b_repository.add(session, pledge)
+                    await session.flush()
+                else:
+                    if not await c2b_repository.transition_pledge(
+                        session,
+                        existing.id,
+                        from_statuses=[PledgeStatus.CANCELLED],
+                        to_status=PledgeStatus.PENDING,
+                        quantity=quantity,
+                        customisation=fields,
+                        first_order_id=order.id,
+                        updated_at=now,
+                    ):
+                        raise Conflict(
+                            "You have joined this pre-sale already.", code="c2b_already_joined"
+                        )
+                    pledge = existing
+        except IntegrityError as exc:
+            raise Conflict(
+                "You have joined this pre-sale already.", code="c2b_already_joined"
+            ) from exc
+        await c2b_repository.get_pledge(session, pledge.id)
+        await c2b_repository.get_campaign(session, campaign.id)
+        self._announce(session, campaign)
+        return Joined(pledge=pledge, order=order)
+
+    # ---- reacting to the orders ---------------------------------------------------
+
+    async def do_order_paid(self, session: AsyncSession, order_id: str) -> None:
+        """A campaign order was paid (inside the payment's unit of work)."""
+        pledge = await c2b_repository.get_pledge_by_order(session, order_id)
+        if pledge is None:
+            return
+        campaign = await c2b_repository.get_campaign(session, pledge.campaign_id, lock=True)
+        assert campaign is not None
+        now = utcnow()
+        if order_id == pledge.first_order_id:
+            if campaign.status == CampaignStatus.OPEN and await c2b_repository.transition_pledge(
+                session,
+                pledge.id,
+                from_statuses=[PledgeStatus.PENDING],
+                to_status=PledgeStatus.PAID,
+                updated_at=now,
+            ):
+                await c2b_repository.move_units(session, campaign.id, paid=pledge.quantity)
+                await c2b_repository.get_campaign(session, campaign.id)
+                if (
+                    campaign.production_at_moq
+                    and campaign.units_paid >= campaign.moq
+                    and not campaign.production_issued
+                ):
+                    await self.do_log(
+                        session,
+                        campaign,
+                        rule="production_at_moq",
+                        decision="issue_production_order",
+                        figures={"units_paid": campaign.units_paid, "moq": campaign.moq},
+                    )
+                    await self._issue_production(session, campaign, reason="moq_reached")
+                self._announce(session, campaign)
+                return
+            # Paid too late (the campaign was decided), or twice: the money goes back.
+            await self._refund_first_order(session, campaign, pledge, order_id)
+            return
+        if order_id == pledge.balance_order_id:
+            if await c2b_repository.transition_pledge(
+                session,
+                pledge.id,
+                from_statuses=[PledgeStatus.BALANCE_DUE],
+                to_status=PledgeStatus.CONFIRMED,
+                updated_at=now,
+            ):
+                return
+            await self._refund_order(session, campaign, order_id)
+
+    async def _refund_first_order(
+        self, session: AsyncSession, campaign: Campaign, pledge: Pledge, order_id: str
+    ) -> None:
+        moved = await c2b_repository.transition_pledge(
+            session,
+            pledge.id,
+            from_statuses=[PledgeStatus.PENDING],
+            to_status=PledgeStatus.REFUNDED,
+            updated_at=utcnow(),
+        )
+        if moved:
+            await c2b_repository.move_units(session, campaign.id, reserved=-pledge.quantity)
+        await self._refund_order(session, campaign, order_id)
+        await self._tell(session, campaign, pledge, "presale_refunded")
+
+    async def _refund_order(self, session: AsyncSession, campaign: Campaign, order_id: str) -> None:
+        order = await order_service.get_order(session, order_id)
+        if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED):
+            merchant = await account_service.get_user(session, campaign.merchant_id)
+            await order_service.do_refund(session, merchant, order_id)
+
+    async def do_order_cancelled(self, session: AsyncSession, order_id: str) -> None:
+        """A campaign order was cancelled unpaid (its buyer, or its time ran out)."""
+        pledge = await c2b_repository.get_pledge_by_order(session, order_id)
+        if pledge is None:
+            return
+        campaign = await c2b_repository.get_campaign(session, pledge.campaign_id, lock=True)
+        assert campaign is not None
+        now = utcnow()
+        if order_id == pledge.first_order_id:
+            if await c2b_repository.transition_pledge(
+                session,
+                pledge.id,
+                from_statuses=[PledgeStatus.PENDING],
+                to_status=PledgeStatus.CANCELLED,
+                updated_at=now,
+            ):
+                await c2b_repository.move_units(session, campaign.id, reserved=-pledge.quantity)
+                await c2b_repository.get_campaign(session, campaign.id)
+                self._announce(session, campaign)
+            return
+        if order_id != pledge.balance_order_id:
+            return
+        if campaign.on_balance_default == BalanceDefault.REFUND:
+            if await c2b_repository.transition_pledge(
+                session,
+                pledge.id,
+                from_statuses=[PledgeStatus.BALANCE_DUE],
+                to_status=PledgeStatus.REFUNDED,
+                updated_at=now,
+            ):
+                await c2b_repository.move_units(
+                    session, campaign.id, reserved=-pledge.quantity, paid=-pledge.quantity
+                )
+                await self._refund_order(session, campaign, pledge.first_order_id)
+                await self._tell(session, campaign, pledge, "presale_balance_refunded")
+            return
+        if await c2b_repository.transition_pledge(
+            session,
+            pledge.id,
+            from_statuses=[PledgeStatus.BALANCE_DUE],
+            to_status=PledgeStatus.DEFAULTED,
+            updated_at=now,
+        ):
+            # The forfeited deposit is the merchant's now.
+            job_service.do_schedule(
+                session, RELEASE_JOB, run_at=now, payload={"order_id": pledge.first_order_id}
+            )
+            await self._tell(session, campaign, pledge, "presale_balance_forfeited")
+
+    # ---- the deadline -------------------------------------------------------------
+
+    async def do_run_deadline(self, session: AsyncSession, campaign_id: str) -> str:
+        """Decide a campaign whose deadline passed: succeeded, extended once, or failed.
+
+        Returns what happened ("" when there was nothing to do: decided already, or
+        not due because an extension moved the deadline)."""
+        campaign = await c2b_repository.get_campaign(session, campaign_id)
+        now = utcnow()
+        if campaign is None or campaign.status != CampaignStatus.OPEN or campaign.deadline > now:
+            return ""
+        # Unpaid first orders end with the deadline (their time ran out with it). Each
+        # order's row is locked before the campaign's, as a payment callback locks them.
+        for pledge in await c2b_repository.list_pledges(
+            session, campaign.id, statuses=[PledgeStatus.PENDING]
+        ):
+            await order_service.do_expire(session, pledge.first_order_id)
+            await self.do_order_cancelled(session, pledge.first_order_id)
+        campaign = await c2b_repository.get_campaign(session, campaign_id, lock=True)
+        assert campaign is not None
+        if campaign.status != CampaignStatus.OPEN or campaign.deadline > now:
+            return ""
+        figures = {
+            "units_paid": campaign.units_paid,
+            "moq": campaign.moq,
+            "max": campaign.max_units,
+            "deadline": campaign.deadline.isoformat(),
+        }
+        if campaign.units_paid >= campaign.moq:
+            await c2b_repository.transition_campaign(
+                session,
+                campaign.id,
+                to_status=CampaignStatus.SUCCEEDED,
+                decided_at=now,
+                balance_deadline=(
+                    now + timedelta(hours=campaign.balance_hours)
+                    if campaign.deposit_cents
+                    else None
+                ),
+            )
+            await self.do_log(
+                session, campaign, rule="deadline", decision="succeeded", figures=figures
+            )
+            job_service.do_schedule(
+                session, SETTLE_JOB, run_at=now, payload={"campaign_id": campaign.id}
+            )
+            if not campaign.production_issued:
+                await self._issue_production(session, campaign, reason="deadline")
+            outcome = "succeeded"
+        elif (
+            campaign.extend_share_bp > 0
+            and not campaign.extended
+            and campaign.units_paid * 10_000 >= campaign.moq * campaign.extend_share_bp
+        ):
+            deadline = campaign.deadline + timedelta(hours=campaign.extend_hours)
+            await c2b_repository.extend_campaign(session, campaign.id, deadline)
+            await self.do_log(
+                session,
+                campaign,
+                rule="extend_near_moq",
+                decision="extended",
+                figures={
+                    **figures,
+                    "share_bp": campaign.extend_share_bp,
+                    "new_deadline": deadline.isoformat(),
+                },
+            )
+            job_service.do_schedule(
+                session, DEADLINE_JOB, run_at=deadline, payload={"campaign_id": campaign.id}
+            )
+            outcome = "extended"
+        else:
+            await c2b_repository.transition_campaign(
+                session, campaign.id, to_status=CampaignStatus.FAILED, decided_at=now
+            )
+            await self.do_log(
+                session, campaign, rule="deadline", decision="failed", figures=figures
+            )
+            job_service.do_schedule(
+                session, REFUND_JOB, run_at=now, payload={"campaign_id": campaign.id}
+            )
+            outcome = "failed"
+        await c2b_repository.get_campaign(session, campaign.id)
+        self._announce(session, campaign)
+        return outcome
+
+    async def do_refund_batch(self, session: AsyncSession, campaign_id: str) -> int:
+        """Refund up to ``BATCH`` paid pledges of a failed campaign; queue the next batch.
+
+        Each pledge moves ``paid → refunded`` once, so a batch run again (a retry, a
+        second worker) refunds nobody twice."""
+        campaign = await c2b_repository.get_campaign(session, campaign_id, lock=True)
+        if campaign is None or campaign.status != CampaignStatus.FAILED:
+            return 0
+        pledges = await c2b_repository.list_pledges(
+            session, campaign.id, statuses=REFUNDABLE_PLEDGES, limit=BATCH
+        )
+        done = 0
+        for pledge in pledges:
+            if await c2b_repository.transition_pledge(
+                session,
+                pledge.id,
+                from_statuses=REFUNDABLE_PLEDGES,
+                to_status=PledgeStatus.REFUNDED,
+                updated_at=utcnow(),
+            ):
+                await c2b_repository.move_units(
+                    session, campaign.id, reserved=-pledge.quantity, paid=-pledge.quantity
+                )
+                await self._refund_order(session, campaign, pledge.first_order_id)
+                await self._tell(session, campaign, pledge, "presale_failed")
+                done += 1
+        if len(pledges) == BATCH:
+            job_service.do_schedule(
+                session, REFUND_JOB, run_at=utcnow(), payload={"campaign_id": campaign.id}
+            )
+        return done
+
+    async def do_settle_batch(self, session: AsyncSession, campaign_id: str) -> int:
+        """After success: request each paid pledge's balance (or confirm a full payment)."""
+        campaign = await c2b_repository.get_campaign(session, campaign_id, lock=True)
+        if campaign is None or campaign.status != CampaignStatus.SUCCEEDED:
+            return 0
+        pledges = await c2b_repository.list_pledges(
+            session, campaign.id, statuses=[PledgeStatus.PAID], limit=BATCH
+        )
+        now = utcnow()
+        for pledge in pledges:
+            if not campaign.deposit_cents:
+                await c2b_repository.transition_pledge(
+                    session,
+                    pledge.id,
+                    from_statuses=[PledgeStatus.PAID],
+                    to_status=PledgeStatus.CONFIRMED,
+                    updated_at=now,
+                )
+                await self._tell(session, campaign, pledge, "presale_succeeded")
+                continue
+            first = await order_service.get_order(session, pledge.first_order_id)
+            unit = campaign.price_cents - campaign.deposit_cents
+            deadline = campaign.balance_deadline or now + timedelta(hours=campaign.balance_hours)
+            balance = Order(
+                id=new_id(),
+                buyer_id=pledge.buyer_id,
+                merchant_id=campaign.merchant_id,
+                status=OrderStatus.PENDING_PAYMENT,
+                currency=campaign.currency,
+                subtotal_cents=unit * pledge.quantity,
+                discount_cents=0,
+                total_cents=unit * pledge.quantity,
+                shipping_address=dict(first.shipping_address),
+                created_at=now,
+                expires_at=deadline,
+                campaign_id=campaign.id,
+                items=[
+                    OrderItem(
+                        id=new_id(),
+                        product_id=campaign.product_id,
+                        sku_id=campaign.sku_id,
+                        title=campaign.title,
+                        spec=dict(first.items[0].spec) if first.items else {},
+                        unit_price_cents=unit,
+                        quantity=pledge.quantity,
+                        line_total_cents=unit * pledge.quantity,
+                    )
+                ],
+            )
+            try:
+                async with session.begin_nested():
+                    await order_service.do_add_prepared_order(session, balance)
+                    if not await c2b_repository.transition_pledge(
+                        session,
+                        pledge.id,
+                        from_statuses=[PledgeStatus.PAID],
+                        to_status=PledgeStatus.BALANCE_DUE,
+                        balance_order_id=balance.id,
+                        updated_at=now,
+                    ):
+                        raise _Moved
+            except _Moved:
+                continue
+            else:
+                await self._tell(
+                    session,
+                    campaign,
+                    pledge,
+                    "presale_balance_due",
+                    amount=money_text(balance.total_cents, campaign.currency),
+                    link=f"/orders#{balance.id}",
+                )
+        if len(pledges) == BATCH:
+            job_service.do_schedule(
+                session, SETTLE_JOB, run_at=now, payload={"campaign_id": campaign.id}
+            )
+        return len(pledges)
+
+    # ---- shipping -----------------------------------------------------------------
+
+    async def do_ship_pledge(
+        self,
+        session: AsyncSession,
+        merchant: User,
+        pledge_id: str,
+        *,
+        carrier: str,
+        tracking_number: str,
+    ) -> Pledge:
+        """Ship a fully paid pledge: its orders are shipped and their held money released."""
+        pledge = await c2b_repository.get_pledge(session, pledge_id)
+        if pledge is None:
+            raise NotFound("No such pledge.", code="pledge_not_found")
+        campaign = await self.get_for_merchant(session, merchant, pledge.campaign_id)
+        if not await c2b_repository.transition_pledge(
+            session,
+            pledge.id,
+            from_statuses=[PledgeStatus.CONFIRMED],
+            to_status=PledgeStatus.SHIPPED,
+            updated_at=utcnow(),
+        ):
+            raise Conflict(
+                "Only a fully paid pledge can be shipped.",
+                code="c2b_pledge_not_shippable",
+                details={"status": pledge.status},
+            )
+        owner = await account_service.get_user(session, campaign.merchant_id)
+        for order_id in (pledge.first_order_id, pledge.balance_order_id):
+            if order_id is None:
+                continue
+            await order_service.do_ship(
+                session, owner, order_id, carrier=carrier, tracking_number=tracking_number
+            )
+            job_service.do_schedule(
+                session, RELEASE_JOB, run_at=utcnow(), payload={"order_id": order_id}
+            )
+        await c2b_repository.get_pledge(session, pledge.id)
+        return pledge
+
+    async def do_release(self, session: AsyncSession, order_id: str) -> bool:
+        """Held money of a shipped (or forfeited) order becomes the merchant's."""
+        order = await order_service.get_order(session, order_id)
+        return await ledger_service.do_release_campaign_order(session, order) is not None
+
+    async def is_released(self, session: AsyncSession, order_id: str) -> bool:
+        """Nothing is left to release: released already, refunded in full, or never paid."""
+        order = await order_service.get_order(session, order_id)
+        if order.total_cents <= 0 or order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+            return True
+        return await ledger_service.is_campaign_order_settled(session, order)
+
+    # ---- production and decisions -------------------------------------------------
+
+    async def _issue_production(
+        self, session: AsyncSession, campaign: Campaign, *, reason: str
+    ) -> ProductionOrder | None:
+        if campaign.supplier_id is None:
+            return None
+        if not await c2b_repository.mark_production_issued(session, campaign.id):
+            return None
+        pledges = await c2b_repository.list_pledges(session, campaign.id, statuses=PAID_PLEDGES)
+        sku = await catalog_service.get_sku(session, campaign.sku_id)
+        variant = " / ".join(str(value) for value in dict(sku.spec).values()) or campaign.title
+        units = campaign.max_units if reason == "moq_reached" else campaign.units_paid
+        now = utcnow()
+        production = ProductionOrder(
+            id=new_id(),
+            campaign_id=campaign.id,
+            merchant_id=campaign.merchant_id,
+            supplier_id=campaign.supplier_id,
+            product_id=campaign.product_id,
+            title=campaign.title,
+            lines=[{"variant": variant, "quantity": units}],
+            customisations=[
+                {
+                    "pledge_id": pledge.id,
+                    "quantity": pledge.quantity,
+                    "fields": pledge.customisation,
+                }
+                for pledge in pledges
+                if pledge.customisation
+            ],
+            units_total=units,
+            units_delivered=0,
+            due_at=campaign.expected_ship_at,
+            status=ProductionStatus.ISSUED,
+            reason=reason,
+            created_at=now,
+            updated_at=now,
+        )
+        c2b_repository.add(session, production)
+        await session.flush()
+        await notification_service.notify(
+            session,
+            [campaign.supplier_id],
+            "production_issued",
+            {"title": campaign.title, "units": units},
+            link="/factory",
+            dedupe_key=f"production:{production.id}:issued",
+        )
+        return production
+
+    async def do_log(
+        self,
+        session: AsyncSession,
+        campaign: Campaign | None,
+        *,
+        rule: str,
+        decision: str,
+        figures: dict[str, Any],
+        merchant_id: str | None = None,
+        product_id: str | None = None,
+    ) -> DecisionLog:
+        entry = DecisionLog(
+            id=new_id(),
+            merchant_id=merchant_id or (campaign.merchant_id if campaign else ""),
+            product_id=product_id or (campaign.product_id if campaign else None),
+            campaign_id=None if campaign is None else campaign.id,
+            rule=rule,
+            decision=decision,
+            figures=figures,
+            created_at=utcnow(),
+        )
+        c2b_repository.add(session, entry)
+        await session.flush()
+        log.info("c2b decision %s/%s: %s", rule, decision, figures)
+        return entry
+
+    async def list_decisions(
+        self, session: AsyncSession, user: User, *, campaign_id: str | None = None
+    ) -> list[DecisionLog]:
+        merchant_id = None if user.role == Role.PLATFORM_ADMIN else user.id
+        return await c2b_repository.list_decisions(
+            session, merchant_id=merchant_id, campaign_id=campaign_id
+        )
+
+    async def _tell(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        pledge: Pledge,
+        template: str,
+        *,
+        amount: str = "",
+        link: str | None = None,
+    ) -> None:
+        await notification_service.notify(
+            session,
+            [pledge.buyer_id],
+            template,
+            {"title": campaign.title, "amount": amount},
+            link=link or f"/presales/{campaign.id}",
+            dedupe_key=f"presale:{pledge.id}:{template}:{pledge.first_order_id}",
+        )
+
+
+campaign_service = CampaignService()

@@ -41,6 +41,7 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
+from livecommerce.traffic.endpoints import router as traffic_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger_router,
         media_video_router,
         search_router,
+        traffic_router,
         notifications_router,
         pages_router,
         partner_pages_router,

@@ -79,6 +79,15 @@ from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
+from livecommerce.models.traffic import (
+    FeedImpression,
+    RoomBoost,
+    ShareLink,
+    TrafficAudit,
+    TrafficPolicySetting,
+    TrafficSource,
+    TrafficVisit,
+)
 
 __all__ = [
     "AccountKind",
@@ -107,6 +116,7 @@ __all__ = [
     "FanClubMember",
     "FanIntimacyDay",
     "FanStats",
+    "FeedImpression",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",
@@ -145,13 +155,15 @@ __all__ = [
     "Reservation",
     "Role",
     "Room",
+    "RoomBoost",
     "RoomMute",
     "SamplePolicy",
     "SampleRequest",
     "SampleStatus",
+    "ScheduledJob",
     "SearchDocument",
     "SearchKind",
-    "ScheduledJob",
+    "ShareLink",
     "ShowcaseItem",
     "ShowcaseSkuPrice",
     "Sku",
@@ -161,5 +173,9 @@ __all__ = [
     "StockGateTake",
     "StreamKey",
     "StreamPublication",
+    "TrafficAudit",
+    "TrafficPolicySetting",
+    "TrafficSource",
+    "TrafficVisit",
     "User",
 ]

@@ -243,6 +243,12 @@ class TrafficRepository:
             return None
         return await session.get(FeedImpression, impression_id)
 
+    async def impression_of(
+        self, session: AsyncSession, impression_id: str, viewer_key: str
+    ) -> FeedImpression | None:
+        found = await session.get(FeedImpression, impression_id)
+        return found if found is not None and found.viewer_key == viewer_key else None
+
     async def clicks_since(self, session: AsyncSession, viewer_key: str, since: datetime) -> int:
         count = await session.scalar(
             select(func.count())

@@ -47,6 +47,9 @@ class VisitIn(BaseModel):
 class VisitOut(BaseModel):
     source: str
     counted: bool
+    reasons: list[ReasonOut] = Field(
+        default_factory=list, description="Why the feed showed the room (feed visits only)."
+    )
 
 
 class ShareLinkIn(BaseModel):

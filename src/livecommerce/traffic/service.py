@@ -437,15 +437,30 @@ class TrafficService:
         return ClickResult(counted=True, visit_source=str(source))
 
     async def do_record_visit(
-        self, session: AsyncSession, viewer: ViewerId, data: VisitIn
+        self, session: AsyncSession, viewer: ViewerId, data: VisitIn, language: str = "zh"
     ) -> VisitOut:
         """The room page tells where its viewer came from: a feed impression (a click), a
         shared link's code, search, another site or nowhere (direct). One visit per viewer
         and session in half an hour."""
         if data.impression_id:
             click = await self.do_click(session, viewer, data.impression_id)
-            if click.counted and click.visit_source is not None:
-                return VisitOut(source=click.visit_source, counted=True)
+            impression = await traffic_repository.impression_of(
+                session, data.impression_id, viewer.key
+            )
+            if impression is not None and impression.session_id == data.session_id:
+                source = FEED_SOURCE.get(impression.feed, TrafficSource.FEED_RECOMMEND)
+                return VisitOut(
+                    source=str(source),
+                    counted=click.counted,
+                    reasons=[
+                        ReasonOut(
+                            code=str(reason.get("code", "")),
+                            text=reason_text(str(reason.get("code", "")), reason, language),
+                        )
+                        for reason in impression.reasons
+                        if isinstance(reason, dict)
+                    ],
+                )
         live_session = await live_service.get_session(session, data.session_id)
         share_code: str | None = None
         if data.share_code:

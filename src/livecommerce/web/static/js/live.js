@@ -382,8 +382,15 @@ if (likeButton) {
 // ---------- share ----------
 
 $("share-button").addEventListener("click", async () => {
-  const url = location.href.split("#")[0];
+  let url = location.href.split("#")[0];
   report("share");
+  try {
+    // A link with the sharer's attribution code: visits through it count as shared traffic.
+    const link = await api("POST", "/api/v1/traffic/share-links", { session_id: detail.id });
+    url = new URL(link.url, location.origin).href;
+  } catch (error) {
+    // Share the plain link.
+  }
   try {
     if (navigator.share) {
       await navigator.share({ title: detail.title, url });

@@ -40,7 +40,10 @@ async def test_a_new_viewer_scrolls_the_feed_opens_a_room_and_sees_why(
             assert room.status_code == 201, room.text
             scheduled = await api.post(
                 f"/api/v1/rooms/{room.json()['id']}/sessions",
-                json={"title": f"春季上新专场 {number}", "planned_start_at": "2030-01-01T12:00:00Z"},
+                json={
+                    "title": f"春季上新专场 {number}",
+                    "planned_start_at": "2030-01-01T12:00:00Z",
+                },
                 headers=host.headers,
             )
             assert scheduled.status_code == 201, scheduled.text

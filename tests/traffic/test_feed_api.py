@@ -25,7 +25,9 @@ async def _live_rooms(client: httpx.AsyncClient, count: int) -> list[dict[str, A
     return sessions
 
 
-async def _feed(client: httpx.AsyncClient, viewer: Account | None = None, **params: Any) -> dict[str, Any]:
+async def _feed(
+    client: httpx.AsyncClient, viewer: Account | None = None, **params: Any
+) -> dict[str, Any]:
     response = await client.get(
         "/api/v1/feed", params=params, headers=None if viewer is None else viewer.headers
     )
@@ -49,7 +51,8 @@ async def test_an_anonymous_viewer_scrolls_the_whole_feed_without_repeats(
     item = first["items"][0]
     assert item["kind"] == "live"
     assert item["id"] == item["session_id"]
-    assert item["reasons"] and all(r["code"] and r["text"] for r in item["reasons"])
+    assert item["reasons"]
+    assert all(r["code"] and r["text"] for r in item["reasons"])
     assert item["url"] == f"/live/{item['session_id']}?imp={item['impression_id']}"
     async with runtime.db.reading() as session:
         stored = await session.scalar(select(func.count()).select_from(FeedImpression))
@@ -71,9 +74,7 @@ async def test_bad_tab_category_and_cursor_are_422_with_a_code(client: httpx.Asy
 async def test_reasons_come_in_the_viewers_language(client: httpx.AsyncClient) -> None:
     await _live_rooms(client, 1)
     viewer = await sign_up(client)
-    english = await client.get(
-        "/api/v1/feed", headers={**viewer.headers, "accept-language": "en"}
-    )
+    english = await client.get("/api/v1/feed", headers={**viewer.headers, "accept-language": "en"})
     chinese = await client.get(
         "/api/v1/feed", headers={**viewer.headers, "accept-language": "zh-CN"}
     )
@@ -173,7 +174,9 @@ async def test_shared_links_search_and_direct_visits_get_their_source(
         (walker, {}),
     ):
         response = await client.post(
-            "/api/v1/traffic/visits", json={"session_id": live["id"], **body}, headers=viewer.headers
+            "/api/v1/traffic/visits",
+            json={"session_id": live["id"], **body},
+            headers=viewer.headers,
         )
         assert response.status_code == 200, response.text
         sources.append(response.json()["source"])

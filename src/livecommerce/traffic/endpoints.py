@@ -96,9 +96,7 @@ async def record_visit(
     """The room page reports where its viewer came from (feed impression, shared link's
     code, search, another site, or direct)."""
     viewer = viewer_of(request, response, user)
-    return await traffic_service.do_record_visit(
-        session, viewer, body, request_language(request)
-    )
+    return await traffic_service.do_record_visit(session, viewer, body, request_language(request))
 
 
 @router.post("/traffic/share-links", status_code=201)

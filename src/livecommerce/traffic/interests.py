@@ -47,9 +47,7 @@ async def viewer_interests(
     )
     if not events:
         return {}
-    rooms = await traffic_repository.rooms(
-        session, (room for _, room, _, _ in events if room)
-    )
+    rooms = await traffic_repository.rooms(session, (room for _, room, _, _ in events if room))
     categories = await traffic_repository.product_categories(
         session, (product for _, _, product, _ in events if product)
     )

@@ -97,7 +97,9 @@ class PolicyConfig:
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
         return [
-            TierRule(sample=max(1, round(rule.sample * scale)), size=max(1, round(rule.size * scale)))
+            TierRule(
+                sample=max(1, round(rule.sample * scale)), size=max(1, round(rule.size * scale))
+            )
             for rule in self.tiers
         ]
 
@@ -458,7 +460,9 @@ def _explain(
         ((float(values[row]), name) for name, values in contributions.items()),
         reverse=True,
     )
-    policy = "cold_start" if is_cold else (ranked[0][1] if ranked and ranked[0][0] > 0 else "random")
+    policy = (
+        "cold_start" if is_cold else (ranked[0][1] if ranked and ranked[0][0] > 0 else "random")
+    )
     if catalog.pinned[row]:
         policy = "pinned"
     for value, name in ranked:

@@ -142,9 +142,7 @@ class TrafficRepository:
         )
         return {str(sid): (int(shown), int(clicked)) for sid, shown, clicked in rows}
 
-    async def room_exposures_since(
-        self, session: AsyncSession, since: datetime
-    ) -> dict[str, int]:
+    async def room_exposures_since(self, session: AsyncSession, since: datetime) -> dict[str, int]:
         rows = await session.execute(
             select(FeedImpression.room_id, func.count())
             .where(FeedImpression.created_at >= since)
@@ -212,7 +210,9 @@ class TrafficRepository:
 
     # ---- impressions and visits -----------------------------------------------------------
 
-    async def seen_sessions(self, session: AsyncSession, viewer_key: str, visit_id: str) -> set[str]:
+    async def seen_sessions(
+        self, session: AsyncSession, viewer_key: str, visit_id: str
+    ) -> set[str]:
         rows = await session.scalars(
             select(FeedImpression.session_id).where(
                 FeedImpression.viewer_key == viewer_key, FeedImpression.visit_id == visit_id
@@ -294,7 +294,9 @@ class TrafficRepository:
         await session.flush()
         return link
 
-    async def exposures_by_feed(self, session: AsyncSession, session_id: str) -> dict[str, tuple[int, int]]:
+    async def exposures_by_feed(
+        self, session: AsyncSession, session_id: str
+    ) -> dict[str, tuple[int, int]]:
         rows = await session.execute(
             select(FeedImpression.feed, func.count(), func.count(FeedImpression.clicked_at))
             .where(FeedImpression.session_id == session_id)
@@ -355,7 +357,9 @@ class TrafficRepository:
 
     async def audit(self, session: AsyncSession, limit: int) -> list[TrafficAudit]:
         rows = await session.scalars(
-            select(TrafficAudit).order_by(TrafficAudit.created_at.desc(), TrafficAudit.id).limit(limit)
+            select(TrafficAudit)
+            .order_by(TrafficAudit.created_at.desc(), TrafficAudit.id)
+            .limit(limit)
         )
         return list(rows)
 

@@ -169,9 +169,7 @@ class TrafficService:
 
     # ---- candidates ------------------------------------------------------------------
 
-    async def candidates(
-        self, session: AsyncSession, config: ranking.PolicyConfig
-    ) -> Candidates:
+    async def candidates(self, session: AsyncSession, config: ranking.PolicyConfig) -> Candidates:
         """Sessions on air, upcoming in the next week and replays of the last two weeks,
         with everything the policies rank on, as the ranking's columns."""
         now = utcnow()
@@ -226,9 +224,7 @@ class TrafficService:
             )
             columns["kind"][row] = kind
             text = " ".join([item.title, "" if room is None else f"{room.name} {room.bio}"])
-            tags = room_tags(
-                [] if room is None else list(room.tags), showcase.get(item.id, set())
-            )
+            tags = room_tags([] if room is None else list(room.tags), showcase.get(item.id, set()))
             tags |= {name for name in known if name in text}
             categories.append({name for name in known if name in tags})
             for position, tag in enumerate(sorted(tags)[: ranking.MAX_TAGS]):
@@ -386,7 +382,7 @@ class TrafficService:
             kind = ranking.KIND_NAMES[int(catalog.kind[pick.row])]
             items.append(
                 FeedItem(
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     id=summary.id,
                     session_id=summary.id,
                     room_id=summary.room_id,
@@ -419,7 +415,10 @@ class TrafficService:
         at most ``traffic_clicks_per_minute`` clicks a minute per viewer."""
         now = utcnow()
         limit = runtime_of(session).settings.traffic_clicks_per_minute
-        if await traffic_repository.clicks_since(session, viewer.key, now - timedelta(minutes=1)) >= limit:
+        if (
+            await traffic_repository.clicks_since(session, viewer.key, now - timedelta(minutes=1))
+            >= limit
+        ):
             raise ClickRateLimited()
         impression = await traffic_repository.mark_clicked(session, impression_id, viewer.key, now)
         if impression is None:
@@ -661,11 +660,11 @@ class TrafficService:
         )
         return self.policy_values(await self.policy_config(session))
 
-    async def do_boost(
-        self, session: AsyncSession, admin: User, room_id: str, kind: str
-    ) -> None:
+    async def do_boost(self, session: AsyncSession, admin: User, room_id: str, kind: str) -> None:
         room = await live_service.get_room(session, room_id)
-        await traffic_repository.set_boost(session, room.id, None if kind == "clear" else kind, admin.id)
+        await traffic_repository.set_boost(
+            session, room.id, None if kind == "clear" else kind, admin.id
+        )
         await traffic_repository.add_audit(
             session,
             TrafficAudit(
@@ -690,7 +689,9 @@ class TrafficService:
         ]
 
     async def boosts(self, session: AsyncSession) -> dict[str, str]:
-        return {room_id: row.kind for room_id, row in (await traffic_repository.boosts(session)).items()}
+        return {
+            room_id: row.kind for room_id, row in (await traffic_repository.boosts(session)).items()
+        }
 
     async def distribution(self, session: AsyncSession, window_s: int = 86400) -> Distribution:
         """How exposures spread over rooms in the last ``window_s`` seconds."""

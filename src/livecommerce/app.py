@@ -43,6 +43,7 @@ from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.traffic.endpoints import router as traffic_router
 from livecommerce.web.pages import router as pages_router
+from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         pages_router,
         partner_pages_router,
+        traffic_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

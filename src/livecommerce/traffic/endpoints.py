@@ -16,6 +16,7 @@ from livecommerce.traffic.schemas import (
     Distribution,
     FeedPage,
     PolicyValues,
+    RoomControl,
     ShareLinkIn,
     ShareLinkOut,
     TrafficPanel,
@@ -143,3 +144,9 @@ async def audit(user: AdminUser, session: DbSession) -> list[AuditRow]:
 async def distribution(user: AdminUser, session: DbSession) -> Distribution:
     """Exposures by room over the last day: Gini and top-10 share."""
     return await traffic_service.distribution(session)
+
+
+@router.get("/admin/traffic/rooms")
+async def room_controls(user: AdminUser, session: DbSession) -> list[RoomControl]:
+    """Rooms in the feed (or boosted): their pin or demotion and last day's exposures."""
+    return await traffic_service.room_controls(session)

@@ -120,3 +120,10 @@ class Distribution(BaseModel):
     gini: float
     top10_share: float
     by_room: list[tuple[str, str, int]]
+
+
+class RoomControl(BaseModel):
+    room_id: str
+    name: str
+    boost: str | None
+    exposures: int

@@ -42,6 +42,7 @@ from livecommerce.traffic.schemas import (
     MetricProgress,
     PolicyValues,
     ReasonOut,
+    RoomControl,
     ShareLinkOut,
     SourceRow,
     TrafficPanel,
@@ -711,6 +712,37 @@ class TrafficService:
                 (room_id, rooms[room_id].name if room_id in rooms else "", count)
                 for room_id, count in top
             ],
+        )
+
+    async def room_controls(self, session: AsyncSession) -> list[RoomControl]:
+        """Rooms with a session in the feed, or boosted, with their boost and last day's
+        exposures: most exposed first."""
+        config = await self.policy_config(session)
+        found = await self.candidates(session, config)
+        boosts = await self.boosts(session)
+        counts = await traffic_repository.room_exposures_since(
+            session, utcnow() - timedelta(days=1)
+        )
+        names = dict(found.room_names)
+        missing = set(boosts) - set(names)
+        if missing:
+            names.update(
+                {
+                    rid: room.name
+                    for rid, room in (await traffic_repository.rooms(session, missing)).items()
+                }
+            )
+        return sorted(
+            (
+                RoomControl(
+                    room_id=room_id,
+                    name=name,
+                    boost=boosts.get(room_id),
+                    exposures=counts.get(room_id, 0),
+                )
+                for room_id, name in names.items()
+            ),
+            key=lambda row: (-row.exposures, row.name, row.room_id),
         )
 
     def check_admin(self, user: User) -> None:

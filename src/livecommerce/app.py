@@ -43,8 +43,8 @@ from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.traffic.endpoints import router as traffic_router
 from livecommerce.web.pages import router as pages_router
-from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
+from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)

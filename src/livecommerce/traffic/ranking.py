@@ -9,8 +9,8 @@ Four policies score every candidate between 0 and 1 and are blended by weight:
   promoted tier by tier once it has had the tier's sample of exposures and one promoting
   metric (enter rate, like rate, …) reaches its threshold; a session that filled its tier's
   pool without being promoted is held there. Within a tier, a smoothed blend of its rates.
-- ``tags`` (Kuaishou): the room's tags matched against the viewer's interests; followed
-  hosts first.
+- ``tags`` (Kuaishou): the room's tags matched against the viewer's interests (weighed
+  by the room's engagement); followed hosts first.
 - ``private`` (WeChat): only followed hosts, fan clubs the viewer belongs to and rooms
   shared with the viewer.
 - ``popular``: the online count (the old home page), the baseline.
@@ -201,6 +201,7 @@ class Prepared:
     tier: IntArray  # 1-based
     promoted_by: list[tuple[str, float, float] | None]  # the metric that promoted last
     pools: FloatArray
+    quality: FloatArray  # the smoothed engagement estimate (0..1), tiers aside
     popular: FloatArray
     capped: BoolArray
     cold: BoolArray
@@ -318,6 +319,7 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         tier=tier,
         promoted_by=promoted_by,
         pools=pools,
+        quality=quality,
         popular=popular,
         capped=capped,
         cold=cold,
@@ -376,7 +378,8 @@ def rank(
         match = _interest_scores(catalog, viewer.interests)
         top = float(match.max())
         fit = match / top if top > 0 else match
-        parts["tags"] = np.where(followed, 1.0, 0.8 * fit)
+        # Among rooms that fit, the better engaging ones first.
+        parts["tags"] = np.where(followed, 1.0, 0.8 * fit * (0.5 + 0.5 * prepared.quality))
     if weights["pools"] > 0:
         parts["pools"] = prepared.pools
     if weights["popular"] > 0:

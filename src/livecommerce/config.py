@@ -311,6 +311,13 @@ class Settings(BaseSettings):
     traffic_exposure_window_s: int = Field(
         default=600, ge=10, le=86400, description="The exposure cap's window in seconds."
     )
+    traffic_exploration: float = Field(
+        default=0.0,
+        ge=0,
+        le=5,
+        description="Temperature of each feed page's draw: 0 orders strictly by score; "
+        "above 0 items are drawn with odds exp(score / value), spreading attention.",
+    )
     traffic_clicks_per_minute: int = Field(
         default=30,
         ge=1,

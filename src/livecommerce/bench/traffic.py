@@ -25,7 +25,7 @@ import numpy as np
 
 from livecommerce.bench.registry import register
 from livecommerce.traffic import ranking
-from livecommerce.traffic.ranking import PolicyConfig, Viewer
+from livecommerce.traffic.ranking import PolicyConfig, TierRule, Viewer
 
 SEED = 20061
 CATEGORIES = [
@@ -62,7 +62,7 @@ FULL = Scale(
     rooms=1000,
     viewers=20_000,
     minutes=90,
-    requests_per_minute=400,
+    requests_per_minute=600,
     rank_items=100_000,
     rank_profiles=1_000_000,
     rank_requests=300,
@@ -77,13 +77,24 @@ SMOKE = Scale(
     rank_requests=20,
 )
 
-BASE = PolicyConfig(pool_scale=0.1, exposure_cap_share=0.0, gini_cap=0.6)
+# Pools sized for this platform (a few hundred thousand exposures an hour over a thousand
+# rooms): a test pool of 100, then 1,000, 10,000 and the rest.
+# Each pool's bar is higher: a tier is a step of quality.
+TIERS = (
+    TierRule(sample=30, size=100, bar=0.5),
+    TierRule(sample=300, size=1_000, bar=1.0),
+    TierRule(sample=1_000, size=10_000, bar=1.5),
+    TierRule(sample=10**9, size=10**9),
+)
+BASE = PolicyConfig(
+    tiers=TIERS, exposure_cap_share=0.0, gini_cap=0.6, exploration=0.2, evidence=10.0
+)
 CONFIGS: dict[str, PolicyConfig] = {
-    "pools": replace(BASE, weights={"pools": 1.0}),
+    "pools": replace(BASE, weights={"pools": 1.0}, exploration=0.3),
     # The Kuaishou way: tags, with the per-room exposure cap.
     "tags": replace(BASE, weights={"tags": 1.0}, exposure_cap_share=0.02),
     "private": replace(BASE, weights={"private": 1.0}),
-    "popular": replace(BASE, weights={"popular": 1.0}, cold_start_share=0.0),
+    "popular": replace(BASE, weights={"popular": 1.0}, cold_start_share=0.0, exploration=0.0),
     "random": replace(BASE, weights={"popular": 1.0}, cold_start_share=0.0),
 }
 
@@ -101,7 +112,7 @@ class World:
 
 def _world(scale: Scale, rng: np.random.Generator) -> World:
     rooms = scale.rooms
-    quality = rng.beta(2.0, 5.0, rooms)
+    quality = rng.uniform(0.02, 0.98, rooms)
     category = rng.integers(0, len(CATEGORIES), rooms)
     # Half the rooms are on air from the start, the others start over the first two thirds.
     start = np.where(rng.random(rooms) < 0.5, 0.0, rng.uniform(0, scale.minutes * 0.66, rooms))
@@ -188,7 +199,7 @@ def _simulate(
                 interests=viewer_maps[viewer_index],
             )
             random_scores = rng.random(n) if policy == "random" else None
-            picks = ranking.rank(prepared, viewer, PAGE, random_scores=random_scores)
+            picks = ranking.rank(prepared, viewer, PAGE, random_scores=random_scores, rng=rng)
             interest = world.interests[viewer_index]
             top_interest = float(interest.max())
             for position, pick in enumerate(picks):
@@ -196,14 +207,14 @@ def _simulate(
                 step_exposures[room] += 1
                 fit = 0.2 + 0.8 * float(interest[world.category[room]]) / top_interest
                 q = float(world.quality[room])
-                if rng.random() < 0.9 * q * fit / (1 + 0.1 * position):
+                if rng.random() < 0.6 * q * fit / (1 + 0.1 * position):
                     step_enters[room] += 1
                     watch[room] += 30 + 600 * q * rng.random()
-                    likes[room] += rng.random() < 0.35 * q
-                    comments[room] += rng.random() < 0.12 * q
-                    shares[room] += rng.random() < 0.05 * q
-                    follows[room] += rng.random() < 0.12 * q
-                    orders[room] += rng.random() < 0.08 * q
+                    likes[room] += rng.random() < 0.2 * q
+                    comments[room] += rng.random() < 0.08 * q
+                    shares[room] += rng.random() < 0.03 * q
+                    follows[room] += rng.random() < 0.08 * q
+                    orders[room] += rng.random() < 0.05 * q
         exposures += step_exposures
         enters += step_enters
         recent_enters.append(step_enters)
@@ -215,11 +226,14 @@ def _simulate(
         ):
             new_room_reached = (minute + 1 - world.start_min[world.new_room]) * STEP_S
     shown = exposures > 0
+    # Sessions start and end at different times: a room is judged by its exposures per
+    # minute on air, so one on air for ten minutes is not "worse" than one on for ninety.
+    on_air = np.clip(np.minimum(world.end_min, scale.minutes) - world.start_min, 1.0, None)
     ranked = np.sort(exposures)[::-1]
     head = max(1, int(round(rooms * 0.1)))
     total = float(exposures.sum())
     figures: dict[str, Any] = {
-        "spearman_quality_exposure": round(ranking.spearman(world.quality, exposures), 3),
+        "spearman_quality_exposure": round(ranking.spearman(world.quality, exposures / on_air), 3),
         "exposure_gini": round(ranking.gini(exposures), 3),
         "top10_share": round(ranking.top_share(exposures, 10), 4),
         "new_room_time_to_1000_exposures_s": new_room_reached,
@@ -266,7 +280,7 @@ def _rank_latency(policy: str, scale: Scale, seed: int) -> float:
         started = time.perf_counter()
         viewer = Viewer(followed_rooms=followed, interests=_interest_map(profiles[viewer_index]))
         random_scores = rng.random(n) if policy == "random" else None
-        ranking.rank(prepared, viewer, PAGE, random_scores=random_scores)
+        ranking.rank(prepared, viewer, PAGE, random_scores=random_scores, rng=rng)
         timings.append((time.perf_counter() - started) * 1000)
     return round(float(np.percentile(timings, 99)), 3)
 

@@ -53,10 +53,13 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class TierRule:
-    """A pool: ``sample`` exposures before it judges, ``size`` exposures it holds."""
+    """A pool: ``sample`` exposures before it judges, ``size`` exposures it holds, and
+    ``bar``: leaving it takes a promoting metric at ``bar`` × its threshold (a higher bar
+    for higher pools makes each tier a step of quality)."""
 
     sample: int
     size: int
+    bar: float = 1.0
 
 
 DEFAULT_TIERS = (
@@ -65,6 +68,17 @@ DEFAULT_TIERS = (
     TierRule(sample=20_000, size=1_000_000),
     TierRule(sample=200_000, size=10_000_000),
 )
+# How much each metric counts in the estimate of engagement within a tier: the enter rate
+# is measured over exposures (many), watch time over every entry, the others over rarer acts.
+METRIC_WEIGHTS = {
+    "enter_rate": 3.0,
+    "avg_watch_s": 2.0,
+    "like_rate": 1.0,
+    "comment_rate": 0.5,
+    "share_rate": 0.5,
+    "follow_rate": 0.5,
+    "orders_per_mille": 1.0,
+}
 # Creator-guide numbers: ~10 % like rate; the others in the same spirit.
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "enter_rate": 0.25,
@@ -93,12 +107,23 @@ class PolicyConfig:
     exposure_cap_min_total: int = 200  # the cap applies once the window has this many
     exposure_window_s: float = 600.0
     gini_cap: float = 0.6  # the exposure Gini an operator means to stay under (reported)
+    # The temperature of each page's draw: 0 is a strict order by score; above it, items are
+    # drawn with odds exp(score / exploration) (Plackett–Luce, by Gumbel noise), so attention
+    # spreads in proportion to merit instead of everybody getting the same top ten.
+    exploration: float = 0.0
+    # Pseudo-observations at half each threshold that a promoting rate is shrunk with, so a
+    # handful of lucky entries does not promote (0: the raw rates).
+    evidence: float = 0.0
+    # What a session keeps of its pools score once it filled its pool without promotion.
+    full_pool_factor: float = 0.25
 
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
         return [
             TierRule(
-                sample=max(1, round(rule.sample * scale)), size=max(1, round(rule.size * scale))
+                sample=max(1, round(rule.sample * scale)),
+                size=max(1, round(rule.size * scale)),
+                bar=rule.bar,
             )
             for rule in self.tiers
         ]
@@ -201,6 +226,7 @@ class Prepared:
     tier: IntArray  # 1-based
     promoted_by: list[tuple[str, float, float] | None]  # the metric that promoted last
     pools: FloatArray
+    tag_rows: list[IntArray]  # per vocabulary index, the rows carrying that tag
     quality: FloatArray  # the smoothed engagement estimate (0..1), tiers aside
     popular: FloatArray
     capped: BoolArray
@@ -221,8 +247,18 @@ def _rates(catalog: Catalog) -> dict[str, FloatArray]:
     }
 
 
-def metric_rates(catalog: Catalog) -> dict[str, FloatArray]:
-    return _rates(catalog)
+def metric_rates(catalog: Catalog, config: PolicyConfig | None = None) -> dict[str, FloatArray]:
+    """The promoting metrics per row: raw, or shrunk by ``config.evidence``."""
+    if config is None or config.evidence <= 0:
+        return _rates(catalog)
+    k = config.evidence
+    rates = _rates(catalog)
+    shrunk: dict[str, FloatArray] = {}
+    for name, values in rates.items():
+        base = catalog.exposures if name == "enter_rate" else catalog.enters
+        prior = 0.5 * float(config.thresholds.get(name, 0.0))
+        shrunk[name] = (values * base + prior * k) / (base + k)
+    return shrunk
 
 
 def tier_of(
@@ -236,72 +272,81 @@ def tier_of(
     rules = config.tier_rules()
     tier = 1
     promoted: tuple[str, float, float] | None = None
-    metric = _promoting_metric(rates, config)
-    while tier < len(rules) and metric is not None and exposures >= rules[tier - 1].sample:
+    while tier < len(rules) and exposures >= rules[tier - 1].sample:
+        metric = _promoting_metric(rates, config, rules[tier - 1].bar)
+        if metric is None:
+            break
         tier += 1
         promoted = metric
     return tier, promoted
 
 
 def _promoting_metric(
-    rates: Mapping[str, float], config: PolicyConfig
+    rates: Mapping[str, float], config: PolicyConfig, bar: float = 1.0
 ) -> tuple[str, float, float] | None:
     for name in METRICS:
         threshold = config.thresholds.get(name)
         if threshold is None or threshold <= 0:
             continue
         value = float(rates.get(name, 0.0))
-        if value >= threshold:
-            return (name, value, float(threshold))
+        if value >= threshold * bar:
+            return (name, value, float(threshold * bar))
     return None
 
 
 def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     """Tiers, the pools and popular scores, the cap and the cold-start flags."""
     n = len(catalog)
-    rates = _rates(catalog)
+    rates = metric_rates(catalog, config)
     rules = config.tier_rules()
     samples = np.array([rule.sample for rule in rules], dtype=np.float64)
     sizes = np.array([rule.size for rule in rules], dtype=np.float64)
-    # The first promoting metric of each row (-1: none), vectorised like tier_of.
-    passing = np.full(n, -1, dtype=np.int64)
-    for position in range(len(METRICS) - 1, -1, -1):
-        name = METRICS[position]
-        threshold = config.thresholds.get(name)
-        if threshold is None or threshold <= 0:
-            continue
-        passing = np.where(rates[name] >= threshold, position, passing)
+    # Tier by tier, like tier_of: the first metric at or over the tier's bar (-1: none).
     tier = np.ones(n, dtype=np.int64)
+    promoted_metric = np.full(n, -1, dtype=np.int64)
+    promoted_bar = np.ones(n)
     for level in range(1, len(rules)):
+        bar = rules[level - 1].bar
+        passing = np.full(n, -1, dtype=np.int64)
+        for position in range(len(METRICS) - 1, -1, -1):
+            name = METRICS[position]
+            threshold = config.thresholds.get(name)
+            if threshold is None or threshold <= 0:
+                continue
+            passing = np.where(rates[name] >= threshold * bar, position, passing)
         up = (tier == level) & (passing >= 0) & (catalog.exposures >= samples[level - 1])
         tier = np.where(up, level + 1, tier)
+        promoted_metric = np.where(up, passing, promoted_metric)
+        promoted_bar = np.where(up, bar, promoted_bar)
     promoted_by: list[tuple[str, float, float] | None] = [None] * n
     for row in np.nonzero(tier > 1)[0]:
-        name = METRICS[int(passing[row])]
+        name = METRICS[int(promoted_metric[row])]
         promoted_by[int(row)] = (
             name,
             float(rates[name][row]),
-            float(config.thresholds[name]),
+            float(config.thresholds[name]) * float(promoted_bar[row]),
         )
     # Within a tier: a smoothed mean of each rate over its threshold (capped at 2), so a
     # room with few exposures sits near the prior instead of at 0 or at the top.
     prior = 20.0
     quality = np.zeros(n)
-    counted = 0
+    counted = 0.0
+    raw = _rates(catalog)
     for name in METRICS:
         threshold = config.thresholds.get(name)
         if threshold is None or threshold <= 0:
             continue
+        weight = METRIC_WEIGHTS.get(name, 1.0)
         base = catalog.exposures if name == "enter_rate" else catalog.enters
-        ratio = np.minimum(rates[name] / threshold, 2.0)
-        quality += (ratio * base + 0.5 * prior) / (base + prior)
-        counted += 1
-    quality = quality / max(counted, 1) / 2.0  # 0..1
+        ratio = np.minimum(raw[name] / threshold, 2.0)
+        quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
+        counted += weight
+    quality = quality / max(counted, 1e-9) / 2.0  # 0..1
     levels = len(rules)
     pools = (tier - 1 + quality) / levels
     # A pool that is full and did not promote holds the session back.
     full = catalog.exposures >= sizes[tier - 1]
-    pools = np.where(full & (tier < levels), pools * 0.25, pools)
+    pools = np.where(full & (tier < levels), pools * config.full_pool_factor, pools)
     online = np.maximum(catalog.online, 0.0)
     top = float(online.max()) if n else 0.0
     popular = np.log1p(online) / math.log1p(top) if top > 0 else np.zeros(n)
@@ -313,9 +358,18 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         & (catalog.age_s <= config.cold_start_window_s)
         & (catalog.exposures < samples[0])
     ) | (catalog.new_room & (catalog.kind == KIND_LIVE) & (catalog.exposures < samples[0]))
+    flat = catalog.tags.reshape(-1)
+    owners = np.repeat(np.arange(n, dtype=np.int64), catalog.tags.shape[1] if n else 0)
+    keep = flat >= 0
+    flat, owners = flat[keep], owners[keep]
+    order = np.argsort(flat, kind="stable")
+    flat, owners = flat[order], owners[order]
+    bounds = np.searchsorted(flat, np.arange(len(catalog.vocabulary) + 1))
+    tag_rows = [owners[bounds[i] : bounds[i + 1]] for i in range(len(catalog.vocabulary))]
     return Prepared(
         catalog=catalog,
         config=config,
+        tag_rows=tag_rows,
         tier=tier,
         promoted_by=promoted_by,
         pools=pools,
@@ -333,14 +387,15 @@ def _rows_of(catalog: Catalog, rooms: Iterable[str]) -> list[int]:
     return rows
 
 
-def _interest_scores(catalog: Catalog, interests: Mapping[str, float]) -> FloatArray:
-    weights = np.zeros(len(catalog.vocabulary) + 1)
+def _interest_scores(prepared: Prepared, interests: Mapping[str, float]) -> FloatArray:
+    """Per row, the sum of the viewer's weights of its tags (through the tag → rows index,
+    so the cost is the rows of the viewer's few tags, not the whole catalog's tags)."""
+    catalog = prepared.catalog
+    scores: FloatArray = np.zeros(len(catalog))
     for name, value in interests.items():
         index = catalog.tag_index.get(name)
-        if index is not None:
-            weights[index] = max(0.0, float(value))
-    # index -1 (padding) reads the extra zero at the end
-    scores: FloatArray = weights[catalog.tags].sum(axis=1)
+        if index is not None and value > 0:
+            scores[prepared.tag_rows[index]] += float(value)
     return scores
 
 
@@ -352,10 +407,12 @@ def rank(
     exclude: Iterable[int] = (),
     allowed: BoolArray | None = None,
     random_scores: FloatArray | None = None,
+    rng: np.random.Generator | None = None,
 ) -> list[Pick]:
     """At most ``limit`` picks for ``viewer``, best first, none of ``exclude``; only rows
     where ``allowed`` is true (a category tab). ``random_scores`` replaces the blend (the
-    benchmark's ``random`` baseline)."""
+    benchmark's ``random`` baseline). With ``config.exploration`` above 0 and an ``rng``, the
+    page is drawn (see PolicyConfig.exploration) rather than sorted."""
     catalog, config = prepared.catalog, prepared.config
     n = len(catalog)
     if n == 0 or limit <= 0:
@@ -375,7 +432,7 @@ def rank(
     parts: dict[str, FloatArray] = {}
     match = np.zeros(n)
     if weights["tags"] > 0:
-        match = _interest_scores(catalog, viewer.interests)
+        match = _interest_scores(prepared, viewer.interests)
         top = float(match.max())
         fit = match / top if top > 0 else match
         # Among rooms that fit, the better engaging ones first.
@@ -402,6 +459,8 @@ def rank(
         score = np.where(catalog.demoted, score * 0.2, score)
         score = np.where(catalog.pinned, score + 10.0, score)
         score = np.where(prepared.capped & ~catalog.pinned, score - 10.0, score)
+    if random_scores is None and rng is not None and config.exploration > 0:
+        score = score + config.exploration * rng.gumbel(size=n)
     score = np.where(available, score, -np.inf)
 
     cold_slots = 0

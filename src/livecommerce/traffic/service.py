@@ -153,6 +153,8 @@ class TrafficService:
             exposure_cap_share=float(values["exposure_cap_share"]),
             exposure_window_s=float(values["exposure_window_s"]),
             thresholds={str(k): float(v) for k, v in values["thresholds"].items()},
+            exploration=settings.traffic_exploration,
+            evidence=10.0,
         )
 
     def policy_values(self, config: ranking.PolicyConfig) -> PolicyValues:
@@ -352,6 +354,7 @@ class TrafficService:
                 limit,
                 exclude=exclude,
                 allowed=allowed,
+                rng=np.random.default_rng() if config.exploration > 0 else None,
             )
         now = utcnow()
         rows: list[dict[str, Any]] = []
@@ -568,7 +571,7 @@ class TrafficService:
             exposures, tier, promoted = 0, 1, None
             rates = dict.fromkeys(ranking.METRICS, 0.0)
         else:
-            all_rates = ranking.metric_rates(catalog)
+            all_rates = ranking.metric_rates(catalog, config)
             rates = {name: float(all_rates[name][row]) for name in ranking.METRICS}
             exposures = int(catalog.exposures[row])
             tier, promoted = ranking.tier_of(exposures, rates, config)

@@ -116,6 +116,9 @@ class PolicyConfig:
     evidence: float = 0.0
     # What a session keeps of its pools score once it filled its pool without promotion.
     full_pool_factor: float = 0.25
+    # A session owed the rest of its pool is pushed by this much times the unfilled share,
+    # so a promoted session gets its larger audience quickly (then is judged again).
+    pool_push: float = 0.0
 
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
@@ -347,6 +350,8 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     # A pool that is full and did not promote holds the session back.
     full = catalog.exposures >= sizes[tier - 1]
     pools = np.where(full & (tier < levels), pools * config.full_pool_factor, pools)
+    unfilled = np.clip(1.0 - catalog.exposures / sizes[tier - 1], 0.0, 1.0)
+    pools = (pools + config.pool_push * unfilled) / (1.0 + config.pool_push)
     online = np.maximum(catalog.online, 0.0)
     top = float(online.max()) if n else 0.0
     popular = np.log1p(online) / math.log1p(top) if top > 0 else np.zeros(n)

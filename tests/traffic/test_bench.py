@@ -15,7 +15,9 @@ FIGURES = {
     "top10_share",
     "new_room_time_to_1000_exposures_s",
     "long_tail_share",
+    "rank_p50_ms",
     "rank_p99_ms",
+    "rank_p99_cpu_ms",
 }
 
 
@@ -44,4 +46,5 @@ def test_traffic_benchmark_smoke_run() -> None:
         "pools_new_room_1000_within_600_s",
         "tags_new_room_1000_within_600_s",
         "rank_p99_ms_at_most_20",
+        "rank_p99_cpu_ms_at_most_20",
     }

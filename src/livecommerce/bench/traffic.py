@@ -244,7 +244,7 @@ def _simulate(
     return figures, exposures
 
 
-def _rank_latency(policy: str, scale: Scale, seed: int) -> float:
+def _rank_latency(policy: str, scale: Scale, seed: int) -> dict[str, float]:
     """p99 of one feed request (rank only) with ``rank_items`` live items and
     ``rank_profiles`` viewers' interest rows in memory."""
     rng = np.random.default_rng(seed)
@@ -274,15 +274,23 @@ def _rank_latency(policy: str, scale: Scale, seed: int) -> float:
     prepared = ranking.prepare(catalog, config)
     profiles = rng.random((scale.rank_profiles, len(CATEGORIES)), dtype=np.float32)
     timings: list[float] = []
+    cpu: list[float] = []
     for _ in range(scale.rank_requests):
         viewer_index = int(rng.integers(0, scale.rank_profiles))
         followed = frozenset(f"r{int(i)}" for i in rng.integers(0, n, 5))
         started = time.perf_counter()
+        started_cpu = time.process_time()
         viewer = Viewer(followed_rooms=followed, interests=_interest_map(profiles[viewer_index]))
         random_scores = rng.random(n) if policy == "random" else None
         ranking.rank(prepared, viewer, PAGE, random_scores=random_scores, rng=rng)
         timings.append((time.perf_counter() - started) * 1000)
-    return round(float(np.percentile(timings, 99)), 3)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    # Wall time, and the process's CPU time (what a busy shared machine does not inflate).
+    return {
+        "rank_p50_ms": round(float(np.percentile(timings, 50)), 3),
+        "rank_p99_ms": round(float(np.percentile(timings, 99)), 3),
+        "rank_p99_cpu_ms": round(float(np.percentile(cpu, 99)), 3),
+    }
 
 
 @register(
@@ -297,7 +305,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
     policies: dict[str, dict[str, Any]] = {}
     for index, policy in enumerate(POLICY_NAMES):
         figures, _ = _simulate(policy, world, scale, SEED + index)
-        figures["rank_p99_ms"] = _rank_latency(policy, scale, SEED + 100 + index)
+        figures.update(_rank_latency(policy, scale, SEED + 100 + index))
         policies[policy] = figures
     pools, tags, popular = policies["pools"], policies["tags"], policies["popular"]
     gini_cap = CONFIGS["tags"].gini_cap
@@ -315,6 +323,9 @@ def run(smoke: bool = False) -> dict[str, Any]:
         "tags_new_room_1000_within_600_s": within(tags["new_room_time_to_1000_exposures_s"], 600),
         "rank_p99_ms_at_most_20": all(
             figures["rank_p99_ms"] <= 20 for figures in policies.values()
+        ),
+        "rank_p99_cpu_ms_at_most_20": all(
+            figures["rank_p99_cpu_ms"] <= 20 for figures in policies.values()
         ),
     }
     return {

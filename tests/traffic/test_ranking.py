@@ -284,3 +284,15 @@ def test_exploration_draws_pages_in_proportion_to_merit() -> None:
     assert firsts[0] > firsts[1] > firsts[2] > 0
     # Without a generator (or at 0) the order is strict.
     assert order(catalog, strict) == ["s0", "s1", "s2", "s3"]
+
+
+def test_pool_push_serves_the_session_owed_most_of_its_pool_first() -> None:
+    tiers = (TierRule(10, 100), TierRule(1, 1000))
+    catalog = world(
+        [
+            {"exposures": 90, "enters": 20, "likes": 0},  # tier 1, nearly full
+            {"exposures": 20, "enters": 4, "likes": 0},  # tier 1, owed 80 %
+        ]
+    )
+    pushed = PolicyConfig(weights={"pools": 1.0}, tiers=tiers, cold_start_share=0.0, pool_push=1.0)
+    assert order(catalog, pushed) == ["s1", "s0"]

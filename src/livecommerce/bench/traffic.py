@@ -79,18 +79,24 @@ SMOKE = Scale(
 
 # Pools sized for this platform (a few hundred thousand exposures an hour over a thousand
 # rooms): a test pool of 100, then 1,000, 10,000 and the rest.
-# Each pool's bar is higher: a tier is a step of quality.
+# Each pool's bar is higher: a tier is a step of quality. Every pool is finite (the top one
+# too), and a session owed the rest of its pool is pushed first (pool_push).
 TIERS = (
     TierRule(sample=30, size=100, bar=0.5),
     TierRule(sample=300, size=1_000, bar=1.0),
-    TierRule(sample=1_000, size=10_000, bar=1.5),
-    TierRule(sample=10**9, size=10**9),
+    TierRule(sample=1_000, size=5_000, bar=1.5),
+    TierRule(sample=10**9, size=20_000),
 )
 BASE = PolicyConfig(
-    tiers=TIERS, exposure_cap_share=0.0, gini_cap=0.6, exploration=0.2, evidence=10.0
+    tiers=TIERS,
+    exposure_cap_share=0.0,
+    gini_cap=0.6,
+    exploration=0.2,
+    evidence=10.0,
+    pool_push=1.0,
 )
 CONFIGS: dict[str, PolicyConfig] = {
-    "pools": replace(BASE, weights={"pools": 1.0}, exploration=0.3),
+    "pools": replace(BASE, weights={"pools": 1.0}),
     # The Kuaishou way: tags, with the per-room exposure cap.
     "tags": replace(BASE, weights={"tags": 1.0}, exposure_cap_share=0.02),
     "private": replace(BASE, weights={"private": 1.0}),

@@ -45,10 +45,12 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
+from livecommerce.traffic.endpoints import router as traffic_router
 from livecommerce.web.c2b_pages import router as c2b_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
+from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger_router,
         media_video_router,
         search_router,
+        traffic_router,
         notifications_router,
         fan_messages_router,
         pages_router,
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         team_pages_router,
         c2b_router,
         c2b_pages_router,
+        traffic_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -299,6 +299,51 @@ class Settings(BaseSettings):
         default=8, ge=-12, le=14, description="Daily caps start again at midnight here (UTC+8)."
     )
 
+    traffic_weights: dict[str, float] = Field(
+        default={"pools": 0.6, "tags": 0.3, "private": 0.0, "popular": 0.1},
+        description="The recommend feed's policy blend: weights of pools, tags, private and "
+        'popular (JSON, e.g. {"tags": 1}); the admin page can store another.',
+    )
+    traffic_categories: list[str] = Field(
+        default=["美妆", "服饰", "食品", "茶叶", "数码", "家居", "母婴", "珠宝"],
+        max_length=30,
+        description="The home page's category tabs; a session belongs to a category its "
+        "title, room tags or showcase products name.",
+    )
+    traffic_pool_scale: float = Field(
+        default=0.1,
+        gt=0,
+        le=100,
+        description="Multiplies the tiered pools' samples and sizes (creator-guide numbers "
+        "at 1.0: a test pool of 200–1,000 exposures); smaller on a small platform.",
+    )
+    traffic_cold_start_share: float = Field(
+        default=0.2, ge=0, le=1, description="Share of each feed page kept for new sessions."
+    )
+    traffic_exposure_cap_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A room's most share of all exposures in the window before it is held "
+        "back (0: no cap).",
+    )
+    traffic_exposure_window_s: int = Field(
+        default=600, ge=10, le=86400, description="The exposure cap's window in seconds."
+    )
+    traffic_exploration: float = Field(
+        default=0.0,
+        ge=0,
+        le=5,
+        description="Temperature of each feed page's draw: 0 orders strictly by score; "
+        "above 0 items are drawn with odds exp(score / value), spreading attention.",
+    )
+    traffic_clicks_per_minute: int = Field(
+        default=30,
+        ge=1,
+        le=10000,
+        description="Feed clicks one viewer may send per minute; more are refused (429).",
+    )
+
     @field_validator("fans_level_thresholds")
     @classmethod
     def _increasing(cls, value: list[int]) -> list[int]:

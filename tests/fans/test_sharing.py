@@ -60,7 +60,10 @@ async def test_a_share_link_counts_visitors_once_and_credits_their_orders(
 
     # A browser without a visitor id gets one; coming back counts nothing more.
     first = await client.get(f"/s/{code}", follow_redirects=False)
-    assert (first.status_code, first.headers["location"]) == (302, f"/live/{stage.session_id}")
+    assert (first.status_code, first.headers["location"]) == (
+        302,
+        f"/live/{stage.session_id}?share={code}",
+    )
     visitor = first.cookies["lc_visitor"]
     back = await client.get(f"/s/{code}", follow_redirects=False)  # the client kept it
     assert (back.status_code, back.cookies.get("lc_visitor")) == (302, None)

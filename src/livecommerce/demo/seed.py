@@ -17,6 +17,7 @@ from livecommerce.demo.fans import CATCHPHRASES, seed_fans
 from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import publish_offers, seed_partners
 from livecommerce.demo.team import seed_team
+from livecommerce.demo.traffic import seed_feed_hosts
 from livecommerce.demo.world import (
     DEMO_PRODUCTS,
     DemoWorld,
@@ -232,4 +233,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     await seed_interactions(http, tokens["host"], session_id)
     await seed_fans(http, runtime, world)
     await seed_team(http, runtime, world)
+    await seed_feed_hosts(http, runtime, tokens["viewer"])
     return world

@@ -92,6 +92,10 @@ class SharingService:
             return again
         return link
 
+    async def find_by_code(self, session: AsyncSession, code: str) -> ShareLink | None:
+        """The share link with ``code``, if there is one."""
+        return await fan_repository.get_share_link_by_code(session, code)
+
     async def do_visit(
         self, session: AsyncSession, code: str, user: User | None, visitor_id: str | None
     ) -> str:
@@ -131,7 +135,8 @@ class SharingService:
                 at=now,
             ),
         )
-        return share_path(link)
+        # The code rides along so the room can tell the traffic domain where its visit came from.
+        return f"{share_path(link)}?share={link.code}"
 
     async def do_attribute_order(
         self,

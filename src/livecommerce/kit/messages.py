@@ -339,6 +339,15 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "poll_closed": ("投票已结束", "This poll is closed."),
     "c2b_bad_option": ("没有这个选项", "No such option."),
     "poll_voted": ("你已投过票", "You have voted in this poll."),
+    # traffic
+    "unknown_feed_tab": ("没有这个推荐页签", "tab must be recommend, follow or category."),
+    "unknown_feed_category": ("没有这个分类", "No such category."),
+    "feed_click_rate_limited": ("点击太频繁，请稍后再试", "Too many clicks: wait a minute."),
+    "unknown_share_code": ("分享链接无效", "This shared link is not valid."),
+    "unknown_traffic_policy": (
+        "策略权重只能是 pools、tags、private、popular，且至少一个大于 0",
+        "Weights are for pools, tags, private and popular, at least one above 0.",
+    ),
 }
 
 # The code of an error that carries none, by its HTTP status.

@@ -98,6 +98,14 @@ from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 from livecommerce.models.team import RoomStaff, StaffAction, StaffRole, StaffStatus
+from livecommerce.models.traffic import (
+    FeedImpression,
+    RoomBoost,
+    TrafficAudit,
+    TrafficPolicySetting,
+    TrafficSource,
+    TrafficVisit,
+)
 
 __all__ = [
     "BalanceDefault",
@@ -146,6 +154,7 @@ __all__ = [
     "StaffRole",
     "StaffStatus",
     "ShareVisit",
+    "FeedImpression",
     "FlashSale",
     "FlashSaleBuyer",
     "Follow",
@@ -184,13 +193,14 @@ __all__ = [
     "Reservation",
     "Role",
     "Room",
+    "RoomBoost",
     "RoomMute",
     "SamplePolicy",
     "SampleRequest",
     "SampleStatus",
+    "ScheduledJob",
     "SearchDocument",
     "SearchKind",
-    "ScheduledJob",
     "ShowcaseItem",
     "ShowcaseSkuPrice",
     "Sku",
@@ -200,5 +210,9 @@ __all__ = [
     "StockGateTake",
     "StreamKey",
     "StreamPublication",
+    "TrafficAudit",
+    "TrafficPolicySetting",
+    "TrafficSource",
+    "TrafficVisit",
     "User",
 ]

@@ -20,6 +20,7 @@ from livecommerce.kit.language import (
 from livecommerce.web.i18n_c2b import C2B_STRINGS
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
+from livecommerce.web.i18n_feed import FEED_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
 
 __all__ = [
@@ -438,6 +439,7 @@ _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
 _STRINGS.update(FANS2_STRINGS)
 _STRINGS.update(C2B_STRINGS)
+_STRINGS.update(FEED_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

@@ -17,6 +17,7 @@ from livecommerce.kit.errors import LiveCommerceError, NotFound, ValidationFaile
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import PageRequest
+from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus, ProductStatus
@@ -46,7 +47,11 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
     hosts = {card.room_id: card.room_name for card in [*live_cards, *upcoming_cards]}
     return page.render(
-        "home.html", live_sessions=live_cards, upcoming_sessions=upcoming_cards, hosts=hosts
+        "home.html",
+        live_sessions=live_cards,
+        upcoming_sessions=upcoming_cards,
+        hosts=hosts,
+        feed_categories=list(runtime_of(session).settings.traffic_categories),
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 05:54:38.293217
+Create Date: 2026-11-30 05:56:21.137773
 """
 
 from __future__ import annotations
@@ -59,6 +59,31 @@ def upgrade() -> None:
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("message_id", name=op.f("pk_fan_chat_awards")),
     )
+    op.create_table(
+        "feed_impressions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=40), nullable=False),
+        sa.Column("visit_id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("feed", sa.String(length=12), nullable=False),
+        sa.Column("category", sa.String(length=40), nullable=True),
+        sa.Column("policy", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=30), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("clicked_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_impressions")),
+    )
+    with op.batch_alter_table("feed_impressions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_feed_impressions_room_time", ["room_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_feed_impressions_session", ["session_id"], unique=False)
+        batch_op.create_index("ix_feed_impressions_time", ["created_at"], unique=False)
+        batch_op.create_index("ix_feed_impressions_visit", ["viewer_key", "visit_id"], unique=False)
+
     op.create_table(
         "journal_entries",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -142,6 +167,43 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_stock_gates")),
     )
+    op.create_table(
+        "traffic_audit",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("actor_id", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_audit")),
+    )
+    op.create_table(
+        "traffic_policy_settings",
+        sa.Column("id", sa.String(length=16), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("updated_by", sa.String(length=32), nullable=True),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_policy_settings")),
+    )
+    op.create_table(
+        "traffic_visits",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("impression_id", sa.String(length=32), nullable=True),
+        sa.Column("share_code", sa.String(length=16), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_visits")),
+        sa.UniqueConstraint("impression_id", name=op.f("uq_traffic_visits_impression_id")),
+    )
+    with op.batch_alter_table("traffic_visits", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_traffic_visits_session_source", ["session_id", "source"], unique=False
+        )
+
     op.create_table(
         "users",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -789,6 +851,17 @@ def upgrade() -> None:
             batch_op.f("ix_product_images_product_id"), ["product_id"], unique=False
         )
 
+    op.create_table(
+        "room_boosts",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("created_by", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_room_boosts_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("room_id", name=op.f("pk_room_boosts")),
+    )
     op.create_table(
         "room_mutes",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -1902,6 +1975,7 @@ def downgrade() -> None:
 
     op.drop_table("room_staff")
     op.drop_table("room_mutes")
+    op.drop_table("room_boosts")
     with op.batch_alter_table("product_images", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_product_images_product_id"))
 
@@ -1996,6 +2070,12 @@ def downgrade() -> None:
 
     op.drop_table("addresses")
     op.drop_table("users")
+    with op.batch_alter_table("traffic_visits", schema=None) as batch_op:
+        batch_op.drop_index("ix_traffic_visits_session_source")
+
+    op.drop_table("traffic_visits")
+    op.drop_table("traffic_policy_settings")
+    op.drop_table("traffic_audit")
     op.drop_table("stock_gates")
     with op.batch_alter_table("search_documents", schema=None) as batch_op:
         batch_op.drop_index("ix_search_documents_terms", postgresql_using="gin")
@@ -2014,6 +2094,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_journal_entries_host_id"))
 
     op.drop_table("journal_entries")
+    with op.batch_alter_table("feed_impressions", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_impressions_visit")
+        batch_op.drop_index("ix_feed_impressions_time")
+        batch_op.drop_index("ix_feed_impressions_session")
+        batch_op.drop_index("ix_feed_impressions_room_time")
+
+    op.drop_table("feed_impressions")
     op.drop_table("fan_chat_awards")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_behaviour_events_user_id"))

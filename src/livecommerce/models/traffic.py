@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from livecommerce.kit.base import Base, created_at_column, id_column
+
+
+class TrafficSource(StrEnum):
+    FEED_RECOMMEND = "feed_recommend"
+    FEED_FOLLOW = "feed_follow"
+    FEED_CATEGORY = "feed_category"
+    SEARCH = "search"
+    SHARE = "share"
+    DIRECT = "direct"
+    EXTERNAL = "external"
+
+
+class FeedImpression(Base):
+    """One feed item put in front of a viewer: where, in which feed, by which policy, why.
+    Written a page at a time (one INSERT for the page's items)."""
+
+    __tablename__ = "feed_impressions"
+    __table_args__ = (
+        Index("ix_feed_impressions_visit", "viewer_key", "visit_id"),
+        Index("ix_feed_impressions_room_time", "room_id", "created_at"),
+        Index("ix_feed_impressions_time", "created_at"),
+        Index("ix_feed_impressions_session", "session_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    # "u:<user id>" or "v:<visitor cookie>": the viewer the item was shown to.
+    viewer_key: Mapped[str] = mapped_column(String(40))
+    visit_id: Mapped[str] = mapped_column(String(32))
+    session_id: Mapped[str] = mapped_column(String(32))
+    room_id: Mapped[str] = mapped_column(String(32))
+    feed: Mapped[str] = mapped_column(String(12))  # recommend | follow | category
+    category: Mapped[str | None] = mapped_column(String(40))
+    policy: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(30))  # the first reason's code
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(Integer)
+    clicked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class TrafficVisit(Base):
+    """A viewer opening a room, with where they came from."""
+
+    __tablename__ = "traffic_visits"
+    __table_args__ = (Index("ix_traffic_visits_session_source", "session_id", "source"),)
+
+    id: Mapped[str] = id_column()
+    session_id: Mapped[str] = mapped_column(String(32))
+    room_id: Mapped[str] = mapped_column(String(32))
+    viewer_key: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(20))
+    impression_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    share_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class TrafficPolicySetting(Base):
+    """The policy blend and parameters an operator stored (one row, id ``current``)."""
+
+    __tablename__ = "traffic_policy_settings"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = created_at_column()
+
+
+class RoomBoost(Base):
+    """An operator's pin (always first) or demotion (a fifth of its score) of a room."""
+
+    __tablename__ = "room_boosts"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # pin | demote
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class TrafficAudit(Base):
+    """What an operator changed in traffic distribution, and when (never updated)."""
+
+    __tablename__ = "traffic_audit"
+
+    id: Mapped[str] = id_column()
+    actor_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(20))  # policy | pin | demote | clear
+    room_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = created_at_column()

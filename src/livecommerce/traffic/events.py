@@ -1,0 +1,23 @@
+"""Facts traffic publishes (see docs/architecture.md, "Domain events")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from livecommerce.kit.events import DomainEvent
+
+
+class VisitAttributed(DomainEvent):
+    """A viewer opened a room and the visit got its traffic source: ``feed_recommend``,
+    ``feed_follow``, ``feed_category``, ``search``, ``share``, ``direct`` or ``external``.
+    ``impression_id`` is set for feed clicks, ``share_code`` for shared links."""
+
+    name = "traffic.visit_attributed"
+    visit_id: str
+    session_id: str
+    room_id: str
+    user_id: str | None
+    source: str
+    impression_id: str | None
+    share_code: str | None
+    at: datetime

@@ -1,0 +1,659 @@
+"""The ranking of feed items: pure code over columns of numbers, no database.
+
+The feed service and ``livecommerce bench traffic`` both run this module: the service fills
+a :class:`Catalog` from the database, the benchmark from its simulated platform.
+
+Four policies score every candidate between 0 and 1 and are blended by weight:
+
+- ``pools`` (Douyin): tiered pools. A session starts in tier 1 (the test pool) and is
+  promoted tier by tier once it has had the tier's sample of exposures and one promoting
+  metric (enter rate, like rate, …) reaches its threshold; a session that filled its tier's
+  pool without being promoted is held there. Within a tier, a smoothed blend of its rates.
+- ``tags`` (Kuaishou): the room's tags matched against the viewer's interests (weighed
+  by the room's engagement); followed hosts first.
+- ``private`` (WeChat): only followed hosts, fan clubs the viewer belongs to and rooms
+  shared with the viewer.
+- ``popular``: the online count (the old home page), the baseline.
+
+Around the blend: a cold-start share of each page for new sessions, a per-room exposure cap
+(a share of all exposures in a window: rooms over it are held back to the end), operator
+pins (first) and demotions. Each pick carries its reasons as data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+POLICIES = ("pools", "tags", "private", "popular")
+KIND_LIVE, KIND_UPCOMING, KIND_REPLAY = 0, 1, 2
+KIND_NAMES = ("live", "upcoming", "replay")
+# Live sessions outrank announcements and replays in the recommend feed.
+KIND_FACTOR = np.array([1.0, 0.35, 0.25])
+MAX_TAGS = 8
+METRICS = (
+    "enter_rate",
+    "avg_watch_s",
+    "like_rate",
+    "comment_rate",
+    "share_rate",
+    "follow_rate",
+    "orders_per_mille",
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """A pool: ``sample`` exposures before it judges, ``size`` exposures it holds, and
+    ``bar``: leaving it takes a promoting metric at ``bar`` × its threshold (a higher bar
+    for higher pools makes each tier a step of quality)."""
+
+    sample: int
+    size: int
+    bar: float = 1.0
+
+
+DEFAULT_TIERS = (
+    TierRule(sample=200, size=1_000),  # the test pool (200–1,000 viewers)
+    TierRule(sample=2_000, size=100_000),
+    TierRule(sample=20_000, size=1_000_000),
+    TierRule(sample=200_000, size=10_000_000),
+)
+# How much each metric counts in the estimate of engagement within a tier: the enter rate
+# is measured over exposures (many), watch time over every entry, the others over rarer acts.
+METRIC_WEIGHTS = {
+    "enter_rate": 3.0,
+    "avg_watch_s": 2.0,
+    "like_rate": 1.0,
+    "comment_rate": 0.5,
+    "share_rate": 0.5,
+    "follow_rate": 0.5,
+    "orders_per_mille": 1.0,
+}
+# Creator-guide numbers: ~10 % like rate; the others in the same spirit.
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "enter_rate": 0.25,
+    "avg_watch_s": 180.0,
+    "like_rate": 0.10,
+    "comment_rate": 0.05,
+    "share_rate": 0.02,
+    "follow_rate": 0.05,
+    "orders_per_mille": 30.0,
+}
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """The blend and its parameters (settings, overridden by what the admin page stores)."""
+
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"pools": 0.6, "tags": 0.3, "private": 0.0, "popular": 0.1}
+    )
+    tiers: tuple[TierRule, ...] = DEFAULT_TIERS
+    pool_scale: float = 1.0  # multiplies samples and sizes: a small platform uses smaller pools
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    cold_start_share: float = 0.2
+    cold_start_window_s: float = 1800.0
+    exposure_cap_share: float = 0.05  # 0 disables the cap
+    exposure_cap_min_total: int = 200  # the cap applies once the window has this many
+    exposure_window_s: float = 600.0
+    gini_cap: float = 0.6  # the exposure Gini an operator means to stay under (reported)
+    # The temperature of each page's draw: 0 is a strict order by score; above it, items are
+    # drawn with odds exp(score / exploration) (Plackett–Luce, by Gumbel noise), so attention
+    # spreads in proportion to merit instead of everybody getting the same top ten.
+    exploration: float = 0.0
+    # Pseudo-observations at half each threshold that a promoting rate is shrunk with, so a
+    # handful of lucky entries does not promote (0: the raw rates).
+    evidence: float = 0.0
+    # What a session keeps of its pools score once it filled its pool without promotion.
+    full_pool_factor: float = 0.25
+    # A session owed the rest of its pool is pushed by this much times the unfilled share,
+    # so a promoted session gets its larger audience quickly (then is judged again).
+    pool_push: float = 0.0
+
+    def tier_rules(self) -> list[TierRule]:
+        scale = max(self.pool_scale, 1e-6)
+        return [
+            TierRule(
+                sample=max(1, round(rule.sample * scale)),
+                size=max(1, round(rule.size * scale)),
+                bar=rule.bar,
+            )
+            for rule in self.tiers
+        ]
+
+    def normalized_weights(self) -> dict[str, float]:
+        weights = {name: max(0.0, float(self.weights.get(name, 0.0))) for name in POLICIES}
+        total = sum(weights.values())
+        if total <= 0:
+            return {"popular": 1.0, "pools": 0.0, "tags": 0.0, "private": 0.0}
+        return {name: value / total for name, value in weights.items()}
+
+
+@dataclass
+class Catalog:
+    """The candidates, column by column (one row per session)."""
+
+    session_ids: list[str]
+    room_ids: list[str]
+    kind: IntArray
+    tags: IntArray  # (n, MAX_TAGS) indices into ``vocabulary``, -1 padding
+    vocabulary: list[str]
+    online: FloatArray
+    exposures: FloatArray
+    enters: FloatArray
+    watch_s: FloatArray
+    likes: FloatArray
+    comments: FloatArray
+    shares: FloatArray
+    follows: FloatArray
+    orders: FloatArray
+    age_s: FloatArray  # since the session went on air (or was created, for others)
+    room_window_exposures: FloatArray  # the room's exposures in the cap's window
+    window_total: float
+    pinned: BoolArray
+    demoted: BoolArray
+    new_room: BoolArray
+    room_rows: dict[str, list[int]] = field(default_factory=dict)
+    tag_index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.room_rows:
+            for row, room_id in enumerate(self.room_ids):
+                self.room_rows.setdefault(room_id, []).append(row)
+        if not self.tag_index:
+            self.tag_index = {name: index for index, name in enumerate(self.vocabulary)}
+
+    def __len__(self) -> int:
+        return len(self.session_ids)
+
+
+def empty_columns(n: int) -> dict[str, Any]:
+    """Zeroed columns for ``n`` rows (callers fill what they know)."""
+    return {
+        "kind": np.zeros(n, dtype=np.int64),
+        "tags": np.full((n, MAX_TAGS), -1, dtype=np.int64),
+        "online": np.zeros(n),
+        "exposures": np.zeros(n),
+        "enters": np.zeros(n),
+        "watch_s": np.zeros(n),
+        "likes": np.zeros(n),
+        "comments": np.zeros(n),
+        "shares": np.zeros(n),
+        "follows": np.zeros(n),
+        "orders": np.zeros(n),
+        "age_s": np.full(n, 1e9),
+        "room_window_exposures": np.zeros(n),
+        "pinned": np.zeros(n, dtype=np.bool_),
+        "demoted": np.zeros(n, dtype=np.bool_),
+        "new_room": np.zeros(n, dtype=np.bool_),
+    }
+
+
+@dataclass(frozen=True)
+class Viewer:
+    followed_rooms: frozenset[str] = frozenset()
+    fan_rooms: frozenset[str] = frozenset()
+    shared_rooms: frozenset[str] = frozenset()
+    interests: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pick:
+    row: int
+    policy: str
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class Prepared:
+    """What does not depend on the viewer, computed once per catalog."""
+
+    catalog: Catalog
+    config: PolicyConfig
+    tier: IntArray  # 1-based
+    promoted_by: list[tuple[str, float, float] | None]  # the metric that promoted last
+    pools: FloatArray
+    tag_rows: list[IntArray]  # per vocabulary index, the rows carrying that tag
+    quality: FloatArray  # the smoothed engagement estimate (0..1), tiers aside
+    popular: FloatArray
+    capped: BoolArray
+    cold: BoolArray
+
+
+def _rates(catalog: Catalog) -> dict[str, FloatArray]:
+    exposures = np.maximum(catalog.exposures, 1.0)
+    enters = np.maximum(catalog.enters, 1.0)
+    return {
+        "enter_rate": np.where(catalog.exposures > 0, catalog.enters / exposures, 0.0),
+        "avg_watch_s": np.where(catalog.enters > 0, catalog.watch_s / enters, 0.0),
+        "like_rate": np.where(catalog.enters > 0, catalog.likes / enters, 0.0),
+        "comment_rate": np.where(catalog.enters > 0, catalog.comments / enters, 0.0),
+        "share_rate": np.where(catalog.enters > 0, catalog.shares / enters, 0.0),
+        "follow_rate": np.where(catalog.enters > 0, catalog.follows / enters, 0.0),
+        "orders_per_mille": np.where(catalog.enters > 0, catalog.orders * 1000.0 / enters, 0.0),
+    }
+
+
+def metric_rates(catalog: Catalog, config: PolicyConfig | None = None) -> dict[str, FloatArray]:
+    """The promoting metrics per row: raw, or shrunk by ``config.evidence``."""
+    if config is None or config.evidence <= 0:
+        return _rates(catalog)
+    k = config.evidence
+    rates = _rates(catalog)
+    shrunk: dict[str, FloatArray] = {}
+    for name, values in rates.items():
+        base = catalog.exposures if name == "enter_rate" else catalog.enters
+        prior = 0.5 * float(config.thresholds.get(name, 0.0))
+        shrunk[name] = (values * base + prior * k) / (base + k)
+    return shrunk
+
+
+def tier_of(
+    exposures: float, rates: Mapping[str, float], config: PolicyConfig
+) -> tuple[int, tuple[str, float, float] | None]:
+    """The tier a session has reached and the metric that promoted it last (if any).
+
+    From tier t a session moves up once it has had tier t's sample of exposures and one
+    promoting metric is at or over its threshold (the first such metric, in METRICS order).
+    """
+    rules = config.tier_rules()
+    tier = 1
+    promoted: tuple[str, float, float] | None = None
+    while tier < len(rules) and exposures >= rules[tier - 1].sample:
+        metric = _promoting_metric(rates, config, rules[tier - 1].bar)
+        if metric is None:
+            break
+        tier += 1
+        promoted = metric
+    return tier, promoted
+
+
+def _promoting_metric(
+    rates: Mapping[str, float], config: PolicyConfig, bar: float = 1.0
+) -> tuple[str, float, float] | None:
+    for name in METRICS:
+        threshold = config.thresholds.get(name)
+        if threshold is None or threshold <= 0:
+            continue
+        value = float(rates.get(name, 0.0))
+        if value >= threshold * bar:
+            return (name, value, float(threshold * bar))
+    return None
+
+
+def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
+    """Tiers, the pools and popular scores, the cap and the cold-start flags."""
+    n = len(catalog)
+    rates = metric_rates(catalog, config)
+    rules = config.tier_rules()
+    samples = np.array([rule.sample for rule in rules], dtype=np.float64)
+    sizes = np.array([rule.size for rule in rules], dtype=np.float64)
+    # Tier by tier, like tier_of: the first metric at or over the tier's bar (-1: none).
+    tier = np.ones(n, dtype=np.int64)
+    promoted_metric = np.full(n, -1, dtype=np.int64)
+    promoted_bar = np.ones(n)
+    for level in range(1, len(rules)):
+        bar = rules[level - 1].bar
+        passing = np.full(n, -1, dtype=np.int64)
+        for position in range(len(METRICS) - 1, -1, -1):
+            name = METRICS[position]
+            threshold = config.thresholds.get(name)
+            if threshold is None or threshold <= 0:
+                continue
+            passing = np.where(rates[name] >= threshold * bar, position, passing)
+        up = (tier == level) & (passing >= 0) & (catalog.exposures >= samples[level - 1])
+        tier = np.where(up, level + 1, tier)
+        promoted_metric = np.where(up, passing, promoted_metric)
+        promoted_bar = np.where(up, bar, promoted_bar)
+    promoted_by: list[tuple[str, float, float] | None] = [None] * n
+    for row in np.nonzero(tier > 1)[0]:
+        name = METRICS[int(promoted_metric[row])]
+        promoted_by[int(row)] = (
+            name,
+            float(rates[name][row]),
+            float(config.thresholds[name]) * float(promoted_bar[row]),
+        )
+    # Within a tier: a smoothed mean of each rate over its threshold (capped at 2), so a
+    # room with few exposures sits near the prior instead of at 0 or at the top.
+    prior = 20.0
+    quality = np.zeros(n)
+    counted = 0.0
+    raw = _rates(catalog)
+    for name in METRICS:
+        threshold = config.thresholds.get(name)
+        if threshold is None or threshold <= 0:
+            continue
+        weight = METRIC_WEIGHTS.get(name, 1.0)
+        base = catalog.exposures if name == "enter_rate" else catalog.enters
+        ratio = np.minimum(raw[name] / threshold, 2.0)
+        quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
+        counted += weight
+    quality = quality / max(counted, 1e-9) / 2.0  # 0..1
+    levels = len(rules)
+    pools = (tier - 1 + quality) / levels
+    # A pool that is full and did not promote holds the session back.
+    full = catalog.exposures >= sizes[tier - 1]
+    pools = np.where(full & (tier < levels), pools * config.full_pool_factor, pools)
+    unfilled = np.clip(1.0 - catalog.exposures / sizes[tier - 1], 0.0, 1.0)
+    pools = (pools + config.pool_push * unfilled) / (1.0 + config.pool_push)
+    online = np.maximum(catalog.online, 0.0)
+    top = float(online.max()) if n else 0.0
+    popular = np.log1p(online) / math.log1p(top) if top > 0 else np.zeros(n)
+    capped = np.zeros(n, dtype=np.bool_)
+    if config.exposure_cap_share > 0 and catalog.window_total >= config.exposure_cap_min_total:
+        capped = catalog.room_window_exposures >= config.exposure_cap_share * catalog.window_total
+    cold = (
+        (catalog.kind == KIND_LIVE)
+        & (catalog.age_s <= config.cold_start_window_s)
+        & (catalog.exposures < samples[0])
+    ) | (catalog.new_room & (catalog.kind == KIND_LIVE) & (catalog.exposures < samples[0]))
+    flat = catalog.tags.reshape(-1)
+    owners = np.repeat(np.arange(n, dtype=np.int64), catalog.tags.shape[1] if n else 0)
+    keep = flat >= 0
+    flat, owners = flat[keep], owners[keep]
+    order = np.argsort(flat, kind="stable")
+    flat, owners = flat[order], owners[order]
+    bounds = np.searchsorted(flat, np.arange(len(catalog.vocabulary) + 1))
+    tag_rows = [owners[bounds[i] : bounds[i + 1]] for i in range(len(catalog.vocabulary))]
+    return Prepared(
+        catalog=catalog,
+        config=config,
+        tag_rows=tag_rows,
+        tier=tier,
+        promoted_by=promoted_by,
+        pools=pools,
+        quality=quality,
+        popular=popular,
+        capped=capped,
+        cold=cold,
+    )
+
+
+def _rows_of(catalog: Catalog, rooms: Iterable[str]) -> list[int]:
+    rows: list[int] = []
+    for room_id in rooms:
+        rows.extend(catalog.room_rows.get(room_id, ()))
+    return rows
+
+
+def _interest_scores(prepared: Prepared, interests: Mapping[str, float]) -> FloatArray:
+    """Per row, the sum of the viewer's weights of its tags (through the tag → rows index,
+    so the cost is the rows of the viewer's few tags, not the whole catalog's tags)."""
+    catalog = prepared.catalog
+    scores: FloatArray = np.zeros(len(catalog))
+    for name, value in interests.items():
+        index = catalog.tag_index.get(name)
+        if index is not None and value > 0:
+            scores[prepared.tag_rows[index]] += float(value)
+    return scores
+
+
+def rank(
+    prepared: Prepared,
+    viewer: Viewer,
+    limit: int,
+    *,
+    exclude: Iterable[int] = (),
+    allowed: BoolArray | None = None,
+    random_scores: FloatArray | None = None,
+    rng: np.random.Generator | None = None,
+) -> list[Pick]:
+    """At most ``limit`` picks for ``viewer``, best first, none of ``exclude``; only rows
+    where ``allowed`` is true (a category tab). ``random_scores`` replaces the blend (the
+    benchmark's ``random`` baseline). With ``config.exploration`` above 0 and an ``rng``, the
+    page is drawn (see PolicyConfig.exploration) rather than sorted."""
+    catalog, config = prepared.catalog, prepared.config
+    n = len(catalog)
+    if n == 0 or limit <= 0:
+        return []
+    weights = config.normalized_weights()
+    available = np.ones(n, dtype=np.bool_) if allowed is None else allowed.copy()
+    exclude_rows = list(exclude)
+    if exclude_rows:
+        available[np.asarray(exclude_rows, dtype=np.int64)] = False
+    followed = np.zeros(n, dtype=np.bool_)
+    followed[_rows_of(catalog, viewer.followed_rooms)] = True
+    fan = np.zeros(n, dtype=np.bool_)
+    fan[_rows_of(catalog, viewer.fan_rooms)] = True
+    shared = np.zeros(n, dtype=np.bool_)
+    shared[_rows_of(catalog, viewer.shared_rooms)] = True
+
+    parts: dict[str, FloatArray] = {}
+    match = np.zeros(n)
+    if weights["tags"] > 0:
+        match = _interest_scores(prepared, viewer.interests)
+        top = float(match.max())
+        fit = match / top if top > 0 else match
+        # Among rooms that fit, the better engaging ones first.
+        parts["tags"] = np.where(followed, 1.0, 0.8 * fit * (0.5 + 0.5 * prepared.quality))
+    if weights["pools"] > 0:
+        parts["pools"] = prepared.pools
+    if weights["popular"] > 0:
+        parts["popular"] = prepared.popular
+    private = (followed | fan | shared).astype(np.float64)
+    if weights["private"] > 0:
+        parts["private"] = private
+        if weights["private"] >= 1.0 - 1e-9:
+            available &= private > 0
+
+    if random_scores is not None:
+        score = random_scores.copy()
+        contributions: dict[str, FloatArray] = {}
+    else:
+        contributions = {name: weights[name] * values for name, values in parts.items()}
+        score = np.zeros(n)
+        for values in contributions.values():
+            score = score + values
+        score = score * KIND_FACTOR[catalog.kind]
+        score = np.where(catalog.demoted, score * 0.2, score)
+        score = np.where(catalog.pinned, score + 10.0, score)
+        score = np.where(prepared.capped & ~catalog.pinned, score - 10.0, score)
+    if random_scores is None and rng is not None and config.exploration > 0:
+        score = score + config.exploration * rng.gumbel(size=n)
+    score = np.where(available, score, -np.inf)
+
+    cold_slots = 0
+    if random_scores is None and config.cold_start_share > 0:
+        cold_slots = min(limit, int(round(limit * config.cold_start_share)))
+    chosen_cold: list[int] = []
+    if cold_slots:
+        cold_rows = np.nonzero(prepared.cold & available & ~prepared.capped)[0]
+        if len(cold_rows):
+            # the least exposed first, so every new session gets its test audience
+            order = np.lexsort((cold_rows, catalog.exposures[cold_rows]))
+            chosen_cold = [int(cold_rows[i]) for i in order[:cold_slots]]
+    if chosen_cold:
+        score[np.asarray(chosen_cold, dtype=np.int64)] = -np.inf
+    main_count = min(limit - len(chosen_cold), int(np.count_nonzero(np.isfinite(score))))
+    main: list[int] = []
+    if main_count > 0:
+        if main_count < n:
+            top_rows = np.argpartition(-score, main_count - 1)[:main_count]
+        else:
+            top_rows = np.arange(n)
+        top_rows = top_rows[np.isfinite(score[top_rows])]
+        order = np.lexsort((top_rows, -score[top_rows]))
+        main = [int(top_rows[i]) for i in order]
+
+    # Cold-start picks take evenly spread places on the page.
+    rows: list[tuple[int, bool]] = [(row, False) for row in main]
+    total = len(main) + len(chosen_cold)
+    for index, row in enumerate(chosen_cold):
+        position = min(len(rows), (index + 1) * total // (len(chosen_cold) + 1))
+        rows.insert(position, (row, True))
+
+    picks: list[Pick] = []
+    for row, is_cold in rows:
+        picks.append(
+            _explain(prepared, row, is_cold, contributions, followed, fan, shared, viewer, match)
+        )
+    return picks
+
+
+def _explain(
+    prepared: Prepared,
+    row: int,
+    is_cold: bool,
+    contributions: Mapping[str, FloatArray],
+    followed: BoolArray,
+    fan: BoolArray,
+    shared: BoolArray,
+    viewer: Viewer,
+    match: FloatArray,
+) -> Pick:
+    catalog = prepared.catalog
+    reasons: list[Reason] = []
+    if catalog.pinned[row]:
+        reasons.append(Reason("pinned"))
+    if is_cold:
+        reasons.append(Reason("new_session", {"tier": 1}))
+    ranked = sorted(
+        ((float(values[row]), name) for name, values in contributions.items()),
+        reverse=True,
+    )
+    policy = (
+        "cold_start" if is_cold else (ranked[0][1] if ranked and ranked[0][0] > 0 else "random")
+    )
+    if catalog.pinned[row]:
+        policy = "pinned"
+    for value, name in ranked:
+        if value <= 0:
+            continue
+        if name == "tags":
+            if followed[row]:
+                reasons.append(Reason("followed_host"))
+            tag = _best_tag(catalog, row, viewer.interests) if match[row] > 0 else None
+            if tag is not None:
+                reasons.append(Reason("interest_match", {"tag": tag}))
+        elif name == "private":
+            if followed[row] and not any(r.code == "followed_host" for r in reasons):
+                reasons.append(Reason("followed_host"))
+            if fan[row]:
+                reasons.append(Reason("fan_club"))
+            if shared[row]:
+                reasons.append(Reason("shared_with_you"))
+        elif name == "pools" and not is_cold and catalog.kind[row] == KIND_LIVE:
+            tier = int(prepared.tier[row])
+            promoted = prepared.promoted_by[row]
+            if promoted is not None:
+                metric, got, threshold = promoted
+                reasons.append(
+                    Reason(
+                        "promoted",
+                        {"tier": tier, "metric": metric, "value": got, "threshold": threshold},
+                    )
+                )
+            else:
+                reasons.append(Reason("pool_tier", {"tier": tier}))
+        elif name == "popular" and catalog.kind[row] == KIND_LIVE:
+            reasons.append(Reason("popular", {"online": int(catalog.online[row])}))
+    if catalog.kind[row] == KIND_UPCOMING:
+        reasons.append(Reason("upcoming"))
+    elif catalog.kind[row] == KIND_REPLAY:
+        reasons.append(Reason("replay"))
+    if prepared.capped[row] and not catalog.pinned[row]:
+        reasons.append(Reason("exposure_capped"))
+    if not reasons:
+        reasons.append(Reason("explore"))
+    unique: list[Reason] = []
+    for reason in reasons:
+        if all(reason.code != seen.code for seen in unique):
+            unique.append(reason)
+    return Pick(row=row, policy=policy, reasons=tuple(unique[:4]))
+
+
+def _best_tag(catalog: Catalog, row: int, interests: Mapping[str, float]) -> str | None:
+    best: tuple[float, str] | None = None
+    for index in catalog.tags[row]:
+        if index < 0:
+            continue
+        name = catalog.vocabulary[int(index)]
+        value = float(interests.get(name, 0.0))
+        if value > 0 and (best is None or value > best[0]):
+            best = (value, name)
+    return None if best is None else best[1]
+
+
+def follow_order(
+    catalog: Catalog,
+    followed_rooms: Iterable[str],
+    planned_at: Sequence[float],
+    ended_at: Sequence[float],
+) -> list[Pick]:
+    """The follow tab: followed hosts live now (most online first), then upcoming (soonest
+    first), then replays (latest first)."""
+    rows = _rows_of(catalog, followed_rooms)
+
+    def key(row: int) -> tuple[int, float, int]:
+        kind = int(catalog.kind[row])
+        if kind == KIND_LIVE:
+            return (0, -float(catalog.online[row]), row)
+        if kind == KIND_UPCOMING:
+            return (1, planned_at[row], row)
+        return (2, -ended_at[row], row)
+
+    return [
+        Pick(row=row, policy="follow", reasons=(Reason("followed_host"),))
+        for row in sorted(rows, key=key)
+    ]
+
+
+# ---- measures of a distribution (the admin page and the benchmark) -----------------------
+
+
+def gini(values: Sequence[float] | FloatArray) -> float:
+    """The Gini coefficient of non-negative values (0 equal, towards 1 all on one)."""
+    data = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(data)
+    total = float(data.sum())
+    if n == 0 or total <= 0:
+        return 0.0
+    index = np.arange(1, n + 1)
+    return float((2.0 * np.sum(index * data)) / (n * total) - (n + 1) / n)
+
+
+def top_share(values: Sequence[float] | FloatArray, count: int = 10) -> float:
+    """The share of the total held by the ``count`` largest values."""
+    data = np.sort(np.asarray(values, dtype=np.float64))[::-1]
+    total = float(data.sum())
+    return float(data[:count].sum() / total) if total > 0 else 0.0
+
+
+def spearman(first: Sequence[float] | FloatArray, second: Sequence[float] | FloatArray) -> float:
+    """Spearman's rank correlation (ties share their mean rank)."""
+    a = _ranks(np.asarray(first, dtype=np.float64))
+    b = _ranks(np.asarray(second, dtype=np.float64))
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _ranks(values: FloatArray) -> FloatArray:
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values), dtype=np.float64)
+    # ties: the mean of their ranks
+    sorted_values = values[order]
+    start = 0
+    for end in range(1, len(values) + 1):
+        if end == len(values) or sorted_values[end] != sorted_values[start]:
+            if end - start > 1:
+                ranks[order[start:end]] = (start + end - 1) / 2.0
+            start = end
+    return ranks

@@ -1,0 +1,119 @@
+// The home feed: tabs (for you, following, categories), infinite scroll with the API's
+// cursor, and "why am I seeing this" from each item's reasons. Text goes in as text nodes.
+import { api, el, showError, t } from "./core.js";
+import { openSheet } from "./sheet.js";
+
+const grid = document.getElementById("feed");
+const tabs = document.getElementById("feed-tabs");
+const empty = document.getElementById("feed-empty");
+const end = document.getElementById("feed-end");
+const more = document.getElementById("feed-more");
+const sentinel = document.getElementById("feed-sentinel");
+
+let tab = "recommend";
+let category = null;
+let cursor = null;
+let loading = false;
+let finished = false;
+let generation = 0;
+
+function showWhy(item) {
+  const list = el(
+    "ul",
+    { class: "feed-reasons" },
+    item.reasons.map((reason) => el("li", { dataset: { code: reason.code } }, reason.text)),
+  );
+  openSheet({ title: t("feed.why_title"), body: el("div", {}, el("p", { class: "feed-why-title" }, item.title), list) });
+}
+
+function when(item) {
+  const at = new Date(item.planned_start_at);
+  return at.toLocaleString(document.documentElement.lang, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+function card(item) {
+  const badgeClass = item.kind === "live" ? "badge badge-live" : "badge";
+  const cover = el(
+    "div",
+    { class: "session-cover" },
+    item.cover_url ? el("img", { src: item.cover_url, alt: "", loading: "lazy" }) : el("span", { "aria-hidden": "true" }, item.room_name.slice(0, 1)),
+    el("span", { class: badgeClass }, t(`feed.kind_${item.kind}`)),
+    el("span", { class: "viewers" }, item.kind === "live" ? t("home.online", { n: item.online }) : item.kind === "upcoming" ? t("feed.starts", { time: when(item) }) : t("feed.kind_replay")),
+  );
+  const body = el(
+    "div",
+    { class: "session-body" },
+    el("div", { class: "session-title" }, item.title),
+    el("div", { class: "session-host" }, el("span", { class: "avatar", "aria-hidden": "true" }, item.room_name.slice(0, 1)), el("span", { class: "ellipsis" }, item.room_name)),
+  );
+  const link = el("a", { class: "session-card", href: item.url, dataset: { sessionId: item.session_id, impressionId: item.impression_id } }, cover, body);
+  const first = item.reasons.length ? item.reasons[0].text : "";
+  const why = el(
+    "button",
+    { type: "button", class: "feed-why", "aria-haspopup": "dialog", onclick: () => showWhy(item) },
+    el("span", { class: "feed-why-icon", "aria-hidden": "true" }, "i"),
+    el("span", { class: "ellipsis" }, first || t("feed.why")),
+  );
+  return el("div", { class: "feed-card", dataset: { kind: item.kind, policy: item.policy } }, link, why);
+}
+
+async function load() {
+  if (loading || finished) return;
+  loading = true;
+  more.disabled = true;
+  const mine = generation;
+  const params = new URLSearchParams({ tab });
+  if (category) params.set("category", category);
+  if (cursor) params.set("cursor", cursor);
+  try {
+    const body = await api("GET", `/api/v1/feed?${params}`);
+    if (mine !== generation) return;
+    for (const item of body.items) grid.append(card(item));
+    cursor = body.next_cursor;
+    finished = !cursor;
+    const none = grid.children.length === 0;
+    empty.hidden = !none;
+    empty.textContent = tab === "follow" ? t("feed.follow_empty") : t("feed.empty");
+    end.hidden = !finished || none;
+    more.hidden = finished;
+  } catch (error) {
+    showError(error);
+    more.hidden = false;
+  } finally {
+    loading = false;
+    more.disabled = false;
+  }
+  // A tall screen may show the sentinel still: keep filling it.
+  if (!finished && mine === generation && sentinelVisible()) load();
+}
+
+function sentinelVisible() {
+  const box = sentinel.getBoundingClientRect();
+  return box.top < window.innerHeight + 200;
+}
+
+function choose(button) {
+  for (const other of tabs.querySelectorAll("button")) other.setAttribute("aria-pressed", String(other === button));
+  tab = button.dataset.tab;
+  category = button.dataset.category || null;
+  cursor = null;
+  finished = false;
+  generation += 1;
+  loading = false;
+  grid.replaceChildren();
+  empty.hidden = true;
+  end.hidden = true;
+  load();
+}
+
+tabs.addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (button) choose(button);
+});
+more.addEventListener("click", load);
+if ("IntersectionObserver" in window) {
+  new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) load();
+  }, { rootMargin: "200px" }).observe(sentinel);
+}
+load();

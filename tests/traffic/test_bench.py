@@ -1,0 +1,50 @@
+"""``livecommerce bench traffic --smoke --json``: every policy runs through the real ranking
+code and reports the figures the issue names (no timed assertions)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from livecommerce.cli import app
+
+FIGURES = {
+    "spearman_quality_exposure",
+    "exposure_gini",
+    "top10_share",
+    "new_room_time_to_1000_exposures_s",
+    "long_tail_share",
+    "rank_p50_ms",
+    "rank_p99_ms",
+    "rank_p99_cpu_ms",
+}
+
+
+def test_traffic_benchmark_smoke_run() -> None:
+    result = CliRunner().invoke(app, ["bench", "traffic", "--smoke", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["smoke"] is True
+    assert set(report["policies"]) == {"pools", "tags", "private", "popular", "random"}
+    for name, figures in report["policies"].items():
+        assert FIGURES <= set(figures), name
+        assert 0 <= figures["exposure_gini"] <= 1
+        assert 0 < figures["top10_share"] <= 1
+        assert -1 <= figures["spearman_quality_exposure"] <= 1
+        assert figures["rank_p99_ms"] > 0
+    # Every policy but private fills every page it is asked for.
+    pages = report["world"]["simulated_minutes"] * report["world"]["feed_requests_per_minute"]
+    for name in ("pools", "tags", "popular", "random"):
+        assert report["policies"][name]["exposures"] == pages * report["world"]["page_size"]
+    assert report["policies"]["private"]["exposures"] < pages * report["world"]["page_size"]
+    assert set(report["targets"]) == {
+        "pools_spearman_at_least_0_8",
+        "pools_spearman_beats_popular_by_0_2",
+        "tags_gini_within_cap",
+        "tags_spearman_at_least_0_6",
+        "pools_new_room_1000_within_600_s",
+        "tags_new_room_1000_within_600_s",
+        "rank_p99_ms_at_most_20",
+        "rank_p99_cpu_ms_at_most_20",
+    }

@@ -1,0 +1,298 @@
+"""Each policy on small worlds with exact orders; promotion exactly at the threshold; the
+exposure cap under a burst; cold start; pins and demotions. Pure code, no database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from livecommerce.traffic import ranking
+from livecommerce.traffic.ranking import PolicyConfig, TierRule, Viewer
+
+TIERS = (TierRule(sample=100, size=1000), TierRule(sample=1000, size=10_000), TierRule(1, 10**9))
+
+
+def world(rows: list[dict[str, Any]], *, window_total: float = 0.0) -> ranking.Catalog:
+    """A catalog of live sessions s0, s1, … (room r0, r1, … unless given)."""
+    n = len(rows)
+    columns = ranking.empty_columns(n)
+    vocabulary: list[str] = []
+    for index, row in enumerate(rows):
+        columns["age_s"][index] = 1e6  # old sessions unless said otherwise
+        for name, value in row.items():
+            if name == "tags":
+                for position, tag in enumerate(value):
+                    if tag not in vocabulary:
+                        vocabulary.append(tag)
+                    columns["tags"][index, position] = vocabulary.index(tag)
+            elif name not in ("room",):
+                columns[name][index] = value
+    return ranking.Catalog(
+        session_ids=[f"s{i}" for i in range(n)],
+        room_ids=[row.get("room", f"r{i}") for i, row in enumerate(rows)],
+        vocabulary=vocabulary,
+        window_total=window_total,
+        **columns,
+    )
+
+
+def config(**weights: float) -> PolicyConfig:
+    blend = {name: 0.0 for name in ranking.POLICIES} | weights
+    return PolicyConfig(weights=blend, tiers=TIERS, cold_start_share=0.0, exposure_cap_share=0.0)
+
+
+def order(catalog: ranking.Catalog, cfg: PolicyConfig, viewer: Viewer | None = None) -> list[str]:
+    picks = ranking.rank(ranking.prepare(catalog, cfg), viewer or Viewer(), 10)
+    return [catalog.session_ids[pick.row] for pick in picks]
+
+
+def test_popular_orders_by_online_count() -> None:
+    catalog = world([{"online": 5}, {"online": 50}, {"online": 0}, {"online": 20}])
+    assert order(catalog, config(popular=1)) == ["s1", "s3", "s0", "s2"]
+    picks = ranking.rank(ranking.prepare(catalog, config(popular=1)), Viewer(), 1)
+    assert picks[0].reasons == (ranking.Reason("popular", {"online": 50}),)
+
+
+def test_pools_rank_by_tier_then_by_rates() -> None:
+    catalog = world(
+        [
+            # tier 1, weak rates
+            {"exposures": 50, "enters": 5, "likes": 0},
+            # tier 2: promoted by its like rate (20 % ≥ 10 %) after 100 exposures
+            {"exposures": 150, "enters": 20, "likes": 4},
+            # tier 1, good rates but not yet judged (fewer than 100 exposures)
+            {"exposures": 90, "enters": 30, "likes": 9},
+            # tier 1, full pool and never promoted: held back
+            {"exposures": 1200, "enters": 12, "likes": 0},
+        ]
+    )
+    prepared = ranking.prepare(catalog, config(pools=1))
+    assert prepared.tier.tolist() == [1, 2, 1, 1]
+    assert order(catalog, config(pools=1)) == ["s1", "s2", "s0", "s3"]
+    best = ranking.rank(prepared, Viewer(), 1)[0]
+    assert best.reasons[0].code == "promoted"
+    assert best.reasons[0].params == {
+        "tier": 2,
+        "metric": "like_rate",
+        "value": 0.2,
+        "threshold": 0.10,
+    }
+
+
+def test_a_session_is_promoted_exactly_when_its_metric_reaches_the_threshold() -> None:
+    cfg = config(pools=1)
+    thresholds = {"like_rate": 0.10}
+    cfg = PolicyConfig(weights=cfg.weights, tiers=TIERS, thresholds=thresholds)
+    # 100 exposures (the sample), 100 entries: 9 likes is 9 %, 10 likes is 10 %.
+    assert ranking.tier_of(100, {"like_rate": 0.09}, cfg) == (1, None)
+    assert ranking.tier_of(100, {"like_rate": 0.10}, cfg) == (2, ("like_rate", 0.10, 0.10))
+    assert ranking.tier_of(99, {"like_rate": 0.50}, cfg) == (1, None)
+    below = world([{"exposures": 100, "enters": 100, "likes": 9}])
+    at = world([{"exposures": 100, "enters": 100, "likes": 10}])
+    assert ranking.prepare(below, cfg).tier.tolist() == [1]
+    assert ranking.prepare(at, cfg).tier.tolist() == [2]
+    # Tier 2 judges after its own sample (1,000 exposures).
+    two = world([{"exposures": 999, "enters": 100, "likes": 50}])
+    three = world([{"exposures": 1000, "enters": 100, "likes": 50}])
+    assert ranking.prepare(two, cfg).tier.tolist() == [2]
+    assert ranking.prepare(three, cfg).tier.tolist() == [3]
+
+
+def test_pool_scale_shrinks_samples_and_sizes() -> None:
+    cfg = PolicyConfig(tiers=TIERS, pool_scale=0.1)
+    assert cfg.tier_rules()[:2] == [TierRule(10, 100), TierRule(100, 1000)]
+
+
+def test_tags_put_followed_hosts_first_then_interest_fit() -> None:
+    catalog = world(
+        [
+            {"tags": ["美妆"]},
+            {"tags": ["茶叶", "食品"]},
+            {"tags": ["数码"]},
+            {"tags": ["茶叶"]},
+            {"tags": ["服饰"], "room": "followed"},
+        ]
+    )
+    viewer = Viewer(followed_rooms=frozenset({"followed"}), interests={"茶叶": 1.0, "食品": 0.5})
+    assert order(catalog, config(tags=1), viewer) == ["s4", "s1", "s3", "s0", "s2"]
+    picks = ranking.rank(ranking.prepare(catalog, config(tags=1)), viewer, 2)
+    assert picks[0].reasons == (ranking.Reason("followed_host"),)
+    assert picks[1].reasons == (ranking.Reason("interest_match", {"tag": "茶叶"}),)
+
+
+def test_private_shows_only_followed_fan_club_and_shared_rooms() -> None:
+    catalog = world([{"online": 99}, {}, {}, {}], window_total=0)
+    viewer = Viewer(
+        followed_rooms=frozenset({"r3"}),
+        fan_rooms=frozenset({"r1"}),
+        shared_rooms=frozenset({"r2"}),
+    )
+    assert order(catalog, config(private=1), viewer) == ["s1", "s2", "s3"]
+    assert order(catalog, config(private=1), Viewer()) == []
+    picks = ranking.rank(ranking.prepare(catalog, config(private=1)), viewer, 3)
+    assert [pick.reasons[0].code for pick in picks] == [
+        "fan_club",
+        "shared_with_you",
+        "followed_host",
+    ]
+
+
+def test_a_blend_mixes_policies_by_weight() -> None:
+    catalog = world([{"online": 100, "tags": ["数码"]}, {"online": 1, "tags": ["茶叶"]}])
+    viewer = Viewer(interests={"茶叶": 1.0})
+    assert order(catalog, config(popular=0.9, tags=0.1), viewer) == ["s0", "s1"]
+    assert order(catalog, config(popular=0.1, tags=0.9), viewer) == ["s1", "s0"]
+
+
+def test_the_exposure_cap_holds_back_a_room_under_a_burst() -> None:
+    cfg = PolicyConfig(
+        weights={"popular": 1.0},
+        tiers=TIERS,
+        cold_start_share=0.0,
+        exposure_cap_share=0.25,
+        exposure_cap_min_total=100,
+    )
+    rows: list[dict[str, Any]] = [{"online": 1000}, {"online": 10}, {"online": 5}, {"online": 1}]
+    # A burst: the star room took 300 of the window's 400 exposures (75 % > 25 %).
+    rows[0]["room_window_exposures"] = 300
+    for row in rows[1:]:
+        row["room_window_exposures"] = 33
+    burst = world(rows, window_total=400)
+    picks = ranking.rank(ranking.prepare(burst, cfg), Viewer(), 4)
+    assert [burst.session_ids[p.row] for p in picks] == ["s1", "s2", "s3", "s0"]
+    assert picks[-1].reasons[-1].code == "exposure_capped"
+    # Serving page after page, the star is shown only while under its share.
+    exposures = np.array([300.0, 33, 33, 34])
+    for _ in range(150):
+        catalog = world(
+            [
+                {"online": r["online"], "room_window_exposures": e}
+                for r, e in zip(rows, exposures, strict=True)
+            ],
+            window_total=float(exposures.sum()),
+        )
+        (first,) = ranking.rank(ranking.prepare(catalog, cfg), Viewer(), 1)
+        if first.row == 0:
+            assert exposures[0] < 0.25 * exposures.sum()
+        exposures[first.row] += 10
+    assert exposures[0] / exposures.sum() <= 0.25 + 10 / exposures.sum()
+    # Below the window's minimum the cap does not apply.
+    quiet = world(rows, window_total=50)
+    assert order(quiet, cfg) == ["s0", "s1", "s2", "s3"]
+
+
+def test_new_sessions_get_their_cold_start_share_of_the_page() -> None:
+    rows: list[dict[str, Any]] = [{"online": 100 - i, "exposures": 500} for i in range(8)]
+    rows += [{"age_s": 60, "exposures": 3}, {"age_s": 120, "exposures": 0}]
+    catalog = world(rows)
+    cfg = PolicyConfig(
+        weights={"popular": 1.0}, tiers=TIERS, cold_start_share=0.2, exposure_cap_share=0.0
+    )
+    picks = ranking.rank(ranking.prepare(catalog, cfg), Viewer(), 10)
+    # Two of ten places, spread over the page, least exposed first.
+    assert [catalog.session_ids[p.row] for p in picks] == [
+        "s0",
+        "s1",
+        "s2",
+        "s9",
+        "s3",
+        "s4",
+        "s8",
+        "s5",
+        "s6",
+        "s7",
+    ]
+    assert picks[3].reasons[0] == ranking.Reason("new_session", {"tier": 1})
+    assert picks[3].policy == "cold_start"
+
+
+def test_pins_come_first_and_demotions_fall_back() -> None:
+    catalog = world(
+        [{"online": 100, "demoted": True}, {"online": 50}, {"online": 1, "pinned": True}]
+    )
+    assert order(catalog, config(popular=1)) == ["s2", "s1", "s0"]
+
+
+def test_excluded_rows_never_repeat_and_categories_filter() -> None:
+    catalog = world([{"online": 3}, {"online": 2}, {"online": 1}])
+    prepared = ranking.prepare(catalog, config(popular=1))
+    picks = ranking.rank(prepared, Viewer(), 10, exclude=[0])
+    assert [p.row for p in picks] == [1, 2]
+    allowed = np.array([False, False, True])
+    assert [p.row for p in ranking.rank(prepared, Viewer(), 10, allowed=allowed)] == [2]
+
+
+def test_follow_order_lists_live_then_upcoming_then_replays() -> None:
+    catalog = world(
+        [
+            {"kind": ranking.KIND_REPLAY, "room": "a"},
+            {"kind": ranking.KIND_UPCOMING, "room": "a"},
+            {"kind": ranking.KIND_LIVE, "room": "b", "online": 3},
+            {"kind": ranking.KIND_LIVE, "room": "c", "online": 9},
+            {"kind": ranking.KIND_UPCOMING, "room": "b"},
+            {"kind": ranking.KIND_LIVE, "room": "z", "online": 99},
+        ]
+    )
+    planned = [0.0, 200.0, 0.0, 0.0, 100.0, 0.0]
+    ended = [50.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    picks = ranking.follow_order(catalog, {"a", "b", "c"}, planned, ended)
+    assert [catalog.session_ids[p.row] for p in picks] == ["s3", "s2", "s4", "s1", "s0"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1, 1, 1, 1], 0.0), ([0, 0, 0, 4], 0.75), ([], 0.0)],
+)
+def test_gini(values: list[float], expected: float) -> None:
+    assert ranking.gini(values) == pytest.approx(expected)
+
+
+def test_top_share_and_spearman() -> None:
+    assert ranking.top_share([5, 3, 2], 1) == pytest.approx(0.5)
+    assert ranking.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert ranking.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert ranking.spearman([1, 2, 2, 3], [1, 2, 2, 3]) == pytest.approx(1.0)
+
+
+def test_each_pool_has_its_own_bar() -> None:
+    tiers = (TierRule(10, 100, bar=0.5), TierRule(100, 1000, bar=1.0), TierRule(1, 10**9))
+    cfg = PolicyConfig(tiers=tiers, thresholds={"like_rate": 0.10})
+    assert ranking.tier_of(10, {"like_rate": 0.05}, cfg) == (2, ("like_rate", 0.05, 0.05))
+    assert ranking.tier_of(100, {"like_rate": 0.099}, cfg) == (2, ("like_rate", 0.099, 0.05))
+    assert ranking.tier_of(100, {"like_rate": 0.10}, cfg) == (3, ("like_rate", 0.10, 0.10))
+
+
+def test_evidence_shrinks_rates_measured_on_few_entries() -> None:
+    catalog = world([{"exposures": 100, "enters": 10, "likes": 2}])
+    cfg = PolicyConfig(thresholds={"like_rate": 0.10}, evidence=10.0)
+    # (2 likes + 10 pseudo-entries at half the threshold) / (10 + 10) entries
+    assert ranking.metric_rates(catalog, cfg)["like_rate"].tolist() == [pytest.approx(0.125)]
+    assert ranking.metric_rates(catalog)["like_rate"].tolist() == [pytest.approx(0.2)]
+
+
+def test_exploration_draws_pages_in_proportion_to_merit() -> None:
+    catalog = world([{"online": 1000}, {"online": 100}, {"online": 10}, {"online": 1}])
+    strict = PolicyConfig(weights={"popular": 1.0}, cold_start_share=0.0)
+    drawn = PolicyConfig(weights={"popular": 1.0}, cold_start_share=0.0, exploration=0.2)
+    rng = np.random.default_rng(7)
+    firsts = np.zeros(4)
+    for _ in range(400):
+        (pick,) = ranking.rank(ranking.prepare(catalog, drawn), Viewer(), 1, rng=rng)
+        firsts[pick.row] += 1
+    assert firsts[0] > firsts[1] > firsts[2] > 0
+    # Without a generator (or at 0) the order is strict.
+    assert order(catalog, strict) == ["s0", "s1", "s2", "s3"]
+
+
+def test_pool_push_serves_the_session_owed_most_of_its_pool_first() -> None:
+    tiers = (TierRule(10, 100), TierRule(1, 1000))
+    catalog = world(
+        [
+            {"exposures": 90, "enters": 20, "likes": 0},  # tier 1, nearly full
+            {"exposures": 20, "enters": 4, "likes": 0},  # tier 1, owed 80 %
+        ]
+    )
+    pushed = PolicyConfig(weights={"pools": 1.0}, tiers=tiers, cold_start_share=0.0, pool_push=1.0)
+    assert order(catalog, pushed) == ["s1", "s0"]

@@ -41,6 +41,7 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
+from livecommerce.videos.endpoints import router as videos_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
@@ -76,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await worker.stop()
+            videos = runtime.extras.get("videos")
+            if videos is not None:
+                await videos.stop()  # processing resumes after a restart (its lease runs out)
             await media.stop()
             await hub.stop()
             await broker.close()
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_video_router,
         search_router,
         notifications_router,
+        videos_router,
         pages_router,
         partner_pages_router,
     ):

@@ -37,6 +37,7 @@ LISTENER_MODULES = (
     "livecommerce.search.listeners",
     "livecommerce.notifications.listeners",
     "livecommerce.fans.listeners",
+    "livecommerce.videos.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -12,6 +12,14 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
+from livecommerce.models.videos import (
+    Video,
+    VideoComment,
+    VideoKind,
+    VideoLike,
+    VideoStatus,
+    VideoView,
+)
 from livecommerce.models.fans import (
     FanChatAward,
     FanClub,
@@ -162,4 +170,10 @@ __all__ = [
     "StreamKey",
     "StreamPublication",
     "User",
+    "Video",
+    "VideoComment",
+    "VideoKind",
+    "VideoLike",
+    "VideoStatus",
+    "VideoView",
 ]

@@ -19,6 +19,7 @@ class OrderPlaced(DomainEvent):
     flash_sale_id: str | None
     total_cents: int
     currency: str
+    video_id: str | None = None  # bought from this short video's buy sheet
 
 
 class OrderPaid(DomainEvent):
@@ -35,6 +36,7 @@ class OrderPaid(DomainEvent):
     total_cents: int
     currency: str
     paid_at: datetime
+    video_id: str | None = None  # bought from this short video's buy sheet
 
 
 class OrderRefunded(DomainEvent):
@@ -80,6 +82,7 @@ def order_placed(order: Order) -> OrderPlaced:
         flash_sale_id=order.flash_sale_id,
         total_cents=order.total_cents,
         currency=order.currency,
+        video_id=order.video_id,
     )
 
 
@@ -96,4 +99,5 @@ def order_paid(order: Order, paid_at: datetime) -> OrderPaid:
         total_cents=order.total_cents,
         currency=order.currency,
         paid_at=paid_at,
+        video_id=order.video_id,
     )

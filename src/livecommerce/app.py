@@ -44,6 +44,7 @@ from livecommerce.search.service import search_service
 from livecommerce.videos.endpoints import router as videos_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
+from livecommerce.web.video_pages import router as video_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         videos_router,
         pages_router,
         partner_pages_router,
+        video_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -18,6 +18,7 @@ from livecommerce.kit.language import (
     pick_language,
 )
 from livecommerce.web.i18n_fans import FANS_STRINGS
+from livecommerce.web.i18n_videos import VIDEOS_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
 
 __all__ = [
@@ -434,6 +435,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
+_STRINGS.update(VIDEOS_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

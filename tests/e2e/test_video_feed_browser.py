@@ -95,6 +95,7 @@ async def test_a_viewer_swipes_watches_and_enters_the_live_room(
         # the product opens the buy sheet
         await second.locator(".video-buy").click()
         await expect(page.locator(".sheet")).to_contain_text("羊毛围巾")
+        await page.wait_for_timeout(400)  # the sheet's slide-in
         await shot(page, "videos-feed-buy-sheet")
         await page.locator(".sheet .close-x").click()
 

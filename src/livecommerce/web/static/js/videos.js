@@ -158,9 +158,23 @@ async function commentSheet(item, countNode) {
   });
 }
 
-function railButton(icon, label, count) {
+// Icons drawn inline (no emoji font is needed): heart, speech bubble, share arrow, bag.
+const ICONS = {
+  like: '<path d="M12 21s-7.5-4.6-9.5-9.3C1.1 8.3 3.3 5 6.6 5c2 0 3.4 1.1 4.4 2.5C12 6.1 13.4 5 15.4 5c3.3 0 5.5 3.3 4.1 6.7C19.5 16.4 12 21 12 21z" fill="currentColor"/>',
+  comment: '<path d="M4 5h16v11H9l-5 4z" fill="currentColor"/>',
+  share: '<path d="M14 4l7 7-7 7v-4c-5 0-8 1.5-10 5 1-5 4-9 10-10z" fill="currentColor"/>',
+  bag: '<path d="M6 8h12l-1 12H7zM9 8a3 3 0 0 1 6 0" fill="none" stroke="currentColor" stroke-width="2"/>',
+};
+
+function icon(name) {
+  const span = el("span", { class: "icon", "aria-hidden": "true" });
+  span.innerHTML = `<svg viewBox="0 0 24 24" width="26" height="26">${ICONS[name]}</svg>`;
+  return span;
+}
+
+function railButton(name, label, count) {
   const countNode = el("span", { class: "count" }, String(count));
-  const button = el("button", { type: "button", "aria-label": label }, el("span", { class: "icon", "aria-hidden": "true" }, icon), countNode);
+  const button = el("button", { type: "button", "aria-label": label }, icon(name), countNode);
   return { button, countNode };
 }
 
@@ -172,6 +186,7 @@ function slideFor(item) {
     "webkit-playsinline": "",
     preload: "metadata",
     "data-video-id": item.id,
+    class: item.height > item.width ? "portrait" : "landscape",
   });
   video.playsInline = true;
   const state = { item, pendingMs: 0, completedOnce: false };
@@ -179,7 +194,7 @@ function slideFor(item) {
   track(video, state);
   video.addEventListener("click", () => (video.paused ? video.play() : video.pause()));
 
-  const like = railButton("♥", t("videos.like"), item.likes);
+  const like = railButton("like", t("videos.like"), item.likes);
   like.button.setAttribute("aria-pressed", item.liked ? "true" : "false");
   like.button.addEventListener("click", async () => {
     if (!me) {
@@ -195,9 +210,9 @@ function slideFor(item) {
       showError(error);
     }
   });
-  const comment = railButton("💬", t("videos.comment"), item.comments);
+  const comment = railButton("comment", t("videos.comment"), item.comments);
   comment.button.addEventListener("click", () => commentSheet(item, comment.countNode));
-  const share = railButton("↗", t("videos.share"), item.shares);
+  const share = railButton("share", t("videos.share"), item.shares);
   share.button.addEventListener("click", async () => {
     try {
       const reply = await api("POST", `/api/v1/videos/${item.id}/share`);
@@ -222,7 +237,8 @@ function slideFor(item) {
     const buy = el(
       "button",
       { type: "button", class: "video-buy" },
-      `🛍 ${first.title}${first.price_cents != null ? " · " + formatMoney(first.price_cents, first.currency) : ""}`,
+      icon("bag"),
+      `${first.title}${first.price_cents != null ? " · " + formatMoney(first.price_cents, first.currency) : ""}`,
     );
     buy.addEventListener("click", () => buySheet(item));
     info.append(buy);

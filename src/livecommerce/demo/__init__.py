@@ -54,6 +54,8 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Home:             {base_url}/",
         f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
+        f"  Videos:           {base_url}/videos (swipe; the host's video leads into the room)",
+        f"  Host's videos:    {base_url}/console/videos (clips of last night's session, figures)",
         f"  Merchant console: {base_url}/console/merchant",
         *_database_lines(database_url),
         "",

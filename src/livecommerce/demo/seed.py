@@ -14,6 +14,7 @@ import httpx
 from PIL import Image, ImageDraw
 
 from livecommerce.demo.fans import CATCHPHRASES, seed_fans
+from livecommerce.demo.videos import seed_videos
 from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import publish_offers, seed_partners
 from livecommerce.demo.world import (
@@ -230,4 +231,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     await seed_partners(http, runtime, world)
     await seed_interactions(http, tokens["host"], session_id)
     await seed_fans(http, runtime, world)
+    await seed_videos(http, runtime, world, product_ids)
     return world

@@ -229,15 +229,21 @@ class _Transcoder:
                 last_video_s = 0.0
                 audio_samples = 0
                 poster_done = self.poster is None
+                finished: set[str] = set()
                 try:
                     for packet in input_container.demux(*streams):
                         if self.cancel is not None and self.cancel.is_set():
                             raise Cancelled()
+                        if len(finished) == len(streams):
+                            break  # every stream is past the end of the range
                         for frame in packet.decode():
                             if frame.pts is None or frame.time_base is None:
                                 continue
                             at = float(frame.pts * frame.time_base)
-                            if at < self.start_s - 1e-6 or at >= end - 1e-6:
+                            if at >= end - 1e-6:
+                                finished.add(packet.stream.type)
+                                continue
+                            if at < self.start_s - 1e-6:
                                 continue
                             if packet.stream.type == "video":
                                 if first_video_pts is None:

@@ -101,7 +101,9 @@ async def test_a_viewer_swipes_watches_and_enters_the_live_room(
 
         # the badge enters the host's live room, counted as the video's click
         await badge.click()
-        await page.wait_for_url(f"{live_server.url}/live/{stage.session_id}?from_video={live_video}")
+        await page.wait_for_url(
+            f"{live_server.url}/live/{stage.session_id}?from_video={live_video}"
+        )
         await shot(page, "videos-feed-room")
         figures = (await api.get(f"/api/v1/videos/{live_video}", headers=stage.host.headers)).json()
         assert figures["room_clicks"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,12 @@ from livecommerce.videos.runner import workers_of
 from livecommerce.worker.loop import WorkerLoop
 from tests.factories import Account, sign_up
 
+_numbers = itertools.count(1)
 
-async def host_with_room(client: httpx.AsyncClient, name: str = "小红的直播间") -> tuple[Account, str]:
+
+async def host_with_room(
+    client: httpx.AsyncClient, name: str = "小红的直播间"
+) -> tuple[Account, str]:
     host = await sign_up(client, "host", name="主播小红")
     room = await client.post("/api/v1/rooms", headers=host.headers, json={"name": name})
     assert room.status_code == 201, room.text
@@ -51,7 +56,7 @@ async def process_all(runtime: Runtime) -> None:
 async def ready_video(
     client: httpx.AsyncClient, runtime: Runtime, host: Account, tmp_path: Path, **kwargs: Any
 ) -> dict[str, Any]:
-    source = make_test_video(tmp_path / f"v{len(list(tmp_path.iterdir()))}.mp4", **kwargs)
+    source = make_test_video(tmp_path / f"v{next(_numbers)}.mp4", **kwargs)
     response = await upload(client, host, source)
     assert response.status_code == 202, response.text
     await process_all(runtime)

@@ -137,7 +137,11 @@ async def test_feed_counts_once_per_viewer_and_attributes_orders(
     video_id = uploaded.json()["id"]
     updated = await client.patch(
         f"/api/v1/videos/{video_id}",
-        json={"title": "围巾怎么搭", "tags": ["#穿搭", "冬季"], "product_ids": [listing.product_id]},
+        json={
+            "title": "围巾怎么搭",
+            "tags": ["#穿搭", "冬季"],
+            "product_ids": [listing.product_id],
+        },
         headers=host.headers,
     )
     assert updated.status_code == 200, updated.text

@@ -65,9 +65,10 @@ async def test_an_upload_is_transcoded_to_a_web_mp4_with_poster_and_duration(
     assert data.index(b"moov") < data.index(b"mdat")  # faststart: playable while loading
     served = await client.get(done["video_url"], headers={"Range": "bytes=0-99"})
     assert served.status_code == 206
-    assert done["size_bytes"] == len(data) + (
-        settings.videos_dir / video["id"] / "poster.jpg"
-    ).stat().st_size
+    assert (
+        done["size_bytes"]
+        == len(data) + (settings.videos_dir / video["id"] / "poster.jpg").stat().st_size
+    )
 
 
 async def test_a_webm_without_audio_is_handled(
@@ -84,7 +85,7 @@ async def test_a_webm_without_audio_is_handled(
     response = await upload(client, host, source, content_type="video/webm")
     assert response.status_code == 202, response.text
     await process_all(runtime)
-    done = (await client.get(f"/api/v1/videos/{response.json()['id']}", headers=host.headers))
+    done = await client.get(f"/api/v1/videos/{response.json()['id']}", headers=host.headers)
     assert done.json()["status"] == "ready"
     assert done.json()["has_audio"] is False
 
@@ -179,7 +180,8 @@ async def test_processing_survives_a_restart_and_is_done_once(
     # A worker claims it and dies before its processor runs (nothing is started here).
     async with runtime.db.transaction() as session:
         claim = await video_service.do_claim_processing(session, video_id)
-    assert claim is not None and claim.attempt == 1
+    assert claim is not None
+    assert claim.attempt == 1
     async with runtime.db.transaction() as session:
         # while the lease holds, another claim is refused
         assert await video_service.do_claim_processing(session, video_id) is None

@@ -33,7 +33,9 @@ CLIPS = 20
 def _ffmpeg() -> str:
     binary = shutil.which("ffmpeg")
     if binary is None:
-        raise RuntimeError("the ffmpeg command line is needed for the baseline (apt install ffmpeg)")
+        raise RuntimeError(
+            "the ffmpeg command line is needed for the baseline (apt install ffmpeg)"
+        )
     return binary
 
 

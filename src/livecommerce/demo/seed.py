@@ -14,9 +14,9 @@ import httpx
 from PIL import Image, ImageDraw
 
 from livecommerce.demo.fans import CATCHPHRASES, seed_fans
-from livecommerce.demo.videos import seed_videos
 from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import publish_offers, seed_partners
+from livecommerce.demo.videos import seed_videos
 from livecommerce.demo.world import (
     DEMO_PRODUCTS,
     DemoWorld,

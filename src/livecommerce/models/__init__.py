@@ -12,14 +12,6 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
-from livecommerce.models.videos import (
-    Video,
-    VideoComment,
-    VideoKind,
-    VideoLike,
-    VideoStatus,
-    VideoView,
-)
 from livecommerce.models.fans import (
     FanChatAward,
     FanClub,
@@ -87,6 +79,14 @@ from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
+from livecommerce.models.videos import (
+    Video,
+    VideoComment,
+    VideoKind,
+    VideoLike,
+    VideoStatus,
+    VideoView,
+)
 
 __all__ = [
     "AccountKind",

@@ -44,9 +44,7 @@ async def upload_video(
 ) -> VideoOut:
     """Upload an MP4, MOV or WebM (multipart field ``file``). It is checked at once (a real
     decode) and transcoded by a worker job; poll the video for ``status`` and ``progress``."""
-    async with receive_named_upload(
-        request, max_bytes=runtime.settings.video_max_bytes
-    ) as upload:
+    async with receive_named_upload(request, max_bytes=runtime.settings.video_max_bytes) as upload:
         video = await video_service.do_upload(session, user, upload.file, upload.filename)
     return video_service.video_out(video)
 
@@ -88,9 +86,7 @@ async def unpublish_video(video_id: str, user: CurrentUser, session: DbSession) 
 
 
 @router.post("/api/v1/videos/{video_id}/trim")
-async def trim_clip(
-    video_id: str, body: TrimIn, user: CurrentUser, session: DbSession
-) -> VideoOut:
+async def trim_clip(video_id: str, body: TrimIn, user: CurrentUser, session: DbSession) -> VideoOut:
     """Cut a live clip again between new times of its session's recording."""
     video = await video_service.do_trim(session, user, video_id, body.start_s, body.end_s)
     return video_service.video_out(video)
@@ -176,9 +172,7 @@ async def share_video(video_id: str, session: DbSession) -> ShareOut:
 
 
 @router.post("/api/v1/videos/{video_id}/room-click")
-async def video_room_click(
-    video_id: str, user: OptionalUser, session: DbSession
-) -> RoomClickOut:
+async def video_room_click(video_id: str, user: OptionalUser, session: DbSession) -> RoomClickOut:
     """The "直播中" badge: the live room to enter (409 host_not_live once it is over)."""
     return await video_service.do_room_click(session, user, video_id)
 
@@ -190,6 +184,3 @@ async def video_file(video_id: str, name: str, session: DbSession) -> Response:
     path = await video_service.get_file(session, video_id, name)
     media_type = "video/mp4" if name == "video.mp4" else "image/jpeg"
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
-
-
-

@@ -236,7 +236,8 @@ class _Transcoder:
                             raise Cancelled()
                         if len(finished) == len(streams):
                             break  # every stream is past the end of the range
-                        for frame in packet.decode():
+                        decoded: list[Any] = list(packet.decode())
+                        for frame in decoded:
                             if frame.pts is None or frame.time_base is None:
                                 continue
                             at = float(frame.pts * frame.time_base)
@@ -366,8 +367,8 @@ def copy_clip(
     part = _part(target)
     try:
         with av.open(str(source), "r") as input_container:
-            video_in = input_container.streams.video[0]
-            audio_in = next(iter(input_container.streams.audio), None)
+            video_in: Any = input_container.streams.video[0]
+            audio_in: Any = next(iter(input_container.streams.audio), None)
             streams = [video_in] if audio_in is None else [video_in, audio_in]
             input_container.seek(
                 int(start_s / video_in.time_base), stream=video_in, backward=True, any_frame=False
@@ -403,6 +404,8 @@ def copy_clip(
                         packets = [p for p in pending_audio if _seconds(p) >= clip_start] + packets
                         pending_audio = []
                     for item in packets:
+                        assert item.pts is not None and item.dts is not None
+                        assert item.time_base is not None
                         index = item.stream.index
                         if index not in offsets:
                             offsets[index] = int(round(clip_start / item.time_base))
@@ -506,12 +509,12 @@ def make_test_video(
 
     frames = max(1, int(round(seconds * fps)))
     with av.open(str(path), "w", format=container_format) as output:
-        stream = output.add_stream(codec, rate=fps)
+        stream: Any = output.add_stream(codec, rate=fps)
         stream.width = width
         stream.height = height
         odd = width % 2 or height % 2
         stream.pix_fmt = "yuv444p" if odd and codec == "libx264" else "yuv420p"
-        options = {"preset": "ultrafast"} if codec == "libx264" else {}
+        options: dict[str, str] = {"preset": "ultrafast"} if codec == "libx264" else {}
         if keyframe_interval is not None:
             stream.codec_context.gop_size = keyframe_interval
             if codec == "libx264":
@@ -519,7 +522,7 @@ def make_test_video(
                     {"x264-params": f"keyint={keyframe_interval}:min-keyint={keyframe_interval}"}
                 )
         stream.options = options
-        audio_stream = None
+        audio_stream: Any = None
         if audio:
             audio_stream = output.add_stream("aac", rate=22_050)
             audio_stream.layout = "mono"

@@ -26,9 +26,7 @@ class VideoRepository:
         return await session.get(Video, video_id)
 
     async def get_for_update(self, session: AsyncSession, video_id: str) -> Video | None:
-        result = await session.execute(
-            select(Video).where(Video.id == video_id).with_for_update()
-        )
+        result = await session.execute(select(Video).where(Video.id == video_id).with_for_update())
         return result.scalar_one_or_none()
 
     def add(self, session: AsyncSession, video: Video) -> None:
@@ -154,7 +152,9 @@ class VideoRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def liked_ids(self, session: AsyncSession, user_id: str, video_ids: list[str]) -> set[str]:
+    async def liked_ids(
+        self, session: AsyncSession, user_id: str, video_ids: list[str]
+    ) -> set[str]:
         if not video_ids:
             return set()
         result = await session.execute(

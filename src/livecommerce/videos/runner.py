@@ -69,15 +69,29 @@ class VideoWorkers:
                     progress[0] = fraction
 
                 if kind == VideoKind.CLIP:
-                    assert session_id is not None and start is not None and end is not None
+                    assert session_id is not None
+                    assert start is not None
+                    assert end is not None
                     result = await asyncio.to_thread(
-                        _cut, settings.data_dir / "recordings", session_id, target, poster,
-                        start, end, report, self.cancel,
+                        _cut,
+                        settings.data_dir / "recordings",
+                        session_id,
+                        target,
+                        poster,
+                        start,
+                        end,
+                        report,
+                        self.cancel,
                     )
                 else:
                     result = await asyncio.to_thread(
-                        _transcode, source_path(settings, claim.video_id), target, poster,
-                        float(settings.video_max_duration_s), report, self.cancel,
+                        _transcode,
+                        source_path(settings, claim.video_id),
+                        target,
+                        poster,
+                        float(settings.video_max_duration_s),
+                        report,
+                        self.cancel,
                     )
         except processing.Cancelled:
             log.info("processing video %s stopped; it resumes after the restart", claim.video_id)

@@ -116,7 +116,9 @@ def _rejected(error: processing.VideoRejected) -> ValidationFailed:
         "video_bad_size": "The video's picture is too small.",
         "video_format": "Upload an MP4, MOV or WebM video.",
     }
-    return ValidationFailed(sentences.get(error.code, "This video cannot be used."), code=error.code)
+    return ValidationFailed(
+        sentences.get(error.code, "This video cannot be used."), code=error.code
+    )
 
 
 class VideoService:
@@ -547,8 +549,10 @@ class VideoService:
         if video is None or video.status != VideoStatus.READY:
             raise NotFound("No such video.", code="video_not_found")
         settings = runtime_of(session).settings
-        path = video_path(settings, video.id) if name == "video.mp4" else poster_path(
-            settings, video.id
+        path = (
+            video_path(settings, video.id)
+            if name == "video.mp4"
+            else poster_path(settings, video.id)
         )
         if not path.exists():
             raise NotFound("No such video.", code="video_not_found")
@@ -811,9 +815,7 @@ class VideoService:
         video = await video_repository.get(session, video_id)
         if video is None or (product_id is not None and product_id not in video.product_ids):
             return False
-        await video_repository.add_to_counters(
-            session, video.id, orders=1, gmv_cents=total_cents
-        )
+        await video_repository.add_to_counters(session, video.id, orders=1, gmv_cents=total_cents)
         await publish(
             session,
             VideoOrderAttributed(

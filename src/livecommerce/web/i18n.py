@@ -18,8 +18,8 @@ from livecommerce.kit.language import (
     pick_language,
 )
 from livecommerce.web.i18n_fans import FANS_STRINGS
-from livecommerce.web.i18n_videos import VIDEOS_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
+from livecommerce.web.i18n_videos import VIDEOS_STRINGS
 
 __all__ = [
     "DEFAULT_LANGUAGE",

@@ -50,6 +50,8 @@ VIDEOS_STRINGS: dict[str, tuple[str, str]] = {
     "videos.col.room_clicks": ("进直播间", "Into the room"),
     "videos.col.orders": ("订单", "Orders"),
     "videos.col.gmv": ("成交额", "GMV"),
-    "videos.none_yet": ("还没有视频。直播结束后会自动生成讲解切片。", "No videos yet. Clips of "
-                        "each product explanation appear after a live session ends."),
+    "videos.none_yet": (
+        "还没有视频。直播结束后会自动生成讲解切片。",
+        "No videos yet. Clips of each product explanation appear after a live session ends.",
+    ),
 }

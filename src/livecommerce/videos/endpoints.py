@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
@@ -38,7 +40,17 @@ VISITOR_COOKIE_MAX_AGE = 365 * 24 * 3600
 # ---- the host's videos -------------------------------------------------------------------
 
 
-@router.post("/api/v1/videos", status_code=202, openapi_extra=UPLOAD_OPENAPI)
+_UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed multipart body"},
+    413: {"description": "Larger than the upload limit, or the host's storage quota is full"},
+    415: {"description": "Not a multipart/form-data body"},
+    422: {"description": "Not a playable video (code says why), or a bad file name"},
+}
+
+
+@router.post(
+    "/api/v1/videos", status_code=202, openapi_extra=UPLOAD_OPENAPI, responses=_UPLOAD_ERRORS
+)
 async def upload_video(
     request: Request, user: CurrentUser, session: DbSession, runtime: RuntimeDep
 ) -> VideoOut:

@@ -280,6 +280,11 @@ class VideoService:
                 source.unlink(missing_ok=True)
 
             after_commit(session, _drop_source)
+        else:
+            video = await video_repository.get(session, claim.video_id)
+            if video is not None and video.status == VideoStatus.DISCARDED:
+                # Thrown away while it was processed: what the processor wrote goes too.
+                self._remove_outputs(settings, video)
         return done
 
     async def do_fail_processing(self, session: AsyncSession, claim: Claim, code: str) -> bool:
@@ -576,8 +581,12 @@ class VideoService:
                 raise ValidationFailed("Bad cursor.", code="bad_cursor") from None
         videos = await video_repository.feed(session, utcnow(), limit=limit, after=after)
         if first_id and after is None:
-            first = await self.get_published(session, first_id)
-            videos = [first, *[v for v in videos if v.id != first.id]][:limit]
+            try:
+                first = await self.get_published(session, first_id)
+            except NotFound:
+                pass  # a shared link to a video taken down since: the feed as usual
+            else:
+                videos = [first, *[v for v in videos if v.id != first.id]][:limit]
         liked = (
             await video_repository.liked_ids(session, viewer.id, [v.id for v in videos])
             if viewer is not None

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, expect
 
 from livecommerce.kit.runtime import Runtime
 from livecommerce.videos.processing import make_test_video
-from tests.browser import PHONE, PageErrors, check_phone_page, new_page, shot
+from tests.browser import PHONE, PageErrors, check_phone_page, log_in, new_page, shot
 from tests.conftest import LiveServer
 from tests.orders.shop import create_listing, open_stage
 from tests.videos.helpers import host_with_room, process_all
@@ -107,5 +107,16 @@ async def test_a_viewer_swipes_watches_and_enters_the_live_room(
         await shot(page, "videos-feed-room")
         figures = (await api.get(f"/api/v1/videos/{live_video}", headers=stage.host.headers)).json()
         assert figures["room_clicks"] == 1
+        await context.close()
+
+        # the host's console lists the video with its figures, on the phone too
+        context, page = await new_page(browser, errors, "video-console", PHONE)
+        await log_in(page, live_server, stage.host, "/console/videos")
+        row = page.locator(f"tr[data-video-id='{live_video}']")
+        await expect(row).to_contain_text("围巾的三种系法")
+        await expect(row.locator("td[data-label='完播率']")).to_have_text("100.0%")
+        await expect(row.locator("td[data-label='进直播间']")).to_have_text("1")
+        await shot(page, "videos-console")
+        await check_phone_page(page, "video console", "zh")
         assert errors.errors == []
         await context.close()

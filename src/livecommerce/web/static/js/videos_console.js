@@ -9,6 +9,7 @@ const storage = document.getElementById("video-storage");
 const form = document.getElementById("video-upload");
 
 function megabytes(bytes) {
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 

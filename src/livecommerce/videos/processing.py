@@ -404,7 +404,8 @@ def copy_clip(
                         packets = [p for p in pending_audio if _seconds(p) >= clip_start] + packets
                         pending_audio = []
                     for item in packets:
-                        assert item.pts is not None and item.dts is not None
+                        assert item.pts is not None
+                        assert item.dts is not None
                         assert item.time_base is not None
                         index = item.stream.index
                         if index not in offsets:

@@ -69,6 +69,10 @@ async def test_a_viewer_swipes_watches_and_enters_the_live_room(
         await expect(first).to_be_visible()
         await expect(feed).to_have_attribute("data-playing", other_video)
         assert await first.locator(".live-badge").count() == 0
+        # the next video is loaded ahead; only the visible one plays
+        second_video = page.locator(f"video[data-video-id='{live_video}']")
+        await expect(second_video).to_have_attribute("preload", "auto")
+        assert await second_video.evaluate("(video) => video.paused") is True
         await shot(page, "videos-feed-first")
         await check_phone_page(page, "video feed", "zh")
 
@@ -118,5 +122,20 @@ async def test_a_viewer_swipes_watches_and_enters_the_live_room(
         await expect(row.locator("td[data-label='进直播间']")).to_have_text("1")
         await shot(page, "videos-console")
         await check_phone_page(page, "video console", "zh")
+        await context.close()
+
+        # on a wide screen the feed is a grid: both videos side by side
+        context, page = await new_page(
+            browser, errors, "video-grid", {"viewport": {"width": 1280, "height": 800}}
+        )
+        await page.goto(f"{live_server.url}/videos")
+        slides = page.locator(".video-slide")
+        await expect(slides).to_have_count(2)
+        boxes = [await slides.nth(index).bounding_box() for index in range(2)]
+        assert boxes[0] is not None
+        assert boxes[1] is not None
+        assert boxes[0]["y"] == boxes[1]["y"]
+        assert boxes[0]["x"] < boxes[1]["x"]
+        await shot(page, "videos-grid")
         assert errors.errors == []
         await context.close()

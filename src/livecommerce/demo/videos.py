@@ -24,7 +24,9 @@ from livecommerce.models import (
     StreamPublication,
 )
 from livecommerce.videos.processing import make_test_video
+from livecommerce.videos.runner import workers_of
 from livecommerce.videos.service import video_service
+from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +116,17 @@ async def _ended_session(
     return session_id
 
 
-async def _wait_ready(http: httpx.AsyncClient, host: dict[str, str], count: int) -> list[Any]:
+async def _wait_ready(
+    http: httpx.AsyncClient, runtime: Runtime, host: dict[str, str], count: int
+) -> list[Any]:
     for _ in range(600):
+        # Run the due jobs here too: the app's worker loop may be off (it would do the same).
+        await WorkerLoop(runtime).run_once()
+        await workers_of(runtime).join()
         mine = _ok(await http.get("/api/v1/videos/mine", headers=host))["items"]
         if len(mine) >= count and all(v["status"] != "processing" for v in mine):
             return list(mine)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
     raise RuntimeError("demo videos: processing took too long")
 
 
@@ -154,7 +161,7 @@ async def seed_videos(
             },
         )
     )
-    videos = await _wait_ready(http, host, 1 + len(PIN_AT_S))
+    videos = await _wait_ready(http, runtime, host, 1 + len(PIN_AT_S))
     for video in sorted(videos, key=lambda v: v["created_at"]):
         if video["status"] == "ready":
             _ok(await http.post(f"/api/v1/videos/{video['id']}/publish", headers=host, json={}))

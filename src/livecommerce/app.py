@@ -46,11 +46,13 @@ from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.traffic.endpoints import router as traffic_router
+from livecommerce.videos.endpoints import router as videos_router
 from livecommerce.web.c2b_pages import router as c2b_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
 from livecommerce.web.traffic_pages import router as traffic_pages_router
+from livecommerce.web.video_pages import router as video_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await worker.stop()
+            videos = runtime.extras.get("videos")
+            if videos is not None:
+                await videos.stop()  # processing resumes after a restart (its lease runs out)
             await media.stop()
             await hub.stop()
             await broker.close()
@@ -138,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         c2b_router,
         c2b_pages_router,
         traffic_pages_router,
+        videos_router,
+        video_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

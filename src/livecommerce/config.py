@@ -87,6 +87,23 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest accepted image upload, in bytes."
     )
+    video_max_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="Largest accepted video upload, in bytes."
+    )
+    video_max_duration_s: int = Field(
+        default=600, ge=1, description="Longest accepted video upload, in seconds."
+    )
+    video_quota_bytes: int = Field(
+        default=4 * 1024 * 1024 * 1024,
+        ge=1024,
+        description="Storage a host's videos may use (originals while processing, results after).",
+    )
+    video_lease_s: int = Field(
+        default=60,
+        ge=5,
+        description="A video being processed is retried by any worker when its processor has "
+        "not reported for this long (a crashed or restarted process).",
+    )
     login_failures_per_account: int = Field(
         default=10, ge=1, description="Failed log-ins for one e-mail before 429 login_throttled."
     )
@@ -369,6 +386,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
 
 
 def get_settings() -> Settings:

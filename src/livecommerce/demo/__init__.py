@@ -58,6 +58,8 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         "  Team:             the 场控 (moderator log-in) runs the host's room: chat, pins, "
         "flash sales",
         f"  Share link:       {world.share_url or '-'} (the viewer's; visits and orders counted)",
+        f"  Videos:           {base_url}/videos (swipe; the host's video leads into the room)",
+        f"  Host's videos:    {base_url}/console/videos (clips of last night's session, figures)",
         f"  Merchant console: {base_url}/console/merchant",
         f"  Factory console:  {base_url}/factory (pre-sales and production orders; log in as"
         " factory@demo.livecommerce.local or the merchant)",

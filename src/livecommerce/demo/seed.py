@@ -18,6 +18,7 @@ from livecommerce.demo.interactions import seed_interactions
 from livecommerce.demo.partners import publish_offers, seed_partners
 from livecommerce.demo.team import seed_team
 from livecommerce.demo.traffic import seed_feed_hosts
+from livecommerce.demo.videos import seed_videos
 from livecommerce.demo.world import (
     DEMO_PRODUCTS,
     DemoWorld,
@@ -234,4 +235,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     await seed_fans(http, runtime, world)
     await seed_team(http, runtime, world)
     await seed_feed_hosts(http, runtime, tokens["viewer"])
+    await seed_videos(http, runtime, world, product_ids)
     return world

@@ -38,6 +38,7 @@ LISTENER_MODULES = (
     "livecommerce.notifications.listeners",
     "livecommerce.fans.listeners",
     "livecommerce.c2b.listeners",
+    "livecommerce.videos.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

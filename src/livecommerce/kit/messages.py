@@ -348,6 +348,29 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "策略权重只能是 pools、tags、private、popular，且至少一个大于 0",
         "Weights are for pools, tags, private and popular, at least one above 0.",
     ),
+    # videos
+    "bad_filename": ("文件名不能包含路径或特殊字符", "The file name must be a plain name."),
+    "video_format": ("请上传 MP4、MOV 或 WebM 视频", "Upload an MP4, MOV or WebM video."),
+    "video_unreadable": (
+        "这个文件不是可播放的视频，或已损坏",
+        "This file is not a playable video, or it is damaged.",
+    ),
+    "video_too_short": ("视频太短", "The video is too short."),
+    "video_too_long": ("视频超过允许的时长", "The video is longer than allowed."),
+    "video_bad_size": ("视频画面太小", "The video's picture is too small."),
+    "video_quota_exceeded": (
+        "视频存储空间已满，请先删除一些视频",
+        "Your video storage is full; discard some videos first.",
+    ),
+    "video_not_found": ("视频不存在", "No such video."),
+    "not_video_owner": ("只有视频的主播可以操作", "Only the video's host may do this."),
+    "video_failed": ("这个视频处理失败", "This video could not be processed."),
+    "video_processing": ("视频还在处理中", "The video is still being processed."),
+    "not_a_clip": ("只有直播切片可以裁剪", "Only clips of a live session can be trimmed."),
+    "clip_too_short": ("切片至少一秒", "A clip lasts at least a second."),
+    "host_not_live": ("主播现在没有直播", "The host is not live now."),
+    "bad_title": ("标题不能包含控制字符", "Titles hold no control characters."),
+    "naive_datetime": ("时间需带时区", "Give the time with its zone."),
 }
 
 # The code of an error that carries none, by its HTTP status.

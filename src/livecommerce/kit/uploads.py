@@ -46,6 +46,15 @@ async def receive_upload(
     request: Request, *, max_bytes: int, field: str = "file"
 ) -> AsyncIterator[BinaryIO]:
     """Yield the uploaded file of multipart field ``field``, readable from its start."""
+    async with receive_named_upload(request, max_bytes=max_bytes, field=field) as upload:
+        yield upload.file
+
+
+@asynccontextmanager
+async def receive_named_upload(
+    request: Request, *, max_bytes: int, field: str = "file"
+) -> AsyncIterator[UploadFile]:
+    """``receive_upload`` with the part's file name (as the client sent it, unchecked)."""
     limit = max_bytes + _FRAMING_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -75,4 +84,4 @@ async def receive_upload(
             raise ValidationFailed(
                 f"Attach the file in the multipart field '{field}'.", code="file_required"
             )
-        yield upload.file
+        yield upload

@@ -106,6 +106,14 @@ from livecommerce.models.traffic import (
     TrafficSource,
     TrafficVisit,
 )
+from livecommerce.models.videos import (
+    Video,
+    VideoComment,
+    VideoKind,
+    VideoLike,
+    VideoStatus,
+    VideoView,
+)
 
 __all__ = [
     "BalanceDefault",
@@ -215,4 +223,10 @@ __all__ = [
     "TrafficSource",
     "TrafficVisit",
     "User",
+    "Video",
+    "VideoComment",
+    "VideoKind",
+    "VideoLike",
+    "VideoStatus",
+    "VideoView",
 ]

@@ -52,6 +52,8 @@ class Order(Base):
     room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id"))
     session_id: Mapped[str | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)
     host_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    # Bought from a short video's buy sheet: the video is the order's traffic source.
+    video_id: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), default=OrderStatus.PENDING_PAYMENT)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(Integer)

@@ -97,6 +97,7 @@ async def place_order(
         from_replay=body.from_replay,
         idempotency_key=idempotency_key,
         coupon_claim_ids=body.coupon_claim_ids,
+        video_id=body.video_id,
     )
     if not placed.created:
         response.status_code = 200

@@ -19,6 +19,7 @@ class OrderPlaced(DomainEvent):
     flash_sale_id: str | None
     total_cents: int
     currency: str
+    video_id: str | None = None  # bought from this short video's buy sheet
 
 
 class OrderPaid(DomainEvent):
@@ -36,6 +37,7 @@ class OrderPaid(DomainEvent):
     currency: str
     paid_at: datetime
     campaign_id: str | None = None  # a pre-sale's order (c2b)
+    video_id: str | None = None  # bought from this short video's buy sheet
 
 
 class OrderRefunded(DomainEvent):
@@ -83,6 +85,7 @@ def order_placed(order: Order) -> OrderPlaced:
         flash_sale_id=order.flash_sale_id,
         total_cents=order.total_cents,
         currency=order.currency,
+        video_id=order.video_id,
     )
 
 
@@ -100,4 +103,5 @@ def order_paid(order: Order, paid_at: datetime) -> OrderPaid:
         currency=order.currency,
         paid_at=paid_at,
         campaign_id=order.campaign_id,
+        video_id=order.video_id,
     )

@@ -85,6 +85,8 @@ class OrderCreate(BaseModel):
     from_replay: bool = False
     # Claimed coupons from the buyer's wallet (GET /coupons/mine); applied at checkout.
     coupon_claim_ids: list[str] = Field(default_factory=list, max_length=5)
+    # Bought from a short video (its buy sheet): the video is recorded as the order's source.
+    video_id: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class OrderItemOut(BaseModel):
@@ -112,6 +114,7 @@ class OrderOut(BaseModel):
     total_cents: int
     items: list[OrderItemOut]
     session_id: str | None
+    video_id: str | None = None
     room_id: str | None
     host_id: str | None
     created_at: datetime

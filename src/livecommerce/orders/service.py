@@ -162,6 +162,7 @@ class OrderService:
         idempotency_key: str | None = None,
         coupon_claim_ids: list[str] | None = None,
         from_replay: bool = False,
+        video_id: str | None = None,
     ) -> PlacedOrder:
         if not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(
@@ -212,6 +213,7 @@ class OrderService:
             room_id=room_id,
             session_id=live_session_id,
             host_id=host_id,
+            video_id=video_id,
             status=OrderStatus.PENDING_PAYMENT,
             currency=product.currency,
             subtotal_cents=line_total,

@@ -22,6 +22,7 @@ from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
 from livecommerce.web.i18n_feed import FEED_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
+from livecommerce.web.i18n_videos import VIDEOS_STRINGS
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -440,6 +441,7 @@ _STRINGS.update(FANS_STRINGS)
 _STRINGS.update(FANS2_STRINGS)
 _STRINGS.update(C2B_STRINGS)
 _STRINGS.update(FEED_STRINGS)
+_STRINGS.update(VIDEOS_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

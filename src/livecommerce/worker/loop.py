@@ -44,6 +44,7 @@ JOB_MODULES = (
     "livecommerce.interactions.tasks",
     "livecommerce.notifications.tasks",
     "livecommerce.c2b.tasks",
+    "livecommerce.videos.tasks",
 )
 
 

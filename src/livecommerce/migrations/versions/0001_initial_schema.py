@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 05:56:21.137773
+Create Date: 2026-11-30 05:58:09.581801
 """
 
 from __future__ import annotations
@@ -1291,6 +1291,7 @@ def upgrade() -> None:
         sa.Column("room_id", sa.String(length=32), nullable=True),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("host_id", sa.String(length=32), nullable=True),
+        sa.Column("video_id", sa.String(length=32), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("subtotal_cents", sa.Integer(), nullable=False),
@@ -1336,6 +1337,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_orders_session_id"), ["session_id"], unique=False)
         batch_op.create_index("ix_orders_status_expires_at", ["status", "expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_orders_video_id"), ["video_id"], unique=False)
 
     op.create_table(
         "pin_events",
@@ -1528,6 +1530,60 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_stream_publications_session_id"), ["session_id"], unique=False
         )
+
+    op.create_table(
+        "videos",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("product_ids", sa.JSON(), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=True),
+        sa.Column("clip_start_s", sa.Float(), nullable=True),
+        sa.Column("clip_end_s", sa.Float(), nullable=True),
+        sa.Column("cut_mode", sa.String(length=10), nullable=True),
+        sa.Column("duration_s", sa.Float(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("has_audio", sa.Boolean(), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        sa.Column("error_code", sa.String(length=40), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("lease_until", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ready_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("completions", sa.Integer(), nullable=False),
+        sa.Column("watch_ms", sa.BigInteger(), nullable=False),
+        sa.Column("likes", sa.Integer(), nullable=False),
+        sa.Column("comments", sa.Integer(), nullable=False),
+        sa.Column("shares", sa.Integer(), nullable=False),
+        sa.Column("room_clicks", sa.Integer(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("gmv_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_videos_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_videos_room_id_rooms"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_videos_session_id_live_sessions"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_videos")),
+    )
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.create_index("ix_videos_feed", ["status", "published_at", "id"], unique=False)
+        batch_op.create_index("ix_videos_owner_created", ["owner_id", "created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_videos_session_id"), ["session_id"], unique=False)
 
     op.create_table(
         "c2b_pledges",
@@ -1817,6 +1873,66 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("showcase_item_id", "sku_id", name=op.f("pk_showcase_sku_prices")),
     )
     op.create_table(
+        "video_comments",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("video_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("body", sa.String(length=300), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_video_comments_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"],
+            ["videos.id"],
+            name=op.f("fk_video_comments_video_id_videos"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_video_comments")),
+    )
+    with op.batch_alter_table("video_comments", schema=None) as batch_op:
+        batch_op.create_index("ix_video_comments_video", ["video_id", "created_at"], unique=False)
+
+    op.create_table(
+        "video_likes",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("video_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_video_likes_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["video_id"],
+            ["videos.id"],
+            name=op.f("fk_video_likes_video_id_videos"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_video_likes")),
+        sa.UniqueConstraint("video_id", "user_id", name=op.f("uq_video_likes_video_id")),
+    )
+    op.create_table(
+        "video_views",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("video_id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=True),
+        sa.Column("watched_ms", sa.BigInteger(), nullable=False),
+        sa.Column("completed", sa.Boolean(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["video_id"],
+            ["videos.id"],
+            name=op.f("fk_video_views_video_id_videos"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_video_views")),
+        sa.UniqueConstraint("video_id", "viewer_key", name=op.f("uq_video_views_video_id")),
+    )
+    op.create_table(
         "c2b_production_deliveries",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("production_order_id", sa.String(length=32), nullable=False),
@@ -1847,6 +1963,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_c2b_production_deliveries_production_order_id"))
 
     op.drop_table("c2b_production_deliveries")
+    op.drop_table("video_views")
+    op.drop_table("video_likes")
+    with op.batch_alter_table("video_comments", schema=None) as batch_op:
+        batch_op.drop_index("ix_video_comments_video")
+
+    op.drop_table("video_comments")
     op.drop_table("showcase_sku_prices")
     with op.batch_alter_table("share_visits", schema=None) as batch_op:
         batch_op.drop_index("ix_share_visits_user")
@@ -1884,6 +2006,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_c2b_pledges_balance_order_id"))
 
     op.drop_table("c2b_pledges")
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_videos_session_id"))
+        batch_op.drop_index("ix_videos_owner_created")
+        batch_op.drop_index("ix_videos_feed")
+
+    op.drop_table("videos")
     with op.batch_alter_table("stream_publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_publications_session_id"))
 
@@ -1915,6 +2043,7 @@ def downgrade() -> None:
 
     op.drop_table("pin_events")
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_orders_video_id"))
         batch_op.drop_index("ix_orders_status_expires_at")
         batch_op.drop_index(batch_op.f("ix_orders_session_id"))
         batch_op.drop_index("ix_orders_merchant_created")

@@ -1,0 +1,66 @@
+"""Helpers of the short-video tests: generated videos, uploads, waiting for the worker."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from livecommerce.kit.runtime import Runtime
+from livecommerce.videos.processing import make_test_video
+from livecommerce.videos.runner import workers_of
+from livecommerce.worker.loop import WorkerLoop
+from tests.factories import Account, sign_up
+
+_numbers = itertools.count(1)
+
+
+async def host_with_room(
+    client: httpx.AsyncClient, name: str = "小红的直播间"
+) -> tuple[Account, str]:
+    host = await sign_up(client, "host", name="主播小红")
+    room = await client.post("/api/v1/rooms", headers=host.headers, json={"name": name})
+    assert room.status_code == 201, room.text
+    return host, str(room.json()["id"])
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    host: Account,
+    path: Path,
+    *,
+    filename: str | None = None,
+    content_type: str = "video/mp4",
+) -> httpx.Response:
+    with path.open("rb") as handle:
+        return await client.post(
+            "/api/v1/videos",
+            headers=host.headers,
+            files={"file": (filename or path.name, handle, content_type)},
+        )
+
+
+async def process_all(runtime: Runtime) -> None:
+    """Run due jobs and wait for the processing they start, until nothing is left."""
+    for _ in range(10):
+        ran = await WorkerLoop(runtime).run_once()
+        workers = workers_of(runtime)
+        busy = bool(workers.tasks)
+        await workers.join()
+        if not ran and not busy:
+            return
+
+
+async def ready_video(
+    client: httpx.AsyncClient, runtime: Runtime, host: Account, tmp_path: Path, **kwargs: Any
+) -> dict[str, Any]:
+    source = make_test_video(tmp_path / f"v{next(_numbers)}.mp4", **kwargs)
+    response = await upload(client, host, source)
+    assert response.status_code == 202, response.text
+    await process_all(runtime)
+    video = await client.get(f"/api/v1/videos/{response.json()['id']}", headers=host.headers)
+    body: dict[str, Any] = video.json()
+    assert body["status"] == "ready", body
+    return body

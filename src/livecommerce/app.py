@@ -18,6 +18,9 @@ from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
 from livecommerce.coupons.endpoints import router as coupons_router
+from livecommerce.dashboards.endpoints import router as dashboards_router
+from livecommerce.dashboards.endpoints import socket_router as dashboards_socket_router
+from livecommerce.dashboards.rollup import RollupRunner
 from livecommerce.fans.endpoints import router as fans_router
 from livecommerce.insights.endpoints import router as insights_router
 from livecommerce.interactions.endpoints import router as interactions_router
@@ -42,6 +45,7 @@ from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.web.pages import router as pages_router
+from livecommerce.web.dashboard_pages import router as dashboard_pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
@@ -69,11 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.extras["media"] = media
         await media.start()
         worker = WorkerLoop(runtime) if settings.worker_enabled else None
+        rollups = RollupRunner(runtime) if settings.worker_enabled else None
         if worker is not None:
             await worker.start()
+        if rollups is not None:
+            await rollups.start()
         try:
             yield
         finally:
+            if rollups is not None:
+                await rollups.stop()
             if worker is not None:
                 await worker.stop()
             await media.stop()
@@ -122,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         pages_router,
         partner_pages_router,
+        dashboards_router,
+        dashboards_socket_router,
+        dashboard_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -37,6 +37,7 @@ LISTENER_MODULES = (
     "livecommerce.search.listeners",
     "livecommerce.notifications.listeners",
     "livecommerce.fans.listeners",
+    "livecommerce.dashboards.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -12,6 +12,16 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
+from livecommerce.models.dashboards import (
+    ROLLUP_COUNTERS,
+    DashboardProductDay,
+    DashboardRoomBuyer,
+    DashboardRoomDay,
+    DashboardSessionMinute,
+    DashboardSessionProduct,
+    DashboardViewer,
+    DashboardWatermark,
+)
 from livecommerce.models.fans import (
     FanChatAward,
     FanClub,
@@ -81,6 +91,14 @@ from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 
 __all__ = [
+    "ROLLUP_COUNTERS",
+    "DashboardProductDay",
+    "DashboardRoomBuyer",
+    "DashboardRoomDay",
+    "DashboardSessionMinute",
+    "DashboardSessionProduct",
+    "DashboardViewer",
+    "DashboardWatermark",
     "AccountKind",
     "Address",
     "AffiliateConversion",

@@ -17,6 +17,7 @@ from livecommerce.kit.language import (
     normalize_language,
     pick_language,
 )
+from livecommerce.web.i18n_dash import DASH_STRINGS
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
 
@@ -434,6 +435,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
+_STRINGS.update(DASH_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await media.start()
         worker = WorkerLoop(runtime) if settings.worker_enabled else None
         rollups = RollupRunner(runtime) if settings.worker_enabled else None
+        runtime.extras["rollups"] = rollups
         if worker is not None:
             await worker.start()
         if rollups is not None:

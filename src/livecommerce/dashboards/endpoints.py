@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import Response
@@ -78,7 +78,7 @@ async def platform_dashboard(user: CurrentUser, session: DbSession) -> PlatformD
 async def selection_insight(
     user: CurrentUser,
     session: DbSession,
-    days: Literal[7, 30] = 7,
+    days: Annotated[int, Query(ge=1, le=30)] = 7,
     category: Annotated[str | None, Query(max_length=60)] = None,
     min_price_cents: Annotated[int | None, Query(ge=0, le=10**11)] = None,
     max_price_cents: Annotated[int | None, Query(ge=0, le=10**11)] = None,

@@ -286,9 +286,14 @@ class DashboardService:
         ]
         previous.sort(key=lambda s: as_utc(s.started_at or utcnow()), reverse=True)
         previous = previous[:PREVIOUS_SESSIONS]
-        totals = await dashboard_repository.session_totals(session, [s.id for s in previous])
+        ids = [s.id for s in previous]
+        totals = await dashboard_repository.session_totals(session, ids)
+        peaks = await self._curve_peaks(session, ids)
         earlier = [
-            metrics.figures(totals.get(s.id, metrics.empty_counters()), pcu=s.peak_online)
+            metrics.figures(
+                totals.get(s.id, metrics.empty_counters()),
+                pcu=max(s.peak_online, peaks.get(s.id, 0)),
+            )
             for s in previous
         ]
         comparison = [
@@ -305,6 +310,21 @@ class DashboardService:
         return SessionReport(
             dashboard=dashboard, comparison=comparison, moments=moments, top_products=top
         )
+
+    async def _curve_peaks(self, session: AsyncSession, session_ids: list[str]) -> dict[str, int]:
+        """Each session's highest point of the online curve (as its dashboard draws it)."""
+        rows = await dashboard_repository.session_minutes(session, session_ids)
+        per_session: dict[str, dict[datetime, list[int]]] = defaultdict(dict)
+        for row in rows:
+            minute = per_session[row.session_id].setdefault(as_utc(row.minute), [0, 0])
+            minute[0] += row.enters
+            minute[1] += row.leaves
+        peaks: dict[str, int] = {}
+        for session_id, minutes in per_session.items():
+            ordered = [minutes[m] for m in sorted(minutes)]
+            curve = metrics.online_curve([e for e, _ in ordered], [l for _, l in ordered])
+            peaks[session_id] = max(curve, default=0)
+        return peaks
 
     async def _moments(
         self, session: AsyncSession, live_session: LiveSession, dashboard: SessionDashboard
@@ -488,6 +508,8 @@ class DashboardService:
                 for d, c in by_day.items()
                 if today - timedelta(days=14) < d <= today - timedelta(days=7)  # type: ignore[operator]
             )
+            if not (window["product_clicks"] or window["orders"] or window["paid_orders"]):
+                continue  # nothing happened to it in the window
             metrics.add_counters(category_totals[product.category], window)
             trend = [
                 by_day.get(window_start + timedelta(days=i), {}).get("gmv_cents", 0)

@@ -152,15 +152,18 @@ class DashboardRepository:
 
     # ---- reads -------------------------------------------------------------------
 
-    async def session_minutes(
-        self, session: AsyncSession, session_ids: Sequence[str]
-    ) -> list[DashboardSessionMinute]:
+    # Reads return plain rows (attribute access like the models), not ORM entities:
+    # a dashboard reads hundreds of them and identity-mapping each would cost more
+    # than the query.
+
+    async def session_minutes(self, session: AsyncSession, session_ids: Sequence[str]) -> list[Any]:
+        table = DashboardSessionMinute.__table__
         result = await session.execute(
-            select(DashboardSessionMinute)
-            .where(DashboardSessionMinute.session_id.in_(list(session_ids)))
-            .order_by(DashboardSessionMinute.minute, DashboardSessionMinute.source)
+            select(table)
+            .where(table.c.session_id.in_(list(session_ids)))
+            .order_by(table.c.minute, table.c.source)
         )
-        return list(result.scalars())
+        return list(result.all())
 
     async def session_totals(
         self, session: AsyncSession, session_ids: Sequence[str]
@@ -182,23 +185,19 @@ class DashboardRepository:
             for row in result
         }
 
-    async def session_products(
-        self, session: AsyncSession, session_id: str
-    ) -> list[DashboardSessionProduct]:
-        result = await session.execute(
-            select(DashboardSessionProduct).where(DashboardSessionProduct.session_id == session_id)
-        )
-        return list(result.scalars())
+    async def session_products(self, session: AsyncSession, session_id: str) -> list[Any]:
+        table = DashboardSessionProduct.__table__
+        result = await session.execute(select(table).where(table.c.session_id == session_id))
+        return list(result.all())
 
     async def products_by_session(
         self, session: AsyncSession, product_ids: Sequence[str]
-    ) -> list[DashboardSessionProduct]:
+    ) -> list[Any]:
+        table = DashboardSessionProduct.__table__
         result = await session.execute(
-            select(DashboardSessionProduct).where(
-                DashboardSessionProduct.product_id.in_(list(product_ids))
-            )
+            select(table).where(table.c.product_id.in_(list(product_ids)))
         )
-        return list(result.scalars())
+        return list(result.all())
 
     async def minutes_between(
         self, session: AsyncSession, since: datetime
@@ -215,21 +214,23 @@ class DashboardRepository:
 
     async def room_days(
         self, session: AsyncSession, since: date, room_ids: Sequence[str] | None = None
-    ) -> list[DashboardRoomDay]:
-        query = select(DashboardRoomDay).where(DashboardRoomDay.day >= since)
+    ) -> list[Any]:
+        table = DashboardRoomDay.__table__
+        query = select(table).where(table.c.day >= since)
         if room_ids is not None:
-            query = query.where(DashboardRoomDay.room_id.in_(list(room_ids)))
+            query = query.where(table.c.room_id.in_(list(room_ids)))
         result = await session.execute(query)
-        return list(result.scalars())
+        return list(result.all())
 
     async def product_days(
         self, session: AsyncSession, since: date, product_ids: Sequence[str] | None = None
-    ) -> list[DashboardProductDay]:
-        query = select(DashboardProductDay).where(DashboardProductDay.day >= since)
+    ) -> list[Any]:
+        table = DashboardProductDay.__table__
+        query = select(table).where(table.c.day >= since)
         if product_ids is not None:
-            query = query.where(DashboardProductDay.product_id.in_(list(product_ids)))
+            query = query.where(table.c.product_id.in_(list(product_ids)))
         result = await session.execute(query)
-        return list(result.scalars())
+        return list(result.all())
 
     async def follows_per_minute(
         self, session: AsyncSession, room_id: str, start: datetime, end: datetime

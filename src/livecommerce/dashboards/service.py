@@ -13,7 +13,7 @@ import io
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,8 +69,9 @@ def _forbidden() -> Forbidden:
     return Forbidden("You may not see this session's figures.", code="dashboard_forbidden")
 
 
-def _counters_of(row: object) -> dict[str, int]:
-    return {name: int(getattr(row, name)) for name in ROLLUP_COUNTERS}
+def _counters_of(row: Any) -> dict[str, int]:
+    mapping = row._mapping
+    return {name: mapping[name] for name in ROLLUP_COUNTERS}
 
 
 class DashboardService:

@@ -44,8 +44,8 @@ from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
-from livecommerce.web.pages import router as pages_router
 from livecommerce.web.dashboard_pages import router as dashboard_pages_router
+from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.worker.loop import WorkerLoop
 

@@ -14,7 +14,14 @@ from livecommerce.kit.clock import clock
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from tests.factories import Account, sign_up
-from tests.orders.shop import Stage, buyer_with_address, create_listing, open_stage, pay, place_order
+from tests.orders.shop import (
+    Stage,
+    buyer_with_address,
+    create_listing,
+    open_stage,
+    pay,
+    place_order,
+)
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -34,11 +41,15 @@ class Scripted:
     visitor: str
 
 
-async def visits(runtime: Runtime, stage: Stage, rows: list[tuple[str, str, int, datetime]]) -> None:
+async def visits(
+    runtime: Runtime, stage: Stage, rows: list[tuple[str, str, int, datetime]]
+) -> None:
     """(kind, viewer, value, when): written as the hub's tick writes them."""
     records = []
     for kind, viewer, value, when in rows:
-        user_id, visitor_id = (viewer, None) if len(viewer) == 32 and not viewer.startswith("v") else (None, viewer)
+        user_id, visitor_id = (
+            (viewer, None) if len(viewer) == 32 and not viewer.startswith("v") else (None, viewer)
+        )
         records.append(
             BehaviourRecord(
                 kind=kind,
@@ -103,14 +114,18 @@ async def play(client: httpx.AsyncClient, runtime: Runtime, *, roll_up: bool = T
             f"/api/v1/live-sessions/{stage.session_id}/events",
             headers=buyer.headers,
             json={"kind": "product_click", "product_id": listing.product_id},
-            )
+        )
         assert click.status_code == 204
     # Minute 2: three orders, two paid; Dave follows.
     clock.freeze(at(2, 15))
-    alice_order = await place_order(client, alice, alice_address, listing, session_id=stage.session_id)
+    alice_order = await place_order(
+        client, alice, alice_address, listing, session_id=stage.session_id
+    )
     await pay(client, alice, alice_order["id"])
     await place_order(client, bob, bob_address, listing, quantity=2, session_id=stage.session_id)
-    carol_order = await place_order(client, carol, carol_address, listing, session_id=stage.session_id)
+    carol_order = await place_order(
+        client, carol, carol_address, listing, session_id=stage.session_id
+    )
     await pay(client, carol, carol_order["id"])
     dave_follows = await client.post(f"/api/v1/rooms/{stage.room_id}/follow", headers=dave.headers)
     assert dave_follows.status_code == 200

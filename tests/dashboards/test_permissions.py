@@ -41,7 +41,9 @@ async def test_who_may_see_a_session(client: httpx.AsyncClient, runtime: Runtime
     listed = await client.get("/api/v1/dashboards/sessions", headers=agency_admin.headers)
     assert [item["id"] for item in listed.json()] == [stage.session_id]
     other_host = await sign_up(client, "host")
-    assert (await client.get("/api/v1/dashboards/sessions", headers=other_host.headers)).json() == []
+    assert (
+        await client.get("/api/v1/dashboards/sessions", headers=other_host.headers)
+    ).json() == []
 
 
 async def test_platform_is_for_operators_and_merchants_see_their_products(
@@ -56,16 +58,20 @@ async def test_platform_is_for_operators_and_merchants_see_their_products(
     admin = await make_admin(runtime)
     assert (await client.get(platform, headers=admin.headers)).status_code == 200
 
-    mine = await client.get("/api/v1/dashboards/merchant/products", headers=scripted.merchant.headers)
+    mine = await client.get(
+        "/api/v1/dashboards/merchant/products", headers=scripted.merchant.headers
+    )
     assert mine.status_code == 200
-    assert [(r["product_id"], r["room_id"], r["paid_orders"], r["gmv_cents"]) for r in mine.json()] == [
-        (scripted.product_id, scripted.stage.room_id, 2, 17600)
-    ]
+    assert [
+        (r["product_id"], r["room_id"], r["paid_orders"], r["gmv_cents"]) for r in mine.json()
+    ] == [(scripted.product_id, scripted.stage.room_id, 2, 17600)]
     other = await sign_up(client, "merchant")
     await create_listing(client, merchant=other)
     theirs = await client.get("/api/v1/dashboards/merchant/products", headers=other.headers)
     assert theirs.json() == []
-    host_asks = await client.get("/api/v1/dashboards/merchant/products", headers=scripted.stage.host.headers)
+    host_asks = await client.get(
+        "/api/v1/dashboards/merchant/products", headers=scripted.stage.host.headers
+    )
     assert host_asks.status_code == 403
 
     selection = "/api/v1/dashboards/selection"

@@ -18,7 +18,9 @@ from tests.orders.shop import Stage, make_admin
 
 
 async def _end(client: httpx.AsyncClient, stage: Stage) -> None:
-    ended = await client.post(f"/api/v1/live-sessions/{stage.session_id}/end", headers=stage.host.headers)
+    ended = await client.post(
+        f"/api/v1/live-sessions/{stage.session_id}/end", headers=stage.host.headers
+    )
     assert ended.status_code == 200, ended.text
 
 
@@ -28,9 +30,15 @@ async def test_report_compares_marks_moments_and_downloads(
     scripted = await play(client, runtime)
     stage = scripted.stage
     showcase = await client.get(f"/api/v1/live-sessions/{stage.session_id}/showcase")
-    item_id = showcase.json()["items"][0]["id"] if isinstance(showcase.json(), dict) else showcase.json()[0]["id"]
+    item_id = (
+        showcase.json()["items"][0]["id"]
+        if isinstance(showcase.json(), dict)
+        else showcase.json()[0]["id"]
+    )
     pinned = await client.post(
-        f"/api/v1/live-sessions/{stage.session_id}/pin", headers=stage.host.headers, json={"item_id": item_id}
+        f"/api/v1/live-sessions/{stage.session_id}/pin",
+        headers=stage.host.headers,
+        json={"item_id": item_id},
     )
     assert pinned.status_code == 200, pinned.text
     clock.freeze(at(5, 10))
@@ -44,7 +52,9 @@ async def test_report_compares_marks_moments_and_downloads(
     )
     assert second.status_code == 201, second.text
     second_stage = Stage(stage.host, stage.room_id, second.json()["id"])
-    started = await client.post(f"/api/v1/live-sessions/{second_stage.session_id}/start", headers=stage.host.headers)
+    started = await client.post(
+        f"/api/v1/live-sessions/{second_stage.session_id}/start", headers=stage.host.headers
+    )
     assert started.status_code == 200
     await visits(
         runtime,
@@ -62,7 +72,12 @@ async def test_report_compares_marks_moments_and_downloads(
     assert report.json()["comparison"] == [
         {"metric": "viewers", "value": 2, "previous_average": 4, "previous_sessions": 1},
         {"metric": "pcu", "value": 2, "previous_average": 4, "previous_sessions": 1},
-        {"metric": "avg_watch_seconds", "value": 0, "previous_average": 195, "previous_sessions": 1},
+        {
+            "metric": "avg_watch_seconds",
+            "value": 0,
+            "previous_average": 195,
+            "previous_sessions": 1,
+        },
         {"metric": "gmv_cents", "value": 0, "previous_average": 17600, "previous_sessions": 1},
         {"metric": "net_gmv_cents", "value": 0, "previous_average": 8800, "previous_sessions": 1},
         {"metric": "gpm_cents", "value": 0, "previous_average": 3_520_000, "previous_sessions": 1},
@@ -108,11 +123,16 @@ async def test_platform_and_selection_on_the_scripted_day(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     scripted = await play(client, runtime)
-    offer = await create_offer(client, scripted.merchant, scripted.product_id, commission_bp=1500, sample_policy="free")
+    offer = await create_offer(
+        client, scripted.merchant, scripted.product_id, commission_bp=1500, sample_policy="free"
+    )
     admin = await make_admin(runtime)
     platform = (await client.get("/api/v1/dashboards/platform", headers=admin.headers)).json()
     assert platform["rooms_on_air"] == 1
-    assert {k: platform["today"][k] for k in ("enters", "viewers", "paid_orders", "gmv_cents", "refund_cents")} == {
+    assert {
+        k: platform["today"][k]
+        for k in ("enters", "viewers", "paid_orders", "gmv_cents", "refund_cents")
+    } == {
         "enters": 5,
         "viewers": 4,
         "paid_orders": 2,
@@ -135,7 +155,9 @@ async def test_platform_and_selection_on_the_scripted_day(
         (1, 0, 0),
     ]
     # A week later the product has sold nothing new: it is no longer rising.
-    answer = await client.get("/api/v1/dashboards/selection?days=7", headers=scripted.stage.host.headers)
+    answer = await client.get(
+        "/api/v1/dashboards/selection?days=7", headers=scripted.stage.host.headers
+    )
     assert answer.status_code == 200, answer.text
     insight = answer.json()
     [item] = insight["items"]
@@ -145,19 +167,32 @@ async def test_platform_and_selection_on_the_scripted_day(
         17600,
         3,
     )
-    assert (item["conversion_bp"], item["gpm_cents"], item["return_rate_bp"]) == (6666, 5_866_666, 5000)
+    assert (item["conversion_bp"], item["gpm_cents"], item["return_rate_bp"]) == (
+        6666,
+        5_866_666,
+        5000,
+    )
     assert (item["growth_bp"], item["rising"], item["velocity_per_day_x100"]) == (20000, True, 28)
-    assert (item["offer_id"], item["commission_bp"], item["sample_policy"]) == (offer["id"], 1500, "free")
+    assert (item["offer_id"], item["commission_bp"], item["sample_policy"]) == (
+        offer["id"],
+        1500,
+        "free",
+    )
     assert item["trend"] == [0, 0, 0, 0, 0, 0, 17600]
     filtered = await client.get(
-        "/api/v1/dashboards/selection?days=30&min_price_cents=20000", headers=scripted.stage.host.headers
+        "/api/v1/dashboards/selection?days=30&min_price_cents=20000",
+        headers=scripted.stage.host.headers,
     )
     assert filtered.json()["items"] == []
     # From here the host requests the sample of the rising product.
     sample = await client.post(
-        f"/api/v1/mcn/offers/{item['offer_id']}/samples", headers=scripted.stage.host.headers, json={"note": ""}
+        f"/api/v1/mcn/offers/{item['offer_id']}/samples",
+        headers=scripted.stage.host.headers,
+        json={"note": ""},
     )
     assert sample.status_code == 201, sample.text
     clock.freeze(at(0) + timedelta(days=8))
-    later = (await client.get("/api/v1/dashboards/selection", headers=scripted.stage.host.headers)).json()
+    later = (
+        await client.get("/api/v1/dashboards/selection", headers=scripted.stage.host.headers)
+    ).json()
     assert later["items"] == []

@@ -21,7 +21,9 @@ class Crash(Exception):
     pass
 
 
-async def figures(client: httpx.AsyncClient, session_id: str, headers: dict[str, str]) -> dict[str, int]:
+async def figures(
+    client: httpx.AsyncClient, session_id: str, headers: dict[str, str]
+) -> dict[str, int]:
     response = await client.get(f"/api/v1/dashboards/sessions/{session_id}", headers=headers)
     assert response.status_code == 200, response.text
     result: dict[str, int] = response.json()["figures"]
@@ -39,14 +41,20 @@ async def test_a_crash_mid_rollup_recovers_exactly(
 ) -> None:
     scripted = await play(client, runtime, roll_up=False)
     async with runtime.db.transaction() as session:
-        total = int((await session.execute(select(func.count()).select_from(BehaviourEvent))).scalar_one())
+        total = int(
+            (await session.execute(select(func.count()).select_from(BehaviourEvent))).scalar_one()
+        )
     # A first batch is rolled up and committed; the worker dies in the middle of the next.
     async with runtime.db.transaction() as session:
         assert await do_roll_up(session, limit=7) == 7
-    with pytest.raises(Crash):
+
+    async def roll_up_and_die() -> None:
         async with runtime.db.transaction() as session:
             assert await do_roll_up(session, limit=7) == 7
             raise Crash  # after the rollup's writes, before its commit
+
+    with pytest.raises(Crash):
+        await roll_up_and_die()
     assert (await watermark(runtime))[0] == 7
     # The next worker goes on from the watermark.
     assert await catch_up(runtime, limit=7) == total - 7
@@ -102,9 +110,9 @@ async def test_rolling_up_is_one_statement_set_per_batch(
     async with runtime.db.transaction() as session:
         rows = (
             await session.execute(
-                select(func.count()).select_from(DashboardSessionMinute).where(
-                    DashboardSessionMinute.session_id == scripted.stage.session_id
-                )
+                select(func.count())
+                .select_from(DashboardSessionMinute)
+                .where(DashboardSessionMinute.session_id == scripted.stage.session_id)
             )
         ).scalar_one()
     assert rows == 5  # one per minute, one source

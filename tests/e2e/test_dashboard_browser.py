@@ -37,17 +37,19 @@ async def test_the_live_dashboard_moves_with_a_purchase(
             await expect(small.locator("#metric-paid_orders")).to_have_text("0")
             async with watch(live_server, shop.session_id, buyer):
                 await expect(page.locator("#metric-online")).to_have_text("1")
-                order = await place_order(
-                    api, buyer, address, listing, session_id=shop.session_id
-                )
+                order = await place_order(api, buyer, address, listing, session_id=shop.session_id)
                 await pay(api, buyer, order["id"])
                 await expect(page.locator("#metric-paid_orders")).to_have_text("1")
                 await expect(page.locator("#metric-gmv_cents")).to_have_text("¥89.00")
                 await expect(small.locator("#metric-paid_orders")).to_have_text("1")
                 await expect(page.locator("#metric-viewers")).to_have_text("1")
-                await expect(page.locator("#dash-funnel [data-step=payers] strong")).to_have_text("1")
+                await expect(page.locator("#dash-funnel [data-step=payers] strong")).to_have_text(
+                    "1"
+                )
                 await expect(
-                    page.locator(f"#dash-products tr[data-product='{listing.product_id}'] td").nth(3)
+                    page.locator(f"#dash-products tr[data-product='{listing.product_id}'] td").nth(
+                        3
+                    )
                 ).to_have_text("1")
                 await page.wait_for_timeout(300)  # the charts draw on the next frame
                 await shot(page, "dash-session-desktop")

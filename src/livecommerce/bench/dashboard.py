@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal_column, select
+from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.bench.registry import register
@@ -128,9 +126,11 @@ def _events(
     for _ in range(count):
         session_id, room_id = pairs[rng.randrange(len(pairs))]
         kind = kinds[rng.randrange(len(kinds))]
-        product = f"{rng.randrange(PRODUCTS):032x}" if kind in (
-            "product_click", "order", "payment", "refund"
-        ) else None
+        product = (
+            f"{rng.randrange(PRODUCTS):032x}"
+            if kind in ("product_click", "order", "payment", "refund")
+            else None
+        )
         value = {
             "leave": rng.randrange(10, 1800),
             "heartbeat": 60,
@@ -167,7 +167,7 @@ async def _naive_session(session: AsyncSession, session_id: str) -> dict[str, An
     from livecommerce.dashboards import metrics
     from livecommerce.models import BehaviourEvent as E
 
-    viewer = func.coalesce(literal_column("'u:'") + E.user_id, literal_column("'v:'") + E.visitor_id)
+    viewer: Any
     if session.get_bind().dialect.name == "sqlite":
         viewer = func.coalesce("u:" + E.user_id, "v:" + E.visitor_id)
     else:
@@ -185,18 +185,44 @@ async def _naive_session(session: AsyncSession, session_id: str) -> dict[str, An
     totals = (
         await session.execute(
             select(
-                count_of("enter"), count_of("leave"), people("enter"), sum_of("leave"),
-                sum_of("like"), count_of("chat"), count_of("share"), count_of("product_click"),
-                people("product_click"), count_of("order"), sum_of("order"), people("order"),
-                count_of("payment"), sum_of("payment"), people("payment"),
-                count_of("refund"), sum_of("refund"),
+                count_of("enter"),
+                count_of("leave"),
+                people("enter"),
+                sum_of("leave"),
+                sum_of("like"),
+                count_of("chat"),
+                count_of("share"),
+                count_of("product_click"),
+                people("product_click"),
+                count_of("order"),
+                sum_of("order"),
+                people("order"),
+                count_of("payment"),
+                sum_of("payment"),
+                people("payment"),
+                count_of("refund"),
+                sum_of("refund"),
             ).where(E.session_id == session_id)
         )
     ).one()
     names = (
-        "enters", "leaves", "viewers", "watch_seconds", "likes", "comments", "shares",
-        "product_clicks", "clickers", "orders", "order_cents", "orderers", "paid_orders",
-        "gmv_cents", "payers", "refunds", "refund_cents",
+        "enters",
+        "leaves",
+        "viewers",
+        "watch_seconds",
+        "likes",
+        "comments",
+        "shares",
+        "product_clicks",
+        "clickers",
+        "orders",
+        "order_cents",
+        "orderers",
+        "paid_orders",
+        "gmv_cents",
+        "payers",
+        "refunds",
+        "refund_cents",
     )
     counters = metrics.empty_counters()
     counters.update({name: int(value) for name, value in zip(names, totals, strict=True)})
@@ -341,7 +367,8 @@ async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
                 if mine != theirs:
                     equal = False
                     diff = [
-                        key for key in ("figures", "funnel", "curve_points")
+                        key
+                        for key in ("figures", "funnel", "curve_points")
                         if mine[key] != theirs[key]
                     ]
                     if "figures" in diff:
@@ -350,12 +377,20 @@ async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
                         ]
                     mismatches.append(f"{session_id}: {diff}")
 
-            admin = User(id="0" * 32, email="-", display_name="-", password_hash="-", role=Role.PLATFORM_ADMIN)
+            admin = User(
+                id="0" * 32,
+                email="-",
+                display_name="-",
+                password_hash="-",
+                role=Role.PLATFORM_ADMIN,
+            )
             platform_times: list[float] = []
             platform_naive_times: list[float] = []
             offset = settings.dashboard_day_utc_offset_hours
             local = utcnow() + timedelta(hours=offset)
-            day_start = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(hours=offset)
+            day_start = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+                hours=offset
+            )
             for _ in range(20 if not smoke else 5):
                 began = time.perf_counter()
                 async with db.reading() as session:
@@ -364,7 +399,9 @@ async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
             for _ in range(3):
                 began = time.perf_counter()
                 async with db.reading() as session:
-                    naive_platform = await _naive_platform(session, day_start, day_start + timedelta(days=1))
+                    naive_platform = await _naive_platform(
+                        session, day_start, day_start + timedelta(days=1)
+                    )
                 platform_naive_times.append(time.perf_counter() - began)
             t = platform.today
             mine_platform = {

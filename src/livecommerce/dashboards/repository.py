@@ -144,8 +144,7 @@ class DashboardRepository:
         statement = statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={
-                name: table.c[name] + getattr(statement.excluded, name)
-                for name in ROLLUP_COUNTERS
+                name: table.c[name] + getattr(statement.excluded, name) for name in ROLLUP_COUNTERS
             },
         )
         await session.execute(statement, list(rows))
@@ -273,7 +272,9 @@ class DashboardRepository:
         found.extend(("lottery", at, title) for at, title in lotteries)
         return sorted(found, key=lambda moment: moment[1])
 
-    async def pins(self, session: AsyncSession, session_id: str) -> list[tuple[datetime, str | None]]:
+    async def pins(
+        self, session: AsyncSession, session_id: str
+    ) -> list[tuple[datetime, str | None]]:
         """Every pin change of the session (None: unpinned), oldest first."""
         result = await session.execute(
             select(PinEvent.at, ShowcaseItem.product_id)

@@ -134,20 +134,20 @@ async def _viewers_of(
         for key, row in stored.items()
     }
     new_users: dict[str, set[str]] = defaultdict(set)
-    for key, event in keys.items():
-        if key not in viewers and event.user_id is not None and event.room_id is not None:
+    for pair, event in keys.items():
+        if pair not in viewers and event.user_id is not None and event.room_id is not None:
             new_users[event.room_id].add(event.user_id)
     fans: set[tuple[str, str]] = set()
     for room_id, user_ids in new_users.items():
         for user_id in await dashboard_repository.fans_among(session, room_id, user_ids):
             fans.add((room_id, user_id))
-    for key, event in keys.items():
-        if key in viewers:
+    for pair, event in keys.items():
+        if pair in viewers:
             continue
         room_id = event.room_id or ""
-        viewers[key] = _Viewer(
-            session_id=key[0],
-            viewer_key=key[1],
+        viewers[pair] = _Viewer(
+            session_id=pair[0],
+            viewer_key=pair[1],
             room_id=room_id,
             user_id=event.user_id,
             source=source_of((event.payload or {}).get("source")),
@@ -347,7 +347,10 @@ async def _store(
         session,
         DashboardRoomDay,
         ("day", "room_id", "source"),
-        [{"day": d, "room_id": r, "source": src, **c} for (d, r, src), c in batch.room_days.items()],
+        [
+            {"day": d, "room_id": r, "source": src, **c}
+            for (d, r, src), c in batch.room_days.items()
+        ],
     )
     await repo.add_counters(
         session,

@@ -12,7 +12,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,7 +89,9 @@ class DashboardService:
             return room
         raise _forbidden()
 
-    async def get_session_for(self, session: AsyncSession, user: User, session_id: str) -> LiveSession:
+    async def get_session_for(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
         live_session = await live_service.get_session(session, session_id)
         await self.check_can_view_session(session, user, live_session)
         return live_session
@@ -323,7 +325,7 @@ class DashboardService:
         peaks: dict[str, int] = {}
         for session_id, minutes in per_session.items():
             ordered = [minutes[m] for m in sorted(minutes)]
-            curve = metrics.online_curve([e for e, _ in ordered], [l for _, l in ordered])
+            curve = metrics.online_curve([e for e, _ in ordered], [left for _, left in ordered])
             peaks[session_id] = max(curve, default=0)
         return peaks
 
@@ -379,8 +381,13 @@ class DashboardService:
         writer.writerow(["product_id", "title", "clicks", "paid_orders", "gmv_cents"])
         for product in report.dashboard.products:
             writer.writerow(
-                [product.product_id, product.title, product.clicks, product.paid_orders,
-                 product.gmv_cents]
+                [
+                    product.product_id,
+                    product.title,
+                    product.clicks,
+                    product.paid_orders,
+                    product.gmv_cents,
+                ]
             )
         return out.getvalue()
 
@@ -404,7 +411,7 @@ class DashboardService:
         by_source: dict[str, dict[str, int]] = defaultdict(metrics.empty_counters)
         by_room_today: dict[str, dict[str, int]] = defaultdict(metrics.empty_counters)
         by_room_month: dict[str, dict[str, int]] = defaultdict(metrics.empty_counters)
-        by_day: dict[object, dict[str, int]] = defaultdict(metrics.empty_counters)
+        by_day: dict[date, dict[str, int]] = defaultdict(metrics.empty_counters)
         for row in room_days:
             counters = _counters_of(row)
             metrics.add_counters(by_room_month[row.room_id], counters)
@@ -429,7 +436,9 @@ class DashboardService:
         def product_title(product_id: str) -> str:
             return products[product_id].title if product_id in products else ""
 
-        minutes = await dashboard_repository.minutes_between(session, minute_of(now) - timedelta(minutes=59))
+        minutes = await dashboard_repository.minutes_between(
+            session, minute_of(now) - timedelta(minutes=59)
+        )
         return PlatformDashboard(
             rooms_on_air=len(on_air),
             online=online,
@@ -455,13 +464,13 @@ class DashboardService:
             host_ranking=_ranked(by_room_month, room_name, by="gmv_cents"),
             days=[
                 DayPoint(
-                    day=day,  # type: ignore[arg-type]
+                    day=day,
                     enters=c["enters"],
                     paid_orders=c["paid_orders"],
                     gmv_cents=c["gmv_cents"],
                     refund_cents=c["refund_cents"],
                 )
-                for day, c in sorted(by_day.items(), key=lambda item: str(item[0]))
+                for day, c in sorted(by_day.items())
             ],
         )
 
@@ -484,7 +493,7 @@ class DashboardService:
         window_start = today - timedelta(days=days - 1)
         since = min(window_start, today - timedelta(days=13))
         rows = await dashboard_repository.product_days(session, since)
-        per_day: dict[str, dict[object, dict[str, int]]] = defaultdict(dict)
+        per_day: dict[str, dict[date, dict[str, int]]] = defaultdict(dict)
         for row in rows:
             per_day[row.product_id][row.day] = _counters_of(row)
         products = await catalog_service.get_products(session, set(per_day))
@@ -502,12 +511,12 @@ class DashboardService:
                 continue
             if max_price_cents is not None and low > max_price_cents:
                 continue
-            window = metrics.sum_counters(c for d, c in by_day.items() if d >= window_start)  # type: ignore[operator]
-            last7 = sum(c["gmv_cents"] for d, c in by_day.items() if d > today - timedelta(days=7))  # type: ignore[operator]
+            window = metrics.sum_counters(c for d, c in by_day.items() if d >= window_start)
+            last7 = sum(c["gmv_cents"] for d, c in by_day.items() if d > today - timedelta(days=7))
             prev7 = sum(
                 c["gmv_cents"]
                 for d, c in by_day.items()
-                if today - timedelta(days=14) < d <= today - timedelta(days=7)  # type: ignore[operator]
+                if today - timedelta(days=14) < d <= today - timedelta(days=7)
             )
             if not (window["product_clicks"] or window["orders"] or window["paid_orders"]):
                 continue  # nothing happened to it in the window

@@ -55,6 +55,11 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
         f"  Merchant console: {base_url}/console/merchant",
+        f"  Session dashboard: {base_url}/dashboards/sessions/{world.session_id}"
+        " (log in as the host: it moves with the simulated viewers)",
+        f"  Dashboards:       {base_url}/dashboards (reports, selection insight;"
+        " the agency sees its hosts' past sessions)",
+        f"  Platform (大盘):  {base_url}/dashboards/platform (log in as the admin)",
         *_database_lines(database_url),
         "",
         f"  Log-ins (password for all: {DEMO_PASSWORD})",

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, union
+from sqlalchemy import func, literal, select, tuple_, union, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.clock import as_utc
 from livecommerce.models import (
     ROLLUP_COUNTERS,
     DashboardProductDay,
@@ -235,19 +236,21 @@ class DashboardRepository:
         self, session: AsyncSession, room_id: str, start: datetime, end: datetime
     ) -> tuple[list[datetime], list[datetime]]:
         """When the room gained followers and fan-club members between two instants."""
-        follows = await session.execute(
-            select(Follow.created_at).where(
+        query = union_all(
+            select(literal("follow").label("kind"), Follow.created_at.label("at")).where(
                 Follow.room_id == room_id, Follow.created_at >= start, Follow.created_at < end
-            )
-        )
-        joins = await session.execute(
-            select(FanClubMember.joined_at).where(
+            ),
+            select(literal("join").label("kind"), FanClubMember.joined_at.label("at")).where(
                 FanClubMember.room_id == room_id,
                 FanClubMember.joined_at >= start,
                 FanClubMember.joined_at < end,
-            )
+            ),
         )
-        return list(follows.scalars()), list(joins.scalars())
+        rows = (await session.execute(query)).all()
+        # The union's columns keep the first select's types: times come back UTC-aware.
+        follows = [as_utc(at) for kind, at in rows if kind == "follow"]
+        joins = [as_utc(at) for kind, at in rows if kind == "join"]
+        return follows, joins
 
     async def moments(
         self, session: AsyncSession, session_id: str

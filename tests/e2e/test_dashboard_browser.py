@@ -66,6 +66,11 @@ async def test_the_live_dashboard_moves_with_a_purchase(
             await check_phone_page(small, "dash-selection-phone", "zh")
             await small.goto(f"{live_server.url}/dashboards")
             await check_phone_page(small, "dash-list-phone", "zh")
+            await small.goto(f"{live_server.url}/lang/en?next={path}")
+            await expect(small.locator("#metric-paid_orders")).to_have_text("1")
+            await expect(small.locator("[data-metric=gmv_cents] .stat-label")).to_have_text("GMV")
+            await shot(small, "dash-session-phone-en")
+            await check_phone_page(small, "dash-session-phone-en", "en")
         finally:
             await desktop.close()
             await phone.close()

@@ -70,17 +70,17 @@ class DashboardRepository:
 
     async def load_viewers(
         self, session: AsyncSession, keys: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], DashboardViewer]:
+    ) -> dict[tuple[str, str], Any]:
+        """The stored viewers among ``keys`` (plain rows, by (session, viewer key))."""
         wanted = list(keys)
-        found: dict[tuple[str, str], DashboardViewer] = {}
+        table = DashboardViewer.__table__
+        found: dict[tuple[str, str], Any] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             result = await session.execute(
-                select(DashboardViewer).where(
-                    tuple_(DashboardViewer.session_id, DashboardViewer.viewer_key).in_(chunk)
-                )
+                select(table).where(tuple_(table.c.session_id, table.c.viewer_key).in_(chunk))
             )
-            for viewer in result.scalars():
+            for viewer in result:
                 found[(viewer.session_id, viewer.viewer_key)] = viewer
         return found
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.bench.registry import register
@@ -167,11 +167,8 @@ async def _naive_session(session: AsyncSession, session_id: str) -> dict[str, An
     from livecommerce.dashboards import metrics
     from livecommerce.models import BehaviourEvent as E
 
-    viewer: Any
-    if session.get_bind().dialect.name == "sqlite":
-        viewer = func.coalesce("u:" + E.user_id, "v:" + E.visitor_id)
-    else:
-        viewer = func.coalesce(func.concat("u:", E.user_id), func.concat("v:", E.visitor_id))
+    # `||` gives NULL for a NULL id on both databases (PostgreSQL's concat() would not).
+    viewer = func.coalesce(literal("u:") + E.user_id, literal("v:") + E.visitor_id)
 
     def count_of(kind: str) -> Any:
         return func.coalesce(func.sum(case((E.kind == kind, 1), else_=0)), 0)

@@ -36,6 +36,12 @@ NOT_PAGED = {
     "/api/v1/hosts/{room_id}": "one host page; its sections are capped, sessions page by room",
     "/api/v1/live-sessions/{session_id}/replay": "one replay with its timeline and showcase",
     "/api/v1/live-sessions/{session_id}/stream-health": "one stream's health",
+    "/api/v1/dashboards/sessions/{session_id}": "one session's figures (a day of minutes)",
+    "/api/v1/dashboards/sessions/{session_id}/report": "one session's report",
+    "/api/v1/dashboards/platform": "the platform's figures: top tens and 30 days",
+    "/api/v1/dashboards/selection": "the 50 hottest products, by design",
+    "/api/v1/dashboards/sessions": "the 50 newest sessions of each room the user may see",
+    "/api/v1/dashboards/merchant/products": "one row per product and room that sold it",
 }
 
 

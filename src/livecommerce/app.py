@@ -19,6 +19,9 @@ from livecommerce.catalog.endpoints import media_router
 from livecommerce.catalog.endpoints import router as catalog_router
 from livecommerce.config import Settings, get_settings
 from livecommerce.coupons.endpoints import router as coupons_router
+from livecommerce.dashboards.endpoints import router as dashboards_router
+from livecommerce.dashboards.endpoints import socket_router as dashboards_socket_router
+from livecommerce.dashboards.rollup import RollupRunner
 from livecommerce.fans.endpoints import router as fans_router
 from livecommerce.fans.endpoints import share_router
 from livecommerce.insights.endpoints import router as insights_router
@@ -48,6 +51,7 @@ from livecommerce.search.service import search_service
 from livecommerce.traffic.endpoints import router as traffic_router
 from livecommerce.videos.endpoints import router as videos_router
 from livecommerce.web.c2b_pages import router as c2b_pages_router
+from livecommerce.web.dashboard_pages import router as dashboard_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
@@ -79,11 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.extras["media"] = media
         await media.start()
         worker = WorkerLoop(runtime) if settings.worker_enabled else None
+        rollups = RollupRunner(runtime) if settings.worker_enabled else None
+        runtime.extras["rollups"] = rollups
         if worker is not None:
             await worker.start()
+        if rollups is not None:
+            await rollups.start()
         try:
             yield
         finally:
+            if rollups is not None:
+                await rollups.stop()
             if worker is not None:
                 await worker.stop()
             videos = runtime.extras.get("videos")
@@ -145,6 +155,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         traffic_pages_router,
         videos_router,
         video_pages_router,
+        dashboards_router,
+        dashboards_socket_router,
+        dashboard_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -315,6 +315,24 @@ class Settings(BaseSettings):
     fans_day_utc_offset_hours: int = Field(
         default=8, ge=-12, le=14, description="Daily caps start again at midnight here (UTC+8)."
     )
+    # ---- dashboards ----
+    dashboard_rollup_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often the dashboard rollups read new behaviour events "
+        "(with the worker loop; 0.5 s keeps them well within 2 s of the events).",
+    )
+    dashboard_day_utc_offset_hours: int = Field(
+        default=8, ge=-12, le=14, description="Dashboard days start at midnight here (UTC+8)."
+    )
+    dashboard_gap_grace_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long the rollup waits for an event id that was allocated but not "
+        "committed yet before it counts it as rolled back.",
+    )
 
     traffic_weights: dict[str, float] = Field(
         default={"pools": 0.6, "tags": 0.3, "private": 0.0, "popular": 0.1},

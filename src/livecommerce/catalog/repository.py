@@ -24,6 +24,12 @@ class CatalogRepository:
         result = await session.execute(select(Product).where(Product.id.in_(product_ids)))
         return {product.id: product for product in result.scalars()}
 
+    async def product_ids_of_merchant(self, session: AsyncSession, merchant_id: str) -> list[str]:
+        result = await session.scalars(
+            select(Product.id).where(Product.merchant_id == merchant_id).order_by(Product.id)
+        )
+        return list(result)
+
     async def product_ids_with_status(self, session: AsyncSession, status: str) -> list[str]:
         result = await session.scalars(
             select(Product.id).where(Product.status == status).order_by(Product.id)

@@ -83,6 +83,9 @@ class CatalogService:
     ) -> dict[str, Product]:
         return await catalog_repository.get_products(session, product_ids)
 
+    async def product_ids_of_merchant(self, session: AsyncSession, merchant_id: str) -> list[str]:
+        return await catalog_repository.product_ids_of_merchant(session, merchant_id)
+
     async def on_sale_product_ids(self, session: AsyncSession) -> list[str]:
         return await catalog_repository.product_ids_with_status(session, ProductStatus.ON_SALE)
 

@@ -63,6 +63,11 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Merchant console: {base_url}/console/merchant",
         f"  Factory console:  {base_url}/factory (pre-sales and production orders; log in as"
         " factory@demo.livecommerce.local or the merchant)",
+        f"  Session dashboard: {base_url}/dashboards/sessions/{world.session_id}"
+        " (log in as the host: it moves with the simulated viewers)",
+        f"  Dashboards:       {base_url}/dashboards (reports, selection insight;"
+        " the agency sees its hosts' past sessions)",
+        f"  Platform (大盘):  {base_url}/dashboards/platform (log in as the admin)",
         *_database_lines(database_url),
         "",
         f"  Log-ins (password for all: {DEMO_PASSWORD})",

@@ -85,10 +85,27 @@ class SimulatedViewer:
                     await socket.send(
                         json.dumps({"type": "chat", "text": random.choice(CHAT_LINES)})
                     )
-                elif roll < 0.9:
+                elif roll < 0.85:
                     await socket.send(json.dumps({"type": "like", "count": random.randint(1, 5)}))
-                elif roll < 0.97:
-                    await self._buy(http)
+                elif roll < 0.88:
+                    await self._page_event(http, {"kind": "share"})
+                elif roll < 0.94:
+                    # A look at the pinned product; about half of the lookers buy it.
+                    item = self.pinned
+                    if item and item.get("product_id"):
+                        await self._page_event(
+                            http, {"kind": "product_click", "product_id": item["product_id"]}
+                        )
+                    if random.random() < 0.5:
+                        await self._buy(http)
+
+    async def _page_event(self, http: httpx.AsyncClient, body: dict[str, Any]) -> None:
+        """What the live page reports itself (the session dashboard counts it)."""
+        await http.post(
+            f"/api/v1/live-sessions/{self.world.session_id}/events",
+            headers=bearer(self.token),
+            json=body,
+        )
 
     async def _buy(self, http: httpx.AsyncClient) -> None:
         item = self.pinned

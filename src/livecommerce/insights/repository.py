@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, insert, select
+from sqlalchemy import and_, case, distinct, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import BehaviourEvent, BehaviourKind
@@ -22,6 +22,22 @@ class InsightsRepository:
         """One INSERT for a batch of events (heartbeats, merged likes)."""
         if rows:
             await session.execute(insert(BehaviourEvent), rows)
+
+    async def events_after(
+        self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
+    ) -> list[BehaviourEvent]:
+        """Events past ``after_id`` (and the listed older ids), oldest first."""
+        condition = BehaviourEvent.id > after_id
+        if also_ids:
+            condition = or_(condition, BehaviourEvent.id.in_(also_ids))
+        result = await session.execute(
+            select(BehaviourEvent).where(condition).order_by(BehaviourEvent.id).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def last_id(self, session: AsyncSession) -> int:
+        result = await session.execute(select(func.coalesce(func.max(BehaviourEvent.id), 0)))
+        return int(result.scalar_one())
 
     async def sum_values(self, session: AsyncSession, session_id: str, kind: BehaviourKind) -> int:
         result = await session.execute(

@@ -126,6 +126,16 @@ class InsightsService:
             # One event for the batch: listeners read it once, however many viewers.
             await publish(session, BehaviourRecorded(items=items))
 
+    async def events_after(
+        self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
+    ) -> list[BehaviourEvent]:
+        """The stored events a rollup has not read yet: ids past its watermark and the
+        older ids it is still waiting for (gaps), oldest first, at most ``limit``."""
+        return await insights_repository.events_after(session, after_id, also_ids, limit)
+
+    async def last_event_id(self, session: AsyncSession) -> int:
+        return await insights_repository.last_id(session)
+
     async def get_like_total(self, session: AsyncSession, session_id: str) -> int:
         """Likes stored as events (each row carries the likes merged in one flush)."""
         return await insights_repository.sum_values(session, session_id, BehaviourKind.LIKE)

@@ -39,6 +39,7 @@ LISTENER_MODULES = (
     "livecommerce.fans.listeners",
     "livecommerce.c2b.listeners",
     "livecommerce.videos.listeners",
+    "livecommerce.dashboards.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -371,6 +371,8 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "host_not_live": ("主播现在没有直播", "The host is not live now."),
     "bad_title": ("标题不能包含控制字符", "Titles hold no control characters."),
     "naive_datetime": ("时间需带时区", "Give the time with its zone."),
+    # dashboards
+    "dashboard_forbidden": ("你无权查看该场直播的数据", "You may not see this session's figures."),
 }
 
 # The code of an error that carries none, by its HTTP status.

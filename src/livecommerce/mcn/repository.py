@@ -76,6 +76,25 @@ class McnRepository:
         result = await session.execute(query.execution_options(populate_existing=True))
         return list(result.scalars())
 
+    async def open_offers_of_products(
+        self, session: AsyncSession, product_ids: list[str], at: datetime
+    ) -> list[Offer]:
+        """Active, open offers in force on these products (dashboards' selection insight)."""
+        if not product_ids:
+            return []
+        result = await session.execute(
+            select(Offer)
+            .where(
+                Offer.product_id.in_(product_ids),
+                Offer.status == OfferStatus.ACTIVE,
+                Offer.visibility == OfferVisibility.OPEN,
+                Offer.starts_at <= at,
+                or_(Offer.ends_at.is_(None), Offer.ends_at > at),
+            )
+            .order_by(Offer.commission_bp.desc(), Offer.id)
+        )
+        return list(result.scalars())
+
     async def page_contracts(
         self,
         session: AsyncSession,

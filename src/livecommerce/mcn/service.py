@@ -283,6 +283,23 @@ class McnService:
             agency_earned_cents=earned.get(agency.id, 0),
         )
 
+    async def agency_host_ids(self, session: AsyncSession, user: User) -> set[str]:
+        """The hosts under an active contract with the user's agency (none without one)."""
+        agency = await self.find_agency_of_owner(session, user.id)
+        if agency is None:
+            return set()
+        contracts = await mcn_repository.list_contracts(session, agency_id=agency.id)
+        return {c.host_id for c in contracts if c.status == ContractStatus.ACTIVE}
+
+    async def best_open_offers(
+        self, session: AsyncSession, product_ids: list[str]
+    ) -> dict[str, Offer]:
+        """Per product, its open offer in force with the highest commission."""
+        best: dict[str, Offer] = {}
+        for offer in await mcn_repository.open_offers_of_products(session, product_ids, utcnow()):
+            best.setdefault(offer.product_id, offer)
+        return best
+
     async def agency_host(self, session: AsyncSession, user: User, host_id: str) -> HostFigures:
         """One of the agency's hosts; any other host does not exist for it."""
         dashboard = await self.agency_dashboard(session, user)

@@ -28,6 +28,16 @@ from livecommerce.models.coupons import (
     CouponHolder,
     DiscountKind,
 )
+from livecommerce.models.dashboards import (
+    ROLLUP_COUNTERS,
+    DashboardProductDay,
+    DashboardRoomBuyer,
+    DashboardRoomDay,
+    DashboardSessionMinute,
+    DashboardSessionProduct,
+    DashboardViewer,
+    DashboardWatermark,
+)
 from livecommerce.models.fans import (
     FanChatAward,
     FanClub,
@@ -130,6 +140,14 @@ __all__ = [
     "ProductionDelivery",
     "ProductionOrder",
     "ProductionStatus",
+    "ROLLUP_COUNTERS",
+    "DashboardProductDay",
+    "DashboardRoomBuyer",
+    "DashboardRoomDay",
+    "DashboardSessionMinute",
+    "DashboardSessionProduct",
+    "DashboardViewer",
+    "DashboardWatermark",
     "AccountKind",
     "Address",
     "AffiliateConversion",

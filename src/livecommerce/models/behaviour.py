@@ -20,6 +20,7 @@ class BehaviourKind(StrEnum):
     PRODUCT_CLICK = "product_click"
     ORDER = "order"
     PAYMENT = "payment"
+    REFUND = "refund"  # an order refunded in full (value: the refunded cents)
 
 
 class BehaviourEvent(Base):

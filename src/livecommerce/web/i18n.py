@@ -18,6 +18,7 @@ from livecommerce.kit.language import (
     pick_language,
 )
 from livecommerce.web.i18n_c2b import C2B_STRINGS
+from livecommerce.web.i18n_dash import DASH_STRINGS
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
 from livecommerce.web.i18n_feed import FEED_STRINGS
@@ -442,6 +443,7 @@ _STRINGS.update(FANS2_STRINGS)
 _STRINGS.update(C2B_STRINGS)
 _STRINGS.update(FEED_STRINGS)
 _STRINGS.update(VIDEOS_STRINGS)
+_STRINGS.update(DASH_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

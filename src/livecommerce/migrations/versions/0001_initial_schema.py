@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 05:58:09.581801
+Create Date: 2026-11-30 05:58:32.204340
 """
 
 from __future__ import annotations
@@ -49,6 +49,259 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_behaviour_events_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "dashboard_product_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("enters", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("leaves", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "watch_seconds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("likes", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("comments", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shares", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "product_clicks", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("clickers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orderers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "order_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "paid_orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("payers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("refunds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "refund_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyer_gmv_cents",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("day", "product_id", name=op.f("pk_dashboard_product_days")),
+    )
+    with op.batch_alter_table("dashboard_product_days", schema=None) as batch_op:
+        batch_op.create_index("ix_dashboard_product_days_day", ["day"], unique=False)
+
+    op.create_table(
+        "dashboard_room_buyers",
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "first_paid_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("room_id", "user_id", name=op.f("pk_dashboard_room_buyers")),
+    )
+    op.create_table(
+        "dashboard_room_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("enters", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("leaves", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "watch_seconds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("likes", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("comments", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shares", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "product_clicks", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("clickers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orderers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "order_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "paid_orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("payers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("refunds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "refund_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyer_gmv_cents",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("day", "room_id", "source", name=op.f("pk_dashboard_room_days")),
+    )
+    with op.batch_alter_table("dashboard_room_days", schema=None) as batch_op:
+        batch_op.create_index("ix_dashboard_room_days_day", ["day"], unique=False)
+
+    op.create_table(
+        "dashboard_session_minutes",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("minute", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("enters", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("leaves", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "watch_seconds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("likes", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("comments", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shares", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "product_clicks", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("clickers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orderers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "order_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "paid_orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("payers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("refunds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "refund_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyer_gmv_cents",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint(
+            "session_id", "minute", "source", name=op.f("pk_dashboard_session_minutes")
+        ),
+    )
+    with op.batch_alter_table("dashboard_session_minutes", schema=None) as batch_op:
+        batch_op.create_index("ix_dashboard_session_minutes_minute", ["minute"], unique=False)
+
+    op.create_table(
+        "dashboard_session_products",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("enters", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("leaves", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "watch_seconds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("likes", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("comments", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shares", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "product_clicks", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("clickers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("orderers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "order_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "paid_orders", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("payers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("refunds", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "refund_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_viewers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "fan_gmv_cents", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyers", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "new_buyer_gmv_cents",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint(
+            "session_id", "product_id", name=op.f("pk_dashboard_session_products")
+        ),
+    )
+    with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:
+        batch_op.create_index("ix_dashboard_session_products_product", ["product_id"], unique=False)
+
+    op.create_table(
+        "dashboard_session_viewers",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=42), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("is_fan", sa.Boolean(), nullable=False),
+        sa.Column("entered", sa.Boolean(), nullable=False),
+        sa.Column("clicked", sa.Boolean(), nullable=False),
+        sa.Column("ordered", sa.Boolean(), nullable=False),
+        sa.Column("paid", sa.Boolean(), nullable=False),
+        sa.Column("first_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "session_id", "viewer_key", name=op.f("pk_dashboard_session_viewers")
+        ),
+    )
+    op.create_table(
+        "dashboard_watermarks",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("last_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("gaps", sa.JSON(), nullable=False),
+        sa.Column(
+            "events_applied", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_dashboard_watermarks")),
+    )
     op.create_table(
         "fan_chat_awards",
         sa.Column("message_id", sa.String(length=32), nullable=False),
@@ -2231,6 +2484,25 @@ def downgrade() -> None:
 
     op.drop_table("feed_impressions")
     op.drop_table("fan_chat_awards")
+    op.drop_table("dashboard_watermarks")
+    op.drop_table("dashboard_session_viewers")
+    with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:
+        batch_op.drop_index("ix_dashboard_session_products_product")
+
+    op.drop_table("dashboard_session_products")
+    with op.batch_alter_table("dashboard_session_minutes", schema=None) as batch_op:
+        batch_op.drop_index("ix_dashboard_session_minutes_minute")
+
+    op.drop_table("dashboard_session_minutes")
+    with op.batch_alter_table("dashboard_room_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_dashboard_room_days_day")
+
+    op.drop_table("dashboard_room_days")
+    op.drop_table("dashboard_room_buyers")
+    with op.batch_alter_table("dashboard_product_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_dashboard_product_days_day")
+
+    op.drop_table("dashboard_product_days")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_behaviour_events_user_id"))
         batch_op.drop_index("ix_behaviour_events_session_kind")

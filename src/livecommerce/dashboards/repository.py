@@ -1,0 +1,291 @@
+"""Queries of the dashboard rollups: the only place in dashboards that builds SQL.
+
+A few reads reach tables of other domains, each one indexed query: who among a
+batch's signed-in viewers follows the room or belongs to its fan club (to split fans
+from non-fans), a session's follows and fan-club joins, and its moments (pins, flash
+sales, lotteries) for the report's curve. None of them writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select, tuple_, union, union_all
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.kit.clock import as_utc
+from livecommerce.models import (
+    ROLLUP_COUNTERS,
+    DashboardProductDay,
+    DashboardRoomBuyer,
+    DashboardRoomDay,
+    DashboardSessionMinute,
+    DashboardSessionProduct,
+    DashboardViewer,
+    DashboardWatermark,
+    FanClubMember,
+    FlashSale,
+    Follow,
+    Lottery,
+    PinEvent,
+    ShowcaseItem,
+)
+
+_VIEWER_FLAGS = ("entered", "clicked", "ordered", "paid")
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
+
+
+class DashboardRepository:
+    # ---- watermark ---------------------------------------------------------------
+
+    async def lock_watermark(self, session: AsyncSession, name: str) -> DashboardWatermark | None:
+        """The rollup's watermark, locked for this unit of work; None while another
+        worker's rollup holds it (it is skipped, never waited for)."""
+        await session.execute(
+            _insert(session, DashboardWatermark)
+            .values(name=name, last_id=0, gaps={}, events_applied=0)
+            .on_conflict_do_nothing()
+        )
+        result = await session.execute(
+            select(DashboardWatermark)
+            .where(DashboardWatermark.name == name)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def get_watermark(self, session: AsyncSession, name: str) -> DashboardWatermark | None:
+        return await session.get(DashboardWatermark, name)
+
+    # ---- viewers, buyers, fans ---------------------------------------------------
+
+    async def load_viewers(
+        self, session: AsyncSession, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Any]:
+        """The stored viewers among ``keys`` (plain rows, by (session, viewer key))."""
+        wanted = list(keys)
+        table = DashboardViewer.__table__
+        found: dict[tuple[str, str], Any] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            result = await session.execute(
+                select(table).where(tuple_(table.c.session_id, table.c.viewer_key).in_(chunk))
+            )
+            for viewer in result:
+                found[(viewer.session_id, viewer.viewer_key)] = viewer
+        return found
+
+    async def save_viewers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert new viewers and store the funnel flags of known ones."""
+        if not rows:
+            return
+        statement = _insert(session, DashboardViewer)
+        statement = statement.on_conflict_do_update(
+            index_elements=["session_id", "viewer_key"],
+            set_={flag: getattr(statement.excluded, flag) for flag in _VIEWER_FLAGS},
+        )
+        await session.execute(statement, list(rows))
+
+    async def fans_among(self, session: AsyncSession, room_id: str, user_ids: set[str]) -> set[str]:
+        """Who of ``user_ids`` follows the room or belongs to its fan club now."""
+        if not user_ids:
+            return set()
+        ids = list(user_ids)
+        query = union(
+            select(Follow.user_id).where(Follow.room_id == room_id, Follow.user_id.in_(ids)),
+            select(FanClubMember.user_id).where(
+                FanClubMember.room_id == room_id, FanClubMember.user_id.in_(ids)
+            ),
+        )
+        result = await session.execute(query)
+        return {row[0] for row in result}
+
+    async def known_buyers(
+        self, session: AsyncSession, room_id: str, user_ids: set[str]
+    ) -> set[str]:
+        if not user_ids:
+            return set()
+        result = await session.execute(
+            select(DashboardRoomBuyer.user_id).where(
+                DashboardRoomBuyer.room_id == room_id,
+                DashboardRoomBuyer.user_id.in_(list(user_ids)),
+            )
+        )
+        return set(result.scalars())
+
+    async def add_buyers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await session.execute(
+                _insert(session, DashboardRoomBuyer).on_conflict_do_nothing(), list(rows)
+            )
+
+    # ---- counters ----------------------------------------------------------------
+
+    async def add_counters(
+        self,
+        session: AsyncSession,
+        model: Any,
+        keys: Sequence[str],
+        rows: Sequence[dict[str, Any]],
+    ) -> None:
+        """Add each row's counters to the stored row with the same key (created at zero)."""
+        if not rows:
+            return
+        table = model.__table__
+        statement = _insert(session, model)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                name: table.c[name] + getattr(statement.excluded, name) for name in ROLLUP_COUNTERS
+            },
+        )
+        await session.execute(statement, list(rows))
+
+    # ---- reads -------------------------------------------------------------------
+
+    # Reads return plain rows (attribute access like the models), not ORM entities:
+    # a dashboard reads hundreds of them and identity-mapping each would cost more
+    # than the query.
+
+    async def session_minutes(self, session: AsyncSession, session_ids: Sequence[str]) -> list[Any]:
+        table = DashboardSessionMinute.__table__
+        result = await session.execute(
+            select(table)
+            .where(table.c.session_id.in_(list(session_ids)))
+            .order_by(table.c.minute, table.c.source)
+        )
+        return list(result.all())
+
+    async def session_totals(
+        self, session: AsyncSession, session_ids: Sequence[str]
+    ) -> dict[str, dict[str, int]]:
+        """Each session's counters summed over its minutes and sources."""
+        if not session_ids:
+            return {}
+        columns = [
+            func.coalesce(func.sum(DashboardSessionMinute.__table__.c[name]), 0)
+            for name in ROLLUP_COUNTERS
+        ]
+        result = await session.execute(
+            select(DashboardSessionMinute.session_id, *columns)
+            .where(DashboardSessionMinute.session_id.in_(list(session_ids)))
+            .group_by(DashboardSessionMinute.session_id)
+        )
+        return {
+            row[0]: {name: int(value) for name, value in zip(ROLLUP_COUNTERS, row[1:], strict=True)}
+            for row in result
+        }
+
+    async def session_products(self, session: AsyncSession, session_id: str) -> list[Any]:
+        table = DashboardSessionProduct.__table__
+        result = await session.execute(select(table).where(table.c.session_id == session_id))
+        return list(result.all())
+
+    async def products_by_session(
+        self, session: AsyncSession, product_ids: Sequence[str]
+    ) -> list[Any]:
+        table = DashboardSessionProduct.__table__
+        result = await session.execute(
+            select(table).where(table.c.product_id.in_(list(product_ids)))
+        )
+        return list(result.all())
+
+    async def minutes_between(
+        self, session: AsyncSession, since: datetime
+    ) -> list[tuple[datetime, int, int, int]]:
+        """Platform totals per minute since ``since``: (minute, enters, paid orders, GMV)."""
+        m = DashboardSessionMinute
+        result = await session.execute(
+            select(m.minute, func.sum(m.enters), func.sum(m.paid_orders), func.sum(m.gmv_cents))
+            .where(m.minute >= since)
+            .group_by(m.minute)
+            .order_by(m.minute)
+        )
+        return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in result]
+
+    async def room_days(
+        self, session: AsyncSession, since: date, room_ids: Sequence[str] | None = None
+    ) -> list[Any]:
+        table = DashboardRoomDay.__table__
+        query = select(table).where(table.c.day >= since)
+        if room_ids is not None:
+            query = query.where(table.c.room_id.in_(list(room_ids)))
+        result = await session.execute(query)
+        return list(result.all())
+
+    async def product_days(
+        self, session: AsyncSession, since: date, product_ids: Sequence[str] | None = None
+    ) -> list[Any]:
+        table = DashboardProductDay.__table__
+        query = select(table).where(table.c.day >= since)
+        if product_ids is not None:
+            query = query.where(table.c.product_id.in_(list(product_ids)))
+        result = await session.execute(query)
+        return list(result.all())
+
+    async def follows_per_minute(
+        self, session: AsyncSession, room_id: str, start: datetime, end: datetime
+    ) -> tuple[list[datetime], list[datetime]]:
+        """When the room gained followers and fan-club members between two instants."""
+        query = union_all(
+            select(literal("follow").label("kind"), Follow.created_at.label("at")).where(
+                Follow.room_id == room_id, Follow.created_at >= start, Follow.created_at < end
+            ),
+            select(literal("join").label("kind"), FanClubMember.joined_at.label("at")).where(
+                FanClubMember.room_id == room_id,
+                FanClubMember.joined_at >= start,
+                FanClubMember.joined_at < end,
+            ),
+        )
+        rows = (await session.execute(query)).all()
+        # The union's columns keep the first select's types: times come back UTC-aware.
+        follows = [as_utc(at) for kind, at in rows if kind == "follow"]
+        joins = [as_utc(at) for kind, at in rows if kind == "join"]
+        return follows, joins
+
+    async def moments(
+        self, session: AsyncSession, session_id: str
+    ) -> list[tuple[str, datetime, str | None]]:
+        """(kind, when, product id or title) of the session's pins, flash sales and lotteries."""
+        found: list[tuple[str, datetime, str | None]] = []
+        pins = await session.execute(
+            select(PinEvent.at, ShowcaseItem.product_id)
+            .outerjoin(ShowcaseItem, ShowcaseItem.id == PinEvent.showcase_item_id)
+            .where(PinEvent.session_id == session_id, PinEvent.showcase_item_id.is_not(None))
+        )
+        found.extend(("pin", at, product_id) for at, product_id in pins)
+        sales = await session.execute(
+            select(FlashSale.starts_at, FlashSale.product_id).where(
+                FlashSale.session_id == session_id
+            )
+        )
+        found.extend(("flash_sale", at, product_id) for at, product_id in sales)
+        lotteries = await session.execute(
+            select(Lottery.created_at, Lottery.title).where(Lottery.session_id == session_id)
+        )
+        found.extend(("lottery", at, title) for at, title in lotteries)
+        return sorted(found, key=lambda moment: moment[1])
+
+    async def pins(
+        self, session: AsyncSession, session_id: str
+    ) -> list[tuple[datetime, str | None]]:
+        """Every pin change of the session (None: unpinned), oldest first."""
+        result = await session.execute(
+            select(PinEvent.at, ShowcaseItem.product_id)
+            .outerjoin(ShowcaseItem, ShowcaseItem.id == PinEvent.showcase_item_id)
+            .where(PinEvent.session_id == session_id)
+            .order_by(PinEvent.at)
+        )
+        return [(at, product_id) for at, product_id in result]
+
+
+dashboard_repository = DashboardRepository()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, insert, select
+from sqlalchemy import and_, case, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import BehaviourEvent, BehaviourKind
@@ -22,6 +22,13 @@ class InsightsRepository:
         """One INSERT for a batch of events (heartbeats, merged likes)."""
         if rows:
             await session.execute(insert(BehaviourEvent), rows)
+
+    async def delete_user(self, session: AsyncSession, user_id: str) -> int:
+        """Erase every behaviour event of a user; the number erased."""
+        result = await session.execute(
+            delete(BehaviourEvent).where(BehaviourEvent.user_id == user_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def sum_values(self, session: AsyncSession, session_id: str, kind: BehaviourKind) -> int:
         result = await session.execute(

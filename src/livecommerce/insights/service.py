@@ -99,6 +99,7 @@ class InsightsService:
                 user_id=user_id,
                 room_id=room_id,
                 session_id=session_id,
+                product_id=product_id,
                 value=value,
                 at=now,
             )
@@ -116,6 +117,7 @@ class InsightsService:
                 user_id=record.user_id,
                 room_id=record.room_id,
                 session_id=record.session_id,
+                product_id=record.product_id,
                 value=record.value,
                 at=record.occurred_at or now,
             )
@@ -125,6 +127,10 @@ class InsightsService:
         if items:
             # One event for the batch: listeners read it once, however many viewers.
             await publish(session, BehaviourRecorded(items=items))
+
+    async def do_erase_user(self, session: AsyncSession, user_id: str) -> int:
+        """Erase a user's behaviour history (the user asked); the number of events erased."""
+        return await insights_repository.delete_user(session, user_id)
 
     async def get_like_total(self, session: AsyncSession, session_id: str) -> int:
         """Likes stored as events (each row carries the likes merged in one flush)."""

@@ -37,6 +37,8 @@ LISTENER_MODULES = (
     "livecommerce.search.listeners",
     "livecommerce.notifications.listeners",
     "livecommerce.fans.listeners",
+    "livecommerce.profiles.listeners",
+    "livecommerce.recommend.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

@@ -77,10 +77,22 @@ from livecommerce.models.notifications import (
 )
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
+from livecommerce.models.profiles import (
+    ExternalRef,
+    ProductAction,
+    RecommendList,
+    RecommendRun,
+    UserProfile,
+)
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 
 __all__ = [
+    "UserProfile",
+    "RecommendRun",
+    "RecommendList",
+    "ProductAction",
+    "ExternalRef",
     "AccountKind",
     "Address",
     "AffiliateConversion",

@@ -43,6 +43,7 @@ JOB_MODULES = (
     "livecommerce.media.tasks",
     "livecommerce.interactions.tasks",
     "livecommerce.notifications.tasks",
+    "livecommerce.recommend.tasks",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 02:57:57.406555
+Create Date: 2026-11-30 04:50:39.270464
 """
 
 from __future__ import annotations
@@ -50,6 +50,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_behaviour_events_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "external_refs",
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("external_id", sa.String(length=20), nullable=False),
+        sa.Column("internal_id", sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("source", "kind", "external_id", name=op.f("pk_external_refs")),
+    )
+    op.create_table(
         "fan_chat_awards",
         sa.Column("message_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -91,6 +99,29 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ledger_accounts_owner_id"), ["owner_id"], unique=False)
 
+    op.create_table(
+        "recommend_lists",
+        sa.Column("subject", sa.String(length=12), nullable=False),
+        sa.Column("subject_id", sa.String(length=32), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("computed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "subject_id", name=op.f("pk_recommend_lists")),
+    )
+    op.create_table(
+        "recommend_runs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("actions", sa.BigInteger(), nullable=False),
+        sa.Column("users", sa.Integer(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("trained_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recommend_runs")),
+    )
     op.create_table(
         "scheduled_jobs",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -407,6 +438,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "user_profiles",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("personalised", sa.Boolean(), nullable=False),
+        sa.Column("interests", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("hosts", sa.JSON(), nullable=False),
+        sa.Column("scored_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("price_bands", sa.JSON(), nullable=False),
+        sa.Column("hours", sa.JSON(), nullable=False),
+        sa.Column("sources", sa.JSON(), nullable=False),
+        sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("spent_cents", sa.BigInteger(), nullable=False),
+        sa.Column("last_order_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("events_count", sa.Integer(), nullable=False),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_profiles_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_profiles")),
+    )
+    op.create_table(
         "affiliate_conversions",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("link_id", sa.String(length=32), nullable=False),
@@ -718,6 +773,38 @@ def upgrade() -> None:
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offers_merchant_id"), ["merchant_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_offers_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
+        "product_actions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("occurred_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_actions_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_product_actions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_product_actions")),
+        sa.UniqueConstraint("user_id", "product_id", "action", "occurred_at", name="once"),
+    )
+    with op.batch_alter_table("product_actions", schema=None) as batch_op:
+        batch_op.create_index("ix_product_actions_product", ["product_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_product_actions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "product_images",
@@ -1410,6 +1497,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_product_images_product_id"))
 
     op.drop_table("product_images")
+    with op.batch_alter_table("product_actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_product_actions_user_id"))
+        batch_op.drop_index("ix_product_actions_product")
+
+    op.drop_table("product_actions")
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_offers_product_id"))
         batch_op.drop_index(batch_op.f("ix_offers_merchant_id"))
@@ -1452,6 +1544,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))
 
     op.drop_table("affiliate_conversions")
+    op.drop_table("user_profiles")
     with op.batch_alter_table("stock_gate_takes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_gate_takes_gate_name"))
 
@@ -1500,6 +1593,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scheduled_jobs_status_run_at")
 
     op.drop_table("scheduled_jobs")
+    op.drop_table("recommend_runs")
+    op.drop_table("recommend_lists")
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_accounts_owner_id"))
 
@@ -1510,6 +1605,7 @@ def downgrade() -> None:
 
     op.drop_table("journal_entries")
     op.drop_table("fan_chat_awards")
+    op.drop_table("external_refs")
     with op.batch_alter_table("behaviour_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_behaviour_events_user_id"))
         batch_op.drop_index("ix_behaviour_events_session_kind")

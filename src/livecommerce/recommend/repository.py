@@ -1,0 +1,73 @@
+"""Queries of recommend: the actions to train on, precomputed lists, training runs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import ProductAction, RecommendList, RecommendRun
+
+
+class RecommendRepository:
+    async def stream_actions(
+        self, session: AsyncSession
+    ) -> AsyncIterator[tuple[str, str, str, str, datetime]]:
+        result = await session.stream(
+            select(
+                ProductAction.user_id,
+                ProductAction.product_id,
+                ProductAction.category,
+                ProductAction.action,
+                ProductAction.occurred_at,
+            ).execution_options(yield_per=10_000)
+        )
+        async for row in result.tuples():
+            yield row
+
+    async def count_actions(self, session: AsyncSession) -> int:
+        return int(
+            (await session.execute(select(func.count()).select_from(ProductAction))).scalar_one()
+        )
+
+    async def replace_lists(
+        self, session: AsyncSession, subject: str, rows: list[dict[str, Any]]
+    ) -> None:
+        await session.execute(delete(RecommendList).where(RecommendList.subject == subject))
+        for start in range(0, len(rows), 5_000):
+            await session.execute(insert(RecommendList), rows[start : start + 5_000])
+
+    async def get_list(self, session: AsyncSession, subject: str, subject_id: str) -> list[str]:
+        found = await session.get(RecommendList, (subject, subject_id))
+        return [str(item) for item in found.items] if found is not None else []
+
+    async def add_run(self, session: AsyncSession, run: RecommendRun) -> None:
+        session.add(run)
+
+    async def last_run(self, session: AsyncSession) -> RecommendRun | None:
+        return await session.scalar(select(RecommendRun).order_by(RecommendRun.id.desc()).limit(1))
+
+    async def actions_of_users(
+        self, session: AsyncSession, user_ids: Sequence[str], product_id: str, since: datetime
+    ) -> set[str]:
+        """Which of these users acted on the product since then."""
+        found: set[str] = set()
+        ids = list(user_ids)
+        for start in range(0, len(ids), 500):
+            rows = await session.scalars(
+                select(ProductAction.user_id)
+                .where(
+                    ProductAction.user_id.in_(ids[start : start + 500]),
+                    ProductAction.product_id == product_id,
+                    ProductAction.occurred_at >= since,
+                )
+                .distinct()
+            )
+            found.update(rows)
+        return found
+
+
+recommend_repository = RecommendRepository()

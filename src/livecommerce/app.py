@@ -37,12 +37,15 @@ from livecommerce.notifications.endpoints import router as notifications_router
 from livecommerce.orders.endpoints import pay_router as orders_pay_router
 from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
+from livecommerce.profiles.endpoints import router as profiles_router
 from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
+from livecommerce.recommend.endpoints import router as recommend_router
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
+from livecommerce.web.profile_pages import router as profile_pages_router
 from livecommerce.worker.loop import WorkerLoop
 
 log = logging.getLogger(__name__)
@@ -120,8 +123,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_video_router,
         search_router,
         notifications_router,
+        profiles_router,
+        recommend_router,
         pages_router,
         partner_pages_router,
+        profile_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

@@ -23,6 +23,16 @@ class InsightsRepository:
         if rows:
             await session.execute(insert(BehaviourEvent), rows)
 
+    async def user_ids_in_room(self, session: AsyncSession, room_id: str, limit: int) -> list[str]:
+        rows = await session.scalars(
+            select(BehaviourEvent.user_id)
+            .where(BehaviourEvent.room_id == room_id, BehaviourEvent.user_id.is_not(None))
+            .group_by(BehaviourEvent.user_id)
+            .order_by(func.max(BehaviourEvent.id).desc())
+            .limit(limit)
+        )
+        return [str(user_id) for user_id in rows]
+
     async def delete_user(self, session: AsyncSession, user_id: str) -> int:
         """Erase every behaviour event of a user; the number erased."""
         result = await session.execute(

@@ -128,6 +128,12 @@ class InsightsService:
             # One event for the batch: listeners read it once, however many viewers.
             await publish(session, BehaviourRecorded(items=items))
 
+    async def user_ids_in_room(
+        self, session: AsyncSession, room_id: str, limit: int = 1000
+    ) -> list[str]:
+        """Signed-in people who were in the room, the latest first (a room's audience)."""
+        return await insights_repository.user_ids_in_room(session, room_id, limit)
+
     async def do_erase_user(self, session: AsyncSession, user_id: str) -> int:
         """Erase a user's behaviour history (the user asked); the number of events erased."""
         return await insights_repository.delete_user(session, user_id)

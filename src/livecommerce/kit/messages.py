@@ -260,6 +260,8 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "refund_not_positive": ("退款金额必须大于零", "A refund must be more than zero."),
     "refund_too_large": ("退款金额超过可退金额", "That is more than can be refunded."),
     "refund_exceeds_payment": ("退款金额超过付款金额", "No payment can give that much back."),
+    # profiles and recommend (goods-find-people)
+    "campaign_not_found": ("投放不存在", "No such campaign."),
 }
 
 # The code of an error that carries none, by its HTTP status.

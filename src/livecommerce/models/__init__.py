@@ -78,6 +78,8 @@ from livecommerce.models.notifications import (
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
 from livecommerce.models.profiles import (
+    Campaign,
+    CampaignMember,
     ExternalRef,
     ProductAction,
     RecommendList,
@@ -88,6 +90,8 @@ from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 
 __all__ = [
+    "CampaignMember",
+    "Campaign",
     "UserProfile",
     "RecommendRun",
     "RecommendList",

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from livecommerce.kit.base import Base, created_at_column
+from livecommerce.kit.base import Base, created_at_column, id_column
 
 
 class ExternalRef(Base):
@@ -99,3 +99,34 @@ class RecommendRun(Base):
     items: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     trained_at: Mapped[datetime] = created_at_column()
+
+
+class Campaign(Base):
+    """Goods-find-people (物找人): a product's likeliest audience targeted with a message or a
+    coupon, measured against a random hold-out of the same size that was left alone."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = id_column()
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    session_id: Mapped[str | None] = mapped_column(String(32))
+    coupon_id: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(Integer)
+    reached: Mapped[int] = mapped_column(Integer, default=0)  # notified (opt-outs excluded)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class CampaignMember(Base):
+    """Who was in a campaign's segment or hold-out; never shown to the merchant."""
+
+    __tablename__ = "campaign_members"
+
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    group: Mapped[str] = mapped_column(String(8))  # target | holdout

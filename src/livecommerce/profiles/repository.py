@@ -93,7 +93,10 @@ class ProfilesRepository:
             ProductAction.occurred_at,
         )
         result = await session.execute(statement, rows)
-        return [tuple(row) for row in result.tuples()]  # type: ignore[misc]
+        return [
+            (user_id, product_id, category, action, at)
+            for user_id, product_id, category, action, at in result.tuples()
+        ]
 
     async def profiles_for(
         self, session: AsyncSession, user_ids: Sequence[str]
@@ -134,6 +137,32 @@ class ProfilesRepository:
             select(FanClubMember.room_id)
             .where(FanClubMember.user_id == user_id)
             .order_by(FanClubMember.intimacy.desc(), FanClubMember.room_id)
+        )
+        return list(rows)
+
+    async def fans_among(self, session: AsyncSession, room_id: str, user_ids: Sequence[str]) -> int:
+        total = 0
+        for chunk in _chunks(list(user_ids)):
+            total += int(
+                (
+                    await session.execute(
+                        select(func.count())
+                        .select_from(FanClubMember)
+                        .where(FanClubMember.room_id == room_id, FanClubMember.user_id.in_(chunk))
+                    )
+                ).scalar_one()
+            )
+        return total
+
+    async def users_of_product(
+        self, session: AsyncSession, product_id: str, limit: int
+    ) -> list[str]:
+        rows = await session.scalars(
+            select(ProductAction.user_id)
+            .where(ProductAction.product_id == product_id)
+            .group_by(ProductAction.user_id)
+            .order_by(func.max(ProductAction.id).desc())
+            .limit(limit)
         )
         return list(rows)
 

@@ -77,6 +77,19 @@ class ProfileSummary:
     fan_clubs: list[str] = field(default_factory=list)  # room names
 
 
+@dataclass
+class AudienceProfile:
+    """The 画像 of a group of people (a room's viewers, a product's buyers, a segment):
+    shares, never identities."""
+
+    size: int
+    interests: list[Interest]  # share of the group's interest, strongest first
+    price_bands: dict[str, int]  # purchases per band
+    new: int  # no order yet
+    returning: int  # at least one order
+    fans: int | None  # members of the room's fan club (room audiences only)
+
+
 @dataclass(frozen=True)
 class Erased:
     product_actions: int
@@ -155,9 +168,9 @@ class ProfileService:
         rooms: list[RoomFact] | None = None,
     ) -> None:
         """Fold new facts into the profiles of their users (creating missing profiles)."""
-        products, rooms = products or [], rooms or []
+        facts_in: list[ProductFact | RoomFact] = [*(products or []), *(rooms or [])]
         per_user: dict[str, list[ProductFact | RoomFact]] = defaultdict(list)
-        for fact in [*products, *rooms]:
+        for fact in facts_in:
             per_user[fact.user_id].append(fact)
         if not per_user:
             return
@@ -346,6 +359,49 @@ class ProfileService:
             events_count=profile.events_count,
             fan_clubs=[club_rooms[r].name for r in clubs if r in club_rooms],
         )
+
+    async def audience_profile(
+        self, session: AsyncSession, user_ids: list[str], room_id: str | None = None
+    ) -> AudienceProfile:
+        profiles = await profiles_repository.profiles_for(session, user_ids)
+        now = utcnow()
+        mix: dict[str, float] = defaultdict(float)
+        bands: dict[str, int] = defaultdict(int)
+        returning = 0
+        for profile in profiles.values():
+            scores = as_of(profile.interests, profile.scored_at, now)
+            total = sum(scores.values()) or 1.0
+            for name, score in scores.items():
+                mix[name] += score / total
+            for band, count in profile.price_bands.items():
+                bands[band] += int(count)
+            returning += 1 if profile.orders_count else 0
+        people = max(len(user_ids), 1)
+        ranked = sorted(mix.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
+        fans = (
+            await profiles_repository.fans_among(session, room_id, user_ids)
+            if room_id is not None
+            else None
+        )
+        return AudienceProfile(
+            size=len(user_ids),
+            interests=[Interest(name, round(score / people, 4)) for name, score in ranked],
+            price_bands=dict(sorted(bands.items())),
+            new=len(user_ids) - returning,
+            returning=returning,
+            fans=fans,
+        )
+
+    async def users_of_product(
+        self, session: AsyncSession, product_id: str, limit: int = 1000
+    ) -> list[str]:
+        """People who viewed or bought the product, the latest first."""
+        return await profiles_repository.users_of_product(session, product_id, limit)
+
+    async def personalised_among(self, session: AsyncSession, user_ids: list[str]) -> list[str]:
+        """Those of these users who did not switch personalisation off (targetable)."""
+        profiles = await profiles_repository.profiles_for(session, user_ids)
+        return [u for u in user_ids if u not in profiles or profiles[u].personalised]
 
     async def do_set_personalised(self, session: AsyncSession, user_id: str, on: bool) -> None:
         profile = await profiles_repository.get_profile(session, user_id)

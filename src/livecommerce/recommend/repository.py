@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.models import ProductAction, RecommendList, RecommendRun
+from livecommerce.models import CampaignMember, ProductAction, RecommendList, RecommendRun
 
 
 class RecommendRepository:
@@ -68,6 +68,16 @@ class RecommendRepository:
             )
             found.update(rows)
         return found
+
+    async def campaign_members(
+        self, session: AsyncSession, campaign_id: str
+    ) -> list[tuple[str, str]]:
+        rows = await session.execute(
+            select(CampaignMember.user_id, CampaignMember.group).where(
+                CampaignMember.campaign_id == campaign_id
+            )
+        )
+        return [(user_id, group) for user_id, group in rows.tuples()]
 
 
 recommend_repository = RecommendRepository()

@@ -199,6 +199,25 @@ class RecommendService:
         ranked = sorted(rooms.values(), key=score)[:k]
         return [(room, on_air[room.id]) for room in ranked]
 
+    async def products_for_audience(
+        self, session: AsyncSession, categories: list[str], k: int, exclude_merchant: str
+    ) -> list[Product]:
+        """On-sale products of the audience's categories (strongest first), then popular."""
+        rank = {name: index for index, name in enumerate(categories)}
+        popular = await recommend_repository.get_list(session, "popular", "all")
+        popularity = {product_id: index for index, product_id in enumerate(popular)}
+        on_sale = await catalog_service.on_sale_product_ids(session)
+        products = await catalog_service.get_products(session, set(on_sale))
+        fitting = sorted(
+            (p for p in products.values() if p.merchant_id != exclude_merchant),
+            key=lambda p: (
+                rank.get(p.category, len(rank)),
+                popularity.get(p.id, len(popularity)),
+                p.id,
+            ),
+        )
+        return fitting[:k]
+
     async def audience_of_product(self, session: AsyncSession, product_id: str) -> list[str]:
         """The product's likeliest users, best first (ids: for targeting, never shown)."""
         return await recommend_repository.get_list(session, "audience", product_id)

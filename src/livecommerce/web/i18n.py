@@ -19,6 +19,7 @@ from livecommerce.kit.language import (
 )
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
+from livecommerce.web.i18n_profiles import PROFILE_STRINGS
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -434,6 +435,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
+_STRINGS.update(PROFILE_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

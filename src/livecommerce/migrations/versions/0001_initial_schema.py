@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 04:50:39.270464
+Create Date: 2026-11-30 04:55:15.162857
 """
 
 from __future__ import annotations
@@ -500,6 +500,31 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "word", name=op.f("uq_blocked_words_room_id")),
     )
     op.create_table(
+        "campaigns",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=True),
+        sa.Column("coupon_id", sa.String(length=32), nullable=True),
+        sa.Column("message", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("reached", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_campaigns_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_campaigns_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaigns_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
         "coupons",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("issuer_id", sa.String(length=32), nullable=False),
@@ -882,6 +907,25 @@ def upgrade() -> None:
     with op.batch_alter_table("stream_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stream_keys_room_id"), ["room_id"], unique=False)
 
+    op.create_table(
+        "campaign_members",
+        sa.Column("campaign_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("group", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_members_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_campaign_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "user_id", name=op.f("pk_campaign_members")),
+    )
     op.create_table(
         "chat_messages",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -1484,6 +1528,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_chat_messages_session_id"))
 
     op.drop_table("chat_messages")
+    op.drop_table("campaign_members")
     with op.batch_alter_table("stream_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_keys_room_id"))
 
@@ -1539,6 +1584,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_coupons_issuer_id"))
 
     op.drop_table("coupons")
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaigns_owner_id"))
+
+    op.drop_table("campaigns")
     op.drop_table("blocked_words")
     with op.batch_alter_table("affiliate_conversions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))

@@ -48,7 +48,7 @@ class ProfilesRepository:
                     ExternalRef.external_id.in_(chunk),
                 )
             )
-            found.update({external: internal for external, internal in rows.tuples()})
+            found.update({external: internal for external, internal in rows})
         return found
 
     async def add_refs(self, session: AsyncSession, rows: list[dict[str, str]]) -> None:
@@ -67,7 +67,7 @@ class ProfilesRepository:
                     ExternalRef.internal_id.in_(chunk),
                 )
             )
-            found.update({internal: external for internal, external in rows.tuples()})
+            found.update({internal: external for internal, external in rows})
         return found
 
     async def add_users(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -95,7 +95,7 @@ class ProfilesRepository:
         result = await session.execute(statement, rows)
         return [
             (user_id, product_id, category, action, at)
-            for user_id, product_id, category, action, at in result.tuples()
+            for user_id, product_id, category, action, at in result
         ]
 
     async def profiles_for(
@@ -122,7 +122,7 @@ class ProfilesRepository:
                 .where(Product.id.in_(chunk))
                 .group_by(Product.id, Product.category)
             )
-            for product_id, category, price in rows.tuples():
+            for product_id, category, price in rows:
                 found[product_id] = (category or "", price)
         return found
 

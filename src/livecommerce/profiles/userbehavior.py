@@ -56,8 +56,8 @@ def parse_line(number: int, text: str) -> Row | str:
     if not (stamp.isascii() and stamp.lstrip("-").isdigit()) or len(stamp) > 12:
         return "timestamp"
     ts = int(stamp)
-    # 2000-01-01 .. 2100-01-01: anything else is a broken clock or a broken line.
-    if not 946_684_800 <= ts < 4_102_444_800:
+    # Up to 2100-01-01: anything later (or negative) is a broken clock or a broken line.
+    if not 0 <= ts < 4_102_444_800:
         return "timestamp"
     return Row(number, str(int(user)), str(int(item)), str(int(category)), action, ts)
 

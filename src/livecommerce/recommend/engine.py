@@ -142,6 +142,8 @@ def _transitions(data: Interactions, columns: IntArray, n_columns: int) -> spars
 
 def _row_normalise(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     matrix = matrix.tocsr().astype(np.float64)
+    if matrix.nnz == 0:
+        return matrix
     peak = matrix.max(axis=1).toarray().ravel()
     peak[peak == 0] = 1.0
     return (sparse.diags(1.0 / peak) @ matrix).tocsr()
@@ -199,10 +201,17 @@ def _top(scores: FloatArray, k: int, exclude: IntArray | None = None) -> list[in
     if exclude is not None and len(exclude):
         scores[exclude] = -np.inf
     k = min(k, len(scores))
-    chosen = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    if k <= 0:
+        return []
+    if k < len(scores):
+        # Everything at least as good as the k-th best, ties included, then a stable order.
+        threshold = -np.partition(-scores, k - 1)[k - 1]
+        chosen = np.flatnonzero(scores >= threshold)
+    else:
+        chosen = np.arange(len(scores))
     chosen = chosen[np.isfinite(scores[chosen]) & (scores[chosen] > 0)]
     # Stable: ties go to the lower index, so runs repeat exactly.
-    return [int(c) for c in chosen[np.lexsort((chosen, -scores[chosen]))]]
+    return [int(c) for c in chosen[np.lexsort((chosen, -scores[chosen]))][:k]]
 
 
 class Recommender:

@@ -25,7 +25,7 @@ class RecommendRepository:
                 ProductAction.occurred_at,
             ).execution_options(yield_per=10_000)
         )
-        async for row in result.tuples():
+        async for row in result:
             yield row
 
     async def count_actions(self, session: AsyncSession) -> int:
@@ -77,7 +77,7 @@ class RecommendRepository:
                 CampaignMember.campaign_id == campaign_id
             )
         )
-        return [(user_id, group) for user_id, group in rows.tuples()]
+        return [(user_id, group) for user_id, group in rows]
 
 
 recommend_repository = RecommendRepository()

@@ -29,7 +29,9 @@ async def count(runtime: Runtime, model: type) -> int:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
-async def test_import_creates_people_goods_and_actions_once(runtime: Runtime, tmp_path: Path) -> None:
+async def test_import_creates_people_goods_and_actions_once(
+    runtime: Runtime, tmp_path: Path
+) -> None:
     data = tmp_path / "ub.csv"
     data.write_text(ROWS)
     report = (await import_userbehavior(runtime.db, data, batch_rows=3)).as_dict()
@@ -79,7 +81,7 @@ async def test_an_empty_or_all_malformed_file_imports_nothing(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     data = tmp_path / "bad.csv"
-    data.write_bytes(b"\xff\xfe,1,2\n\n1,2,3,pv,12\n")
+    data.write_bytes(b"\xff\xfe,1,2\n\n1,2,3,pv,99999999999\n")
     report = (await import_userbehavior(runtime.db, data)).as_dict()
     assert (report["rows"], report["malformed"], report["malformed_lines"]) == (0, 2, [1, 3])
     assert await count(runtime, ProductAction) == 0

@@ -24,8 +24,9 @@ from tests.orders.shop import (
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-async def listing(client: httpx.AsyncClient, merchant: Account | None, title: str, category: str,
-                  price_cents: int) -> Listing:
+async def listing(
+    client: httpx.AsyncClient, merchant: Account | None, title: str, category: str, price_cents: int
+) -> Listing:
     from tests.factories import sign_up
 
     merchant = merchant or await sign_up(client, "merchant")
@@ -45,7 +46,9 @@ async def listing(client: httpx.AsyncClient, merchant: Account | None, title: st
     return Listing(merchant, body["id"], body["skus"][0]["id"], price_cents)
 
 
-async def click(client: httpx.AsyncClient, viewer: Account, session_id: str, product_id: str) -> None:
+async def click(
+    client: httpx.AsyncClient, viewer: Account, session_id: str, product_id: str
+) -> None:
     response = await client.post(
         f"/api/v1/live-sessions/{session_id}/events",
         headers=viewer.headers,

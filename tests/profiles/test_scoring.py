@@ -40,7 +40,13 @@ def test_only_the_strongest_interests_are_kept() -> None:
 
 @pytest.mark.parametrize(
     ("cents", "band"),
-    [(0, "under_50"), (4_999, "under_50"), (5_000, "50_200"), (99_999, "200_1000"), (10**6, "over_1000")],
+    [
+        (0, "under_50"),
+        (4_999, "under_50"),
+        (5_000, "50_200"),
+        (99_999, "200_1000"),
+        (10**6, "over_1000"),
+    ],
 )
 def test_price_bands(cents: int, band: str) -> None:
     assert price_band(cents) == band
@@ -48,8 +54,16 @@ def test_price_bands(cents: int, band: str) -> None:
 
 def test_a_purchase_feeds_recency_frequency_money_and_the_price_band() -> None:
     profile = UserProfile(
-        user_id="u", interests={}, tags={}, hosts={}, price_bands={}, hours=[0] * 24,
-        sources={}, orders_count=0, spent_cents=0, events_count=0,
+        user_id="u",
+        interests={},
+        tags={},
+        hosts={},
+        price_bands={},
+        hours=[0] * 24,
+        sources={},
+        orders_count=0,
+        spent_cents=0,
+        events_count=0,
     )
     state = Decayed({"interests": {}}, None)
     apply_product_fact(profile, state, ProductFact("u", "p", "tea", "pv", T0))

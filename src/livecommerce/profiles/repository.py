@@ -98,12 +98,23 @@ class ProfilesRepository:
             for user_id, product_id, category, action, at in result
         ]
 
+    async def ensure_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Create the profiles that do not exist yet (concurrent creators do not collide)."""
+        if rows:
+            await session.execute(_insert_ignoring(session, UserProfile), rows)
+
     async def profiles_for(
-        self, session: AsyncSession, user_ids: Sequence[str]
+        self, session: AsyncSession, user_ids: Sequence[str], *, lock: bool = False
     ) -> dict[str, UserProfile]:
+        """Profiles by user; `lock` holds them (FOR UPDATE on PostgreSQL) until the unit
+        ends, so two units folding events into one profile never lose an update."""
         found: dict[str, UserProfile] = {}
-        for chunk in _chunks(list(user_ids)):
-            rows = await session.scalars(select(UserProfile).where(UserProfile.user_id.in_(chunk)))
+        for chunk in _chunks(sorted(user_ids)):
+            statement = select(UserProfile).where(UserProfile.user_id.in_(chunk))
+            if lock:
+                statement = statement.order_by(UserProfile.user_id).with_for_update()
+                statement = statement.execution_options(populate_existing=True)
+            rows = await session.scalars(statement)
             found.update({profile.user_id: profile for profile in rows})
         return found
 

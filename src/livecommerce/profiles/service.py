@@ -123,6 +123,29 @@ def _new_profile(user_id: str) -> UserProfile:
     )
 
 
+def _profile_row(user_id: str) -> dict[str, object]:
+    profile = _new_profile(user_id)
+    return {
+        column: getattr(profile, column)
+        for column in (
+            "user_id",
+            "personalised",
+            "interests",
+            "tags",
+            "hosts",
+            "scored_at",
+            "price_bands",
+            "hours",
+            "sources",
+            "orders_count",
+            "spent_cents",
+            "last_order_at",
+            "events_count",
+            "updated_at",
+        )
+    }
+
+
 def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) -> None:
     state.add(
         "interests", fact.category, ACTION_WEIGHT.get(fact.action, 1.0), fact.at, MAX_INTERESTS
@@ -174,13 +197,13 @@ class ProfileService:
             per_user[fact.user_id].append(fact)
         if not per_user:
             return
-        profiles = await profiles_repository.profiles_for(session, list(per_user))
+        await profiles_repository.ensure_profiles(
+            session, [_profile_row(user_id) for user_id in sorted(per_user)]
+        )
+        profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
         now = utcnow()
         for user_id, facts in per_user.items():
-            profile = profiles.get(user_id)
-            if profile is None:
-                profile = _new_profile(user_id)
-                session.add(profile)
+            profile = profiles[user_id]
             state = Decayed(
                 {"interests": profile.interests, "tags": profile.tags, "hosts": profile.hosts},
                 profile.scored_at,

@@ -103,7 +103,8 @@ async def test_profile_from_clicks_and_a_paid_order_then_switched_off_and_erased
     off = await client.put(
         "/api/v1/me/profile/personalised", headers=viewer.headers, json={"on": False}
     )
-    assert off.status_code == 200 and off.json()["personalised"] is False
+    assert off.status_code == 200
+    assert off.json()["personalised"] is False
     picks = await client.get("/api/v1/recommendations/products", headers=viewer.headers)
     assert picks.json()["personalised"] is False
     assert [p["id"] for p in picks.json()["items"]] == [cup.product_id, tea.product_id]

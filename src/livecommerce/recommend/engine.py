@@ -309,7 +309,10 @@ class AlsBaseline:
         )
         confidence = self.user_items.copy()
         confidence.data = 1.0 + 10.0 * confidence.data
-        self.model.fit(confidence, show_progress=False)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, "blas"):  # implicit's advice: its own loop, one BLAS thread
+            self.model.fit(confidence, show_progress=False)
 
     def recommend(self, user: int, k: int, explore: bool) -> list[int]:
         ids, _scores = self.model.recommend(

@@ -165,12 +165,36 @@ class RecommendService:
         ids: list[str] = []
         if user_id is not None and await profile_service.is_personalised(session, user_id):
             ids = await recommend_repository.get_list(session, "user", user_id)
+            ids = await self._rerank_by_interests(session, user_id, ids)
         products = await self._on_sale(session, ids, k)
         if len(products) < k:
             products += await self.popular_products(
                 session, k - len(products), {p.id for p in products}
             )
         return products
+
+    async def _rerank_by_interests(
+        self, session: AsyncSession, user_id: str, ids: list[str]
+    ) -> list[str]:
+        """The trained list, re-ordered by the profile as it is now (kept current event by
+        event), with on-sale products of the viewer's top categories added: what a viewer
+        browses or buys changes the list at once, not at the next training."""
+        interests = await profile_service.get_interests(session, user_id, 5)
+        if not interests:
+            return ids
+        total = sum(i.score for i in interests) or 1.0
+        share = {i.name: i.score / total for i in interests}
+        on_sale = await catalog_service.on_sale_product_ids(session)
+        products = await catalog_service.get_products(session, set(ids) | set(on_sale[:2000]))
+        position = {product_id: index for index, product_id in enumerate(ids)}
+
+        def score(product_id: str) -> float:
+            listed = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
+            product = products.get(product_id)
+            return listed + (share.get(product.category, 0.0) if product is not None else 0.0)
+
+        pool = [p for p in dict.fromkeys([*ids, *products]) if score(p) > 0]
+        return sorted(pool, key=lambda p: (-score(p), p))
 
     async def also_for_product(
         self, session: AsyncSession, product_id: str, k: int = 8

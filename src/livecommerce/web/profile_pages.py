@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.runtime import Runtime
 from livecommerce.profiles.service import profile_service
 from livecommerce.web.rendering import PageDep
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+
+async def record_product_view(runtime: Runtime, user_id: str, product_id: str) -> None:
+    """A signed-in viewer opened a product page: a view in their profile, in a unit of its
+    own so that a busy database never costs the page."""
+    try:
+        async with runtime.db.transaction() as session:
+            await profile_service.do_record_product_action(session, user_id, product_id, "pv")
+    except Exception:  # the page matters more than one view
+        log.warning("could not record a product view", exc_info=True)
 
 
 @router.get("/me/profile")

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.models import CampaignMember, ProductAction, RecommendList, RecommendRun
+from livecommerce.models import (
+    CampaignMember,
+    Product,
+    ProductAction,
+    RecommendList,
+    RecommendRun,
+)
 
 
 class RecommendRepository:
@@ -43,6 +49,30 @@ class RecommendRepository:
     async def get_list(self, session: AsyncSession, subject: str, subject_id: str) -> list[str]:
         found = await session.get(RecommendList, (subject, subject_id))
         return [str(item) for item in found.items] if found is not None else []
+
+    async def product_briefs(
+        self, session: AsyncSession, product_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Category and status of each product, by primary key (cheap: no SKUs, no images)."""
+        ids = list(dict.fromkeys(product_ids))
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            rows = await session.execute(
+                select(Product.id, Product.category, Product.status).where(
+                    Product.id.in_(ids[start : start + 500])
+                )
+            )
+            found.update({pid: (category, status) for pid, category, status in rows})
+        return found
+
+    async def newest_on_sale(self, session: AsyncSession, limit: int) -> list[str]:
+        rows = await session.scalars(
+            select(Product.id)
+            .where(Product.status == "on_sale")
+            .order_by(Product.created_at.desc(), Product.id)
+            .limit(limit)
+        )
+        return list(rows)
 
     async def add_run(self, session: AsyncSession, run: RecommendRun) -> None:
         session.add(run)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.live.service import live_service
-from livecommerce.models import LiveSession, Product, ProductStatus, RecommendRun, Room
-from livecommerce.profiles.service import profile_service
+from livecommerce.models import LiveSession, Product, RecommendRun, Room
+from livecommerce.profiles.service import Interest, profile_service
 from livecommerce.recommend.engine import Recommender
 from livecommerce.recommend.evaluate import Indexed, from_rows
 from livecommerce.recommend.repository import recommend_repository
@@ -141,31 +141,39 @@ class RecommendService:
     # ---- serving ---------------------------------------------------------------------
 
     async def _on_sale(self, session: AsyncSession, ids: list[str], k: int) -> list[Product]:
-        products = await catalog_service.get_products(session, set(ids))
-        ordered = [products[i] for i in ids if i in products]
-        return [p for p in ordered if p.status == ProductStatus.ON_SALE][:k]
+        """The first k of these products that are on sale, in this order."""
+        brief = await recommend_repository.product_briefs(session, ids)
+        chosen = [i for i in dict.fromkeys(ids) if brief.get(i, ("", ""))[1] == "on_sale"][:k]
+        products = await catalog_service.get_products(session, set(chosen))
+        return [products[i] for i in chosen if i in products]
 
     async def popular_products(
         self, session: AsyncSession, k: int, exclude: set[str] | None = None
     ) -> list[Product]:
+        exclude = exclude or set()
         ids = await recommend_repository.get_list(session, "popular", "all")
-        products = await self._on_sale(session, ids, k + len(exclude or ()))
+        products = await self._on_sale(session, [i for i in ids if i not in exclude], k)
         if len(products) < k:
-            on_sale = await catalog_service.on_sale_product_ids(session)
-            known = {p.id for p in products}
+            # Nothing trained yet (or too little on sale in it): the newest on sale.
+            known = exclude | {p.id for p in products}
+            newest = await recommend_repository.newest_on_sale(session, k + len(known))
             products += await self._on_sale(
-                session, [i for i in on_sale if i not in known], k - len(products)
+                session, [i for i in newest if i not in known], k - len(products)
             )
-        return [p for p in products if p.id not in (exclude or set())][:k]
+        return products
 
     async def products_for_viewer(
         self, session: AsyncSession, user_id: str | None, k: int = 12
     ) -> list[Product]:
-        """猜你喜欢: the viewer's candidates on sale now, topped up with what is popular."""
+        """猜你喜欢: the trained list re-ordered by the profile as it is now (kept current
+        event by event, so browsing and buying change it at once), popular ones to fill."""
         ids: list[str] = []
         if user_id is not None and await profile_service.is_personalised(session, user_id):
             ids = await recommend_repository.get_list(session, "user", user_id)
-            ids = await self._rerank_by_interests(session, user_id, ids)
+            interests = await profile_service.get_interests(session, user_id, 5)
+            if interests:
+                popular = await recommend_repository.get_list(session, "popular", "all")
+                ids = await self._rerank(session, ids, popular, interests)
         products = await self._on_sale(session, ids, k)
         if len(products) < k:
             products += await self.popular_products(
@@ -173,27 +181,19 @@ class RecommendService:
             )
         return products
 
-    async def _rerank_by_interests(
-        self, session: AsyncSession, user_id: str, ids: list[str]
+    async def _rerank(
+        self, session: AsyncSession, listed: list[str], extra: list[str], interests: list[Interest]
     ) -> list[str]:
-        """The trained list, re-ordered by the profile as it is now (kept current event by
-        event), with on-sale products of the viewer's top categories added: what a viewer
-        browses or buys changes the list at once, not at the next training."""
-        interests = await profile_service.get_interests(session, user_id, 5)
-        if not interests:
-            return ids
         total = sum(i.score for i in interests) or 1.0
         share = {i.name: i.score / total for i in interests}
-        on_sale = await catalog_service.on_sale_product_ids(session)
-        products = await catalog_service.get_products(session, set(ids) | set(on_sale[:2000]))
-        position = {product_id: index for index, product_id in enumerate(ids)}
+        brief = await recommend_repository.product_briefs(session, [*listed, *extra])
+        position = {product_id: index for index, product_id in enumerate(listed)}
 
         def score(product_id: str) -> float:
-            listed = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
-            product = products.get(product_id)
-            return listed + (share.get(product.category, 0.0) if product is not None else 0.0)
+            ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
+            return ranked + share.get(brief.get(product_id, ("", ""))[0], 0.0)
 
-        pool = [p for p in dict.fromkeys([*ids, *products]) if score(p) > 0]
+        pool = [p for p in dict.fromkeys([*listed, *extra]) if score(p) > 0]
         return sorted(pool, key=lambda p: (-score(p), p))
 
     async def also_for_product(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,10 +29,15 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + CHUNK]
 
 
+def _table(model: Any) -> Table:
+    """The Core table of a model: bulk inserts skip the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)
+
+
 def _insert_ignoring(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+    return module.insert(_table(table)).on_conflict_do_nothing()
 
 
 class ProfilesRepository:
@@ -53,7 +58,7 @@ class ProfilesRepository:
 
     async def add_refs(self, session: AsyncSession, rows: list[dict[str, str]]) -> None:
         if rows:
-            await session.execute(insert(ExternalRef), rows)
+            await session.execute(insert(_table(ExternalRef)), rows)
 
     async def internal_to_external(
         self, session: AsyncSession, source: str, kind: str, internal_ids: Sequence[str]
@@ -73,11 +78,11 @@ class ProfilesRepository:
     async def add_users(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         # Imported people are plain accounts that cannot sign in (no usable password).
         if rows:
-            await session.execute(insert(User), rows)
+            await session.execute(insert(_table(User)), rows)
 
     async def add_products(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         if rows:
-            await session.execute(insert(Product), rows)
+            await session.execute(insert(_table(Product)), rows)
 
     async def add_actions(
         self, session: AsyncSession, rows: list[dict[str, Any]]
@@ -85,12 +90,9 @@ class ProfilesRepository:
         """Insert the actions not stored yet; return those that were new."""
         if not rows:
             return []
+        table = _table(ProductAction).c
         statement = _insert_ignoring(session, ProductAction).returning(
-            ProductAction.user_id,
-            ProductAction.product_id,
-            ProductAction.category,
-            ProductAction.action,
-            ProductAction.occurred_at,
+            table.user_id, table.product_id, table.category, table.action, table.occurred_at
         )
         result = await session.execute(statement, rows)
         return [

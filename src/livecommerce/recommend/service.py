@@ -173,7 +173,8 @@ class RecommendService:
             interests = await profile_service.get_interests(session, user_id, 5)
             if interests:
                 popular = await recommend_repository.get_list(session, "popular", "all")
-                ids = await self._rerank(session, ids, popular, interests)
+                newest = await recommend_repository.newest_on_sale(session, 60)
+                ids = await self._rerank(session, ids, [*popular, *newest], interests)
         products = await self._on_sale(session, ids, k)
         if len(products) < k:
             products += await self.popular_products(

@@ -321,6 +321,18 @@ class ProfileService:
         scores = as_of(profile.interests, profile.scored_at, utcnow())
         return [Interest(name, score) for name, score in list(scores.items())[:limit]]
 
+    async def get_personal_interests(
+        self, session: AsyncSession, user_id: str, limit: int = 10
+    ) -> tuple[bool, list[Interest]]:
+        """Whether the viewer wants personalisation, and (if so) their interests: one read."""
+        profile = await profiles_repository.get_profile(session, user_id)
+        if profile is None:
+            return True, []
+        if not profile.personalised:
+            return False, []
+        scores = as_of(profile.interests, profile.scored_at, utcnow())
+        return True, [Interest(name, score) for name, score in list(scores.items())[:limit]]
+
     async def get_tag_interests(
         self, session: AsyncSession, user_id: str, limit: int = 10
     ) -> list[Interest]:

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
+from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
-from livecommerce.models import LiveSession, Product, RecommendRun, Room
+from livecommerce.models import LiveSession, Product, ProductStatus, RecommendRun, Room
 from livecommerce.profiles.service import Interest, profile_service
 from livecommerce.recommend.engine import Recommender
 from livecommerce.recommend.evaluate import Indexed, from_rows
@@ -31,6 +32,18 @@ AUDIENCE = 200  # likeliest users kept per product (goods-find-people)
 RETRAIN_AFTER_ACTIONS = 200  # new product actions that call for a retraining
 RETRAIN_EVERY = timedelta(hours=6)  # retrain at least this often while anything happens
 CHECK_DELAY = timedelta(minutes=5)  # a pending check runs this long after the activity
+SHARED_TTL_S = 5.0  # how long a process reuses the popular and newest candidates
+SharedCache = dict[str, tuple[float, dict[str, tuple[str, str]]]]
+
+
+def _shared_cache(session: AsyncSession) -> SharedCache:
+    """The app's cache of shared candidates (none outside an app: the CLI, benchmarks)."""
+    try:
+        extras = runtime_of(session).extras
+    except RuntimeError:
+        return {}
+    cache: SharedCache = extras.setdefault("recommend_shared", {})
+    return cache
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class RecommendService:
                 ],
             )
         seconds = time.perf_counter() - started
+        _shared_cache(session).clear()
         await recommend_repository.add_run(
             session,
             RecommendRun(
@@ -162,40 +176,54 @@ class RecommendService:
             )
         return products
 
+    async def _shared_candidates(self, session: AsyncSession) -> dict[str, tuple[str, str]]:
+        """The popular list and the newest on sale with their category and status, cached
+        for a few seconds per process: every viewer's list is topped up from them."""
+        now = time.monotonic()
+        cache = _shared_cache(session)
+        cached = cache.get("candidates")
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        popular = await recommend_repository.get_list(session, "popular", "all")
+        newest = await recommend_repository.newest_on_sale(session, 60)
+        briefs = await recommend_repository.product_briefs(session, [*popular, *newest])
+        ordered = {i: briefs[i] for i in dict.fromkeys([*popular, *newest]) if i in briefs}
+        cache["candidates"] = (now + SHARED_TTL_S, ordered)
+        return ordered
+
     async def products_for_viewer(
         self, session: AsyncSession, user_id: str | None, k: int = 12
     ) -> list[Product]:
         """猜你喜欢: the trained list re-ordered by the profile as it is now (kept current
-        event by event, so browsing and buying change it at once), popular ones to fill."""
-        ids: list[str] = []
-        if user_id is not None and await profile_service.is_personalised(session, user_id):
-            ids = await recommend_repository.get_list(session, "user", user_id)
-            interests = await profile_service.get_interests(session, user_id, 5)
-            if interests:
-                popular = await recommend_repository.get_list(session, "popular", "all")
-                newest = await recommend_repository.newest_on_sale(session, 60)
-                ids = await self._rerank(session, ids, [*popular, *newest], interests)
-        products = await self._on_sale(session, ids, k)
-        if len(products) < k:
-            products += await self.popular_products(
-                session, k - len(products), {p.id for p in products}
+        event by event, so browsing and buying change it at once), then goods on sale of
+        the viewer's categories, then popular ones."""
+        shared = await self._shared_candidates(session)
+        listed: list[str] = []
+        interests: list[Interest] = []
+        if user_id is not None:
+            personalised, interests = await profile_service.get_personal_interests(
+                session, user_id, 5
             )
-        return products
-
-    async def _rerank(
-        self, session: AsyncSession, listed: list[str], extra: list[str], interests: list[Interest]
-    ) -> list[str]:
+            if personalised:
+                listed = await recommend_repository.get_list(session, "user", user_id)
+        briefs = {**shared, **await recommend_repository.product_briefs(session, listed)}
         total = sum(i.score for i in interests) or 1.0
         share = {i.name: i.score / total for i in interests}
-        brief = await recommend_repository.product_briefs(session, [*listed, *extra])
         position = {product_id: index for index, product_id in enumerate(listed)}
 
-        def score(product_id: str) -> float:
+        def score(product_id: str) -> tuple[float, int]:
             ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
-            return ranked + share.get(brief.get(product_id, ("", ""))[0], 0.0)
+            return (ranked + share.get(briefs[product_id][0], 0.0), -order[product_id])
 
-        pool = [p for p in dict.fromkeys([*listed, *extra]) if score(p) > 0]
-        return sorted(pool, key=lambda p: (-score(p), p))
+        order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
+        pool = [i for i in order if i in briefs and briefs[i][1] == ProductStatus.ON_SALE]
+        chosen = sorted(pool, key=score, reverse=True)[: k + 4]
+        products = await catalog_service.get_products(session, set(chosen))
+        return [
+            products[i]
+            for i in chosen
+            if i in products and products[i].status == ProductStatus.ON_SALE
+        ][:k]
 
     async def also_for_product(
         self, session: AsyncSession, product_id: str, k: int = 8

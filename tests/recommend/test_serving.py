@@ -73,3 +73,16 @@ async def test_audiences_selection_and_rooms(client: httpx.AsyncClient, runtime:
     assert [p["title"] for p in mine.json()["items"]] == ["龙井", "白茶", "雨伞"]
     unknown = await client.get("/api/v1/products/nope/also")
     assert unknown.status_code == 404
+
+
+async def test_training_with_no_behaviour_yet_stores_nothing_and_fails_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async with runtime.db.transaction() as session:
+        trained = await recommend_service.do_train(session)
+        assert (trained.actions, trained.users, trained.items) == (0, 0, 0)
+        assert await recommend_service.do_train_if_due(session) is None
+    viewer = await sign_up(client, "viewer")
+    picks = await client.get("/api/v1/recommendations/products", headers=viewer.headers)
+    assert picks.status_code == 200
+    assert picks.json() == {"items": [], "personalised": True}

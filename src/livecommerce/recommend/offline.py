@@ -17,6 +17,8 @@ async def recommend_external(
     """Trained on every stored product action; unknown users get what is popular."""
     async with db.transaction() as session:
         indexed = await recommend_service.load(session)
+        if not len(indexed.data):
+            return {user: [] for user in external_users}  # nothing imported yet
         internal = await profile_service.internal_ids(session, SOURCE, "user", external_users)
         recommender = await asyncio.to_thread(Recommender, indexed.data)
         position = {user: index for index, user in enumerate(indexed.users)}

@@ -101,7 +101,12 @@ class RecommendService:
         started = time.perf_counter()
         indexed = await self.load(session)
         now = utcnow()
-        users, also, popular, audiences = await asyncio.to_thread(_lists, indexed)
+        empty: list[tuple[str, list[str]]] = []
+        users, also, popular, audiences = (
+            await asyncio.to_thread(_lists, indexed)
+            if len(indexed.data)
+            else (empty, empty, empty, empty)
+        )
         for subject, lists in (
             ("user", users),
             ("product", also),

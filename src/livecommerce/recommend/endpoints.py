@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
 from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import insights_service
-from livecommerce.kit.errors import Forbidden
+from livecommerce.kit.errors import Forbidden, NotFound
 from livecommerce.kit.http import DbSession
 from livecommerce.live.service import live_service
 from livecommerce.models import Role
@@ -112,7 +112,10 @@ async def selection_for_host(
     user: CurrentUser, session: DbSession, limit: int = Query(12, ge=1, le=50)
 ) -> ProductList:
     """选品: marketplace products that fit the caller's room audience (hosts)."""
-    room = await live_service.get_room_of_host(session, user)
+    try:
+        room = await live_service.get_room_of_host(session, user)
+    except NotFound:
+        raise Forbidden("Only a host with a room gets a selection.", code="not_room_host") from None
     audience = await insights_service.user_ids_in_room(session, room.id)
     profile = await profile_service.audience_profile(session, audience)
     products = await recommend_service.products_for_audience(

@@ -44,8 +44,10 @@ from livecommerce.notifications.endpoints import router as notifications_router
 from livecommerce.orders.endpoints import pay_router as orders_pay_router
 from livecommerce.orders.endpoints import router as orders_router
 from livecommerce.payments.endpoints import router as payments_router
+from livecommerce.profiles.endpoints import router as profiles_router
 from livecommerce.realtime.endpoints import router as realtime_router
 from livecommerce.realtime.hub import LiveHub
+from livecommerce.recommend.endpoints import router as recommend_router
 from livecommerce.search.endpoints import router as search_router
 from livecommerce.search.service import search_service
 from livecommerce.traffic.endpoints import router as traffic_router
@@ -54,6 +56,7 @@ from livecommerce.web.c2b_pages import router as c2b_pages_router
 from livecommerce.web.dashboard_pages import router as dashboard_pages_router
 from livecommerce.web.pages import router as pages_router
 from livecommerce.web.partner_pages import router as partner_pages_router
+from livecommerce.web.profile_pages import router as profile_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
 from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.web.video_pages import router as video_pages_router
@@ -158,6 +161,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboards_router,
         dashboards_socket_router,
         dashboard_pages_router,
+        profiles_router,
+        recommend_router,
+        profile_pages_router,
     ):
         app.include_router(router)
     if settings.bench_endpoints:  # only in `livecommerce bench`'s own server

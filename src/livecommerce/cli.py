@@ -26,6 +26,10 @@ stock_app = typer.Typer(help="Stock gates in Redis (flash sales).", no_args_is_h
 app.add_typer(stock_app, name="stock")
 search_app = typer.Typer(help="The search index (rooms, hosts, products).", no_args_is_help=True)
 app.add_typer(search_app, name="search")
+import_app = typer.Typer(help="Import history from files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+eval_app = typer.Typer(help="Offline evaluations.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 
 def _sqlite_url(path: Path) -> str:
@@ -293,6 +297,119 @@ def stock_reconcile(
             line += "\tRedis lost this gate: buys wait for the grace; run again after it"
         typer.echo(line)
     typer.echo(f"stock reconcile: {len(reports)} flash sale(s)")
+
+
+@import_app.command("userbehavior")
+def import_userbehavior(
+    file: Annotated[Path, typer.Argument(help="A Taobao UserBehavior CSV (no header).")],
+    batch_rows: Annotated[int, typer.Option(help="Rows per transaction.")] = 5_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Import behaviour history (user_id,item_id,category_id,behavior_type,timestamp)."""
+    import asyncio
+
+    from livecommerce.kit.db import Database
+    from livecommerce.profiles.importer import ImportReport, import_userbehavior
+
+    if not file.is_file():
+        typer.echo(f"import userbehavior: there is no file at {file}", err=True)
+        raise typer.Exit(2)
+    if batch_rows < 1:
+        typer.echo("import userbehavior: --batch-rows must be 1 or more", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    require_schema(settings.database_url, "import userbehavior")
+
+    async def _run() -> ImportReport:
+        db = Database(settings.database_url)
+        try:
+            return await import_userbehavior(db, file, batch_rows)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(_run()).as_dict()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(
+        f"import userbehavior: {report['rows']} rows, {report['stored']} stored, "
+        f"{report['already_stored']} already stored, {report['users_created']} users, "
+        f"{report['products_created']} products, {report['categories_created']} categories "
+        f"created, {report['malformed']} malformed line(s)"
+    )
+    if report["malformed"]:
+        lines = ", ".join(str(line) for line in report["malformed_lines"])
+        more = "" if len(report["malformed_lines"]) == report["malformed"] else ", ..."
+        typer.echo(f"malformed lines: {lines}{more}")
+
+
+@eval_app.command("recommend")
+def eval_recommend(
+    data: Annotated[Path, typer.Option("--data", help="A UserBehavior CSV.")],
+    k: Annotated[int, typer.Option("--k", help="List length.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Leave-last-out HR@K and NDCG@K of the recommender against pop, repeat, recent, als."""
+    from livecommerce.recommend.evaluate import evaluate, load
+
+    if not data.is_file():
+        typer.echo(f"eval recommend: there is no file at {data}", err=True)
+        raise typer.Exit(2)
+    if not 1 <= k <= 1000:
+        typer.echo("eval recommend: --k must be between 1 and 1000", err=True)
+        raise typer.Exit(2)
+    result = evaluate(load(data), k)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for name, reading in result["readings"].items():
+        for metric in (f"hr@{k}", f"ndcg@{k}"):
+            row = reading[metric]
+            scores = " ".join(
+                f"{m}={row[m]}" for m in ("product", "pop", "repeat", "recent", "als")
+            )
+            verdict = "meets" if row["meets_target"] else "misses"
+            typer.echo(
+                f"{name:17} {metric:8} n={reading['tested']:<6} {scores} "
+                f"(x{row['ratio']} of {row['best_baseline']}: {verdict} 1.2x)"
+            )
+
+
+@app.command()
+def recommend(
+    users: Annotated[Path, typer.Option("--users", help="External user ids, one a line.")],
+    k: Annotated[int, typer.Option("--k", help="Items per user.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """Top-K external item ids for imported users (after `livecommerce import userbehavior`)."""
+    import asyncio
+
+    from livecommerce.kit.db import Database
+    from livecommerce.recommend.offline import recommend_external
+
+    if not users.is_file():
+        typer.echo(f"recommend: there is no file at {users}", err=True)
+        raise typer.Exit(2)
+    if not 1 <= k <= 1000:
+        typer.echo("recommend: --k must be between 1 and 1000", err=True)
+        raise typer.Exit(2)
+    wanted = [line.strip() for line in users.read_text().splitlines() if line.strip()]
+    settings = Settings()
+    require_schema(settings.database_url, "recommend")
+
+    async def _run() -> dict[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            return await recommend_external(db, wanted, k)
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(_run())
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for user, items in result.items():
+        typer.echo(f"{user}\t{' '.join(items)}")
 
 
 @app.command()

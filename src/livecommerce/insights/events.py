@@ -18,6 +18,7 @@ class BehaviourItem(BaseModel):
     user_id: str
     room_id: str
     session_id: str | None
+    product_id: str | None = None  # product clicks: the product clicked
     value: int  # seconds for heartbeats, merged likes, 1 for a share or a visit
     at: datetime
 

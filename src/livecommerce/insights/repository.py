@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, insert, or_, select
+from sqlalchemy import and_, case, delete, distinct, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import BehaviourEvent, BehaviourKind
@@ -38,6 +38,23 @@ class InsightsRepository:
     async def last_id(self, session: AsyncSession) -> int:
         result = await session.execute(select(func.coalesce(func.max(BehaviourEvent.id), 0)))
         return int(result.scalar_one())
+
+    async def user_ids_in_room(self, session: AsyncSession, room_id: str, limit: int) -> list[str]:
+        rows = await session.scalars(
+            select(BehaviourEvent.user_id)
+            .where(BehaviourEvent.room_id == room_id, BehaviourEvent.user_id.is_not(None))
+            .group_by(BehaviourEvent.user_id)
+            .order_by(func.max(BehaviourEvent.id).desc())
+            .limit(limit)
+        )
+        return [str(user_id) for user_id in rows]
+
+    async def delete_user(self, session: AsyncSession, user_id: str) -> int:
+        """Erase every behaviour event of a user; the number erased."""
+        result = await session.execute(
+            delete(BehaviourEvent).where(BehaviourEvent.user_id == user_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def sum_values(self, session: AsyncSession, session_id: str, kind: BehaviourKind) -> int:
         result = await session.execute(

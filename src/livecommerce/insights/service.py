@@ -99,6 +99,7 @@ class InsightsService:
                 user_id=user_id,
                 room_id=room_id,
                 session_id=session_id,
+                product_id=product_id,
                 value=value,
                 at=now,
             )
@@ -116,6 +117,7 @@ class InsightsService:
                 user_id=record.user_id,
                 room_id=record.room_id,
                 session_id=record.session_id,
+                product_id=record.product_id,
                 value=record.value,
                 at=record.occurred_at or now,
             )
@@ -135,6 +137,16 @@ class InsightsService:
 
     async def last_event_id(self, session: AsyncSession) -> int:
         return await insights_repository.last_id(session)
+
+    async def user_ids_in_room(
+        self, session: AsyncSession, room_id: str, limit: int = 1000
+    ) -> list[str]:
+        """Signed-in people who were in the room, the latest first (a room's audience)."""
+        return await insights_repository.user_ids_in_room(session, room_id, limit)
+
+    async def do_erase_user(self, session: AsyncSession, user_id: str) -> int:
+        """Erase a user's behaviour history (the user asked); the number of events erased."""
+        return await insights_repository.delete_user(session, user_id)
 
     async def get_like_total(self, session: AsyncSession, session_id: str) -> int:
         """Likes stored as events (each row carries the likes merged in one flush)."""

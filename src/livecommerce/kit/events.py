@@ -40,6 +40,8 @@ LISTENER_MODULES = (
     "livecommerce.c2b.listeners",
     "livecommerce.videos.listeners",
     "livecommerce.dashboards.listeners",
+    "livecommerce.profiles.listeners",
+    "livecommerce.recommend.listeners",
 )
 
 _event_types: dict[str, type[DomainEvent]] = {}

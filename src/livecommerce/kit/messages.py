@@ -373,6 +373,8 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "naive_datetime": ("时间需带时区", "Give the time with its zone."),
     # dashboards
     "dashboard_forbidden": ("你无权查看该场直播的数据", "You may not see this session's figures."),
+    # profiles and recommend (goods-find-people)
+    "targeting_campaign_not_found": ("投放不存在", "No such targeting campaign."),
 }
 
 # The code of an error that carries none, by its HTTP status.

@@ -105,6 +105,15 @@ from livecommerce.models.notifications import (
 )
 from livecommerce.models.orders import Address, Order, OrderItem, OrderStatus
 from livecommerce.models.payments import Payment, PaymentStatus
+from livecommerce.models.profiles import (
+    ExternalRef,
+    ProductAction,
+    RecommendList,
+    RecommendRun,
+    TargetingCampaign,
+    TargetingMember,
+    UserProfile,
+)
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
 from livecommerce.models.team import RoomStaff, StaffAction, StaffRole, StaffStatus
@@ -148,6 +157,13 @@ __all__ = [
     "DashboardSessionProduct",
     "DashboardViewer",
     "DashboardWatermark",
+    "TargetingCampaign",
+    "TargetingMember",
+    "UserProfile",
+    "RecommendRun",
+    "RecommendList",
+    "ProductAction",
+    "ExternalRef",
     "AccountKind",
     "Address",
     "AffiliateConversion",

@@ -23,6 +23,7 @@ from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
 from livecommerce.web.i18n_feed import FEED_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
+from livecommerce.web.i18n_profiles import PROFILE_STRINGS
 from livecommerce.web.i18n_videos import VIDEOS_STRINGS
 
 __all__ = [
@@ -444,6 +445,7 @@ _STRINGS.update(C2B_STRINGS)
 _STRINGS.update(FEED_STRINGS)
 _STRINGS.update(VIDEOS_STRINGS)
 _STRINGS.update(DASH_STRINGS)
+_STRINGS.update(PROFILE_STRINGS)
 
 MESSAGES: dict[str, dict[str, str]] = {
     language: {key: pair[index] for key, pair in _STRINGS.items()}

@@ -23,8 +23,10 @@ from livecommerce.media.service import media_service
 from livecommerce.models import LiveSessionStatus, ProductStatus
 from livecommerce.notifications.service import CATEGORIES, notification_service
 from livecommerce.orders.checkout import checkout_service
+from livecommerce.recommend.service import recommend_service
 from livecommerce.search.service import search_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
+from livecommerce.web.profile_pages import record_product_view
 from livecommerce.web.rendering import PageDep, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -46,12 +48,17 @@ async def home_page(page: PageDep, session: DbSession) -> Response:
     live_cards.sort(key=lambda card: card.online, reverse=True)
     upcoming_cards.sort(key=lambda card: card.planned_start_at)
     hosts = {card.room_id: card.room_name for card in [*live_cards, *upcoming_cards]}
+    picks = await recommend_service.products_for_viewer(
+        session, page.user.id if page.user else None, 8
+    )
     return page.render(
         "home.html",
         live_sessions=live_cards,
         upcoming_sessions=upcoming_cards,
         hosts=hosts,
         feed_categories=list(runtime_of(session).settings.traffic_categories),
+        recommended=[catalog_service.product_out(p).model_dump(mode="json") for p in picks],
+        recommended_title=page.t("recommend.for_you"),
     )
 
 
@@ -100,7 +107,9 @@ async def search_page(
 
 
 @router.get("/products/{product_id}")
-async def product_page(product_id: str, page: PageDep, session: DbSession) -> Response:
+async def product_page(
+    product_id: str, page: PageDep, session: DbSession, runtime: RuntimeDep
+) -> Response:
     """A product: photos, price range, options, seller, and the rooms selling it on air."""
     try:
         product = await catalog_service.get_visible_product(session, page.user, product_id)
@@ -108,6 +117,9 @@ async def product_page(product_id: str, page: PageDep, session: DbSession) -> Re
         return page.not_found("product.not_found")
     merchant = await account_service.get_user(session, product.merchant_id)
     selling = await live_service.sessions_selling_now(session, product.id)
+    if page.user is not None:
+        await record_product_view(runtime, page.user.id, product.id)
+    also = await recommend_service.also_for_product(session, product.id)
     prices = [sku.price_cents for sku in product.skus]
     return page.render(
         "product.html",
@@ -117,6 +129,8 @@ async def product_page(product_id: str, page: PageDep, session: DbSession) -> Re
         price_max=max(prices, default=None),
         merchant_name=merchant.display_name,
         selling=[card.model_dump(mode="json") for card in selling],
+        recommended=[catalog_service.product_out(p).model_dump(mode="json") for p in also],
+        recommended_title=page.t("recommend.also"),
     )
 
 

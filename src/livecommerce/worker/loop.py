@@ -45,6 +45,7 @@ JOB_MODULES = (
     "livecommerce.notifications.tasks",
     "livecommerce.c2b.tasks",
     "livecommerce.videos.tasks",
+    "livecommerce.recommend.tasks",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 05:58:32.204340
+Create Date: 2026-11-30 06:05:22.703616
 """
 
 from __future__ import annotations
@@ -303,6 +303,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_dashboard_watermarks")),
     )
     op.create_table(
+        "external_refs",
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("external_id", sa.String(length=20), nullable=False),
+        sa.Column("internal_id", sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("source", "kind", "external_id", name=op.f("pk_external_refs")),
+    )
+    op.create_table(
         "fan_chat_awards",
         sa.Column("message_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -369,6 +377,29 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ledger_accounts_owner_id"), ["owner_id"], unique=False)
 
+    op.create_table(
+        "recommend_lists",
+        sa.Column("subject", sa.String(length=12), nullable=False),
+        sa.Column("subject_id", sa.String(length=32), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("computed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", "subject_id", name=op.f("pk_recommend_lists")),
+    )
+    op.create_table(
+        "recommend_runs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("actions", sa.BigInteger(), nullable=False),
+        sa.Column("users", sa.Integer(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("trained_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recommend_runs")),
+    )
     op.create_table(
         "scheduled_jobs",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -721,6 +752,30 @@ def upgrade() -> None:
             batch_op.f("ix_stock_gate_takes_gate_name"), ["gate_name"], unique=False
         )
 
+    op.create_table(
+        "user_profiles",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("personalised", sa.Boolean(), nullable=False),
+        sa.Column("interests", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("hosts", sa.JSON(), nullable=False),
+        sa.Column("scored_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("price_bands", sa.JSON(), nullable=False),
+        sa.Column("hours", sa.JSON(), nullable=False),
+        sa.Column("sources", sa.JSON(), nullable=False),
+        sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("spent_cents", sa.BigInteger(), nullable=False),
+        sa.Column("last_order_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("events_count", sa.Integer(), nullable=False),
+        sa.Column("updated_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_profiles_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_profiles")),
+    )
     op.create_table(
         "affiliate_conversions",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -1083,6 +1138,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_offers_product_id"), ["product_id"], unique=False)
 
     op.create_table(
+        "product_actions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=False),
+        sa.Column("occurred_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_actions_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_product_actions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_product_actions")),
+        sa.UniqueConstraint("user_id", "product_id", "action", "occurred_at", name="once"),
+    )
+    with op.batch_alter_table("product_actions", schema=None) as batch_op:
+        batch_op.create_index("ix_product_actions_product", ["product_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_product_actions_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "product_images",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
@@ -1231,6 +1318,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stream_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stream_keys_room_id"), ["room_id"], unique=False)
+
+    op.create_table(
+        "targeting_campaigns",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=True),
+        sa.Column("coupon_id", sa.String(length=32), nullable=True),
+        sa.Column("message", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("reached", sa.Integer(), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_targeting_campaigns_owner_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_targeting_campaigns_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_targeting_campaigns")),
+    )
+    with op.batch_alter_table("targeting_campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_targeting_campaigns_owner_id"), ["owner_id"], unique=False
+        )
 
     op.create_table(
         "c2b_campaigns",
@@ -1785,6 +1902,25 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "targeting_members",
+        sa.Column("campaign_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("group", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["targeting_campaigns.id"],
+            name=op.f("fk_targeting_members_campaign_id_targeting_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_targeting_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "user_id", name=op.f("pk_targeting_members")),
+    )
+    op.create_table(
         "videos",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("owner_id", sa.String(length=32), nullable=False),
@@ -2265,6 +2401,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_videos_feed")
 
     op.drop_table("videos")
+    op.drop_table("targeting_members")
     with op.batch_alter_table("stream_publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_publications_session_id"))
 
@@ -2339,6 +2476,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_c2b_campaigns_merchant_id"))
 
     op.drop_table("c2b_campaigns")
+    with op.batch_alter_table("targeting_campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_targeting_campaigns_owner_id"))
+
+    op.drop_table("targeting_campaigns")
     with op.batch_alter_table("stream_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stream_keys_room_id"))
 
@@ -2362,6 +2503,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_product_images_product_id"))
 
     op.drop_table("product_images")
+    with op.batch_alter_table("product_actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_product_actions_user_id"))
+        batch_op.drop_index("ix_product_actions_product")
+
+    op.drop_table("product_actions")
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_offers_product_id"))
         batch_op.drop_index(batch_op.f("ix_offers_merchant_id"))
@@ -2413,6 +2559,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_affiliate_conversions_link_id"))
 
     op.drop_table("affiliate_conversions")
+    op.drop_table("user_profiles")
     with op.batch_alter_table("stock_gate_takes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_gate_takes_gate_name"))
 
@@ -2467,6 +2614,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scheduled_jobs_status_run_at")
 
     op.drop_table("scheduled_jobs")
+    op.drop_table("recommend_runs")
+    op.drop_table("recommend_lists")
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_accounts_owner_id"))
 
@@ -2484,6 +2633,7 @@ def downgrade() -> None:
 
     op.drop_table("feed_impressions")
     op.drop_table("fan_chat_awards")
+    op.drop_table("external_refs")
     op.drop_table("dashboard_watermarks")
     op.drop_table("dashboard_session_viewers")
     with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:

@@ -1,0 +1,179 @@
+"""`livecommerce bench recommend`: import throughput against a plain bulk-insert ceiling,
+training time, serving latency from the precomputed lists, peak memory.
+
+A UserBehavior file is generated (Zipf-like popularity, sessions of related items), imported
+with `import userbehavior` into a fresh database, and the same rows are bulk-inserted into a
+bare five-column table of the same database as the ceiling (executemany on SQLite, COPY on
+PostgreSQL). Then the recommender is trained (the worker's job) and `products_for_viewer` is
+timed for random users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from livecommerce.bench.registry import register
+from livecommerce.kit.db import Database
+from livecommerce.kit.migrate import upgrade
+from livecommerce.profiles.importer import import_userbehavior
+from livecommerce.profiles.service import profile_service
+from livecommerce.profiles.userbehavior import Malformed, read_rows
+from livecommerce.recommend.service import recommend_service
+
+ACTIONS = ("pv",) * 89 + ("cart",) * 5 + ("fav",) * 3 + ("buy",) * 3  # the data set's mix
+
+
+def generate(path: Path, rows: int, users: int, items: int, seed: int = 11) -> None:
+    """Rows in the UserBehavior format: users browse runs of items of a few categories."""
+    chooser = random.Random(seed)
+    categories = max(items // 50, 1)
+    start = 1_511_539_200  # 2017-11-25, where the real data begins
+    with path.open("w") as handle:
+        written = 0
+        while written < rows:
+            user = chooser.randrange(1, users + 1)
+            stamp = start + chooser.randrange(9 * 86_400)
+            category = int(chooser.paretovariate(1.2)) % categories
+            for _ in range(min(chooser.randrange(1, 12), rows - written)):
+                item = category * 50 + int(chooser.paretovariate(1.5)) % 50
+                item = min(item, items - 1)
+                stamp += chooser.randrange(5, 300)
+                action = chooser.choice(ACTIONS)
+                handle.write(f"{user},{item + 1},{category + 1},{action},{stamp}\n")
+                written += 1
+
+
+async def _ceiling(db: Database, path: Path) -> float:
+    """Seconds to bulk-insert the file's rows into a bare table (no ids, no checks)."""
+    parsed = [
+        (row.user, row.item, row.category, row.action, datetime.fromtimestamp(row.ts, UTC))
+        for row in read_rows(path, Malformed())
+    ]
+    async with db.transaction() as session:
+        await session.execute(text("DROP TABLE IF EXISTS bench_raw_behaviour"))
+        await session.execute(
+            text(
+                "CREATE TABLE bench_raw_behaviour (user_id varchar(20), item_id varchar(20),"
+                " category_id varchar(20), action varchar(8), occurred_at timestamp)"
+            )
+        )
+    started = time.perf_counter()
+    if db.is_sqlite:
+        async with db.transaction() as session:
+            for begin in range(0, len(parsed), 5_000):
+                await session.execute(
+                    text("INSERT INTO bench_raw_behaviour VALUES (:u, :i, :c, :a, :t)"),
+                    [
+                        {"u": u, "i": i, "c": c, "a": a, "t": t.replace(tzinfo=None)}
+                        for u, i, c, a, t in parsed[begin : begin + 5_000]
+                    ],
+                )
+    else:
+        async with db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.copy_records_to_table(
+                "bench_raw_behaviour",
+                records=[(u, i, c, a, t.replace(tzinfo=None)) for u, i, c, a, t in parsed],
+            )
+    seconds = time.perf_counter() - started
+    async with db.transaction() as session:
+        await session.execute(text("DROP TABLE bench_raw_behaviour"))
+    return seconds
+
+
+def _p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
+
+
+async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
+    db = Database(database_url)
+    try:
+        report = await import_userbehavior(db, path)
+        rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ceiling_s = await _ceiling(db, path)
+        async with db.transaction() as session:  # serve them: imported goods start off sale
+            await session.execute(text("UPDATE products SET status = 'on_sale'"))
+        async with db.transaction() as session:
+            trained = await recommend_service.do_train(session)
+        async with db.transaction() as session:
+            externals = [str(n) for n in range(1, 1 + max(trained.users, 1))]
+            internal = await profile_service.internal_ids(
+                session, "userbehavior", "user", externals
+            )
+        people = sorted(internal.values())
+        chooser = random.Random(5)
+        latencies: list[float] = []
+        for _ in range(requests):
+            person = chooser.choice(people) if people else None
+            started = time.perf_counter()
+            async with db.transaction() as session:
+                await recommend_service.products_for_viewer(session, person, 12)
+            latencies.append((time.perf_counter() - started) * 1000)
+        rows_per_s = report.rows / report.seconds if report.seconds else 0.0
+        ceiling_rows_per_s = report.rows / ceiling_s if ceiling_s else 0.0
+        return {
+            "import": {
+                "rows": report.rows,
+                "seconds": round(report.seconds, 3),
+                "rows_per_s": round(rows_per_s),
+                "malformed": report.malformed.count,
+            },
+            "ceiling_bulk_insert": {
+                "seconds": round(ceiling_s, 3),
+                "rows_per_s": round(ceiling_rows_per_s),
+            },
+            "import_vs_ceiling": round(rows_per_s / ceiling_rows_per_s, 3)
+            if ceiling_rows_per_s
+            else None,
+            "training": {
+                "actions": trained.actions,
+                "users": trained.users,
+                "items": trained.items,
+                "seconds": round(trained.seconds, 3),
+            },
+            "serving_ms": {
+                "requests": len(latencies),
+                "p50": round(_p(latencies, 0.5), 3),
+                "p99": round(_p(latencies, 0.99), 3),
+            },
+            "peak_rss_mb_after_import": round(rss_after_import / 1024, 1),
+        }
+    finally:
+        await db.dispose()
+
+
+@register("recommend", "UserBehavior import vs bulk insert, training, serving p99, peak RSS")
+def run(
+    smoke: bool = False,
+    database_url: str | None = None,
+    rows: int | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    rows = rows or (5_000 if smoke else 1_000_000)
+    users = max(rows // 100, 10)
+    items = max(rows // 20, 50)
+    with tempfile.TemporaryDirectory(prefix="lc-bench-recommend-") as folder:
+        path = Path(folder) / "userbehavior.csv"
+        generate(path, rows, users, items)
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        upgrade(url)
+        figures = asyncio.run(_run(url, path, 50 if smoke else 1_000))
+    return {
+        "benchmark": "recommend",
+        "smoke": smoke,
+        "generated": {"rows": rows, "users": users, "items": items},
+        "database": "sqlite" if database_url is None else database_url.split("@")[-1],
+        **figures,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }

@@ -1,0 +1,218 @@
+"""`livecommerce import userbehavior FILE`: history in the Taobao UserBehavior format.
+
+The file is streamed and written in batches, each in one transaction (a batch is stored
+whole or not at all). Users, products and categories are created once, keyed by their
+external ids (`external_refs`), and an action already stored is skipped, so importing the
+same file again changes nothing. Malformed lines are counted, with their line numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.db import Database
+from livecommerce.kit.ids import new_id
+from livecommerce.profiles.repository import profiles_repository
+from livecommerce.profiles.service import ProductFact, profile_service
+from livecommerce.profiles.userbehavior import Malformed, Row, read_rows
+
+SOURCE = "userbehavior"
+BATCH_ROWS = 5_000
+MERCHANT_KEY = "merchant"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    stored: int = 0
+    already_stored: int = 0
+    users_created: int = 0
+    products_created: int = 0
+    categories_created: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    malformed: Malformed = field(default_factory=Malformed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "stored": self.stored,
+            "already_stored": self.already_stored,
+            "users_created": self.users_created,
+            "products_created": self.products_created,
+            "categories_created": self.categories_created,
+            "batches": self.batches,
+            "malformed": self.malformed.count,
+            "malformed_lines": self.malformed.lines,
+            "malformed_reasons": self.malformed.reasons,
+            "seconds": round(self.seconds, 3),
+            "rows_per_s": round(self.rows / self.seconds) if self.seconds else None,
+        }
+
+
+def category_name(external_id: str) -> str:
+    return f"ub-{external_id}"
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+async def _merchant(db: Database) -> str:
+    async with db.transaction() as session:
+        found = await profiles_repository.refs(session, SOURCE, MERCHANT_KEY, ["0"])
+        if found:
+            return found["0"]
+        merchant_id = new_id()
+        await profiles_repository.add_users(
+            session,
+            [
+                {
+                    "id": merchant_id,
+                    "email": "merchant@userbehavior.invalid",
+                    "display_name": "UserBehavior import",
+                    "password_hash": "!",
+                    "role": "merchant",
+                    "locale": "zh",
+                    "is_active": False,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
+        await profiles_repository.add_refs(
+            session,
+            [
+                {
+                    "source": SOURCE,
+                    "kind": MERCHANT_KEY,
+                    "external_id": "0",
+                    "internal_id": merchant_id,
+                }
+            ],
+        )
+        return merchant_id
+
+
+async def _store_batch(
+    db: Database, batch: list[Row], merchant_id: str, report: ImportReport
+) -> None:
+    async with db.transaction() as session:
+        now = utcnow()
+        user_ids = sorted({row.user for row in batch})
+        users = await profiles_repository.refs(session, SOURCE, "user", user_ids)
+        new_users = [external for external in user_ids if external not in users]
+        users.update({external: new_id() for external in new_users})
+        await profiles_repository.add_users(
+            session,
+            [
+                {
+                    "id": users[external],
+                    "email": f"ub-{external}@userbehavior.invalid",
+                    "display_name": f"ub-{external}",
+                    "password_hash": "!",  # no password: imported people cannot sign in
+                    "role": "viewer",
+                    "locale": "zh",
+                    "is_active": True,
+                    "created_at": now,
+                }
+                for external in new_users
+            ],
+        )
+        category_ids = sorted({row.category for row in batch})
+        categories = await profiles_repository.refs(session, SOURCE, "category", category_ids)
+        new_categories = [external for external in category_ids if external not in categories]
+        item_category: dict[str, str] = {}
+        for row in batch:
+            item_category.setdefault(row.item, row.category)
+        item_ids = sorted(item_category)
+        items = await profiles_repository.refs(session, SOURCE, "item", item_ids)
+        new_items = [external for external in item_ids if external not in items]
+        items.update({external: new_id() for external in new_items})
+        await profiles_repository.add_products(
+            session,
+            [
+                {
+                    "id": items[external],
+                    "merchant_id": merchant_id,
+                    "title": f"UserBehavior item {external}",
+                    "description": "",
+                    "category": category_name(item_category[external]),
+                    "currency": "CNY",
+                    "status": "off_sale",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for external in new_items
+            ],
+        )
+        await profiles_repository.add_refs(
+            session,
+            [
+                {"source": SOURCE, "kind": "user", "external_id": e, "internal_id": users[e]}
+                for e in new_users
+            ]
+            + [
+                {"source": SOURCE, "kind": "item", "external_id": e, "internal_id": items[e]}
+                for e in new_items
+            ]
+            + [
+                {
+                    "source": SOURCE,
+                    "kind": "category",
+                    "external_id": e,
+                    "internal_id": category_name(e),
+                }
+                for e in new_categories
+            ],
+        )
+        seen: set[tuple[str, str, str, int]] = set()
+        actions = []
+        for row in batch:
+            key = (row.user, row.item, row.action, row.ts)
+            if key in seen:
+                continue
+            seen.add(key)
+            actions.append(
+                {
+                    "user_id": users[row.user],
+                    "product_id": items[row.item],
+                    "category": category_name(row.category),
+                    "action": row.action,
+                    "occurred_at": datetime.fromtimestamp(row.ts, UTC),
+                }
+            )
+        stored = await profiles_repository.add_actions(session, actions)
+        await profile_service.do_apply(
+            session,
+            [
+                ProductFact(user_id, product_id, category, action, at)
+                for user_id, product_id, category, action, at in stored
+            ],
+        )
+        report.rows += len(batch)
+        report.stored += len(stored)
+        report.already_stored += len(batch) - len(stored)
+        report.users_created += len(new_users)
+        report.products_created += len(new_items)
+        report.categories_created += len(new_categories)
+        report.batches += 1
+
+
+async def import_userbehavior(
+    db: Database, path: Path, batch_rows: int = BATCH_ROWS
+) -> ImportReport:
+    report = ImportReport()
+    started = time.perf_counter()
+    merchant_id = await _merchant(db)
+    for batch in _batches(read_rows(path, report.malformed), batch_rows):
+        await _store_batch(db, batch, merchant_id, report)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,201 @@
+"""Queries of profiles: imported ids, product actions, profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import (
+    ExternalRef,
+    FanClubMember,
+    Product,
+    ProductAction,
+    RecommendList,
+    Sku,
+    User,
+    UserProfile,
+)
+
+CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a model: bulk inserts skip the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)
+
+
+def _insert_ignoring(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(_table(table)).on_conflict_do_nothing()
+
+
+class ProfilesRepository:
+    async def refs(
+        self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(external_ids)):
+            rows = await session.execute(
+                select(ExternalRef.external_id, ExternalRef.internal_id).where(
+                    ExternalRef.source == source,
+                    ExternalRef.kind == kind,
+                    ExternalRef.external_id.in_(chunk),
+                )
+            )
+            found.update({external: internal for external, internal in rows})
+        return found
+
+    async def add_refs(self, session: AsyncSession, rows: list[dict[str, str]]) -> None:
+        if rows:
+            await session.execute(insert(_table(ExternalRef)), rows)
+
+    async def internal_to_external(
+        self, session: AsyncSession, source: str, kind: str, internal_ids: Sequence[str]
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(internal_ids)):
+            rows = await session.execute(
+                select(ExternalRef.internal_id, ExternalRef.external_id).where(
+                    ExternalRef.source == source,
+                    ExternalRef.kind == kind,
+                    ExternalRef.internal_id.in_(chunk),
+                )
+            )
+            found.update({internal: external for internal, external in rows})
+        return found
+
+    async def add_users(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        # Imported people are plain accounts that cannot sign in (no usable password).
+        if rows:
+            await session.execute(insert(_table(User)), rows)
+
+    async def add_products(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await session.execute(insert(_table(Product)), rows)
+
+    async def add_actions(
+        self, session: AsyncSession, rows: list[dict[str, Any]]
+    ) -> list[tuple[str, str, str, str, datetime]]:
+        """Insert the actions not stored yet; return those that were new."""
+        if not rows:
+            return []
+        table = _table(ProductAction).c
+        statement = _insert_ignoring(session, ProductAction).returning(
+            table.user_id, table.product_id, table.category, table.action, table.occurred_at
+        )
+        result = await session.execute(statement, rows)
+        return [
+            (user_id, product_id, category, action, at)
+            for user_id, product_id, category, action, at in result
+        ]
+
+    async def ensure_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Create the profiles that do not exist yet (concurrent creators do not collide)."""
+        if rows:
+            await session.execute(_insert_ignoring(session, UserProfile), rows)
+
+    async def profiles_for(
+        self, session: AsyncSession, user_ids: Sequence[str], *, lock: bool = False
+    ) -> dict[str, UserProfile]:
+        """Profiles by user; `lock` holds them (FOR UPDATE on PostgreSQL) until the unit
+        ends, so two units folding events into one profile never lose an update."""
+        found: dict[str, UserProfile] = {}
+        for chunk in _chunks(sorted(user_ids)):
+            statement = select(UserProfile).where(UserProfile.user_id.in_(chunk))
+            if lock:
+                statement = statement.order_by(UserProfile.user_id).with_for_update()
+                statement = statement.execution_options(populate_existing=True)
+            rows = await session.scalars(statement)
+            found.update({profile.user_id: profile for profile in rows})
+        return found
+
+    async def get_profile(self, session: AsyncSession, user_id: str) -> UserProfile | None:
+        return await session.get(UserProfile, user_id)
+
+    async def product_facts(
+        self, session: AsyncSession, product_ids: Sequence[str]
+    ) -> dict[str, tuple[str, int | None]]:
+        """Each product's category and lowest price."""
+        found: dict[str, tuple[str, int | None]] = {}
+        for chunk in _chunks(list(product_ids)):
+            rows = await session.execute(
+                select(Product.id, Product.category, func.min(Sku.price_cents))
+                .outerjoin(Sku, Sku.product_id == Product.id)
+                .where(Product.id.in_(chunk))
+                .group_by(Product.id, Product.category)
+            )
+            for product_id, category, price in rows:
+                found[product_id] = (category or "", price)
+        return found
+
+    async def count_actions(self, session: AsyncSession, user_id: str | None = None) -> int:
+        statement = select(func.count()).select_from(ProductAction)
+        if user_id is not None:
+            statement = statement.where(ProductAction.user_id == user_id)
+        return int((await session.execute(statement)).scalar_one())
+
+    async def fan_club_room_ids(self, session: AsyncSession, user_id: str) -> list[str]:
+        rows = await session.scalars(
+            select(FanClubMember.room_id)
+            .where(FanClubMember.user_id == user_id)
+            .order_by(FanClubMember.intimacy.desc(), FanClubMember.room_id)
+        )
+        return list(rows)
+
+    async def fans_among(self, session: AsyncSession, room_id: str, user_ids: Sequence[str]) -> int:
+        total = 0
+        for chunk in _chunks(list(user_ids)):
+            total += int(
+                (
+                    await session.execute(
+                        select(func.count())
+                        .select_from(FanClubMember)
+                        .where(FanClubMember.room_id == room_id, FanClubMember.user_id.in_(chunk))
+                    )
+                ).scalar_one()
+            )
+        return total
+
+    async def users_of_product(
+        self, session: AsyncSession, product_id: str, limit: int
+    ) -> list[str]:
+        rows = await session.scalars(
+            select(ProductAction.user_id)
+            .where(ProductAction.product_id == product_id)
+            .group_by(ProductAction.user_id)
+            .order_by(func.max(ProductAction.id).desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def erase_user(self, session: AsyncSession, user_id: str) -> tuple[int, int, int]:
+        """Delete a user's product actions, profile and precomputed lists; their counts."""
+        actions = await session.execute(
+            delete(ProductAction).where(ProductAction.user_id == user_id)
+        )
+        profile = await session.execute(delete(UserProfile).where(UserProfile.user_id == user_id))
+        lists = await session.execute(
+            delete(RecommendList).where(
+                RecommendList.subject.in_(("user", "user_rooms")),
+                RecommendList.subject_id == user_id,
+            )
+        )
+        return (
+            int(actions.rowcount or 0),  # type: ignore[attr-defined]
+            int(profile.rowcount or 0),  # type: ignore[attr-defined]
+            int(lists.rowcount or 0),  # type: ignore[attr-defined]
+        )
+
+
+profiles_repository = ProfilesRepository()

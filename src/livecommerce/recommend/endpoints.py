@@ -1,0 +1,177 @@
+"""Recommendations for viewers, products and hosts; audiences; goods-find-people campaigns."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
+from livecommerce.catalog.service import catalog_service
+from livecommerce.insights.service import insights_service
+from livecommerce.kit.errors import Forbidden, NotFound
+from livecommerce.kit.http import DbSession
+from livecommerce.live.service import live_service
+from livecommerce.models import Role
+from livecommerce.profiles.schemas import InterestOut
+from livecommerce.profiles.service import AudienceProfile, profile_service
+from livecommerce.recommend.schemas import (
+    AudienceOut,
+    CampaignIn,
+    CampaignOut,
+    ProductList,
+    RoomList,
+    RoomPick,
+    UpliftOut,
+)
+from livecommerce.recommend.service import recommend_service
+from livecommerce.recommend.targeting import CampaignResult, targeting_service
+
+router = APIRouter(prefix="/api/v1", tags=["recommend"])
+
+
+def audience_out(profile: AudienceProfile) -> AudienceOut:
+    return AudienceOut(
+        size=profile.size,
+        interests=[InterestOut(name=i.name, score=i.score) for i in profile.interests],
+        price_bands=profile.price_bands,
+        new=profile.new,
+        returning=profile.returning,
+        fans=profile.fans,
+    )
+
+
+def campaign_out(result: CampaignResult) -> CampaignOut:
+    campaign, uplift = result.campaign, result.uplift
+    return CampaignOut(
+        id=campaign.id,
+        product_id=campaign.product_id,
+        coupon_id=campaign.coupon_id,
+        message=campaign.message,
+        size=campaign.size,
+        reached=campaign.reached,
+        created_at=campaign.created_at,
+        segment=audience_out(result.segment),
+        uplift=UpliftOut(
+            target_size=uplift.target_size,
+            holdout_size=uplift.holdout_size,
+            target_converted=uplift.target_converted,
+            holdout_converted=uplift.holdout_converted,
+            target_rate=round(uplift.target_rate, 4),
+            holdout_rate=round(uplift.holdout_rate, 4),
+            uplift=round(uplift.uplift, 4),
+            relative=None if uplift.relative is None else round(uplift.relative, 4),
+        ),
+    )
+
+
+@router.get("/recommendations/products")
+async def products_for_me(
+    user: OptionalUser, session: DbSession, limit: int = Query(12, ge=1, le=50)
+) -> ProductList:
+    """猜你喜欢: products on sale for the caller (popular ones without history or sign-in)."""
+    products = await recommend_service.products_for_viewer(
+        session, user.id if user else None, limit
+    )
+    personalised = user is not None and await profile_service.is_personalised(session, user.id)
+    return ProductList(
+        items=[catalog_service.product_out(p) for p in products], personalised=personalised
+    )
+
+
+@router.get("/recommendations/rooms")
+async def rooms_for_me(
+    user: OptionalUser, session: DbSession, limit: int = Query(6, ge=1, le=50)
+) -> RoomList:
+    """Rooms on air, the caller's favourite hosts and tags first."""
+    picks = await recommend_service.rooms_for_viewer(session, user.id if user else None, limit)
+    return RoomList(
+        items=[
+            RoomPick(
+                room_id=room.id,
+                room_name=room.name,
+                session_id=live.id,
+                title=live.title,
+                tags=[str(tag) for tag in room.tags],
+            )
+            for room, live in picks
+        ]
+    )
+
+
+@router.get("/products/{product_id}/also")
+async def also_viewed(
+    product_id: str, session: DbSession, limit: int = Query(8, ge=1, le=30)
+) -> ProductList:
+    """People who viewed or bought this also viewed or bought these (on sale now)."""
+    await catalog_service.get_product(session, product_id)
+    products = await recommend_service.also_for_product(session, product_id, limit)
+    return ProductList(items=[catalog_service.product_out(p) for p in products], personalised=False)
+
+
+@router.get("/recommendations/selection")
+async def selection_for_host(
+    user: CurrentUser, session: DbSession, limit: int = Query(12, ge=1, le=50)
+) -> ProductList:
+    """选品: marketplace products that fit the caller's room audience (hosts)."""
+    try:
+        room = await live_service.get_room_of_host(session, user)
+    except NotFound:
+        raise Forbidden("Only a host with a room gets a selection.", code="not_room_host") from None
+    audience = await insights_service.user_ids_in_room(session, room.id)
+    profile = await profile_service.audience_profile(session, audience)
+    products = await recommend_service.products_for_audience(
+        session, [i.name for i in profile.interests], limit, exclude_merchant=user.id
+    )
+    return ProductList(items=[catalog_service.product_out(p) for p in products], personalised=True)
+
+
+@router.get("/rooms/{room_id}/audience")
+async def room_audience(room_id: str, user: CurrentUser, session: DbSession) -> AudienceOut:
+    """The 画像 of the room's viewers and buyers (its host only): interest mix, price
+    bands, new vs returning, fans vs non-fans."""
+    room = await live_service.get_room(session, room_id)
+    if room.host_id != user.id and user.role != Role.PLATFORM_ADMIN:
+        raise Forbidden("Only the room's host may see its audience.", code="not_room_host")
+    audience = await insights_service.user_ids_in_room(session, room_id)
+    return audience_out(await profile_service.audience_profile(session, audience, room_id))
+
+
+@router.get("/products/{product_id}/audience")
+async def product_audience(product_id: str, user: CurrentUser, session: DbSession) -> AudienceOut:
+    """The 画像 of the people who viewed or bought the product (its merchant only)."""
+    await targeting_service.check_owner(session, user, product_id)
+    audience = await profile_service.users_of_product(session, product_id)
+    return audience_out(await profile_service.audience_profile(session, audience))
+
+
+@router.get("/products/{product_id}/segment")
+async def product_segment(
+    product_id: str,
+    user: CurrentUser,
+    session: DbSession,
+    size: int = Query(100, ge=1, le=500),
+) -> AudienceOut:
+    """物找人: the product's likeliest audience of this size, as a size and a profile."""
+    return audience_out(await targeting_service.preview(session, user, product_id, size))
+
+
+@router.post("/products/{product_id}/campaigns", status_code=201)
+async def launch_campaign(
+    product_id: str, body: CampaignIn, user: CurrentUser, session: DbSession
+) -> CampaignOut:
+    """Target the product's likeliest audience with a message (and a coupon); a random
+    hold-out of the same size is left alone to measure the uplift."""
+    result = await targeting_service.do_launch(
+        session,
+        user,
+        product_id,
+        size=body.size,
+        message=body.message,
+        coupon_id=body.coupon_id,
+    )
+    return campaign_out(result)
+
+
+@router.get("/campaigns/{campaign_id}")
+async def campaign_result(campaign_id: str, user: CurrentUser, session: DbSession) -> CampaignOut:
+    """How the targeted segment behaved since, against its hold-out (the uplift)."""
+    return campaign_out(await targeting_service.result(session, user, campaign_id))

@@ -1,0 +1,113 @@
+"""Queries of recommend: the actions to train on, precomputed lists, training runs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.models import (
+    Product,
+    ProductAction,
+    RecommendList,
+    RecommendRun,
+    TargetingMember,
+)
+
+
+class RecommendRepository:
+    async def stream_actions(
+        self, session: AsyncSession
+    ) -> AsyncIterator[tuple[str, str, str, str, datetime]]:
+        result = await session.stream(
+            select(
+                ProductAction.user_id,
+                ProductAction.product_id,
+                ProductAction.category,
+                ProductAction.action,
+                ProductAction.occurred_at,
+            ).execution_options(yield_per=10_000)
+        )
+        async for row in result:
+            yield row
+
+    async def count_actions(self, session: AsyncSession) -> int:
+        return int(
+            (await session.execute(select(func.count()).select_from(ProductAction))).scalar_one()
+        )
+
+    async def replace_lists(
+        self, session: AsyncSession, subject: str, rows: list[dict[str, Any]]
+    ) -> None:
+        await session.execute(delete(RecommendList).where(RecommendList.subject == subject))
+        for start in range(0, len(rows), 5_000):
+            await session.execute(insert(RecommendList), rows[start : start + 5_000])
+
+    async def get_list(self, session: AsyncSession, subject: str, subject_id: str) -> list[str]:
+        found = await session.get(RecommendList, (subject, subject_id))
+        return [str(item) for item in found.items] if found is not None else []
+
+    async def product_briefs(
+        self, session: AsyncSession, product_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Category and status of each product, by primary key (cheap: no SKUs, no images)."""
+        ids = list(dict.fromkeys(product_ids))
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            rows = await session.execute(
+                select(Product.id, Product.category, Product.status).where(
+                    Product.id.in_(ids[start : start + 500])
+                )
+            )
+            found.update({pid: (category, status) for pid, category, status in rows})
+        return found
+
+    async def newest_on_sale(self, session: AsyncSession, limit: int) -> list[str]:
+        rows = await session.scalars(
+            select(Product.id)
+            .where(Product.status == "on_sale")
+            .order_by(Product.created_at.desc(), Product.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def add_run(self, session: AsyncSession, run: RecommendRun) -> None:
+        session.add(run)
+
+    async def last_run(self, session: AsyncSession) -> RecommendRun | None:
+        return await session.scalar(select(RecommendRun).order_by(RecommendRun.id.desc()).limit(1))
+
+    async def actions_of_users(
+        self, session: AsyncSession, user_ids: Sequence[str], product_id: str, since: datetime
+    ) -> set[str]:
+        """Which of these users acted on the product since then."""
+        found: set[str] = set()
+        ids = list(user_ids)
+        for start in range(0, len(ids), 500):
+            rows = await session.scalars(
+                select(ProductAction.user_id)
+                .where(
+                    ProductAction.user_id.in_(ids[start : start + 500]),
+                    ProductAction.product_id == product_id,
+                    ProductAction.occurred_at >= since,
+                )
+                .distinct()
+            )
+            found.update(rows)
+        return found
+
+    async def campaign_members(
+        self, session: AsyncSession, campaign_id: str
+    ) -> list[tuple[str, str]]:
+        rows = await session.execute(
+            select(TargetingMember.user_id, TargetingMember.group).where(
+                TargetingMember.campaign_id == campaign_id
+            )
+        )
+        return [(user_id, group) for user_id, group in rows]
+
+
+recommend_repository = RecommendRepository()

@@ -1,0 +1,289 @@
+"""Recommendations: trained by a worker job, served from precomputed lists.
+
+- 猜你喜欢 for a viewer (`products_for_viewer`), live rooms for a viewer (`rooms_for_viewer`);
+- "people who viewed/bought this also…" for a product page (`also_for_product`);
+- for a host, marketplace products that fit its audience (`products_for_host`).
+A viewer without history, or who switched personalisation off, gets what is popular.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.catalog.service import catalog_service
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.runtime import runtime_of
+from livecommerce.live.service import live_service
+from livecommerce.models import LiveSession, Product, ProductStatus, RecommendRun, Room
+from livecommerce.profiles.service import Interest, profile_service
+from livecommerce.recommend.engine import Recommender
+from livecommerce.recommend.evaluate import Indexed, from_rows
+from livecommerce.recommend.repository import recommend_repository
+from livecommerce.worker.service import job_service
+
+TRAIN_JOB = "recommend.train"
+LIST_LENGTH = 30  # candidates kept per user and per product
+AUDIENCE = 200  # likeliest users kept per product (goods-find-people)
+RETRAIN_AFTER_ACTIONS = 200  # new product actions that call for a retraining
+RETRAIN_EVERY = timedelta(hours=6)  # retrain at least this often while anything happens
+CHECK_DELAY = timedelta(minutes=5)  # a pending check runs this long after the activity
+SHARED_TTL_S = 5.0  # how long a process reuses the popular and newest candidates
+SharedCache = dict[str, tuple[float, dict[str, tuple[str, str]]]]
+
+
+def _shared_cache(session: AsyncSession) -> SharedCache:
+    """The app's cache of shared candidates (none outside an app: the CLI, benchmarks)."""
+    try:
+        extras = runtime_of(session).extras
+    except RuntimeError:
+        return {}
+    cache: SharedCache = extras.setdefault("recommend_shared", {})
+    return cache
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    actions: int
+    users: int
+    items: int
+    seconds: float
+
+
+def _lists(indexed: Indexed) -> tuple[list[tuple[str, list[str]]], ...]:
+    """CPU work, off the event loop: train and rank everything."""
+    recommender = Recommender(indexed.data)
+    users = [
+        (
+            indexed.users[user],
+            [indexed.items[i] for i in recommender.recommend_items(user, LIST_LENGTH)],
+        )
+        for user in range(indexed.data.n_users)
+    ]
+    also = []
+    for item in range(indexed.data.n_items):
+        similar = recommender.similar_items(item, LIST_LENGTH)
+        if similar:
+            also.append((indexed.items[item], [indexed.items[i] for i in similar]))
+    popular_order = sorted(
+        range(indexed.data.n_items), key=lambda i: (-recommender.items.popularity[i], i)
+    )
+    popular = [("all", [indexed.items[i] for i in popular_order[: LIST_LENGTH * 2]])]
+    audiences = recommender.audiences(AUDIENCE)
+    audience_lists = []
+    for item in range(indexed.data.n_items):
+        row = audiences.getrow(item)
+        if row.nnz:
+            order = sorted(range(row.nnz), key=lambda n: (-row.data[n], row.indices[n]))
+            audience_lists.append(
+                (indexed.items[item], [indexed.users[int(row.indices[n])] for n in order])
+            )
+    return users, also, popular, audience_lists
+
+
+class RecommendService:
+    # ---- training --------------------------------------------------------------------
+
+    async def load(self, session: AsyncSession) -> Indexed:
+        rows = [
+            (user, product, category, action, int(at.timestamp()))
+            async for user, product, category, action, at in recommend_repository.stream_actions(
+                session
+            )
+        ]
+        return from_rows(rows)
+
+    async def do_train(self, session: AsyncSession) -> TrainResult:
+        started = time.perf_counter()
+        indexed = await self.load(session)
+        now = utcnow()
+        empty: list[tuple[str, list[str]]] = []
+        users, also, popular, audiences = (
+            await asyncio.to_thread(_lists, indexed)
+            if len(indexed.data)
+            else (empty, empty, empty, empty)
+        )
+        for subject, lists in (
+            ("user", users),
+            ("product", also),
+            ("popular", popular),
+            ("audience", audiences),
+        ):
+            await recommend_repository.replace_lists(
+                session,
+                subject,
+                [
+                    {"subject": subject, "subject_id": key, "items": items, "computed_at": now}
+                    for key, items in lists
+                ],
+            )
+        seconds = time.perf_counter() - started
+        _shared_cache(session).clear()
+        await recommend_repository.add_run(
+            session,
+            RecommendRun(
+                actions=len(indexed.data),
+                users=indexed.data.n_users,
+                items=indexed.data.n_items,
+                seconds=round(seconds, 3),
+                trained_at=now,
+            ),
+        )
+        return TrainResult(len(indexed.data), indexed.data.n_users, indexed.data.n_items, seconds)
+
+    async def needs_training(self, session: AsyncSession) -> bool:
+        last = await recommend_repository.last_run(session)
+        actions = await recommend_repository.count_actions(session)
+        if last is None:
+            return actions > 0
+        fresh = actions - last.actions
+        return fresh >= RETRAIN_AFTER_ACTIONS or (
+            fresh != 0 and utcnow() - last.trained_at >= RETRAIN_EVERY
+        )
+
+    async def do_train_if_due(self, session: AsyncSession) -> TrainResult | None:
+        """The worker's job: retrain when enough is new, or when the model is old."""
+        if await self.needs_training(session):
+            return await self.do_train(session)
+        return None
+
+    async def do_note_activity(self, session: AsyncSession) -> None:
+        """New behaviour arrived: make sure one training check is pending."""
+        pending = await job_service.list_jobs(session, kind=TRAIN_JOB, status="pending")
+        if not pending:
+            job_service.do_schedule(session, TRAIN_JOB, run_at=utcnow() + CHECK_DELAY)
+
+    # ---- serving ---------------------------------------------------------------------
+
+    async def _on_sale(self, session: AsyncSession, ids: list[str], k: int) -> list[Product]:
+        """The first k of these products that are on sale, in this order."""
+        brief = await recommend_repository.product_briefs(session, ids)
+        chosen = [i for i in dict.fromkeys(ids) if brief.get(i, ("", ""))[1] == "on_sale"][:k]
+        products = await catalog_service.get_products(session, set(chosen))
+        return [products[i] for i in chosen if i in products]
+
+    async def popular_products(
+        self, session: AsyncSession, k: int, exclude: set[str] | None = None
+    ) -> list[Product]:
+        exclude = exclude or set()
+        ids = await recommend_repository.get_list(session, "popular", "all")
+        products = await self._on_sale(session, [i for i in ids if i not in exclude], k)
+        if len(products) < k:
+            # Nothing trained yet (or too little on sale in it): the newest on sale.
+            known = exclude | {p.id for p in products}
+            newest = await recommend_repository.newest_on_sale(session, k + len(known))
+            products += await self._on_sale(
+                session, [i for i in newest if i not in known], k - len(products)
+            )
+        return products
+
+    async def _shared_candidates(self, session: AsyncSession) -> dict[str, tuple[str, str]]:
+        """The popular list and the newest on sale with their category and status, cached
+        for a few seconds per process: every viewer's list is topped up from them."""
+        now = time.monotonic()
+        cache = _shared_cache(session)
+        cached = cache.get("candidates")
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        popular = await recommend_repository.get_list(session, "popular", "all")
+        newest = await recommend_repository.newest_on_sale(session, 60)
+        briefs = await recommend_repository.product_briefs(session, [*popular, *newest])
+        ordered = {i: briefs[i] for i in dict.fromkeys([*popular, *newest]) if i in briefs}
+        cache["candidates"] = (now + SHARED_TTL_S, ordered)
+        return ordered
+
+    async def products_for_viewer(
+        self, session: AsyncSession, user_id: str | None, k: int = 12
+    ) -> list[Product]:
+        """猜你喜欢: the trained list re-ordered by the profile as it is now (kept current
+        event by event, so browsing and buying change it at once), then goods on sale of
+        the viewer's categories, then popular ones."""
+        shared = await self._shared_candidates(session)
+        listed: list[str] = []
+        interests: list[Interest] = []
+        if user_id is not None:
+            personalised, interests = await profile_service.get_personal_interests(
+                session, user_id, 5
+            )
+            if personalised:
+                listed = await recommend_repository.get_list(session, "user", user_id)
+        briefs = {**shared, **await recommend_repository.product_briefs(session, listed)}
+        total = sum(i.score for i in interests) or 1.0
+        share = {i.name: i.score / total for i in interests}
+        position = {product_id: index for index, product_id in enumerate(listed)}
+
+        def score(product_id: str) -> tuple[float, int]:
+            ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
+            return (ranked + share.get(briefs[product_id][0], 0.0), -order[product_id])
+
+        order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
+        pool = [i for i in order if i in briefs and briefs[i][1] == ProductStatus.ON_SALE]
+        chosen = sorted(pool, key=score, reverse=True)[: k + 4]
+        products = await catalog_service.get_products(session, set(chosen))
+        return [
+            products[i]
+            for i in chosen
+            if i in products and products[i].status == ProductStatus.ON_SALE
+        ][:k]
+
+    async def also_for_product(
+        self, session: AsyncSession, product_id: str, k: int = 8
+    ) -> list[Product]:
+        ids = await recommend_repository.get_list(session, "product", product_id)
+        return [p for p in await self._on_sale(session, ids, k + 1) if p.id != product_id][:k]
+
+    async def rooms_for_viewer(
+        self, session: AsyncSession, user_id: str | None, k: int = 6
+    ) -> list[tuple[Room, LiveSession]]:
+        """Rooms on air, the viewer's hosts and tags first, then by followers."""
+        room_ids = set(await live_service.all_room_ids(session))
+        on_air = await live_service.on_air_sessions(session, room_ids)
+        rooms = await live_service.get_rooms(session, set(on_air))
+        hosts: dict[str, float] = {}
+        tags: dict[str, float] = {}
+        if user_id is not None:
+            summary_tags = await profile_service.get_tag_interests(session, user_id, 20)
+            tags = {interest.name: interest.score for interest in summary_tags}
+            hosts = await profile_service.get_host_interests(session, user_id)
+
+        def score(room: Room) -> tuple[float, int, str]:
+            mine = hosts.get(room.id, 0.0) + sum(tags.get(str(tag), 0.0) for tag in room.tags)
+            return (-mine, -room.followers_count, room.id)
+
+        ranked = sorted(rooms.values(), key=score)[:k]
+        return [(room, on_air[room.id]) for room in ranked]
+
+    async def products_for_audience(
+        self, session: AsyncSession, categories: list[str], k: int, exclude_merchant: str
+    ) -> list[Product]:
+        """On-sale products of the audience's categories (strongest first), then popular."""
+        rank = {name: index for index, name in enumerate(categories)}
+        popular = await recommend_repository.get_list(session, "popular", "all")
+        popularity = {product_id: index for index, product_id in enumerate(popular)}
+        on_sale = await catalog_service.on_sale_product_ids(session)
+        products = await catalog_service.get_products(session, set(on_sale))
+        fitting = sorted(
+            (p for p in products.values() if p.merchant_id != exclude_merchant),
+            key=lambda p: (
+                rank.get(p.category, len(rank)),
+                popularity.get(p.id, len(popularity)),
+                p.id,
+            ),
+        )
+        return fitting[:k]
+
+    async def audience_of_product(self, session: AsyncSession, product_id: str) -> list[str]:
+        """The product's likeliest users, best first (ids: for targeting, never shown)."""
+        return await recommend_repository.get_list(session, "audience", product_id)
+
+    async def acted_on(
+        self, session: AsyncSession, user_ids: list[str], product_id: str, since: datetime
+    ) -> set[str]:
+        return await recommend_repository.actions_of_users(session, user_ids, product_id, since)
+
+
+recommend_service = RecommendService()

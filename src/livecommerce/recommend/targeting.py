@@ -1,0 +1,160 @@
+"""Goods-find-people (物找人): a product's likeliest audience as a segment, targeted and measured.
+
+The likeliest 2×K people (precomputed by the training job) are split at random into the
+segment (K, targeted with a message or a coupon through notifications, which respect each
+person's opt-outs) and a hold-out of the same size that is left alone. Uplift is how much
+more of the segment then viewed or bought the product than of the hold-out. The merchant
+sees sizes, rates and the segment's profile, never who is in it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.catalog.service import catalog_service
+from livecommerce.coupons.service import coupon_service
+from livecommerce.kit.errors import Forbidden, NotFound
+from livecommerce.models import Role, TargetingCampaign, TargetingMember, User
+from livecommerce.notifications.service import notification_service
+from livecommerce.profiles.service import AudienceProfile, profile_service
+from livecommerce.recommend.repository import recommend_repository
+from livecommerce.recommend.service import recommend_service
+
+MAX_SEGMENT = 500
+
+
+@dataclass(frozen=True)
+class Uplift:
+    target_size: int
+    holdout_size: int
+    target_converted: int
+    holdout_converted: int
+
+    @property
+    def target_rate(self) -> float:
+        return self.target_converted / self.target_size if self.target_size else 0.0
+
+    @property
+    def holdout_rate(self) -> float:
+        return self.holdout_converted / self.holdout_size if self.holdout_size else 0.0
+
+    @property
+    def uplift(self) -> float:
+        """Percentage points the segment converted above the hold-out."""
+        return self.target_rate - self.holdout_rate
+
+    @property
+    def relative(self) -> float | None:
+        return self.target_rate / self.holdout_rate - 1.0 if self.holdout_rate else None
+
+
+def measure(target: set[str], holdout: set[str], converted: set[str]) -> Uplift:
+    return Uplift(len(target), len(holdout), len(target & converted), len(holdout & converted))
+
+
+def split(candidates: list[str], size: int, seed: str) -> tuple[list[str], list[str]]:
+    """The segment and its hold-out: the likeliest 2×size, shuffled, halved."""
+    pool = candidates[: 2 * size]
+    half = len(pool) // 2
+    chooser = random.Random(seed)
+    shuffled = pool[:]
+    chooser.shuffle(shuffled)
+    return sorted(shuffled[:half]), sorted(shuffled[half : 2 * half])
+
+
+@dataclass
+class CampaignResult:
+    campaign: TargetingCampaign
+    segment: AudienceProfile
+    uplift: Uplift
+
+
+class TargetingService:
+    async def check_owner(self, session: AsyncSession, user: User, product_id: str) -> None:
+        product = await catalog_service.get_product(session, product_id)
+        if product.merchant_id != user.id and user.role != Role.PLATFORM_ADMIN:
+            raise Forbidden(
+                "Only the product's merchant may target its audience.", code="not_product_owner"
+            )
+
+    async def candidates(self, session: AsyncSession, user: User, product_id: str) -> list[str]:
+        audience = await recommend_service.audience_of_product(session, product_id)
+        audience = [person for person in audience if person != user.id]
+        return await profile_service.personalised_among(session, audience)
+
+    async def preview(
+        self, session: AsyncSession, user: User, product_id: str, size: int
+    ) -> AudienceProfile:
+        """The segment a campaign of this size would reach: its size and profile."""
+        await self.check_owner(session, user, product_id)
+        people = (await self.candidates(session, user, product_id))[: min(size, MAX_SEGMENT)]
+        return await profile_service.audience_profile(session, people)
+
+    async def do_launch(
+        self,
+        session: AsyncSession,
+        user: User,
+        product_id: str,
+        *,
+        size: int,
+        message: str,
+        coupon_id: str | None = None,
+    ) -> CampaignResult:
+        await self.check_owner(session, user, product_id)
+        if coupon_id is not None:
+            coupon = await coupon_service.get_coupon(session, coupon_id)
+            await coupon_service.check_issuer(user, coupon)
+        candidates = await self.candidates(session, user, product_id)
+        campaign = TargetingCampaign(
+            owner_id=user.id,
+            product_id=product_id,
+            coupon_id=coupon_id,
+            message=message,
+            size=0,
+            reached=0,
+        )
+        session.add(campaign)
+        await session.flush()
+        target, holdout = split(candidates, min(size, MAX_SEGMENT), campaign.id)
+        campaign.size = len(target)
+        session.add_all(
+            [TargetingMember(campaign_id=campaign.id, user_id=u, group="target") for u in target]
+            + [
+                TargetingMember(campaign_id=campaign.id, user_id=u, group="holdout")
+                for u in holdout
+            ]
+        )
+        if coupon_id is not None:
+            for person in target:
+                await coupon_service.do_grant(session, coupon_id, person)
+        product = await catalog_service.get_product(session, product_id)
+        reached = await notification_service.notify(
+            session,
+            target,
+            "message",
+            {"title": product.title, "body": message},
+            link=f"/products/{product_id}",
+            dedupe_key=f"campaign:{campaign.id}",
+            category="marketing",
+        )
+        campaign.reached = len(reached)
+        return await self.result(session, user, campaign.id)
+
+    async def result(self, session: AsyncSession, user: User, campaign_id: str) -> CampaignResult:
+        campaign = await session.get(TargetingCampaign, campaign_id)
+        if campaign is None or (campaign.owner_id != user.id and user.role != Role.PLATFORM_ADMIN):
+            raise NotFound("No such campaign.", code="targeting_campaign_not_found")
+        members = await recommend_repository.campaign_members(session, campaign.id)
+        target = {u for u, group in members if group == "target"}
+        holdout = {u for u, group in members if group == "holdout"}
+        converted = await recommend_service.acted_on(
+            session, sorted(target | holdout), campaign.product_id, campaign.created_at
+        )
+        segment = await profile_service.audience_profile(session, sorted(target))
+        return CampaignResult(campaign, segment, measure(target, holdout, converted))
+
+
+targeting_service = TargetingService()

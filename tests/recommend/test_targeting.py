@@ -1,0 +1,107 @@
+"""Goods-find-people: a product's likeliest audience, targeted, measured against a hold-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+
+from livecommerce.kit.clock import clock, utcnow
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Notification, TargetingMember
+from livecommerce.recommend.service import recommend_service
+from livecommerce.recommend.targeting import measure, split
+from tests.factories import sign_up
+from tests.orders.shop import count_rows, open_stage
+from tests.profiles.test_profile_flow import click, listing
+
+
+def test_uplift_on_a_hand_made_case() -> None:
+    target = {"a", "b", "c", "d"}
+    holdout = {"e", "f", "g", "h"}
+    converted = {"a", "b", "e", "x"}  # x was in neither group
+    uplift = measure(target, holdout, converted)
+    assert (uplift.target_converted, uplift.holdout_converted) == (2, 1)
+    assert (uplift.target_rate, uplift.holdout_rate, uplift.uplift) == (0.5, 0.25, 0.25)
+    assert uplift.relative == 1.0
+    assert measure(set(), set(), converted).relative is None
+
+
+def test_the_split_is_random_but_repeatable_and_the_same_size() -> None:
+    people = [f"u{n:02d}" for n in range(10)]
+    target, holdout = split(people, 3, seed="campaign-1")
+    assert len(target) == len(holdout) == 3
+    assert not set(target) & set(holdout)
+    assert set(target) | set(holdout) <= set(people[:6])  # only the likeliest 2 × 3
+    assert split(people, 3, seed="campaign-1") == (target, holdout)
+    small_target, small_holdout = split(people[:3], 5, seed="x")
+    assert (len(small_target), len(small_holdout)) == (1, 1)
+
+
+async def test_a_merchant_targets_a_products_audience_and_sees_the_uplift(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tea = await listing(client, None, "龙井", "茶叶", 12_900)
+    stage = await open_stage(client, [tea])
+    viewers = [await sign_up(client, "viewer") for _ in range(5)]
+    for viewer in viewers:
+        await click(client, viewer, stage.session_id, tea.product_id)
+    async with runtime.db.transaction() as session:
+        await recommend_service.do_train(session)
+
+    segment = await client.get(
+        f"/api/v1/products/{tea.product_id}/segment?size=4", headers=tea.merchant.headers
+    )
+    assert segment.status_code == 200, segment.text
+    assert segment.json()["size"] == 4
+    assert segment.json()["interests"] == [{"name": "茶叶", "score": 1.0}]
+    stranger = await client.get(
+        f"/api/v1/products/{tea.product_id}/segment", headers=viewers[0].headers
+    )
+    assert stranger.status_code == 403
+    assert stranger.json()["code"] == "not_product_owner"
+
+    launched = await client.post(
+        f"/api/v1/products/{tea.product_id}/campaigns",
+        headers=tea.merchant.headers,
+        json={"size": 2, "message": "新茶上市，来尝尝"},
+    )
+    assert launched.status_code == 201, launched.text
+    campaign = launched.json()
+    assert (campaign["size"], campaign["reached"]) == (2, 2)
+    assert campaign["uplift"]["target_size"] == campaign["uplift"]["holdout_size"] == 2
+    assert set(campaign) == {
+        "id",
+        "product_id",
+        "coupon_id",
+        "message",
+        "size",
+        "reached",
+        "created_at",
+        "segment",
+        "uplift",
+    }  # no identities
+    assert await count_rows(runtime, Notification) == 2
+
+    async with runtime.db.transaction() as session:
+        rows = (await session.execute(select(TargetingMember.user_id, TargetingMember.group))).all()
+    target = sorted(user for user, group in rows if group == "target")
+    by_id = {viewer.id: viewer for viewer in viewers}
+    clock.freeze(utcnow() + timedelta(minutes=5))
+    await click(client, by_id[target[0]], stage.session_id, tea.product_id)
+
+    result = await client.get(f"/api/v1/campaigns/{campaign['id']}", headers=tea.merchant.headers)
+    assert result.status_code == 200, result.text
+    assert result.json()["uplift"] == {
+        "target_size": 2,
+        "holdout_size": 2,
+        "target_converted": 1,
+        "holdout_converted": 0,
+        "target_rate": 0.5,
+        "holdout_rate": 0.0,
+        "uplift": 0.5,
+        "relative": None,
+    }
+    other = await client.get(f"/api/v1/campaigns/{campaign['id']}", headers=viewers[0].headers)
+    assert other.status_code == 404

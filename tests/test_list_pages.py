@@ -8,7 +8,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Video, VideoStatus
+from tests.c2b.helpers import create_presale, make_world
 from tests.catalog.helpers import make_admin
 from tests.factories import Account, sign_up
 from tests.live.helpers import create_room, schedule
@@ -42,6 +46,12 @@ NOT_PAGED = {
     "/api/v1/dashboards/selection": "the 50 hottest products, by design",
     "/api/v1/dashboards/sessions": "the 50 newest sessions of each room the user may see",
     "/api/v1/dashboards/merchant/products": "one row per product and room that sold it",
+    "/api/v1/presales/{campaign_id}": "one pre-sale with its customisation fields",
+    "/api/v1/production-orders/{production_id}": "one production order with its lines",
+    "/api/v1/videos/{video_id}": "one video with its tags and linked products",
+    "/api/v1/traffic/sessions/{session_id}/panel": "one session's panel: a row per metric",
+    "/api/v1/admin/traffic/distribution": "the last day's figures with the top ten rooms",
+    "/api/v1/live-sessions/{session_id}/polls": "the session's 20 newest polls, by design",
 }
 
 
@@ -109,14 +119,34 @@ async def test_every_paged_endpoint_takes_limit_and_cursor_and_refuses_a_bad_one
     live = await schedule(client, host, room["id"])
     admin = await sign_up(client)
     await make_admin(runtime, admin)
+    world = await make_world(client, buyers=0)  # its merchant owns a pre-sale
+    presale = await create_presale(client, world)
+    video_id = new_id()
+    async with runtime.db.transaction() as session:
+        session.add(
+            Video(
+                id=video_id,
+                owner_id=host.id,
+                room_id=room["id"],
+                status=VideoStatus.READY,
+                title="上新",
+                published_at=utcnow(),
+            )
+        )
     accounts: list[Account | None] = [
         None,
         host,
-        await sign_up(client, "merchant"),
+        world.merchant,
         await sign_up(client),
         admin,
     ]
-    values = {"room_id": room["id"], "session_id": live["id"]}
+    values = {
+        "room_id": room["id"],
+        "session_id": live["id"],
+        "campaign_id": presale["id"],
+        "video_id": video_id,
+        "product_id": world.listing.product_id,
+    }
     checked = []
     for route in _get_routes(app):
         if not route.paged:

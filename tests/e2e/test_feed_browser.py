@@ -3,12 +3,16 @@ room was shown; the room visit is attributed to the feed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from livecommerce.models import TrafficVisit
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.ids import new_id
+from livecommerce.models import TrafficAudit, TrafficVisit
 from tests.browser import (
     PHONE,
     PageErrors,
@@ -163,4 +167,43 @@ async def test_the_operator_page_and_the_host_panel_on_a_phone(
     finally:
         await context.close()
         await host_context.close()
+    assert errors.errors == []
+
+
+async def test_the_operator_page_loads_more_of_the_audit(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        admin = await sign_up(api, "viewer", name="运营")
+    runtime = live_server.app.state.runtime
+    await make_admin(runtime, admin)
+    at = utcnow() - timedelta(hours=1)
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            insert(TrafficAudit),
+            [
+                {
+                    "id": new_id(),
+                    "actor_id": admin.id,
+                    "action": "policy",
+                    "room_id": None,
+                    "detail": {},
+                    "created_at": at + timedelta(seconds=number),
+                }
+                for number in range(52)
+            ],
+        )
+    errors = PageErrors()
+    context, phone = await new_page(browser, errors, "admin", PHONE)
+    try:
+        await log_in(phone, live_server, admin, "/admin/traffic")
+        await expect(phone.locator("#audit-log li:not(.list-more)")).to_have_count(50)
+        more = phone.locator("#audit-log .list-more button")
+        await expect(more).to_have_text("加载更多")
+        await more.click()
+        await expect(phone.locator("#audit-log li:not(.list-more)")).to_have_count(52)
+        await expect(phone.locator("#audit-log .list-more")).to_have_count(0)
+        await check_phone_page(phone, "admin traffic audit", "zh")
+    finally:
+        await context.close()
     assert errors.errors == []

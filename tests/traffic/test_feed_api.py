@@ -193,3 +193,29 @@ async def test_shared_links_search_and_direct_visits_get_their_source(
     )
     assert bad.status_code == 422
     assert bad.json()["code"] == "unknown_share_code"
+
+
+async def test_the_feed_takes_a_limit_per_page_and_walks_without_repeats(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    sessions = await _live_rooms(client, 5)
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    for limit in (2, 1, 100):
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        body = await _feed(client, **params)
+        pages.append([item["session_id"] for item in body["items"]])
+        cursor = body["next_cursor"]
+    assert [len(page) for page in pages] == [2, 1, 2]
+    assert cursor is None
+    shown = [session_id for page in pages for session_id in page]
+    assert sorted(shown) == sorted(item["id"] for item in sessions)
+    async with runtime.db.reading() as session:
+        positions = list(await session.scalars(select(FeedImpression.position)))
+    assert sorted(positions) == [0, 1, 2, 3, 4]
+    for limit in (0, 101):
+        wrong = await client.get("/api/v1/feed", params={"limit": limit})
+        assert wrong.status_code == 422
+        assert wrong.json()["code"] == "validation_failed"

@@ -56,7 +56,8 @@ async def test_an_admin_switches_the_blend_and_the_feed_changes(
     assert response.json()["weights"] == {"pools": 0, "tags": 1, "private": 0, "popular": 0}
     assert await _titles(client, viewer) == ["茶叶专场", "数码专场"]
     audit = (await client.get("/api/v1/admin/traffic/audit", headers=admin.headers)).json()
-    assert [row["action"] for row in audit] == ["policy", "policy"]
+    assert [row["action"] for row in audit["items"]] == ["policy", "policy"]
+    assert audit["next_cursor"] is None
 
     bad = await client.put(
         "/api/v1/admin/traffic/policy",
@@ -88,9 +89,22 @@ async def test_pins_and_demotions_are_audited_and_change_the_order(
     assert [item["title"] for item in items] == ["乙专场", "甲专场"]
     assert items[0]["reasons"][0]["code"] == "pinned"
     rooms = (await client.get("/api/v1/admin/traffic/rooms", headers=admin.headers)).json()
-    assert {row["name"]: row["boost"] for row in rooms} == {"甲": "demote", "乙": "pin"}
+    assert {row["name"]: row["boost"] for row in rooms["items"]} == {"甲": "demote", "乙": "pin"}
+    assert rooms["next_cursor"] is None
     audit = (await client.get("/api/v1/admin/traffic/audit", headers=admin.headers)).json()
-    assert sorted(row["action"] for row in audit) == ["demote", "pin"]
+    assert sorted(row["action"] for row in audit["items"]) == ["demote", "pin"]
+    # One row a page: the same rows, in the same order, page by page.
+    whole = [row["room_id"] for row in rooms["items"]]
+    walked: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 1, **({} if cursor is None else {"cursor": cursor})}
+        page = await client.get("/api/v1/admin/traffic/rooms", params=params, headers=admin.headers)
+        walked += [row["room_id"] for row in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == whole
     distribution = (
         await client.get("/api/v1/admin/traffic/distribution", headers=admin.headers)
     ).json()

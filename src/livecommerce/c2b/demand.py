@@ -19,6 +19,7 @@ from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -99,12 +100,14 @@ class DemandService:
         await self.do_check_auto_launch(session, product.id, variant)
         return vote
 
-    async def demand_of(self, session: AsyncSession, product_id: str) -> list[VariantTotal]:
+    async def demand_of(
+        self, session: AsyncSession, product_id: str, page: PageRequest
+    ) -> Page[VariantTotal]:
         await catalog_service.get_product(session, product_id)
-        return [
-            VariantTotal(*row)
-            for row in await c2b_repository.demand_of_product(session, product_id)
-        ]
+        found = await c2b_repository.demand_of_product(session, product_id, page)
+        return Page(
+            items=[VariantTotal(*row) for row in found.items], next_cursor=found.next_cursor
+        )
 
     async def check_may_read_prices(
         self, session: AsyncSession, user: User | None, product_id: str

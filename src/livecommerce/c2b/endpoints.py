@@ -36,6 +36,7 @@ from livecommerce.c2b.schemas import (
 )
 from livecommerce.c2b.service import CampaignDraft, campaign_service
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import PageQuery, PageRequest
 
 router = APIRouter(prefix="/api/v1", tags=["c2b"])
 
@@ -79,21 +80,27 @@ async def create_presale(
 @router.get("/presales")
 async def list_presales(
     session: DbSession,
+    page: PageQuery,
     product_id: str | None = Query(default=None, max_length=32),
     session_id: str | None = Query(default=None, max_length=32),
 ) -> CampaignList:
-    """Pre-sales of a product or shown in a live session, newest first."""
-    campaigns = await campaign_service.list_campaigns(
-        session, product_id=product_id, session_id=session_id
+    """Pre-sales of a product or shown in a live session, newest first (50 by default)."""
+    found = await campaign_service.page_campaigns(
+        session, page, product_id=product_id, session_id=session_id
     )
-    return CampaignList(items=[CampaignOut.model_validate(item) for item in campaigns])
+    return CampaignList(
+        items=[CampaignOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get("/presales/mine")
-async def my_pledges(user: CurrentUser, session: DbSession) -> MyPledgeList:
-    """My pre-sale pledges with where each item is (campaign, production, shipping)."""
+async def my_pledges(user: CurrentUser, session: DbSession, page: PageQuery) -> MyPledgeList:
+    """My pre-sale pledges with where each item is (campaign, production, shipping),
+    newest first (50 by default)."""
     items: list[MyPledgeOut] = []
-    for pledge in await campaign_service.list_my_pledges(session, user):
+    found = await campaign_service.page_my_pledges(session, user, page)
+    for pledge in found.items:
         campaign = await campaign_service.get(session, pledge.campaign_id)
         productions = await production_service.list_for_campaign(session, campaign.id)
         production = productions[0] if productions else None
@@ -106,7 +113,7 @@ async def my_pledges(user: CurrentUser, session: DbSession) -> MyPledgeList:
                 units_total=0 if production is None else production.units_total,
             )
         )
-    return MyPledgeList(items=items)
+    return MyPledgeList(items=items, next_cursor=found.next_cursor)
 
 
 @router.get("/presales/{campaign_id}")
@@ -136,18 +143,30 @@ async def join_presale(
 
 
 @router.get("/presales/{campaign_id}/pledges")
-async def list_pledges(campaign_id: str, user: MerchantUser, session: DbSession) -> PledgeList:
+async def list_pledges(
+    campaign_id: str, user: MerchantUser, session: DbSession, page: PageQuery
+) -> PledgeList:
+    """The pre-sale's pledges, oldest first (50 by default)."""
     campaign = await campaign_service.get_for_merchant(session, user, campaign_id)
-    pledges = await campaign_service.list_pledges(session, campaign)
-    return PledgeList(items=[PledgeOut.model_validate(item) for item in pledges])
+    found = await campaign_service.page_pledges(session, campaign, page)
+    return PledgeList(
+        items=[PledgeOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get("/presales/{campaign_id}/decisions")
-async def list_decisions(campaign_id: str, user: MerchantUser, session: DbSession) -> DecisionList:
-    """The automatic decisions about this pre-sale, with the figures behind each."""
+async def list_decisions(
+    campaign_id: str, user: MerchantUser, session: DbSession, page: PageQuery
+) -> DecisionList:
+    """The automatic decisions about this pre-sale, with the figures behind each, oldest
+    first (50 by default)."""
     campaign = await campaign_service.get_for_merchant(session, user, campaign_id)
-    decisions = await campaign_service.list_decisions(session, user, campaign_id=campaign.id)
-    return DecisionList(items=[DecisionOut.model_validate(item) for item in decisions])
+    found = await campaign_service.page_decisions(session, user, page, campaign_id=campaign.id)
+    return DecisionList(
+        items=[DecisionOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.post("/pledges/{pledge_id}/ship")
@@ -164,10 +183,13 @@ async def ship_pledge(
 
 
 @router.get("/production-orders")
-async def list_production(user: CurrentUser, session: DbSession) -> ProductionList:
-    """A supplier's production orders, or a merchant's."""
-    orders = await production_service.list_for_user(session, user)
-    return ProductionList(items=[ProductionOut.model_validate(item) for item in orders])
+async def list_production(user: CurrentUser, session: DbSession, page: PageQuery) -> ProductionList:
+    """A supplier's production orders, or a merchant's, newest first (50 by default)."""
+    found = await production_service.page_for_user(session, user, page)
+    return ProductionList(
+        items=[ProductionOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get("/production-orders/{production_id}")
@@ -229,17 +251,22 @@ async def want_variant(
         price_willing_cents=body.price_willing_cents,
         session_id=body.session_id,
     )
-    return await _demand(session, user, product_id)
+    return await _demand(session, user, product_id, PageRequest())
 
 
 @router.get("/products/{product_id}/demand")
-async def product_demand(product_id: str, user: OptionalUser, session: DbSession) -> DemandOut:
-    """Votes per variant; the prices people would pay only for the merchant and hosts."""
-    return await _demand(session, user, product_id)
+async def product_demand(
+    product_id: str, user: OptionalUser, session: DbSession, page: PageQuery
+) -> DemandOut:
+    """Votes per variant, most wanted first (viewers may propose variants, so it pages);
+    the prices people would pay only for the merchant and hosts."""
+    return await _demand(session, user, product_id, page)
 
 
-async def _demand(session: DbSession, user: OptionalUser, product_id: str) -> DemandOut:
-    totals = await demand_service.demand_of(session, product_id)
+async def _demand(
+    session: DbSession, user: OptionalUser, product_id: str, page: PageRequest
+) -> DemandOut:
+    found = await demand_service.demand_of(session, product_id, page)
     prices = await demand_service.check_may_read_prices(session, user, product_id)
     return DemandOut(
         product_id=product_id,
@@ -251,8 +278,9 @@ async def _demand(session: DbSession, user: OptionalUser, product_id: str) -> De
                 average_price_cents=total.average_price_cents if prices else None,
                 priced=total.priced if prices else 0,
             )
-            for total in totals
+            for total in found.items
         ],
+        next_cursor=found.next_cursor,
     )
 
 

@@ -13,6 +13,7 @@ from livecommerce.catalog.service import catalog_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.models import (
     DecisionLog,
     ProductionDelivery,
@@ -45,6 +46,19 @@ class ProductionService:
             return await c2b_repository.list_production_orders(session, merchant_id=user.id)
         if user.role == Role.PLATFORM_ADMIN:
             return await c2b_repository.list_production_orders(session)
+        raise Forbidden(
+            "Only suppliers and merchants have production orders.", code="role_required"
+        )
+
+    async def page_for_user(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[ProductionOrder]:
+        if user.role == Role.SUPPLIER:
+            return await c2b_repository.page_production_orders(session, page, supplier_id=user.id)
+        if user.role == Role.MERCHANT:
+            return await c2b_repository.page_production_orders(session, page, merchant_id=user.id)
+        if user.role == Role.PLATFORM_ADMIN:
+            return await c2b_repository.page_production_orders(session, page)
         raise Forbidden(
             "Only suppliers and merchants have production orders.", code="role_required"
         )

@@ -6,9 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import (
+    BadCursor,
+    Page,
+    PageRequest,
+    asc,
+    desc,
+    encode_cursor,
+    fetch_page,
+)
 from livecommerce.models import (
     Campaign,
     CampaignStatus,
@@ -55,6 +64,23 @@ class C2bRepository:
         if status is not None:
             query = query.where(Campaign.status == status)
         return list((await session.execute(query)).scalars())
+
+    async def page_campaigns(
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        product_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Page[Campaign]:
+        query = select(Campaign)
+        if product_id is not None:
+            query = query.where(Campaign.product_id == product_id)
+        if session_id is not None:
+            query = query.where(Campaign.session_id == session_id)
+        return await fetch_page(
+            session, query, (desc(Campaign.created_at), desc(Campaign.id)), page
+        )
 
     async def reserve_units(
         self, session: AsyncSession, campaign_id: str, quantity: int, now: datetime
@@ -158,11 +184,17 @@ class C2bRepository:
         result = await session.execute(query.execution_options(populate_existing=True))
         return list(result.scalars())
 
-    async def list_pledges_of_buyer(self, session: AsyncSession, buyer_id: str) -> list[Pledge]:
-        result = await session.execute(
-            select(Pledge).where(Pledge.buyer_id == buyer_id).order_by(Pledge.created_at.desc())
-        )
-        return list(result.scalars())
+    async def page_pledges(
+        self, session: AsyncSession, campaign_id: str, page: PageRequest
+    ) -> Page[Pledge]:
+        query = select(Pledge).where(Pledge.campaign_id == campaign_id)
+        return await fetch_page(session, query, (asc(Pledge.id),), page)
+
+    async def page_pledges_of_buyer(
+        self, session: AsyncSession, buyer_id: str, page: PageRequest
+    ) -> Page[Pledge]:
+        query = select(Pledge).where(Pledge.buyer_id == buyer_id)
+        return await fetch_page(session, query, (desc(Pledge.created_at), desc(Pledge.id)), page)
 
     def add(self, session: AsyncSession, row: Any) -> None:
         session.add(row)
@@ -213,6 +245,23 @@ class C2bRepository:
         if campaign_id is not None:
             query = query.where(ProductionOrder.campaign_id == campaign_id)
         return list((await session.execute(query.limit(200))).scalars())
+
+    async def page_production_orders(
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        supplier_id: str | None = None,
+        merchant_id: str | None = None,
+    ) -> Page[ProductionOrder]:
+        query = select(ProductionOrder)
+        if supplier_id is not None:
+            query = query.where(ProductionOrder.supplier_id == supplier_id)
+        if merchant_id is not None:
+            query = query.where(ProductionOrder.merchant_id == merchant_id)
+        return await fetch_page(
+            session, query, (desc(ProductionOrder.created_at), desc(ProductionOrder.id)), page
+        )
 
     async def transition_production(
         self,
@@ -271,32 +320,53 @@ class C2bRepository:
         return result.scalar_one_or_none()
 
     async def demand_of_product(
-        self, session: AsyncSession, product_id: str
-    ) -> list[tuple[str, bool, int, int | None, int]]:
-        """Per variant: (variant, proposed by a viewer, votes, average price willing,
-        how many said a price)."""
-        result = await session.execute(
+        self, session: AsyncSession, product_id: str, page: PageRequest
+    ) -> Page[tuple[str, bool, int, int | None, int]]:
+        """Per variant, most wanted first: (variant, proposed by a viewer, votes, average
+        price willing, how many said a price). Viewers may propose variants of their own,
+        so the list pages; its cursor is the last row's (votes, variant)."""
+        votes = func.count()
+        query = (
             select(
                 DemandVote.variant,
                 func.max(DemandVote.proposed.cast(type_=_int())),
-                func.count(),
+                votes,
                 func.avg(DemandVote.price_willing_cents),
                 func.count(DemandVote.price_willing_cents),
             )
             .where(DemandVote.product_id == product_id)
             .group_by(DemandVote.variant)
-            .order_by(func.count().desc(), DemandVote.variant)
         )
-        return [
+        if page.after is not None:
+            after = page.after
+            if (
+                len(after) != 2
+                or not isinstance(after[0], int)
+                or isinstance(after[0], bool)
+                or abs(after[0]) >= 2**63
+                or not isinstance(after[1], str)
+            ):
+                raise BadCursor()
+            query = query.having(
+                or_(votes < after[0], and_(votes == after[0], DemandVote.variant > after[1]))
+            )
+        result = await session.execute(
+            query.order_by(votes.desc(), DemandVote.variant).limit(page.size + 1)
+        )
+        rows = [
             (
                 str(variant),
                 bool(proposed),
-                int(votes),
+                int(count),
                 None if average is None else round(float(average)),
                 int(priced),
             )
-            for variant, proposed, votes, average, priced in result.all()
+            for variant, proposed, count, average, priced in result.all()
         ]
+        if len(rows) <= page.size:
+            return Page(items=rows, next_cursor=None)
+        rows = rows[: page.size]
+        return Page(items=rows, next_cursor=encode_cursor([rows[-1][2], rows[-1][0]]))
 
     async def votes_for_variant(self, session: AsyncSession, product_id: str, variant: str) -> int:
         result = await session.execute(
@@ -370,22 +440,22 @@ class C2bRepository:
         )
         return list(result.scalars())
 
-    async def list_decisions(
+    async def page_decisions(
         self,
         session: AsyncSession,
+        page: PageRequest,
         *,
         merchant_id: str | None = None,
         campaign_id: str | None = None,
-        product_id: str | None = None,
-    ) -> list[DecisionLog]:
-        query = select(DecisionLog).order_by(DecisionLog.created_at, DecisionLog.id).limit(200)
+    ) -> Page[DecisionLog]:
+        query = select(DecisionLog)
         if merchant_id is not None:
             query = query.where(DecisionLog.merchant_id == merchant_id)
         if campaign_id is not None:
             query = query.where(DecisionLog.campaign_id == campaign_id)
-        if product_id is not None:
-            query = query.where(DecisionLog.product_id == product_id)
-        return list((await session.execute(query)).scalars())
+        return await fetch_page(
+            session, query, (asc(DecisionLog.created_at), asc(DecisionLog.id)), page
+        )
 
 
 def _int() -> Any:

@@ -73,6 +73,7 @@ class CampaignOut(BaseModel):
 
 class CampaignList(BaseModel):
     items: list[CampaignOut]
+    next_cursor: str | None = None
 
 
 class JoinRequest(BaseModel):
@@ -104,6 +105,7 @@ class JoinResult(BaseModel):
 
 class PledgeList(BaseModel):
     items: list[PledgeOut]
+    next_cursor: str | None = None
 
 
 class ShipPledge(BaseModel):
@@ -121,6 +123,7 @@ class MyPledgeOut(BaseModel):
 
 class MyPledgeList(BaseModel):
     items: list[MyPledgeOut]
+    next_cursor: str | None = None
 
 
 class DecisionOut(BaseModel):
@@ -137,6 +140,7 @@ class DecisionOut(BaseModel):
 
 class DecisionList(BaseModel):
     items: list[DecisionOut]
+    next_cursor: str | None = None
 
 
 # ---- production --------------------------------------------------------------------
@@ -164,6 +168,7 @@ class ProductionOut(BaseModel):
 
 class ProductionList(BaseModel):
     items: list[ProductionOut]
+    next_cursor: str | None = None
 
 
 class ProductionProgress(BaseModel):
@@ -195,7 +200,8 @@ class VariantDemand(BaseModel):
 
 class DemandOut(BaseModel):
     product_id: str
-    variants: list[VariantDemand]
+    variants: list[VariantDemand] = Field(description="Most wanted first (50 by default).")
+    next_cursor: str | None = None
 
 
 class PollCreate(BaseModel):

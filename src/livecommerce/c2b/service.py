@@ -31,6 +31,7 @@ from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.ledger.service import ledger_service
 from livecommerce.live.service import live_service
@@ -225,8 +226,27 @@ class CampaignService:
     async def list_pledges(self, session: AsyncSession, campaign: Campaign) -> list[Pledge]:
         return await c2b_repository.list_pledges(session, campaign.id)
 
-    async def list_my_pledges(self, session: AsyncSession, user: User) -> list[Pledge]:
-        return await c2b_repository.list_pledges_of_buyer(session, user.id)
+    async def page_campaigns(
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        product_id: str | None = None,
+        session_id: str | None = None,
+    ) -> Page[Campaign]:
+        return await c2b_repository.page_campaigns(
+            session, page, product_id=product_id, session_id=session_id
+        )
+
+    async def page_pledges(
+        self, session: AsyncSession, campaign: Campaign, page: PageRequest
+    ) -> Page[Pledge]:
+        return await c2b_repository.page_pledges(session, campaign.id, page)
+
+    async def page_my_pledges(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[Pledge]:
+        return await c2b_repository.page_pledges_of_buyer(session, user.id, page)
 
     def _announce(self, session: AsyncSession, campaign: Campaign) -> None:
         """The room showing the pre-sale hears its progress after commit (product pages
@@ -818,12 +838,12 @@ class CampaignService:
         log.info("c2b decision %s/%s: %s", rule, decision, figures)
         return entry
 
-    async def list_decisions(
-        self, session: AsyncSession, user: User, *, campaign_id: str | None = None
-    ) -> list[DecisionLog]:
+    async def page_decisions(
+        self, session: AsyncSession, user: User, page: PageRequest, *, campaign_id: str
+    ) -> Page[DecisionLog]:
         merchant_id = None if user.role == Role.PLATFORM_ADMIN else user.id
-        return await c2b_repository.list_decisions(
-            session, merchant_id=merchant_id, campaign_id=campaign_id
+        return await c2b_repository.page_decisions(
+            session, page, merchant_id=merchant_id, campaign_id=campaign_id
         )
 
     async def _tell(

@@ -257,6 +257,7 @@ class StaffInviteOut(StaffOut):
 
 class StaffList(BaseModel):
     items: list[StaffOut]
+    next_cursor: str | None = None
 
 
 class InviteOut(BaseModel):
@@ -279,6 +280,7 @@ class MyTeamRoom(BaseModel):
 
 class MyTeamRooms(BaseModel):
     items: list[MyTeamRoom]
+    next_cursor: str | None = None
 
 
 class StaffActionOut(BaseModel):

@@ -236,15 +236,19 @@ class TeamService:
 
     # ---- reads ---------------------------------------------------------------------------
 
-    async def list_team(self, session: AsyncSession, user: User, room_id: str) -> list[RoomStaff]:
+    async def page_team(
+        self, session: AsyncSession, user: User, room_id: str, page: PageRequest
+    ) -> Page[RoomStaff]:
         room = await self._room_of_host(session, user, room_id)
-        return await team_repository.list_of_room(session, room.id)
+        return await team_repository.page_of_room(session, room.id, page)
+
+    async def page_my_rooms(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[RoomStaff]:
+        return await team_repository.page_of_user(session, user.id, page)
 
     async def works_anywhere(self, session: AsyncSession, user: User) -> bool:
         return bool(await team_repository.list_of_user(session, user.id))
-
-    async def my_rooms(self, session: AsyncSession, user: User) -> list[RoomStaff]:
-        return await team_repository.list_of_user(session, user.id)
 
     async def page_log(
         self,

@@ -63,11 +63,13 @@ async def invite_staff(
 
 
 @router.get("/rooms/{room_id}/team")
-async def list_staff(room_id: str, user: CurrentUser, session: DbSession) -> StaffList:
-    """The room's team: members and open invitations (the host's view)."""
-    return StaffList(
-        items=await _outs(session, await team_service.list_team(session, user, room_id))
-    )
+async def list_staff(
+    room_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> StaffList:
+    """The room's team: members and open invitations (the host's view), oldest first
+    (50 by default)."""
+    found = await team_service.page_team(session, user, room_id, page)
+    return StaffList(items=await _outs(session, found.items), next_cursor=found.next_cursor)
 
 
 @router.delete("/rooms/{room_id}/team/{staff_id}")
@@ -133,11 +135,12 @@ async def accept_invite(token: str, user: CurrentUser, session: DbSession) -> St
 
 
 @router.get("/team/rooms")
-async def my_team_rooms(user: CurrentUser, session: DbSession) -> MyTeamRooms:
-    """The rooms the caller works for, with their role and what it allows."""
-    rows = await team_service.my_rooms(session, user)
+async def my_team_rooms(user: CurrentUser, session: DbSession, page: PageQuery) -> MyTeamRooms:
+    """The rooms the caller works for, with their role and what it allows (50 by
+    default)."""
+    found = await team_service.page_my_rooms(session, user, page)
     items = []
-    for row in rows:
+    for row in found.items:
         room = await live_service.get_room(session, row.room_id)
         items.append(
             MyTeamRoom(
@@ -147,4 +150,4 @@ async def my_team_rooms(user: CurrentUser, session: DbSession) -> MyTeamRooms:
                 actions=sorted(ROLE_ACTIONS[row.role]),
             )
         )
-    return MyTeamRooms(items=items)
+    return MyTeamRooms(items=items, next_cursor=found.next_cursor)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.kit.pagination import Page, PageRequest, desc, fetch_page
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import RoomStaff, StaffAction, StaffStatus, User
 
 
@@ -40,14 +40,6 @@ class TeamRepository:
         )
         return result.scalar_one_or_none()
 
-    async def list_of_room(self, session: AsyncSession, room_id: str) -> list[RoomStaff]:
-        result = await session.execute(
-            select(RoomStaff)
-            .where(RoomStaff.room_id == room_id, RoomStaff.status != StaffStatus.REVOKED)
-            .order_by(RoomStaff.created_at, RoomStaff.id)
-        )
-        return list(result.scalars())
-
     async def list_of_user(self, session: AsyncSession, user_id: str) -> list[RoomStaff]:
         result = await session.execute(
             select(RoomStaff)
@@ -55,6 +47,28 @@ class TeamRepository:
             .order_by(RoomStaff.accepted_at, RoomStaff.id)
         )
         return list(result.scalars())
+
+    async def page_of_room(
+        self, session: AsyncSession, room_id: str, page: PageRequest
+    ) -> Page[RoomStaff]:
+        query = select(RoomStaff).where(
+            RoomStaff.room_id == room_id, RoomStaff.status != StaffStatus.REVOKED
+        )
+        return await fetch_page(
+            session, query, (asc(RoomStaff.created_at), asc(RoomStaff.id)), page
+        )
+
+    async def page_of_user(
+        self, session: AsyncSession, user_id: str, page: PageRequest
+    ) -> Page[RoomStaff]:
+        """The user's active memberships, in the order they joined (by the row's
+        creation, which never changes and is never null)."""
+        query = select(RoomStaff).where(
+            RoomStaff.user_id == user_id, RoomStaff.status == StaffStatus.ACTIVE
+        )
+        return await fetch_page(
+            session, query, (asc(RoomStaff.created_at), asc(RoomStaff.id)), page
+        )
 
     async def revoke_active(
         self, session: AsyncSession, room_id: str, user_id: str, now: datetime

@@ -8,20 +8,21 @@ from livecommerce.accounts.dependencies import AdminUser, CurrentUser, OptionalU
 from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.kit.http import WRITES, DbSession, request_language
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.models import User
 from livecommerce.traffic.schemas import (
-    AuditRow,
+    AuditPage,
     BoostIn,
     ClickResult,
     Distribution,
     FeedPage,
     PolicyValues,
-    RoomControl,
+    RoomControlPage,
     TrafficPanel,
     VisitIn,
     VisitOut,
 )
-from livecommerce.traffic.service import ViewerId, traffic_service
+from livecommerce.traffic.service import PAGE_SIZE, ViewerId, traffic_service
 
 router = APIRouter(prefix="/api/v1", tags=["traffic"])
 
@@ -58,6 +59,9 @@ async def feed(
     ] = "recommend",
     category: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1 to 100 (default 10).")
+    ] = PAGE_SIZE,
 ) -> FeedPage:
     """A page of the home feed: recommend (the policy blend), follow (followed hosts live,
     then upcoming, then replays) or category. Each item carries its reasons and an
@@ -71,6 +75,7 @@ async def feed(
         category=category,
         cursor=cursor,
         language=request_language(request),
+        limit=limit,
     )
 
 
@@ -125,8 +130,9 @@ async def boost(room_id: str, body: BoostIn, user: AdminUser, session: DbSession
 
 
 @router.get("/admin/traffic/audit")
-async def audit(user: AdminUser, session: DbSession) -> list[AuditRow]:
-    return await traffic_service.audit(session)
+async def audit(user: AdminUser, session: DbSession, page: PageQuery) -> AuditPage:
+    """The operators' changes to the feed (policy, pins, demotions), newest first."""
+    return await traffic_service.audit(session, page)
 
 
 @router.get("/admin/traffic/distribution")
@@ -136,6 +142,7 @@ async def distribution(user: AdminUser, session: DbSession) -> Distribution:
 
 
 @router.get("/admin/traffic/rooms")
-async def room_controls(user: AdminUser, session: DbSession) -> list[RoomControl]:
-    """Rooms in the feed (or boosted): their pin or demotion and last day's exposures."""
-    return await traffic_service.room_controls(session)
+async def room_controls(user: AdminUser, session: DbSession, page: PageQuery) -> RoomControlPage:
+    """Rooms in the feed (or boosted): their pin or demotion and last day's exposures,
+    most exposed first."""
+    return await traffic_service.room_controls(session, page)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     BehaviourEvent,
     FanClubMember,
@@ -336,13 +337,13 @@ class TrafficRepository:
         session.add(entry)
         await session.flush()
 
-    async def audit(self, session: AsyncSession, limit: int) -> list[TrafficAudit]:
-        rows = await session.scalars(
-            select(TrafficAudit)
-            .order_by(TrafficAudit.created_at.desc(), TrafficAudit.id)
-            .limit(limit)
+    async def page_audit(self, session: AsyncSession, page: PageRequest) -> Page[TrafficAudit]:
+        return await fetch_page(
+            session,
+            select(TrafficAudit),
+            (desc(TrafficAudit.created_at), asc(TrafficAudit.id)),
+            page,
         )
-        return list(rows)
 
 
 traffic_repository = TrafficRepository()

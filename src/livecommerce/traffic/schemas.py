@@ -97,11 +97,17 @@ class BoostIn(BaseModel):
 
 
 class AuditRow(BaseModel):
+    id: str
     at: datetime
     actor_id: str
     action: str
     room_id: str | None
     detail: dict[str, object]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRow]
+    next_cursor: str | None = None
 
 
 class Distribution(BaseModel):
@@ -118,3 +124,8 @@ class RoomControl(BaseModel):
     name: str
     boost: str | None
     exposures: int
+
+
+class RoomControlPage(BaseModel):
+    items: list[RoomControl]
+    next_cursor: str | None = None

@@ -15,7 +15,7 @@ from livecommerce.fans.sharing import sharing_service
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Forbidden, RateLimited, ValidationFailed
 from livecommerce.kit.ids import new_id
-from livecommerce.kit.pagination import BadCursor, decode_cursor, encode_cursor
+from livecommerce.kit.pagination import BadCursor, PageRequest, decode_cursor, encode_cursor
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -33,6 +33,7 @@ from livecommerce.traffic.interests import room_tags, viewer_interests
 from livecommerce.traffic.reasons import METRIC_NAMES, reason_text
 from livecommerce.traffic.repository import traffic_repository
 from livecommerce.traffic.schemas import (
+    AuditPage,
     AuditRow,
     ClickResult,
     Distribution,
@@ -42,6 +43,7 @@ from livecommerce.traffic.schemas import (
     PolicyValues,
     ReasonOut,
     RoomControl,
+    RoomControlPage,
     SourceRow,
     TrafficPanel,
     VisitIn,
@@ -56,7 +58,7 @@ FEED_SOURCE = {
     "category": TrafficSource.FEED_CATEGORY,
 }
 PAGE_SIZE = 10
-MAX_PAGES = 30  # a visit's feed ends after 300 items
+MAX_ITEMS = 300  # a visit's feed ends after 300 items
 MAX_LIVE = 2000
 MAX_UPCOMING = 200
 MAX_REPLAYS = 200
@@ -284,17 +286,18 @@ class TrafficService:
             raise UnknownCategory()
 
     def _decode(self, cursor: str | None) -> tuple[str, int]:
+        """The visit and how many items it has been shown so far."""
         if cursor is None:
-            return new_id(), 1
+            return new_id(), 0
         key = decode_cursor(cursor)
         if len(key) != 2:
             raise BadCursor()
-        visit_id, page = key
+        visit_id, shown = key
         if not isinstance(visit_id, str) or not _VISIT_ID.fullmatch(visit_id):
             raise BadCursor()
-        if not isinstance(page, int) or isinstance(page, bool) or not 2 <= page <= MAX_PAGES:
+        if not isinstance(shown, int) or isinstance(shown, bool) or not 1 <= shown < MAX_ITEMS:
             raise BadCursor()
-        return visit_id, page
+        return visit_id, shown
 
     async def feed(
         self,
@@ -310,7 +313,8 @@ class TrafficService:
         """A page of the feed: ranked, never repeating an item of this visit, each item
         stored as an impression (one INSERT for the page) with its reasons."""
         self.check_tab(session, tab, category)
-        visit_id, page = self._decode(cursor)
+        visit_id, shown = self._decode(cursor)
+        limit = min(limit, MAX_ITEMS - shown)
         config = await self.policy_config(session)
         found = await self.candidates(session, config)
         catalog = found.catalog
@@ -377,7 +381,7 @@ class TrafficService:
                     "policy": pick.policy,
                     "reason": reasons[0].code if reasons else "",
                     "reasons": [{"code": r.code, **dict(r.params)} for r in reasons],
-                    "position": (page - 1) * limit + position,
+                    "position": shown + position,
                     "created_at": now,
                 }
             )
@@ -403,10 +407,9 @@ class TrafficService:
                 )
             )
         await traffic_repository.insert_impressions(session, rows)
-        more = len(items) == limit and page < MAX_PAGES
-        return FeedPage(
-            items=items, next_cursor=encode_cursor([visit_id, page + 1]) if more else None
-        )
+        shown += len(items)
+        more = len(items) == limit and shown < MAX_ITEMS
+        return FeedPage(items=items, next_cursor=encode_cursor([visit_id, shown]) if more else None)
 
     # ---- clicks and visits -----------------------------------------------------------------
 
@@ -660,17 +663,23 @@ class TrafficService:
             ),
         )
 
-    async def audit(self, session: AsyncSession, limit: int = 50) -> list[AuditRow]:
-        return [
-            AuditRow(
-                at=row.created_at,
-                actor_id=row.actor_id,
-                action=row.action,
-                room_id=row.room_id,
-                detail=dict(row.detail),
-            )
-            for row in await traffic_repository.audit(session, limit)
-        ]
+    async def audit(self, session: AsyncSession, page: PageRequest) -> AuditPage:
+        """The operators' changes to the feed, newest first (50 by default)."""
+        found = await traffic_repository.page_audit(session, page)
+        return AuditPage(
+            items=[
+                AuditRow(
+                    id=row.id,
+                    at=row.created_at,
+                    actor_id=row.actor_id,
+                    action=row.action,
+                    room_id=row.room_id,
+                    detail=dict(row.detail),
+                )
+                for row in found.items
+            ],
+            next_cursor=found.next_cursor,
+        )
 
     async def boosts(self, session: AsyncSession) -> dict[str, str]:
         return {
@@ -697,9 +706,10 @@ class TrafficService:
             ],
         )
 
-    async def room_controls(self, session: AsyncSession) -> list[RoomControl]:
+    async def room_controls(self, session: AsyncSession, page: PageRequest) -> RoomControlPage:
         """Rooms with a session in the feed, or boosted, with their boost and last day's
-        exposures: most exposed first."""
+        exposures: most exposed first (50 by default). Boosts are not capped, so the list
+        pages; its cursor is the last row's (exposures, name, room id)."""
         config = await self.policy_config(session)
         found = await self.candidates(session, config)
         boosts = await self.boosts(session)
@@ -715,7 +725,7 @@ class TrafficService:
                     for rid, room in (await traffic_repository.rooms(session, missing)).items()
                 }
             )
-        return sorted(
+        rows = sorted(
             (
                 RoomControl(
                     room_id=room_id,
@@ -725,7 +735,25 @@ class TrafficService:
                 )
                 for room_id, name in names.items()
             ),
-            key=lambda row: (-row.exposures, row.name, row.room_id),
+            key=_room_order,
+        )
+        if page.after is not None:
+            after = page.after
+            if (
+                len(after) != 3
+                or not isinstance(after[0], int)
+                or isinstance(after[0], bool)
+                or not all(isinstance(value, str) for value in after[1:])
+            ):
+                raise BadCursor()
+            bound = (-after[0], after[1], after[2])
+            rows = [row for row in rows if _room_order(row) > bound]
+        if len(rows) <= page.size:
+            return RoomControlPage(items=rows, next_cursor=None)
+        rows = rows[: page.size]
+        last = rows[-1]
+        return RoomControlPage(
+            items=rows, next_cursor=encode_cursor([last.exposures, last.name, last.room_id])
         )
 
     def check_admin(self, user: User) -> None:
@@ -734,6 +762,10 @@ class TrafficService:
 
     def visit_time(self, at: datetime) -> str:
         return at.isoformat()
+
+
+def _room_order(row: RoomControl) -> tuple[int, str, str]:
+    return (-row.exposures, row.name, row.room_id)
 
 
 traffic_service = TrafficService()

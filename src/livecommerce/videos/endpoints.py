@@ -12,6 +12,7 @@ from livecommerce.insights.service import VISITOR_COOKIE, valid_visitor_id
 from livecommerce.kit.errors import NotFound
 from livecommerce.kit.http import DbSession, RuntimeDep
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import PageQuery
 from livecommerce.kit.uploads import UPLOAD_OPENAPI, receive_named_upload
 from livecommerce.videos.schemas import (
     CommentIn,
@@ -62,10 +63,11 @@ async def upload_video(
 
 
 @router.get("/api/v1/videos/mine")
-async def my_videos(user: CurrentUser, session: DbSession) -> VideoListOut:
+async def my_videos(user: CurrentUser, session: DbSession, page: PageQuery) -> VideoListOut:
     """The host's videos with their figures: views, completion rate, likes, clicks into
-    the room, orders and GMV; and the storage used against the quota."""
-    return await video_service.list_mine(session, user)
+    the room, orders and GMV, newest first (50 by default); and the storage used against
+    the quota."""
+    return await video_service.list_mine(session, user, page)
 
 
 @router.get("/api/v1/videos/{video_id}")
@@ -115,10 +117,14 @@ async def discard_video(video_id: str, user: CurrentUser, session: DbSession) ->
 
 @router.get("/api/v1/feed/videos")
 async def video_feed(
-    session: DbSession, user: OptionalUser, cursor: str | None = None, first: str | None = None
+    session: DbSession,
+    user: OptionalUser,
+    page: PageQuery,
+    first: str | None = None,
 ) -> FeedOut:
-    """Published videos, newest first; ``first`` puts a shared video at the top."""
-    return await video_service.get_feed(session, user, cursor=cursor, first_id=first)
+    """Published videos, newest first (10 by default); ``first`` puts a shared video at
+    the top of the first page."""
+    return await video_service.get_feed(session, user, page, first_id=first)
 
 
 @router.post("/api/v1/videos/{video_id}/watch")
@@ -167,8 +173,9 @@ async def unlike_video(video_id: str, user: CurrentUser, session: DbSession) -> 
 
 
 @router.get("/api/v1/videos/{video_id}/comments")
-async def video_comments(video_id: str, session: DbSession) -> CommentsOut:
-    return await video_service.list_comments(session, video_id)
+async def video_comments(video_id: str, session: DbSession, page: PageQuery) -> CommentsOut:
+    """The video's comments, newest first (50 by default)."""
+    return await video_service.list_comments(session, video_id, page)
 
 
 @router.post("/api/v1/videos/{video_id}/comments", status_code=201)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit.pagination import Page, PageRequest, desc, fetch_page
 from livecommerce.models import (
     User,
     Video,
@@ -62,14 +63,13 @@ class VideoRepository:
         )
         return int(result.scalar_one())
 
-    async def list_of_owner(self, session: AsyncSession, owner_id: str) -> list[Video]:
-        result = await session.execute(
-            select(Video)
-            .where(Video.owner_id == owner_id, Video.status != VideoStatus.DISCARDED)
-            .order_by(Video.created_at.desc(), Video.id.desc())
-            .limit(200)
+    async def page_of_owner(
+        self, session: AsyncSession, owner_id: str, page: PageRequest
+    ) -> Page[Video]:
+        query = select(Video).where(
+            Video.owner_id == owner_id, Video.status != VideoStatus.DISCARDED
         )
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Video.created_at), desc(Video.id)), page)
 
     async def clips_of_session(self, session: AsyncSession, session_id: str) -> list[Video]:
         result = await session.execute(
@@ -77,28 +77,13 @@ class VideoRepository:
         )
         return list(result.scalars())
 
-    async def feed(
-        self,
-        session: AsyncSession,
-        now: datetime,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-    ) -> list[Video]:
+    async def feed(self, session: AsyncSession, now: datetime, page: PageRequest) -> Page[Video]:
         query = select(Video).where(
             Video.status == VideoStatus.READY,
             Video.published_at.is_not(None),
             Video.published_at <= now,
         )
-        if after is not None:
-            at, video_id = after
-            query = query.where(
-                or_(Video.published_at < at, and_(Video.published_at == at, Video.id < video_id))
-            )
-        result = await session.execute(
-            query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit)
-        )
-        return list(result.scalars())
+        return await fetch_page(session, query, (desc(Video.published_at), desc(Video.id)), page)
 
     # ---- viewers ---------------------------------------------------------------------
 
@@ -167,17 +152,24 @@ class VideoRepository:
     def add_comment(self, session: AsyncSession, comment: VideoComment) -> None:
         session.add(comment)
 
-    async def list_comments(
-        self, session: AsyncSession, video_id: str, limit: int = 50
-    ) -> list[tuple[VideoComment, str]]:
-        result = await session.execute(
+    async def page_comments(
+        self, session: AsyncSession, video_id: str, page: PageRequest
+    ) -> Page[tuple[VideoComment, str]]:
+        query = (
             select(VideoComment, User.display_name)
             .join(User, User.id == VideoComment.user_id)
             .where(VideoComment.video_id == video_id)
-            .order_by(VideoComment.created_at.desc(), VideoComment.id.desc())
-            .limit(limit)
         )
-        return [(row[0], row[1]) for row in result.all()]
+        rows = cast("Select[tuple[VideoComment, str]]", query)  # whole rows, below
+        found = await fetch_page(
+            session,
+            rows,
+            (desc(VideoComment.created_at), desc(VideoComment.id)),
+            page,
+            key=lambda row: (row[0].created_at, row[0].id),
+            whole_rows=True,
+        )
+        return Page(items=[(row[0], row[1]) for row in found.items], next_cursor=found.next_cursor)
 
 
 video_repository = VideoRepository()

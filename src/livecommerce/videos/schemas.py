@@ -163,6 +163,7 @@ class CommentOut(BaseModel):
 
 class CommentsOut(BaseModel):
     items: list[CommentOut]
+    next_cursor: str | None = None
     comments: int
 
 
@@ -180,5 +181,6 @@ class RoomClickOut(BaseModel):
 
 class VideoListOut(BaseModel):
     items: list[VideoStatsOut]
+    next_cursor: str | None = None
     used_bytes: int
     quota_bytes: int

@@ -14,7 +14,7 @@ import logging
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +27,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from livecommerce.kit.ids import new_id
+from livecommerce.kit.pagination import PageRequest, encode_cursor
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.media.service import media_service
@@ -80,6 +81,8 @@ MIN_CLIP_S = 1.0
 CLIPS_AFTER_END_S = 5  # the recorder closes its file as the session ends
 COMPLETION_SHARE = 0.9  # watching 90 % of a video counts as completing it
 FEED_LIMIT = 10
+# Sorts before every published video: the cursor of a page that held only the shared video.
+_FEED_START = datetime(9999, 12, 31, tzinfo=UTC)
 # Names the uploader gave the file: shown nowhere as a path, but refused when they try to be one.
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f]|^\.|\.\.")
 
@@ -482,11 +485,12 @@ class VideoService:
 
         after_commit(session, _remove)
 
-    async def list_mine(self, session: AsyncSession, user: User) -> VideoListOut:
-        videos = await video_repository.list_of_owner(session, user.id)
+    async def list_mine(self, session: AsyncSession, user: User, page: PageRequest) -> VideoListOut:
+        found = await video_repository.page_of_owner(session, user.id, page)
         used = await video_repository.used_bytes(session, user.id)
         return VideoListOut(
-            items=[self.stats_out(video) for video in videos],
+            items=[self.stats_out(video) for video in found.items],
+            next_cursor=found.next_cursor,
             used_bytes=used,
             quota_bytes=runtime_of(session).settings.video_quota_bytes,
         )
@@ -567,37 +571,34 @@ class VideoService:
         self,
         session: AsyncSession,
         viewer: User | None,
+        page: PageRequest,
         *,
-        cursor: str | None = None,
-        limit: int = FEED_LIMIT,
         first_id: str | None = None,
     ) -> FeedOut:
-        after: tuple[datetime, str] | None = None
-        if cursor:
-            try:
-                at_text, last_id = cursor.split("|", 1)
-                after = (datetime.fromisoformat(at_text), last_id)
-            except ValueError:
-                raise ValidationFailed("Bad cursor.", code="bad_cursor") from None
-        videos = await video_repository.feed(session, utcnow(), limit=limit, after=after)
-        if first_id and after is None:
+        """Published videos, newest first (``FEED_LIMIT`` by default). On the first page a
+        shared video (``first_id``) comes first and takes one of the page's places."""
+        page = page.or_default(FEED_LIMIT)
+        first: Video | None = None
+        if first_id and page.after is None:
             try:
                 first = await self.get_published(session, first_id)
             except NotFound:
                 pass  # a shared link to a video taken down since: the feed as usual
-            else:
-                videos = [first, *[v for v in videos if v.id != first.id]][:limit]
+        if first is None:
+            found = await video_repository.feed(session, utcnow(), page)
+            videos, next_cursor = found.items, found.next_cursor
+        elif page.size == 1:
+            videos, next_cursor = [first], encode_cursor([_FEED_START, ""])
+        else:
+            found = await video_repository.feed(session, utcnow(), PageRequest(page.size - 1, None))
+            videos = [first, *[v for v in found.items if v.id != first.id]]
+            next_cursor = found.next_cursor
         liked = (
             await video_repository.liked_ids(session, viewer.id, [v.id for v in videos])
             if viewer is not None
             else set()
         )
         items = [await self._feed_item(session, video, video.id in liked) for video in videos]
-        next_cursor = None
-        if len(videos) == limit and videos[-1].published_at is not None:
-            last = videos[-1]
-            assert last.published_at is not None
-            next_cursor = f"{last.published_at.isoformat()}|{last.id}"
         return FeedOut(items=items, next_cursor=next_cursor)
 
     async def _live_session_of(self, session: AsyncSession, room_id: str | None) -> str | None:
@@ -766,14 +767,17 @@ class VideoService:
             id=comment.id, user_name=user.display_name, body=body, created_at=comment.created_at
         )
 
-    async def list_comments(self, session: AsyncSession, video_id: str) -> CommentsOut:
+    async def list_comments(
+        self, session: AsyncSession, video_id: str, page: PageRequest
+    ) -> CommentsOut:
         video = await self.get_published(session, video_id)
-        rows = await video_repository.list_comments(session, video.id)
+        found = await video_repository.page_comments(session, video.id, page)
         return CommentsOut(
             items=[
                 CommentOut(id=c.id, user_name=name, body=c.body, created_at=c.created_at)
-                for c, name in rows
+                for c, name in found.items
             ],
+            next_cursor=found.next_cursor,
             comments=video.comments,
         )
 

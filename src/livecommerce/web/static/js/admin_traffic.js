@@ -1,5 +1,5 @@
 // The operator's traffic page: the policy blend, pins and demotions, the distribution.
-import { api, el, formatTime, showError, t, toast } from "./core.js";
+import { api, busy, el, formatTime, showError, t, toast } from "./core.js";
 
 const form = document.getElementById("policy-form");
 const POLICIES = ["pools", "tags", "private", "popular"];
@@ -50,11 +50,23 @@ async function boost(roomId, kind) {
   }
 }
 
-async function loadRooms() {
-  const rooms = await api("GET", "/api/v1/admin/traffic/rooms");
+// list: a paged list element; cursor: the next_cursor to append, or null for the first page.
+function showMore(list, body, load) {
+  list.querySelector(".list-more")?.remove();
+  if (!body.next_cursor) return;
+  const more = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+  more.addEventListener("click", () => busy(more, () => load(body.next_cursor)));
+  list.append(el("li", { class: "list-more" }, more));
+}
+
+async function loadRooms(cursor = null) {
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+  const body = await api("GET", `/api/v1/admin/traffic/rooms${query}`);
   const list = document.getElementById("room-controls");
-  list.replaceChildren(
-    ...rooms.map((room) =>
+  if (!cursor) list.replaceChildren();
+  list.querySelector(".list-more")?.remove();
+  list.append(
+    ...body.items.map((room) =>
       el(
         "li",
         { dataset: { roomId: room.room_id } },
@@ -71,12 +83,17 @@ async function loadRooms() {
       ),
     ),
   );
+  showMore(list, body, loadRooms);
 }
 
-async function loadAudit() {
-  const rows = await api("GET", "/api/v1/admin/traffic/audit");
-  document.getElementById("audit-log").replaceChildren(
-    ...rows.map((row) =>
+async function loadAudit(cursor = null) {
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+  const body = await api("GET", `/api/v1/admin/traffic/audit${query}`);
+  const list = document.getElementById("audit-log");
+  if (!cursor) list.replaceChildren();
+  list.querySelector(".list-more")?.remove();
+  list.append(
+    ...body.items.map((row) =>
       el(
         "li",
         {},
@@ -86,6 +103,7 @@ async function loadAudit() {
       ),
     ),
   );
+  showMore(list, body, loadAudit);
 }
 
 Promise.all([loadPolicy(), loadDistribution(), loadRooms(), loadAudit()]).catch(showError);

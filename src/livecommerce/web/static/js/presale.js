@@ -190,7 +190,7 @@ async function initProduct(root) {
   const presaleBox = root.querySelector("#presales");
   const cards = new Map();
   async function refresh() {
-    const presales = await api("GET", `/api/v1/presales?product_id=${encodeURIComponent(productId)}`);
+    const presales = await api("GET", `/api/v1/presales?product_id=${encodeURIComponent(productId)}&limit=3`);
     for (const campaign of presales.items.slice(0, 3)) {
       const card = cards.get(campaign.id);
       if (card) card.update(campaign);

@@ -83,13 +83,26 @@ function memberNode(member) {
   );
 }
 
+// One page of the team, with "load more" while there is a next one.
+function appendTeam(team) {
+  teamList.querySelector(".list-more")?.remove();
+  for (const member of team.items) teamList.append(memberNode(member));
+  if (team.next_cursor) {
+    const more = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+    more.addEventListener("click", () =>
+      busy(more, async () => appendTeam(await api("GET", `/api/v1/rooms/${roomId}/team?cursor=${encodeURIComponent(team.next_cursor)}`))),
+    );
+    teamList.append(el("li", { class: "list-more" }, more));
+  }
+}
+
 async function loadTeam() {
   const [team, log] = await Promise.all([
     api("GET", `/api/v1/rooms/${roomId}/team`),
     api("GET", `/api/v1/rooms/${roomId}/team/log?limit=20`),
   ]);
   clear(teamList);
-  for (const member of team.items) teamList.append(memberNode(member));
+  appendTeam(team);
   if (!team.items.length) teamList.append(el("li", { class: "muted" }, t("team.empty")));
   clear(teamLog);
   for (const item of log.items) {

@@ -131,12 +131,29 @@ async function commentSheet(item, countNode) {
   const input = el("input", { type: "text", maxlength: "300", placeholder: t("videos.comment_placeholder"), "aria-label": t("videos.comment") });
   const form = el("form", { class: "video-comment-form" }, input, el("button", { type: "submit", class: "button button-primary" }, t("videos.send")));
   openSheet({ title: t("videos.comment"), body: el("div", {}, list, form) });
-  const render = (items) => {
-    list.replaceChildren(...(items.length ? items.map((c) => el("li", {}, el("strong", {}, c.user_name), " ", c.body)) : [el("li", { class: "muted" }, t("videos.no_comments"))]));
+  const comment = (c) => el("li", {}, el("strong", {}, c.user_name), " ", c.body);
+  // A page of comments (newest first); "load more" appends the next one.
+  const render = (data, append = false) => {
+    list.querySelector(".list-more")?.remove();
+    if (append) list.append(...data.items.map(comment));
+    else list.replaceChildren(...(data.items.length ? data.items.map(comment) : [el("li", { class: "muted" }, t("videos.no_comments"))]));
+    if (data.next_cursor) {
+      const more = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+      more.addEventListener("click", async () => {
+        more.disabled = true;
+        try {
+          render(await api("GET", `/api/v1/videos/${item.id}/comments?cursor=${encodeURIComponent(data.next_cursor)}`), true);
+        } catch (error) {
+          more.disabled = false;
+          showError(error);
+        }
+      });
+      list.append(el("li", { class: "list-more" }, more));
+    }
   };
   try {
     const data = await api("GET", `/api/v1/videos/${item.id}/comments`);
-    render(data.items);
+    render(data);
   } catch (error) {
     showError(error);
   }
@@ -150,7 +167,7 @@ async function commentSheet(item, countNode) {
       await api("POST", `/api/v1/videos/${item.id}/comments`, { body: input.value });
       input.value = "";
       const data = await api("GET", `/api/v1/videos/${item.id}/comments`);
-      render(data.items);
+      render(data);
       countNode.textContent = data.comments;
     } catch (error) {
       showError(error);

@@ -1,7 +1,7 @@
 // The host's videos: upload, processing progress, edit, publish (now or scheduled), trim a
 // live clip, discard; and each video's figures (views, completion rate, likes, clicks into
 // the room, orders and GMV).
-import { api, el, formatMoney, formatNumber, formatTime, showError, t } from "./core.js";
+import { api, busy, el, formatMoney, formatNumber, formatTime, showError, t } from "./core.js";
 
 const table = document.querySelector("#video-table tbody");
 const none = document.getElementById("video-none");
@@ -90,12 +90,27 @@ function row(video) {
 }
 
 let timer = null;
+// "Load more" under the table while the list has a next page.
+const more = el("div", { class: "list-more" });
+more.hidden = true;
+document.getElementById("video-table").after(more);
 
-async function load() {
-  const data = await api("GET", "/api/v1/videos/mine");
-  table.replaceChildren(...data.items.map(row));
-  none.hidden = data.items.length > 0;
+// cursor: the next_cursor of the last page shown, to append the page after it.
+async function load(cursor = null) {
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
+  const data = await api("GET", `/api/v1/videos/mine${query}`);
+  if (cursor) table.append(...data.items.map(row));
+  else table.replaceChildren(...data.items.map(row));
+  none.hidden = table.children.length > 0;
   storage.textContent = t("videos.storage", { used: megabytes(data.used_bytes), quota: megabytes(data.quota_bytes) });
+  more.replaceChildren();
+  more.hidden = !data.next_cursor;
+  if (data.next_cursor) {
+    const button = el("button", { type: "button", class: "button button-small" }, t("common.load_more"));
+    button.addEventListener("click", () => busy(button, () => load(data.next_cursor)));
+    more.append(button);
+  }
+  if (cursor) return;
   clearTimeout(timer);
   if (data.items.some((video) => video.status === "processing")) timer = setTimeout(() => load().catch(showError), 2000);
 }

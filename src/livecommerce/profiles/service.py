@@ -62,6 +62,13 @@ class Interest:
     score: float
 
 
+@dataclass(frozen=True)
+class FeedInterests:
+    personalised: bool
+    tags: list[Interest]  # room tags
+    categories: list[Interest]  # product categories
+
+
 @dataclass
 class ProfileSummary:
     personalised: bool
@@ -342,6 +349,26 @@ class ProfileService:
             return []
         scores = as_of(profile.tags, profile.scored_at, utcnow())
         return [Interest(name, score) for name, score in list(scores.items())[:limit]]
+
+    async def get_feed_interests(
+        self, session: AsyncSession, user_id: str, limit: int = 20
+    ) -> FeedInterests | None:
+        """What a feed matches rooms against, in one read: the room-tag and category
+        interests decayed to now. None for a user without a profile; a profile switched
+        off says so (``personalised=False``) and carries no interests."""
+        profile = await profiles_repository.get_profile(session, user_id)
+        if profile is None:
+            return None
+        if not profile.personalised:
+            return FeedInterests(personalised=False, tags=[], categories=[])
+        now = utcnow()
+        tags = as_of(profile.tags, profile.scored_at, now)
+        categories = as_of(profile.interests, profile.scored_at, now)
+        return FeedInterests(
+            personalised=True,
+            tags=[Interest(name, score) for name, score in list(tags.items())[:limit]],
+            categories=[Interest(name, score) for name, score in list(categories.items())[:limit]],
+        )
 
     async def get_host_interests(self, session: AsyncSession, user_id: str) -> dict[str, float]:
         """Rooms the viewer spends time in, by decayed score."""

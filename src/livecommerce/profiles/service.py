@@ -81,6 +81,7 @@ class ProfileSummary:
     last_order_at: datetime | None
     active_hours: list[int]  # the busiest UTC hours, busiest first
     events_count: int
+    sources: dict[str, int] = field(default_factory=dict)  # visits per traffic source
     fan_clubs: list[str] = field(default_factory=list)  # room names
 
 
@@ -293,6 +294,19 @@ class ProfileService:
         await profiles_repository.add_actions(session, rows)
         await self.do_apply(session, product_facts, room_facts)
 
+    async def do_record_visit_source(
+        self, session: AsyncSession, user_id: str, source: str
+    ) -> None:
+        """A visit of the user got its traffic source (feed, search, a shared link …):
+        one more visit from it in the profile's traffic sources."""
+        await profiles_repository.ensure_profiles(session, [_profile_row(user_id)])
+        profiles = await profiles_repository.profiles_for(session, [user_id], lock=True)
+        profile = profiles[user_id]
+        sources = dict(profile.sources)
+        sources[source] = int(sources.get(source, 0)) + 1
+        profile.sources = sources
+        profile.updated_at = utcnow()
+
     async def do_record_paid_order(
         self, session: AsyncSession, user_id: str, product_id: str, paid_cents: int, at: datetime
     ) -> None:
@@ -419,6 +433,7 @@ class ProfileService:
             last_order_at=profile.last_order_at,
             active_hours=busiest[:3],
             events_count=profile.events_count,
+            sources={str(k): int(v) for k, v in sorted(profile.sources.items())},
             fan_clubs=[club_rooms[r].name for r in clubs if r in club_rooms],
         )
 

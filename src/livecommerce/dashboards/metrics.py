@@ -27,9 +27,18 @@ from dataclasses import dataclass
 
 from livecommerce.models import ROLLUP_COUNTERS
 
-# Traffic sources a visit can carry. Until the traffic domain attributes visits,
-# every one is "unknown".
-SOURCES = ("feed", "follow", "search", "share", "external", "direct", "unknown")
+# Traffic sources a visit can carry: the traffic domain's (``TrafficSource``), and
+# "unknown" for a viewer whose visit was not attributed.
+SOURCES = (
+    "feed_recommend",
+    "feed_follow",
+    "feed_category",
+    "search",
+    "share",
+    "external",
+    "direct",
+    "unknown",
+)
 UNKNOWN_SOURCE = "unknown"
 
 
@@ -150,8 +159,8 @@ def figures(
 
 def funnel(counters: Mapping[str, int], exposures: int = 0) -> list[dict[str, int | str]]:
     """Exposure → enter → product click → order → paid, in distinct people; each step's
-    rate is of the step before it (exposures are 0 until the traffic domain records
-    impressions, and the first rate is then 0)."""
+    rate is of the step before it (exposures are the distinct viewers the feeds showed
+    the session to; the first step has no rate)."""
     values = [
         exposures,
         int(counters["viewers"]),

@@ -26,6 +26,7 @@ from livecommerce.models import (
     DashboardSessionMinute,
     DashboardSessionProduct,
     DashboardViewer,
+    DashboardVisitSource,
     DashboardWatermark,
     FanClubMember,
     FlashSale,
@@ -82,6 +83,35 @@ class DashboardRepository:
             )
             for viewer in result:
                 found[(viewer.session_id, viewer.viewer_key)] = viewer
+        return found
+
+    async def record_visit_source(
+        self, session: AsyncSession, session_id: str, viewer_key: str, source: str, at: datetime
+    ) -> None:
+        """The viewer's traffic source in the session; a later attribution changes nothing."""
+        statement = _insert(session, DashboardVisitSource).values(
+            session_id=session_id, viewer_key=viewer_key, source=source, attributed_at=at
+        )
+        await session.execute(
+            statement.on_conflict_do_nothing(index_elements=["session_id", "viewer_key"])
+        )
+
+    async def visit_sources(
+        self, session: AsyncSession, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The attributed sources of these (session, viewer key) pairs that have one."""
+        wanted = list(keys)
+        table = DashboardVisitSource.__table__
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            result = await session.execute(
+                select(table.c.session_id, table.c.viewer_key, table.c.source).where(
+                    tuple_(table.c.session_id, table.c.viewer_key).in_(chunk)
+                )
+            )
+            for session_id, key, source in result:
+                found[(session_id, key)] = source
         return found
 
     async def save_viewers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

@@ -137,6 +137,11 @@ async def _viewers_of(
     for pair, event in keys.items():
         if pair not in viewers and event.user_id is not None and event.room_id is not None:
             new_users[event.room_id].add(event.user_id)
+    # Viewers seen for the first time take the source the traffic domain attributed to
+    # their visit (dashboards.record_visit_source), unless their event names one itself.
+    attributed = await dashboard_repository.visit_sources(
+        session, [pair for pair in keys if pair not in viewers]
+    )
     fans: set[tuple[str, str]] = set()
     for room_id, user_ids in new_users.items():
         for user_id in await dashboard_repository.fans_among(session, room_id, user_ids):
@@ -150,7 +155,7 @@ async def _viewers_of(
             viewer_key=pair[1],
             room_id=room_id,
             user_id=event.user_id,
-            source=source_of((event.payload or {}).get("source")),
+            source=source_of((event.payload or {}).get("source") or attributed.get(pair)),
             is_fan=event.user_id is not None and (room_id, event.user_id) in fans,
             first_at=as_utc(event.occurred_at),
             changed=True,

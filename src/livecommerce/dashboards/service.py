@@ -54,6 +54,7 @@ from livecommerce.models import (
     Room,
     User,
 )
+from livecommerce.traffic.service import traffic_service
 
 MAX_MINUTES = 24 * 60  # a dashboard's curve shows at most a day
 PREVIOUS_SESSIONS = 10  # the report compares with this many of the host's sessions
@@ -75,6 +76,17 @@ def _counters_of(row: Any) -> dict[str, int]:
 
 
 class DashboardService:
+    # ---- traffic sources -------------------------------------------------------------
+
+    async def do_record_visit_source(
+        self, session: AsyncSession, session_id: str, viewer_key: str, source: str, at: datetime
+    ) -> None:
+        """Remember where the viewer came from into the session (the first attribution
+        wins); the rollup files the viewer under it when it first sees them."""
+        await dashboard_repository.record_visit_source(
+            session, session_id, viewer_key, metrics.source_of(source), at
+        )
+
     # ---- who sees what ---------------------------------------------------------------
 
     async def check_can_view_session(
@@ -208,7 +220,12 @@ class DashboardService:
                 ended_at=live_session.ended_at,
             ),
             figures=figures,
-            funnel=[FunnelStep.model_validate(step) for step in metrics.funnel(totals)],
+            funnel=[
+                FunnelStep.model_validate(step)
+                for step in metrics.funnel(
+                    totals, await traffic_service.exposed_viewers(session, live_session.id)
+                )
+            ],
             segments=metrics.segments(totals),
             sources=[
                 SourceFigures(

@@ -36,6 +36,7 @@ from livecommerce.models.dashboards import (
     DashboardSessionMinute,
     DashboardSessionProduct,
     DashboardViewer,
+    DashboardVisitSource,
     DashboardWatermark,
 )
 from livecommerce.models.fans import (
@@ -156,6 +157,7 @@ __all__ = [
     "DashboardSessionMinute",
     "DashboardSessionProduct",
     "DashboardViewer",
+    "DashboardVisitSource",
     "DashboardWatermark",
     "TargetingCampaign",
     "TargetingMember",

@@ -80,6 +80,19 @@ class DashboardViewer(Base):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DashboardVisitSource(Base):
+    """Where a viewer came from into a session, as the traffic domain attributed it
+    (``traffic.visit_attributed``); the first attribution wins. The rollup gives a viewer
+    this source when it first sees them."""
+
+    __tablename__ = "dashboard_visit_sources"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    viewer_key: Mapped[str] = mapped_column(String(42), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    attributed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DashboardRoomBuyer(Base):
     """A buyer's first paid order in a room: the next ones are not first-time buyers."""
 

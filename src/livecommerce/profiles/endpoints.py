@@ -25,6 +25,7 @@ def profile_out(summary: ProfileSummary) -> ProfileOut:
         active_hours=summary.active_hours,
         events_count=summary.events_count,
         fan_clubs=summary.fan_clubs,
+        sources=summary.sources,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class InterestOut(BaseModel):
@@ -26,6 +26,10 @@ class ProfileOut(BaseModel):
     active_hours: list[int]
     events_count: int
     fan_clubs: list[str]
+    sources: dict[str, int] = Field(
+        default_factory=dict,
+        description="Visits per traffic source (feed_recommend, search, share …).",
+    )
 
 
 class PersonalisedIn(BaseModel):

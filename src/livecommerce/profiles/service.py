@@ -62,6 +62,13 @@ class Interest:
     score: float
 
 
+@dataclass(frozen=True)
+class FeedInterests:
+    personalised: bool
+    tags: list[Interest]  # room tags
+    categories: list[Interest]  # product categories
+
+
 @dataclass
 class ProfileSummary:
     personalised: bool
@@ -74,6 +81,7 @@ class ProfileSummary:
     last_order_at: datetime | None
     active_hours: list[int]  # the busiest UTC hours, busiest first
     events_count: int
+    sources: dict[str, int] = field(default_factory=dict)  # visits per traffic source
     fan_clubs: list[str] = field(default_factory=list)  # room names
 
 
@@ -286,6 +294,19 @@ class ProfileService:
         await profiles_repository.add_actions(session, rows)
         await self.do_apply(session, product_facts, room_facts)
 
+    async def do_record_visit_source(
+        self, session: AsyncSession, user_id: str, source: str
+    ) -> None:
+        """A visit of the user got its traffic source (feed, search, a shared link …):
+        one more visit from it in the profile's traffic sources."""
+        await profiles_repository.ensure_profiles(session, [_profile_row(user_id)])
+        profiles = await profiles_repository.profiles_for(session, [user_id], lock=True)
+        profile = profiles[user_id]
+        sources = dict(profile.sources)
+        sources[source] = int(sources.get(source, 0)) + 1
+        profile.sources = sources
+        profile.updated_at = utcnow()
+
     async def do_record_paid_order(
         self, session: AsyncSession, user_id: str, product_id: str, paid_cents: int, at: datetime
     ) -> None:
@@ -343,6 +364,26 @@ class ProfileService:
         scores = as_of(profile.tags, profile.scored_at, utcnow())
         return [Interest(name, score) for name, score in list(scores.items())[:limit]]
 
+    async def get_feed_interests(
+        self, session: AsyncSession, user_id: str, limit: int = 20
+    ) -> FeedInterests | None:
+        """What a feed matches rooms against, in one read: the room-tag and category
+        interests decayed to now. None for a user without a profile; a profile switched
+        off says so (``personalised=False``) and carries no interests."""
+        profile = await profiles_repository.get_profile(session, user_id)
+        if profile is None:
+            return None
+        if not profile.personalised:
+            return FeedInterests(personalised=False, tags=[], categories=[])
+        now = utcnow()
+        tags = as_of(profile.tags, profile.scored_at, now)
+        categories = as_of(profile.interests, profile.scored_at, now)
+        return FeedInterests(
+            personalised=True,
+            tags=[Interest(name, score) for name, score in list(tags.items())[:limit]],
+            categories=[Interest(name, score) for name, score in list(categories.items())[:limit]],
+        )
+
     async def get_host_interests(self, session: AsyncSession, user_id: str) -> dict[str, float]:
         """Rooms the viewer spends time in, by decayed score."""
         profile = await profiles_repository.get_profile(session, user_id)
@@ -392,6 +433,7 @@ class ProfileService:
             last_order_at=profile.last_order_at,
             active_hours=busiest[:3],
             events_count=profile.events_count,
+            sources={str(k): int(v) for k, v in sorted(profile.sources.items())},
             fan_clubs=[club_rooms[r].name for r in clubs if r in club_rooms],
         )
 

@@ -10,7 +10,8 @@ from livecommerce.kit.events import DomainEvent
 class VisitAttributed(DomainEvent):
     """A viewer opened a room and the visit got its traffic source: ``feed_recommend``,
     ``feed_follow``, ``feed_category``, ``search``, ``share``, ``direct`` or ``external``.
-    ``impression_id`` is set for feed clicks, ``share_code`` for shared links."""
+    ``impression_id`` is set for feed clicks, ``share_code`` for shared links.
+    ``viewer_key`` is ``u:<user id>`` or ``v:<browser visitor id>``."""
 
     name = "traffic.visit_attributed"
     visit_id: str
@@ -21,3 +22,4 @@ class VisitAttributed(DomainEvent):
     impression_id: str | None
     share_code: str | None
     at: datetime
+    viewer_key: str | None = None

@@ -1,9 +1,11 @@
 """A viewer's interests as tag weights.
 
-Until the profiles domain serves them, they are learned here from the behaviour events
-that exist already (visits, watch time, likes, shares, product clicks, orders): each event
-weighs on the tags of its room (and its product's category). :func:`viewer_interests` is
-the one seam the feed calls; swapping it for the profiles service changes nothing else.
+A signed-in viewer with a profile gets the profile's interests (the profiles domain:
+room tags and product categories, decayed to now); one who switched personalisation off
+gets none. Anyone else (anonymous visitors, users without a profile yet, a profile with
+no interests yet) gets them learned here from the behaviour events (visits, watch time,
+likes, shares, product clicks, orders): each event weighs on the tags of its room (and
+its product's category). :func:`viewer_interests` is the one seam the feed calls.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import utcnow
+from livecommerce.profiles.service import profile_service
 from livecommerce.traffic.repository import traffic_repository
 
 LOOKBACK = timedelta(days=30)
@@ -38,6 +41,27 @@ async def viewer_interests(
     session: AsyncSession, *, user_id: str | None, visitor_id: str | None
 ) -> dict[str, float]:
     """Tag → weight between 0 and 1 (the strongest interest is 1)."""
+    if user_id is not None:
+        profile = await profile_service.get_feed_interests(session, user_id)
+        if profile is not None and not profile.personalised:
+            return {}
+        if profile is not None and (profile.tags or profile.categories):
+            weights: dict[str, float] = {}
+            for interest in (*profile.tags, *profile.categories):
+                weights[interest.name] = max(weights.get(interest.name, 0.0), interest.score)
+            return _normalised(weights)
+    return await behaviour_interests(session, user_id=user_id, visitor_id=visitor_id)
+
+
+def _normalised(weights: dict[str, float]) -> dict[str, float]:
+    top = max(weights.values(), default=0.0)
+    return {tag: round(value / top, 4) for tag, value in weights.items()} if top > 0 else {}
+
+
+async def behaviour_interests(
+    session: AsyncSession, *, user_id: str | None, visitor_id: str | None
+) -> dict[str, float]:
+    """Interests learned from the viewer's recent behaviour events (no profile needed)."""
     events = await traffic_repository.viewer_behaviour(
         session,
         user_id=user_id,
@@ -68,5 +92,4 @@ async def viewer_interests(
             tags.add(categories[product_id])
         for tag in tags:
             weights[tag] = weights.get(tag, 0.0) + weight
-    top = max(weights.values(), default=0.0)
-    return {tag: round(value / top, 4) for tag, value in weights.items()} if top > 0 else {}
+    return _normalised(weights)

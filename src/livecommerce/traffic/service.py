@@ -512,7 +512,7 @@ class TrafficService:
                 id=new_id(),
                 session_id=session_id,
                 room_id=room_id,
-                viewer_key=viewer.key,
+                viewer_key=viewer.key if viewer.user or viewer.visitor_id else None,
                 user_id=None if viewer.user is None else viewer.user.id,
                 source=str(source),
                 impression_id=impression_id,
@@ -531,8 +531,14 @@ class TrafficService:
                 impression_id=impression_id,
                 share_code=share_code,
                 at=visit.created_at,
+                viewer_key=viewer.key,
             ),
         )
+
+    async def exposed_viewers(self, session: AsyncSession, session_id: str) -> int:
+        """How many distinct viewers the feeds showed the session to (the funnel's first
+        step)."""
+        return await traffic_repository.exposed_viewers(session, session_id)
 
     # ---- the host's panel --------------------------------------------------------------
 

@@ -12,8 +12,9 @@ DASH_STRINGS: dict[str, tuple[str, str]] = {
     **{
         f"source.{source}": names
         for source, names in {
-            "feed": ("推荐", "Feed"),
-            "follow": ("关注", "Following"),
+            "feed_recommend": ("推荐", "Feed: for you"),
+            "feed_follow": ("关注", "Feed: following"),
+            "feed_category": ("分类", "Feed: categories"),
             "search": ("搜索", "Search"),
             "share": ("分享", "Shares"),
             "external": ("站外", "External"),

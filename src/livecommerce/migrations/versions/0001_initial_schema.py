@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:05:22.703616
+Create Date: 2026-11-30 06:08:00.654404
 """
 
 from __future__ import annotations
@@ -289,6 +289,18 @@ def upgrade() -> None:
         sa.Column("first_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint(
             "session_id", "viewer_key", name=op.f("pk_dashboard_session_viewers")
+        ),
+    )
+    op.create_table(
+        "dashboard_visit_sources",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=42), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column(
+            "attributed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.PrimaryKeyConstraint(
+            "session_id", "viewer_key", name=op.f("pk_dashboard_visit_sources")
         ),
     )
     op.create_table(
@@ -2635,6 +2647,7 @@ def downgrade() -> None:
     op.drop_table("fan_chat_awards")
     op.drop_table("external_refs")
     op.drop_table("dashboard_watermarks")
+    op.drop_table("dashboard_visit_sources")
     op.drop_table("dashboard_session_viewers")
     with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:
         batch_op.drop_index("ix_dashboard_session_products_product")

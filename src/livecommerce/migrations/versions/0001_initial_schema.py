@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:08:00.654404
+Create Date: 2026-11-30 06:31:24.693860
 """
 
 from __future__ import annotations

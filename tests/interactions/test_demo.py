@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from livecommerce.demo.seed import seed_demo
+from livecommerce.demo.traffic import feed_live_streams
 from livecommerce.kit.runtime import Runtime
 
 
@@ -27,14 +28,22 @@ async def test_demo_room_interactions(client: httpx.AsyncClient, runtime: Runtim
     assert len((await client.get(f"/api/v1/rooms/{world.room_id}/coupons")).json()["items"]) == 1
 
 
-async def test_only_the_demo_room_with_video_is_shown_live(
+async def test_every_room_the_demo_shows_live_is_one_it_publishes_video_for(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     world = await seed_demo(client, runtime)
-    live = (await client.get("/api/v1/live-sessions", params={"status": "live"})).json()
-    assert [item["id"] for item in live["items"]] == [world.session_id]
-    ended = (await client.get("/api/v1/live-sessions", params={"status": "ended"})).json()
-    assert [item["title"] for item in ended["items"]] == ["阿美下午茶好物"]
+    live = (
+        await client.get("/api/v1/live-sessions", params={"status": "live", "limit": 100})
+    ).json()
+    streams = await feed_live_streams(client)
+    assert len(streams) == 9  # the feed hosts' sessions on air
+    published = {world.session_id} | {session_id for _, _, session_id in streams}
+    assert {item["id"] for item in live["items"]} == published
+    assert len(live["items"]) == 10
+    ended = (
+        await client.get("/api/v1/live-sessions", params={"status": "ended", "limit": 100})
+    ).json()
+    assert "阿美下午茶好物" in [item["title"] for item in ended["items"]]
 
 
 async def test_the_demo_viewer_is_a_fan_with_a_level_and_the_host_has_a_persona(

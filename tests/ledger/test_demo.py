@@ -46,9 +46,10 @@ async def test_demo_partners(client: httpx.AsyncClient, runtime: Runtime) -> Non
 
     report = (await client.get("/api/v1/ledger/verify", headers=headers["admin"])).json()
     assert report["ok"] is True
-    assert report["entries"] == 5  # three orders, one refund, one external sale
+    # four orders (one bought from a short video), one refund, one external sale
+    assert report["entries"] == 6
 
     again = await seed_demo(client, runtime)  # a second start reuses everything
     assert again.session_id == world.session_id
     report = (await client.get("/api/v1/ledger/verify", headers=headers["admin"])).json()
-    assert (report["ok"], report["entries"]) == (True, 5)
+    assert (report["ok"], report["entries"]) == (True, 6)

@@ -62,10 +62,12 @@ async def test_a_crash_before_posting_is_recovered_from_the_outbox_once(
         "event:insights.record_payment",
         "event:mcn.post_order_paid",
         "event:notifications.order_paid",
+        "event:profiles.record_order",
+        "event:recommend.note_order",
     ]
 
-    # The four handlers, each once.
-    assert sum(await _drain_with_two_workers(runtime, settings)) == 4
+    # The six handlers, each once.
+    assert sum(await _drain_with_two_workers(runtime, settings)) == 6
     # Fee 500, commission 2000 (agency 500, host 1500), merchant 7500: posted once.
     assert await owed(client, world.host) == {"host_payable": 1500}
     assert await owed(client, world.merchant) == {"merchant_payable": 7500}
@@ -82,13 +84,14 @@ async def test_a_crash_before_posting_is_recovered_from_the_outbox_once(
     assert response.json()["status"] == "refunded"
     assert await owed(client, world.host) == {"host_payable": 1500}
     assert await _pending_events(runtime) == [
+        "event:dashboards.record_refund",
         "event:ledger.post_order_refunded",
         "event:notifications.order_refunded",
         "event:payments.refund_order",
     ]
 
-    # The three handlers, and the provider refund job the payments handler scheduled.
-    assert sum(await _drain_with_two_workers(runtime, settings)) == 4
+    # The four handlers, and the provider refund job the payments handler scheduled.
+    assert sum(await _drain_with_two_workers(runtime, settings)) == 5
     assert await owed(client, world.host) == {"host_payable": 0}
     assert await owed(client, world.merchant) == {"merchant_payable": 0}
     report = await verify(client, world.admin)

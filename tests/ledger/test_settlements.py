@@ -192,7 +192,9 @@ async def test_periods_close_on_schedule(client: httpx.AsyncClient, runtime: Run
     assert await tick(runtime) == 0
 
     clock.freeze(datetime(2026, 3, 9, 0, 0, 1, tzinfo=UTC))
-    assert await tick(runtime) == 3  # the close and the two paid orders' expiry timers
+    assert [job.kind for job in await jobs(runtime, "recommend.train")] == ["recommend.train"]
+    # the close, the two paid orders' expiry timers and the recommender's training check
+    assert await tick(runtime) == 4
     statements = await client.get("/api/v1/ledger/statements", headers=world.admin.headers)
     closed = {item["kind"]: item for item in statements.json()["items"]}
     assert closed["merchant_payable"]["closing_cents"] == 2 * 7500

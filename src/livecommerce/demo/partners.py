@@ -87,7 +87,6 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
     host = bearer(world.tokens["host"])
     host2 = bearer(world.tokens["host2"])
     viewer = bearer(world.tokens["viewer"])
-    admin = bearer(world.tokens["admin"])
     me = {
         name: _check(await http.get("/api/v1/me", headers=bearer(world.tokens[name])))["id"]
         for name in ("host", "host2")
@@ -230,5 +229,9 @@ async def seed_partners(http: httpx.AsyncClient, runtime: Runtime, world: DemoWo
         )
     )
 
-    # 6. The platform closes the period: statements for merchant, hosts and agency.
+
+async def close_demo_period(http: httpx.AsyncClient, world: DemoWorld) -> None:
+    """The platform closes the period once everything is seeded: statements for the
+    merchant, hosts and agency hold every sale of the demo."""
+    admin = bearer(world.tokens["admin"])
     _check(await http.post("/api/v1/ledger/settlements", headers=admin, json={}))

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from livecommerce.demo.fans import CATCHPHRASES, seed_fans
 from livecommerce.demo.interactions import seed_interactions
-from livecommerce.demo.partners import publish_offers, seed_partners
+from livecommerce.demo.partners import close_demo_period, publish_offers, seed_partners
 from livecommerce.demo.team import seed_team
 from livecommerce.demo.traffic import seed_feed_hosts
 from livecommerce.demo.videos import seed_videos
@@ -236,4 +236,5 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     await seed_team(http, runtime, world)
     await seed_feed_hosts(http, runtime, tokens["viewer"])
     await seed_videos(http, runtime, world, product_ids)
+    await close_demo_period(http, world)
     return world

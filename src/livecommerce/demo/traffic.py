@@ -142,3 +142,24 @@ async def seed_feed_hosts(http: httpx.AsyncClient, runtime: Runtime, viewer_toke
                 _check(await http.post(f"/api/v1/live-sessions/{session['id']}/end", headers=host))
         if index in (0, 3, 5):
             _check(await http.post(f"/api/v1/rooms/{room['id']}/follow", headers=viewer))
+
+
+async def feed_live_streams(http: httpx.AsyncClient) -> list[tuple[str, str, str]]:
+    """The feed hosts' sessions on air, as (host token, room id, session id): the demo
+    publishes a video for each, so no room is shown live without one."""
+    streams = []
+    for index, (_, _, _, _, sessions) in enumerate(FEED_HOSTS):
+        if not any(state == "live" for _, state in sessions):
+            continue
+        token = await api_token(http, feed_host_email(index))
+        mine = await http.get("/api/v1/rooms/mine", headers=bearer(token))
+        if mine.status_code != 200:
+            continue
+        room_id = mine.json()["id"]
+        listed = await http.get(
+            f"/api/v1/rooms/{room_id}/sessions", params={"limit": 20}, headers=bearer(token)
+        )
+        for item in _check(listed)["items"]:
+            if item["status"] == "live":
+                streams.append((token, room_id, str(item["id"])))
+    return streams

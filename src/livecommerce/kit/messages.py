@@ -265,6 +265,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "今天给粉丝发的消息已达上限，请明天再发",
         "Your fans have had enough messages today; try again tomorrow.",
     ),
+    "session_not_found": ("这个直播间没有这场直播", "No such session in this room."),
     "fan_segment_session_required": (
         "请选择要通知哪一场直播的预约用户",
         "Choose the session whose reservers get the message.",

@@ -19,6 +19,9 @@ from livecommerce.models import (
     FanIntimacyDay,
     FanStats,
     Follow,
+    Order,
+    OrderItem,
+    OrderStatus,
     Reservation,
     RoomMute,
     ShareLink,
@@ -329,6 +332,60 @@ class FanRepository:
             query = union(followers, members)
         rows = (await session.execute(query)).scalars().all()
         return sorted(set(rows))
+
+    # Orders that were paid (a refunded one was bought too: its buyer is still a buyer).
+    _BOUGHT = (
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.COMPLETED,
+        OrderStatus.REFUNDED,
+    )
+
+    async def product_buyer_ids(
+        self, session: AsyncSession, room_id: str, product_id: str
+    ) -> list[str]:
+        """Who paid for ``product_id`` in the room, sorted."""
+        result = await session.execute(
+            select(Order.buyer_id)
+            .join(OrderItem, OrderItem.order_id == Order.id)
+            .where(
+                Order.room_id == room_id,
+                OrderItem.product_id == product_id,
+                Order.status.in_(self._BOUGHT),
+            )
+            .distinct()
+        )
+        return sorted(result.scalars().all())
+
+    async def product_sold_in_room(
+        self, session: AsyncSession, room_id: str, product_id: str
+    ) -> bool:
+        result = await session.execute(
+            select(OrderItem.id)
+            .join(Order, OrderItem.order_id == Order.id)
+            .where(
+                Order.room_id == room_id,
+                OrderItem.product_id == product_id,
+                Order.status.in_(self._BOUGHT),
+            )
+            .limit(1)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def products_sold(
+        self, session: AsyncSession, room_id: str
+    ) -> list[tuple[str, str, int]]:
+        """(product id, title, buyers) of every product paid for in the room, most buyers
+        first."""
+        buyers = func.count(func.distinct(Order.buyer_id))
+        result = await session.execute(
+            select(OrderItem.product_id, func.max(OrderItem.title), buyers)
+            .join(Order, OrderItem.order_id == Order.id)
+            .where(Order.room_id == room_id, Order.status.in_(self._BOUGHT))
+            .group_by(OrderItem.product_id)
+            .order_by(buyers.desc(), OrderItem.product_id)
+        )
+        return [(str(pid), str(title), int(count)) for pid, title, count in result.all()]
 
     # ---- share links ---------------------------------------------------------------------
 

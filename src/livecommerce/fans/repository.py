@@ -463,18 +463,21 @@ class FanRepository:
             session, query, (desc(ShareLink.created_at), desc(ShareLink.id)), page
         )
 
-    async def share_totals(self, session: AsyncSession, room_id: str) -> tuple[int, int, int, int]:
-        """(links, visitors, buyers, order cents) of every share link to a room."""
+    async def share_totals(
+        self, session: AsyncSession, room_id: str
+    ) -> tuple[int, int, int, int, int]:
+        """(links, visitors, follows, buyers, order cents) of every share link to a room."""
         result = await session.execute(
             select(
                 func.count(ShareLink.id),
                 func.coalesce(func.sum(ShareLink.visitors_count), 0),
+                func.coalesce(func.sum(ShareLink.follows_count), 0),
                 func.coalesce(func.sum(ShareLink.buyers_count), 0),
                 func.coalesce(func.sum(ShareLink.order_cents), 0),
             ).where(ShareLink.room_id == room_id)
         )
-        links, visitors, buyers, cents = result.one()
-        return int(links), int(visitors), int(buyers), int(cents)
+        links, visitors, follows, buyers, cents = result.one()
+        return int(links), int(visitors), int(follows), int(buyers), int(cents)
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

@@ -4,6 +4,10 @@ buyers of a product, in zh and en."""
 from __future__ import annotations
 
 FANS3_STRINGS: dict[str, tuple[str, str]] = {
+    "share.stats_follows": (
+        "已有 {visitors} 人通过你的链接进来，{follows} 人关注，{buyers} 人下单",
+        "{visitors} came through your link, {follows} followed, {buyers} bought",
+    ),
     "fanmsg.product_buyers": ("某件商品的买家", "Buyers of a product"),
     "fanmsg.product": ("商品", "Product"),
     "fanmsg.no_products": ("直播间还没有卖出商品", "Nothing sold in this room yet"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:05:22.703616
+Create Date: 2026-11-30 06:07:51.056093
 """
 
 from __future__ import annotations
@@ -1811,6 +1811,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.String(length=32), nullable=True),
         sa.Column("visitors_count", sa.Integer(), nullable=False),
         sa.Column("buyers_count", sa.Integer(), nullable=False),
+        sa.Column("follows_count", sa.Integer(), nullable=False),
         sa.Column("orders_count", sa.Integer(), nullable=False),
         sa.Column("order_cents", sa.BigInteger(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
@@ -2220,6 +2221,7 @@ def upgrade() -> None:
         sa.Column("room_id", sa.String(length=32), nullable=False),
         sa.Column("first_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("followed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["link_id"],
             ["share_links.id"],

@@ -270,6 +270,15 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Choose the session whose reservers get the message.",
     ),
     "share_link_not_found": ("分享链接不存在", "No such share link."),
+    "refund_request_pending": (
+        "这笔订单的退款申请正在等商家处理",
+        "A refund of this order is waiting for the merchant already.",
+    ),
+    "refund_request_not_found": ("退款申请不存在", "No such refund request."),
+    "refund_request_decided": (
+        "这个退款申请已经处理过了",
+        "This refund request was decided already.",
+    ),
     "fan_segment_product_required": (
         "请选择要通知哪件商品的买家",
         "Choose the product whose buyers get the message.",

@@ -22,8 +22,8 @@ from livecommerce.kit.errors import (
 from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.events import (
-    RoomFollowed,
     RoomChanged,
+    RoomFollowed,
     SessionCancelled,
     SessionChanged,
     SessionEnded,

@@ -11,8 +11,11 @@ from livecommerce.kit.language import pick_language
 from livecommerce.kit.pagination import PageQuery
 from livecommerce.live.service import live_service
 from livecommerce.models import Notification, User
+from livecommerce.notifications.buyer_messages import buyer_message_service
 from livecommerce.notifications.fan_messages import fan_message_service
 from livecommerce.notifications.schemas import (
+    BuyerMessageIn,
+    BuyerMessageOut,
     ChannelChoice,
     FanMessageIn,
     FanMessageOut,
@@ -164,3 +167,16 @@ async def fan_message_products(
     return SoldProductList(
         items=[SoldProductOut(product_id=pid, title=title, buyers=n) for pid, title, n in rows]
     )
+
+
+buyer_messages_router = APIRouter(prefix="/api/v1/orders", tags=["notifications"])
+
+
+@buyer_messages_router.post("/{order_id}/buyer-messages", status_code=201)
+async def message_buyer(
+    order_id: str, body: BuyerMessageIn, user: CurrentUser, session: DbSession
+) -> BuyerMessageOut:
+    """The room's 客服 (or its host) writes to the buyer of a room order: an order update
+    in their inbox and e-mail as they chose; the team's log names who wrote."""
+    notification_id = await buyer_message_service.do_send(session, user, order_id[:32], body.body)
+    return BuyerMessageOut(order_id=order_id, notification_id=notification_id)

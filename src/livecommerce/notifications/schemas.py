@@ -106,3 +106,12 @@ class SoldProductOut(BaseModel):
 
 class SoldProductList(BaseModel):
     items: list[SoldProductOut]
+
+
+class BuyerMessageIn(BaseModel):
+    body: str = Field(min_length=1, max_length=500)
+
+
+class BuyerMessageOut(BaseModel):
+    order_id: str
+    notification_id: str = Field(description="Empty when the buyer turned these off.")

@@ -42,6 +42,7 @@ NOT_PAGED = {
     "/api/v1/dashboards/selection": "the 50 hottest products, by design",
     "/api/v1/dashboards/sessions": "the 50 newest sessions of each room the user may see",
     "/api/v1/dashboards/merchant/products": "one row per product and room that sold it",
+    "/api/v1/rooms/{room_id}/fan-messages/products": "the room's 100 best-selling products",
 }
 
 

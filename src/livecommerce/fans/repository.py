@@ -375,8 +375,8 @@ class FanRepository:
     async def products_sold(
         self, session: AsyncSession, room_id: str
     ) -> list[tuple[str, str, int]]:
-        """(product id, title, buyers) of every product paid for in the room, most buyers
-        first."""
+        """(product id, title, buyers) of the products paid for in the room, most buyers
+        first: the first 100 (a message's audience choice, not a report)."""
         buyers = func.count(func.distinct(Order.buyer_id))
         result = await session.execute(
             select(OrderItem.product_id, func.max(OrderItem.title), buyers)
@@ -384,6 +384,7 @@ class FanRepository:
             .where(Order.room_id == room_id, Order.status.in_(self._BOUGHT))
             .group_by(OrderItem.product_id)
             .order_by(buyers.desc(), OrderItem.product_id)
+            .limit(100)
         )
         return [(str(pid), str(title), int(count)) for pid, title, count in result.all()]
 

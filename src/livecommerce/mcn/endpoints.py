@@ -184,7 +184,7 @@ async def create_offer(body: OfferIn, user: CurrentUser, session: DbSession) -> 
     return await mcn_service.do_create_offer(session, user, **body.model_dump())
 
 
-@router.get("/offers")
+@router.get("/offers", responses={404: {"description": "No such room (``room_id``)"}})
 async def browse_offers(
     user: CurrentUser,
     session: DbSession,

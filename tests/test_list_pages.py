@@ -60,6 +60,7 @@ NOT_PAGED = {
     "/api/v1/traffic/sessions/{session_id}/panel": "one session's panel: a row per metric",
     "/api/v1/admin/traffic/distribution": "the last day's figures with the top ten rooms",
     "/api/v1/live-sessions/{session_id}/polls": "the session's 20 newest polls, by design",
+    "/api/v1/rooms/{room_id}/fan-messages/products": "the room's 100 best-selling products",
 }
 
 

@@ -39,7 +39,7 @@ from livecommerce.mcn.endpoints import go_router as mcn_go_router
 from livecommerce.mcn.endpoints import router as mcn_router
 from livecommerce.media.endpoints import router as media_video_router
 from livecommerce.media.streams import MediaRuntime
-from livecommerce.notifications.endpoints import fan_messages_router
+from livecommerce.notifications.endpoints import buyer_messages_router, fan_messages_router
 from livecommerce.notifications.endpoints import router as notifications_router
 from livecommerce.orders.endpoints import pay_router as orders_pay_router
 from livecommerce.orders.endpoints import router as orders_router
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_router,
         traffic_router,
         notifications_router,
+        buyer_messages_router,
         fan_messages_router,
         pages_router,
         partner_pages_router,

@@ -54,7 +54,7 @@ async def test_a_viewer_shares_the_room_and_sees_who_came(
         link = await url.input_value()
         assert link.startswith(f"{live_server.url}/s/")
         await expect(sheet.locator(".share-stats")).to_have_text(
-            "已有 0 人通过你的链接进来，0 人下单"
+            "已有 0 人通过你的链接进来，0 人关注，0 人下单"
         )
         await check_sheet(page, "share-sheet-zh", "zh")
         await shot(page, "share-sheet-phone")
@@ -69,7 +69,7 @@ async def test_a_viewer_shares_the_room_and_sees_who_came(
         await other_context.close()
         await page.click("#share-button")
         await expect(page.locator(".share-stats")).to_have_text(
-            "已有 1 人通过你的链接进来，0 人下单"
+            "已有 1 人通过你的链接进来，0 人关注，0 人下单"
         )
         await page.locator(".sheet .close-x").click()
 
@@ -90,7 +90,7 @@ async def test_a_viewer_shares_the_room_and_sees_who_came(
         await expect(page.locator("body")).to_have_attribute("data-realtime", "ready")
         await page.click("#share-button")
         await expect(page.locator(".share-stats")).to_have_text(
-            "1 came through your link, 0 bought"
+            "1 came through your link, 0 followed, 0 bought"
         )
         await check_sheet(page, "share-sheet-en", "en")
         await page.screenshot(path="/tmp/fans2-share-sheet-en.png")

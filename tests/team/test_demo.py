@@ -26,3 +26,8 @@ async def test_the_demo_has_a_moderator_and_a_share_link(
     moderator = {"Authorization": f"Bearer {world.tokens['moderator']}"}
     rooms = (await client.get("/api/v1/team/rooms", headers=moderator)).json()["items"]
     assert [(room["room_id"], room["role"]) for room in rooms] == [(world.room_id, "moderator")]
+    # The 场控 launched the session's flash sale (once, however often the demo starts).
+    log = (await client.get(f"/api/v1/rooms/{world.room_id}/team/log", headers=host)).json()
+    assert [(i["display_name"], i["action"]) for i in log["items"]] == [("场控小王", "flash_sale")]
+    sales = (await client.get(f"/api/v1/live-sessions/{world.session_id}/flash-sales")).json()
+    assert [(s["status"], s["units_total"]) for s in sales["items"]] == [("running", 20)]

@@ -11,7 +11,15 @@ import httpx
 from livecommerce.kit.runtime import Runtime
 from tests.factories import Account, link_staff, sign_up
 from tests.fans.helpers import chat
-from tests.orders.shop import Listing, Stage, create_listing, open_stage
+from tests.orders.shop import (
+    Listing,
+    Stage,
+    buyer_with_address,
+    create_listing,
+    open_stage,
+    pay,
+    place_order,
+)
 from tests.team.helpers import hire
 
 Action = Callable[[Account], Awaitable[httpx.Response]]
@@ -19,8 +27,8 @@ Action = Callable[[Account], Awaitable[httpx.Response]]
 # What each role may do (True) in its room; every other cell is refused.
 ALLOWED = {
     "moderator": {"delete_chat", "mute", "pin", "flash_sale", "lottery", "coupon", "answer"},
-    "service": {"room_orders", "answer"},
-    "selection": {"showcase"},
+    "service": {"room_orders", "answer", "message_buyer", "refund_request"},
+    "selection": {"showcase", "marketplace", "sample_request"},
 }
 HOST_ONLY = {"edit_session", "fan_message", "team"}
 
@@ -31,10 +39,19 @@ async def _actions(
     stage: Stage,
     viewer: Account,
     listing: Listing,
-    spare: str,
+    spare: Listing,
+    sold: Listing,
 ) -> dict[str, Callable[[], Awaitable[Action]]]:
     """Each action as a factory: a fresh target, then the request as ``actor``."""
     sid, rid = stage.session_id, stage.room_id
+    buyer, address_id = await buyer_with_address(client, "买家")
+
+    async def paid_order() -> str:
+        order = await place_order(client, buyer, address_id, sold, session_id=sid)
+        await pay(client, buyer, order["id"])
+        return str(order["id"])
+
+    first_order = await paid_order()
     showcase = (await client.get(f"/api/v1/live-sessions/{sid}/showcase")).json()["items"]
     product_id, sku_id = listing.product_id, listing.sku_id
 
@@ -116,7 +133,42 @@ async def _actions(
     async def showcase_add() -> Action:
         return lambda actor: client.post(
             f"/api/v1/live-sessions/{sid}/showcase",
-            json={"product_id": spare},
+            json={"product_id": spare.product_id},
+            headers=actor.headers,
+        )
+
+    async def message_buyer() -> Action:
+        return lambda actor: client.post(
+            f"/api/v1/orders/{first_order}/buyer-messages",
+            json={"body": "您的订单明天发货"},
+            headers=actor.headers,
+        )
+
+    async def refund_request() -> Action:
+        order_id = await paid_order()
+        return lambda actor: client.post(
+            f"/api/v1/orders/{order_id}/refund-requests",
+            json={"reason": "尺码不合适"},
+            headers=actor.headers,
+        )
+
+    async def marketplace() -> Action:
+        return lambda actor: client.get(
+            "/api/v1/mcn/offers", params={"room_id": rid}, headers=actor.headers
+        )
+
+    async def sample_request() -> Action:
+        product = await create_listing(client, merchant=spare.merchant, title="样品")
+        offer = await client.post(
+            "/api/v1/mcn/offers",
+            json={"product_id": product.product_id, "commission_bp": 1500, "sample_policy": "free"},
+            headers=spare.merchant.headers,
+        )
+        assert offer.status_code == 201, offer.text
+        offer_id = offer.json()["id"]
+        return lambda actor: client.post(
+            f"/api/v1/mcn/offers/{offer_id}/samples",
+            json={"note": "想试用", "room_id": rid},
             headers=actor.headers,
         )
 
@@ -147,6 +199,10 @@ async def _actions(
         "answer": answer,
         "room_orders": room_orders,
         "showcase": showcase_add,
+        "message_buyer": message_buyer,
+        "refund_request": refund_request,
+        "marketplace": marketplace,
+        "sample_request": sample_request,
         "edit_session": edit_session,
         "fan_message": fan_message,
         "team": team,
@@ -163,6 +219,10 @@ SUCCESS = {
     "answer": 200,
     "room_orders": 200,
     "showcase": 201,
+    "message_buyer": 201,
+    "refund_request": 201,
+    "marketplace": 200,
+    "sample_request": 201,
     "edit_session": 200,
     "fan_message": 200,
     "team": 201,
@@ -171,8 +231,9 @@ SUCCESS = {
 
 async def test_every_action_of_every_role(client: httpx.AsyncClient, runtime: Runtime) -> None:
     listing = await create_listing(client, stock=5)
+    sold = await create_listing(client, stock=20, title="热卖商品")
     spare = await create_listing(client, stock=5, title="备选商品")
-    stage = await open_stage(client, [listing])
+    stage = await open_stage(client, [listing, sold])
     await link_staff(client, spare.merchant, stage.host)
     other_stage = await open_stage(client, [await create_listing(client, stock=1)])
     viewer = await sign_up(client, name="观众")
@@ -185,7 +246,7 @@ async def test_every_action_of_every_role(client: httpx.AsyncClient, runtime: Ru
     staff["elsewhere"] = await sign_up(client, name="别家场控")
     await hire(client, other_stage.host, other_stage.room_id, "moderator", staff["elsewhere"])
 
-    actions = await _actions(client, runtime, stage, viewer, listing, spare.product_id)
+    actions = await _actions(client, runtime, stage, viewer, listing, spare, sold)
     outcome: dict[tuple[str, str], tuple[int, str | None]] = {}
     expected: dict[tuple[str, str], tuple[int, str | None]] = {}
     for name, make in actions.items():
@@ -225,7 +286,10 @@ async def test_every_action_of_every_role(client: httpx.AsyncClient, runtime: Ru
             ("场控", "moderator", "coupon"),
             ("场控", "moderator", "question"),
             ("客服", "service", "question"),
+            ("客服", "service", "message_buyer"),
+            ("客服", "service", "refund_request"),
             ("选品", "selection", "showcase"),
+            ("选品", "selection", "sample_request"),
         ]
     )
     refused = await client.get(

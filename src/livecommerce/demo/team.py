@@ -1,5 +1,6 @@
 """The demo's team and share link: a 场控 (moderator) who runs the host's room without
-owning it, and the demo viewer's share link to the live session with a visit through it."""
+owning it (a flash sale launched in it, in the team's log), and the demo viewer's share
+link to the live session with a visit through it."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ async def seed_team(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld)
         )
         code = str(invited["invite_url"]).rsplit("/", 1)[-1]
         _check(await http.post(f"/api/v1/team/invites/{code}/accept", headers=bearer(token)))
+    await _moderator_flash_sale(http, world, bearer(token))
     link = _check(
         await http.post(
             "/api/v1/share-links",
@@ -48,3 +50,35 @@ async def seed_team(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld)
     world.share_url = str(link["url"])
     # The moderator came through the viewer's link (counted once, however often).
     await http.get(f"/s/{link['code']}", headers=bearer(token), follow_redirects=False)
+
+
+async def _moderator_flash_sale(
+    http: httpx.AsyncClient, world: DemoWorld, moderator: dict[str, str]
+) -> None:
+    """The 场控 launches a flash sale in the host's live session (once: a second start finds
+    it in the team's log). A showcase SKU at 90% of its room price, or at that price when
+    the merchant's floor does not allow less."""
+    host = bearer(world.tokens["host"])
+    log = _check(await http.get(f"/api/v1/rooms/{world.room_id}/team/log", headers=host))
+    if any(item["action"] == "flash_sale" for item in log["items"]):
+        return
+    showcase = _check(await http.get(f"/api/v1/live-sessions/{world.session_id}/showcase"))
+    url = f"/api/v1/live-sessions/{world.session_id}/flash-sales"
+    last: httpx.Response | None = None
+    for item in showcase["items"]:
+        sku = item["skus"][0]
+        for price in (sku["price_cents"] * 9 // 10, sku["price_cents"]):
+            body = {
+                "product_id": item["product_id"],
+                "sku_id": sku["id"],
+                "price_cents": price,
+                "units": 20,
+                "per_buyer_limit": 1,
+                "starts_in_s": 0,
+                "duration_s": 3600,
+            }
+            last = await http.post(url, headers=moderator, json=body)
+            if last.status_code == 201:
+                return
+    if last is not None:
+        _check(last)

@@ -8,6 +8,7 @@ from livecommerce.fans.service import Activity, fan_service
 from livecommerce.fans.sharing import sharing_service
 from livecommerce.insights.events import BehaviourRecorded
 from livecommerce.kit.events import subscribe
+from livecommerce.live.events import RoomFollowed
 from livecommerce.orders.events import OrderPaid
 from livecommerce.realtime.events import ChatDeleted, ChatSent
 
@@ -105,3 +106,10 @@ async def record_order(session: AsyncSession, event: OrderPaid) -> None:
                 at=event.paid_at,
             ),
         )
+
+
+@subscribe(RoomFollowed, "fans.record_follow")
+async def record_follow(session: AsyncSession, event: RoomFollowed) -> None:
+    await sharing_service.do_attribute_follow(
+        session, user_id=event.user_id, room_id=event.room_id, followed_at=event.at
+    )

@@ -19,6 +19,9 @@ from livecommerce.models import (
     FanIntimacyDay,
     FanStats,
     Follow,
+    Order,
+    OrderItem,
+    OrderStatus,
     Reservation,
     RoomMute,
     ShareLink,
@@ -330,6 +333,61 @@ class FanRepository:
         rows = (await session.execute(query)).scalars().all()
         return sorted(set(rows))
 
+    # Orders that were paid (a refunded one was bought too: its buyer is still a buyer).
+    _BOUGHT = (
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.COMPLETED,
+        OrderStatus.REFUNDED,
+    )
+
+    async def product_buyer_ids(
+        self, session: AsyncSession, room_id: str, product_id: str
+    ) -> list[str]:
+        """Who paid for ``product_id`` in the room, sorted."""
+        result = await session.execute(
+            select(Order.buyer_id)
+            .join(OrderItem, OrderItem.order_id == Order.id)
+            .where(
+                Order.room_id == room_id,
+                OrderItem.product_id == product_id,
+                Order.status.in_(self._BOUGHT),
+            )
+            .distinct()
+        )
+        return sorted(result.scalars().all())
+
+    async def product_sold_in_room(
+        self, session: AsyncSession, room_id: str, product_id: str
+    ) -> bool:
+        result = await session.execute(
+            select(OrderItem.id)
+            .join(Order, OrderItem.order_id == Order.id)
+            .where(
+                Order.room_id == room_id,
+                OrderItem.product_id == product_id,
+                Order.status.in_(self._BOUGHT),
+            )
+            .limit(1)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def products_sold(
+        self, session: AsyncSession, room_id: str
+    ) -> list[tuple[str, str, int]]:
+        """(product id, title, buyers) of the products paid for in the room, most buyers
+        first: the first 100 (a message's audience choice, not a report)."""
+        buyers = func.count(func.distinct(Order.buyer_id))
+        result = await session.execute(
+            select(OrderItem.product_id, func.max(OrderItem.title), buyers)
+            .join(Order, OrderItem.order_id == Order.id)
+            .where(Order.room_id == room_id, Order.status.in_(self._BOUGHT))
+            .group_by(OrderItem.product_id)
+            .order_by(buyers.desc(), OrderItem.product_id)
+            .limit(100)
+        )
+        return [(str(pid), str(title), int(count)) for pid, title, count in result.all()]
+
     # ---- share links ---------------------------------------------------------------------
 
     async def get_share_link_by_code(self, session: AsyncSession, code: str) -> ShareLink | None:
@@ -406,18 +464,21 @@ class FanRepository:
             session, query, (desc(ShareLink.created_at), desc(ShareLink.id)), page
         )
 
-    async def share_totals(self, session: AsyncSession, room_id: str) -> tuple[int, int, int, int]:
-        """(links, visitors, buyers, order cents) of every share link to a room."""
+    async def share_totals(
+        self, session: AsyncSession, room_id: str
+    ) -> tuple[int, int, int, int, int]:
+        """(links, visitors, follows, buyers, order cents) of every share link to a room."""
         result = await session.execute(
             select(
                 func.count(ShareLink.id),
                 func.coalesce(func.sum(ShareLink.visitors_count), 0),
+                func.coalesce(func.sum(ShareLink.follows_count), 0),
                 func.coalesce(func.sum(ShareLink.buyers_count), 0),
                 func.coalesce(func.sum(ShareLink.order_cents), 0),
             ).where(ShareLink.room_id == room_id)
         )
-        links, visitors, buyers, cents = result.one()
-        return int(links), int(visitors), int(buyers), int(cents)
+        links, visitors, follows, buyers, cents = result.one()
+        return int(links), int(visitors), int(follows), int(buyers), int(cents)
 
     # ---- mutes (read from the moderation table, as the room stores them) -----------------
 

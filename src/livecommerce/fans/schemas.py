@@ -159,6 +159,10 @@ class ShareLinkOut(BaseModel):
     product_id: str | None
     sharer_id: str
     visitors: int = Field(description="People who came through it, each counted once.")
+    follows: int = Field(
+        default=0,
+        description="Of them, those who followed the room within the attribution window.",
+    )
     buyers: int = Field(description="Of them, those who paid an order in the room.")
     orders: int
     order_cents: int
@@ -175,6 +179,7 @@ class ShareTotals(BaseModel):
 
     links: int
     visitors: int
+    follows: int = 0
     buyers: int
     order_cents: int
     items: list[ShareLinkOut]

@@ -363,10 +363,28 @@ class FanService:
         audience: str,
         min_level: int | None = None,
         session_id: str | None = None,
+        product_id: str | None = None,
     ) -> list[str]:
         """Who is in one audience of a room (the host's messages): ``all`` (followers and
         members), ``followers``, ``members`` (at ``min_level`` or up), ``reservers`` of
-        ``session_id`` (one of the room's sessions), ``buyers`` (paid orders in the room)."""
+        ``session_id`` (one of the room's sessions), ``buyers`` (paid orders in the room),
+        ``product_buyers`` (paid orders of ``product_id`` in the room; a product never sold
+        there is refused, 404 ``fan_segment_product_not_sold``)."""
+        if audience == "product_buyers":
+            if product_id is None:
+                raise ValidationFailed(
+                    "Choose the product whose buyers get the message.",
+                    code="fan_segment_product_required",
+                )
+            buyers = await fan_repository.product_buyer_ids(session, room_id, product_id)
+            if not buyers and not await fan_repository.product_sold_in_room(
+                session, room_id, product_id
+            ):
+                raise NotFound(
+                    "This product was not sold in this room.",
+                    code="fan_segment_product_not_sold",
+                )
+            return buyers
         if audience == "reservers":
             if session_id is None:
                 raise ValidationFailed(
@@ -383,6 +401,12 @@ class FanService:
             min_level=min_level if audience == "members" else None,
             session_id=session_id,
         )
+
+    async def products_sold(
+        self, session: AsyncSession, room_id: str
+    ) -> list[tuple[str, str, int]]:
+        """The products sold in the room (paid orders): id, title and their buyers."""
+        return await fan_repository.products_sold(session, room_id)
 
     def _note_presence(self, member: FanClubMember, activity: Activity) -> None:
         """Visits and heartbeats put a member in a session's online list; leaving takes

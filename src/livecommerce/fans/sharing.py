@@ -6,7 +6,8 @@ counts the visitor once per link (a signed-in user by id, anyone else by the bro
 ``fans.share_visited`` (the traffic domain's source of the visit) and leads on to the
 room, session or product. A paid order in the room within ``share_attribution_days``
 of a signed-in visitor's arrival is credited to that link (the latest one the buyer
-came through): its orders and spend, and the buyer once.
+came through): its orders and spend, and the buyer once. Following the room in the same
+window counts the visitor once as a follow of that link.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class SharingService:
             session_id=data.session_id,
             product_id=data.product_id,
             visitors_count=0,
+            follows_count=0,
             buyers_count=0,
             orders_count=0,
             order_cents=0,
@@ -116,6 +118,7 @@ class SharingService:
                     "room_id": link.room_id,
                     "first_at": now,
                     "orders_count": 0,
+                    "followed": False,
                 },
             )
             if first:
@@ -166,6 +169,23 @@ class SharingService:
         await session.flush()
         return visit.link_id
 
+    async def do_attribute_follow(
+        self, session: AsyncSession, *, user_id: str, room_id: str, followed_at: datetime
+    ) -> str | None:
+        """Count a follow for the share link its follower came through (the latest one, in
+        ``share_attribution_days``), once per visitor and link; the link's id."""
+        days = runtime_of(session).settings.share_attribution_days
+        at = as_utc(followed_at)
+        visit = await fan_repository.latest_share_visit(
+            session, user_id, room_id, at - timedelta(days=days), at
+        )
+        if visit is None or visit.followed:
+            return None
+        visit.followed = True
+        await fan_repository.change_share_link(session, visit.link_id, follows_count=1)
+        await session.flush()
+        return visit.link_id
+
     async def page_mine(
         self, session: AsyncSession, user: User, page: PageRequest
     ) -> Page[ShareLinkOut]:
@@ -180,11 +200,14 @@ class SharingService:
     ) -> ShareTotals:
         """The host's view: every link to the room, added up, and the links one page a time."""
         room = await live_service.get_room_for_edit(session, user, room_id)
-        links, visitors, buyers, cents = await fan_repository.share_totals(session, room.id)
+        links, visitors, follows, buyers, cents = await fan_repository.share_totals(
+            session, room.id
+        )
         found = await fan_repository.page_share_links(session, room_id=room.id, page=page)
         return ShareTotals(
             links=links,
             visitors=visitors,
+            follows=follows,
             buyers=buyers,
             order_cents=cents,
             items=[self.link_out(session, link) for link in found.items],
@@ -202,6 +225,7 @@ class SharingService:
             product_id=link.product_id,
             sharer_id=link.sharer_id,
             visitors=link.visitors_count,
+            follows=link.follows_count,
             buyers=link.buyers_count,
             orders=link.orders_count,
             order_cents=link.order_cents,

@@ -271,6 +271,23 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "Choose the session whose reservers get the message.",
     ),
     "share_link_not_found": ("分享链接不存在", "No such share link."),
+    "refund_request_pending": (
+        "这笔订单的退款申请正在等商家处理",
+        "A refund of this order is waiting for the merchant already.",
+    ),
+    "refund_request_not_found": ("退款申请不存在", "No such refund request."),
+    "refund_request_decided": (
+        "这个退款申请已经处理过了",
+        "This refund request was decided already.",
+    ),
+    "fan_segment_product_required": (
+        "请选择要通知哪件商品的买家",
+        "Choose the product whose buyers get the message.",
+    ),
+    "fan_segment_product_not_sold": (
+        "这件商品没有在这个直播间卖出过",
+        "This product was not sold in this room.",
+    ),
     "staff_role_forbidden": (
         "你在这个直播间团队中的角色不能做这件事",
         "Your role in this room's team does not allow this.",

@@ -73,6 +73,15 @@ class SessionReserved(DomainEvent):
     reservation_count: int  # after this one: 1 for the session's first reserver
 
 
+class RoomFollowed(DomainEvent):
+    """A viewer followed a room (not published when they followed it already)."""
+
+    name = "live.room_followed"
+    room_id: str
+    user_id: str
+    at: datetime
+
+
 class StaffInvited(DomainEvent):
     """A room's host invited someone to the team by e-mail; ``user_id`` when the address
     belongs to an account (told in its inbox). ``path`` is the invitation's link."""

@@ -23,6 +23,7 @@ from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.events import (
     RoomChanged,
+    RoomFollowed,
     SessionCancelled,
     SessionChanged,
     SessionEnded,
@@ -270,7 +271,9 @@ class LiveService:
         """Follow a room (idempotent); the room's followers count afterwards."""
         room = await self.get_room(session, room_id)
         if await live_repository.insert_follow(session, user.id, room.id):
-            return await live_repository.change_followers(session, room.id, 1)
+            count = await live_repository.change_followers(session, room.id, 1)
+            await publish(session, RoomFollowed(room_id=room.id, user_id=user.id, at=utcnow()))
+            return count
         return await live_repository.followers_count(session, room.id)
 
     async def is_following(self, session: AsyncSession, user_id: str, room_id: str) -> bool:

@@ -42,8 +42,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     StaffRole.MODERATOR: frozenset(
         {"chat.moderate", "pin", "flash_sale", "lottery", "coupon", "question"}
     ),
-    StaffRole.SERVICE: frozenset({"orders.view", "question"}),
-    StaffRole.SELECTION: frozenset({"showcase"}),
+    StaffRole.SERVICE: frozenset({"orders.view", "question", "message_buyer", "refund_request"}),
+    StaffRole.SELECTION: frozenset({"showcase", "marketplace", "sample_request"}),
 }
 ACTIONS = frozenset().union(*ROLE_ACTIONS.values())
 STAFF_CHANGED = "staff_changed"  # the user-channel message (docs/protocol.md)
@@ -106,19 +106,53 @@ class TeamService:
             )
         if not record:
             return role
+        self.record(session, room.id, user.id, role, action, target)
+        return role
+
+    def record(
+        self,
+        session: AsyncSession,
+        room_id: str,
+        user_id: str,
+        role: str,
+        action: str,
+        target: str | None = None,
+    ) -> None:
+        """One line of the room's audit log (``role``: a team role, "host" or "merchant")."""
         team_repository.add_action(
             session,
             StaffAction(
                 id=new_id(),
-                room_id=room.id,
-                user_id=user.id,
+                room_id=room_id,
+                user_id=user_id,
                 role=role,
                 action=action,
                 target=None if target is None else target[:64],
                 created_at=utcnow(),
             ),
         )
-        return role
+
+    async def act_for_room(
+        self,
+        session: AsyncSession,
+        user: User,
+        room_id: str,
+        action: str,
+        target: str | None = None,
+        *,
+        record: bool = True,
+    ) -> User:
+        """Whom ``user`` acts as when working for the room: its host, once ``check_action``
+        let them through (a member's action logged unless ``record=False``)."""
+        room = await live_repository.get_room(session, room_id)
+        if room is None:
+            raise NotFound("No such room.", code="room_not_found")
+        await self.check_action(session, user, room, action, target, record=record)
+        if room.host_id == user.id:
+            return user
+        host = await session.get(User, room.host_id)
+        assert host is not None
+        return host
 
     # ---- invitations -----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from livecommerce.kit.http import WRITES, DbSession
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.kit.types import INT32_MAX, MAX_CENTS
 from livecommerce.live.schemas import ShowcaseItemOut
+from livecommerce.live.team import team_service
 from livecommerce.mcn.schemas import (
     AffiliateLinkIn,
     AffiliateLinkList,
@@ -183,7 +184,7 @@ async def create_offer(body: OfferIn, user: CurrentUser, session: DbSession) -> 
     return await mcn_service.do_create_offer(session, user, **body.model_dump())
 
 
-@router.get("/offers")
+@router.get("/offers", responses={404: {"description": "No such room (``room_id``)"}})
 async def browse_offers(
     user: CurrentUser,
     session: DbSession,
@@ -195,8 +196,18 @@ async def browse_offers(
     min_commission_bp: Annotated[int | None, Query(ge=0, le=10000)] = None,
     min_sales: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None,
     sort: Literal["newest", "commission", "sales", "price"] = "newest",
+    room_id: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="Browse for this room, as its host sees the marketplace (the host, "
+            "or a 选品 member of its team).",
+        ),
+    ] = None,
 ) -> OfferList:
     """The selection marketplace (选品广场); ``mine`` lists a merchant's own offers."""
+    if room_id is not None:
+        user = await team_service.act_for_room(session, user, room_id, "marketplace", record=False)
     offers = await mcn_service.browse_offers(
         session,
         user,
@@ -249,6 +260,13 @@ async def add_offer_to_showcase(
 async def request_sample(
     offer_id: str, body: SampleIn, user: CurrentUser, session: DbSession
 ) -> SampleOut:
+    """A host (or an agency) asks the merchant for a sample. With ``room_id``, for that
+    room: its host, or a 选品 member of its team (the request is the host's, and the team's
+    log names the member)."""
+    if body.room_id is not None:
+        user = await team_service.act_for_room(
+            session, user, body.room_id, "sample_request", target=offer_id
+        )
     request = await mcn_service.do_request_sample(session, user, offer_id, body.note)
     return SampleOut.model_validate(request)
 

@@ -159,6 +159,11 @@ class ShowcaseFromOffer(LivePrices):
 
 class SampleIn(BaseModel):
     note: Paragraph = Field(default="", max_length=300)
+    room_id: str | None = Field(
+        default=None,
+        max_length=32,
+        description="For this room: its host, or a 选品 member of its team acting for it.",
+    )
 
 
 class SampleOut(BaseModel):

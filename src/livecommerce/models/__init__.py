@@ -117,7 +117,14 @@ from livecommerce.models.profiles import (
 )
 from livecommerce.models.scaleout import StockGate, StockGateTake
 from livecommerce.models.search import SearchDocument, SearchKind
-from livecommerce.models.team import RoomStaff, StaffAction, StaffRole, StaffStatus
+from livecommerce.models.team import (
+    RefundRequest,
+    RefundRequestStatus,
+    RoomStaff,
+    StaffAction,
+    StaffRole,
+    StaffStatus,
+)
 from livecommerce.models.traffic import (
     FeedImpression,
     RoomBoost,
@@ -193,6 +200,8 @@ __all__ = [
     "FanIntimacyDay",
     "FanStats",
     "ShareLink",
+    "RefundRequest",
+    "RefundRequestStatus",
     "RoomStaff",
     "StaffAction",
     "StaffRole",

@@ -138,6 +138,8 @@ class ShareLink(Base):
     product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     visitors_count: Mapped[int] = mapped_column(Integer, default=0)
     buyers_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Visitors who followed the room within the attribution window after coming through.
+    follows_count: Mapped[int] = mapped_column(Integer, default=0)
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
     order_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = created_at_column()
@@ -158,3 +160,4 @@ class ShareVisit(Base):
     room_id: Mapped[str] = mapped_column(String(32))
     first_at: Mapped[datetime] = created_at_column()
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
+    followed: Mapped[bool] = mapped_column(Boolean, default=False)  # counted as a follow

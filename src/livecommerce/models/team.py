@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livecommerce.kit.base import Base, created_at_column, id_column
@@ -62,3 +62,37 @@ class StaffAction(Base):
     action: Mapped[str] = mapped_column(String(30))
     target: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class RefundRequestStatus(StrEnum):
+    PENDING = "pending"  # waiting for the order's merchant
+    APPROVED = "approved"  # the merchant refunded the order
+    DECLINED = "declined"
+
+
+class RefundRequest(Base):
+    """A room's 客服 (or its host) asks the order's merchant to refund a room order; the
+    merchant approves (the order is refunded) or declines. One pending request per order."""
+
+    __tablename__ = "refund_requests"
+    __table_args__ = (
+        Index("ix_refund_requests_merchant", "merchant_id", "status", "created_at"),
+        Index(
+            "uq_refund_requests_pending",
+            "order_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[str] = id_column()
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    requested_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(10), default=RefundRequestStatus.PENDING)
+    created_at: Mapped[datetime] = created_at_column()
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]

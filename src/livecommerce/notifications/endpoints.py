@@ -5,13 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from livecommerce.accounts.dependencies import CurrentUser
+from livecommerce.fans.service import fan_service
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.language import pick_language
 from livecommerce.kit.pagination import PageQuery
 from livecommerce.live.service import live_service
 from livecommerce.models import Notification, User
+from livecommerce.notifications.buyer_messages import buyer_message_service
 from livecommerce.notifications.fan_messages import fan_message_service
 from livecommerce.notifications.schemas import (
+    BuyerMessageIn,
+    BuyerMessageOut,
     ChannelChoice,
     FanMessageIn,
     FanMessageOut,
@@ -21,6 +25,8 @@ from livecommerce.notifications.schemas import (
     NotificationOut,
     PreferencesIn,
     PreferencesOut,
+    SoldProductList,
+    SoldProductOut,
     UnreadOut,
     UnsubscribedOut,
 )
@@ -143,7 +149,34 @@ async def send_fan_message(
     room_id: str, body: FanMessageIn, user: CurrentUser, session: DbSession
 ) -> FanMessageOut:
     """The host writes to an audience of its fans (all, followers, members at a level or
-    up, reservers of a session, buyers), through their inbox and e-mail as each chose.
+    up, reservers of a session, buyers, buyers of one product sold in the room:
+    ``product_buyers`` with ``product_id``), through their inbox and e-mail as each chose.
     Over the day's limit: 429 ``fan_messages_rate_limited``."""
     room = await live_service.get_room_for_edit(session, user, room_id)
     return await fan_message_service.do_send(session, room, body)
+
+
+@fan_messages_router.get("/{room_id}/fan-messages/products")
+async def fan_message_products(
+    room_id: str, user: CurrentUser, session: DbSession
+) -> SoldProductList:
+    """The products sold in the room (paid orders), with how many bought each: the
+    choices of the ``product_buyers`` audience."""
+    room = await live_service.get_room_for_edit(session, user, room_id)
+    rows = await fan_service.products_sold(session, room.id)
+    return SoldProductList(
+        items=[SoldProductOut(product_id=pid, title=title, buyers=n) for pid, title, n in rows]
+    )
+
+
+buyer_messages_router = APIRouter(prefix="/api/v1/orders", tags=["notifications"])
+
+
+@buyer_messages_router.post("/{order_id}/buyer-messages", status_code=201)
+async def message_buyer(
+    order_id: str, body: BuyerMessageIn, user: CurrentUser, session: DbSession
+) -> BuyerMessageOut:
+    """The room's 客服 (or its host) writes to the buyer of a room order: an order update
+    in their inbox and e-mail as they chose; the team's log names who wrote."""
+    notification_id = await buyer_message_service.do_send(session, user, order_id[:32], body.body)
+    return BuyerMessageOut(order_id=order_id, notification_id=notification_id)

@@ -46,6 +46,7 @@ class FanMessageService:
             audience=target.audience,
             min_level=target.min_level,
             session_id=target.session_id,
+            product_id=target.product_id,
         )
 
     async def preview(

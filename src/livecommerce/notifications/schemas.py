@@ -55,7 +55,7 @@ class UnsubscribedOut(BaseModel):
     email: bool = False
 
 
-FanAudience = Literal["all", "followers", "members", "reservers", "buyers"]
+FanAudience = Literal["all", "followers", "members", "reservers", "buyers", "product_buyers"]
 
 
 class FanMessageTarget(BaseModel):
@@ -67,6 +67,11 @@ class FanMessageTarget(BaseModel):
     )
     session_id: str | None = Field(
         default=None, max_length=32, description="With ``reservers``: the reserved session."
+    )
+    product_id: str | None = Field(
+        default=None,
+        max_length=32,
+        description="With ``product_buyers``: a product sold in the room (paid orders).",
     )
 
 
@@ -91,3 +96,22 @@ class FanMessageOut(BaseModel):
     id: str
     audience: int
     delivered: int = Field(description="Notifications added (opted-out people get none).")
+
+
+class SoldProductOut(BaseModel):
+    product_id: str
+    title: str
+    buyers: int = Field(description="People who paid for it in the room.")
+
+
+class SoldProductList(BaseModel):
+    items: list[SoldProductOut]
+
+
+class BuyerMessageIn(BaseModel):
+    body: str = Field(min_length=1, max_length=500)
+
+
+class BuyerMessageOut(BaseModel):
+    order_id: str
+    notification_id: str = Field(description="Empty when the buyer turned these off.")

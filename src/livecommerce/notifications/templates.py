@@ -148,6 +148,12 @@ TEMPLATES: dict[str, Template] = {
             "“{title}”: {units} units delivered, {delivered} in all.",
         ),
     ),
+    # A room's 客服 writes to the buyer of one of the room's orders, in their own words.
+    "buyer_message": Template(
+        NotificationCategory.ORDER_UPDATES,
+        ("{room} 客服：关于你的订单", "{room} customer service: your order"),
+        ("{body}", "{body}"),
+    ),
     # A message written by a person (a host to its fans, a promotion): its own words.
     "message": Template(
         NotificationCategory.FAN_MESSAGES, ("{title}", "{title}"), ("{body}", "{body}")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -9,6 +9,7 @@ from livecommerce.kit.errors import ValidationFailed
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.orders.checkout import PaymentView, checkout_service
+from livecommerce.orders.refund_requests import room_order_service
 from livecommerce.orders.schemas import (
     AddressIn,
     AddressList,
@@ -18,6 +19,9 @@ from livecommerce.orders.schemas import (
     OrderList,
     OrderOut,
     OrderStatusName,
+    RefundRequestIn,
+    RefundRequestList,
+    RefundRequestOut,
     ShipRequest,
 )
 from livecommerce.orders.service import order_service
@@ -178,6 +182,61 @@ async def refund_order(order_id: str, user: MerchantUser, session: DbSession) ->
     """The merchant (or an admin) refunds a paid or shipped order; stock returns."""
     order = await order_service.do_refund(session, user, order_id)
     return OrderOut.model_validate(order)
+
+
+# ---- refund requests of room orders (客服 asks, the merchant decides) --------------
+
+
+@router.post("/orders/{order_id}/refund-requests", status_code=201)
+async def request_refund(
+    order_id: str, body: RefundRequestIn, user: CurrentUser, session: DbSession
+) -> RefundRequestOut:
+    """The room's 客服 (or its host) asks the merchant to refund a paid or shipped room
+    order. 409 ``refund_request_pending`` when one waits already."""
+    request = await room_order_service.do_request(session, user, order_id, body.reason)
+    return RefundRequestOut.model_validate(request)
+
+
+@router.get("/refund-requests")
+async def list_refund_requests(
+    user: MerchantUser,
+    session: DbSession,
+    page: PageQuery,
+    status: Annotated[Literal["pending", "approved", "declined"] | None, Query()] = None,
+) -> RefundRequestList:
+    """The merchant's refund requests from the rooms that sell its products, newest first."""
+    found = await room_order_service.page_for_merchant(session, user, status, page)
+    return RefundRequestList(
+        items=[RefundRequestOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get("/rooms/{room_id}/refund-requests")
+async def list_room_refund_requests(
+    room_id: str, user: CurrentUser, session: DbSession, page: PageQuery
+) -> RefundRequestList:
+    """The room's refund requests and what became of them (its host and 客服)."""
+    found = await room_order_service.page_for_room(session, user, room_id, page)
+    return RefundRequestList(
+        items=[RefundRequestOut.model_validate(item) for item in found.items],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.post("/refund-requests/{request_id}/{decision}")
+async def decide_refund_request(
+    request_id: str,
+    decision: Literal["approve", "decline"],
+    user: MerchantUser,
+    session: DbSession,
+) -> RefundRequestOut:
+    """The order's merchant approves (the order is refunded as by ``/orders/{id}/refund``)
+    or declines. 409 ``refund_request_decided`` a second time."""
+    request = await room_order_service.do_decide(
+        session, user, request_id[:32], approve=decision == "approve"
+    )
+    return RefundRequestOut.model_validate(request)
 
 
 # ---- paying (the money itself moves in payments/; provider callbacks land there) ----

@@ -144,3 +144,26 @@ class ShipRequest(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         return _strip(value)
+
+
+class RefundRequestIn(BaseModel):
+    reason: str = Field(default="", max_length=300, description="Why, for the merchant.")
+
+
+class RefundRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    order_id: str
+    room_id: str
+    merchant_id: str
+    requested_by: str
+    reason: str
+    status: Literal["pending", "approved", "declined"]
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class RefundRequestList(BaseModel):
+    items: list[RefundRequestOut]
+    next_cursor: str | None = None

@@ -21,6 +21,7 @@ from livecommerce.web.i18n_c2b import C2B_STRINGS
 from livecommerce.web.i18n_dash import DASH_STRINGS
 from livecommerce.web.i18n_fans import FANS_STRINGS
 from livecommerce.web.i18n_fans2 import FANS2_STRINGS
+from livecommerce.web.i18n_fans3 import FANS3_STRINGS
 from livecommerce.web.i18n_feed import FEED_STRINGS
 from livecommerce.web.i18n_partners import PARTNER_STRINGS
 from livecommerce.web.i18n_profiles import PROFILE_STRINGS
@@ -441,6 +442,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 _STRINGS.update(PARTNER_STRINGS)
 _STRINGS.update(FANS_STRINGS)
 _STRINGS.update(FANS2_STRINGS)
+_STRINGS.update(FANS3_STRINGS)
 _STRINGS.update(C2B_STRINGS)
 _STRINGS.update(FEED_STRINGS)
 _STRINGS.update(VIDEOS_STRINGS)

@@ -58,12 +58,14 @@ FANS2_STRINGS: dict[str, tuple[str, str]] = {
         "and answer questions.",
     ),
     "team.role_does.service": (
-        "可以查看直播间的订单并回答提问。",
-        "You may see the room's orders and answer questions.",
+        "可以查看直播间的订单、联系买家、申请退款（商家审核）并回答提问。",
+        "You may see the room's orders, message buyers, request refunds (the merchant "
+        "decides) and answer questions.",
     ),
     "team.role_does.selection": (
-        "可以管理直播间的橱窗商品。",
-        "You may manage the room's showcase.",
+        "可以管理直播间的橱窗商品、浏览选品广场并为直播间申请样品。",
+        "You may manage the room's showcase, browse the marketplace and request samples "
+        "for the room.",
     ),
     "team.expires": ("邀请有效期至", "The invitation expires"),
     "team.accept": ("接受邀请", "Accept the invitation"),

@@ -1,4 +1,6 @@
-"""The host's team: the page an invitation's link opens (accept it, signed in)."""
+"""The host's team: the page an invitation's link opens (accept it, signed in), and the
+team tools page where members work for their rooms (客服: the room's orders, messages to
+buyers, refund requests; 选品: the marketplace and sample requests)."""
 
 from __future__ import annotations
 
@@ -31,3 +33,12 @@ async def team_invite_page(token: str, page: PageDep, session: DbSession) -> Res
         status=staff.status,
         expires_at=staff.expires_at.isoformat(),
     )
+
+
+@router.get("/team")
+async def team_tools_page(page: PageDep) -> Response:
+    """The rooms the signed-in user works for, each with its role's tools (filled by
+    team_tools.js from the API)."""
+    if page.user is None:
+        return page.login_redirect()
+    return page.render("team_tools.html")

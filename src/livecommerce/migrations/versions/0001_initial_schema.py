@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:31:24.693860
+Create Date: 2026-11-30 06:38:36.487092
 """
 
 from __future__ import annotations
@@ -1823,6 +1823,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.String(length=32), nullable=True),
         sa.Column("visitors_count", sa.Integer(), nullable=False),
         sa.Column("buyers_count", sa.Integer(), nullable=False),
+        sa.Column("follows_count", sa.Integer(), nullable=False),
         sa.Column("orders_count", sa.Integer(), nullable=False),
         sa.Column("order_cents", sa.BigInteger(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
@@ -2225,6 +2226,62 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("question_id", "user_id", name=op.f("pk_question_votes")),
     )
     op.create_table(
+        "refund_requests",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=False),
+        sa.Column("merchant_id", sa.String(length=32), nullable=False),
+        sa.Column("requested_by", sa.String(length=32), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=32), nullable=True),
+        sa.Column("decided_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by"],
+            ["users.id"],
+            name=op.f("fk_refund_requests_decided_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["users.id"],
+            name=op.f("fk_refund_requests_merchant_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_refund_requests_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"],
+            ["users.id"],
+            name=op.f("fk_refund_requests_requested_by_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["rooms.id"],
+            name=op.f("fk_refund_requests_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refund_requests")),
+    )
+    with op.batch_alter_table("refund_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_refund_requests_merchant", ["merchant_id", "status", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_refund_requests_pending",
+            ["order_id"],
+            unique=True,
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        )
+
+    op.create_table(
         "share_visits",
         sa.Column("link_id", sa.String(length=32), nullable=False),
         sa.Column("visitor_key", sa.String(length=40), nullable=False),
@@ -2232,6 +2289,7 @@ def upgrade() -> None:
         sa.Column("room_id", sa.String(length=32), nullable=False),
         sa.Column("first_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("orders_count", sa.Integer(), nullable=False),
+        sa.Column("followed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["link_id"],
             ["share_links.id"],
@@ -2375,6 +2433,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_share_visits_user")
 
     op.drop_table("share_visits")
+    with op.batch_alter_table("refund_requests", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_refund_requests_pending",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index("ix_refund_requests_merchant")
+
+    op.drop_table("refund_requests")
     op.drop_table("question_votes")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_order_id"))

@@ -389,8 +389,8 @@ async function openShareSheet() {
   const copy = el("button", { type: "button", class: "btn primary" }, t("share.copy"));
   const stats = el(
     "p",
-    { class: "share-stats", dataset: { visitors: String(link.visitors), buyers: String(link.buyers) } },
-    t("share.stats", { visitors: link.visitors, buyers: link.buyers }),
+    { class: "share-stats", dataset: { visitors: String(link.visitors), follows: String(link.follows), buyers: String(link.buyers) } },
+    t("share.stats_follows", { visitors: link.visitors, follows: link.follows, buyers: link.buyers }),
   );
   const body = el("div", { class: "share-sheet" }, el("p", { class: "muted" }, t("share.hint")), field, stats);
   const sheet = openSheet({ title: t("share.title"), body, foot: copy });

@@ -17,8 +17,34 @@ function target() {
   const body = { audience: String(data.get("audience")) };
   const level = String(data.get("min_level") || "").trim();
   if (level && body.audience === "members") body.min_level = Number(level);
+  const product = String(data.get("product_id") || "");
+  if (body.audience === "product_buyers" && product) body.product_id = product;
   return body;
 }
+
+const productField = document.getElementById("message-product-field");
+const productSelect = document.getElementById("message-product");
+
+async function loadProducts() {
+  const sold = await api("GET", `/api/v1/rooms/${roomId}/fan-messages/products`);
+  clear(productSelect);
+  if (!sold.items.length) productSelect.append(el("option", { value: "" }, t("fanmsg.no_products")));
+  for (const item of sold.items) {
+    productSelect.append(el("option", { value: item.product_id }, t("fanmsg.product_option", { title: item.title, n: item.buyers })));
+  }
+}
+
+messageForm.elements.namedItem("audience").addEventListener("change", async (event) => {
+  const wanted = event.currentTarget.value === "product_buyers";
+  productField.hidden = !wanted;
+  if (wanted) {
+    try {
+      await loadProducts();
+    } catch (error) {
+      showError(error);
+    }
+  }
+});
 
 async function showSizes() {
   const sizes = await api("POST", `/api/v1/rooms/${roomId}/fan-messages/preview`, target());

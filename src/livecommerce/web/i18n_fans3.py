@@ -1,0 +1,52 @@
+"""Interface strings of the team's service and selection tools and fan messages to the
+buyers of a product, in zh and en."""
+
+from __future__ import annotations
+
+FANS3_STRINGS: dict[str, tuple[str, str]] = {
+    "share.stats_follows": (
+        "已有 {visitors} 人通过你的链接进来，{follows} 人关注，{buyers} 人下单",
+        "{visitors} came through your link, {follows} followed, {buyers} bought",
+    ),
+    "fanmsg.product_buyers": ("某件商品的买家", "Buyers of a product"),
+    "fanmsg.product": ("商品", "Product"),
+    "fanmsg.no_products": ("直播间还没有卖出商品", "Nothing sold in this room yet"),
+    "fanmsg.product_option": ("{title}（{n} 人买过）", "{title} ({n} bought)"),
+    "team.action.message_buyer": ("联系买家", "messaged a buyer"),
+    "team.action.refund_request": ("申请退款", "requested a refund"),
+    "team.action.sample_request": ("申请样品", "requested a sample"),
+    "team.action.refund_approve": ("同意退款", "approved a refund"),
+    "team.action.refund_decline": ("拒绝退款", "declined a refund"),
+    "team.role.merchant": ("商家", "Merchant"),
+    "team.role.host": ("主播", "Host"),
+    "teamtools.title": ("团队工作台", "Team tools"),
+    "teamtools.none": (
+        "你还不是任何直播间团队的成员。",
+        "You are not on any room's team yet.",
+    ),
+    "teamtools.orders": ("直播间订单", "The room's orders"),
+    "teamtools.no_orders": ("还没有订单", "No orders yet"),
+    "teamtools.message_buyer": ("联系买家", "Message buyer"),
+    "teamtools.message_placeholder": ("写给买家的话", "Your message to the buyer"),
+    "teamtools.send": ("发送", "Send"),
+    "teamtools.message_sent": ("已发给买家", "Sent to the buyer"),
+    "teamtools.request_refund": ("申请退款", "Request refund"),
+    "teamtools.refund_reason": ("退款原因（给商家看）", "Why (for the merchant)"),
+    "teamtools.refund_sent": ("已提交，等商家处理", "Sent; the merchant decides"),
+    "teamtools.refund.pending": ("退款待商家处理", "Refund awaiting the merchant"),
+    "teamtools.refund.approved": ("商家已同意退款", "Refund approved"),
+    "teamtools.refund.declined": ("商家拒绝了退款", "Refund declined"),
+    "teamtools.marketplace": ("选品广场", "Marketplace"),
+    "teamtools.no_offers": ("暂时没有可选的商品", "No offers right now"),
+    "teamtools.offer_terms": ("{price} · 佣金 {rate}%", "{price} · {rate}% commission"),
+    "teamtools.request_sample": ("申请样品", "Request sample"),
+    "teamtools.sample_sent": ("已为直播间申请样品", "Sample requested for the room"),
+    "refunds.title": ("退款申请", "Refund requests"),
+    "refunds.none": ("没有待处理的退款申请", "No refund requests waiting"),
+    "refunds.order": ("订单 {id}", "Order {id}"),
+    "refunds.no_reason": ("未填写原因", "No reason given"),
+    "refunds.approve": ("同意退款", "Approve"),
+    "refunds.decline": ("拒绝", "Decline"),
+    "refunds.approved": ("已退款", "Refunded"),
+    "refunds.declined": ("已拒绝", "Declined"),
+}

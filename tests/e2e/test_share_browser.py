@@ -3,6 +3,8 @@ came through it, and the bell counts a host's message over the room's own socket
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -65,7 +67,10 @@ async def test_a_viewer_shares_the_room_and_sees_who_came(
         other_context = await browser.new_context(locale="zh-CN", **PHONE)
         other = await other_context.new_page()
         await other.goto(link)
-        await other.wait_for_url(f"{live_server.url}{room_path}")
+        # The link leads into the room with its code, which the room reports as its source.
+        await other.wait_for_url(
+            re.compile(re.escape(f"{live_server.url}{room_path}?share=") + r"\w+$")
+        )
         await other_context.close()
         await page.click("#share-button")
         await expect(page.locator(".share-stats")).to_have_text(

@@ -67,6 +67,8 @@ async def test_the_host_messages_fans_and_builds_a_team(
         await expect(page.locator("#team-log li .grow")).to_have_text(
             ["场控小王 · 场控 · 管理评论"]
         )
+        # The reload keeps the scroll; the layout is checked from the top of the page.
+        await page.evaluate("window.scrollTo(0, 0)")
         await check_phone_page(page, "host-console-team-zh", "zh")
         await page.locator("#message-card").scroll_into_view_if_needed()
         await page.screenshot(path="/tmp/fans2-console-message-zh.png")

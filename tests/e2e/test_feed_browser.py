@@ -207,3 +207,50 @@ async def test_the_operator_page_loads_more_of_the_audit(
     finally:
         await context.close()
     assert errors.errors == []
+
+
+async def test_a_viewer_reserves_an_upcoming_session_from_the_feed(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        host = await sign_up(api, "host", name="预告主播")
+        room = await api.post("/api/v1/rooms", json={"name": "预告直播间"}, headers=host.headers)
+        assert room.status_code == 201, room.text
+        upcoming = await api.post(
+            f"/api/v1/rooms/{room.json()['id']}/sessions",
+            json={
+                "title": "明晚新品预告",
+                "planned_start_at": (utcnow() + timedelta(hours=3)).isoformat(),
+            },
+            headers=host.headers,
+        )
+        assert upcoming.status_code == 201, upcoming.text
+        session_id = upcoming.json()["id"]
+        viewer = await sign_up(api, name="预约观众")
+
+    errors = PageErrors()
+    context, phone = await new_page(browser, errors, "reserver", PHONE)
+    try:
+        await log_in(phone, live_server, viewer, "/")
+        card = phone.locator(
+            f'#feed .feed-card[data-kind="upcoming"]:has([data-session-id="{session_id}"])'
+        )
+        button = card.locator(".feed-reserve")
+        await expect(button).to_have_text("预约")
+        await check_phone_page(phone, "feed with an upcoming session", "zh")
+        await button.click()
+        await expect(button).to_have_text("已预约")
+        await shot(phone, "feed-reserved-phone")
+        await expect(button).to_have_attribute("aria-pressed", "true")
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            detail = await api.get(f"/api/v1/live-sessions/{session_id}")
+            assert detail.json()["reservation_count"] == 1
+        # Pressed again, the reservation is withdrawn.
+        await button.click()
+        await expect(button).to_have_text("预约")
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            detail = await api.get(f"/api/v1/live-sessions/{session_id}")
+            assert detail.json()["reservation_count"] == 0
+    finally:
+        await context.close()
+    assert errors.errors == []

@@ -1,6 +1,7 @@
 // The home feed: tabs (for you, following, categories), infinite scroll with the API's
 // cursor, and "why am I seeing this" from each item's reasons. Text goes in as text nodes.
 import { api, el, showError, t } from "./core.js";
+import { wireReserveButtons } from "./reserve.js";
 import { openSheet } from "./sheet.js";
 
 const grid = document.getElementById("feed");
@@ -54,7 +55,13 @@ function card(item) {
     el("span", { class: "feed-why-icon", "aria-hidden": "true" }, "i"),
     el("span", { class: "ellipsis" }, first || t("feed.why")),
   );
-  return el("div", { class: "feed-card", dataset: { kind: item.kind, policy: item.policy } }, link, why);
+  const node = el("div", { class: "feed-card", dataset: { kind: item.kind, policy: item.policy } }, link, why);
+  if (item.kind === "upcoming") {
+    // 预约 from the feed: reserving is idempotent, so the button may start unpressed.
+    node.append(el("button", { type: "button", class: "button button-small feed-reserve", dataset: { reserve: item.session_id }, "aria-pressed": "false" }, t("reserve.button")));
+    wireReserveButtons(node);
+  }
+  return node;
 }
 
 async function load() {

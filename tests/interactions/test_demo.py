@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from livecommerce.demo.fans import FAN_MESSAGE_TITLE
 from livecommerce.demo.seed import seed_demo
 from livecommerce.demo.traffic import feed_live_streams
 from livecommerce.kit.runtime import Runtime
@@ -61,6 +62,12 @@ async def test_the_demo_viewer_is_a_fan_with_a_level_and_the_host_has_a_persona(
     assert page["bio"].startswith("十年茶人")
     assert page["tags"] == ["茶叶", "生活方式", "源头好物"]
     assert page["fans_count"] == 1
+    # The host messaged its fans at level 3 and up: the demo viewer (level 5) has it.
+    inbox = (await client.get("/api/v1/notifications", headers=viewer)).json()
+    fan_messages = [item for item in inbox["items"] if item["title"] == FAN_MESSAGE_TITLE]
+    assert [item["category"] for item in fan_messages] == ["fan_messages"]
     await seed_demo(client, runtime)  # a second start earns nothing more
     again = (await client.get(f"/api/v1/rooms/{world.room_id}/fan-club", headers=viewer)).json()
     assert (again["members_count"], again["you"]["intimacy"]) == (1, 120)
+    inbox = (await client.get("/api/v1/notifications", headers=viewer)).json()
+    assert len([item for item in inbox["items"] if item["title"] == FAN_MESSAGE_TITLE]) == 1

@@ -18,6 +18,7 @@ CATCHPHRASES = ["喝好茶，找小李！", "好茶不贵，贵的不推", "茶�
 BADGE_NAME = "小李茶友"
 WATCHED_DAYS = 3  # forty minutes a day on the three days before the demo
 WATCHED_MINUTES = 40
+FAN_MESSAGE_TITLE = "今晚八点福利场"
 
 
 async def seed_fans(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) -> None:
@@ -54,3 +55,17 @@ async def seed_fans(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld)
     ]
     async with runtime.db.transaction() as session:
         await insights_service.do_record_many(session, records)
+    # The host writes to its fans at level 3 and up (the demo viewer is one: level 5).
+    _check(
+        await http.post(
+            f"/api/v1/rooms/{world.room_id}/fan-messages",
+            headers=host,
+            json={
+                "audience": "members",
+                "min_level": 3,
+                "title": FAN_MESSAGE_TITLE,
+                "body": "粉丝团 3 级以上的茶友：今晚直播间有专属券，记得来！",
+                "link": f"/live/{world.session_id}",
+            },
+        )
+    )

@@ -58,7 +58,10 @@ async def test_viewer_reserves_host_goes_live_and_the_bell_shows_the_reminder(
 
         # The viewer moves on to the home page; the host sees the count and goes live.
         await phone.goto(f"{live_server.url}/")
-        await expect(phone.locator(f'[data-reserve="{session_id}"]')).to_have_text("已预约")
+        # The session shows in the upcoming list and as a card in the feed: both say so.
+        reserve_buttons = phone.locator(f'[data-reserve="{session_id}"]')
+        await expect(reserve_buttons).to_have_count(2)
+        await expect(reserve_buttons).to_have_text(["已预约", "已预约"])
         await expect(phone.locator("body")).to_have_attribute("data-unread", "0")
         await log_in(console, live_server, host, f"/console/host/sessions/{session_id}")
         await expect(console.locator("#stat-reservations")).to_have_text("1")

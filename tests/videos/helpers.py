@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.videos.processing import make_test_video
 from livecommerce.videos.runner import workers_of
 from livecommerce.worker.loop import WorkerLoop
+from livecommerce.worker.repository import job_repository
 from tests.factories import Account, sign_up
 
 _numbers = itertools.count(1)
@@ -43,14 +46,22 @@ async def upload(
 
 
 async def process_all(runtime: Runtime) -> None:
-    """Run due jobs and wait for the processing they start, until nothing is left."""
-    for _ in range(10):
+    """Run due jobs and wait for the processing they start, until nothing is left.
+
+    The app's own worker loop polls too and may hold a due job (``SKIP LOCKED`` on
+    PostgreSQL): a due job still pending means someone is running it, so wait for it."""
+    workers = workers_of(runtime)
+    for _ in range(400):
         ran = await WorkerLoop(runtime).run_once()
-        workers = workers_of(runtime)
         busy = bool(workers.tasks)
         await workers.join()
-        if not ran and not busy:
-            return
+        if ran or busy:
+            continue
+        async with runtime.db.reading() as session:
+            if not await job_repository.any_due(session, utcnow()):
+                return
+        await asyncio.sleep(0.025)
+    raise AssertionError("jobs still due after 400 rounds")
 
 
 async def ready_video(

@@ -21,6 +21,9 @@ class FeedItem(BaseModel):
     cover_url: str | None
     online: int
     planned_start_at: datetime
+    reserved: bool | None = Field(
+        default=None, description="Whether the caller reserved the session; null if anonymous."
+    )
     url: str = Field(description="The room's page, carrying the impression for attribution.")
     policy: str
     reasons: list[ReasonOut]

@@ -362,7 +362,7 @@ class TrafficService:
         rows: list[dict[str, Any]] = []
         items: list[FeedItem] = []
         summaries = await live_service.session_summaries(
-            session, [found.sessions[pick.row] for pick in picks]
+            session, [found.sessions[pick.row] for pick in picks], viewer.user
         )
         for position, (pick, summary) in enumerate(zip(picks, summaries, strict=True)):
             impression_id = new_id()
@@ -397,6 +397,7 @@ class TrafficService:
                     cover_url=summary.cover_url,
                     online=summary.online,
                     planned_start_at=summary.planned_start_at,
+                    reserved=summary.reserved,
                     url=f"/live/{summary.id}?imp={impression_id}",
                     policy=pick.policy,
                     reasons=[

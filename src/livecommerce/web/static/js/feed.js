@@ -57,8 +57,9 @@ function card(item) {
   );
   const node = el("div", { class: "feed-card", dataset: { kind: item.kind, policy: item.policy } }, link, why);
   if (item.kind === "upcoming") {
-    // 预约 from the feed: reserving is idempotent, so the button may start unpressed.
-    node.append(el("button", { type: "button", class: "button button-small feed-reserve", dataset: { reserve: item.session_id }, "aria-pressed": "false" }, t("reserve.button")));
+    // 预约 from the feed, showing whether this viewer has reserved already.
+    const pressed = item.reserved === true;
+    node.append(el("button", { type: "button", class: "button button-small feed-reserve", dataset: { reserve: item.session_id }, "aria-pressed": String(pressed) }, t(pressed ? "reserve.reserved" : "reserve.button")));
     wireReserveButtons(node);
   }
   return node;

@@ -2,11 +2,14 @@
 import { api, busy, formatNumber, loginUrl, me, t } from "./core.js";
 
 function render(button, reserved, count) {
-  button.setAttribute("aria-pressed", reserved ? "true" : "false");
-  button.textContent = reserved ? t("reserve.reserved") : t("reserve.button");
-  // The button itself is the answer; a toast would cover it (and the player) on a phone.
-  button.title = reserved ? t("reserve.done") : "";
   const sessionId = button.dataset.reserve;
+  // Every button of the session on the page (a card in the feed and one in a list) agrees.
+  for (const each of document.querySelectorAll(`[data-reserve="${sessionId}"]`)) {
+    each.setAttribute("aria-pressed", reserved ? "true" : "false");
+    each.textContent = reserved ? t("reserve.reserved") : t("reserve.button");
+    // The button itself is the answer; a toast would cover it (and the player) on a phone.
+    each.title = reserved ? t("reserve.done") : "";
+  }
   for (const node of document.querySelectorAll(`[data-reservation-count="${sessionId}"]`)) {
     node.textContent = t("reserve.count", { n: formatNumber(count) });
   }

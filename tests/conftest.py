@@ -118,13 +118,14 @@ async def _flush_redis(url: str) -> None:
     await client.aclose()
 
 
-@pytest.fixture
-async def settings(database_template: str, tmp_path: Path) -> Settings:
+async def fresh_settings(database_template: str, root: Path) -> Settings:
+    """Settings over an empty migrated database (and an empty Redis database), with the
+    data directory under ``root``."""
     if TEST_DATABASE_URL:
         await _truncate_postgres(TEST_DATABASE_URL)
         database_url = TEST_DATABASE_URL
     else:
-        database_file = tmp_path / "test.db"
+        database_file = root / "test.db"
         shutil.copy(database_template, database_file)
         database_url = f"sqlite+aiosqlite:///{database_file}"
     if TEST_REDIS_URL:
@@ -132,13 +133,18 @@ async def settings(database_template: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
-        data_dir=tmp_path / "data",
+        data_dir=root / "data",
         secret_key="test-secret",
         public_url="http://testserver",
         worker_poll_s=0.05,
         rtmp_enabled=False,  # the media tests turn the ingest on, on a free port
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+@pytest.fixture
+async def settings(database_template: str, tmp_path: Path) -> Settings:
+    return await fresh_settings(database_template, tmp_path)
 
 
 @pytest.fixture(autouse=True)

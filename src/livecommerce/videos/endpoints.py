@@ -196,6 +196,20 @@ async def video_room_click(video_id: str, user: OptionalUser, session: DbSession
     return await video_service.do_room_click(session, user, video_id)
 
 
+_HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+
+
+@router.get("/videos/{video_id}/hls/{name}")
+async def video_hls_file(video_id: str, name: str, session: DbSession) -> Response:
+    """A long video's HLS rendition: the VOD playlist ``index.m3u8`` and its segments."""
+    path = await video_service.get_hls_file(session, video_id, name)
+    return FileResponse(
+        path,
+        media_type=_HLS_TYPES[path.suffix],
+        headers={"Cache-Control": "max-age=3600"},
+    )
+
+
 @router.get("/videos/{video_id}/{name}")
 async def video_file(video_id: str, name: str, session: DbSession) -> Response:
     if name not in ("video.mp4", "poster.jpg"):

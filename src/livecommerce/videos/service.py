@@ -111,6 +111,11 @@ def poster_path(settings: Settings, video_id: str) -> Path:
     return video_dir(settings, video_id) / "poster.jpg"
 
 
+def hls_dir(settings: Settings, video_id: str) -> Path:
+    """A long video's HLS rendition: ``index.m3u8`` and its ``seg_NNNNN.ts`` segments."""
+    return video_dir(settings, video_id) / "hls"
+
+
 def _rejected(error: processing.VideoRejected) -> ValidationFailed:
     sentences = {
         "video_unreadable": "This file is not a video that can be played, or it is damaged.",
@@ -259,7 +264,9 @@ class VideoService:
     ) -> bool:
         settings = runtime_of(session).settings
         poster = poster_path(settings, claim.video_id)
-        size = result.size_bytes + (poster.stat().st_size if poster.exists() else 0)
+        size = (
+            result.size_bytes + result.hls_bytes + (poster.stat().st_size if poster.exists() else 0)
+        )
         done = await video_repository.set_values_if_attempt(
             session,
             claim.video_id,
@@ -272,6 +279,7 @@ class VideoService:
             width=result.width,
             height=result.height,
             has_audio=result.has_audio,
+            has_hls=result.hls_bytes > 0,
             size_bytes=size,
             ready_at=utcnow(),
             cut_mode=None if result.mode == "transcode" else result.mode,
@@ -520,6 +528,7 @@ class VideoService:
             created_at=video.created_at,
             published_at=video.published_at,
             video_url=f"/videos/{video.id}/video.mp4" if ready else None,
+            hls_url=hls_url(video) if ready else None,
             poster_url=f"/videos/{video.id}/poster.jpg" if ready else None,
         )
 
@@ -564,6 +573,18 @@ class VideoService:
             else poster_path(settings, video.id)
         )
         if not path.exists():
+            raise NotFound("No such video.", code="video_not_found")
+        return path
+
+    async def get_hls_file(self, session: AsyncSession, video_id: str, name: str) -> Path:
+        """The playlist or a segment of a ready video's HLS rendition."""
+        if name != processing.HLS_PLAYLIST and not processing.HLS_SEGMENT.fullmatch(name):
+            raise NotFound("No such video.", code="video_not_found")
+        video = await video_repository.get(session, video_id)
+        if video is None or video.status != VideoStatus.READY or not video.has_hls:
+            raise NotFound("No such video.", code="video_not_found")
+        path = hls_dir(runtime_of(session).settings, video.id) / name
+        if not path.is_file():
             raise NotFound("No such video.", code="video_not_found")
         return path
 
@@ -644,6 +665,7 @@ class VideoService:
             title=video.title,
             tags=[str(t) for t in video.tags],
             video_url=f"/videos/{video.id}/video.mp4",
+            hls_url=hls_url(video),
             poster_url=f"/videos/{video.id}/poster.jpg",
             duration_s=video.duration_s,
             width=video.width,
@@ -842,6 +864,11 @@ class VideoService:
             ),
         )
         return True
+
+
+def hls_url(video: Video) -> str | None:
+    """Where a player streams a long video (HLS); ``None``: progressive MP4 only."""
+    return f"/videos/{video.id}/hls/{processing.HLS_PLAYLIST}" if video.has_hls else None
 
 
 def _copy_to(file: BinaryIO, target: Path) -> None:

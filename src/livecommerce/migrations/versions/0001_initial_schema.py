@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:38:36.487092
+Create Date: 2026-11-30 08:14:28.229118
 """
 
 from __future__ import annotations
@@ -1952,6 +1952,7 @@ def upgrade() -> None:
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("has_audio", sa.Boolean(), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("has_hls", sa.Boolean(), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("error_code", sa.String(length=40), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),

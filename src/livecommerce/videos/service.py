@@ -44,10 +44,13 @@ from livecommerce.models import (
 )
 from livecommerce.videos import processing
 from livecommerce.videos.events import (
+    VideoChanged,
     VideoCompleted,
+    VideoEngaged,
     VideoOrderAttributed,
     VideoPublished,
     VideoRoomClicked,
+    VideoUnpublished,
     VideoViewed,
 )
 from livecommerce.videos.repository import video_repository
@@ -240,6 +243,7 @@ class VideoService:
             video.error_code = "video_processing_failed"
             video.lease_until = None
             self._remove_outputs(settings, video)
+            await self._left_feed(session, video)
             return None
         video.attempts += 1
         video.progress = 0
@@ -291,6 +295,11 @@ class VideoService:
                 source.unlink(missing_ok=True)
 
             after_commit(session, _drop_source)
+            video = await video_repository.get(session, claim.video_id)
+            if video is not None:
+                await session.refresh(video)
+                if video.published_at is not None:
+                    await self._card_changed(session, video)  # now playable in feeds
         else:
             video = await video_repository.get(session, claim.video_id)
             if video is not None and video.status == VideoStatus.DISCARDED:
@@ -314,6 +323,7 @@ class VideoService:
                 await session.refresh(video)
                 self._remove_outputs(settings, video)
                 video.size_bytes = 0
+                await self._left_feed(session, video)
         return done
 
     def _remove_outputs(self, settings: Settings, video: Video) -> None:
@@ -423,6 +433,8 @@ class VideoService:
                     ids.append(product.id)
             video.product_ids = ids
         await session.flush()
+        if video.published_at is not None:
+            await self._card_changed(session, video)
         return video
 
     async def do_publish(
@@ -437,25 +449,53 @@ class VideoService:
         at = now if publish_at is None or publish_at < now else publish_at
         video.published_at = at
         await session.flush()
-        await publish(
-            session,
-            VideoPublished(
-                video_id=video.id,
-                owner_id=video.owner_id,
-                room_id=video.room_id,
-                kind=video.kind,
-                product_ids=[str(p) for p in video.product_ids],
-                tags=[str(t) for t in video.tags],
-                visible_at=at,
-            ),
-        )
+        await publish(session, VideoPublished.model_validate(self._card(video)))
         return video
 
     async def do_unpublish(self, session: AsyncSession, user: User, video_id: str) -> Video:
         video = await self.get_own_video(session, user, video_id)
+        await self._left_feed(session, video)
         video.published_at = None
         await session.flush()
         return video
+
+    def _card(self, video: Video) -> dict[str, object]:
+        """The fields of a card event (``VideoPublished``, ``VideoChanged``): what a feed
+        needs to show and rank the video."""
+        assert video.published_at is not None
+        return {
+            "video_id": video.id,
+            "owner_id": video.owner_id,
+            "room_id": video.room_id,
+            "kind": str(video.kind),
+            "product_ids": [str(p) for p in video.product_ids],
+            "tags": [str(t) for t in video.tags],
+            "visible_at": video.published_at,
+            "title": video.title,
+            "poster_url": f"/videos/{video.id}/poster.jpg",
+            "page_url": f"/videos?v={video.id}",
+            "duration_s": video.duration_s,
+            "width": video.width,
+            "height": video.height,
+            "ready": video.status == VideoStatus.READY,
+            "views": video.views,
+            "completions": video.completions,
+            "likes": video.likes,
+            "comments": video.comments,
+            "shares": video.shares,
+            "orders": video.orders,
+            "at": utcnow(),
+        }
+
+    async def _card_changed(self, session: AsyncSession, video: Video) -> None:
+        await publish(session, VideoChanged.model_validate(self._card(video)))
+
+    async def _left_feed(self, session: AsyncSession, video: Video) -> None:
+        """Tell the feeds a video they may hold is gone (it was published)."""
+        if video.published_at is not None:
+            await publish(
+                session, VideoUnpublished(video_id=video.id, owner_id=video.owner_id, at=utcnow())
+            )
 
     async def do_trim(
         self, session: AsyncSession, user: User, video_id: str, start_s: float, end_s: float
@@ -477,10 +517,13 @@ class VideoService:
         video.error_code = None
         await session.flush()
         self._schedule_processing(session, video.id, utcnow())
+        if video.published_at is not None:
+            await self._card_changed(session, video)  # out of feeds until it is cut again
         return video
 
     async def do_discard(self, session: AsyncSession, user: User, video_id: str) -> None:
         video = await self.get_own_video(session, user, video_id)
+        await self._left_feed(session, video)
         video.status = VideoStatus.DISCARDED
         video.published_at = None
         video.size_bytes = 0
@@ -774,6 +817,7 @@ class VideoService:
         if delta:
             await video_repository.add_to_counters(session, video.id, likes=delta)
             await session.refresh(video)
+            await publish(session, VideoEngaged(video_id=video.id, likes=delta, at=utcnow()))
         return LikeOut(video_id=video.id, liked=like, likes=video.likes)
 
     async def do_comment(
@@ -785,6 +829,7 @@ class VideoService:
         video_repository.add_comment(session, comment)
         await video_repository.add_to_counters(session, video.id, comments=1)
         await session.flush()
+        await publish(session, VideoEngaged(video_id=video.id, comments=1, at=utcnow()))
         return CommentOut(
             id=comment.id, user_name=user.display_name, body=body, created_at=comment.created_at
         )
@@ -807,6 +852,7 @@ class VideoService:
         video = await self.get_published(session, video_id)
         await video_repository.add_to_counters(session, video.id, shares=1)
         await session.refresh(video)
+        await publish(session, VideoEngaged(video_id=video.id, shares=1, at=utcnow()))
         base = runtime_of(session).settings.public_url.rstrip("/")
         return ShareOut(video_id=video.id, shares=video.shares, url=f"{base}/videos?v={video.id}")
 

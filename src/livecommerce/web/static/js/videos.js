@@ -380,3 +380,10 @@ window.addEventListener("pagehide", () => {
 window.addEventListener("resize", fitHeight);
 fitHeight();
 loadMore(page.first_video || null);
+
+// Opened from a home-feed card (?imp=): the card's click, which gives the video's visit
+// its feed as traffic source. Best-effort: the feed plays without it.
+const impression = new URLSearchParams(location.search).get("imp");
+if (impression) {
+  api("POST", `/api/v1/feed/impressions/${encodeURIComponent(impression.slice(0, 32))}/click`).catch(() => {});
+}

@@ -147,3 +147,30 @@ async def test_the_rendition_survives_a_restart_of_the_job(
     assert sum(d for _, d in segments) == pytest.approx(7.0, abs=0.15)
     for name, _ in segments:
         assert _decoded_seconds(directory / "hls" / name)[0] > 0
+
+
+async def test_long_clips_get_hls_and_lose_it_when_trimmed_short(
+    client: httpx.AsyncClient, runtime: Runtime, settings: Settings
+) -> None:
+    from tests.videos.test_clips_and_feed import _ended_session_with_pins
+
+    stage, _, _ = await _ended_session_with_pins(client, runtime, settings)
+    host = stage.host  # type: ignore[attr-defined]
+    mine = (await client.get("/api/v1/videos/mine", headers=host.headers)).json()["items"]
+    clips = sorted(mine, key=lambda v: v["clip_start_s"])
+    # cut by stream copy (6 s, 6 s and 4 s between keyframes): the two over 5 s get HLS
+    assert [c["cut_mode"] for c in clips] == ["copy"] * 3
+    assert [c["hls_url"] is not None for c in clips] == [True, True, False]
+    first = clips[0]
+    segments = processing.hls_segments(settings.videos_dir / first["id"] / "hls" / "index.m3u8")
+    assert sum(d for _, d in segments) == pytest.approx(first["duration_s"], abs=0.15)
+    trimmed = await client.post(
+        f"/api/v1/videos/{first['id']}/trim",
+        json={"start_s": 3.0, "end_s": 5.0},
+        headers=host.headers,
+    )
+    assert trimmed.status_code == 200, trimmed.text
+    await process_all(runtime)
+    again = (await client.get(f"/api/v1/videos/{first['id']}", headers=host.headers)).json()
+    assert (again["status"], again["hls_url"]) == ("ready", None)
+    assert not (settings.videos_dir / first["id"] / "hls").exists()

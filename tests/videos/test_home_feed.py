@@ -93,7 +93,12 @@ async def test_a_published_video_is_a_feed_card_that_opens_the_video(
     assert [(v.item_kind, v.session_id, v.source, v.user_id) for v in visits] == [
         ("video", video["id"], "feed_recommend", viewer.id)
     ]
-    # an item does not come back within the visit; a new visit shows it again
+    # the host's figures of the video: shown once by the home feed, opened once
+    figures = (await client.get(f"/api/v1/videos/{video['id']}", headers=host.headers)).json()
+    assert (figures["feed_exposures"], figures["feed_clicks"]) == (1, 1)
+    mine = (await client.get("/api/v1/videos/mine", headers=host.headers)).json()["items"]
+    assert [(v["feed_exposures"], v["feed_clicks"]) for v in mine] == [(1, 1)]
+    # a new visit shows it again
     assert await _feed(client, viewer) != []
 
 

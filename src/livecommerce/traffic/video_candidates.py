@@ -173,6 +173,12 @@ class VideoCandidateService:
             ended_at=list(planned_at),  # the follow tab lists them with replays, latest first
         )
 
+    async def feed_figures(
+        self, session: AsyncSession, video_ids: list[str]
+    ) -> dict[str, tuple[int, int]]:
+        """Per video: how often the home feed showed it, and how often it was opened."""
+        return await traffic_repository.impression_totals(session, video_ids)
+
     # ---- the feed's cards, clicks and visits ---------------------------------------------------
 
     def impression_row(self, video: VideoCandidate) -> dict[str, Any]:

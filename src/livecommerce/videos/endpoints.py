@@ -72,8 +72,7 @@ async def my_videos(user: CurrentUser, session: DbSession, page: PageQuery) -> V
 
 @router.get("/api/v1/videos/{video_id}")
 async def get_video(video_id: str, user: CurrentUser, session: DbSession) -> VideoStatsOut:
-    video = await video_service.get_own_video(session, user, video_id)
-    return video_service.stats_out(video)
+    return await video_service.get_own_stats(session, user, video_id)
 
 
 @router.patch("/api/v1/videos/{video_id}")

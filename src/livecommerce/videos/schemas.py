@@ -117,6 +117,8 @@ class VideoStatsOut(VideoOut):
     room_clicks: int
     orders: int
     gmv_cents: int
+    feed_exposures: int = Field(default=0, description="Times the home feed showed it.")
+    feed_clicks: int = Field(default=0, description="Times it was opened from the home feed.")
 
 
 class FeedItem(BaseModel):

@@ -42,6 +42,7 @@ from livecommerce.models import (
     VideoStatus,
     VideoView,
 )
+from livecommerce.traffic.video_candidates import video_candidate_service
 from livecommerce.videos import processing
 from livecommerce.videos.events import (
     VideoChanged,
@@ -539,8 +540,9 @@ class VideoService:
     async def list_mine(self, session: AsyncSession, user: User, page: PageRequest) -> VideoListOut:
         found = await video_repository.page_of_owner(session, user.id, page)
         used = await video_repository.used_bytes(session, user.id)
+        feed = await video_candidate_service.feed_figures(session, [v.id for v in found.items])
         return VideoListOut(
-            items=[self.stats_out(video) for video in found.items],
+            items=[self.stats_out(video, feed.get(video.id, (0, 0))) for video in found.items],
             next_cursor=found.next_cursor,
             used_bytes=used,
             quota_bytes=runtime_of(session).settings.video_quota_bytes,
@@ -575,7 +577,15 @@ class VideoService:
             poster_url=f"/videos/{video.id}/poster.jpg" if ready else None,
         )
 
-    def stats_out(self, video: Video) -> VideoStatsOut:
+    async def get_own_stats(
+        self, session: AsyncSession, user: User, video_id: str
+    ) -> VideoStatsOut:
+        video = await self.get_own_video(session, user, video_id)
+        feed = await video_candidate_service.feed_figures(session, [video.id])
+        return self.stats_out(video, feed.get(video.id, (0, 0)))
+
+    def stats_out(self, video: Video, feed: tuple[int, int] = (0, 0)) -> VideoStatsOut:
+        """The video with its figures; ``feed``: (home-feed exposures, clicks)."""
         rate = video.completions / video.views if video.views else 0.0
         return VideoStatsOut(
             **self.video_out(video).model_dump(),
@@ -589,6 +599,8 @@ class VideoService:
             room_clicks=video.room_clicks,
             orders=video.orders,
             gmv_cents=video.gmv_cents,
+            feed_exposures=feed[0],
+            feed_clicks=feed[1],
         )
 
     # ---- the feed and viewers ---------------------------------------------------------

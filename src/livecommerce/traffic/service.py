@@ -415,19 +415,10 @@ class TrafficService:
             summary = summary_of[pick.row]
             rows.append(
                 {
-                    "id": impression_id,
-                    "viewer_key": viewer.key,
-                    "visit_id": visit_id,
+                    **shown_row,
                     "item_kind": "session",
                     "session_id": summary.id,
                     "room_id": summary.room_id,
-                    "feed": tab,
-                    "category": category,
-                    "policy": pick.policy,
-                    "reason": reasons[0].code if reasons else "",
-                    "reasons": [{"code": r.code, **dict(r.params)} for r in reasons],
-                    "position": shown + position,
-                    "created_at": now,
                 }
             )
             kind = ranking.KIND_NAMES[int(catalog.kind[pick.row])]

@@ -102,18 +102,34 @@ async function attach(video) {
         const at = video.currentTime;
         const wasPlaying = !video.paused;
         hls.destroy();
+        state.hls = null;
         playMp4(video, item);
         video.currentTime = at;
         if (wasPlaying) video.play().catch(() => {});
       });
       hls.loadSource(item.hls_url);
       hls.attachMedia(video);
+      state.hls = hls;
       video.dataset.delivery = "hls";
     } catch (error) {
       playMp4(video, item);
     }
   })();
   return state.attached;
+}
+
+// Slides streamed through hls.js hold a buffer each: those swiped far away let it go (and
+// set it up again if the viewer comes back).
+function releaseFarSlides(video) {
+  const order = [...feed.children];
+  const at = order.indexOf(video.closest(".video-slide"));
+  for (const [other, state] of slides) {
+    if (!state.hls || Math.abs(order.indexOf(other.closest(".video-slide")) - at) <= 2) continue;
+    state.hls.destroy();
+    state.hls = null;
+    state.attached = null;
+    other.removeAttribute("src");
+  }
 }
 
 async function activate(video) {
@@ -125,6 +141,7 @@ async function activate(video) {
   current = video;
   feed.dataset.playing = video ? slides.get(video).item.id : "";
   if (!video) return;
+  releaseFarSlides(video);
   video.preload = "auto";
   // preload the next one
   const slide = video.closest(".video-slide");

@@ -130,6 +130,12 @@ async def test_videos_and_sessions_share_the_feed_and_its_tabs(
     assert (await client.post(f"/api/v1/rooms/{room['id']}/follow", headers=fan.headers)).is_success
     follow = await _feed(client, fan, tab="follow")
     assert [item["kind"] for item in follow] == ["live", "video"]
+    # the host's session panel shows a session's metrics, not the videos' completion rate
+    panel = await client.get(f"/api/v1/traffic/sessions/{live['id']}/panel", headers=host.headers)
+    assert panel.status_code == 200, panel.text
+    metrics = [row["metric"] for row in panel.json()["metrics"]]
+    assert "completion_rate" not in metrics
+    assert "enter_rate" in metrics
 
 
 async def test_the_feed_follows_the_video_through_its_life(

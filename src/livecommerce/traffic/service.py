@@ -612,6 +612,8 @@ class TrafficService:
             tier, promoted = ranking.tier_of(exposures, rates, config)
         metrics = []
         for name in ranking.METRICS:
+            if name in ranking.VIDEO_ONLY_METRICS:
+                continue  # a session is not judged on it
             threshold = float(config.thresholds.get(name, 0.0))
             value = rates[name]
             metrics.append(

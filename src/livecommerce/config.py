@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Storage a host's videos may use (originals while processing, results after).",
     )
+    video_hls_min_duration_s: int = Field(
+        default=60,
+        ge=0,
+        description="Videos longer than this also get an HLS rendition (4-second segments and "
+        "a playlist) that players stream; shorter ones play as progressive MP4 only.",
+    )
     video_lease_s: int = Field(
         default=60,
         ge=5,

@@ -26,3 +26,8 @@ def test_video_transcode_smoke_run() -> None:
     assert cutting["reencode_s"] > 0
     # every clip starts at the keyframe at or before its pin: within one interval
     assert 0 <= cutting["max_start_shift_s"] <= cutting["recording"]["keyframe_interval_s"]
+    hls = report["hls"]
+    assert hls["segments"] >= 1
+    assert hls["wall_s"] > 0
+    assert hls["ffmpeg_wall_s"] > 0
+    assert hls["bytes"] > 0

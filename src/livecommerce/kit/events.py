@@ -39,6 +39,7 @@ LISTENER_MODULES = (
     "livecommerce.fans.listeners",
     "livecommerce.c2b.listeners",
     "livecommerce.videos.listeners",
+    "livecommerce.traffic.listeners",
     "livecommerce.dashboards.listeners",
     "livecommerce.profiles.listeners",
     "livecommerce.recommend.listeners",

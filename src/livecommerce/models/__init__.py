@@ -132,6 +132,7 @@ from livecommerce.models.traffic import (
     TrafficPolicySetting,
     TrafficSource,
     TrafficVisit,
+    VideoCandidate,
 )
 from livecommerce.models.videos import (
     Video,
@@ -269,6 +270,7 @@ __all__ = [
     "TrafficVisit",
     "User",
     "Video",
+    "VideoCandidate",
     "VideoComment",
     "VideoKind",
     "VideoLike",

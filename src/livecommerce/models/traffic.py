@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livecommerce.kit.base import Base, created_at_column, id_column
@@ -36,6 +36,9 @@ class FeedImpression(Base):
     # "u:<user id>" or "v:<visitor cookie>": the viewer the item was shown to.
     viewer_key: Mapped[str] = mapped_column(String(40))
     visit_id: Mapped[str] = mapped_column(String(32))
+    # What was shown: a live session ("session"), or a short video ("video"), whose id
+    # is then in ``session_id`` (the item's id).
+    item_kind: Mapped[str] = mapped_column(String(8), default="session")
     session_id: Mapped[str] = mapped_column(String(32))
     room_id: Mapped[str] = mapped_column(String(32))
     feed: Mapped[str] = mapped_column(String(12))  # recommend | follow | category
@@ -49,12 +52,14 @@ class FeedImpression(Base):
 
 
 class TrafficVisit(Base):
-    """A viewer opening a room, with where they came from."""
+    """A viewer opening a room (or a short video: ``item_kind`` "video", its id in
+    ``session_id``), with where they came from."""
 
     __tablename__ = "traffic_visits"
     __table_args__ = (Index("ix_traffic_visits_session_source", "session_id", "source"),)
 
     id: Mapped[str] = id_column()
+    item_kind: Mapped[str] = mapped_column(String(8), default="session")
     session_id: Mapped[str] = mapped_column(String(32))
     room_id: Mapped[str] = mapped_column(String(32))
     viewer_key: Mapped[str] = mapped_column(String(40))
@@ -100,3 +105,39 @@ class TrafficAudit(Base):
     room_id: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class VideoCandidate(Base):
+    """A published short video as the home feed knows it: traffic's own copy of the video's
+    card and figures, kept by its listeners of the videos domain's events (traffic never
+    reads the videos domain)."""
+
+    __tablename__ = "traffic_video_candidates"
+    __table_args__ = (
+        Index("ix_traffic_video_candidates_visible", "listed", "ready", "visible_at"),
+    )
+
+    video_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    room_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10))  # upload | clip
+    title: Mapped[str] = mapped_column(String(120), default="")
+    poster_url: Mapped[str | None] = mapped_column(String(200))
+    page_url: Mapped[str] = mapped_column(String(200), default="")
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    product_ids: Mapped[list[Any]] = mapped_column(default=list)
+    ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    visible_at: Mapped[datetime]
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    shares: Mapped[int] = mapped_column(Integer, default=0)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    # False once the video left the feed (kept, so a late card of before cannot bring it
+    # back); ``card_at``: when the card or removal applied was published (newest wins).
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    card_at: Mapped[datetime]

@@ -62,6 +62,8 @@ class Video(Base):
     height: Mapped[int] = mapped_column(Integer, default=0)
     has_audio: Mapped[bool] = mapped_column(Boolean, default=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A long video also has an HLS rendition (hls/index.m3u8 and its segments).
+    has_hls: Mapped[bool] = mapped_column(Boolean, default=False)
     progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
     error_code: Mapped[str | None] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,3 +23,19 @@ class VisitAttributed(DomainEvent):
     share_code: str | None
     at: datetime
     viewer_key: str | None = None
+
+
+class VideoVisitAttributed(DomainEvent):
+    """A viewer opened a short video from a feed card: the video's visit and its traffic
+    source (``feed_recommend``, ``feed_follow`` or ``feed_category``), with the impression.
+    ``viewer_key`` is ``u:<user id>`` or ``v:<browser visitor id>``."""
+
+    name = "traffic.video_visit_attributed"
+    visit_id: str
+    video_id: str
+    room_id: str
+    user_id: str | None
+    viewer_key: str
+    source: str
+    impression_id: str
+    at: datetime

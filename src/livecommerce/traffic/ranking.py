@@ -32,9 +32,12 @@ from numpy.typing import NDArray
 
 POLICIES = ("pools", "tags", "private", "popular")
 KIND_LIVE, KIND_UPCOMING, KIND_REPLAY = 0, 1, 2
-KIND_NAMES = ("live", "upcoming", "replay")
+# Short videos (``traffic/video_candidates.py``): ranked by the same policies, judged by the
+# pools on their viewers (``enters`` holds their views) and on the completion rate.
+KIND_VIDEO = 3
+KIND_NAMES = ("live", "upcoming", "replay", "video")
 # Live sessions outrank announcements and replays in the recommend feed.
-KIND_FACTOR = np.array([1.0, 0.35, 0.25])
+KIND_FACTOR = np.array([1.0, 0.35, 0.25, 0.6])
 MAX_TAGS = 8
 METRICS = (
     "enter_rate",
@@ -44,7 +47,12 @@ METRICS = (
     "share_rate",
     "follow_rate",
     "orders_per_mille",
+    "completion_rate",
 )
+# Which rows a metric judges: sessions are not judged on completion; videos (whose views
+# are their entries) not on the enter rate, the minutes watched or follows.
+SESSION_ONLY_METRICS = frozenset({"enter_rate", "avg_watch_s", "follow_rate"})
+VIDEO_ONLY_METRICS = frozenset({"completion_rate"})
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -78,6 +86,7 @@ METRIC_WEIGHTS = {
     "share_rate": 0.5,
     "follow_rate": 0.5,
     "orders_per_mille": 1.0,
+    "completion_rate": 2.0,
 }
 # Creator-guide numbers: ~10 % like rate; the others in the same spirit.
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -88,6 +97,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "share_rate": 0.02,
     "follow_rate": 0.05,
     "orders_per_mille": 30.0,
+    "completion_rate": 0.4,  # short videos: four viewers in ten watch to the end
 }
 
 
@@ -163,10 +173,13 @@ class Catalog:
     pinned: BoolArray
     demoted: BoolArray
     new_room: BoolArray
+    completions: FloatArray | None = None  # videos: viewers who watched to the end
     room_rows: dict[str, list[int]] = field(default_factory=dict)
     tag_index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.completions is None:
+            self.completions = np.zeros(len(self.session_ids))
         if not self.room_rows:
             for row, room_id in enumerate(self.room_ids):
                 self.room_rows.setdefault(room_id, []).append(row)
@@ -196,6 +209,7 @@ def empty_columns(n: int) -> dict[str, Any]:
         "pinned": np.zeros(n, dtype=np.bool_),
         "demoted": np.zeros(n, dtype=np.bool_),
         "new_room": np.zeros(n, dtype=np.bool_),
+        "completions": np.zeros(n),
     }
 
 
@@ -247,7 +261,21 @@ def _rates(catalog: Catalog) -> dict[str, FloatArray]:
         "share_rate": np.where(catalog.enters > 0, catalog.shares / enters, 0.0),
         "follow_rate": np.where(catalog.enters > 0, catalog.follows / enters, 0.0),
         "orders_per_mille": np.where(catalog.enters > 0, catalog.orders * 1000.0 / enters, 0.0),
+        "completion_rate": np.where(catalog.enters > 0, _completions(catalog) / enters, 0.0),
     }
+
+
+def _completions(catalog: Catalog) -> FloatArray:
+    return np.zeros(len(catalog)) if catalog.completions is None else catalog.completions
+
+
+def metric_applies(name: str, kind: IntArray) -> BoolArray:
+    """Per row: whether ``name`` judges it (see SESSION_ONLY_METRICS)."""
+    if name in SESSION_ONLY_METRICS:
+        return np.asarray(kind != KIND_VIDEO)
+    if name in VIDEO_ONLY_METRICS:
+        return np.asarray(kind == KIND_VIDEO)
+    return np.ones(len(kind), dtype=np.bool_)
 
 
 def metric_rates(catalog: Catalog, config: PolicyConfig | None = None) -> dict[str, FloatArray]:
@@ -316,7 +344,11 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
             threshold = config.thresholds.get(name)
             if threshold is None or threshold <= 0:
                 continue
-            passing = np.where(rates[name] >= threshold * bar, position, passing)
+            passing = np.where(
+                metric_applies(name, catalog.kind) & (rates[name] >= threshold * bar),
+                position,
+                passing,
+            )
         up = (tier == level) & (passing >= 0) & (catalog.exposures >= samples[level - 1])
         tier = np.where(up, level + 1, tier)
         promoted_metric = np.where(up, passing, promoted_metric)
@@ -333,18 +365,18 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     # room with few exposures sits near the prior instead of at 0 or at the top.
     prior = 20.0
     quality = np.zeros(n)
-    counted = 0.0
+    counted = np.zeros(n)
     raw = _rates(catalog)
     for name in METRICS:
         threshold = config.thresholds.get(name)
         if threshold is None or threshold <= 0:
             continue
-        weight = METRIC_WEIGHTS.get(name, 1.0)
+        weight = METRIC_WEIGHTS.get(name, 1.0) * metric_applies(name, catalog.kind)
         base = catalog.exposures if name == "enter_rate" else catalog.enters
         ratio = np.minimum(raw[name] / threshold, 2.0)
         quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
         counted += weight
-    quality = quality / max(counted, 1e-9) / 2.0  # 0..1
+    quality = quality / np.maximum(counted, 1e-9) / 2.0  # 0..1
     levels = len(rules)
     pools = (tier - 1 + quality) / levels
     # A pool that is full and did not promote holds the session back.
@@ -359,7 +391,7 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     if config.exposure_cap_share > 0 and catalog.window_total >= config.exposure_cap_min_total:
         capped = catalog.room_window_exposures >= config.exposure_cap_share * catalog.window_total
     cold = (
-        (catalog.kind == KIND_LIVE)
+        ((catalog.kind == KIND_LIVE) | (catalog.kind == KIND_VIDEO))
         & (catalog.age_s <= config.cold_start_window_s)
         & (catalog.exposures < samples[0])
     ) | (catalog.new_room & (catalog.kind == KIND_LIVE) & (catalog.exposures < samples[0]))
@@ -522,7 +554,8 @@ def _explain(
     if catalog.pinned[row]:
         reasons.append(Reason("pinned"))
     if is_cold:
-        reasons.append(Reason("new_session", {"tier": 1}))
+        new = "new_video" if catalog.kind[row] == KIND_VIDEO else "new_session"
+        reasons.append(Reason(new, {"tier": 1}))
     ranked = sorted(
         ((float(values[row]), name) for name, values in contributions.items()),
         reverse=True,
@@ -548,7 +581,7 @@ def _explain(
                 reasons.append(Reason("fan_club"))
             if shared[row]:
                 reasons.append(Reason("shared_with_you"))
-        elif name == "pools" and not is_cold and catalog.kind[row] == KIND_LIVE:
+        elif name == "pools" and not is_cold and catalog.kind[row] in (KIND_LIVE, KIND_VIDEO):
             tier = int(prepared.tier[row])
             promoted = prepared.promoted_by[row]
             if promoted is not None:

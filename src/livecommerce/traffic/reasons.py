@@ -13,6 +13,7 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "share_rate": ("分享率", "share rate"),
     "follow_rate": ("关注率", "follow rate"),
     "orders_per_mille": ("千次观看成交", "orders per 1,000 views"),
+    "completion_rate": ("完播率", "completion rate"),
 }
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -21,6 +22,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "shared_with_you": ("有人分享给了你", "Someone shared this room with you"),
     "interest_match": ("符合你的兴趣：{tag}", "Matches your interest {tag}"),
     "new_session": ("新开播：测试流量池第 {tier} 级", "New session: test pool tier {tier}"),
+    "new_video": ("新视频：测试流量池第 {tier} 级", "New video: test pool tier {tier}"),
     "pool_tier": ("流量池第 {tier} 级", "Traffic pool tier {tier}"),
     "promoted": (
         "晋级第 {tier} 级流量池：{metric} {value} ≥ {threshold}",

@@ -13,8 +13,8 @@ class ReasonOut(BaseModel):
 
 class FeedItem(BaseModel):
     kind: Literal["live", "upcoming", "replay", "video"]
-    id: str
-    session_id: str
+    id: str = Field(description="The session's id, or the video's (kind video).")
+    session_id: str | None = Field(description="The session; null for a short video.")
     room_id: str
     title: str
     room_name: str
@@ -24,7 +24,11 @@ class FeedItem(BaseModel):
     reserved: bool | None = Field(
         default=None, description="Whether the caller reserved the session; null if anonymous."
     )
-    url: str = Field(description="The room's page, carrying the impression for attribution.")
+    url: str = Field(
+        description="The room's page (a video: the video feed at the video), carrying the "
+        "impression for attribution."
+    )
+    duration_s: float | None = Field(default=None, description="A short video's length.")
     policy: str
     reasons: list[ReasonOut]
     impression_id: str

@@ -4,7 +4,7 @@ traffic panel and the operator's controls. Ranking itself is pure code in ``rank
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from livecommerce.models import (
     TrafficSource,
     TrafficVisit,
     User,
+    VideoCandidate,
 )
 from livecommerce.traffic import ranking
 from livecommerce.traffic.events import VisitAttributed
@@ -49,6 +50,7 @@ from livecommerce.traffic.schemas import (
     VisitIn,
     VisitOut,
 )
+from livecommerce.traffic.video_candidates import merged, video_candidate_service
 from livecommerce.worker.events import publish
 
 TABS = ("recommend", "follow", "category")
@@ -127,6 +129,8 @@ class Candidates:
     planned_at: list[float]
     ended_at: list[float]
     categories: list[set[str]]
+    # Rows after the sessions' are short videos (``traffic/video_candidates.py``).
+    videos: list[VideoCandidate] = field(default_factory=list)
 
 
 class TrafficService:
@@ -146,6 +150,8 @@ class TrafficService:
         stored = await traffic_repository.stored_policy(session)
         if stored is not None:
             values.update({key: value for key, value in stored.values.items() if key in values})
+            # A metric added since the operator stored the policy keeps its default.
+            values["thresholds"] = {**ranking.DEFAULT_THRESHOLDS, **values["thresholds"]}
         return ranking.PolicyConfig(
             weights={str(k): float(v) for k, v in values["weights"].items()},
             pool_scale=float(values["pool_scale"]),
@@ -266,13 +272,17 @@ class TrafficService:
             tag_index=tag_index,
             **columns,
         )
+        videos = await video_candidate_service.rows(
+            session, now=now, window=window, boosts=boosts, known=known
+        )
         return Candidates(
-            catalog=catalog,
+            catalog=merged(catalog, videos.catalog),
             sessions=sessions,
-            room_names={room_id: room.name for room_id, room in rooms.items()},
-            planned_at=planned_at,
-            ended_at=ended_at,
-            categories=categories,
+            room_names={room_id: room.name for room_id, room in rooms.items()} | videos.room_names,
+            planned_at=planned_at + videos.planned_at,
+            ended_at=ended_at + videos.ended_at,
+            categories=categories + videos.categories,
+            videos=videos.videos,
         )
 
     # ---- the feed ----------------------------------------------------------------------
@@ -361,28 +371,54 @@ class TrafficService:
         now = utcnow()
         rows: list[dict[str, Any]] = []
         items: list[FeedItem] = []
+        sessions_count = len(found.sessions)
+        session_picks = [pick for pick in picks if pick.row < sessions_count]
         summaries = await live_service.session_summaries(
-            session, [found.sessions[pick.row] for pick in picks], viewer.user
+            session, [found.sessions[pick.row] for pick in session_picks], viewer.user
         )
-        for position, (pick, summary) in enumerate(zip(picks, summaries, strict=True)):
+        summary_of = {
+            pick.row: summary for pick, summary in zip(session_picks, summaries, strict=True)
+        }
+        for position, pick in enumerate(picks):
             impression_id = new_id()
             reasons = list(pick.reasons)
             if tab == "category" and category:
                 reasons.append(ranking.Reason("category", {"category": category}))
+            shown_row = {
+                "id": impression_id,
+                "viewer_key": viewer.key,
+                "visit_id": visit_id,
+                "feed": tab,
+                "category": category,
+                "policy": pick.policy,
+                "reason": reasons[0].code if reasons else "",
+                "reasons": [{"code": r.code, **dict(r.params)} for r in reasons],
+                "position": shown + position,
+                "created_at": now,
+            }
+            if pick.row >= sessions_count:  # a short video
+                video = found.videos[pick.row - sessions_count]
+                rows.append({**shown_row, **video_candidate_service.impression_row(video)})
+                items.append(
+                    video_candidate_service.feed_item(
+                        video,
+                        room_name=found.room_names.get(str(video.room_id), ""),
+                        policy=pick.policy,
+                        reasons=[
+                            ReasonOut(code=r.code, text=reason_text(r.code, r.params, language))
+                            for r in reasons
+                        ],
+                        impression_id=impression_id,
+                    )
+                )
+                continue
+            summary = summary_of[pick.row]
             rows.append(
                 {
-                    "id": impression_id,
-                    "viewer_key": viewer.key,
-                    "visit_id": visit_id,
+                    **shown_row,
+                    "item_kind": "session",
                     "session_id": summary.id,
                     "room_id": summary.room_id,
-                    "feed": tab,
-                    "category": category,
-                    "policy": pick.policy,
-                    "reason": reasons[0].code if reasons else "",
-                    "reasons": [{"code": r.code, **dict(r.params)} for r in reasons],
-                    "position": shown + position,
-                    "created_at": now,
                 }
             )
             kind = ranking.KIND_NAMES[int(catalog.kind[pick.row])]
@@ -430,6 +466,15 @@ class TrafficService:
         if impression is None:
             return ClickResult(counted=False, visit_source=None)
         source = FEED_SOURCE.get(impression.feed, TrafficSource.FEED_RECOMMEND)
+        if impression.item_kind == "video":
+            await video_candidate_service.do_record_visit(
+                session,
+                impression,
+                viewer_key=viewer.key,
+                user_id=None if viewer.user is None else viewer.user.id,
+                source=source,
+            )
+            return ClickResult(counted=True, visit_source=str(source))
         await self._add_visit(
             session,
             viewer,
@@ -567,6 +612,8 @@ class TrafficService:
             tier, promoted = ranking.tier_of(exposures, rates, config)
         metrics = []
         for name in ranking.METRICS:
+            if name in ranking.VIDEO_ONLY_METRICS:
+                continue  # a session is not judged on it
             threshold = float(config.thresholds.get(name, 0.0))
             value = rates[name]
             metrics.append(

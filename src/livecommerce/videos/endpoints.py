@@ -72,8 +72,7 @@ async def my_videos(user: CurrentUser, session: DbSession, page: PageQuery) -> V
 
 @router.get("/api/v1/videos/{video_id}")
 async def get_video(video_id: str, user: CurrentUser, session: DbSession) -> VideoStatsOut:
-    video = await video_service.get_own_video(session, user, video_id)
-    return video_service.stats_out(video)
+    return await video_service.get_own_stats(session, user, video_id)
 
 
 @router.patch("/api/v1/videos/{video_id}")
@@ -194,6 +193,20 @@ async def share_video(video_id: str, session: DbSession) -> ShareOut:
 async def video_room_click(video_id: str, user: OptionalUser, session: DbSession) -> RoomClickOut:
     """The "直播中" badge: the live room to enter (409 host_not_live once it is over)."""
     return await video_service.do_room_click(session, user, video_id)
+
+
+_HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+
+
+@router.get("/videos/{video_id}/hls/{name}")
+async def video_hls_file(video_id: str, name: str, session: DbSession) -> Response:
+    """A long video's HLS rendition: the VOD playlist ``index.m3u8`` and its segments."""
+    path = await video_service.get_hls_file(session, video_id, name)
+    return FileResponse(
+        path,
+        media_type=_HLS_TYPES[path.suffix],
+        headers={"Cache-Control": "max-age=3600"},
+    )
 
 
 @router.get("/videos/{video_id}/{name}")

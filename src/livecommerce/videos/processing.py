@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +31,12 @@ X264_CRF = "23"
 AUDIO_BITRATE = 128_000
 AUDIO_RATE = 44_100
 POSTER_AT_S = 1.0
+# HLS renditions of long videos: a keyframe every two seconds (so segments can be cut
+# there) and segments of about four seconds.
+HLS_KEYFRAME_S = 2.0
+HLS_SEGMENT_S = 4
+HLS_PLAYLIST = "index.m3u8"
+HLS_SEGMENT = re.compile(r"seg_\d{5}\.ts")
 
 Progress = Callable[[float], None]
 
@@ -65,6 +73,7 @@ class Result:
     has_audio: bool
     size_bytes: int
     mode: str = "transcode"
+    hls_bytes: int = 0  # the HLS rendition's playlist and segments (0: none)
 
 
 def _part(path: Path) -> Path:
@@ -132,12 +141,20 @@ def output_size(width: int, height: int) -> tuple[int, int]:
     return out_w, out_h
 
 
-def _add_h264(output: Any, width: int, height: int, rate: Fraction) -> Any:
+def _add_h264(
+    output: Any, width: int, height: int, rate: Fraction, keyframe_s: float | None = None
+) -> Any:
     stream = output.add_stream("libx264", rate=rate)
     stream.width = width
     stream.height = height
     stream.pix_fmt = "yuv420p"
-    stream.options = {"preset": X264_PRESET, "crf": X264_CRF}
+    options = {"preset": X264_PRESET, "crf": X264_CRF}
+    if keyframe_s is not None:
+        # A keyframe exactly every ``keyframe_s`` (no scene-cut ones in between), so HLS
+        # segments are cut at even times.
+        keyint = max(1, round(float(rate) * keyframe_s))
+        options["x264-params"] = f"keyint={keyint}:min-keyint={keyint}:scenecut=0"
+    stream.options = options
     stream.codec_context.thread_type = "AUTO"
     return stream
 
@@ -178,6 +195,7 @@ class _Transcoder:
         end_s: float | None = None,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        keyframe_s: float | None = None,
     ) -> None:
         self.source = source
         self.target = target
@@ -186,6 +204,7 @@ class _Transcoder:
         self.end_s = end_s
         self.progress = progress
         self.cancel = cancel
+        self.keyframe_s = keyframe_s
 
     def run(self) -> Result:
         part = _part(self.target)
@@ -216,7 +235,7 @@ class _Transcoder:
             with av.open(
                 str(part), "w", format="mp4", options={"movflags": "+faststart"}
             ) as output:
-                video_out = _add_h264(output, width, height, rate)
+                video_out = _add_h264(output, width, height, rate, self.keyframe_s)
                 audio_out = _add_aac(output) if audio_in is not None else None
                 resampler = (
                     av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
@@ -313,10 +332,19 @@ def transcode(
     end_s: float | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    keyframe_s: float | None = None,
 ) -> Result:
-    """H.264 (yuv420p, even size, ≤1920 long edge) + AAC in a faststart MP4."""
+    """H.264 (yuv420p, even size, ≤1920 long edge) + AAC in a faststart MP4; with
+    ``keyframe_s``, a keyframe at least that often (for an HLS rendition)."""
     return _Transcoder(
-        source, target, poster, start_s=start_s, end_s=end_s, progress=progress, cancel=cancel
+        source,
+        target,
+        poster,
+        start_s=start_s,
+        end_s=end_s,
+        progress=progress,
+        cancel=cancel,
+        keyframe_s=keyframe_s,
     ).run()
 
 
@@ -325,6 +353,72 @@ def make_poster(video: Path, poster: Path) -> None:
         for frame in container.decode(video=0):
             _save_poster(frame, poster)
             return
+
+
+# ---- HLS renditions of long videos ----------------------------------------------------
+
+
+def make_hls(
+    video: Path,
+    target_dir: Path,
+    *,
+    segment_s: int = HLS_SEGMENT_S,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Copy a web MP4's H.264/AAC packets into MPEG-TS segments of about ``segment_s``
+    (cut at keyframes) and a VOD playlist ``index.m3u8``. Nothing is re-encoded. Written in
+    ``<target_dir>.part`` and moved into place complete; returns the bytes written."""
+    part = target_dir.with_name(target_dir.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    try:
+        with av.open(str(video), "r") as source:
+            streams: list[Any] = [next(iter(source.streams.video))]
+            audio = next(iter(source.streams.audio), None)
+            if audio is not None:
+                streams.append(audio)
+            with av.open(
+                str(part / HLS_PLAYLIST),
+                "w",
+                format="hls",
+                options={
+                    "hls_time": str(segment_s),
+                    "hls_playlist_type": "vod",
+                    "hls_flags": "independent_segments",
+                    "hls_segment_filename": str(part / "seg_%05d.ts"),
+                },
+            ) as output:
+                mapping = {s.index: output.add_stream_from_template(s) for s in streams}
+                for packet in source.demux(*streams):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled()
+                    if packet.dts is None or packet.size == 0:
+                        continue
+                    packet.stream = mapping[packet.stream.index]
+                    output.mux(packet)
+        names = sorted(p.name for p in part.iterdir())
+        if HLS_PLAYLIST not in names or not any(HLS_SEGMENT.fullmatch(n) for n in names):
+            raise VideoRejected("video_processing_failed", "no HLS segment was written")
+        size = sum(p.stat().st_size for p in part.iterdir())
+        shutil.rmtree(target_dir, ignore_errors=True)
+        os.replace(part, target_dir)
+        return size
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+
+
+def hls_segments(playlist: Path) -> list[tuple[str, float]]:
+    """The segments a VOD playlist lists, with their durations."""
+    found: list[tuple[str, float]] = []
+    duration: float | None = None
+    for line in playlist.read_text().splitlines():
+        if line.startswith("#EXTINF:"):
+            duration = float(line[len("#EXTINF:") :].split(",")[0])
+        elif line and not line.startswith("#") and duration is not None:
+            found.append((line.strip(), duration))
+            duration = None
+    return found
 
 
 # ---- cutting clips from a recording ----------------------------------------------------
@@ -466,8 +560,10 @@ def cut_clip(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    keyframe_s: float | None = None,
 ) -> Result:
-    """Stream copy where the recording is web-ready H.264/AAC; re-encode where it is not."""
+    """Stream copy where the recording is web-ready H.264/AAC; re-encode where it is not
+    (with a keyframe at least every ``keyframe_s``, when given)."""
     if can_stream_copy(source):
         result = copy_clip(source, target, start_s, end_s, cancel=cancel)
         try:
@@ -478,7 +574,14 @@ def cut_clip(
             progress(1.0)
         return result
     result = transcode(
-        source, target, poster, start_s=start_s, end_s=end_s, progress=progress, cancel=cancel
+        source,
+        target,
+        poster,
+        start_s=start_s,
+        end_s=end_s,
+        progress=progress,
+        cancel=cancel,
+        keyframe_s=keyframe_s,
     )
     return Result(
         duration_s=result.duration_s,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import shutil
 import threading
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from livecommerce.models import VideoKind
 from livecommerce.videos import processing
 from livecommerce.videos.service import (
     Claim,
+    hls_dir,
     poster_path,
     source_path,
     video_path,
@@ -63,6 +66,8 @@ class VideoWorkers:
                 settings = self.runtime.settings
                 target = video_path(settings, claim.video_id)
                 poster = poster_path(settings, claim.video_id)
+                hls = hls_dir(settings, claim.video_id)
+                hls_min_s = float(settings.video_hls_min_duration_s)
                 target.parent.mkdir(parents=True, exist_ok=True)
 
                 def report(fraction: float) -> None:
@@ -82,6 +87,8 @@ class VideoWorkers:
                         end,
                         report,
                         self.cancel,
+                        hls,
+                        hls_min_s,
                     )
                 else:
                     result = await asyncio.to_thread(
@@ -92,6 +99,8 @@ class VideoWorkers:
                         float(settings.video_max_duration_s),
                         report,
                         self.cancel,
+                        hls,
+                        hls_min_s,
                     )
         except processing.Cancelled:
             log.info("processing video %s stopped; it resumes after the restart", claim.video_id)
@@ -132,6 +141,23 @@ class VideoWorkers:
         log.info("video %s: attempt %d lost its claim", claim.video_id, claim.attempt)
 
 
+def _with_hls(
+    result: processing.Result,
+    target: Path,
+    hls: Path,
+    hls_min_s: float,
+    cancel: threading.Event,
+) -> processing.Result:
+    """A video longer than ``hls_min_s`` also gets its HLS rendition (segments copied from
+    the finished MP4); a shorter one plays as progressive MP4 only (a trimmed clip that
+    became short loses the rendition it had)."""
+    if result.duration_s <= hls_min_s:
+        shutil.rmtree(hls, ignore_errors=True)
+        return dataclasses.replace(result, hls_bytes=0)
+    size = processing.make_hls(target, hls, cancel=cancel)
+    return dataclasses.replace(result, hls_bytes=size)
+
+
 def _transcode(
     source: Path,
     target: Path,
@@ -139,11 +165,22 @@ def _transcode(
     max_duration_s: float,
     report: processing.Progress,
     cancel: threading.Event,
+    hls: Path,
+    hls_min_s: float,
 ) -> processing.Result:
     if not source.exists():
         raise processing.VideoRejected("video_source_missing")
-    processing.probe(source, max_duration_s=max_duration_s)
-    return processing.transcode(source, target, poster, progress=report, cancel=cancel)
+    probe = processing.probe(source, max_duration_s=max_duration_s)
+    long = probe.duration_s > hls_min_s
+    result = processing.transcode(
+        source,
+        target,
+        poster,
+        progress=report,
+        cancel=cancel,
+        keyframe_s=processing.HLS_KEYFRAME_S if long else None,
+    )
+    return _with_hls(result, target, hls, hls_min_s, cancel)
 
 
 def _cut(
@@ -155,15 +192,25 @@ def _cut(
     end: float,
     report: processing.Progress,
     cancel: threading.Event,
+    hls: Path,
+    hls_min_s: float,
 ) -> processing.Result:
     from livecommerce.media.recording import Recordings
 
     recording = Recordings(recordings_dir).make_mp4(session_id)
     if recording is None:
         raise processing.VideoRejected("recording_not_found")
-    return processing.cut_clip(
-        recording, target, poster, start, end, progress=report, cancel=cancel
+    result = processing.cut_clip(
+        recording,
+        target,
+        poster,
+        start,
+        end,
+        progress=report,
+        cancel=cancel,
+        keyframe_s=processing.HLS_KEYFRAME_S if end - start > hls_min_s else None,
     )
+    return _with_hls(result, target, hls, hls_min_s, cancel)
 
 
 def workers_of(runtime: Runtime) -> VideoWorkers:

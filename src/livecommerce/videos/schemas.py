@@ -100,6 +100,9 @@ class VideoOut(BaseModel):
     created_at: datetime
     published_at: datetime | None
     video_url: str | None
+    hls_url: str | None = Field(
+        default=None, description="A long video's HLS playlist; null: progressive MP4 only."
+    )
     poster_url: str | None
 
 
@@ -114,6 +117,8 @@ class VideoStatsOut(VideoOut):
     room_clicks: int
     orders: int
     gmv_cents: int
+    feed_exposures: int = Field(default=0, description="Times the home feed showed it.")
+    feed_clicks: int = Field(default=0, description="Times it was opened from the home feed.")
 
 
 class FeedItem(BaseModel):
@@ -121,6 +126,11 @@ class FeedItem(BaseModel):
     title: str
     tags: list[str]
     video_url: str
+    hls_url: str | None = Field(
+        default=None,
+        description="A long video's HLS playlist (players stream it; the MP4 stays the "
+        "fallback); null for short videos.",
+    )
     poster_url: str | None
     duration_s: float
     width: int

@@ -42,12 +42,16 @@ from livecommerce.models import (
     VideoStatus,
     VideoView,
 )
+from livecommerce.traffic.video_candidates import video_candidate_service
 from livecommerce.videos import processing
 from livecommerce.videos.events import (
+    VideoChanged,
     VideoCompleted,
+    VideoEngaged,
     VideoOrderAttributed,
     VideoPublished,
     VideoRoomClicked,
+    VideoUnpublished,
     VideoViewed,
 )
 from livecommerce.videos.repository import video_repository
@@ -109,6 +113,11 @@ def video_path(settings: Settings, video_id: str) -> Path:
 
 def poster_path(settings: Settings, video_id: str) -> Path:
     return video_dir(settings, video_id) / "poster.jpg"
+
+
+def hls_dir(settings: Settings, video_id: str) -> Path:
+    """A long video's HLS rendition: ``index.m3u8`` and its ``seg_NNNNN.ts`` segments."""
+    return video_dir(settings, video_id) / "hls"
 
 
 def _rejected(error: processing.VideoRejected) -> ValidationFailed:
@@ -235,6 +244,7 @@ class VideoService:
             video.error_code = "video_processing_failed"
             video.lease_until = None
             self._remove_outputs(settings, video)
+            await self._left_feed(session, video)
             return None
         video.attempts += 1
         video.progress = 0
@@ -259,7 +269,9 @@ class VideoService:
     ) -> bool:
         settings = runtime_of(session).settings
         poster = poster_path(settings, claim.video_id)
-        size = result.size_bytes + (poster.stat().st_size if poster.exists() else 0)
+        size = (
+            result.size_bytes + result.hls_bytes + (poster.stat().st_size if poster.exists() else 0)
+        )
         done = await video_repository.set_values_if_attempt(
             session,
             claim.video_id,
@@ -272,6 +284,7 @@ class VideoService:
             width=result.width,
             height=result.height,
             has_audio=result.has_audio,
+            has_hls=result.hls_bytes > 0,
             size_bytes=size,
             ready_at=utcnow(),
             cut_mode=None if result.mode == "transcode" else result.mode,
@@ -283,6 +296,11 @@ class VideoService:
                 source.unlink(missing_ok=True)
 
             after_commit(session, _drop_source)
+            video = await video_repository.get(session, claim.video_id)
+            if video is not None:
+                await session.refresh(video)
+                if video.published_at is not None:
+                    await self._card_changed(session, video)  # now playable in feeds
         else:
             video = await video_repository.get(session, claim.video_id)
             if video is not None and video.status == VideoStatus.DISCARDED:
@@ -306,6 +324,7 @@ class VideoService:
                 await session.refresh(video)
                 self._remove_outputs(settings, video)
                 video.size_bytes = 0
+                await self._left_feed(session, video)
         return done
 
     def _remove_outputs(self, settings: Settings, video: Video) -> None:
@@ -415,6 +434,8 @@ class VideoService:
                     ids.append(product.id)
             video.product_ids = ids
         await session.flush()
+        if video.published_at is not None:
+            await self._card_changed(session, video)
         return video
 
     async def do_publish(
@@ -429,25 +450,53 @@ class VideoService:
         at = now if publish_at is None or publish_at < now else publish_at
         video.published_at = at
         await session.flush()
-        await publish(
-            session,
-            VideoPublished(
-                video_id=video.id,
-                owner_id=video.owner_id,
-                room_id=video.room_id,
-                kind=video.kind,
-                product_ids=[str(p) for p in video.product_ids],
-                tags=[str(t) for t in video.tags],
-                visible_at=at,
-            ),
-        )
+        await publish(session, VideoPublished.model_validate(self._card(video)))
         return video
 
     async def do_unpublish(self, session: AsyncSession, user: User, video_id: str) -> Video:
         video = await self.get_own_video(session, user, video_id)
+        await self._left_feed(session, video)
         video.published_at = None
         await session.flush()
         return video
+
+    def _card(self, video: Video) -> dict[str, object]:
+        """The fields of a card event (``VideoPublished``, ``VideoChanged``): what a feed
+        needs to show and rank the video."""
+        assert video.published_at is not None
+        return {
+            "video_id": video.id,
+            "owner_id": video.owner_id,
+            "room_id": video.room_id,
+            "kind": str(video.kind),
+            "product_ids": [str(p) for p in video.product_ids],
+            "tags": [str(t) for t in video.tags],
+            "visible_at": video.published_at,
+            "title": video.title,
+            "poster_url": f"/videos/{video.id}/poster.jpg",
+            "page_url": f"/videos?v={video.id}",
+            "duration_s": video.duration_s,
+            "width": video.width,
+            "height": video.height,
+            "ready": video.status == VideoStatus.READY,
+            "views": video.views,
+            "completions": video.completions,
+            "likes": video.likes,
+            "comments": video.comments,
+            "shares": video.shares,
+            "orders": video.orders,
+            "at": utcnow(),
+        }
+
+    async def _card_changed(self, session: AsyncSession, video: Video) -> None:
+        await publish(session, VideoChanged.model_validate(self._card(video)))
+
+    async def _left_feed(self, session: AsyncSession, video: Video) -> None:
+        """Tell the feeds a video they may hold is gone (it was published)."""
+        if video.published_at is not None:
+            await publish(
+                session, VideoUnpublished(video_id=video.id, owner_id=video.owner_id, at=utcnow())
+            )
 
     async def do_trim(
         self, session: AsyncSession, user: User, video_id: str, start_s: float, end_s: float
@@ -469,10 +518,13 @@ class VideoService:
         video.error_code = None
         await session.flush()
         self._schedule_processing(session, video.id, utcnow())
+        if video.published_at is not None:
+            await self._card_changed(session, video)  # out of feeds until it is cut again
         return video
 
     async def do_discard(self, session: AsyncSession, user: User, video_id: str) -> None:
         video = await self.get_own_video(session, user, video_id)
+        await self._left_feed(session, video)
         video.status = VideoStatus.DISCARDED
         video.published_at = None
         video.size_bytes = 0
@@ -488,8 +540,9 @@ class VideoService:
     async def list_mine(self, session: AsyncSession, user: User, page: PageRequest) -> VideoListOut:
         found = await video_repository.page_of_owner(session, user.id, page)
         used = await video_repository.used_bytes(session, user.id)
+        feed = await video_candidate_service.feed_figures(session, [v.id for v in found.items])
         return VideoListOut(
-            items=[self.stats_out(video) for video in found.items],
+            items=[self.stats_out(video, feed.get(video.id, (0, 0))) for video in found.items],
             next_cursor=found.next_cursor,
             used_bytes=used,
             quota_bytes=runtime_of(session).settings.video_quota_bytes,
@@ -520,10 +573,19 @@ class VideoService:
             created_at=video.created_at,
             published_at=video.published_at,
             video_url=f"/videos/{video.id}/video.mp4" if ready else None,
+            hls_url=hls_url(video) if ready else None,
             poster_url=f"/videos/{video.id}/poster.jpg" if ready else None,
         )
 
-    def stats_out(self, video: Video) -> VideoStatsOut:
+    async def get_own_stats(
+        self, session: AsyncSession, user: User, video_id: str
+    ) -> VideoStatsOut:
+        video = await self.get_own_video(session, user, video_id)
+        feed = await video_candidate_service.feed_figures(session, [video.id])
+        return self.stats_out(video, feed.get(video.id, (0, 0)))
+
+    def stats_out(self, video: Video, feed: tuple[int, int] = (0, 0)) -> VideoStatsOut:
+        """The video with its figures; ``feed``: (home-feed exposures, clicks)."""
         rate = video.completions / video.views if video.views else 0.0
         return VideoStatsOut(
             **self.video_out(video).model_dump(),
@@ -537,6 +599,8 @@ class VideoService:
             room_clicks=video.room_clicks,
             orders=video.orders,
             gmv_cents=video.gmv_cents,
+            feed_exposures=feed[0],
+            feed_clicks=feed[1],
         )
 
     # ---- the feed and viewers ---------------------------------------------------------
@@ -564,6 +628,18 @@ class VideoService:
             else poster_path(settings, video.id)
         )
         if not path.exists():
+            raise NotFound("No such video.", code="video_not_found")
+        return path
+
+    async def get_hls_file(self, session: AsyncSession, video_id: str, name: str) -> Path:
+        """The playlist or a segment of a ready video's HLS rendition."""
+        if name != processing.HLS_PLAYLIST and not processing.HLS_SEGMENT.fullmatch(name):
+            raise NotFound("No such video.", code="video_not_found")
+        video = await video_repository.get(session, video_id)
+        if video is None or video.status != VideoStatus.READY or not video.has_hls:
+            raise NotFound("No such video.", code="video_not_found")
+        path = hls_dir(runtime_of(session).settings, video.id) / name
+        if not path.is_file():
             raise NotFound("No such video.", code="video_not_found")
         return path
 
@@ -644,6 +720,7 @@ class VideoService:
             title=video.title,
             tags=[str(t) for t in video.tags],
             video_url=f"/videos/{video.id}/video.mp4",
+            hls_url=hls_url(video),
             poster_url=f"/videos/{video.id}/poster.jpg",
             duration_s=video.duration_s,
             width=video.width,
@@ -752,6 +829,7 @@ class VideoService:
         if delta:
             await video_repository.add_to_counters(session, video.id, likes=delta)
             await session.refresh(video)
+            await publish(session, VideoEngaged(video_id=video.id, likes=delta, at=utcnow()))
         return LikeOut(video_id=video.id, liked=like, likes=video.likes)
 
     async def do_comment(
@@ -763,6 +841,7 @@ class VideoService:
         video_repository.add_comment(session, comment)
         await video_repository.add_to_counters(session, video.id, comments=1)
         await session.flush()
+        await publish(session, VideoEngaged(video_id=video.id, comments=1, at=utcnow()))
         return CommentOut(
             id=comment.id, user_name=user.display_name, body=body, created_at=comment.created_at
         )
@@ -785,6 +864,7 @@ class VideoService:
         video = await self.get_published(session, video_id)
         await video_repository.add_to_counters(session, video.id, shares=1)
         await session.refresh(video)
+        await publish(session, VideoEngaged(video_id=video.id, shares=1, at=utcnow()))
         base = runtime_of(session).settings.public_url.rstrip("/")
         return ShareOut(video_id=video.id, shares=video.shares, url=f"{base}/videos?v={video.id}")
 
@@ -842,6 +922,11 @@ class VideoService:
             ),
         )
         return True
+
+
+def hls_url(video: Video) -> str | None:
+    """Where a player streams a long video (HLS); ``None``: progressive MP4 only."""
+    return f"/videos/{video.id}/hls/{processing.HLS_PLAYLIST}" if video.has_hls else None
 
 
 def _copy_to(file: BinaryIO, target: Path) -> None:

@@ -47,6 +47,7 @@ VIDEOS_STRINGS: dict[str, tuple[str, str]] = {
     "videos.col.views": ("播放", "Views"),
     "videos.col.completion": ("完播率", "Completion"),
     "videos.col.likes": ("点赞", "Likes"),
+    "videos.col.feed": ("首页曝光/点击", "Home feed: shown / opened"),
     "videos.col.room_clicks": ("进直播间", "Into the room"),
     "videos.col.orders": ("订单", "Orders"),
     "videos.col.gmv": ("成交额", "GMV"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:38:36.487092
+Create Date: 2026-11-30 08:23:41.318737
 """
 
 from __future__ import annotations
@@ -337,6 +337,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("viewer_key", sa.String(length=40), nullable=False),
         sa.Column("visit_id", sa.String(length=32), nullable=False),
+        sa.Column("item_kind", sa.String(length=8), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
         sa.Column("feed", sa.String(length=12), nullable=False),
@@ -482,8 +483,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_policy_settings")),
     )
     op.create_table(
+        "traffic_video_candidates",
+        sa.Column("video_id", sa.String(length=32), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=False),
+        sa.Column("room_id", sa.String(length=32), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("poster_url", sa.String(length=200), nullable=True),
+        sa.Column("page_url", sa.String(length=200), nullable=False),
+        sa.Column("duration_s", sa.Float(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("product_ids", sa.JSON(), nullable=False),
+        sa.Column("ready", sa.Boolean(), nullable=False),
+        sa.Column("visible_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("completions", sa.Integer(), nullable=False),
+        sa.Column("likes", sa.Integer(), nullable=False),
+        sa.Column("comments", sa.Integer(), nullable=False),
+        sa.Column("shares", sa.Integer(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("listed", sa.Boolean(), nullable=False),
+        sa.Column("card_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("video_id", name=op.f("pk_traffic_video_candidates")),
+    )
+    with op.batch_alter_table("traffic_video_candidates", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_traffic_video_candidates_visible", ["listed", "ready", "visible_at"], unique=False
+        )
+
+    op.create_table(
         "traffic_visits",
         sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("item_kind", sa.String(length=8), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
         sa.Column("viewer_key", sa.String(length=40), nullable=False),
@@ -1952,6 +1985,7 @@ def upgrade() -> None:
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("has_audio", sa.Boolean(), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("has_hls", sa.Boolean(), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("error_code", sa.String(length=40), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -2682,6 +2716,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_traffic_visits_session_source")
 
     op.drop_table("traffic_visits")
+    with op.batch_alter_table("traffic_video_candidates", schema=None) as batch_op:
+        batch_op.drop_index("ix_traffic_video_candidates_visible")
+
+    op.drop_table("traffic_video_candidates")
     op.drop_table("traffic_policy_settings")
     op.drop_table("traffic_audit")
     op.drop_table("stock_gates")

@@ -32,14 +32,22 @@ function when(item) {
   return at.toLocaleString(document.documentElement.lang, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+// A short video's length, as players show it (0:42, 12:05).
+function videoLength(item) {
+  const total = Math.max(0, Math.round(item.duration_s || 0));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
 function card(item) {
   const badgeClass = item.kind === "live" ? "badge badge-live" : "badge";
+  const video = item.kind === "video";
   const cover = el(
     "div",
     { class: "session-cover" },
     item.cover_url ? el("img", { src: item.cover_url, alt: "", loading: "lazy" }) : el("span", { "aria-hidden": "true" }, item.room_name.slice(0, 1)),
     el("span", { class: badgeClass }, t(`feed.kind_${item.kind}`)),
-    el("span", { class: "viewers" }, item.kind === "live" ? t("home.online", { n: item.online }) : item.kind === "upcoming" ? t("feed.starts", { time: when(item) }) : t("feed.kind_replay")),
+    video ? el("span", { class: "feed-video-play", "aria-hidden": "true" }) : null,
+    el("span", { class: "viewers" }, item.kind === "live" ? t("home.online", { n: item.online }) : item.kind === "upcoming" ? t("feed.starts", { time: when(item) }) : video ? videoLength(item) : t("feed.kind_replay")),
   );
   const body = el(
     "div",
@@ -47,7 +55,8 @@ function card(item) {
     el("div", { class: "session-title" }, item.title),
     el("div", { class: "session-host" }, el("span", { class: "avatar", "aria-hidden": "true" }, item.room_name.slice(0, 1)), el("span", { class: "ellipsis" }, item.room_name)),
   );
-  const link = el("a", { class: "session-card", href: item.url, dataset: { sessionId: item.session_id, impressionId: item.impression_id } }, cover, body);
+  const ids = video ? { videoId: item.id } : { sessionId: item.session_id };
+  const link = el("a", { class: "session-card", href: item.url, dataset: { ...ids, impressionId: item.impression_id } }, cover, body);
   const first = item.reasons.length ? item.reasons[0].text : "";
   const why = el(
     "button",

@@ -3,8 +3,13 @@
 // time is reported every few seconds and at the end (the server counts a view and a
 // completion once per viewer). The "直播中" badge enters the host's room; the product
 // button opens a buy sheet whose order carries the video as its source.
+// Long videos have an HLS rendition: played natively where the browser has HLS (Safari),
+// through hls.js (the live player's vendored copy) where it has Media Source Extensions,
+// else as the progressive MP4 every video has. Short ones are MP4 only.
 import { api, el, formatMoney, loginUrl, me, newKey, page, showError, specText, t, toast } from "./core.js";
 import { openSheet } from "./sheet.js";
+
+const HLS_URL = new URL("../vendor/hls.light-1.7.4.min.js", import.meta.url).href;
 
 const feed = document.getElementById("video-feed");
 const empty = document.getElementById("video-feed-empty");
@@ -48,7 +53,86 @@ function track(video, state) {
   });
 }
 
-function activate(video) {
+let hlsLoading = null;
+
+function loadHls() {
+  if (window.Hls) return Promise.resolve(window.Hls);
+  hlsLoading ||= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = HLS_URL;
+    script.onload = () => (window.Hls ? resolve(window.Hls) : reject(new Error("Hls")));
+    script.onerror = () => reject(new Error("cannot load hls.js"));
+    document.head.append(script);
+  });
+  return hlsLoading;
+}
+
+function hasMse() {
+  const MS = window.ManagedMediaSource || window.MediaSource;
+  return !!(MS && MS.isTypeSupported && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
+}
+
+function playMp4(video, item) {
+  video.dataset.delivery = "mp4";
+  if (video.getAttribute("src") !== item.video_url) video.src = item.video_url;
+}
+
+// Give a slide its source when it is about to be seen (played or preloaded): a long video
+// streams its HLS rendition, a short one (or a browser without HLS) the MP4.
+async function attach(video) {
+  const state = slides.get(video);
+  if (!state || state.attached) return state && state.attached;
+  const { item } = state;
+  state.attached = (async () => {
+    if (!item.hls_url) return playMp4(video, item);
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.dataset.delivery = "native-hls";
+      video.src = item.hls_url;
+      return;
+    }
+    if (!hasMse()) return playMp4(video, item);
+    try {
+      const Hls = await loadHls();
+      if (!Hls.isSupported()) return playMp4(video, item);
+      // No worker: the page's Content-Security-Policy allows no blob: scripts.
+      const hls = new Hls({ enableWorker: false, maxBufferLength: 20, capLevelToPlayerSize: true });
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (!data.fatal) return;
+        // A rendition that cannot play falls back to the MP4, where it was.
+        const at = video.currentTime;
+        const wasPlaying = !video.paused;
+        hls.destroy();
+        state.hls = null;
+        playMp4(video, item);
+        video.currentTime = at;
+        if (wasPlaying) video.play().catch(() => {});
+      });
+      hls.loadSource(item.hls_url);
+      hls.attachMedia(video);
+      state.hls = hls;
+      video.dataset.delivery = "hls";
+    } catch (error) {
+      playMp4(video, item);
+    }
+  })();
+  return state.attached;
+}
+
+// Slides streamed through hls.js hold a buffer each: those swiped far away let it go (and
+// set it up again if the viewer comes back).
+function releaseFarSlides(video) {
+  const order = [...feed.children];
+  const at = order.indexOf(video.closest(".video-slide"));
+  for (const [other, state] of slides) {
+    if (!state.hls || Math.abs(order.indexOf(other.closest(".video-slide")) - at) <= 2) continue;
+    state.hls.destroy();
+    state.hls = null;
+    state.attached = null;
+    other.removeAttribute("src");
+  }
+}
+
+async function activate(video) {
   if (current === video) return;
   if (current) {
     current.pause();
@@ -57,7 +141,18 @@ function activate(video) {
   current = video;
   feed.dataset.playing = video ? slides.get(video).item.id : "";
   if (!video) return;
+  releaseFarSlides(video);
   video.preload = "auto";
+  // preload the next one
+  const slide = video.closest(".video-slide");
+  const next = slide && slide.nextElementSibling && slide.nextElementSibling.querySelector("video");
+  if (next) {
+    next.preload = "auto";
+    attach(next);
+  }
+  if (slide && !slide.nextElementSibling?.nextElementSibling) loadMore();
+  await attach(video);
+  if (current !== video) return; // swiped on while the source was being set up
   const playing = video.play();
   if (playing) {
     playing.catch(() => {
@@ -65,11 +160,6 @@ function activate(video) {
       video.play().catch(() => {});
     });
   }
-  // preload the next one
-  const slide = video.closest(".video-slide");
-  const next = slide && slide.nextElementSibling && slide.nextElementSibling.querySelector("video");
-  if (next) next.preload = "auto";
-  if (slide && !slide.nextElementSibling?.nextElementSibling) loadMore();
 }
 
 const observer = new IntersectionObserver(
@@ -197,7 +287,6 @@ function railButton(name, label, count) {
 
 function slideFor(item) {
   const video = el("video", {
-    src: item.video_url,
     poster: item.poster_url || "",
     playsinline: "",
     "webkit-playsinline": "",
@@ -206,8 +295,9 @@ function slideFor(item) {
     class: item.height > item.width ? "portrait" : "landscape",
   });
   video.playsInline = true;
-  const state = { item, pendingMs: 0, completedOnce: false };
+  const state = { item, pendingMs: 0, completedOnce: false, attached: null };
   slides.set(video, state);
+  if (!item.hls_url) attach(video); // a short video's MP4 loads its metadata at once
   track(video, state);
   video.addEventListener("click", () => (video.paused ? video.play() : video.pause()));
 
@@ -307,3 +397,10 @@ window.addEventListener("pagehide", () => {
 window.addEventListener("resize", fitHeight);
 fitHeight();
 loadMore(page.first_video || null);
+
+// Opened from a home-feed card (?imp=): the card's click, which gives the video's visit
+// its feed as traffic source. Best-effort: the feed plays without it.
+const impression = new URLSearchParams(location.search).get("imp");
+if (impression) {
+  api("POST", `/api/v1/feed/impressions/${encodeURIComponent(impression.slice(0, 32))}/click`).catch(() => {});
+}

@@ -83,6 +83,7 @@ function row(video) {
     num(t("videos.col.views"), formatNumber(video.views)),
     num(t("videos.col.completion"), `${(video.completion_rate * 100).toFixed(1)}%`),
     num(t("videos.col.likes"), formatNumber(video.likes)),
+    num(t("videos.col.feed"), `${formatNumber(video.feed_exposures)} / ${formatNumber(video.feed_clicks)}`),
     num(t("videos.col.room_clicks"), formatNumber(video.room_clicks)),
     num(t("videos.col.orders"), formatNumber(video.orders)),
     num(t("videos.col.gmv"), formatMoney(video.gmv_cents)),

@@ -83,6 +83,9 @@ class RecommendList(Base):
     subject: Mapped[str] = mapped_column(String(12), primary_key=True)  # user | product
     subject_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     items: Mapped[list[Any]] = mapped_column(default=list)  # product ids, best first
+    # The category of each item (user lists): a viewer's list is re-ranked by the profile
+    # without reading the products first.
+    categories: Mapped[list[Any]] = mapped_column(default=list)
     computed_at: Mapped[datetime] = created_at_column()
 
 

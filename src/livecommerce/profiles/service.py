@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -352,6 +353,22 @@ class ProfileService:
         if not profile.personalised:
             return False, []
         scores = as_of(profile.interests, profile.scored_at, utcnow())
+        return True, [Interest(name, score) for name, score in list(scores.items())[:limit]]
+
+    def interests_now(
+        self,
+        personalised: bool | None,
+        interests: dict[str, Any] | None,
+        scored_at: datetime | None,
+        limit: int = 10,
+    ) -> tuple[bool, list[Interest]]:
+        """`get_personal_interests` on a profile's columns already read (None: no profile),
+        for callers that read them together with their own rows in one query."""
+        if personalised is None:
+            return True, []
+        if not personalised:
+            return False, []
+        scores = as_of(interests or {}, scored_at, utcnow())
         return True, [Interest(name, score) for name, score in list(scores.items())[:limit]]
 
     async def get_tag_interests(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 06:38:36.487092
+Create Date: 2026-11-30 08:13:40.220413
 """
 
 from __future__ import annotations
@@ -394,6 +394,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=12), nullable=False),
         sa.Column("subject_id", sa.String(length=32), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
         sa.Column("computed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("subject", "subject_id", name=op.f("pk_recommend_lists")),
     )

@@ -106,7 +106,8 @@ class RecommendRun(Base):
 
 class TargetingCampaign(Base):
     """Goods-find-people (物找人): a product's likeliest audience targeted with a message or a
-    coupon, measured against a random hold-out of the same size that was left alone."""
+    coupon, measured against a random hold-out that was left alone (its share of the
+    audience is `holdout_bp`, half by default)."""
 
     __tablename__ = "targeting_campaigns"
 
@@ -118,6 +119,8 @@ class TargetingCampaign(Base):
     message: Mapped[str] = mapped_column(String(200), default="")
     size: Mapped[int] = mapped_column(Integer)
     reached: Mapped[int] = mapped_column(Integer, default=0)  # notified (opt-outs excluded)
+    holdout_bp: Mapped[int] = mapped_column(Integer, default=5000)  # hold-out share of all
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the profile filters
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -11,11 +11,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     Product,
     ProductAction,
     RecommendList,
     RecommendRun,
+    TargetingCampaign,
     TargetingMember,
     UserProfile,
 )
@@ -163,6 +165,17 @@ class RecommendRepository:
             )
             found.update(rows)
         return found
+
+    async def page_campaigns(
+        self, session: AsyncSession, owner_id: str, page: PageRequest
+    ) -> Page[TargetingCampaign]:
+        query = select(TargetingCampaign).where(TargetingCampaign.owner_id == owner_id)
+        return await fetch_page(
+            session,
+            query,
+            (desc(TargetingCampaign.created_at), asc(TargetingCampaign.id)),
+            page,
+        )
 
     async def campaign_members(
         self, session: AsyncSession, campaign_id: str

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 08:13:40.220413
+Create Date: 2026-11-30 08:29:53.898108
 """
 
 from __future__ import annotations
@@ -1342,6 +1342,8 @@ def upgrade() -> None:
         sa.Column("message", sa.String(length=200), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("reached", sa.Integer(), nullable=False),
+        sa.Column("holdout_bp", sa.Integer(), nullable=False),
+        sa.Column("audience", sa.JSON(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_id"],

@@ -147,6 +147,7 @@ async def test_a_merchant_builds_an_audience_targets_it_and_reads_the_uplift(
         await shot(page_en, "audiences-desktop-en")
         await page_en.goto(f"{live_server.url}/lang/zh?next=/console/audiences")
         await expect(page_en.locator(".campaign-uplift")).to_have_text("提升 +25.0 个百分点")
+        await expect(page_en.locator("#audience-size-line")).to_have_text("符合条件的人群：6 人")
         await assert_fits(page_en, "audiences-desktop-zh")
         await assert_translated(page_en, "audiences-desktop-zh", "zh")
         await shot(page_en, "audiences-desktop-zh")

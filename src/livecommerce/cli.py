@@ -348,6 +348,14 @@ def eval_recommend(
     data: Annotated[Path, typer.Option("--data", help="A UserBehavior CSV.")],
     k: Annotated[int, typer.Option("--k", help="List length.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune",
+            help="Also choose the blend's settings on validation targets cut from the "
+            "training events (never the test targets) and report their readings too.",
+        ),
+    ] = False,
 ) -> None:
     """Leave-last-out HR@K and NDCG@K of the recommender against pop, repeat, recent, als."""
     from livecommerce.recommend.evaluate import evaluate, load
@@ -358,7 +366,7 @@ def eval_recommend(
     if not 1 <= k <= 1000:
         typer.echo("eval recommend: --k must be between 1 and 1000", err=True)
         raise typer.Exit(2)
-    result = evaluate(load(data), k)
+    result = evaluate(load(data), k, tune=tune)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

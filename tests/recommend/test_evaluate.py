@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from livecommerce.recommend.evaluate import evaluate, load
+from livecommerce.recommend.evaluate import PARAM_GRID, evaluate, load
 
 # Items 1, 2 are in category 10; 3, 4 in 20; 5 in 30. D has two events: trains, not tested.
 HAND_MADE = """\
@@ -67,3 +67,29 @@ def test_the_command_prints_json_and_counts_malformed_lines(tmp_path: Path) -> N
     result = json.loads(done.stdout)
     assert (result["malformed_lines"], result["tested_users"], result["k"]) == (1, 3, 10)
     assert set(result["readings"]) == {"item", "item_explore", "category", "category_explore"}
+
+
+def test_tuning_chooses_on_validation_targets_and_never_reads_the_test_targets(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "hand.csv"
+    data.write_text(HAND_MADE)
+    result = evaluate(load(data), k=1, tune=True)
+    tuned = result["tuned"]
+    assert tuned["folds"] >= 1
+    assert tuned["settings_tried"] == len(PARAM_GRID)
+    assert set(tuned["readings"]) == set(result["readings"])
+    # The same file with every tested user's last event (the test target) changed: the
+    # validation targets are the same, so the same settings are chosen.
+    lines = HAND_MADE.splitlines()
+    changed = [
+        line.replace(",1,10,pv,300", ",5,30,pv,300").replace(",4,20,buy,300", ",1,10,buy,300")
+        for line in lines
+    ]
+    changed[9] = "3,3,20,pv,300"
+    assert changed != lines
+    other = tmp_path / "other.csv"
+    other.write_text("\n".join(changed) + "\n")
+    assert evaluate(load(other), k=1, tune=True)["tuned"]["chosen"] == tuned["chosen"]
+    # Without --tune only the default settings are read.
+    assert "tuned" not in evaluate(load(data), k=1)

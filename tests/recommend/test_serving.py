@@ -71,6 +71,15 @@ async def test_audiences_selection_and_rooms(client: httpx.AsyncClient, runtime:
     assert mine.json()["personalised"] is True
     # Tea first (the fan's own interest), then the rest on sale.
     assert [p["title"] for p in mine.json()["items"]] == ["龙井", "白茶", "雨伞"]
+    # Served from the trained list, but only what is on sale at the moment of asking.
+    off = await client.post(
+        f"/api/v1/products/{tea.product_id}/status",
+        json={"status": "off_sale"},
+        headers=tea.merchant.headers,
+    )
+    assert off.status_code == 200, off.text
+    mine = await client.get("/api/v1/recommendations/products?limit=3", headers=fan.headers)
+    assert [p["title"] for p in mine.json()["items"]] == ["白茶", "雨伞"]
     unknown = await client.get("/api/v1/products/nope/also")
     assert unknown.status_code == 404
 

@@ -78,6 +78,8 @@ async def test_a_merchant_targets_a_products_audience_and_sees_the_uplift(
         "message",
         "size",
         "reached",
+        "holdout_share",
+        "audience",
         "created_at",
         "segment",
         "uplift",
@@ -105,3 +107,70 @@ async def test_a_merchant_targets_a_products_audience_and_sees_the_uplift(
     }
     other = await client.get(f"/api/v1/campaigns/{campaign['id']}", headers=viewers[0].headers)
     assert other.status_code == 404
+
+
+def test_a_smaller_hold_out_share_keeps_that_share_of_the_likeliest() -> None:
+    people = [f"u{n:02d}" for n in range(20)]
+    target, holdout = split(people, 8, seed="c", holdout_share=0.2)
+    assert (len(target), len(holdout)) == (8, 2)
+    assert set(target) | set(holdout) == set(people[:10])  # the likeliest 8 / 0.8
+    assert split(people, 3, seed="c", holdout_share=0.5) == split(people, 3, seed="c")
+
+
+async def test_an_audience_is_built_from_profile_filters_and_listed_with_its_uplift(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tea = await listing(client, None, "龙井", "茶叶", 12_900)
+    stage = await open_stage(client, [tea])
+    viewers = [await sign_up(client, "viewer") for _ in range(6)]
+    for viewer in viewers:
+        await click(client, viewer, stage.session_id, tea.product_id)
+    async with runtime.db.transaction() as session:
+        await recommend_service.do_train(session)
+    headers = tea.merchant.headers
+    base = f"/api/v1/products/{tea.product_id}"
+
+    tea_lovers = await client.get(f"{base}/segment?size=10&interest=茶叶", headers=headers)
+    assert tea_lovers.json()["size"] == 6
+    nobody = await client.get(f"{base}/segment?size=10&interest=雨具", headers=headers)
+    assert nobody.json()["size"] == 0
+    new_buyers = await client.get(f"{base}/segment?size=10&buyers=new", headers=headers)
+    assert new_buyers.json()["size"] == 6
+    bad = await client.get(f"{base}/segment?price_band=cheap", headers=headers)
+    assert bad.status_code == 422
+
+    empty = await client.post(
+        f"{base}/campaigns",
+        headers=headers,
+        json={"size": 3, "message": "回头客专享", "audience": {"buyers": "returning"}},
+    )
+    assert empty.status_code == 409
+    assert empty.json()["code"] == "targeting_audience_empty"
+
+    launched = await client.post(
+        f"{base}/campaigns",
+        headers=headers,
+        json={
+            "size": 4,
+            "message": "爱茶的你，新茶到了",
+            "holdout_share": 0.2,
+            "audience": {"interest": "茶叶"},
+        },
+    )
+    assert launched.status_code == 201, launched.text
+    campaign = launched.json()
+    # Six fit: 4 / 0.8 = 5 of them are used, 4 targeted and 1 held out.
+    assert (campaign["uplift"]["target_size"], campaign["uplift"]["holdout_size"]) == (4, 1)
+    assert (campaign["holdout_share"], campaign["audience"]) == (
+        0.2,
+        {"interest": "茶叶", "buyers": "all"},
+    )
+    assert await count_rows(runtime, Notification) == 4
+
+    listed = await client.get("/api/v1/campaigns?limit=1", headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert [c["id"] for c in listed.json()["items"]] == [campaign["id"]]
+    assert listed.json()["items"][0]["uplift"] == campaign["uplift"]
+    assert listed.json()["next_cursor"] is None
+    others = await client.get("/api/v1/campaigns", headers=viewers[0].headers)
+    assert others.json() == {"items": [], "next_cursor": None}

@@ -393,6 +393,11 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard_forbidden": ("你无权查看该场直播的数据", "You may not see this session's figures."),
     # profiles and recommend (goods-find-people)
     "targeting_campaign_not_found": ("投放不存在", "No such targeting campaign."),
+    # recommend: audiences and targeting campaigns in the merchant console
+    "targeting_audience_empty": (
+        "这个人群里没有可投放的人，请放宽条件",
+        "Nobody in this audience can be reached: widen the filters.",
+    ),
 }
 
 # The code of an error that carries none, by its HTTP status.

@@ -83,6 +83,9 @@ class RecommendList(Base):
     subject: Mapped[str] = mapped_column(String(12), primary_key=True)  # user | product
     subject_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     items: Mapped[list[Any]] = mapped_column(default=list)  # product ids, best first
+    # The category of each item (user lists): a viewer's list is re-ranked by the profile
+    # without reading the products first.
+    categories: Mapped[list[Any]] = mapped_column(default=list)
     computed_at: Mapped[datetime] = created_at_column()
 
 
@@ -103,7 +106,8 @@ class RecommendRun(Base):
 
 class TargetingCampaign(Base):
     """Goods-find-people (物找人): a product's likeliest audience targeted with a message or a
-    coupon, measured against a random hold-out of the same size that was left alone."""
+    coupon, measured against a random hold-out that was left alone (its share of the
+    audience is `holdout_bp`, half by default)."""
 
     __tablename__ = "targeting_campaigns"
 
@@ -115,6 +119,8 @@ class TargetingCampaign(Base):
     message: Mapped[str] = mapped_column(String(200), default="")
     size: Mapped[int] = mapped_column(Integer)
     reached: Mapped[int] = mapped_column(Integer, default=0)  # notified (opt-outs excluded)
+    holdout_bp: Mapped[int] = mapped_column(Integer, default=5000)  # hold-out share of all
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the profile filters
     created_at: Mapped[datetime] = created_at_column()
 
 

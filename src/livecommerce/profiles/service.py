@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +97,50 @@ class AudienceProfile:
     new: int  # no order yet
     returning: int  # at least one order
     fans: int | None  # members of the room's fan club (room audiences only)
+
+
+@dataclass(frozen=True)
+class AudienceFilter:
+    """Profile conditions that narrow a group of people (a merchant's audience builder).
+
+    interest: the category is among the person's three strongest interests now;
+    price_band: the band the person has bought in most; buyers: "new" (no order yet),
+    "returning" (at least one) or "all"."""
+
+    interest: str | None = None
+    price_band: str | None = None
+    buyers: str = "all"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.interest is None and self.price_band is None and self.buyers == "all"
+
+
+TOP_INTERESTS_FOR_FILTER = 3
+
+
+def matches(profile: UserProfile | None, wanted: AudienceFilter, now: datetime) -> bool:
+    """Whether a person (their profile, None without one) fits the filter."""
+    if wanted.is_empty:
+        return True
+    if profile is None:
+        return (
+            wanted.interest is None and wanted.price_band is None and wanted.buyers != "returning"
+        )
+    if wanted.buyers == "new" and profile.orders_count:
+        return False
+    if wanted.buyers == "returning" and not profile.orders_count:
+        return False
+    if wanted.interest is not None:
+        top = list(as_of(profile.interests, profile.scored_at, now))[:TOP_INTERESTS_FOR_FILTER]
+        if wanted.interest not in top:
+            return False
+    if wanted.price_band is not None:
+        bands = {band: int(count) for band, count in profile.price_bands.items()}
+        favourite = max(sorted(bands), key=lambda b: bands[b]) if bands else None
+        if favourite != wanted.price_band:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -354,6 +399,22 @@ class ProfileService:
         scores = as_of(profile.interests, profile.scored_at, utcnow())
         return True, [Interest(name, score) for name, score in list(scores.items())[:limit]]
 
+    def interests_now(
+        self,
+        personalised: bool | None,
+        interests: dict[str, Any] | None,
+        scored_at: datetime | None,
+        limit: int = 10,
+    ) -> tuple[bool, list[Interest]]:
+        """`get_personal_interests` on a profile's columns already read (None: no profile),
+        for callers that read them together with their own rows in one query."""
+        if personalised is None:
+            return True, []
+        if not personalised:
+            return False, []
+        scores = as_of(interests or {}, scored_at, utcnow())
+        return True, [Interest(name, score) for name, score in list(scores.items())[:limit]]
+
     async def get_tag_interests(
         self, session: AsyncSession, user_id: str, limit: int = 10
     ) -> list[Interest]:
@@ -475,10 +536,22 @@ class ProfileService:
         """People who viewed or bought the product, the latest first."""
         return await profiles_repository.users_of_product(session, product_id, limit)
 
-    async def personalised_among(self, session: AsyncSession, user_ids: list[str]) -> list[str]:
-        """Those of these users who did not switch personalisation off (targetable)."""
+    async def personalised_among(
+        self,
+        session: AsyncSession,
+        user_ids: list[str],
+        wanted: AudienceFilter | None = None,
+    ) -> list[str]:
+        """Those of these users who did not switch personalisation off (targetable) and,
+        if given, fit the filter; in the order given."""
         profiles = await profiles_repository.profiles_for(session, user_ids)
-        return [u for u in user_ids if u not in profiles or profiles[u].personalised]
+        now = utcnow()
+        return [
+            u
+            for u in user_ids
+            if (u not in profiles or profiles[u].personalised)
+            and (wanted is None or matches(profiles.get(u), wanted, now))
+        ]
 
     async def do_set_personalised(self, session: AsyncSession, user_id: str, on: bool) -> None:
         profile = await profiles_repository.get_profile(session, user_id)

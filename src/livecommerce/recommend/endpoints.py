@@ -9,14 +9,18 @@ from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.errors import Forbidden, NotFound
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import PageQuery
 from livecommerce.live.service import live_service
 from livecommerce.models import Role
 from livecommerce.profiles.schemas import InterestOut
-from livecommerce.profiles.service import AudienceProfile, profile_service
+from livecommerce.profiles.service import AudienceFilter, AudienceProfile, profile_service
 from livecommerce.recommend.schemas import (
     AudienceOut,
+    Buyers,
     CampaignIn,
     CampaignOut,
+    CampaignPage,
+    PriceBand,
     ProductList,
     RoomList,
     RoomPick,
@@ -48,6 +52,8 @@ def campaign_out(result: CampaignResult) -> CampaignOut:
         message=campaign.message,
         size=campaign.size,
         reached=campaign.reached,
+        holdout_share=campaign.holdout_bp / 10_000,
+        audience={str(k): str(v) for k, v in (campaign.audience or {}).items()},
         created_at=campaign.created_at,
         segment=audience_out(result.segment),
         uplift=UpliftOut(
@@ -149,9 +155,15 @@ async def product_segment(
     user: CurrentUser,
     session: DbSession,
     size: int = Query(100, ge=1, le=500),
+    interest: str | None = Query(None, min_length=1, max_length=60),
+    price_band: PriceBand | None = None,
+    buyers: Buyers = "all",
 ) -> AudienceOut:
-    """物找人: the product's likeliest audience of this size, as a size and a profile."""
-    return audience_out(await targeting_service.preview(session, user, product_id, size))
+    """物找人: the product's likeliest audience of this size, narrowed by profile filters
+    (an interest among the person's strongest three, the price band they buy in most, new
+    or returning buyers), as a size and a profile."""
+    wanted = AudienceFilter(interest=interest, price_band=price_band, buyers=buyers)
+    return audience_out(await targeting_service.preview(session, user, product_id, size, wanted))
 
 
 @router.post("/products/{product_id}/campaigns", status_code=201)
@@ -167,8 +179,24 @@ async def launch_campaign(
         size=body.size,
         message=body.message,
         coupon_id=body.coupon_id,
+        holdout_share=body.holdout_share,
+        wanted=AudienceFilter(
+            interest=body.audience.interest,
+            price_band=body.audience.price_band,
+            buyers=body.audience.buyers,
+        ),
     )
     return campaign_out(result)
+
+
+@router.get("/campaigns")
+async def my_campaigns(user: CurrentUser, session: DbSession, page: PageQuery) -> CampaignPage:
+    """The caller's targeting campaigns, newest first (20 a page by default), each with how
+    its segment behaved against its hold-out so far."""
+    found = await targeting_service.page_campaigns(session, user, page.or_default(20))
+    return CampaignPage(
+        items=[campaign_out(result) for result in found.items], next_cursor=found.next_cursor
+    )
 
 
 @router.get("/campaigns/{campaign_id}")

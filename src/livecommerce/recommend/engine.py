@@ -19,10 +19,24 @@ from scipy import sparse
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-HALF_LIFE_EVENTS = 4.0  # a user's interest in an item halves every 4 later events
 NEIGHBOURS = 50  # kept per item in the similarity matrices
-CAT_W = (1.0, 0.3, 0.1, 0.01)  # personal, sequence, co-occurrence, popularity
-ITEM_W = (0.6, 0.5, 0.3, 0.02, 1.5)  # sequence, co-occurrence, category, popularity, personal
+
+
+@dataclass(frozen=True)
+class Params:
+    """The blend's settings. `evaluate` can choose them on a validation split cut from the
+    training events (each user's second-to-last event), never on the test targets."""
+
+    half_life_events: float = 4.0  # a user's interest in an item halves every 4 later events
+    cat_w: tuple[float, float, float, float] = (1.0, 0.3, 0.1, 0.01)
+    # personal, sequence, co-occurrence, popularity
+    item_w: tuple[float, float, float, float, float] = (0.6, 0.5, 0.3, 0.02, 1.5)
+    # sequence, co-occurrence, category, popularity, personal
+    recency_w: tuple[float, float] = (0.0, 0.0)  # categories, items: the last touch alone
+    recency_half_life: float = 1.0  # in distinct columns touched since
+
+
+DEFAULT_PARAMS = Params()
 
 
 @dataclass
@@ -66,9 +80,11 @@ class Interactions:
         return (ends[self.user] - 1 - np.arange(len(self.user))).astype(np.int64)
 
 
-def _personal(data: Interactions, columns: IntArray, n_columns: int) -> sparse.csr_matrix:
-    """Users × columns: each event's action weight, halved every HALF_LIFE_EVENTS later events."""
-    decay = np.power(0.5, data.positions_from_end() / HALF_LIFE_EVENTS)
+def _personal(
+    data: Interactions, columns: IntArray, n_columns: int, half_life: float
+) -> sparse.csr_matrix:
+    """Users × columns: each event's action weight, halved every `half_life` later events."""
+    decay = np.power(0.5, data.positions_from_end() / half_life)
     return sparse.csr_matrix(
         (data.weight * decay, (data.user, columns)), shape=(data.n_users, n_columns)
     )
@@ -173,8 +189,8 @@ class Level:
     similar: sparse.csr_matrix  # columns × columns: co-occurrence plus transitions
 
 
-def _level(data: Interactions, columns: IntArray, n_columns: int) -> Level:
-    personal = _personal(data, columns, n_columns)
+def _level(data: Interactions, columns: IntArray, n_columns: int, half_life: float) -> Level:
+    personal = _personal(data, columns, n_columns, half_life)
     counts = _counts(data, columns, n_columns)
     binary = counts.copy()
     binary.data[:] = 1.0
@@ -217,10 +233,11 @@ def _top(scores: FloatArray, k: int, exclude: IntArray | None = None) -> list[in
 class Recommender:
     """Trained on interactions; ranks items and categories for any known user."""
 
-    def __init__(self, data: Interactions) -> None:
+    def __init__(self, data: Interactions, params: Params = DEFAULT_PARAMS) -> None:
         self.data = data
-        self.items = _level(data, data.item, data.n_items)
-        self.categories = _level(data, data.category, data.n_categories)
+        self.params = params
+        self.items = _level(data, data.item, data.n_items, params.half_life_events)
+        self.categories = _level(data, data.category, data.n_categories, params.half_life_events)
         self.item_category = data.item_category
         # Within a category, items by popularity: the category affinity's item pick.
         self._item_pop = self.items.popularity
@@ -228,19 +245,33 @@ class Recommender:
     def _dense(self, matrix: sparse.csr_matrix, user: int) -> FloatArray:
         return np.asarray(matrix.getrow(user).toarray(), dtype=np.float64).ravel()
 
+    def _recency(self, level: Level, user: int) -> FloatArray:
+        """1 for the column the user touched last, halved for each later-touched one."""
+        row = level.latest.getrow(user)
+        out = np.zeros(level.n_columns, dtype=np.float64)
+        if row.nnz:
+            rank = np.argsort(np.argsort(-row.data, kind="stable"), kind="stable")
+            out[row.indices] = np.power(0.5, rank / self.params.recency_half_life)
+        return out
+
     def category_scores(self, user: int) -> FloatArray:
         level = self.categories
+        CAT_W = self.params.cat_w  # noqa: N806
         if user >= self.data.n_users:
             return level.popularity.copy()
-        return (
+        scores = (
             CAT_W[0] * self._dense(level.personal, user)
             + CAT_W[1] * self._dense(level.sequence, user)
             + CAT_W[2] * self._dense(level.knn, user)
             + CAT_W[3] * level.popularity
         )
+        if self.params.recency_w[0]:
+            scores += self.params.recency_w[0] * self._recency(level, user)
+        return scores
 
     def item_scores(self, user: int, explore: bool = False) -> FloatArray:
         level = self.items
+        ITEM_W = self.params.item_w  # noqa: N806
         cats = self.category_scores(user)
         peak = float(cats.max(initial=0.0)) or 1.0
         affinity = (cats / peak)[self.item_category] * (0.2 + self._item_pop)
@@ -254,6 +285,8 @@ class Recommender:
         )
         if not explore:
             scores += ITEM_W[4] * self._dense(level.personal, user)
+            if self.params.recency_w[1]:
+                scores += self.params.recency_w[1] * self._recency(level, user)
         return scores
 
     def recommend_items(self, user: int, k: int, explore: bool = False) -> list[int]:
@@ -264,7 +297,7 @@ class Recommender:
         seen = self.categories.counts.getrow(user).indices if explore else None
         scores = self.category_scores(user)
         if explore:
-            scores = scores - self._dense(self.categories.personal, user)
+            scores = scores - self.params.cat_w[0] * self._dense(self.categories.personal, user)
         return _top(scores, k, seen)
 
     def similar_items(self, item: int, k: int) -> list[int]:

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     Product,
     ProductAction,
     RecommendList,
     RecommendRun,
+    TargetingCampaign,
     TargetingMember,
+    UserProfile,
 )
+
+
+@dataclass(frozen=True)
+class ViewerState:
+    """A viewer's precomputed list and the profile columns that re-rank it (one read)."""
+
+    items: list[str]
+    categories: list[str]
+    personalised: bool | None  # None: no profile yet
+    interests: dict[str, Any] | None
+    scored_at: datetime | None
 
 
 class RecommendRepository:
@@ -49,6 +65,57 @@ class RecommendRepository:
     async def get_list(self, session: AsyncSession, subject: str, subject_id: str) -> list[str]:
         found = await session.get(RecommendList, (subject, subject_id))
         return [str(item) for item in found.items] if found is not None else []
+
+    async def viewer_state(self, session: AsyncSession, user_id: str) -> ViewerState:
+        """The viewer's list (items, their categories) and profile in one statement."""
+
+        def of_list(column: Any) -> Any:
+            return (
+                select(column)
+                .where(RecommendList.subject == "user", RecommendList.subject_id == user_id)
+                .scalar_subquery()
+            )
+
+        def of_profile(column: Any) -> Any:
+            return select(column).where(UserProfile.user_id == user_id).scalar_subquery()
+
+        row = (
+            await session.execute(
+                select(
+                    of_list(RecommendList.items),
+                    of_list(RecommendList.categories),
+                    of_profile(UserProfile.personalised),
+                    of_profile(UserProfile.interests),
+                    of_profile(UserProfile.scored_at),
+                )
+            )
+        ).one()
+        items, categories, personalised, interests, scored_at = row
+        items = [str(i) for i in items or []]
+        categories = [str(c) for c in categories or []]
+        if len(categories) != len(items):
+            categories = [""] * len(items)  # a list trained before categories were kept
+        return ViewerState(
+            items,
+            categories,
+            None if personalised is None else bool(personalised),
+            interests,
+            scored_at,
+        )
+
+    async def on_sale_cards(
+        self, session: AsyncSession, product_ids: Sequence[str]
+    ) -> dict[str, Product]:
+        """Those of these products on sale, with SKUs and images, in one statement."""
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return {}
+        result = await session.execute(
+            select(Product)
+            .where(Product.id.in_(ids), Product.status == "on_sale")
+            .options(joinedload(Product.skus), joinedload(Product.images))
+        )
+        return {product.id: product for product in result.unique().scalars()}
 
     async def product_briefs(
         self, session: AsyncSession, product_ids: Sequence[str]
@@ -98,6 +165,17 @@ class RecommendRepository:
             )
             found.update(rows)
         return found
+
+    async def page_campaigns(
+        self, session: AsyncSession, owner_id: str, page: PageRequest
+    ) -> Page[TargetingCampaign]:
+        query = select(TargetingCampaign).where(TargetingCampaign.owner_id == owner_id)
+        return await fetch_page(
+            session,
+            query,
+            (desc(TargetingCampaign.created_at), asc(TargetingCampaign.id)),
+            page,
+        )
 
     async def campaign_members(
         self, session: AsyncSession, campaign_id: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,12 +39,40 @@ class AudienceOut(BaseModel):
     fans: int | None
 
 
+PriceBand = Literal["under_50", "50_200", "200_1000", "over_1000"]
+Buyers = Literal["all", "new", "returning"]
+
+
+class AudienceFilterIn(BaseModel):
+    """Profile conditions narrowing the product's likeliest people."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interest: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=60,
+        description="A category among the person's three strongest interests now.",
+    )
+    price_band: PriceBand | None = Field(
+        default=None, description="The band the person has bought in most."
+    )
+    buyers: Buyers = Field(default="all", description="new: no order yet; returning: one or more.")
+
+
 class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    size: int = Field(ge=1, le=500)
+    size: int = Field(ge=1, le=500, description="People to target (the hold-out is extra).")
     message: str = Field(min_length=1, max_length=200)
     coupon_id: str | None = Field(default=None, max_length=32)
+    holdout_share: float = Field(
+        default=0.5,
+        ge=0.1,
+        le=0.5,
+        description="The hold-out's share of segment plus hold-out (left alone, for uplift).",
+    )
+    audience: AudienceFilterIn = Field(default_factory=AudienceFilterIn)
 
 
 class UpliftOut(BaseModel):
@@ -64,6 +93,13 @@ class CampaignOut(BaseModel):
     message: str
     size: int
     reached: int = Field(description="Segment members notified (opt-outs excluded).")
+    holdout_share: float
+    audience: dict[str, str]
     created_at: datetime
     segment: AudienceOut
     uplift: UpliftOut
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignOut]
+    next_cursor: str | None

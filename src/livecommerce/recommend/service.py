@@ -54,33 +54,40 @@ class TrainResult:
     seconds: float
 
 
-def _lists(indexed: Indexed) -> tuple[list[tuple[str, list[str]]], ...]:
+Lists = list[tuple[str, list[str], list[str]]]  # (subject id, items, their categories)
+
+
+def _lists(indexed: Indexed) -> tuple[Lists, Lists, Lists, Lists]:
     """CPU work, off the event loop: train and rank everything."""
     recommender = Recommender(indexed.data)
-    users = [
-        (
-            indexed.users[user],
-            [indexed.items[i] for i in recommender.recommend_items(user, LIST_LENGTH)],
+    category_of = indexed.data.item_category
+    users: Lists = []
+    for user in range(indexed.data.n_users):
+        picks = recommender.recommend_items(user, LIST_LENGTH)
+        users.append(
+            (
+                indexed.users[user],
+                [indexed.items[i] for i in picks],
+                [indexed.categories[int(category_of[i])] for i in picks],
+            )
         )
-        for user in range(indexed.data.n_users)
-    ]
-    also = []
+    also: Lists = []
     for item in range(indexed.data.n_items):
         similar = recommender.similar_items(item, LIST_LENGTH)
         if similar:
-            also.append((indexed.items[item], [indexed.items[i] for i in similar]))
+            also.append((indexed.items[item], [indexed.items[i] for i in similar], []))
     popular_order = sorted(
         range(indexed.data.n_items), key=lambda i: (-recommender.items.popularity[i], i)
     )
-    popular = [("all", [indexed.items[i] for i in popular_order[: LIST_LENGTH * 2]])]
+    popular: Lists = [("all", [indexed.items[i] for i in popular_order[: LIST_LENGTH * 2]], [])]
     audiences = recommender.audiences(AUDIENCE)
-    audience_lists = []
+    audience_lists: Lists = []
     for item in range(indexed.data.n_items):
         row = audiences.getrow(item)
         if row.nnz:
             order = sorted(range(row.nnz), key=lambda n: (-row.data[n], row.indices[n]))
             audience_lists.append(
-                (indexed.items[item], [indexed.users[int(row.indices[n])] for n in order])
+                (indexed.items[item], [indexed.users[int(row.indices[n])] for n in order], [])
             )
     return users, also, popular, audience_lists
 
@@ -101,7 +108,7 @@ class RecommendService:
         started = time.perf_counter()
         indexed = await self.load(session)
         now = utcnow()
-        empty: list[tuple[str, list[str]]] = []
+        empty: Lists = []
         users, also, popular, audiences = (
             await asyncio.to_thread(_lists, indexed)
             if len(indexed.data)
@@ -117,8 +124,14 @@ class RecommendService:
                 session,
                 subject,
                 [
-                    {"subject": subject, "subject_id": key, "items": items, "computed_at": now}
-                    for key, items in lists
+                    {
+                        "subject": subject,
+                        "subject_id": key,
+                        "items": items,
+                        "categories": categories,
+                        "computed_at": now,
+                    }
+                    for key, items, categories in lists
                 ],
             )
         seconds = time.perf_counter() - started
@@ -161,10 +174,15 @@ class RecommendService:
 
     async def _on_sale(self, session: AsyncSession, ids: list[str], k: int) -> list[Product]:
         """The first k of these products that are on sale, in this order."""
-        brief = await recommend_repository.product_briefs(session, ids)
-        chosen = [i for i in dict.fromkeys(ids) if brief.get(i, ("", ""))[1] == "on_sale"][:k]
-        products = await catalog_service.get_products(session, set(chosen))
-        return [products[i] for i in chosen if i in products]
+        ordered = list(dict.fromkeys(ids))
+        chosen: list[Product] = []
+        start, batch = 0, k + 4
+        while len(chosen) < k and start < len(ordered):
+            wanted = ordered[start : start + batch]
+            cards = await recommend_repository.on_sale_cards(session, wanted)
+            chosen += [cards[i] for i in wanted if i in cards]
+            start, batch = start + batch, batch * 2
+        return chosen[:k]
 
     async def popular_products(
         self, session: AsyncSession, k: int, exclude: set[str] | None = None
@@ -201,34 +219,47 @@ class RecommendService:
     ) -> list[Product]:
         """猜你喜欢: the trained list re-ordered by the profile as it is now (kept current
         event by event, so browsing and buying change it at once), then goods on sale of
-        the viewer's categories, then popular ones."""
+        the viewer's categories, then popular ones.
+
+        Two reads per request: the viewer's list with its categories and the profile in
+        one statement, then the chosen products (on sale, with SKUs and images) in
+        another; the shared candidates come from the process's few-second cache."""
         shared = await self._shared_candidates(session)
         listed: list[str] = []
         interests: list[Interest] = []
+        categories: dict[str, str] = {}
         if user_id is not None:
-            personalised, interests = await profile_service.get_personal_interests(
-                session, user_id, 5
+            state = await recommend_repository.viewer_state(session, user_id)
+            personalised, interests = profile_service.interests_now(
+                state.personalised, state.interests, state.scored_at, 5
             )
             if personalised:
-                listed = await recommend_repository.get_list(session, "user", user_id)
-        briefs = {**shared, **await recommend_repository.product_briefs(session, listed)}
+                listed = state.items
+                categories = dict(zip(state.items, state.categories, strict=True))
         total = sum(i.score for i in interests) or 1.0
         share = {i.name: i.score / total for i in interests}
         position = {product_id: index for index, product_id in enumerate(listed)}
+        order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
+
+        def category(product_id: str) -> str:
+            known = shared.get(product_id)
+            return known[0] if known is not None else categories.get(product_id, "")
 
         def score(product_id: str) -> tuple[float, int]:
             ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
-            return (ranked + share.get(briefs[product_id][0], 0.0), -order[product_id])
+            return (ranked + share.get(category(product_id), 0.0), -order[product_id])
 
-        order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
-        pool = [i for i in order if i in briefs and briefs[i][1] == ProductStatus.ON_SALE]
-        chosen = sorted(pool, key=score, reverse=True)[: k + 4]
-        products = await catalog_service.get_products(session, set(chosen))
-        return [
-            products[i]
-            for i in chosen
-            if i in products and products[i].status == ProductStatus.ON_SALE
-        ][:k]
+        # A shared candidate's status is known (cached); a listed one is checked on reading.
+        pool = [i for i in order if i not in shared or shared[i][1] == ProductStatus.ON_SALE]
+        ranked = sorted(pool, key=score, reverse=True)
+        chosen: list[Product] = []
+        start, batch = 0, k + 4
+        while len(chosen) < k and start < len(ranked):
+            wanted = ranked[start : start + batch]
+            cards = await recommend_repository.on_sale_cards(session, wanted)
+            chosen += [cards[i] for i in wanted if i in cards]
+            start, batch = start + batch, batch * 2
+        return chosen[:k]
 
     async def also_for_product(
         self, session: AsyncSession, product_id: str, k: int = 8

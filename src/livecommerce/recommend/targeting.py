@@ -1,14 +1,17 @@
 """Goods-find-people (物找人): a product's likeliest audience as a segment, targeted and measured.
 
-The likeliest 2×K people (precomputed by the training job) are split at random into the
+The product's likeliest people (precomputed by the training job), narrowed by profile
+filters (an interest, a price band, new or returning buyers), are split at random into the
 segment (K, targeted with a message or a coupon through notifications, which respect each
-person's opt-outs) and a hold-out of the same size that is left alone. Uplift is how much
+person's opt-outs) and a hold-out that is left alone (its share of the two is chosen per
+campaign, half by default: then the likeliest 2×K are split in two). Uplift is how much
 more of the segment then viewed or bought the product than of the hold-out. The merchant
 sees sizes, rates and the segment's profile, never who is in it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -16,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
 from livecommerce.coupons.service import coupon_service
-from livecommerce.kit.errors import Forbidden, NotFound
+from livecommerce.kit.errors import Conflict, Forbidden, NotFound
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.models import Role, TargetingCampaign, TargetingMember, User
 from livecommerce.notifications.service import notification_service
-from livecommerce.profiles.service import AudienceProfile, profile_service
+from livecommerce.profiles.service import AudienceFilter, AudienceProfile, profile_service
 from livecommerce.recommend.repository import recommend_repository
 from livecommerce.recommend.service import recommend_service
 
@@ -55,14 +59,20 @@ def measure(target: set[str], holdout: set[str], converted: set[str]) -> Uplift:
     return Uplift(len(target), len(holdout), len(target & converted), len(holdout & converted))
 
 
-def split(candidates: list[str], size: int, seed: str) -> tuple[list[str], list[str]]:
-    """The segment and its hold-out: the likeliest 2×size, shuffled, halved."""
-    pool = candidates[: 2 * size]
-    half = len(pool) // 2
+def split(
+    candidates: list[str], size: int, seed: str, holdout_share: float = 0.5
+) -> tuple[list[str], list[str]]:
+    """The segment and its hold-out: the likeliest size / (1 − share) people, shuffled, cut
+    so that the hold-out is `holdout_share` of them (at share ½: the likeliest 2×size,
+    halved). With too few people both shrink in the same proportion."""
+    keep = 1.0 - holdout_share
+    pool = candidates[: size + math.floor(size * holdout_share / keep + 1e-9)]
+    targets = math.floor(len(pool) * keep + 1e-9)
+    held = math.floor(len(pool) * holdout_share + 1e-9)
     chooser = random.Random(seed)
     shuffled = pool[:]
     chooser.shuffle(shuffled)
-    return sorted(shuffled[:half]), sorted(shuffled[half : 2 * half])
+    return sorted(shuffled[:targets]), sorted(shuffled[targets : targets + held])
 
 
 @dataclass
@@ -80,18 +90,42 @@ class TargetingService:
                 "Only the product's merchant may target its audience.", code="not_product_owner"
             )
 
-    async def candidates(self, session: AsyncSession, user: User, product_id: str) -> list[str]:
+    async def candidates(
+        self,
+        session: AsyncSession,
+        user: User,
+        product_id: str,
+        wanted: AudienceFilter | None = None,
+    ) -> list[str]:
+        """The product's likeliest people, best first, who may be targeted and fit `wanted`."""
         audience = await recommend_service.audience_of_product(session, product_id)
         audience = [person for person in audience if person != user.id]
-        return await profile_service.personalised_among(session, audience)
+        return await profile_service.personalised_among(session, audience, wanted)
 
     async def preview(
-        self, session: AsyncSession, user: User, product_id: str, size: int
+        self,
+        session: AsyncSession,
+        user: User,
+        product_id: str,
+        size: int,
+        wanted: AudienceFilter | None = None,
     ) -> AudienceProfile:
         """The segment a campaign of this size would reach: its size and profile."""
         await self.check_owner(session, user, product_id)
-        people = (await self.candidates(session, user, product_id))[: min(size, MAX_SEGMENT)]
+        people = (await self.candidates(session, user, product_id, wanted))[
+            : min(size, MAX_SEGMENT)
+        ]
         return await profile_service.audience_profile(session, people)
+
+    async def page_campaigns(
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[CampaignResult]:
+        """The caller's campaigns, newest first, each with its uplift so far."""
+        campaigns = await recommend_repository.page_campaigns(session, user.id, page)
+        return Page(
+            [await self._result_of(session, campaign) for campaign in campaigns.items],
+            campaigns.next_cursor,
+        )
 
     async def do_launch(
         self,
@@ -102,12 +136,15 @@ class TargetingService:
         size: int,
         message: str,
         coupon_id: str | None = None,
+        holdout_share: float = 0.5,
+        wanted: AudienceFilter | None = None,
     ) -> CampaignResult:
         await self.check_owner(session, user, product_id)
         if coupon_id is not None:
             coupon = await coupon_service.get_coupon(session, coupon_id)
             await coupon_service.check_issuer(user, coupon)
-        candidates = await self.candidates(session, user, product_id)
+        wanted = wanted or AudienceFilter()
+        candidates = await self.candidates(session, user, product_id, wanted)
         campaign = TargetingCampaign(
             owner_id=user.id,
             product_id=product_id,
@@ -115,10 +152,25 @@ class TargetingService:
             message=message,
             size=0,
             reached=0,
+            holdout_bp=round(holdout_share * 10_000),
+            audience={
+                key: value
+                for key, value in (
+                    ("interest", wanted.interest),
+                    ("price_band", wanted.price_band),
+                    ("buyers", wanted.buyers),
+                )
+                if value is not None
+            },
         )
         session.add(campaign)
         await session.flush()
-        target, holdout = split(candidates, min(size, MAX_SEGMENT), campaign.id)
+        target, holdout = split(candidates, min(size, MAX_SEGMENT), campaign.id, holdout_share)
+        if not target:
+            raise Conflict(
+                "Nobody in this audience can be reached: widen the filters.",
+                code="targeting_audience_empty",
+            )
         campaign.size = len(target)
         session.add_all(
             [TargetingMember(campaign_id=campaign.id, user_id=u, group="target") for u in target]
@@ -147,6 +199,11 @@ class TargetingService:
         campaign = await session.get(TargetingCampaign, campaign_id)
         if campaign is None or (campaign.owner_id != user.id and user.role != Role.PLATFORM_ADMIN):
             raise NotFound("No such campaign.", code="targeting_campaign_not_found")
+        return await self._result_of(session, campaign)
+
+    async def _result_of(
+        self, session: AsyncSession, campaign: TargetingCampaign
+    ) -> CampaignResult:
         members = await recommend_repository.campaign_members(session, campaign.id)
         target = {u for u, group in members if group == "target"}
         holdout = {u for u, group in members if group == "holdout"}

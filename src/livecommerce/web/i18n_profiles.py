@@ -55,4 +55,81 @@ PROFILE_STRINGS: dict[str, tuple[str, str]] = {
     "recommend.for_you": ("猜你喜欢", "You may like"),
     "recommend.also": ("看过这件的人还看了", "People who viewed this also viewed"),
     "recommend.rooms": ("为你推荐的直播间", "Live rooms for you"),
+    # The merchant's audiences and targeting campaigns (物找人)
+    "audience.title": ("人群与定向投放", "Audiences and targeting"),
+    "audience.open": ("人群与定向投放", "Audiences and targeting"),
+    "audience.back": ("返回商家后台", "Back to the merchant console"),
+    "audience.intro": (
+        "为商品圈出最可能感兴趣的人（按画像筛选），给他们发消息或优惠券；随机留出一部分人不投放作对照，"
+        "之后比较两组的浏览和购买，看投放带来的提升。你只会看到人数和画像，看不到具体是谁。",
+        "Pick the people most likely to want a product (narrowed by their profiles) and send "
+        "them a message or a coupon; a random hold-out is left alone, so you later see how much "
+        "more the targeted people viewed or bought. You see sizes and profiles, never who.",
+    ),
+    "audience.build": ("圈选人群", "Build an audience"),
+    "audience.product": ("商品", "Product"),
+    "audience.no_products": (
+        "你还没有在售商品：先在商家后台上架商品。",
+        "You have no products on sale yet: put one on sale in the merchant console first.",
+    ),
+    "audience.interest": ("兴趣品类", "Interest"),
+    "audience.any": ("不限", "Any"),
+    "audience.price_band": ("常买价位", "Usual price band"),
+    "audience.buyers": ("购买情况", "Buyers"),
+    "audience.buyers.all": ("不限", "Anyone"),
+    "audience.buyers.new": ("还没下过单", "Not bought yet"),
+    "audience.buyers.returning": ("下过单的回头客", "Bought before"),
+    "audience.size": ("最多人数", "At most (people)"),
+    "audience.preview": ("查看人群", "Preview the audience"),
+    "audience.people": ("{n} 人", "{n} people"),
+    "audience.size_line": ("符合条件的人群：{n} 人", "This audience: {n} people"),
+    "audience.empty": (
+        "没有符合条件的人：换个商品或放宽条件。推荐模型每隔一段时间根据新行为重新训练。",
+        "Nobody fits: choose another product or widen the filters. The model retrains "
+        "from new behaviour every so often.",
+    ),
+    "audience.mix": ("兴趣构成", "Interest mix"),
+    "audience.bands": ("常买价位", "Price bands bought"),
+    "audience.new_returning": (
+        "新客 {new} 人 · 回头客 {returning} 人",
+        "{new} new · {returning} returning",
+    ),
+    "audience.target": ("定向投放", "Target this audience"),
+    "audience.message": ("消息内容", "Message"),
+    "audience.message_hint": (
+        "例：新茶上市，给你留了一张券",
+        "e.g. New season tea: a coupon for you",
+    ),
+    "audience.coupon": ("附带优惠券", "Coupon"),
+    "audience.no_coupon": ("不发券，只发消息", "No coupon, message only"),
+    "audience.holdout": ("对照组比例", "Hold-out share"),
+    "audience.split": (
+        "最多给 {target} 人发送；另随机留出最多 {holdout} 人不投放，作对照。"
+        "关闭了个性化推荐或营销消息的人不会收到。",
+        "Up to {target} people will get it; up to {holdout} more, chosen at random, are "
+        "held out and get nothing, for comparison. People who switched personalisation "
+        "or marketing messages off are not reached.",
+    ),
+    "audience.launch": ("开始投放", "Launch the campaign"),
+    "audience.launched": (
+        "已投放：{target} 人，实际送达 {reached} 人",
+        "Launched: {target} people, {reached} reached",
+    ),
+    "audience.campaigns": ("投放效果", "Campaign results"),
+    "audience.refresh": ("刷新", "Refresh"),
+    "audience.more": ("更多", "More"),
+    "audience.no_campaigns": ("还没有投放。", "No campaigns yet."),
+    "audience.targeted": ("投放组", "Targeted"),
+    "audience.held_out": ("对照组", "Hold-out"),
+    "audience.converted": (
+        "{converted}/{size} 人浏览或购买（{rate}）",
+        "{converted} of {size} viewed or bought ({rate})",
+    ),
+    "audience.uplift": ("提升 {pp} 个百分点", "Uplift {pp} percentage points"),
+    "audience.relative": ("（相对 {pct}）", " ({pct} relative)"),
+    "audience.reached": ("送达 {n} 人", "{n} reached"),
+    "audience.with_coupon": ("附券", "with coupon"),
+    "audience.filters": ("条件：{text}", "Filters: {text}"),
+    "audience.no_filters": ("全部可能感兴趣的人", "Everyone likely to be interested"),
+    "audience.since": ("投放于 {when}", "Sent {when}"),
 }

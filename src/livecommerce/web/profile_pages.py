@@ -33,3 +33,14 @@ async def my_profile_page(page: PageDep, session: DbSession) -> Response:
     summary = await profile_service.get_summary(session, page.user.id)
     hours = [f"{hour:02d}:00–{(hour + 1) % 24:02d}:00" for hour in summary.active_hours]
     return page.render("profile.html", summary=summary, hours=hours)
+
+
+@router.get("/console/audiences")
+async def audiences_console_page(page: PageDep) -> Response:
+    """The merchant's goods-find-people console: build an audience from profiles, see its
+    size and mix, target it with a message or a coupon and a hold-out, read the uplift."""
+    if page.user is None:
+        return page.login_redirect()
+    if not page.is_merchant:
+        return page.forbidden()
+    return page.render("console_audiences.html")

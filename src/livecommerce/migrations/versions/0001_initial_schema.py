@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 08:23:41.318737
+Create Date: 2026-11-30 09:23:18.379342
 """
 
 from __future__ import annotations
@@ -395,6 +395,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=12), nullable=False),
         sa.Column("subject_id", sa.String(length=32), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("categories", sa.JSON(), nullable=False),
         sa.Column("computed_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("subject", "subject_id", name=op.f("pk_recommend_lists")),
     )
@@ -1374,6 +1375,8 @@ def upgrade() -> None:
         sa.Column("message", sa.String(length=200), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("reached", sa.Integer(), nullable=False),
+        sa.Column("holdout_bp", sa.Integer(), nullable=False),
+        sa.Column("audience", sa.JSON(), nullable=False),
         sa.Column("created_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_id"],

@@ -359,6 +359,16 @@ class LiveService:
         )
         return page.items
 
+    async def current_or_next_session(
+        self, session: AsyncSession, room_id: str
+    ) -> LiveSession | None:
+        """The room's session on air, else its soonest planned one."""
+        for status in (LiveSessionStatus.LIVE, LiveSessionStatus.SCHEDULED):
+            found = await self.list_sessions(session, status=status, room_id=room_id, limit=1)
+            if found:
+                return found[0]
+        return None
+
     async def page_sessions(
         self,
         session: AsyncSession,

@@ -136,18 +136,22 @@ async def accept_invite(token: str, user: CurrentUser, session: DbSession) -> St
 
 @router.get("/team/rooms")
 async def my_team_rooms(user: CurrentUser, session: DbSession, page: PageQuery) -> MyTeamRooms:
-    """The rooms the caller works for, with their role and what it allows (50 by
-    default)."""
+    """The rooms the caller works for, with their role, what it allows and the session
+    to work on (on air, else the next planned; 50 rooms by default)."""
     found = await team_service.page_my_rooms(session, user, page)
     items = []
     for row in found.items:
         room = await live_service.get_room(session, row.room_id)
+        current = await live_service.current_or_next_session(session, room.id)
         items.append(
             MyTeamRoom(
                 room_id=room.id,
                 room_name=room.name,
                 role=row.role,
                 actions=sorted(ROLE_ACTIONS[row.role]),
+                session_id=None if current is None else current.id,
+                session_title=None if current is None else current.title,
+                session_status=None if current is None else current.status,
             )
         )
     return MyTeamRooms(items=items, next_cursor=found.next_cursor)

@@ -42,6 +42,11 @@ function start() {
   const detail = page.session;
   if (!detail) return;
   const sessionId = detail.id;
+  // A team member (page.console) gets the tools of their role only; the host gets all.
+  const consoleInfo = page.console || { role: "host", actions: null };
+  const isHost = consoleInfo.role === "host";
+  const may = (action) => isHost || consoleInfo.actions.includes(action);
+  if (!["flash_sale", "lottery", "coupon", "question"].some(may)) return;
   if (!document.getElementById("ix-styles")) {
     document.head.append(el("link", { rel: "stylesheet", id: "ix-styles", href: "/static/interactions.css" }));
   }
@@ -206,6 +211,8 @@ function start() {
     el("button", { type: "submit", class: "button", id: "coupon-create" }, S.issue),
     couponList,
   );
+  // The host issues coupons; the 场控 hands out (drops) the ones the host issued.
+  if (!isHost) for (const part of couponForm.querySelectorAll("label, #coupon-create")) part.hidden = true;
   couponForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(couponForm);
@@ -227,7 +234,8 @@ function start() {
 
   async function loadCoupons() {
     try {
-      issued = (await api("GET", "/api/v1/coupons/issued")).items.filter((coupon) => coupon.room_id);
+      const path = isHost ? "/api/v1/coupons/issued" : `/api/v1/coupons/issued?room_id=${encodeURIComponent(detail.room.id)}`;
+      issued = (await api("GET", path)).items.filter((coupon) => coupon.room_id);
     } catch (error) {
       issued = [];
     }
@@ -325,24 +333,22 @@ function start() {
     "section",
     { class: "card", id: "interactions-console" },
     el("h2", {}, S.title),
-    el("div", { class: "ix-console-grid" }, saleForm, lotteryForm, couponForm),
-    el("h3", {}, `? ${S.qa}`),
-    qaList,
+    el("div", { class: "ix-console-grid" }, may("flash_sale") ? saleForm : null, may("lottery") ? lotteryForm : null, may("coupon") ? couponForm : null),
+    may("question") ? el("h3", {}, `? ${S.qa}`) : null,
+    may("question") ? qaList : null,
   );
   const stats = document.getElementById("stats");
-  const anchor = stats ? stats.closest("section") : null;
+  const anchor = stats ? stats.closest("section") : document.getElementById("console-scope");
   if (anchor) anchor.after(section);
   else document.querySelector("main").append(section);
 
   loadShowcase();
-  loadCoupons();
-  loadQuestions();
+  if (may("coupon") || may("lottery")) loadCoupons();
+  if (may("question")) loadQuestions();
   (async () => {
     try {
-      const sales = (await api("GET", `/api/v1/live-sessions/${sessionId}/flash-sales`)).items;
-      currentSale = sales[0] || null;
-      const lotteries = (await api("GET", `/api/v1/live-sessions/${sessionId}/lotteries`)).items;
-      currentLottery = lotteries[0] || null;
+      if (may("flash_sale")) currentSale = (await api("GET", `/api/v1/live-sessions/${sessionId}/flash-sales`)).items[0] || null;
+      if (may("lottery")) currentLottery = (await api("GET", `/api/v1/live-sessions/${sessionId}/lotteries`)).items[0] || null;
     } catch (error) {
       return;
     }
@@ -350,7 +356,7 @@ function start() {
     renderLottery();
   })();
   setInterval(() => {
-    loadQuestions();
+    if (may("question")) loadQuestions();
     if (currentSale && currentSale.status !== "ended") renderSale();
     if (currentLottery && currentLottery.status === "open") renderLottery();
   }, 3000);

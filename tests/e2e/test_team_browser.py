@@ -97,6 +97,19 @@ async def test_staff_accept_an_invitation_and_get_the_moderator_tools(
         await expect(page.locator("#console-role")).to_have_text("moderator (场控)")
         await check_phone_page(page, "team-console-moderator-en", "en")
         await page.screenshot(path="/tmp/fans-team-console-en.png")
+        # Removed from the team while the console is open: its tools close at once.
+        await expect(page.locator("body")).to_have_attribute("data-console", "ready")
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            removed = await api.delete(
+                f"/api/v1/rooms/{shop.room['id']}/team/{invited['id']}",
+                headers=shop.host.headers,
+            )
+            assert removed.status_code == 200, removed.text
+        await expect(page.locator("#console-revoked h1")).to_have_text(
+            "You are no longer on this room's team; its tools are closed."
+        )
+        await expect(page.locator("#flash-form")).to_have_count(0)
+        await check_phone_page(page, "team-console-revoked-en", "en")
         assert errors.errors == []
     finally:
         await context.close()

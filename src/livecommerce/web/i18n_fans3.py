@@ -61,5 +61,9 @@ FANS3_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "teamtools.own_team": ("「{room}」的团队", "{room}'s team"),
     "teamtools.buyer": ("买家：{name}", "Buyer: {name}"),
+    "teamtools.revoked": (
+        "你已不在这个直播间的团队中，这里的工具已关闭。",
+        "You are no longer on this room's team; its tools are closed.",
+    ),
     "teamtools.manage_team": ("邀请与管理成员", "Invite and manage"),
 }

@@ -341,6 +341,19 @@ if ($("word-form")) $("word-form").addEventListener("submit", (event) => {
 
 // ---------- realtime ----------
 
+function revoked() {
+  const main = document.querySelector("main");
+  clear(main);
+  main.append(
+    el(
+      "section",
+      { class: "card", id: "console-revoked" },
+      el("h1", {}, t("teamtools.revoked")),
+      el("p", {}, el("a", { href: "/team" }, `← ${t("teamtools.title")}`)),
+    ),
+  );
+}
+
 function connect(attempt = 0) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/live/${sessionId}`);
@@ -357,6 +370,7 @@ function connect(attempt = 0) {
     }
     switch (message.type) {
       case "hello":
+        document.body.dataset.console = "ready";
         if (modChat) clear(modChat);
         for (const chat of message.recent_chat || []) addModChat(chat);
         state.status = message.status;
@@ -396,6 +410,10 @@ function connect(attempt = 0) {
       case "session_state":
         state.status = message.status;
         renderStatus();
+        break;
+      case "privileges":
+        // A member removed from the team (or given another role) loses these tools at once.
+        if (!isHost && message.role !== consoleInfo.role) revoked();
         break;
       default:
         break;

@@ -143,6 +143,14 @@ async def test_the_team_page_on_a_desktop(live_server: LiveServer, browser: Brow
         await page.click("#manage-team")
         await page.wait_for_url(f"{live_server.url}/console/host#team-card")
         await expect(page.locator("#team-card")).to_be_in_viewport()
+        await expect(page.locator("#team-list li")).to_have_count(1)
+        # The members' list keeps clear of the Invite button above it.
+        gap = await page.evaluate(
+            "() => document.querySelector('#team-list li').getBoundingClientRect().top"
+            " - document.querySelector('#team-form [type=submit]').getBoundingClientRect().bottom"
+        )
+        assert gap >= 8, gap
+        await page.screenshot(path="/tmp/fans-team-card-desktop.png")
         await context.clear_cookies()
 
         await log_in(page, live_server, service, "/team")

@@ -56,6 +56,21 @@ async def test_each_membership_leads_to_its_session(
         (live.room_id, "moderator", live.session_id, "live"),
         (planned.room_id, "selection", planned.session_id, "scheduled"),
     ]
+    # The 选品 prepares the next session's showcase even while one is on air.
+    later = await client.post(
+        f"/api/v1/rooms/{live.room_id}/sessions",
+        headers=live.host.headers,
+        json={"title": "下一场", "planned_start_at": "2099-01-01T12:00:00Z"},
+    )
+    assert later.status_code == 201, later.text
+    selection = await sign_up(client, name="选品")
+    await hire(client, live.host, live.room_id, "selection", selection)
+    rooms = (await client.get("/api/v1/team/rooms", headers=selection.headers)).json()["items"]
+    assert [(r["session_id"], r["session_title"]) for r in rooms] == [
+        (later.json()["id"], "下一场")
+    ]
+    rooms = (await client.get("/api/v1/team/rooms", headers=member.headers)).json()["items"]
+    assert rooms[0]["session_id"] == live.session_id
 
 
 # What each role's session console shows: element ids present (True) or not (False).

@@ -360,10 +360,14 @@ class LiveService:
         return page.items
 
     async def current_or_next_session(
-        self, session: AsyncSession, room_id: str
+        self, session: AsyncSession, room_id: str, *, upcoming_first: bool = False
     ) -> LiveSession | None:
-        """The room's session on air, else its soonest planned one."""
-        for status in (LiveSessionStatus.LIVE, LiveSessionStatus.SCHEDULED):
+        """The room's session on air, else its soonest planned one (``upcoming_first``:
+        the other way round, for work done before a session)."""
+        order = [LiveSessionStatus.LIVE, LiveSessionStatus.SCHEDULED]
+        if upcoming_first:
+            order.reverse()
+        for status in order:
             found = await self.list_sessions(session, status=status, room_id=room_id, limit=1)
             if found:
                 return found[0]

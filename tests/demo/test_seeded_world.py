@@ -78,7 +78,9 @@ async def test_the_demo_has_a_moderator_and_a_share_link(demo: SeededDemo) -> No
     host = _bearer(demo, "host")
     team = (await client.get(f"/api/v1/rooms/{world.room_id}/team", headers=host)).json()
     assert [(m["display_name"], m["role"], m["status"]) for m in team["items"]] == [
-        ("场控小王", "moderator", "active")
+        ("场控小王", "moderator", "active"),
+        ("客服小李", "service", "active"),
+        ("选品小张", "selection", "active"),
     ]
     assert again.share_url == world.share_url
     assert world.share_url.startswith(demo.runtime.settings.public_url.rstrip("/") + "/s/")

@@ -38,9 +38,9 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=15_000)
 
 LANGS = [("zh-CN", "zh"), ("en-GB", "en")]
-# The top menu by role: home, videos, orders, coupons, then the consoles and "Partners"
-# (last).
-HOST_MENU, MERCHANT_MENU, AGENCY_MENU = 6, 7, 5
+# The top menu by role: home, videos, orders, coupons, then the consoles, the host's
+# team (团队) and "Partners" (last).
+HOST_MENU, MERCHANT_MENU, AGENCY_MENU = 7, 7, 5
 MENU_ENTRIES = {
     "host-console": HOST_MENU,
     "host-session": HOST_MENU,

@@ -79,6 +79,9 @@ async def test_service_and_selection_at_work(live_server: LiveServer, browser: B
         await row.locator("button[type=submit]").click()
         await expect(row.locator(".refund-state")).to_have_text("退款待商家处理")
         await expect(row.locator("[data-action=refund]")).to_be_hidden()
+        await expect(row.locator(".team-buyer")).to_have_text("买家：阿明")
+        # The confirmations are toasts over the menu's second row: checked once they left.
+        await expect(page.locator(".toast")).to_have_count(0, timeout=8000)
         await check_phone_page(page, "team-tools-service-zh", "zh")
         await page.screenshot(path="/tmp/fans3-team-service-zh.png", full_page=True)
         await page.goto(f"{live_server.url}/lang/en?next=/team")
@@ -105,6 +108,7 @@ async def test_service_and_selection_at_work(live_server: LiveServer, browser: B
         await offer_row.locator("[data-action=sample]").click()
         await expect(offer_row.locator("[data-action=sample]")).to_be_hidden()
         await expect(offer_row.locator(".refund-state")).to_have_text("已为直播间申请样品")
+        await expect(page.locator(".toast")).to_have_count(0, timeout=8000)
         await check_phone_page(page, "team-tools-selection-zh", "zh")
         await page.screenshot(path="/tmp/fans3-team-selection-zh.png", full_page=True)
         assert errors.errors == []

@@ -18,6 +18,7 @@ from livecommerce.coupons.service import coupon_out, coupon_service, draft_order
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.live.dependencies import RoomWorker
+from livecommerce.live.team import team_service
 
 router = APIRouter(prefix="/api/v1", tags=["coupons"])
 
@@ -29,8 +30,20 @@ async def create_coupon(body: CouponCreate, user: CurrentUser, session: DbSessio
 
 
 @router.get("/coupons/issued")
-async def list_issued(user: CurrentUser, session: DbSession, page: PageQuery) -> CouponList:
-    """Coupons I issued, newest first (100 a page by default)."""
+async def list_issued(
+    user: CurrentUser,
+    session: DbSession,
+    page: PageQuery,
+    room_id: Annotated[
+        str | None,
+        Query(max_length=32, description="A room whose team drops its host's coupons (场控)."),
+    ] = None,
+) -> CouponList:
+    """Coupons I issued, newest first (100 a page by default); with ``room_id``, the
+    coupons that room's host issued, for its host or a member of its team who drops
+    coupons (403 ``not_room_host`` / ``staff_role_forbidden`` otherwise)."""
+    if room_id is not None:
+        user = await team_service.act_for_room(session, user, room_id, "coupon", record=False)
     coupons = await coupon_service.list_issued(session, user, page.or_default(MAX_LIMIT))
     return CouponList(
         items=[coupon_out(coupon) for coupon in coupons.items], next_cursor=coupons.next_cursor

@@ -57,7 +57,9 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Host console:     {base_url}/console/host",
         "  Team:             the 场控 (moderator log-in) runs the host's room: chat, pins, "
         "flash sales; it launched the flash sale on air now (see the team log in the host"
-        " console); team members work at /team",
+        " console). Team members start at /team (menu: 团队): the 场控's live console, the"
+        " 客服's orders, buyer messages and refund requests (service log-in), the 选品's"
+        " marketplace, samples and showcase (selection log-in)",
         f"  Share link:       {world.share_url or '-'} (the viewer's; visits and orders counted)",
         f"  Videos:           {base_url}/videos (swipe; the host's video leads into the room)",
         f"  Host's videos:    {base_url}/console/videos (clips of last night's session, figures)",

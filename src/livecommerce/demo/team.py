@@ -1,6 +1,7 @@
 """The demo's team and share link: a 场控 (moderator) who runs the host's room without
-owning it (a flash sale launched in it, in the team's log), and the demo viewer's share
-link to the live session with a visit through it."""
+owning it (a flash sale launched in it, in the team's log), a 客服 (service) and a 选品
+(selection) who work from /team, and the demo viewer's share link to the live session
+with a visit through it."""
 
 from __future__ import annotations
 
@@ -18,27 +19,35 @@ from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Role
 
 MODERATOR = ("moderator@demo.livecommerce.local", "场控小王")
+# The rest of the team, each working from /team: role, log-in, e-mail, name.
+STAFF = (
+    ("moderator", "moderator", *MODERATOR),
+    ("service", "service", "service@demo.livecommerce.local", "客服小李"),
+    ("selection", "selection", "selection@demo.livecommerce.local", "选品小张"),
+)
 
 
 async def seed_team(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld) -> None:
-    """Idempotent: a second start finds the member and the link in place."""
-    email, name = MODERATOR
-    await ensure_account(runtime, email, name, Role.VIEWER, DEMO_PASSWORD)
-    token = await api_token(http, email)
-    world.tokens["moderator"] = token
-    world.logins["moderator"] = email
+    """Idempotent: a second start finds the members and the link in place."""
     host = bearer(world.tokens["host"])
     team = _check(await http.get(f"/api/v1/rooms/{world.room_id}/team", headers=host))
-    if not any(m["email"] == email and m["status"] == "active" for m in team["items"]):
+    for login, role, email, name in STAFF:
+        await ensure_account(runtime, email, name, Role.VIEWER, DEMO_PASSWORD)
+        token = await api_token(http, email)
+        world.tokens[login] = token
+        world.logins[login] = email
+        if any(m["email"] == email and m["status"] == "active" for m in team["items"]):
+            continue
         invited = _check(
             await http.post(
                 f"/api/v1/rooms/{world.room_id}/team",
                 headers=host,
-                json={"role": "moderator", "email": email},
+                json={"role": role, "email": email},
             )
         )
         code = str(invited["invite_url"]).rsplit("/", 1)[-1]
         _check(await http.post(f"/api/v1/team/invites/{code}/accept", headers=bearer(token)))
+    token = world.tokens["moderator"]
     await _moderator_flash_sale(http, world, bearer(token))
     link = _check(
         await http.post(

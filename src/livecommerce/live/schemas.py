@@ -276,6 +276,12 @@ class MyTeamRoom(BaseModel):
     room_name: str
     role: str
     actions: list[str] = Field(description="What the role may do in the room.")
+    session_id: str | None = Field(
+        default=None,
+        description="The room's session to work on: the one on air, else the next planned.",
+    )
+    session_title: str | None = None
+    session_status: str | None = None
 
 
 class MyTeamRooms(BaseModel):

@@ -359,6 +359,20 @@ class LiveService:
         )
         return page.items
 
+    async def current_or_next_session(
+        self, session: AsyncSession, room_id: str, *, upcoming_first: bool = False
+    ) -> LiveSession | None:
+        """The room's session on air, else its soonest planned one (``upcoming_first``:
+        the other way round, for work done before a session)."""
+        order = [LiveSessionStatus.LIVE, LiveSessionStatus.SCHEDULED]
+        if upcoming_first:
+            order.reverse()
+        for status in order:
+            found = await self.list_sessions(session, status=status, room_id=room_id, limit=1)
+            if found:
+                return found[0]
+        return None
+
     async def page_sessions(
         self,
         session: AsyncSession,

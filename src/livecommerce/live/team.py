@@ -282,7 +282,7 @@ class TeamService:
         return await team_repository.page_of_user(session, user.id, page)
 
     async def works_anywhere(self, session: AsyncSession, user: User) -> bool:
-        return bool(await team_repository.list_of_user(session, user.id))
+        return await team_repository.has_active(session, user.id)
 
     async def page_log(
         self,

@@ -23,7 +23,7 @@ from livecommerce.live.schemas import (
 )
 from livecommerce.live.service import live_service
 from livecommerce.live.team import ROLE_ACTIONS, invite_path, team_service
-from livecommerce.models import RoomStaff
+from livecommerce.models import RoomStaff, StaffRole
 
 router = APIRouter(prefix="/api/v1", tags=["team"])
 
@@ -136,18 +136,26 @@ async def accept_invite(token: str, user: CurrentUser, session: DbSession) -> St
 
 @router.get("/team/rooms")
 async def my_team_rooms(user: CurrentUser, session: DbSession, page: PageQuery) -> MyTeamRooms:
-    """The rooms the caller works for, with their role and what it allows (50 by
-    default)."""
+    """The rooms the caller works for, with their role, what it allows and the session
+    to work on (on air, else the next planned; for 选品 the next planned first; 50 rooms
+    by default)."""
     found = await team_service.page_my_rooms(session, user, page)
     items = []
     for row in found.items:
         room = await live_service.get_room(session, row.room_id)
+        # 选品 prepares the showcase before a session; the others work the one on air.
+        current = await live_service.current_or_next_session(
+            session, room.id, upcoming_first=row.role == StaffRole.SELECTION
+        )
         items.append(
             MyTeamRoom(
                 room_id=room.id,
                 room_name=room.name,
                 role=row.role,
                 actions=sorted(ROLE_ACTIONS[row.role]),
+                session_id=None if current is None else current.id,
+                session_title=None if current is None else current.title,
+                session_status=None if current is None else current.status,
             )
         )
     return MyTeamRooms(items=items, next_cursor=found.next_cursor)

@@ -40,13 +40,13 @@ class TeamRepository:
         )
         return result.scalar_one_or_none()
 
-    async def list_of_user(self, session: AsyncSession, user_id: str) -> list[RoomStaff]:
+    async def has_active(self, session: AsyncSession, user_id: str) -> bool:
         result = await session.execute(
-            select(RoomStaff)
+            select(RoomStaff.id)
             .where(RoomStaff.user_id == user_id, RoomStaff.status == StaffStatus.ACTIVE)
-            .order_by(RoomStaff.accepted_at, RoomStaff.id)
+            .limit(1)
         )
-        return list(result.scalars())
+        return result.first() is not None
 
     async def page_of_room(
         self, session: AsyncSession, room_id: str, page: PageRequest

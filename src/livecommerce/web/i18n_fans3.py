@@ -49,4 +49,21 @@ FANS3_STRINGS: dict[str, tuple[str, str]] = {
     "refunds.decline": ("拒绝", "Decline"),
     "refunds.approved": ("已退款", "Refunded"),
     "refunds.declined": ("已拒绝", "Declined"),
+    # The menu's team entry and where each role works from the team page.
+    "nav.team": ("团队", "Team"),
+    "teamtools.open_console": ("打开场控台", "Open the live console"),
+    "teamtools.open_qa": ("回答观众提问", "Answer questions"),
+    "teamtools.open_showcase": ("管理直播间货架", "Manage the showcase"),
+    "teamtools.open_live": ("进入直播间", "Enter the room"),
+    "teamtools.no_session": (
+        "这个直播间现在没有直播，也没有预告",
+        "Nothing on air or planned in this room",
+    ),
+    "teamtools.own_team": ("「{room}」的团队", "{room}'s team"),
+    "teamtools.buyer": ("买家：{name}", "Buyer: {name}"),
+    "teamtools.revoked": (
+        "你已不在这个直播间的团队中，这里的工具已关闭。",
+        "You are no longer on this room's team; its tools are closed.",
+    ),
+    "teamtools.manage_team": ("邀请与管理成员", "Invite and manage"),
 }

@@ -28,6 +28,7 @@ from livecommerce.search.service import search_service
 from livecommerce.web.i18n import LANG_COOKIE, LANGUAGES
 from livecommerce.web.profile_pages import record_product_view
 from livecommerce.web.rendering import PageDep, safe_next
+from livecommerce.web.team_pages import team_console
 
 router = APIRouter(include_in_schema=False)
 
@@ -235,18 +236,18 @@ async def host_session_page(session_id: str, page: PageDep, session: DbSession) 
     user = page.user
     if user is None:
         return page.login_redirect()
-    if not page.is_host:
-        return page.forbidden()
     try:
         live_session = await live_service.get_session(session, session_id)
     except NotFound:
         return page.not_found("error.session_not_found")
-    if not await live_service.can_moderate(session, user, live_session):
+    # The room's host, or a member of its team with the parts their role may use.
+    console = await team_console(session, user, live_session.room_id)
+    if console is None:
         return page.forbidden()
     detail = await live_service.session_detail(session, live_session)
     detail_data: dict[str, Any] = detail.model_dump(mode="json")
-    page.data.update(session=detail_data)
-    return page.render("console_session.html", detail=detail_data)
+    page.data.update(session=detail_data, console=console)
+    return page.render("console_session.html", detail=detail_data, console=console)
 
 
 @router.get("/console/merchant")

@@ -14,7 +14,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from livecommerce import __version__
 from livecommerce.accounts.dependencies import OptionalUser
+from livecommerce.kit.http import get_runtime
 from livecommerce.kit.money import format_money
+from livecommerce.live.team import team_service
 from livecommerce.models import Role, User
 from livecommerce.web.i18n import LANG_COOKIE, MESSAGES, pick_language, translate
 
@@ -82,6 +84,8 @@ class Page:
     user: User | None
     lang: str
     data: dict[str, Any] = field(default_factory=dict)
+    # Whether the user is on some room's team (场控/客服/选品): the menu shows "团队".
+    works_in_team: bool = False
 
     def t(self, key: str, **values: object) -> str:
         return translate(self.lang, key, **values)
@@ -89,6 +93,11 @@ class Page:
     @property
     def is_host(self) -> bool:
         return self.user is not None and self.user.role in HOST_ROLES
+
+    @property
+    def shows_team(self) -> bool:
+        """The menu's team entry: a host (its room's team) or a team member."""
+        return self.user is not None and (self.user.role == Role.HOST or self.works_in_team)
 
     @property
     def is_merchant(self) -> bool:
@@ -150,7 +159,11 @@ async def get_page(request: Request, user: OptionalUser) -> Page:
         user.locale if user is not None else None,
         request.headers.get("accept-language"),
     )
-    return Page(request=request, user=user, lang=language)
+    works_in_team = False
+    if user is not None and user.role != Role.HOST:
+        async with get_runtime(request).db.reader_sessionmaker() as session:
+            works_in_team = await team_service.works_anywhere(session, user)
+    return Page(request=request, user=user, lang=language, works_in_team=works_in_team)
 
 
 PageDep = Annotated[Page, Depends(get_page)]

@@ -4,15 +4,35 @@ buyers, refund requests; 选品: the marketplace and sample requests)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.http import DbSession
-from livecommerce.live.team import team_service
+from livecommerce.live.service import live_service
+from livecommerce.live.team import ROLE_ACTIONS, team_service
+from livecommerce.models import User
 from livecommerce.web.rendering import PageDep
 
 router = APIRouter(include_in_schema=False)
+
+
+async def team_console(session: AsyncSession, user: User, room_id: str) -> dict[str, Any] | None:
+    """Who opens a room's session console: its host (everything), a member of its team
+    (``actions``: only the parts their role may use — a 场控 pins, runs flash sales,
+    lotteries, coupon drops, Q&A and chat moderation; a 选品 manages the showcase; a 客服
+    answers questions), or no one else (``None``). Sales figures, the cover, start/end and
+    the traffic panel are the host's."""
+    room = await live_service.get_room(session, room_id)
+    role = await team_service.role_of(session, user, room)
+    if role is None:
+        return None
+    if role == "host":
+        return {"role": "host", "actions": None}
+    return {"role": role, "actions": sorted(ROLE_ACTIONS[role])}
 
 
 @router.get("/team/invite/{token}")

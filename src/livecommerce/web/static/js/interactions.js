@@ -17,6 +17,8 @@ const STRINGS = {
     faq: "常见问题", coupons_none: "暂无可用优惠券", discount: "优惠", to_pay: "实付",
     fans_only: "粉丝专享", my_questions: "我的提问", waiting: "待回答", host_answered: "主播回答了你的问题：",
     answer: "回答：", my_prizes: "我的奖品", need_fan_club: "加入粉丝团", need_fan_level: "粉丝团 {n} 级以上",
+    fans_early: "粉丝团 {n} 级以上提前 {t}抢", fans_grab: "粉丝先抢", fan_club_only: "粉丝团",
+    seconds: "{n} 秒", minutes: "{n} 分钟",
   },
   en: {
     flash: "Flash sale", starts_in: "Starts in", ends_in: "Ends in", left: "{n} left", sold_out: "Sold out",
@@ -32,6 +34,8 @@ const STRINGS = {
     fans_only: "Fans only", my_questions: "My questions", waiting: "Waiting for an answer",
     host_answered: "The host answered your question: ", answer: "Answer: ", my_prizes: "My prizes",
     need_fan_club: "join the fan club", need_fan_level: "fan level {n}+",
+    fans_early: "Fan club level {n}+ buys {t} early", fans_grab: "Fans first", fan_club_only: "Fan club",
+    seconds: "{n} s", minutes: "{n} min",
   },
 };
 const S = STRINGS[lang] || STRINGS.zh;
@@ -216,9 +220,14 @@ function start() {
       ? `${tr("starts_in")} ${countdown(startsAt - now)}`
       : status === "running" ? `${tr("ends_in")} ${countdown(endsAt - now)}` : "";
     const sold = sale.units_total - sale.units_left;
-    const button = el("button", { type: "button", class: "button button-primary button-small", id: "flash-buy" }, tr("grab"));
+    // 粉丝优先购: before the start, fan-club members of the level buy early (the server
+    // refuses anyone else with fan_club_level_required).
+    const early = (sale.fans_early_s || 0) * 1000;
+    const fansWindow = status === "scheduled" && early > 0 && now >= startsAt - early;
+    saleBox.dataset.early = fansWindow ? "open" : "";
+    const button = el("button", { type: "button", class: "button button-primary button-small", id: "flash-buy" }, fansWindow ? tr("fans_grab") : tr("grab"));
     const atLimit = (held.get(sale.id) || 0) >= sale.per_buyer_limit;
-    button.disabled = status !== "running" || state.buying === sale.id || atLimit;
+    button.disabled = (status !== "running" && !fansWindow) || state.buying === sale.id || atLimit;
     if (atLimit && status === "running") button.textContent = tr("limit_reached");
     if (status === "sold_out") button.textContent = tr("sold_out");
     if (status === "ended") button.textContent = tr("ended");
@@ -237,6 +246,7 @@ function start() {
           el("div", { class: "ix-grow" }, el("div", { class: "ellipsis" }, sale.title), el("span", { class: "ix-price" }, formatMoney(sale.price_cents, sale.currency)), " ", el("span", { class: "ix-was" }, formatMoney(sale.original_price_cents, sale.currency))),
           button,
         ),
+        early > 0 && status === "scheduled" ? el("div", { class: "small", id: "flash-early" }, tr("fans_early", { n: sale.fans_min_level || 1, t: sale.fans_early_s % 60 ? tr("seconds", { n: sale.fans_early_s }) : tr("minutes", { n: sale.fans_early_s / 60 }) })) : null,
         el("div", { class: "ix-bar", id: "flash-bar", "aria-hidden": "true" }, soldPart),
         el(
           "div",
@@ -433,7 +443,12 @@ function start() {
           await loadWallet(coupon.id);
         });
       });
-      const tags = coupon.audience === "fans" ? el("span", { class: "ix-tag" }, tr("fans_only")) : null;
+      const tags = coupon.audience === "fans"
+        ? el("span", { class: "ix-tag" }, tr("fans_only"))
+        : coupon.audience === "fan_club"
+          ? el("span", { class: "ix-tag" }, (coupon.min_fan_level || 1) > 1 ? tr("need_fan_level", { n: coupon.min_fan_level }) : tr("fan_club_only"))
+          : null;
+      if (tags) tags.style.whiteSpace = "nowrap"; // a short tag never breaks inside
       couponBox.append(el("div", { class: "ix-card", dataset: { couponId: coupon.id } }, el("div", { class: "ix-row" }, el("div", { class: "ix-grow" }, el("strong", {}, coupon.title), " ", tags, el("div", { class: "small" }, couponValue(coupon))), button)));
     });
   }
@@ -705,7 +720,9 @@ function start() {
       const now = serverClock.now();
       const startsAt = Date.parse(state.sale.starts_at);
       const endsAt = Date.parse(state.sale.ends_at);
-      const flipped = (status === "scheduled" && now >= startsAt) || (status === "running" && now >= endsAt);
+      const early = (state.sale.fans_early_s || 0) * 1000;
+      const opens = status === "scheduled" && early > 0 && now >= startsAt - early && saleBox.dataset.early !== "open";
+      const flipped = opens || (status === "scheduled" && now >= startsAt) || (status === "running" && now >= endsAt);
       if (flipped) renderSale();
       else if (node) node.textContent = status === "scheduled" ? `${tr("starts_in")} ${countdown(startsAt - now)}` : status === "running" ? `${tr("ends_in")} ${countdown(endsAt - now)}` : "";
     }

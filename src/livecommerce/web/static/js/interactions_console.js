@@ -15,7 +15,8 @@ const STRINGS = {
     answered: "已回答", dismiss: "忽略", top: "置顶", answer_placeholder: "回答（会进入商品 FAQ）",
     none: "暂无", launched: "已发布", coupon_prize: "优惠券：", status_scheduled: "倒计时中",
     status_running: "抢购中", status_sold_out: "已售罄", status_ended: "已结束", status_open: "进行中",
-    status_drawn: "已开奖",
+    status_drawn: "已开奖", fans_early: "粉丝团提前抢（秒，0 为不提前）", fans_min_level: "提前抢的粉丝团等级",
+    fan_club: "粉丝团", coupon_fan_level: "粉丝团最低等级",
   },
   en: {
     title: "Interactions", flash: "Flash sale", product: "Product / SKU", price: "Sale price", units: "Units",
@@ -30,6 +31,8 @@ const STRINGS = {
     answer_placeholder: "Answer (goes into the product FAQ)", none: "None yet", launched: "Launched",
     coupon_prize: "Coupon: ", status_scheduled: "counting down", status_running: "on sale",
     status_sold_out: "sold out", status_ended: "ended", status_open: "open", status_drawn: "drawn",
+    fans_early: "Fan club early access (s, 0 = none)", fans_min_level: "Early access from fan level",
+    fan_club: "Fan club", coupon_fan_level: "Lowest fan-club level",
   },
 };
 const S = STRINGS[lang] || STRINGS.zh;
@@ -42,6 +45,11 @@ function start() {
   const detail = page.session;
   if (!detail) return;
   const sessionId = detail.id;
+  // A team member (page.console) gets the tools of their role only; the host gets all.
+  const consoleInfo = page.console || { role: "host", actions: null };
+  const isHost = consoleInfo.role === "host";
+  const may = (action) => isHost || consoleInfo.actions.includes(action);
+  if (!["flash_sale", "lottery", "coupon", "question"].some(may)) return;
   if (!document.getElementById("ix-styles")) {
     document.head.append(el("link", { rel: "stylesheet", id: "ix-styles", href: "/static/interactions.css" }));
   }
@@ -67,6 +75,8 @@ function start() {
     field(S.limit, el("input", { name: "limit", type: "number", min: 1, max: 99, value: 1, required: true })),
     field(S.starts_in, el("input", { name: "starts_in", type: "number", min: 0, value: 10, required: true })),
     field(S.duration, el("input", { name: "duration", type: "number", min: 5, value: 120, required: true })),
+    field(S.fans_early, el("input", { name: "fans_early", type: "number", min: 0, max: 3600, value: 0, required: true })),
+    field(S.fans_min_level, el("input", { name: "fans_min_level", type: "number", min: 1, max: 20, value: 1, required: true })),
     el("button", { type: "submit", class: "button button-primary", id: "flash-launch" }, S.launch),
     saleStatus,
   );
@@ -83,6 +93,8 @@ function start() {
         per_buyer_limit: Number(data.get("limit")),
         starts_in_s: Number(data.get("starts_in")),
         duration_s: Number(data.get("duration")),
+        fans_early_s: Number(data.get("fans_early")),
+        fans_min_level: Number(data.get("fans_min_level")),
       });
       toast(S.launched, "info");
       renderSale();
@@ -197,7 +209,8 @@ function start() {
     { id: "coupon-form" },
     el("h3", {}, S.coupons),
     field(S.coupon_title, el("input", { name: "title", maxlength: 60, required: true, value: lang === "zh" ? "直播间专享券" : "Room coupon" })),
-    field(S.audience, el("select", { name: "audience" }, el("option", { value: "room" }, S.room), el("option", { value: "fans" }, S.fans))),
+    field(S.audience, el("select", { name: "audience" }, el("option", { value: "room" }, S.room), el("option", { value: "fans" }, S.fans), el("option", { value: "fan_club" }, S.fan_club))),
+    field(S.coupon_fan_level, el("input", { name: "min_fan_level", type: "number", min: 1, max: 20, value: 1 })),
     field(S.amount, el("input", { name: "amount", inputmode: "decimal", required: true, value: "5" })),
     field(S.min_spend, el("input", { name: "min_spend", inputmode: "decimal", value: "0" })),
     field(S.total, el("input", { name: "total", type: "number", min: 1, value: 100, required: true })),
@@ -206,6 +219,8 @@ function start() {
     el("button", { type: "submit", class: "button", id: "coupon-create" }, S.issue),
     couponList,
   );
+  // The host issues coupons; the 场控 hands out (drops) the ones the host issued.
+  if (!isHost) for (const part of couponForm.querySelectorAll("label, #coupon-create")) part.hidden = true;
   couponForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(couponForm);
@@ -220,6 +235,7 @@ function start() {
         ends_at: new Date(Date.now() + Number(data.get("hours")) * 3600 * 1000).toISOString(),
         total_limit: Number(data.get("total")),
         per_user_limit: Number(data.get("per_user")),
+        min_fan_level: Number(data.get("min_fan_level") || 1),
       });
       await loadCoupons();
     });
@@ -227,7 +243,8 @@ function start() {
 
   async function loadCoupons() {
     try {
-      issued = (await api("GET", "/api/v1/coupons/issued")).items.filter((coupon) => coupon.room_id);
+      const path = isHost ? "/api/v1/coupons/issued" : `/api/v1/coupons/issued?room_id=${encodeURIComponent(detail.room.id)}`;
+      issued = (await api("GET", path)).items.filter((coupon) => coupon.room_id);
     } catch (error) {
       issued = [];
     }
@@ -325,24 +342,22 @@ function start() {
     "section",
     { class: "card", id: "interactions-console" },
     el("h2", {}, S.title),
-    el("div", { class: "ix-console-grid" }, saleForm, lotteryForm, couponForm),
-    el("h3", {}, `? ${S.qa}`),
-    qaList,
+    el("div", { class: "ix-console-grid" }, may("flash_sale") ? saleForm : null, may("lottery") ? lotteryForm : null, may("coupon") ? couponForm : null),
+    may("question") ? el("h3", {}, `? ${S.qa}`) : null,
+    may("question") ? qaList : null,
   );
   const stats = document.getElementById("stats");
-  const anchor = stats ? stats.closest("section") : null;
+  const anchor = stats ? stats.closest("section") : document.getElementById("console-scope");
   if (anchor) anchor.after(section);
   else document.querySelector("main").append(section);
 
   loadShowcase();
-  loadCoupons();
-  loadQuestions();
+  if (may("coupon") || may("lottery")) loadCoupons();
+  if (may("question")) loadQuestions();
   (async () => {
     try {
-      const sales = (await api("GET", `/api/v1/live-sessions/${sessionId}/flash-sales`)).items;
-      currentSale = sales[0] || null;
-      const lotteries = (await api("GET", `/api/v1/live-sessions/${sessionId}/lotteries`)).items;
-      currentLottery = lotteries[0] || null;
+      if (may("flash_sale")) currentSale = (await api("GET", `/api/v1/live-sessions/${sessionId}/flash-sales`)).items[0] || null;
+      if (may("lottery")) currentLottery = (await api("GET", `/api/v1/live-sessions/${sessionId}/lotteries`)).items[0] || null;
     } catch (error) {
       return;
     }
@@ -350,7 +365,7 @@ function start() {
     renderLottery();
   })();
   setInterval(() => {
-    loadQuestions();
+    if (may("question")) loadQuestions();
     if (currentSale && currentSale.status !== "ended") renderSale();
     if (currentLottery && currentLottery.status === "open") renderLottery();
   }, 3000);

@@ -1,5 +1,7 @@
 // One session in the host console: start/end, live stats, showcase with live prices and
-// the pinned item, chat moderation and the blocked-word list.
+// the pinned item, chat moderation and the blocked-word list. A member of the room's team
+// (page.console.actions) gets only the parts their role may use: a 场控 pins and moderates,
+// a 选品 manages the showcase; the server renders only those sections.
 import {
   api,
   busy,
@@ -24,6 +26,9 @@ const sessionId = detail.id;
 const roomId = detail.room.id;
 const state = { status: detail.status, showcase: detail.showcase || [], pinnedId: detail.pinned ? detail.pinned.id : null };
 const $ = (id) => document.getElementById(id);
+const consoleInfo = page.console || { role: "host", actions: null };
+const isHost = consoleInfo.role === "host";
+const may = (action) => isHost || consoleInfo.actions.includes(action);
 
 // ---------- state and start / end ----------
 
@@ -32,12 +37,14 @@ function renderStatus() {
   badge.textContent = t(`status.${state.status}`);
   badge.dataset.status = state.status;
   badge.className = state.status === "live" ? "badge badge-live" : "badge";
-  $("start-session").hidden = !["scheduled", "interrupted"].includes(state.status);
-  $("end-session").hidden = !["live", "interrupted"].includes(state.status);
+  if (isHost) {
+    $("start-session").hidden = !["scheduled", "interrupted"].includes(state.status);
+    $("end-session").hidden = !["live", "interrupted"].includes(state.status);
+  }
   renderShowcase();
 }
 
-$("start-session").addEventListener("click", (event) =>
+if (isHost) $("start-session").addEventListener("click", (event) =>
   busy(event.currentTarget, async () => {
     const result = await api("POST", `/api/v1/live-sessions/${sessionId}/start`);
     state.status = result.status;
@@ -45,7 +52,7 @@ $("start-session").addEventListener("click", (event) =>
   }),
 );
 
-$("end-session").addEventListener("click", (event) => {
+if (isHost) $("end-session").addEventListener("click", (event) => {
   if (!confirm(t("host.confirm_end"))) return;
   busy(event.currentTarget, async () => {
     const result = await api("POST", `/api/v1/live-sessions/${sessionId}/end`);
@@ -55,7 +62,7 @@ $("end-session").addEventListener("click", (event) => {
   });
 });
 
-$("cover-form").addEventListener("submit", (event) => {
+if (isHost) $("cover-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const coverForm = event.currentTarget;
   const file = coverForm.elements.file.files[0];
@@ -74,6 +81,7 @@ $("cover-form").addEventListener("submit", (event) => {
 const stats = {};
 
 function renderStats() {
+  if (!isHost) return;
   const set = (key, text) => {
     $(`stat-${key}`).textContent = text;
   };
@@ -93,6 +101,7 @@ async function pollReservations() {
 }
 
 async function pollStats() {
+  if (!isHost) return;
   pollReservations().catch(() => {});
   try {
     Object.assign(stats, await api("GET", `/api/v1/live-sessions/${sessionId}/stats`));
@@ -106,6 +115,7 @@ async function pollStats() {
 
 function renderShowcase() {
   const list = $("showcase-list");
+  if (!list) return;
   clear(list);
   if (!state.showcase.length) list.append(el("li", { class: "empty" }, t("live.bag_empty")));
   const canPin = state.status === "live";
@@ -174,6 +184,7 @@ function renderShowcase() {
         await loadShowcase();
       }),
     );
+    const edits = may("showcase");
     list.append(
       el(
         "li",
@@ -184,14 +195,14 @@ function renderShowcase() {
           { class: "grow" },
           el("div", { class: "ellipsis" }, `#${index + 1} `, item.title, " ", pinned ? el("span", { class: "badge badge-live" }, t("live.pinned")) : null),
           el("div", { class: "price" }, formatMoney(item.price_cents, item.currency)),
-          el("div", { class: "actions" }, ...priceInputs.map(({ input }) => input), savePrice),
+          edits ? el("div", { class: "actions" }, ...priceInputs.map(({ input }) => input), savePrice) : null,
           el(
             "div",
             { class: "actions" },
-            pin,
-            el("button", { type: "button", class: "button button-small", "aria-label": "up", onclick: move(-1) }, "↑"),
-            el("button", { type: "button", class: "button button-small", "aria-label": "down", onclick: move(1) }, "↓"),
-            remove,
+            may("pin") ? pin : null,
+            edits ? el("button", { type: "button", class: "button button-small", "aria-label": "up", onclick: move(-1) }, "↑") : null,
+            edits ? el("button", { type: "button", class: "button button-small", "aria-label": "down", onclick: move(1) }, "↓") : null,
+            edits ? remove : null,
           ),
         ),
       ),
@@ -209,7 +220,7 @@ async function loadShowcase() {
   }
 }
 
-$("product-search").addEventListener("submit", (event) => {
+if ($("product-search")) $("product-search").addEventListener("submit", (event) => {
   event.preventDefault();
   const { q } = formData(event.currentTarget);
   searchProducts(q);
@@ -269,6 +280,7 @@ async function searchProducts(query) {
 const modChat = $("mod-chat");
 
 function addModChat(message) {
+  if (!modChat) return;
   const muteMinutes = () => {
     const value = Number.parseInt($("mute-minutes").value, 10);
     return Number.isFinite(value) && value > 0 ? value : null;
@@ -315,7 +327,7 @@ async function loadWords() {
   }
 }
 
-$("word-form").addEventListener("submit", (event) => {
+if ($("word-form")) $("word-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.currentTarget;
   const { word } = formData(form);
@@ -328,6 +340,19 @@ $("word-form").addEventListener("submit", (event) => {
 });
 
 // ---------- realtime ----------
+
+function revoked() {
+  const main = document.querySelector("main");
+  clear(main);
+  main.append(
+    el(
+      "section",
+      { class: "card", id: "console-revoked" },
+      el("h1", {}, t("teamtools.revoked")),
+      el("p", {}, el("a", { href: "/team" }, `← ${t("teamtools.title")}`)),
+    ),
+  );
+}
 
 function connect(attempt = 0) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -345,7 +370,8 @@ function connect(attempt = 0) {
     }
     switch (message.type) {
       case "hello":
-        clear(modChat);
+        document.body.dataset.console = "ready";
+        if (modChat) clear(modChat);
         for (const chat of message.recent_chat || []) addModChat(chat);
         state.status = message.status;
         state.pinnedId = message.pinned ? message.pinned.id : null;
@@ -357,7 +383,7 @@ function connect(attempt = 0) {
         renderStats();
         break;
       case "chat_deleted": {
-        const node = modChat.querySelector(`[data-id="${CSS.escape(message.id)}"]`);
+        const node = modChat && modChat.querySelector(`[data-id="${CSS.escape(message.id)}"]`);
         if (node) node.remove();
         break;
       }
@@ -385,6 +411,10 @@ function connect(attempt = 0) {
         state.status = message.status;
         renderStatus();
         break;
+      case "privileges":
+        // A member removed from the team (or given another role) loses these tools at once.
+        if (!isHost && message.role !== consoleInfo.role) revoked();
+        break;
       default:
         break;
     }
@@ -397,8 +427,10 @@ function connect(attempt = 0) {
 }
 
 renderStatus();
-loadWords();
-searchProducts("");
-pollStats();
-setInterval(pollStats, 2000);
+if (may("chat.moderate")) loadWords();
+if (may("showcase")) searchProducts("");
+if (isHost) {
+  pollStats();
+  setInterval(pollStats, 2000);
+}
 connect();

@@ -172,4 +172,6 @@ teamForm.addEventListener("submit", (event) => {
   messageCard.hidden = false;
   teamCard.hidden = false;
   await loadTeam();
+  // Arriving from the team page's "manage" link (/console/host#team-card).
+  if (location.hash === "#team-card") teamCard.scrollIntoView({ block: "start" });
 })();

@@ -1,7 +1,7 @@
 // The team tools page: each room the user works for, with its role's tools.
 // 客服 (service): the room's orders, a message to a buyer, a refund request for the
 // merchant. 选品 (selection): the marketplace as the room's host sees it, sample requests.
-import { api, busy, clear, el, formatMoney, formatTime, showError, t, toast } from "./core.js";
+import { api, busy, clear, el, formatMoney, formatTime, page, showError, t, toast } from "./core.js";
 
 const root = document.getElementById("team-tools");
 const empty = document.getElementById("team-tools-empty");
@@ -37,6 +37,7 @@ function orderRow(order, requested) {
       "div",
       { class: "meta" },
       el("div", {}, title),
+      order.shipping_address ? el("div", { class: "small team-buyer" }, t("teamtools.buyer", { name: order.shipping_address.recipient })) : null,
       el("div", { class: "muted small" }, `${t(`order_status.${order.status}`)} · ${formatMoney(order.total_cents, order.currency)} · ${formatTime(order.created_at)}`),
       state,
     ),
@@ -116,23 +117,84 @@ async function marketplaceCard(room) {
   return el("div", {}, el("h3", {}, t("teamtools.marketplace")), list);
 }
 
+// Where each role works: the session console shows a member only their role's parts.
+const CONSOLE_TOOL = { moderator: "teamtools.open_console", service: "teamtools.open_qa", selection: "teamtools.open_showcase" };
+
+function roleLinks(room) {
+  const links = el("div", { class: "team-links" });
+  if (room.session_id) {
+    links.append(
+      el("a", { class: "button button-primary button-small", href: `/console/host/sessions/${room.session_id}`, dataset: { tool: "console" } }, t(CONSOLE_TOOL[room.role])),
+      el("a", { class: "button button-small", href: `/live/${room.session_id}`, dataset: { tool: "room" } }, t("teamtools.open_live")),
+    );
+  }
+  if (room.actions.includes("orders.view")) {
+    links.append(el("a", { class: "button button-small", href: `#orders-${room.room_id}`, dataset: { tool: "orders" } }, t("teamtools.orders")));
+  }
+  if (room.actions.includes("marketplace")) {
+    links.append(el("a", { class: "button button-small", href: `#offers-${room.room_id}`, dataset: { tool: "marketplace" } }, t("teamtools.marketplace")));
+  }
+  links.append(el("a", { class: "button button-small", href: `/hosts/${room.room_id}`, dataset: { tool: "host" } }, t("team.open_room")));
+  const session = room.session_id
+    ? el("p", { class: "muted small team-session" }, `${t(`status.${room.session_status}`)} · ${room.session_title}`)
+    : el("p", { class: "muted small team-session" }, t("teamtools.no_session"));
+  return [session, links];
+}
+
+// A host's own room: who is on its team, and where to manage it.
+async function hostCard() {
+  let room;
+  try {
+    room = await api("GET", "/api/v1/rooms/mine");
+  } catch (error) {
+    return null; // no room yet
+  }
+  const team = await api("GET", `/api/v1/rooms/${room.id}/team`);
+  const list = el("ol", { class: "table-list", id: "own-team" });
+  for (const member of team.items) {
+    list.append(
+      el(
+        "li",
+        { class: "row-item team-row", dataset: { staffId: member.id } },
+        el(
+          "div",
+          { class: "meta" },
+          el("div", {}, member.display_name || member.email || t("team.link")),
+          el("div", { class: "muted small" }, `${t(`team.role.${member.role}`)} · ${t(`team.status.${member.status}`)}`),
+        ),
+      ),
+    );
+  }
+  if (!team.items.length) list.append(el("li", { class: "muted" }, t("team.empty")));
+  return el(
+    "section",
+    { class: "card", id: "own-team-card" },
+    el("h2", {}, t("teamtools.own_team", { room: room.name })),
+    list,
+    el("div", { class: "team-links" }, el("a", { class: "button button-primary button-small", href: "/console/host#team-card", id: "manage-team" }, t("teamtools.manage_team"))),
+  );
+}
+
 (async () => {
   let rooms;
+  let own = null;
   try {
     rooms = await api("GET", "/api/v1/team/rooms");
+    if (page.user && page.user.role === "host") own = await hostCard();
   } catch (error) {
     showError(error);
     return;
   }
   clear(root);
-  empty.hidden = rooms.items.length > 0;
+  if (own) root.append(own);
+  empty.hidden = rooms.items.length > 0 || own !== null;
   for (const room of rooms.items) {
     const card = el(
       "section",
-      { class: "card", dataset: { roomId: room.room_id } },
+      { class: "card", dataset: { roomId: room.room_id, role: room.role } },
       el("h2", {}, room.room_name),
       el("p", { class: "muted small" }, `${t(`team.role.${room.role}`)} · ${t(`team.role_does.${room.role}`)}`),
-      el("p", {}, el("a", { href: `/hosts/${room.room_id}` }, t("team.open_room"))),
+      ...roleLinks(room),
     );
     root.append(card);
     try {

@@ -78,22 +78,25 @@ SMOKE = Scale(
 )
 
 # Pools sized for this platform (a few hundred thousand exposures an hour over a thousand
-# rooms): a test pool of 100, then 1,000, 10,000 and the rest.
-# Each pool's bar is higher: a tier is a step of quality. Every pool is finite (the top one
-# too), and a session owed the rest of its pool is pushed first (pool_push).
+# rooms): a test pool of 30 (from cold start), then 100, 300 and 1,500 exposures owed to a
+# session promoted into tiers 2, 3 and 4 within its first half hour (served at once in
+# the judged share of each page, the freshest first). Each pool's bar is higher: a tier is
+# a step of quality. Rates are shrunk towards half their threshold by three expected events
+# (a rare act needs more entries to count).
 TIERS = (
     TierRule(sample=30, size=100, bar=0.5),
-    TierRule(sample=300, size=1_000, bar=1.0),
-    TierRule(sample=1_000, size=5_000, bar=1.5),
-    TierRule(sample=10**9, size=20_000),
+    TierRule(sample=100, size=1_000, bar=1.0),
+    TierRule(sample=300, size=5_000, bar=1.5),
+    TierRule(sample=1_500, size=20_000),
 )
 BASE = PolicyConfig(
     tiers=TIERS,
     exposure_cap_share=0.0,
     gini_cap=0.6,
     exploration=0.2,
-    evidence=10.0,
+    evidence_events=3.0,
     pool_push=1.0,
+    judge_share=0.3,
 )
 CONFIGS: dict[str, PolicyConfig] = {
     "pools": replace(BASE, weights={"pools": 1.0}),

@@ -255,6 +255,11 @@ class Prepared:
     judge_weight: FloatArray  # its tier's sample: larger pools are served faster
     cold_need: FloatArray  # exposures a cold-start session still needs for its test pool
     cap_at: float  # a room's exposures in the window that hold it back (inf: no cap)
+    # The score's parts that do not depend on the viewer (pools, popular), with the kind,
+    # demotion and pin applied, and what a viewer's parts (tags, private) are multiplied by:
+    # a request adds its own parts to a copy instead of recomputing the whole blend.
+    base: FloatArray = field(default_factory=lambda: np.zeros(0))
+    multiplier: FloatArray = field(default_factory=lambda: np.zeros(0))
     # What ``rank`` has handed out since ``prepare`` (requests share one Prepared for a
     # tick): a session owed a test audience stops being served once it got it, and a room
     # reaching its cap is held back at once, not at the next refresh.
@@ -417,6 +422,11 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         & (catalog.age_s <= config.cold_start_window_s)
         & (catalog.exposures < samples[0])
     ) | (catalog.new_room & (catalog.kind == KIND_LIVE) & (catalog.exposures < samples[0]))
+    weights = config.normalized_weights()
+    multiplier = KIND_FACTOR[catalog.kind] * np.where(catalog.demoted, 0.2, 1.0)
+    base = (weights["pools"] * pools + weights["popular"] * popular) * multiplier + np.where(
+        catalog.pinned, 10.0, 0.0
+    )
     sample_now = samples[tier - 1]
     judging = (
         (catalog.kind == KIND_LIVE)
@@ -450,6 +460,8 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         judge_weight=np.where(judging, sample_now, 0.0),
         cold_need=np.where(cold, samples[0] - catalog.exposures, 0.0),
         cap_at=cap_at,
+        base=base,
+        multiplier=multiplier,
     )
 
 
@@ -514,27 +526,25 @@ def rank(
         parts["pools"] = prepared.pools
     if weights["popular"] > 0:
         parts["popular"] = prepared.popular
-    private = (followed | fan | shared).astype(np.float64)
     if weights["private"] > 0:
+        private = (followed | fan | shared).astype(np.float64)
         parts["private"] = private
         if weights["private"] >= 1.0 - 1e-9:
             available &= private > 0
 
+    contributions: dict[str, tuple[float, FloatArray]] = {}
     if random_scores is not None:
         score = random_scores.copy()
-        contributions: dict[str, FloatArray] = {}
     else:
-        contributions = {name: weights[name] * values for name, values in parts.items()}
-        score = np.zeros(n)
-        for values in contributions.values():
-            score = score + values
-        score = score * KIND_FACTOR[catalog.kind]
-        score = np.where(catalog.demoted, score * 0.2, score)
-        score = np.where(catalog.pinned, score + 10.0, score)
-        score = np.where(prepared.capped & ~catalog.pinned, score - 10.0, score)
+        contributions = {name: (weights[name], values) for name, values in parts.items()}
+        score = prepared.base.copy()
+        for name in ("tags", "private"):
+            if name in parts:
+                score += weights[name] * parts[name] * prepared.multiplier
+        score[prepared.capped & ~catalog.pinned] -= 10.0
     if random_scores is None and rng is not None and config.exploration > 0:
-        score = score + config.exploration * rng.gumbel(size=n)
-    score = np.where(available, score, -np.inf)
+        score += config.exploration * rng.gumbel(size=n)
+    score[~available] = -np.inf
 
     cold_slots = 0
     if random_scores is None and config.cold_start_share > 0:
@@ -627,7 +637,7 @@ def _explain(
     prepared: Prepared,
     row: int,
     why: str,
-    contributions: Mapping[str, FloatArray],
+    contributions: Mapping[str, tuple[float, FloatArray]],
     followed: BoolArray,
     fan: BoolArray,
     shared: BoolArray,
@@ -639,13 +649,13 @@ def _explain(
     is_cold = why == "cold"
     if why == "judged":
         # Promoted and owed its tier's test audience: the pools' reason comes first.
-        contributions = {"pools": prepared.pools, **contributions}
+        contributions = {"pools": (1.0, prepared.pools), **contributions}
     if catalog.pinned[row]:
         reasons.append(Reason("pinned"))
     if is_cold:
         reasons.append(Reason("new_session", {"tier": 1}))
     ranked = sorted(
-        ((float(values[row]), name) for name, values in contributions.items()),
+        ((weight * float(values[row]), name) for name, (weight, values) in contributions.items()),
         reverse=True,
     )
     if why == "judged":

@@ -15,9 +15,12 @@ Four policies score every candidate between 0 and 1 and are blended by weight:
   shared with the viewer.
 - ``popular``: the online count (the old home page), the baseline.
 
-Around the blend: a cold-start share of each page for new sessions, a per-room exposure cap
-(a share of all exposures in a window: rooms over it are held back to the end), operator
-pins (first) and demotions. Each pick carries its reasons as data.
+Around the blend: a cold-start share of each page for new sessions (their test pool), a
+judged share for sessions promoted within their first half hour (their new tier's sample,
+the freshest first), a per-room exposure cap (a share of all exposures in a window: rooms
+over it are held back to the end), operator pins (first) and demotions. Each pick carries
+its reasons as data. Requests share one :class:`Prepared` per refresh; it counts what it
+has served, so test pools and owed samples are handed out once, not once per request.
 """
 
 from __future__ import annotations

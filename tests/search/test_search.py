@@ -206,3 +206,47 @@ async def test_an_unknown_type_is_refused_in_both_languages(client: httpx.AsyncC
     assert english.json()["message"] == (
         "type must be room, product or host (or left out for all kinds)."
     )
+
+
+async def test_followers_in_the_index_follow_follows_and_unfollows(
+    client: httpx.AsyncClient, find: Finder, runtime: Runtime
+) -> None:
+    first_host = await sign_up(client, "host", name="Alpha Host")
+    first = await create_room(client, first_host, name="Tea Room Alpha")
+    second_host = await sign_up(client, "host", name="Bravo Host")
+    second = await create_room(client, second_host, name="Tea Room Bravo")
+    fan = await sign_up(client, "viewer")
+
+    async def in_index() -> list[int | None]:
+        await index_settled(runtime)
+        async with runtime.db.reading() as session:
+            return [
+                await search_service.followers_in_index(session, kind, ref_id)
+                for kind, ref_id in (
+                    ("room", first["id"]),
+                    ("room", second["id"]),
+                    ("host", second_host.id),
+                )
+            ]
+
+    # Equally relevant: the older document first.
+    assert [item["id"] for item in (await find("tea room", "room"))["items"]] == [
+        first["id"],
+        second["id"],
+    ]
+    assert await in_index() == [0, 0, 0]
+
+    response = await client.post(f"/api/v1/rooms/{second['id']}/follow", headers=fan.headers)
+    assert response.status_code == 200, response.text
+    assert await in_index() == [0, 1, 1]
+    found = await find("tea room", "room")
+    assert [item["id"] for item in found["items"]] == [second["id"], first["id"]]
+    assert found["items"][0]["followers"] == 1
+
+    response = await client.delete(f"/api/v1/rooms/{second['id']}/follow", headers=fan.headers)
+    assert response.status_code == 200, response.text
+    assert await in_index() == [0, 0, 0]
+    assert [item["id"] for item in (await find("tea room", "room"))["items"]] == [
+        first["id"],
+        second["id"],
+    ]

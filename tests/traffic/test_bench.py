@@ -48,3 +48,17 @@ def test_traffic_benchmark_smoke_run() -> None:
         "rank_p99_ms_at_most_20",
         "rank_p99_cpu_ms_at_most_20",
     }
+    # Every figure with a target is printed with it and whether it is met.
+    assert set(report["checks"]) == {
+        "pools_spearman_quality_exposure",
+        "pools_spearman_minus_popular",
+        "tags_exposure_gini",
+        "tags_spearman_quality_exposure",
+        "pools_new_room_time_to_1000_exposures_s",
+        "tags_new_room_time_to_1000_exposures_s",
+        "rank_p99_ms_worst_policy_wall",
+        "rank_p99_ms_worst_policy_cpu",
+    }
+    for check in report["checks"].values():
+        assert set(check) == {"value", "target", "met"}
+        assert isinstance(check["met"], bool)

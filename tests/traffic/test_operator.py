@@ -138,11 +138,13 @@ async def test_the_host_sees_tier_metrics_and_sources(client: httpx.AsyncClient)
     assert panel["next_tier_sample"] == 20  # 200 × the default pool scale 0.1
     assert panel["exposures_to_judge"] == 19
     rates = {row["metric"]: row for row in panel["metrics"]}
-    # One click of one exposure, shrunk by 10 pseudo-exposures at half the threshold.
-    assert rates["enter_rate"]["value"] == round((1 + 0.125 * 10) / 11, 4)
+    # One click of one exposure, shrunk at half the threshold by 10 pseudo-exposures plus
+    # as many as three expected entries take at the 25 % threshold (12).
+    assert rates["enter_rate"]["value"] == round((1 + 0.125 * 22) / 23, 4)
     assert rates["enter_rate"]["reached"] is False
-    assert rates["like_rate"]["value"] == round(0.05 * 10 / 11, 4)
-    assert rates["like_rate"]["distance"] == round(0.1 - 0.05 * 10 / 11, 4)
+    # No like of one entry: 10 + 30 pseudo entries (three likes at 10 %).
+    assert rates["like_rate"]["value"] == round(0.05 * 40 / 41, 4)
+    assert rates["like_rate"]["distance"] == round(0.1 - 0.05 * 40 / 41, 4)
     sources = {row["source"]: row for row in panel["sources"]}
     assert sources["feed_recommend"] == {
         "source": "feed_recommend",

@@ -296,3 +296,88 @@ def test_pool_push_serves_the_session_owed_most_of_its_pool_first() -> None:
     )
     pushed = PolicyConfig(weights={"pools": 1.0}, tiers=tiers, cold_start_share=0.0, pool_push=1.0)
     assert order(catalog, pushed) == ["s1", "s0"]
+
+
+def test_a_promoted_session_is_served_its_tiers_sample_at_once_then_judged() -> None:
+    tiers = (TierRule(10, 100, bar=0.5), TierRule(50, 1000), TierRule(200, 10_000))
+    cfg = PolicyConfig(
+        weights={"pools": 1.0},
+        tiers=tiers,
+        thresholds={"like_rate": 0.10},
+        cold_start_share=0.0,
+        judge_share=0.2,
+    )
+    # Twenty sessions in the top tier (judged already), above anything in tier 2.
+    rows: list[dict[str, Any]] = [{"exposures": 300, "enters": 100, "likes": 20}] * 20
+    # s20: on air for 2 minutes, promoted to tier 2 (like rate 10 %), owed 50 - 20 = 30.
+    rows = [*rows, {"exposures": 20, "enters": 10, "likes": 1, "age_s": 120}]
+    catalog = world(rows)
+    prepared = ranking.prepare(catalog, cfg)
+    assert prepared.tier.tolist() == [3] * 20 + [2]
+    assert prepared.judging.tolist() == [False] * 20 + [True]
+    assert prepared.owed[20] == 30
+    picks = ranking.rank(prepared, Viewer(), 10)
+    judged = [pick for pick in picks if pick.row == 20]
+    assert len(judged) == 1
+    assert judged[0].policy == "pools"
+    assert judged[0].reasons[0].code == "promoted"
+    # Requests sharing this Prepared stop serving it once it got its 30 exposures.
+    for _ in range(40):
+        ranking.rank(prepared, Viewer(), 10)
+    assert prepared.served[20] == 30
+    # Older than the cold-start window: not owed any more.
+    late = world([*rows[:20], {**rows[20], "age_s": 3600}])
+    assert not ranking.prepare(late, cfg).judging.any()
+
+
+def test_the_freshest_session_being_judged_comes_first() -> None:
+    tiers = (TierRule(10, 100, bar=0.5), TierRule(50, 1000), TierRule(200, 10_000))
+    cfg = PolicyConfig(
+        weights={"pools": 1.0},
+        tiers=tiers,
+        thresholds={"like_rate": 0.10},
+        cold_start_share=0.0,
+        judge_share=0.1,
+    )
+    rows: list[dict[str, Any]] = [
+        {"exposures": 20, "enters": 10, "likes": 2, "age_s": 600},
+        {"exposures": 20, "enters": 10, "likes": 2, "age_s": 60},
+        {"exposures": 20, "enters": 10, "likes": 2, "age_s": 300},
+    ]
+    rows += [{"exposures": 300, "enters": 100, "likes": 20}] * 20
+    prepared = ranking.prepare(world(rows), cfg)
+    # One judged place on a page of ten: the session on air for one minute.
+    shown = {pick.row for pick in ranking.rank(prepared, Viewer(), 10)}
+    assert 1 in shown
+    assert not shown & {0, 2}
+
+
+def test_cold_start_serves_each_new_session_only_its_test_pool_per_refresh() -> None:
+    rows: list[dict[str, Any]] = [{"online": 10, "exposures": 500} for _ in range(30)]
+    rows += [{"age_s": 60, "exposures": 95}, {"age_s": 60, "exposures": 98}]
+    cfg = PolicyConfig(
+        weights={"popular": 1.0}, tiers=TIERS, cold_start_share=0.2, exposure_cap_share=0.0
+    )
+    prepared = ranking.prepare(world(rows), cfg)
+    for _ in range(20):
+        ranking.rank(prepared, Viewer(), 10)
+    # The test pool is 100: five more for s8, two more for s9, however many requests.
+    assert prepared.served[30:].tolist() == [5, 2]
+
+
+def test_a_room_reaching_its_cap_is_held_back_within_the_refresh() -> None:
+    cfg = PolicyConfig(
+        weights={"popular": 1.0},
+        cold_start_share=0.0,
+        exposure_cap_share=0.1,
+        exposure_cap_min_total=10,
+    )
+    rows: list[dict[str, Any]] = [{"online": 100, "room_window_exposures": 8}] + [
+        {"online": 1} for _ in range(5)
+    ]
+    prepared = ranking.prepare(world(rows, window_total=100), cfg)
+    assert ranking.rank(prepared, Viewer(), 1)[0].row == 0
+    ranking.rank(prepared, Viewer(), 1)
+    # 8 + 2 = 10 % of the window: held back from now on.
+    assert prepared.capped[0]
+    assert ranking.rank(prepared, Viewer(), 1)[0].row != 0

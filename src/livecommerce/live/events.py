@@ -82,6 +82,15 @@ class RoomFollowed(DomainEvent):
     at: datetime
 
 
+class RoomUnfollowed(DomainEvent):
+    """A viewer stopped following a room (not published when they did not follow it)."""
+
+    name = "live.room_unfollowed"
+    room_id: str
+    user_id: str
+    at: datetime
+
+
 class StaffInvited(DomainEvent):
     """A room's host invited someone to the team by e-mail; ``user_id`` when the address
     belongs to an account (told in its inbox). ``path`` is the invitation's link."""

@@ -24,6 +24,7 @@ from livecommerce.kit.runtime import publish_after_commit, runtime_of
 from livecommerce.live.events import (
     RoomChanged,
     RoomFollowed,
+    RoomUnfollowed,
     SessionCancelled,
     SessionChanged,
     SessionEnded,
@@ -282,7 +283,9 @@ class LiveService:
     async def do_unfollow(self, session: AsyncSession, user: User, room_id: str) -> int:
         room = await self.get_room(session, room_id)
         if await live_repository.delete_follow(session, user.id, room.id):
-            return await live_repository.change_followers(session, room.id, -1)
+            count = await live_repository.change_followers(session, room.id, -1)
+            await publish(session, RoomUnfollowed(room_id=room.id, user_id=user.id, at=utcnow()))
+            return count
         return await live_repository.followers_count(session, room.id)
 
     async def room_out(self, session: AsyncSession, room: Room, viewer: User | None) -> RoomOut:

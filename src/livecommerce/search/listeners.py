@@ -6,7 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.events import ProductChanged
 from livecommerce.kit.events import subscribe
-from livecommerce.live.events import RoomChanged, SessionChanged, SessionEnded, SessionStarted
+from livecommerce.live.events import (
+    RoomChanged,
+    RoomFollowed,
+    RoomUnfollowed,
+    SessionChanged,
+    SessionEnded,
+    SessionStarted,
+)
 from livecommerce.search.service import search_service
 
 
@@ -33,3 +40,13 @@ async def index_room_on_air(session: AsyncSession, event: SessionStarted) -> Non
 @subscribe(SessionEnded, "search.index_room_off_air")
 async def index_room_off_air(session: AsyncSession, event: SessionEnded) -> None:
     await search_service.do_index_room(session, event.room_id)
+
+
+@subscribe(RoomFollowed, "search.followers_on_follow")
+async def followers_on_follow(session: AsyncSession, event: RoomFollowed) -> None:
+    await search_service.do_refresh_followers(session, event.room_id)
+
+
+@subscribe(RoomUnfollowed, "search.followers_on_unfollow")
+async def followers_on_unfollow(session: AsyncSession, event: RoomUnfollowed) -> None:
+    await search_service.do_refresh_followers(session, event.room_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -138,6 +138,24 @@ class SearchRepository:
         await session.execute(
             text(f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (:id, :title, :body)"),
             {"id": document_id, "title": index_terms(title), "body": index_terms(body)},
+        )
+
+    async def set_popularity(
+        self, session: AsyncSession, kind: str, ref_id: str, popularity: int
+    ) -> None:
+        """A document's followers count (the terms do not change, so the engine is left be)."""
+        await session.execute(
+            update(SearchDocument)
+            .where(SearchDocument.kind == kind, SearchDocument.ref_id == ref_id)
+            .values(popularity=popularity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+    async def popularity(self, session: AsyncSession, kind: str, ref_id: str) -> int | None:
+        return await session.scalar(
+            select(SearchDocument.popularity).where(
+                SearchDocument.kind == kind, SearchDocument.ref_id == ref_id
+            )
         )
 
     async def remove(self, session: AsyncSession, kind: str, ref_id: str) -> None:

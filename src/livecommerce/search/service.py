@@ -101,6 +101,25 @@ class SearchService:
             ),
         )
 
+    async def do_refresh_followers(self, session: AsyncSession, room_id: str) -> None:
+        """A room was followed or unfollowed: its and its host's documents take the room's
+        followers count now (a tie-break between equally relevant results). The count is
+        read, not added to, so events handled late or twice leave it right."""
+        room = (await live_service.get_rooms(session, {room_id})).get(room_id)
+        if room is None:
+            return
+        await search_repository.set_popularity(
+            session, SearchKind.ROOM, room.id, room.followers_count
+        )
+        await search_repository.set_popularity(
+            session, SearchKind.HOST, room.host_id, room.followers_count
+        )
+
+    async def followers_in_index(self, session: AsyncSession, kind: str, ref_id: str) -> int | None:
+        """The followers count the index holds for a room or host document (None: not
+        indexed)."""
+        return await search_repository.popularity(session, kind, ref_id)
+
     async def do_index_product(self, session: AsyncSession, product_id: str) -> None:
         """(Re)index a product on sale; drafts and products taken off sale leave the index."""
         product = (await catalog_service.get_products(session, {product_id})).get(product_id)

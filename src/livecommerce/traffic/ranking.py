@@ -15,9 +15,12 @@ Four policies score every candidate between 0 and 1 and are blended by weight:
   shared with the viewer.
 - ``popular``: the online count (the old home page), the baseline.
 
-Around the blend: a cold-start share of each page for new sessions, a per-room exposure cap
-(a share of all exposures in a window: rooms over it are held back to the end), operator
-pins (first) and demotions. Each pick carries its reasons as data.
+Around the blend: a cold-start share of each page for new sessions (their test pool), a
+judged share for sessions promoted within their first half hour (their new tier's sample,
+the freshest first), a per-room exposure cap (a share of all exposures in a window: rooms
+over it are held back to the end), operator pins (first) and demotions. Each pick carries
+its reasons as data. Requests share one :class:`Prepared` per refresh; it counts what it
+has served, so test pools and owed samples are handed out once, not once per request.
 """
 
 from __future__ import annotations
@@ -124,11 +127,27 @@ class PolicyConfig:
     # Pseudo-observations at half each threshold that a promoting rate is shrunk with, so a
     # handful of lucky entries does not promote (0: the raw rates).
     evidence: float = 0.0
+    # The same, counted in events at the threshold: a rate is shrunk with as many pseudo
+    # entries as it takes to expect this many events at its threshold (a 2 % share rate
+    # needs five times the entries of a 10 % like rate to weigh as much). Watch time is
+    # shrunk with this many pseudo entries.
+    evidence_events: float = 0.0
     # What a session keeps of its pools score once it filled its pool without promotion.
     full_pool_factor: float = 0.25
     # A session owed the rest of its pool is pushed by this much times the unfilled share,
     # so a promoted session gets its larger audience quickly (then is judged again).
     pool_push: float = 0.0
+    # The share of each page (times the pools weight) kept for sessions being judged: a
+    # session promoted to tier t is owed tier t's sample of exposures before it is judged
+    # again, and gets it in these places at once (larger pools first), so what performs
+    # reaches its bigger audience within minutes.
+    judge_share: float = 0.0
+    # Who is served first among sessions being judged: the freshly started (odds divided
+    # by e per this many seconds of age), then the better engaging (odds times e per this
+    # much of the engagement estimate). Only sessions within ``cold_start_window_s`` of
+    # going on air are judged this way; older ones are ranked by their tier alone.
+    judge_freshness_s: float = 60.0
+    judge_temperature: float = 0.1
 
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
@@ -248,6 +267,42 @@ class Prepared:
     popular: FloatArray
     capped: BoolArray
     cold: BoolArray
+    judging: BoolArray  # promoted, owed the rest of its tier's sample before it is judged
+    owed: FloatArray  # exposures a judged session still needs (0 for the others)
+    judge_weight: FloatArray  # its tier's sample: larger pools are served faster
+    cold_need: FloatArray  # exposures a cold-start session still needs for its test pool
+    cap_at: float  # a room's exposures in the window that hold it back (inf: no cap)
+    # The score's parts that do not depend on the viewer (pools, popular), with the kind,
+    # demotion and pin applied, and what a viewer's parts (tags, private) are multiplied by:
+    # a request adds its own parts to a copy instead of recomputing the whole blend.
+    base: FloatArray = field(default_factory=lambda: np.zeros(0))
+    multiplier: FloatArray = field(default_factory=lambda: np.zeros(0))
+    # What ``rank`` has handed out since ``prepare`` (requests share one Prepared for a
+    # tick): a session owed a test audience stops being served once it got it, and a room
+    # reaching its cap is held back at once, not at the next refresh.
+    served: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cold_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    judging_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        n = len(self.catalog)
+        if len(self.served) != n:
+            self.served = np.zeros(n)
+        self.cold_rows = np.nonzero(self.cold)[0]
+        self.judging_rows = np.nonzero(self.judging)[0]
+
+    def record_served(self, rows: Iterable[int]) -> None:
+        """Count exposures handed out for these rows; rooms reaching their cap are held
+        back from now on."""
+        catalog = self.catalog
+        for row in rows:
+            self.served[row] += 1
+            if self.cap_at == math.inf or self.capped[row]:
+                continue
+            room_rows = catalog.room_rows.get(catalog.room_ids[row], [row])
+            served = float(self.served[room_rows].sum())
+            if catalog.room_window_exposures[row] + served >= self.cap_at:
+                self.capped[room_rows] = True
 
 
 def _rates(catalog: Catalog) -> dict[str, FloatArray]:
@@ -280,14 +335,19 @@ def metric_applies(name: str, kind: IntArray) -> BoolArray:
 
 def metric_rates(catalog: Catalog, config: PolicyConfig | None = None) -> dict[str, FloatArray]:
     """The promoting metrics per row: raw, or shrunk by ``config.evidence``."""
-    if config is None or config.evidence <= 0:
+    if config is None or (config.evidence <= 0 and config.evidence_events <= 0):
         return _rates(catalog)
-    k = config.evidence
     rates = _rates(catalog)
     shrunk: dict[str, FloatArray] = {}
     for name, values in rates.items():
         base = catalog.exposures if name == "enter_rate" else catalog.enters
-        prior = 0.5 * float(config.thresholds.get(name, 0.0))
+        threshold = float(config.thresholds.get(name, 0.0))
+        k = config.evidence
+        if config.evidence_events > 0:
+            per_event = name not in ("avg_watch_s",) and threshold > 0
+            scale = 1000.0 if name == "orders_per_mille" else 1.0
+            k += config.evidence_events * (scale / threshold if per_event else 1.0)
+        prior = 0.5 * threshold
         shrunk[name] = (values * base + prior * k) / (base + k)
     return shrunk
 
@@ -388,13 +448,29 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     top = float(online.max()) if n else 0.0
     popular = np.log1p(online) / math.log1p(top) if top > 0 else np.zeros(n)
     capped = np.zeros(n, dtype=np.bool_)
+    cap_at = math.inf
     if config.exposure_cap_share > 0 and catalog.window_total >= config.exposure_cap_min_total:
-        capped = catalog.room_window_exposures >= config.exposure_cap_share * catalog.window_total
+        cap_at = config.exposure_cap_share * catalog.window_total
+        capped = catalog.room_window_exposures >= cap_at
     cold = (
         ((catalog.kind == KIND_LIVE) | (catalog.kind == KIND_VIDEO))
         & (catalog.age_s <= config.cold_start_window_s)
         & (catalog.exposures < samples[0])
     ) | (catalog.new_room & (catalog.kind == KIND_LIVE) & (catalog.exposures < samples[0]))
+    weights = config.normalized_weights()
+    multiplier = KIND_FACTOR[catalog.kind] * np.where(catalog.demoted, 0.2, 1.0)
+    base = (weights["pools"] * pools + weights["popular"] * popular) * multiplier + np.where(
+        catalog.pinned, 10.0, 0.0
+    )
+    sample_now = samples[tier - 1]
+    judging = (
+        (catalog.kind == KIND_LIVE)
+        & (tier >= 2)
+        & (catalog.exposures < sample_now)
+        & (catalog.age_s <= config.cold_start_window_s)
+        & ~cold
+    )
+    owed = np.where(judging, sample_now - catalog.exposures, 0.0)
     flat = catalog.tags.reshape(-1)
     owners = np.repeat(np.arange(n, dtype=np.int64), catalog.tags.shape[1] if n else 0)
     keep = flat >= 0
@@ -414,6 +490,13 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         popular=popular,
         capped=capped,
         cold=cold,
+        judging=judging,
+        owed=owed,
+        judge_weight=np.where(judging, sample_now, 0.0),
+        cold_need=np.where(cold, samples[0] - catalog.exposures, 0.0),
+        cap_at=cap_at,
+        base=base,
+        multiplier=multiplier,
     )
 
 
@@ -478,41 +561,57 @@ def rank(
         parts["pools"] = prepared.pools
     if weights["popular"] > 0:
         parts["popular"] = prepared.popular
-    private = (followed | fan | shared).astype(np.float64)
     if weights["private"] > 0:
+        private = (followed | fan | shared).astype(np.float64)
         parts["private"] = private
         if weights["private"] >= 1.0 - 1e-9:
             available &= private > 0
 
+    contributions: dict[str, tuple[float, FloatArray]] = {}
     if random_scores is not None:
         score = random_scores.copy()
-        contributions: dict[str, FloatArray] = {}
     else:
-        contributions = {name: weights[name] * values for name, values in parts.items()}
-        score = np.zeros(n)
-        for values in contributions.values():
-            score = score + values
-        score = score * KIND_FACTOR[catalog.kind]
-        score = np.where(catalog.demoted, score * 0.2, score)
-        score = np.where(catalog.pinned, score + 10.0, score)
-        score = np.where(prepared.capped & ~catalog.pinned, score - 10.0, score)
+        contributions = {name: (weights[name], values) for name, values in parts.items()}
+        score = prepared.base.copy()
+        for name in ("tags", "private"):
+            if name in parts:
+                score += weights[name] * parts[name] * prepared.multiplier
+        score[prepared.capped & ~catalog.pinned] -= 10.0
     if random_scores is None and rng is not None and config.exploration > 0:
-        score = score + config.exploration * rng.gumbel(size=n)
-    score = np.where(available, score, -np.inf)
+        score += config.exploration * rng.gumbel(size=n)
+    score[~available] = -np.inf
 
     cold_slots = 0
     if random_scores is None and config.cold_start_share > 0:
         cold_slots = min(limit, int(round(limit * config.cold_start_share)))
     chosen_cold: list[int] = []
     if cold_slots:
-        cold_rows = np.nonzero(prepared.cold & available & ~prepared.capped)[0]
+        cold_rows = prepared.cold_rows
+        cold_rows = cold_rows[
+            (prepared.served[cold_rows] < prepared.cold_need[cold_rows])
+            & available[cold_rows]
+            & ~prepared.capped[cold_rows]
+        ]
         if len(cold_rows):
             # the least exposed first, so every new session gets its test audience
-            order = np.lexsort((cold_rows, catalog.exposures[cold_rows]))
+            shown = catalog.exposures[cold_rows] + prepared.served[cold_rows]
+            order = np.lexsort((cold_rows, shown))
             chosen_cold = [int(cold_rows[i]) for i in order[:cold_slots]]
     if chosen_cold:
         score[np.asarray(chosen_cold, dtype=np.int64)] = -np.inf
-    main_count = min(limit - len(chosen_cold), int(np.count_nonzero(np.isfinite(score))))
+    chosen_judged: list[int] = []
+    judge_slots = 0
+    if random_scores is None and config.judge_share > 0 and weights["pools"] > 0:
+        judge_slots = min(
+            limit - len(chosen_cold), int(round(limit * config.judge_share * weights["pools"]))
+        )
+    if judge_slots > 0:
+        chosen_judged = _judged(prepared, available & np.isfinite(score), judge_slots, rng)
+        if chosen_judged:
+            score[np.asarray(chosen_judged, dtype=np.int64)] = -np.inf
+    main_count = min(
+        limit - len(chosen_cold) - len(chosen_judged), int(np.count_nonzero(np.isfinite(score)))
+    )
     main: list[int] = []
     if main_count > 0:
         if main_count < n:
@@ -523,26 +622,57 @@ def rank(
         order = np.lexsort((top_rows, -score[top_rows]))
         main = [int(top_rows[i]) for i in order]
 
-    # Cold-start picks take evenly spread places on the page.
-    rows: list[tuple[int, bool]] = [(row, False) for row in main]
-    total = len(main) + len(chosen_cold)
-    for index, row in enumerate(chosen_cold):
-        position = min(len(rows), (index + 1) * total // (len(chosen_cold) + 1))
-        rows.insert(position, (row, True))
+    # Sessions being judged, then cold-start picks, take evenly spread places on the page.
+    rows: list[tuple[int, str]] = [(row, "") for row in main]
+    for extra, why in ((chosen_judged, "judged"), (chosen_cold, "cold")):
+        total = len(rows) + len(extra)
+        for index, row in enumerate(extra):
+            position = min(len(rows), (index + 1) * total // (len(extra) + 1))
+            rows.insert(position, (row, why))
 
+    prepared.record_served(row for row, _ in rows)
     picks: list[Pick] = []
-    for row, is_cold in rows:
+    for row, why in rows:
         picks.append(
-            _explain(prepared, row, is_cold, contributions, followed, fan, shared, viewer, match)
+            _explain(prepared, row, why, contributions, followed, fan, shared, viewer, match)
         )
     return picks
+
+
+def _judged(
+    prepared: Prepared, available: BoolArray, slots: int, rng: np.random.Generator | None
+) -> list[int]:
+    """Up to ``slots`` sessions being judged. With an ``rng`` they are drawn with odds in
+    proportion to their tier's sample, divided by e for every ``judge_freshness_s`` of the
+    session's age and multiplied by e for every ``judge_temperature`` of its engagement
+    estimate; without, the youngest first, then the larger pool, then the better engaging."""
+    rows = prepared.judging_rows
+    rows = rows[
+        (prepared.served[rows] < prepared.owed[rows]) & available[rows] & ~prepared.capped[rows]
+    ]
+    if not len(rows):
+        return []
+    config = prepared.config
+    weight = prepared.judge_weight[rows]
+    age = prepared.catalog.age_s[rows]
+    if rng is not None:
+        keys = (
+            np.log(weight)
+            - age / max(config.judge_freshness_s, 1e-6)
+            + prepared.quality[rows] / max(config.judge_temperature, 1e-6)
+            + rng.gumbel(size=len(rows))
+        )
+        order = np.argsort(-keys, kind="stable")
+    else:
+        order = np.lexsort((rows, -prepared.quality[rows], -weight, age))
+    return [int(rows[i]) for i in order[:slots]]
 
 
 def _explain(
     prepared: Prepared,
     row: int,
-    is_cold: bool,
-    contributions: Mapping[str, FloatArray],
+    why: str,
+    contributions: Mapping[str, tuple[float, FloatArray]],
     followed: BoolArray,
     fan: BoolArray,
     shared: BoolArray,
@@ -551,15 +681,21 @@ def _explain(
 ) -> Pick:
     catalog = prepared.catalog
     reasons: list[Reason] = []
+    is_cold = why == "cold"
+    if why == "judged":
+        # Promoted and owed its tier's test audience: the pools' reason comes first.
+        contributions = {"pools": (1.0, prepared.pools), **contributions}
     if catalog.pinned[row]:
         reasons.append(Reason("pinned"))
     if is_cold:
         new = "new_video" if catalog.kind[row] == KIND_VIDEO else "new_session"
         reasons.append(Reason(new, {"tier": 1}))
     ranked = sorted(
-        ((float(values[row]), name) for name, values in contributions.items()),
+        ((weight * float(values[row]), name) for name, (weight, values) in contributions.items()),
         reverse=True,
     )
+    if why == "judged":
+        ranked.sort(key=lambda item: item[1] != "pools")
     policy = (
         "cold_start" if is_cold else (ranked[0][1] if ranked and ranked[0][0] > 0 else "random")
     )

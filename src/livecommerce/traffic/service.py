@@ -161,6 +161,9 @@ class TrafficService:
             thresholds={str(k): float(v) for k, v in values["thresholds"].items()},
             exploration=settings.traffic_exploration,
             evidence=10.0,
+            evidence_events=3.0,
+            pool_push=1.0,
+            judge_share=0.3,
         )
 
     def policy_values(self, config: ranking.PolicyConfig) -> PolicyValues:

@@ -32,6 +32,7 @@ from livecommerce.models import (
     Role,
     User,
 )
+from livecommerce.profiles.service import AudienceProfile, profile_service
 from livecommerce.worker.service import job_service
 
 
@@ -53,6 +54,24 @@ def poll_message(poll: LivePoll) -> dict[str, object]:
         "counts": list(poll.counts),
         "status": poll.status,
     }
+
+
+# The profile of the people asking is shown for groups of at least this many people who
+# allow personalisation: fewer would describe someone the merchant could single out.
+MIN_PROFILED = 3
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    product_id: str
+    product_title: str
+    variant: str
+    proposed: bool
+    votes: int
+    average_price_cents: int | None
+    priced: int
+    profiled: int  # people asking whose profile counts (personalisation on)
+    audience: AudienceProfile | None  # None below MIN_PROFILED
 
 
 class DemandService:
@@ -108,6 +127,56 @@ class DemandService:
         return Page(
             items=[VariantTotal(*row) for row in found.items], next_cursor=found.next_cursor
         )
+
+    async def demand_table(
+        self, session: AsyncSession, user: User, page: PageRequest, scope: str | None = None
+    ) -> tuple[str, Page[DemandRow]]:
+        """The demand table: per product and variant, votes, proposals and the price people
+        would pay, with the profile (画像) of those asking. ``products``: a merchant's own
+        products; ``room``: what viewers asked for in the caller's room (hosts, and
+        merchants who host). Returns the scope used and the page."""
+        if user.role not in (Role.MERCHANT, Role.HOST, Role.PLATFORM_ADMIN):
+            raise Forbidden("Only merchants and hosts read demand.", code="role_required")
+        scope = scope or ("room" if user.role == Role.HOST else "products")
+        merchant_id: str | None = None
+        room_id: str | None = None
+        if scope == "room":
+            room_id = (await live_service.get_room_of_host(session, user)).id
+        elif user.role == Role.HOST:
+            raise Forbidden(
+                "Only merchants read the demand of their products.", code="role_required"
+            )
+        elif user.role != Role.PLATFORM_ADMIN:
+            merchant_id = user.id
+        found = await c2b_repository.demand_table(
+            session, page, merchant_id=merchant_id, room_id=room_id
+        )
+        rows: list[DemandRow] = []
+        for product_id, title, variant, proposed, votes, average, priced in found.items:
+            voters = await c2b_repository.voters_of(session, product_id, variant, room_id)
+            willing = await profile_service.personalised_among(session, voters)
+            audience = (
+                await profile_service.audience_profile(session, willing)
+                if len(willing) >= MIN_PROFILED
+                else None
+            )
+            rows.append(
+                DemandRow(
+                    product_id=product_id,
+                    product_title=title,
+                    variant=variant,
+                    proposed=proposed,
+                    votes=votes,
+                    average_price_cents=average,
+                    priced=priced,
+                    profiled=len(willing),
+                    audience=audience,
+                )
+            )
+        return scope, Page(items=rows, next_cursor=found.next_cursor)
+
+    async def list_rules(self, session: AsyncSession, merchant: User) -> list[DecisionRule]:
+        return await c2b_repository.list_rules_of_merchant(session, merchant.id)
 
     async def check_may_read_prices(
         self, session: AsyncSession, user: User | None, product_id: str

@@ -1367,6 +1367,7 @@ def upgrade() -> None:
         sa.Column("merchant_id", sa.String(length=32), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
         sa.Column("sku_id", sa.String(length=32), nullable=False),
+        sa.Column("sku_ids", sa.JSON(), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("supplier_id", sa.String(length=32), nullable=True),
         sa.Column("title", sa.String(length=120), nullable=False),
@@ -1993,6 +1994,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.String(length=32), nullable=False),
         sa.Column("buyer_id", sa.String(length=32), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("sku_id", sa.String(length=32), nullable=True),
         sa.Column("customisation", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("first_order_id", sa.String(length=32), nullable=False),
@@ -2015,6 +2017,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["first_order_id"], ["orders.id"], name=op.f("fk_c2b_pledges_first_order_id_orders")
         ),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_c2b_pledges_sku_id_skus")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_pledges")),
         sa.UniqueConstraint("campaign_id", "buyer_id", name=op.f("uq_c2b_pledges_campaign_id")),
     )

@@ -65,6 +65,7 @@ MIN_PROFILED = 3
 class DemandRow:
     product_id: str
     product_title: str
+    currency: str
     variant: str
     proposed: bool
     votes: int
@@ -152,7 +153,7 @@ class DemandService:
             session, page, merchant_id=merchant_id, room_id=room_id
         )
         rows: list[DemandRow] = []
-        for product_id, title, variant, proposed, votes, average, priced in found.items:
+        for product_id, title, currency, variant, proposed, votes, average, priced in found.items:
             voters = await c2b_repository.voters_of(session, product_id, variant, room_id)
             willing = await profile_service.personalised_among(session, voters)
             audience = (
@@ -164,6 +165,7 @@ class DemandService:
                 DemandRow(
                     product_id=product_id,
                     product_title=title,
+                    currency=currency,
                     variant=variant,
                     proposed=proposed,
                     votes=votes,
@@ -205,13 +207,14 @@ class DemandService:
             "auto_launch": ("threshold", "sku_id", "price_cents", "moq", "max_units", "days"),
             "reorder": ("forecast_units", "supplier_id"),
         }[kind]
-        missing = [name for name in required if name not in params]
+        missing = [name for name in required if params.get(name) in (None, "")]
         if missing:
             raise ValidationFailed(
                 "The rule misses some figures.",
                 code="c2b_rule_incomplete",
-                details={"missing": missing},
+                details={"missing": missing, "field": f"params.{missing[0]}"},
             )
+        params = await self._check_rule_params(session, product.id, kind, params)
         rule = await c2b_repository.get_rule(session, product.id, kind)
         if rule is None:
             rule = DecisionRule(
@@ -229,12 +232,73 @@ class DemandService:
             rule.enabled = enabled
         await session.flush()
         if kind == "reorder" and enabled:
-            supplier = await account_service.get_user(session, str(params["supplier_id"]))
-            if supplier.role != Role.SUPPLIER:
-                raise ValidationFailed("This account is not a supplier.", code="c2b_not_supplier")
             if not await job_service.list_jobs(session, kind=REORDER_JOB, status="pending"):
                 production_service.do_schedule_reorder_check(session)
         return rule
+
+    async def _check_rule_params(
+        self, session: AsyncSession, product_id: str, kind: str, params: dict[str, object]
+    ) -> dict[str, object]:
+        """Each figure in its range, the SKU of this product, the supplier a supplier."""
+
+        def bad(name: str) -> ValidationFailed:
+            return ValidationFailed(
+                "This figure of the rule is not valid.",
+                code="c2b_bad_rule_param",
+                details={"field": f"params.{name}"},
+            )
+
+        ranges = {
+            "threshold": (1, 1_000_000),
+            "price_cents": (1, 10**9),
+            "deposit_cents": (0, 10**9),
+            "moq": (1, 1_000_000),
+            "max_units": (1, 1_000_000),
+            "days": (1, 90),
+            "ship_days": (0, 365),
+            "forecast_units": (1, 10_000_000),
+            "lead_days": (1, 365),
+        }
+        cleaned: dict[str, object] = {}
+        for name, value in params.items():
+            if name in ranges:
+                low, high = ranges[name]
+                if isinstance(value, bool) or not isinstance(value, int | str):
+                    raise bad(name)
+                try:
+                    number = int(value)
+                except ValueError:
+                    raise bad(name) from None
+                if not low <= number <= high:
+                    raise bad(name)
+                cleaned[name] = number
+            elif name in ("variant", "title"):
+                cleaned[name] = " ".join(str(value).split())[: 40 if name == "variant" else 120]
+            elif name in ("sku_id", "supplier_id"):
+                cleaned[name] = str(value)
+            else:
+                raise bad(name)
+        if kind == "auto_launch":
+            if int(str(cleaned.get("deposit_cents", 0))) >= int(str(cleaned["price_cents"])):
+                raise bad("deposit_cents")
+            if int(str(cleaned["moq"])) > int(str(cleaned["max_units"])):
+                raise bad("moq")
+            try:
+                sku = await catalog_service.get_sku(session, str(cleaned["sku_id"]))
+            except NotFound:
+                raise bad("sku_id") from None
+            if sku.product_id != product_id:
+                raise bad("sku_id")
+        if cleaned.get("supplier_id"):
+            try:
+                supplier = await account_service.get_user(session, str(cleaned["supplier_id"]))
+            except NotFound:
+                raise bad("supplier_id") from None
+            if supplier.role != Role.SUPPLIER:
+                raise bad("supplier_id")
+        else:
+            cleaned.pop("supplier_id", None)
+        return cleaned
 
     async def do_check_auto_launch(
         self, session: AsyncSession, product_id: str, variant: str

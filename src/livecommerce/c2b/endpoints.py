@@ -56,6 +56,9 @@ async def create_presale(
     body: CampaignCreate, user: MerchantUser, session: DbSession
 ) -> CampaignOut:
     """Turn a product's SKU into a pre-sale with a minimum order quantity."""
+    supplier_id = body.supplier_id
+    if body.supplier_email:
+        supplier_id = await campaign_service.resolve_supplier_email(session, body.supplier_email)
     campaign = await campaign_service.do_create(
         session,
         user,
@@ -75,7 +78,7 @@ async def create_presale(
                 (field.name, field.max_length) for field in body.customisation_fields
             ),
             session_id=body.session_id,
-            supplier_id=body.supplier_id,
+            supplier_id=supplier_id,
             extend_share_bp=body.extend_share_bp,
             extend_hours=body.extend_hours,
             production_at_moq=body.production_at_moq,
@@ -100,6 +103,9 @@ async def update_presale(
         for name, value in body.model_dump(exclude_unset=True).items()
         if value is not None or name in _CLEARABLE
     }
+    email = changes.pop("supplier_email", None)
+    if email:
+        changes["supplier_id"] = await campaign_service.resolve_supplier_email(session, email)
     if "customisation_fields" in changes and body.customisation_fields is not None:
         changes["customisation_fields"] = [
             (field.name, field.max_length) for field in body.customisation_fields
@@ -336,6 +342,7 @@ async def demand_table(
             DemandTableRow(
                 product_id=row.product_id,
                 product_title=row.product_title,
+                currency=row.currency,
                 variant=row.variant,
                 proposed=row.proposed,
                 votes=row.votes,

@@ -39,17 +39,24 @@ class _State:
 
 
 class ProgressThrottle:
-    def __init__(self, runtime: Runtime, reader: Reader, interval_s: float = INTERVAL_S) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        reader: Reader,
+        interval_s: float = INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.runtime = runtime
         self.reader = reader
         self.interval_s = interval_s
+        self.clock = clock
         self._states: dict[str, _State] = {}
 
     async def offer(self, session_id: str, message: dict[str, Any]) -> None:
         """A campaign changed (after its commit): broadcast now, or fold into the trailing
         message of the current interval."""
         campaign_id = str(message["campaign_id"])
-        now = time.monotonic()
+        now = self.clock()
         self._forget_quiet(now)
         state = self._states.get(campaign_id)
         channel = live_channel(session_id)
@@ -73,7 +80,7 @@ class ProgressThrottle:
             log.debug("pre-sale %s: progress read failed", campaign_id, exc_info=True)
             fresh = None
         state.trailing = None
-        state.sent_at = time.monotonic()
+        state.sent_at = self.clock()
         try:
             await self.runtime.broker.publish(state.channel, fresh or message)
         except Exception:

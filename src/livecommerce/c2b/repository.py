@@ -87,6 +87,17 @@ class C2bRepository:
             session, query, (desc(Campaign.created_at), desc(Campaign.id)), page
         )
 
+    async def supplier_ids_of_merchant(self, session: AsyncSession, merchant_id: str) -> list[str]:
+        """Suppliers the merchant has worked with (pre-sales and production orders)."""
+        campaigns = select(Campaign.supplier_id).where(
+            Campaign.merchant_id == merchant_id, Campaign.supplier_id.is_not(None)
+        )
+        orders = select(ProductionOrder.supplier_id).where(
+            ProductionOrder.merchant_id == merchant_id
+        )
+        result = await session.execute(campaigns.union(orders).limit(50))
+        return sorted({str(supplier_id) for supplier_id in result.scalars() if supplier_id})
+
     async def reserve_units(
         self, session: AsyncSession, campaign_id: str, quantity: int, now: datetime
     ) -> bool:
@@ -387,9 +398,9 @@ class C2bRepository:
         *,
         merchant_id: str | None = None,
         room_id: str | None = None,
-    ) -> Page[tuple[str, str, str, bool, int, int | None, int]]:
+    ) -> Page[tuple[str, str, str, str, bool, int, int | None, int]]:
         """Demand per product and variant, most wanted first: (product id, product title,
-        variant, proposed by a viewer, votes, average price willing, how many said a
+        currency, variant, proposed by a viewer, votes, average price willing, how many said a
         price) over the merchant's products, or the votes cast in a room's sessions. The
         cursor is the last row's (votes, product id, variant)."""
         votes = func.count(DemandVote.id)
@@ -397,6 +408,7 @@ class C2bRepository:
             select(
                 DemandVote.product_id,
                 Product.title,
+                Product.currency,
                 DemandVote.variant,
                 func.max(DemandVote.proposed.cast(type_=_int())),
                 votes,
@@ -404,7 +416,7 @@ class C2bRepository:
                 func.count(DemandVote.price_willing_cents),
             )
             .join(Product, Product.id == DemandVote.product_id)
-            .group_by(DemandVote.product_id, Product.title, DemandVote.variant)
+            .group_by(DemandVote.product_id, Product.title, Product.currency, DemandVote.variant)
         )
         if merchant_id is not None:
             query = query.where(Product.merchant_id == merchant_id)
@@ -442,19 +454,22 @@ class C2bRepository:
             (
                 str(product_id),
                 str(title),
+                str(currency),
                 str(variant),
                 bool(proposed),
                 int(count),
                 None if average is None else round(float(average)),
                 int(priced),
             )
-            for product_id, title, variant, proposed, count, average, priced in result.all()
+            for product_id, title, currency, variant, proposed, count, average, priced in (
+                result.all()
+            )
         ]
         if len(rows) <= page.size:
             return Page(items=rows, next_cursor=None)
         rows = rows[: page.size]
         last = rows[-1]
-        return Page(items=rows, next_cursor=encode_cursor([last[4], last[0], last[2]]))
+        return Page(items=rows, next_cursor=encode_cursor([last[5], last[0], last[3]]))
 
     async def voters_of(
         self, session: AsyncSession, product_id: str, variant: str, room_id: str | None = None

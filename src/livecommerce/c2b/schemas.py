@@ -37,6 +37,9 @@ class CampaignCreate(BaseModel):
     customisation_fields: list[CustomisationField] = Field(default_factory=list, max_length=5)
     session_id: str | None = Field(default=None, max_length=32)
     supplier_id: str | None = Field(default=None, max_length=32)
+    supplier_email: str | None = Field(
+        default=None, max_length=254, description="The supplier by e-mail, instead of its id."
+    )
     extend_share_bp: int = Field(default=0, ge=0, le=10_000, strict=True)
     extend_hours: int = Field(default=24, ge=1, le=24 * 14, strict=True)
     production_at_moq: bool = False
@@ -62,6 +65,7 @@ class CampaignUpdate(BaseModel):
     sku_ids: list[str] | None = Field(default=None, min_length=1, max_length=10)
     session_id: str | None = Field(default=None, max_length=32)
     supplier_id: str | None = Field(default=None, max_length=32)
+    supplier_email: str | None = Field(default=None, max_length=254)
     extend_share_bp: int | None = Field(default=None, ge=0, le=10_000, strict=True)
     extend_hours: int | None = Field(default=None, ge=1, le=24 * 14, strict=True)
     production_at_moq: bool | None = None
@@ -258,6 +262,7 @@ class AudienceSummary(BaseModel):
 class DemandTableRow(BaseModel):
     product_id: str
     product_title: str
+    currency: str
     variant: str
     proposed: bool
     votes: int

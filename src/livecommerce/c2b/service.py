@@ -295,6 +295,23 @@ class CampaignService:
             if name.strip()
         ]
 
+    async def resolve_supplier_email(self, session: AsyncSession, email: str) -> str:
+        """The supplier account with this e-mail (the form may name a new supplier so)."""
+        supplier = await account_service.find_user_by_email(session, email.strip().lower())
+        if supplier is None or supplier.role != Role.SUPPLIER:
+            raise _bad("This account is not a supplier.", "c2b_not_supplier", "supplier_email")
+        return supplier.id
+
+    async def has_buyers(self, session: AsyncSession, campaign: Campaign) -> bool:
+        """Anyone ever joined: the terms are fixed from then on."""
+        return await c2b_repository.has_pledges(session, campaign.id)
+
+    async def known_suppliers(self, session: AsyncSession, merchant: User) -> list[User]:
+        """Suppliers the merchant has worked with, by name."""
+        ids = await c2b_repository.supplier_ids_of_merchant(session, merchant.id)
+        users = await account_service.get_users(session, set(ids))
+        return sorted(users.values(), key=lambda user: (user.display_name, user.id))
+
     # ---- editing ------------------------------------------------------------------
 
     async def do_update(
@@ -320,7 +337,6 @@ class CampaignService:
         deposit = int(changes.get("deposit_cents", campaign.deposit_cents))
         moq = int(changes.get("moq", campaign.moq))
         max_units = int(changes.get("max_units", campaign.max_units))
-        self._check_terms(price, deposit, moq, max_units)
         if max_units < campaign.units_reserved:
             raise _bad(
                 f"{campaign.units_reserved} units are booked already.",
@@ -328,6 +344,7 @@ class CampaignService:
                 "max_units",
                 booked=campaign.units_reserved,
             )
+        self._check_terms(price, deposit, moq, max_units)
         deadline = changes.get("deadline", campaign.deadline)
         ship_at = changes.get("expected_ship_at", campaign.expected_ship_at)
         if "deadline" in changes or "expected_ship_at" in changes:

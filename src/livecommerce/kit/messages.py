@@ -413,6 +413,7 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "生产订单已发给供应商，不能更换",
         "The production order went to the supplier already.",
     ),
+    "c2b_bad_rule_param": ("规则的这个数值不正确", "This figure of the rule is not valid."),
 }
 
 # The code of an error that carries none, by its HTTP status.

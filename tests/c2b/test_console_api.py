@@ -57,6 +57,7 @@ async def test_several_variants_order_production_per_variant(
         customisation_fields=[{"name": "刻字", "max_length": 10}],
     )
     assert sale["sku_ids"] == [blue, green]
+    assert [variant["label"] for variant in sale["variants"]] == ["雾蓝", "墨绿"]
     # With several variants the buyer chooses one; another product's SKU is refused.
     missing = await join(client, world, sale["id"], 0, expect=422)
     assert (missing["code"], missing["details"]["field"]) == ("c2b_variant_required", "sku_id")

@@ -71,6 +71,11 @@ class CampaignUpdate(BaseModel):
     production_at_moq: bool | None = None
 
 
+class VariantOut(BaseModel):
+    sku_id: str
+    label: str
+
+
 class CampaignOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -78,7 +83,12 @@ class CampaignOut(BaseModel):
     merchant_id: str
     product_id: str
     sku_id: str
-    sku_ids: list[str] = Field(description="Every variant buyers choose from, sku_id first.")
+    variants: list[VariantOut] = Field(
+        description="The variants buyers choose from (empty: the one SKU sku_id)."
+    )
+    sku_ids: list[str] = Field(
+        default_factory=list, description="Every variant buyers choose from, sku_id first."
+    )
     session_id: str | None
     supplier_id: str | None
     title: str
@@ -107,8 +117,7 @@ class CampaignOut(BaseModel):
 
     @model_validator(mode="after")
     def _one_variant(self) -> CampaignOut:
-        if not self.sku_ids:
-            self.sku_ids = [self.sku_id]
+        self.sku_ids = [variant.sku_id for variant in self.variants] or [self.sku_id]
         return self
 
 

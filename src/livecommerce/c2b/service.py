@@ -124,7 +124,7 @@ MAX_VARIANTS = 10
 
 def campaign_sku_ids(campaign: Campaign) -> list[str]:
     """The campaign's variants, its first SKU first."""
-    return [str(sku_id) for sku_id in campaign.sku_ids] or [campaign.sku_id]
+    return [str(variant["sku_id"]) for variant in campaign.variants] or [campaign.sku_id]
 
 
 def _bad(message: str, code: str, field: str, **details: Any) -> ValidationFailed:
@@ -186,7 +186,7 @@ class CampaignService:
             merchant_id=product.merchant_id,
             product_id=product.id,
             sku_id=sku.id,
-            sku_ids=sku_ids if len(sku_ids) > 1 else [],
+            variants=sku_ids if len(sku_ids) > 1 else [],
             session_id=draft.session_id,
             supplier_id=draft.supplier_id,
             title=(draft.title or product.title)[:120],
@@ -267,13 +267,15 @@ class CampaignService:
 
     async def _check_variants(
         self, session: AsyncSession, product_id: str, sku_ids: list[str]
-    ) -> list[str]:
-        """The SKUs, each once and in order, all of the campaign's product."""
+    ) -> list[dict[str, str]]:
+        """The SKUs, each once and in order, all of the campaign's product, with their
+        names."""
         unique = list(dict.fromkeys(sku_ids))
         if len(unique) > MAX_VARIANTS:
             raise _bad(
                 f"At most {MAX_VARIANTS} variants.", "c2b_bad_variant", "sku_ids", max=MAX_VARIANTS
             )
+        variants: list[dict[str, str]] = []
         for sku_id in unique:
             try:
                 sku = await catalog_service.get_sku(session, sku_id)
@@ -286,7 +288,9 @@ class CampaignService:
                     "sku_ids",
                     max=MAX_VARIANTS,
                 )
-        return unique
+            label = " / ".join(str(value) for value in dict(sku.spec).values())
+            variants.append({"sku_id": sku.id, "label": label[:80]})
+        return variants
 
     def _clean_fields(self, given: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
         return [
@@ -370,8 +374,8 @@ class CampaignService:
                     "sku_ids",
                     max=MAX_VARIANTS,
                 )
-            campaign.sku_id = sku_ids[0]
-            campaign.sku_ids = sku_ids if len(sku_ids) > 1 else []
+            campaign.sku_id = sku_ids[0]["sku_id"]
+            campaign.variants = sku_ids if len(sku_ids) > 1 else []
         if "customisation_fields" in changes:
             campaign.customisation_fields = self._clean_fields(
                 tuple(changes["customisation_fields"])

@@ -52,9 +52,9 @@ class Campaign(Base):
     merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
     sku_id: Mapped[str] = mapped_column(ForeignKey("skus.id"))  # the first variant
-    # Every variant buyers choose from (SKU ids of the product, ``sku_id`` first); an
-    # empty list is a campaign of the one SKU ``sku_id``.
-    sku_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # Every variant buyers choose from, ``sku_id`` first, with its name as the merchant
+    # offered it: [{"sku_id": "…", "label": "雾蓝"}]; empty for a campaign of one SKU.
+    variants: Mapped[list[Any]] = mapped_column(default=list)
     session_id: Mapped[str | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)
     supplier_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(120))

@@ -1367,7 +1367,7 @@ def upgrade() -> None:
         sa.Column("merchant_id", sa.String(length=32), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
         sa.Column("sku_id", sa.String(length=32), nullable=False),
-        sa.Column("sku_ids", sa.JSON(), nullable=False),
+        sa.Column("variants", sa.JSON(), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("supplier_id", sa.String(length=32), nullable=True),
         sa.Column("title", sa.String(length=120), nullable=False),

@@ -85,7 +85,10 @@ function campaignItem(campaign) {
       "div",
       { class: "c2b-line small" },
       el("span", { class: "muted" }, `${t("c2b.variants")}:`),
-      campaign.sku_ids.map((id) => el("span", { class: "c2b-chip" }, skuLabel.get(id) || productTitle(campaign.product_id))),
+      (campaign.variants.length
+        ? campaign.variants.map((variant) => variant.label)
+        : [skuLabel.get(campaign.sku_id) || productTitle(campaign.product_id)]
+      ).map((label) => el("span", { class: "c2b-chip" }, label || campaign.title)),
     ),
     el("div", { class: "c2b-line small", "data-role": "production" }, el("span", { class: "muted" }, `${t("c2b.production")}:`), productionLine(productionByCampaign.get(campaign.id))),
     el(

@@ -148,6 +148,8 @@ C2B_STRINGS: dict[str, tuple[str, str]] = {
     ),
     "c2b.money_format": ("请输入金额，如 99 或 99.50", "Enter an amount such as 99 or 99.50"),
     "c2b.production": ("生产", "Production"),
+    "c2b.production_label": ("生产：", "Production:"),
+    "c2b.variants_label": ("款式：", "Variants:"),
     "c2b.no_production": ("尚未下生产订单", "No production order yet"),
     "c2b.pledges_link": ("预订与发货", "Pledges and shipping"),
     "c2b.progress_label": ("预订进度", "Booking progress"),

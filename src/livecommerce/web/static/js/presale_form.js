@@ -36,6 +36,7 @@ function skuMatches(sku, wanted) {
 function renderVariants(selected) {
   clear(variantBox);
   const product = currentProduct();
+  form.elements.title.placeholder = product ? product.title : "";
   const missing = document.getElementById("variant-missing");
   missing.hidden = true;
   if (!product) return;

@@ -84,13 +84,13 @@ function campaignItem(campaign) {
     el(
       "div",
       { class: "c2b-line small" },
-      el("span", { class: "muted" }, `${t("c2b.variants")}:`),
+      el("span", { class: "muted" }, t("c2b.variants_label")),
       (campaign.variants.length
         ? campaign.variants.map((variant) => variant.label)
         : [skuLabel.get(campaign.sku_id) || productTitle(campaign.product_id)]
       ).map((label) => el("span", { class: "c2b-chip" }, label || campaign.title)),
     ),
-    el("div", { class: "c2b-line small", "data-role": "production" }, el("span", { class: "muted" }, `${t("c2b.production")}:`), productionLine(productionByCampaign.get(campaign.id))),
+    el("div", { class: "c2b-line small", "data-role": "production" }, el("span", { class: "muted" }, t("c2b.production_label")), productionLine(productionByCampaign.get(campaign.id))),
     el(
       "div",
       { class: "c2b-line" },

@@ -177,8 +177,10 @@ class DemandService:
             )
         return scope, Page(items=rows, next_cursor=found.next_cursor)
 
-    async def list_rules(self, session: AsyncSession, merchant: User) -> list[DecisionRule]:
-        return await c2b_repository.list_rules_of_merchant(session, merchant.id)
+    async def page_rules(
+        self, session: AsyncSession, merchant: User, page: PageRequest
+    ) -> Page[DecisionRule]:
+        return await c2b_repository.page_rules_of_merchant(session, merchant.id, page)
 
     async def check_may_read_prices(
         self, session: AsyncSession, user: User | None, product_id: str

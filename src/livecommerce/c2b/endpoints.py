@@ -368,10 +368,13 @@ async def demand_table(
 
 
 @router.get("/c2b-rules")
-async def list_rules(user: MerchantUser, session: DbSession) -> RuleList:
-    """The merchant's decision rules, on and off (at most 200: two kinds per product)."""
-    rules = await demand_service.list_rules(session, user)
-    return RuleList(items=[RuleOut.model_validate(rule) for rule in rules])
+async def list_rules(user: MerchantUser, session: DbSession, page: PageQuery) -> RuleList:
+    """The merchant's decision rules, on and off, oldest first (50 by default)."""
+    found = await demand_service.page_rules(session, user, page)
+    return RuleList(
+        items=[RuleOut.model_validate(rule) for rule in found.items],
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get("/c2b-decisions")

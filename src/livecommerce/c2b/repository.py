@@ -560,16 +560,13 @@ class C2bRepository:
         )
         return list(result.scalars())
 
-    async def list_rules_of_merchant(
-        self, session: AsyncSession, merchant_id: str
-    ) -> list[DecisionRule]:
-        result = await session.execute(
-            select(DecisionRule)
-            .where(DecisionRule.merchant_id == merchant_id)
-            .order_by(DecisionRule.created_at, DecisionRule.id)
-            .limit(200)
+    async def page_rules_of_merchant(
+        self, session: AsyncSession, merchant_id: str, page: PageRequest
+    ) -> Page[DecisionRule]:
+        query = select(DecisionRule).where(DecisionRule.merchant_id == merchant_id)
+        return await fetch_page(
+            session, query, (asc(DecisionRule.created_at), asc(DecisionRule.id)), page
         )
-        return list(result.scalars())
 
     async def page_decisions(
         self,

@@ -334,3 +334,4 @@ class RuleOut(BaseModel):
 
 class RuleList(BaseModel):
     items: list[RuleOut]
+    next_cursor: str | None = None

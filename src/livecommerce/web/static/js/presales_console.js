@@ -207,7 +207,13 @@ function ruleItem(rule) {
 
 async function loadRules() {
   try {
-    rules = (await api("GET", "c2b-rules")).items;
+    rules = [];
+    let cursor = null;
+    do {
+      const found = await api("GET", `c2b-rules?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      rules.push(...found.items);
+      cursor = found.next_cursor;
+    } while (cursor);
     clear(ruleList);
     for (const rule of rules) ruleList.append(ruleItem(rule));
     if (!rules.length) ruleList.append(el("li", { class: "empty" }, t("c2b.no_rules")));

@@ -133,15 +133,34 @@ async def test_merchant_turns_demand_into_a_presale_through_the_form_on_a_phone(
             await page.click("#presale-submit")
             await page.wait_for_url("**/console/presales#*")
             await expect(page.locator(".c2b-campaign")).to_contain_text("限量 30 件")
+            # A buyer picks a variant on the pre-sale's page.
             buyer = viewers[0]
-            address = await add_address(api, buyer)
+            await add_address(api, buyer)
+            buyer_context, buyer_page = await new_page(browser, errors, "c2b-buyer", PHONE)
+            try:
+                await log_in(buyer_page, live_server, buyer, f"/presales/{sale['id']}")
+                card = buyer_page.locator(".c2b-card")
+                await card.locator(".c2b-variant-select").select_option(label="雾蓝")
+                await card.locator("input[data-name=刻字]").fill("<b>阿明</b>")
+                await card.locator(".c2b-join").click()
+                await expect(card.locator(".c2b-pay")).to_be_visible()
+                await _check(buyer_page, "pre-sale page with variants", "zh")
+                await shot(buyer_page, "c2b-presale-variants-zh-phone")
+            finally:
+                await buyer_context.close()
+            mine = (await api.get("/api/v1/presales/mine", headers=buyer.headers)).json()
+            [pledge] = [item["pledge"] for item in mine["items"]]
+            assert pledge["sku_id"] == sale["sku_ids"][1]  # 雾蓝
+            assert pledge["customisation"] == {"刻字": "<b>阿明</b>"}
+            await pay(api, buyer, pledge["first_order_id"])
+            second = viewers[1]
+            address = await add_address(api, second)
             joined = await api.post(
                 f"/api/v1/presales/{sale['id']}/join",
-                headers=buyer.headers,
-                json={"quantity": 2, "address_id": address["id"], "sku_id": sale["sku_ids"][0]},
+                headers=second.headers,
+                json={"quantity": 1, "address_id": address["id"], "sku_id": sale["sku_ids"][0]},
             )
             assert joined.status_code == 201, joined.text
-            await pay(api, buyer, joined.json()["order_id"])
             await page.goto(f"{live_server.url}/console/presales/{sale['id']}/edit")
             await expect(page.locator("#locked-note")).to_be_visible()
             await expect(page.locator("input[name=price]")).to_be_disabled()

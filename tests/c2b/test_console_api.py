@@ -6,6 +6,8 @@ throttled progress broadcasts."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -407,3 +409,42 @@ async def test_the_room_hears_pledges_throttled_and_ends_on_the_last_state(
             break
         await asyncio.sleep(0.05)
     assert progress[-1]["reserved"] == 4
+
+
+def page_data(response: httpx.Response) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="lc-page">(.*?)</script>', response.text)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+async def test_console_pages_are_the_merchants_and_the_demand_table_also_hosts(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world(client, buyers=0)
+    sale = await create_presale(client, world)
+    host = await sign_up(client, "host")
+    viewer = await sign_up(client)
+    pages = [
+        "/console/presales",
+        f"/console/presales/new?product_id={world.listing.product_id}&variant=雾蓝",
+        f"/console/presales/{sale['id']}/edit",
+        "/console/demand",
+    ]
+    for path in pages:
+        anonymous = await client.get(path, follow_redirects=False)
+        assert anonymous.status_code == 303, path
+        mine = await client.get(path, headers=world.merchant.headers)
+        assert mine.status_code == 200, path
+        expected = 200 if path == "/console/demand" else 404
+        assert (await client.get(path, headers=host.headers)).status_code == expected, path
+        assert (await client.get(path, headers=viewer.headers)).status_code == 404, path
+    form = page_data(await client.get(pages[1], headers=world.merchant.headers))
+    assert form["prefill"] == {"product_id": world.listing.product_id, "variant": "雾蓝"}
+    assert [sku["id"] for sku in form["products"][0]["skus"]] == [world.listing.sku_id]
+    other = await sign_up(client, "merchant")
+    foreign = await client.get(f"/console/presales/{sale['id']}/edit", headers=other.headers)
+    assert foreign.status_code == 404
+    # Another merchant's product is not offered even when named.
+    named = page_data(await client.get(pages[1], headers=other.headers))
+    assert named["products"] == []

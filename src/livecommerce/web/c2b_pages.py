@@ -68,8 +68,11 @@ def _spec_key(specs: list[dict[str, Any]], default: str) -> str:
     return default
 
 
-async def _merchant_products(session: AsyncSession, page: Page) -> list[dict[str, Any]]:
-    """The merchant's products (100 newest) with their SKUs, for the forms' choices."""
+async def _merchant_products(
+    session: AsyncSession, page: Page, also: str | None = None
+) -> list[dict[str, Any]]:
+    """The merchant's products (100 newest, and ``also`` if it is an older one of theirs)
+    with their SKUs, for the forms' choices."""
     user = page.user
     assert user is not None
     default_key = page.t("c2b.spec_name")
@@ -84,6 +87,14 @@ async def _merchant_products(session: AsyncSession, page: Page) -> list[dict[str
         page=PageRequest(limit=100),
         offset=0,
     )
+    products = list(found.items)
+    if also is not None and all(product.id != also for product in products):
+        try:
+            extra = await catalog_service.get_product(session, also)
+        except LiveCommerceError:
+            extra = None
+        if extra is not None and catalog_service.can_edit(user, extra):
+            products.append(extra)
     return [
         {
             "id": product.id,
@@ -99,7 +110,7 @@ async def _merchant_products(session: AsyncSession, page: Page) -> list[dict[str
                 for sku in product.skus
             ],
         }
-        for product in found.items
+        for product in products
     ]
 
 
@@ -139,7 +150,7 @@ async def presale_new(
     if not page.is_merchant:
         return page.not_found()
     page.data.update(
-        products=await _merchant_products(session, page),
+        products=await _merchant_products(session, page, product_id),
         suppliers=await _suppliers(session, page.user),
         prefill={"product_id": product_id, "variant": variant},
         campaign=None,
@@ -161,7 +172,7 @@ async def presale_edit(campaign_id: str, page: PageDep, session: DbSession) -> R
     except LiveCommerceError:
         return page.not_found()
     page.data.update(
-        products=await _merchant_products(session, page),
+        products=await _merchant_products(session, page, campaign.product_id),
         suppliers=await _suppliers(session, page.user),
         prefill={"product_id": campaign.product_id, "variant": None},
         campaign=CampaignOut.model_validate(campaign).model_dump(mode="json"),

@@ -169,6 +169,21 @@ async def test_merchant_turns_demand_into_a_presale_through_the_form_on_a_phone(
             assert await _error_of(page, "max_units") == "已预订 2 件，上限不能低于这个数"
             await _check(page, "pre-sale form, locked", "zh")
             await shot(page, "c2b-form-locked-zh-phone")
+
+            # The same pages at desktop size.
+            desk_context, desk = await new_page(browser, errors, "c2b-console-zh-desk", DESKTOP)
+            try:
+                await log_in(desk, live_server, listing.merchant, "/console/presales")
+                await expect(desk.locator(".c2b-campaign")).to_have_count(1)
+                await shot(desk, "c2b-console-zh-desktop")
+                await desk.goto(f"{live_server.url}/console/presales/{sale['id']}/edit")
+                await expect(desk.locator("#locked-note")).to_be_visible()
+                await shot(desk, "c2b-form-zh-desktop")
+                await desk.goto(f"{live_server.url}/console/demand")
+                await expect(desk.locator(".c2b-demand-row")).to_have_count(1)
+                await shot(desk, "c2b-demand-zh-desktop")
+            finally:
+                await desk_context.close()
             assert _script_errors(errors) == []
         finally:
             await context.close()
@@ -273,6 +288,24 @@ async def test_rules_log_and_the_host_demand_table_on_desktop_and_phone_in_engli
             await expect(row.locator("[data-role=start]")).to_have_count(0)
             await _check(phone, "host demand table", "en")
             await shot(phone, "c2b-demand-host-en-phone")
+
+            # The merchant's console and form on a phone, in English.
+            await phone_context.close()
+            phone_context, phone = await new_page(browser, errors, "c2b-en-phone", PHONE, "en-US")
+            await log_in(phone, live_server, listing.merchant, "/console/presales")
+            await phone.goto(f"{live_server.url}/lang/en?next=/console/presales")
+            await expect(phone.locator(".c2b-decision")).to_have_count(1)
+            await _check(phone, "pre-sale console", "en")
+            await shot(phone, "c2b-console-en-phone")
+            await phone.goto(f"{live_server.url}/console/presales/new")
+            await phone.fill("input[name=price]", "12.345")
+            await phone.click("#presale-submit")
+            assert await _error_of(phone, "price_cents") == "Enter an amount such as 99 or 99.50"
+            await phone.fill("input[name=price]", "99")
+            await phone.click("#presale-submit")
+            assert await _error_of(phone, "moq") == "is required"
+            await _check(phone, "pre-sale form", "en")
+            await shot(phone, "c2b-form-en-phone")
             assert _script_errors(errors) == []
         finally:
             await context.close()

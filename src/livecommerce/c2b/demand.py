@@ -32,6 +32,7 @@ from livecommerce.models import (
     Role,
     User,
 )
+from livecommerce.profiles.service import AudienceProfile, profile_service
 from livecommerce.worker.service import job_service
 
 
@@ -53,6 +54,25 @@ def poll_message(poll: LivePoll) -> dict[str, object]:
         "counts": list(poll.counts),
         "status": poll.status,
     }
+
+
+# The profile of the people asking is shown for groups of at least this many people who
+# allow personalisation: fewer would describe someone the merchant could single out.
+MIN_PROFILED = 3
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    product_id: str
+    product_title: str
+    currency: str
+    variant: str
+    proposed: bool
+    votes: int
+    average_price_cents: int | None
+    priced: int
+    profiled: int  # people asking whose profile counts (personalisation on)
+    audience: AudienceProfile | None  # None below MIN_PROFILED
 
 
 class DemandService:
@@ -109,6 +129,59 @@ class DemandService:
             items=[VariantTotal(*row) for row in found.items], next_cursor=found.next_cursor
         )
 
+    async def demand_table(
+        self, session: AsyncSession, user: User, page: PageRequest, scope: str | None = None
+    ) -> tuple[str, Page[DemandRow]]:
+        """The demand table: per product and variant, votes, proposals and the price people
+        would pay, with the profile (画像) of those asking. ``products``: a merchant's own
+        products; ``room``: what viewers asked for in the caller's room (hosts, and
+        merchants who host). Returns the scope used and the page."""
+        if user.role not in (Role.MERCHANT, Role.HOST, Role.PLATFORM_ADMIN):
+            raise Forbidden("Only merchants and hosts read demand.", code="role_required")
+        scope = scope or ("room" if user.role == Role.HOST else "products")
+        merchant_id: str | None = None
+        room_id: str | None = None
+        if scope == "room":
+            room_id = (await live_service.get_room_of_host(session, user)).id
+        elif user.role == Role.HOST:
+            raise Forbidden(
+                "Only merchants read the demand of their products.", code="role_required"
+            )
+        elif user.role != Role.PLATFORM_ADMIN:
+            merchant_id = user.id
+        found = await c2b_repository.demand_table(
+            session, page, merchant_id=merchant_id, room_id=room_id
+        )
+        rows: list[DemandRow] = []
+        for product_id, title, currency, variant, proposed, votes, average, priced in found.items:
+            voters = await c2b_repository.voters_of(session, product_id, variant, room_id)
+            willing = await profile_service.personalised_among(session, voters)
+            audience = (
+                await profile_service.audience_profile(session, willing)
+                if len(willing) >= MIN_PROFILED
+                else None
+            )
+            rows.append(
+                DemandRow(
+                    product_id=product_id,
+                    product_title=title,
+                    currency=currency,
+                    variant=variant,
+                    proposed=proposed,
+                    votes=votes,
+                    average_price_cents=average,
+                    priced=priced,
+                    profiled=len(willing),
+                    audience=audience,
+                )
+            )
+        return scope, Page(items=rows, next_cursor=found.next_cursor)
+
+    async def page_rules(
+        self, session: AsyncSession, merchant: User, page: PageRequest
+    ) -> Page[DecisionRule]:
+        return await c2b_repository.page_rules_of_merchant(session, merchant.id, page)
+
     async def check_may_read_prices(
         self, session: AsyncSession, user: User | None, product_id: str
     ) -> bool:
@@ -136,13 +209,14 @@ class DemandService:
             "auto_launch": ("threshold", "sku_id", "price_cents", "moq", "max_units", "days"),
             "reorder": ("forecast_units", "supplier_id"),
         }[kind]
-        missing = [name for name in required if name not in params]
+        missing = [name for name in required if params.get(name) in (None, "")]
         if missing:
             raise ValidationFailed(
                 "The rule misses some figures.",
                 code="c2b_rule_incomplete",
-                details={"missing": missing},
+                details={"missing": missing, "field": f"params.{missing[0]}"},
             )
+        params = await self._check_rule_params(session, product.id, kind, params)
         rule = await c2b_repository.get_rule(session, product.id, kind)
         if rule is None:
             rule = DecisionRule(
@@ -160,12 +234,73 @@ class DemandService:
             rule.enabled = enabled
         await session.flush()
         if kind == "reorder" and enabled:
-            supplier = await account_service.get_user(session, str(params["supplier_id"]))
-            if supplier.role != Role.SUPPLIER:
-                raise ValidationFailed("This account is not a supplier.", code="c2b_not_supplier")
             if not await job_service.list_jobs(session, kind=REORDER_JOB, status="pending"):
                 production_service.do_schedule_reorder_check(session)
         return rule
+
+    async def _check_rule_params(
+        self, session: AsyncSession, product_id: str, kind: str, params: dict[str, object]
+    ) -> dict[str, object]:
+        """Each figure in its range, the SKU of this product, the supplier a supplier."""
+
+        def bad(name: str) -> ValidationFailed:
+            return ValidationFailed(
+                "This figure of the rule is not valid.",
+                code="c2b_bad_rule_param",
+                details={"field": f"params.{name}"},
+            )
+
+        ranges = {
+            "threshold": (1, 1_000_000),
+            "price_cents": (1, 10**9),
+            "deposit_cents": (0, 10**9),
+            "moq": (1, 1_000_000),
+            "max_units": (1, 1_000_000),
+            "days": (1, 90),
+            "ship_days": (0, 365),
+            "forecast_units": (1, 10_000_000),
+            "lead_days": (1, 365),
+        }
+        cleaned: dict[str, object] = {}
+        for name, value in params.items():
+            if name in ranges:
+                low, high = ranges[name]
+                if isinstance(value, bool) or not isinstance(value, int | str):
+                    raise bad(name)
+                try:
+                    number = int(value)
+                except ValueError:
+                    raise bad(name) from None
+                if not low <= number <= high:
+                    raise bad(name)
+                cleaned[name] = number
+            elif name in ("variant", "title"):
+                cleaned[name] = " ".join(str(value).split())[: 40 if name == "variant" else 120]
+            elif name in ("sku_id", "supplier_id"):
+                cleaned[name] = str(value)
+            else:
+                raise bad(name)
+        if kind == "auto_launch":
+            if int(str(cleaned.get("deposit_cents", 0))) >= int(str(cleaned["price_cents"])):
+                raise bad("deposit_cents")
+            if int(str(cleaned["moq"])) > int(str(cleaned["max_units"])):
+                raise bad("moq")
+            try:
+                sku = await catalog_service.get_sku(session, str(cleaned["sku_id"]))
+            except NotFound:
+                raise bad("sku_id") from None
+            if sku.product_id != product_id:
+                raise bad("sku_id")
+        if cleaned.get("supplier_id"):
+            try:
+                supplier = await account_service.get_user(session, str(cleaned["supplier_id"]))
+            except NotFound:
+                raise bad("supplier_id") from None
+            if supplier.role != Role.SUPPLIER:
+                raise bad("supplier_id")
+        else:
+            cleaned.pop("supplier_id", None)
+        return cleaned
 
     async def do_check_auto_launch(
         self, session: AsyncSession, product_id: str, variant: str

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query
 
 from livecommerce.accounts.dependencies import CurrentUser, HostUser, MerchantUser, OptionalUser
 from livecommerce.c2b.demand import demand_service
 from livecommerce.c2b.production import production_service
 from livecommerce.c2b.schemas import (
+    AudienceSummary,
     CampaignCreate,
     CampaignList,
     CampaignOut,
+    CampaignUpdate,
     DecisionList,
     DecisionOut,
     DeliveryIn,
     DemandIn,
     DemandOut,
+    DemandTable,
+    DemandTableRow,
     JoinRequest,
     JoinResult,
     MyPledgeList,
@@ -30,6 +36,7 @@ from livecommerce.c2b.schemas import (
     ProductionOut,
     ProductionProgress,
     RuleIn,
+    RuleList,
     RuleOut,
     ShipPledge,
     VariantDemand,
@@ -49,6 +56,9 @@ async def create_presale(
     body: CampaignCreate, user: MerchantUser, session: DbSession
 ) -> CampaignOut:
     """Turn a product's SKU into a pre-sale with a minimum order quantity."""
+    supplier_id = body.supplier_id
+    if body.supplier_email:
+        supplier_id = await campaign_service.resolve_supplier_email(session, body.supplier_email)
     campaign = await campaign_service.do_create(
         session,
         user,
@@ -68,12 +78,39 @@ async def create_presale(
                 (field.name, field.max_length) for field in body.customisation_fields
             ),
             session_id=body.session_id,
-            supplier_id=body.supplier_id,
+            supplier_id=supplier_id,
             extend_share_bp=body.extend_share_bp,
             extend_hours=body.extend_hours,
             production_at_moq=body.production_at_moq,
+            more_sku_ids=tuple(body.more_sku_ids),
         ),
     )
+    return CampaignOut.model_validate(campaign)
+
+
+# A null clears these; for the others it means "unchanged".
+_CLEARABLE = ("title", "session_id", "supplier_id")
+
+
+@router.patch("/presales/{campaign_id}")
+async def update_presale(
+    campaign_id: str, body: CampaignUpdate, user: MerchantUser, session: DbSession
+) -> CampaignOut:
+    """Change an open pre-sale (only the fields given). Price, deposit, MOQ, variants and
+    customisation fields only until the first buyer joins (409 `c2b_terms_locked`)."""
+    changes = {
+        name: value
+        for name, value in body.model_dump(exclude_unset=True).items()
+        if value is not None or name in _CLEARABLE
+    }
+    email = changes.pop("supplier_email", None)
+    if email:
+        changes["supplier_id"] = await campaign_service.resolve_supplier_email(session, email)
+    if "customisation_fields" in changes and body.customisation_fields is not None:
+        changes["customisation_fields"] = [
+            (field.name, field.max_length) for field in body.customisation_fields
+        ]
+    campaign = await campaign_service.do_update(session, user, campaign_id, changes)
     return CampaignOut.model_validate(campaign)
 
 
@@ -83,10 +120,12 @@ async def list_presales(
     page: PageQuery,
     product_id: str | None = Query(default=None, max_length=32),
     session_id: str | None = Query(default=None, max_length=32),
+    merchant_id: str | None = Query(default=None, max_length=32),
 ) -> CampaignList:
-    """Pre-sales of a product or shown in a live session, newest first (50 by default)."""
+    """Pre-sales of a product, a merchant, or shown in a live session, newest first (50 by
+    default)."""
     found = await campaign_service.page_campaigns(
-        session, page, product_id=product_id, session_id=session_id
+        session, page, product_id=product_id, session_id=session_id, merchant_id=merchant_id
     )
     return CampaignList(
         items=[CampaignOut.model_validate(item) for item in found.items],
@@ -133,6 +172,7 @@ async def join_presale(
         quantity=body.quantity,
         address_id=body.address_id,
         customisation=dict(body.customisation),
+        sku_id=body.sku_id,
     )
     return JoinResult(
         pledge=PledgeOut.model_validate(joined.pledge),
@@ -280,6 +320,77 @@ async def _demand(
             )
             for total in found.items
         ],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get("/c2b/demand")
+async def demand_table(
+    user: CurrentUser,
+    session: DbSession,
+    page: PageQuery,
+    scope: Literal["products", "room"] | None = Query(default=None),
+) -> DemandTable:
+    """The demand table: votes, proposals and the price people would pay per product and
+    variant, most wanted first (50 by default), with the profile of the people asking.
+    `products` (merchants' default): demand for the caller's products; `room` (hosts'
+    default): what viewers asked for in the caller's room."""
+    used, found = await demand_service.demand_table(session, user, page, scope)
+    return DemandTable(
+        scope="room" if used == "room" else "products",
+        items=[
+            DemandTableRow(
+                product_id=row.product_id,
+                product_title=row.product_title,
+                currency=row.currency,
+                variant=row.variant,
+                proposed=row.proposed,
+                votes=row.votes,
+                average_price_cents=row.average_price_cents,
+                priced=row.priced,
+                profiled=row.profiled,
+                audience=None
+                if row.audience is None
+                else AudienceSummary(
+                    size=row.audience.size,
+                    interests=[
+                        {"name": item.name, "share": item.score} for item in row.audience.interests
+                    ],
+                    price_bands=row.audience.price_bands,
+                    new=row.audience.new,
+                    returning=row.audience.returning,
+                ),
+            )
+            for row in found.items
+        ],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get("/c2b-rules")
+async def list_rules(user: MerchantUser, session: DbSession, page: PageQuery) -> RuleList:
+    """The merchant's decision rules, on and off, oldest first (50 by default)."""
+    found = await demand_service.page_rules(session, user, page)
+    return RuleList(
+        items=[RuleOut.model_validate(rule) for rule in found.items],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get("/c2b-decisions")
+async def merchant_decisions(
+    user: MerchantUser,
+    session: DbSession,
+    page: PageQuery,
+    product_id: str | None = Query(default=None, max_length=32),
+) -> DecisionList:
+    """Every automatic decision about the merchant's products and pre-sales with the
+    figures that triggered it, newest first (50 by default)."""
+    found = await campaign_service.page_merchant_decisions(
+        session, user, page, product_id=product_id
+    )
+    return DecisionList(
+        items=[DecisionOut.model_validate(item) for item in found.items],
         next_cursor=found.next_cursor,
     )
 

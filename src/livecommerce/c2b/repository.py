@@ -25,8 +25,10 @@ from livecommerce.models import (
     DecisionRule,
     DemandVote,
     LivePoll,
+    LiveSession,
     Pledge,
     PollVote,
+    Product,
     ProductionDelivery,
     ProductionOrder,
 )
@@ -72,8 +74,11 @@ class C2bRepository:
         *,
         product_id: str | None = None,
         session_id: str | None = None,
+        merchant_id: str | None = None,
     ) -> Page[Campaign]:
         query = select(Campaign)
+        if merchant_id is not None:
+            query = query.where(Campaign.merchant_id == merchant_id)
         if product_id is not None:
             query = query.where(Campaign.product_id == product_id)
         if session_id is not None:
@@ -81,6 +86,17 @@ class C2bRepository:
         return await fetch_page(
             session, query, (desc(Campaign.created_at), desc(Campaign.id)), page
         )
+
+    async def supplier_ids_of_merchant(self, session: AsyncSession, merchant_id: str) -> list[str]:
+        """Suppliers the merchant has worked with (pre-sales and production orders)."""
+        campaigns = select(Campaign.supplier_id).where(
+            Campaign.merchant_id == merchant_id, Campaign.supplier_id.is_not(None)
+        )
+        orders = select(ProductionOrder.supplier_id).where(
+            ProductionOrder.merchant_id == merchant_id
+        )
+        result = await session.execute(campaigns.union(orders).limit(50))
+        return sorted({str(supplier_id) for supplier_id in result.scalars() if supplier_id})
 
     async def reserve_units(
         self, session: AsyncSession, campaign_id: str, quantity: int, now: datetime
@@ -143,6 +159,13 @@ class C2bRepository:
         return _rowcount(result) == 1
 
     # ---- pledges ------------------------------------------------------------------
+
+    async def has_pledges(self, session: AsyncSession, campaign_id: str) -> bool:
+        """Any buyer ever joined (even one who cancelled since)."""
+        result = await session.execute(
+            select(Pledge.id).where(Pledge.campaign_id == campaign_id).limit(1)
+        )
+        return result.first() is not None
 
     async def get_pledge(self, session: AsyncSession, pledge_id: str) -> Pledge | None:
         result = await session.execute(
@@ -368,6 +391,103 @@ class C2bRepository:
         rows = rows[: page.size]
         return Page(items=rows, next_cursor=encode_cursor([rows[-1][2], rows[-1][0]]))
 
+    async def demand_table(
+        self,
+        session: AsyncSession,
+        page: PageRequest,
+        *,
+        merchant_id: str | None = None,
+        room_id: str | None = None,
+    ) -> Page[tuple[str, str, str, str, bool, int, int | None, int]]:
+        """Demand per product and variant, most wanted first: (product id, product title,
+        currency, variant, proposed by a viewer, votes, average price willing, how many said a
+        price) over the merchant's products, or the votes cast in a room's sessions. The
+        cursor is the last row's (votes, product id, variant)."""
+        votes = func.count(DemandVote.id)
+        query = (
+            select(
+                DemandVote.product_id,
+                Product.title,
+                Product.currency,
+                DemandVote.variant,
+                func.max(DemandVote.proposed.cast(type_=_int())),
+                votes,
+                func.avg(DemandVote.price_willing_cents),
+                func.count(DemandVote.price_willing_cents),
+            )
+            .join(Product, Product.id == DemandVote.product_id)
+            .group_by(DemandVote.product_id, Product.title, Product.currency, DemandVote.variant)
+        )
+        if merchant_id is not None:
+            query = query.where(Product.merchant_id == merchant_id)
+        if room_id is not None:
+            query = query.join(LiveSession, LiveSession.id == DemandVote.session_id).where(
+                LiveSession.room_id == room_id
+            )
+        if page.after is not None:
+            after = page.after
+            if (
+                len(after) != 3
+                or not isinstance(after[0], int)
+                or isinstance(after[0], bool)
+                or abs(after[0]) >= 2**63
+                or not all(isinstance(part, str) for part in after[1:])
+            ):
+                raise BadCursor()
+            query = query.having(
+                or_(
+                    votes < after[0],
+                    and_(votes == after[0], DemandVote.product_id > after[1]),
+                    and_(
+                        votes == after[0],
+                        DemandVote.product_id == after[1],
+                        DemandVote.variant > after[2],
+                    ),
+                )
+            )
+        result = await session.execute(
+            query.order_by(votes.desc(), DemandVote.product_id, DemandVote.variant).limit(
+                page.size + 1
+            )
+        )
+        rows = [
+            (
+                str(product_id),
+                str(title),
+                str(currency),
+                str(variant),
+                bool(proposed),
+                int(count),
+                None if average is None else round(float(average)),
+                int(priced),
+            )
+            for product_id, title, currency, variant, proposed, count, average, priced in (
+                result.all()
+            )
+        ]
+        if len(rows) <= page.size:
+            return Page(items=rows, next_cursor=None)
+        rows = rows[: page.size]
+        last = rows[-1]
+        return Page(items=rows, next_cursor=encode_cursor([last[5], last[0], last[3]]))
+
+    async def voters_of(
+        self, session: AsyncSession, product_id: str, variant: str, room_id: str | None = None
+    ) -> list[str]:
+        """Who asked for a variant (at most 1,000, the latest first), in a room's sessions
+        only when ``room_id`` is given."""
+        query = select(DemandVote.user_id).where(
+            DemandVote.product_id == product_id, DemandVote.variant == variant
+        )
+        if room_id is not None:
+            query = query.join(LiveSession, LiveSession.id == DemandVote.session_id).where(
+                LiveSession.room_id == room_id
+            )
+        result = await session.execute(
+            query.order_by(DemandVote.created_at.desc(), DemandVote.id).limit(1000)
+        )
+        return [str(user_id) for user_id in result.scalars()]
+
     async def votes_for_variant(self, session: AsyncSession, product_id: str, variant: str) -> int:
         result = await session.execute(
             select(func.count()).where(
@@ -440,6 +560,14 @@ class C2bRepository:
         )
         return list(result.scalars())
 
+    async def page_rules_of_merchant(
+        self, session: AsyncSession, merchant_id: str, page: PageRequest
+    ) -> Page[DecisionRule]:
+        query = select(DecisionRule).where(DecisionRule.merchant_id == merchant_id)
+        return await fetch_page(
+            session, query, (asc(DecisionRule.created_at), asc(DecisionRule.id)), page
+        )
+
     async def page_decisions(
         self,
         session: AsyncSession,
@@ -447,15 +575,22 @@ class C2bRepository:
         *,
         merchant_id: str | None = None,
         campaign_id: str | None = None,
+        product_id: str | None = None,
+        newest_first: bool = False,
     ) -> Page[DecisionLog]:
         query = select(DecisionLog)
+        if product_id is not None:
+            query = query.where(DecisionLog.product_id == product_id)
         if merchant_id is not None:
             query = query.where(DecisionLog.merchant_id == merchant_id)
         if campaign_id is not None:
             query = query.where(DecisionLog.campaign_id == campaign_id)
-        return await fetch_page(
-            session, query, (asc(DecisionLog.created_at), asc(DecisionLog.id)), page
+        order = (
+            (desc(DecisionLog.created_at), desc(DecisionLog.id))
+            if newest_first
+            else (asc(DecisionLog.created_at), asc(DecisionLog.id))
         )
+        return await fetch_page(session, query, order, page)
 
 
 def _int() -> Any:

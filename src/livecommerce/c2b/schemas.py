@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livecommerce.kit.types import Cents, Line, Name, UtcDatetime
 
@@ -19,6 +19,11 @@ class CustomisationField(BaseModel):
 
 class CampaignCreate(BaseModel):
     sku_id: str = Field(min_length=1, max_length=32)
+    more_sku_ids: list[str] = Field(
+        default_factory=list,
+        max_length=9,
+        description="More variants (SKUs of the same product) buyers choose from.",
+    )
     title: Name | None = Field(default=None, max_length=120)
     price_cents: Cents = Field(gt=0, le=10**9)
     deposit_cents: Cents = Field(default=0, le=10**9)
@@ -32,9 +37,43 @@ class CampaignCreate(BaseModel):
     customisation_fields: list[CustomisationField] = Field(default_factory=list, max_length=5)
     session_id: str | None = Field(default=None, max_length=32)
     supplier_id: str | None = Field(default=None, max_length=32)
+    supplier_email: str | None = Field(
+        default=None, max_length=254, description="The supplier by e-mail, instead of its id."
+    )
     extend_share_bp: int = Field(default=0, ge=0, le=10_000, strict=True)
     extend_hours: int = Field(default=24, ge=1, le=24 * 14, strict=True)
     production_at_moq: bool = False
+
+
+class CampaignUpdate(BaseModel):
+    """What to change on an open pre-sale (only the fields given). Price, deposit, MOQ,
+    customisation fields and variants only until the first buyer joins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name | None = Field(default=None, max_length=120)
+    price_cents: Cents | None = Field(default=None, gt=0, le=10**9)
+    deposit_cents: Cents | None = Field(default=None, le=10**9)
+    moq: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
+    max_units: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
+    per_buyer_limit: int | None = Field(default=None, ge=1, le=99, strict=True)
+    deadline: UtcDatetime | None = None
+    expected_ship_at: UtcDatetime | None = None
+    balance_hours: int | None = Field(default=None, ge=1, le=24 * 30, strict=True)
+    on_balance_default: Literal["forfeit", "refund"] | None = None
+    customisation_fields: list[CustomisationField] | None = Field(default=None, max_length=5)
+    sku_ids: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    session_id: str | None = Field(default=None, max_length=32)
+    supplier_id: str | None = Field(default=None, max_length=32)
+    supplier_email: str | None = Field(default=None, max_length=254)
+    extend_share_bp: int | None = Field(default=None, ge=0, le=10_000, strict=True)
+    extend_hours: int | None = Field(default=None, ge=1, le=24 * 14, strict=True)
+    production_at_moq: bool | None = None
+
+
+class VariantOut(BaseModel):
+    sku_id: str
+    label: str
 
 
 class CampaignOut(BaseModel):
@@ -44,6 +83,12 @@ class CampaignOut(BaseModel):
     merchant_id: str
     product_id: str
     sku_id: str
+    variants: list[VariantOut] = Field(
+        description="The variants buyers choose from (empty: the one SKU sku_id)."
+    )
+    sku_ids: list[str] = Field(
+        default_factory=list, description="Every variant buyers choose from, sku_id first."
+    )
     session_id: str | None
     supplier_id: str | None
     title: str
@@ -70,6 +115,11 @@ class CampaignOut(BaseModel):
     decided_at: datetime | None
     created_at: datetime
 
+    @model_validator(mode="after")
+    def _one_variant(self) -> CampaignOut:
+        self.sku_ids = [variant.sku_id for variant in self.variants] or [self.sku_id]
+        return self
+
 
 class CampaignList(BaseModel):
     items: list[CampaignOut]
@@ -78,6 +128,9 @@ class CampaignList(BaseModel):
 
 class JoinRequest(BaseModel):
     quantity: int = Quantity
+    sku_id: str | None = Field(
+        default=None, max_length=32, description="The variant (required with several)."
+    )
     address_id: str = Field(min_length=1, max_length=32)
     customisation: dict[str, Line] = Field(default_factory=dict, max_length=5)
 
@@ -89,6 +142,7 @@ class PledgeOut(BaseModel):
     campaign_id: str
     buyer_id: str
     quantity: int
+    sku_id: str | None
     customisation: dict[str, Any]
     status: str
     first_order_id: str
@@ -204,6 +258,37 @@ class DemandOut(BaseModel):
     next_cursor: str | None = None
 
 
+class AudienceSummary(BaseModel):
+    """The profile (画像) of the people asking: shares, never who they are."""
+
+    size: int
+    interests: list[dict[str, Any]] = Field(description="[{name, share}] strongest first")
+    price_bands: dict[str, int]
+    new: int
+    returning: int
+
+
+class DemandTableRow(BaseModel):
+    product_id: str
+    product_title: str
+    currency: str
+    variant: str
+    proposed: bool
+    votes: int
+    average_price_cents: int | None
+    priced: int
+    profiled: int = Field(description="People asking who allow personalisation.")
+    audience: AudienceSummary | None = Field(
+        description="Their profile; null when fewer than 3 people can be described."
+    )
+
+
+class DemandTable(BaseModel):
+    scope: Literal["products", "room"]
+    items: list[DemandTableRow]
+    next_cursor: str | None = None
+
+
 class PollCreate(BaseModel):
     question: Name = Field(max_length=120)
     options: list[Name] = Field(min_length=2, max_length=6)
@@ -245,3 +330,8 @@ class RuleOut(BaseModel):
     kind: str
     params: dict[str, Any]
     enabled: bool
+
+
+class RuleList(BaseModel):
+    items: list[RuleOut]
+    next_cursor: str | None = None

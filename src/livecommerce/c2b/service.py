@@ -25,14 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
+from livecommerce.c2b.progress import progress_throttle
 from livecommerce.c2b.repository import c2b_repository
 from livecommerce.catalog.service import catalog_service
-from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import utcnow
+from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import Page, PageRequest
-from livecommerce.kit.runtime import publish_after_commit, runtime_of
+from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.ledger.service import ledger_service
 from livecommerce.live.service import live_service
 from livecommerce.models import (
@@ -97,6 +98,38 @@ class CampaignDraft:
     extend_share_bp: int = 0
     extend_hours: int = 24
     production_at_moq: bool = False
+    # More variants buyers choose from (SKUs of the same product), after ``sku_id``.
+    more_sku_ids: tuple[str, ...] = ()
+
+
+# What a merchant may change on an open campaign at any time, and what only until the
+# first buyer joins (the terms buyers agreed to).
+ALWAYS_EDITABLE = (
+    "title",
+    "max_units",
+    "per_buyer_limit",
+    "deadline",
+    "expected_ship_at",
+    "balance_hours",
+    "on_balance_default",
+    "session_id",
+    "supplier_id",
+    "extend_share_bp",
+    "extend_hours",
+    "production_at_moq",
+)
+TERMS = ("price_cents", "deposit_cents", "moq", "customisation_fields", "sku_ids")
+MAX_VARIANTS = 10
+
+
+def campaign_sku_ids(campaign: Campaign) -> list[str]:
+    """The campaign's variants, its first SKU first."""
+    return [str(variant["sku_id"]) for variant in campaign.variants] or [campaign.sku_id]
+
+
+def _bad(message: str, code: str, field: str, **details: Any) -> ValidationFailed:
+    """A 422 naming the form field it is about (``details.field``)."""
+    return ValidationFailed(message, code=code, details={"field": field, **details})
 
 
 @dataclass(frozen=True)
@@ -120,6 +153,12 @@ def progress_message(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+async def _read_progress(runtime: Runtime, campaign_id: str) -> dict[str, Any] | None:
+    async with runtime.db.reader_sessionmaker() as session:
+        campaign = await c2b_repository.get_campaign(session, campaign_id)
+        return None if campaign is None else progress_message(campaign)
+
+
 class _Moved(Exception):
     """The pledge moved on meanwhile: undo what was written for it."""
 
@@ -136,35 +175,18 @@ class CampaignService:
         if product.merchant_id != merchant.id and merchant.role != Role.PLATFORM_ADMIN:
             raise Forbidden("Only the product's merchant may do this.", code="not_product_merchant")
         now = utcnow()
-        if not 0 < draft.moq <= draft.max_units:
-            raise ValidationFailed(
-                "The minimum must be at least 1 and at most the maximum.", code="c2b_bad_moq"
-            )
-        if not 0 <= draft.deposit_cents < draft.price_cents:
-            raise ValidationFailed(
-                "A deposit is less than the price (0 means paying in full).",
-                code="c2b_bad_deposit",
-            )
-        if draft.deadline <= now or draft.expected_ship_at < draft.deadline:
-            raise ValidationFailed(
-                "The deadline must be ahead, and the ship date after it.", code="c2b_bad_dates"
-            )
-        if draft.supplier_id is not None:
-            supplier = await account_service.get_user(session, draft.supplier_id)
-            if supplier.role != Role.SUPPLIER:
-                raise ValidationFailed("This account is not a supplier.", code="c2b_not_supplier")
-        if draft.session_id is not None:
-            await live_service.get_session(session, draft.session_id)
-        fields = [
-            {"name": name.strip()[:30], "max_length": max(1, min(length, MAX_FIELD_LENGTH))}
-            for name, length in draft.customisation_fields[:MAX_FIELDS]
-            if name.strip()
-        ]
+        self._check_terms(draft.price_cents, draft.deposit_cents, draft.moq, draft.max_units)
+        self._check_dates(draft.deadline, draft.expected_ship_at, now)
+        await self._check_supplier(session, draft.supplier_id)
+        await self._check_session(session, draft.session_id)
+        sku_ids = await self._check_variants(session, product.id, [sku.id, *draft.more_sku_ids])
+        fields = self._clean_fields(draft.customisation_fields)
         campaign = Campaign(
             id=new_id(),
             merchant_id=product.merchant_id,
             product_id=product.id,
             sku_id=sku.id,
+            variants=sku_ids if len(sku_ids) > 1 else [],
             session_id=draft.session_id,
             supplier_id=draft.supplier_id,
             title=(draft.title or product.title)[:120],
@@ -194,6 +216,184 @@ class CampaignService:
         job_service.do_schedule(
             session, DEADLINE_JOB, run_at=campaign.deadline, payload={"campaign_id": campaign.id}
         )
+        self._announce(session, campaign)
+        return campaign
+
+    # ---- checks shared by creating and editing ------------------------------------
+
+    def _check_terms(self, price_cents: int, deposit_cents: int, moq: int, max_units: int) -> None:
+        if not 0 < moq <= max_units:
+            raise _bad(
+                "The minimum must be at least 1 and at most the maximum.", "c2b_bad_moq", "moq"
+            )
+        if not 0 <= deposit_cents < price_cents:
+            raise _bad(
+                "A deposit is less than the price (0 means paying in full).",
+                "c2b_bad_deposit",
+                "deposit_cents",
+            )
+
+    def _check_dates(self, deadline: datetime, ship_at: datetime, now: datetime) -> None:
+        if deadline <= now:
+            raise _bad(
+                "The deadline must be ahead, and the ship date after it.",
+                "c2b_bad_dates",
+                "deadline",
+            )
+        if ship_at < deadline:
+            raise _bad(
+                "The deadline must be ahead, and the ship date after it.",
+                "c2b_bad_dates",
+                "expected_ship_at",
+            )
+
+    async def _check_supplier(self, session: AsyncSession, supplier_id: str | None) -> None:
+        if supplier_id is None:
+            return
+        try:
+            supplier = await account_service.get_user(session, supplier_id)
+        except NotFound:
+            supplier = None
+        if supplier is None or supplier.role != Role.SUPPLIER:
+            raise _bad("This account is not a supplier.", "c2b_not_supplier", "supplier_id")
+
+    async def _check_session(self, session: AsyncSession, session_id: str | None) -> None:
+        if session_id is None:
+            return
+        try:
+            await live_service.get_session(session, session_id)
+        except NotFound:
+            raise _bad("No such live session.", "c2b_unknown_session", "session_id") from None
+
+    async def _check_variants(
+        self, session: AsyncSession, product_id: str, sku_ids: list[str]
+    ) -> list[dict[str, str]]:
+        """The SKUs, each once and in order, all of the campaign's product, with their
+        names."""
+        unique = list(dict.fromkeys(sku_ids))
+        if len(unique) > MAX_VARIANTS:
+            raise _bad(
+                f"At most {MAX_VARIANTS} variants.", "c2b_bad_variant", "sku_ids", max=MAX_VARIANTS
+            )
+        variants: list[dict[str, str]] = []
+        for sku_id in unique:
+            try:
+                sku = await catalog_service.get_sku(session, sku_id)
+            except NotFound:
+                sku = None
+            if sku is None or sku.product_id != product_id:
+                raise _bad(
+                    "Each variant must be a SKU of this product.",
+                    "c2b_bad_variant",
+                    "sku_ids",
+                    max=MAX_VARIANTS,
+                )
+            label = " / ".join(str(value) for value in dict(sku.spec).values())
+            variants.append({"sku_id": sku.id, "label": label[:80]})
+        return variants
+
+    def _clean_fields(self, given: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
+        return [
+            {"name": name.strip()[:30], "max_length": max(1, min(length, MAX_FIELD_LENGTH))}
+            for name, length in given[:MAX_FIELDS]
+            if name.strip()
+        ]
+
+    async def resolve_supplier_email(self, session: AsyncSession, email: str) -> str:
+        """The supplier account with this e-mail (the form may name a new supplier so)."""
+        supplier = await account_service.find_user_by_email(session, email.strip().lower())
+        if supplier is None or supplier.role != Role.SUPPLIER:
+            raise _bad("This account is not a supplier.", "c2b_not_supplier", "supplier_email")
+        return supplier.id
+
+    async def has_buyers(self, session: AsyncSession, campaign: Campaign) -> bool:
+        """Anyone ever joined: the terms are fixed from then on."""
+        return await c2b_repository.has_pledges(session, campaign.id)
+
+    async def known_suppliers(self, session: AsyncSession, merchant: User) -> list[User]:
+        """Suppliers the merchant has worked with, by name."""
+        ids = await c2b_repository.supplier_ids_of_merchant(session, merchant.id)
+        users = await account_service.get_users(session, set(ids))
+        return sorted(users.values(), key=lambda user: (user.display_name, user.id))
+
+    # ---- editing ------------------------------------------------------------------
+
+    async def do_update(
+        self, session: AsyncSession, merchant: User, campaign_id: str, changes: dict[str, Any]
+    ) -> Campaign:
+        """Change an open pre-sale. Its terms (price, deposit, MOQ, customisation fields,
+        variants) only until the first buyer joins; the maximum never below the units
+        already reserved; a new deadline is decided at its own time."""
+        campaign = await self.get_for_merchant(session, merchant, campaign_id)
+        campaign = await c2b_repository.get_campaign(session, campaign.id, lock=True) or campaign
+        if campaign.status != CampaignStatus.OPEN:
+            raise Conflict("This pre-sale is closed.", code="campaign_closed")
+        now = utcnow()
+        terms = [name for name in TERMS if name in changes]
+        if terms and await c2b_repository.has_pledges(session, campaign.id):
+            raise Conflict(
+                "Buyers have joined: the price, deposit, minimum, variants and customisation "
+                "fields stay as they agreed to.",
+                code="c2b_terms_locked",
+                details={"field": terms[0]},
+            )
+        price = int(changes.get("price_cents", campaign.price_cents))
+        deposit = int(changes.get("deposit_cents", campaign.deposit_cents))
+        moq = int(changes.get("moq", campaign.moq))
+        max_units = int(changes.get("max_units", campaign.max_units))
+        if max_units < campaign.units_reserved:
+            raise _bad(
+                f"{campaign.units_reserved} units are booked already.",
+                "c2b_max_below_booked",
+                "max_units",
+                booked=campaign.units_reserved,
+            )
+        self._check_terms(price, deposit, moq, max_units)
+        deadline = changes.get("deadline", campaign.deadline)
+        ship_at = changes.get("expected_ship_at", campaign.expected_ship_at)
+        if "deadline" in changes or "expected_ship_at" in changes:
+            self._check_dates(deadline, ship_at, now)
+        if "supplier_id" in changes:
+            if campaign.production_issued and changes["supplier_id"] != campaign.supplier_id:
+                raise Conflict(
+                    "The production order went to the supplier already.",
+                    code="c2b_production_issued",
+                    details={"field": "supplier_id"},
+                )
+            await self._check_supplier(session, changes["supplier_id"])
+        if "session_id" in changes:
+            await self._check_session(session, changes["session_id"])
+        if "sku_ids" in changes:
+            sku_ids = await self._check_variants(
+                session, campaign.product_id, [str(s) for s in changes["sku_ids"]]
+            )
+            if not sku_ids:
+                raise _bad(
+                    "Each variant must be a SKU of this product.",
+                    "c2b_bad_variant",
+                    "sku_ids",
+                    max=MAX_VARIANTS,
+                )
+            campaign.sku_id = sku_ids[0]["sku_id"]
+            campaign.variants = sku_ids if len(sku_ids) > 1 else []
+        if "customisation_fields" in changes:
+            campaign.customisation_fields = self._clean_fields(
+                tuple(changes["customisation_fields"])
+            )
+        for name in ("price_cents", "deposit_cents", "moq", *ALWAYS_EDITABLE):
+            if name in changes and name not in ("deadline",):
+                value = changes[name]
+                if name == "title":
+                    product = await catalog_service.get_product(session, campaign.product_id)
+                    value = (value or product.title)[:120]
+                setattr(campaign, name, value)
+        if "deadline" in changes and deadline != campaign.deadline:
+            campaign.deadline = deadline
+            # The job at the old time finds nothing due; this one decides.
+            job_service.do_schedule(
+                session, DEADLINE_JOB, run_at=deadline, payload={"campaign_id": campaign.id}
+            )
+        await session.flush()
         self._announce(session, campaign)
         return campaign
 
@@ -233,9 +433,10 @@ class CampaignService:
         *,
         product_id: str | None = None,
         session_id: str | None = None,
+        merchant_id: str | None = None,
     ) -> Page[Campaign]:
         return await c2b_repository.page_campaigns(
-            session, page, product_id=product_id, session_id=session_id
+            session, page, product_id=product_id, session_id=session_id, merchant_id=merchant_id
         )
 
     async def page_pledges(
@@ -249,11 +450,19 @@ class CampaignService:
         return await c2b_repository.page_pledges_of_buyer(session, user.id, page)
 
     def _announce(self, session: AsyncSession, campaign: Campaign) -> None:
-        """The room showing the pre-sale hears its progress after commit (product pages
-        read it again every few seconds)."""
+        """The room showing the pre-sale hears its progress after commit, throttled to
+        one message a second per campaign with the last state always delivered (product
+        pages read it again every few seconds)."""
+        if campaign.session_id is None:
+            return
         message = progress_message(campaign)
-        if campaign.session_id is not None:
-            publish_after_commit(session, live_channel(campaign.session_id), message)
+        live_session_id = campaign.session_id
+        throttle = progress_throttle(runtime_of(session), _read_progress)
+
+        async def _offer() -> None:
+            await throttle.offer(live_session_id, message)
+
+        after_commit(session, _offer)
 
     # ---- joining ------------------------------------------------------------------
 
@@ -291,6 +500,7 @@ class CampaignService:
         quantity: int,
         address_id: str,
         customisation: dict[str, str] | None = None,
+        sku_id: str | None = None,
     ) -> Joined:
         """Reserve units and open the buyer's first order (deposit or full price)."""
         campaign = await self.get(session, campaign_id)
@@ -304,6 +514,14 @@ class CampaignService:
                 details={"limit": campaign.per_buyer_limit},
             )
         fields = self.check_customisation(campaign, customisation or {})
+        variants = campaign_sku_ids(campaign)
+        if sku_id is None and len(variants) > 1:
+            raise _bad("Choose a variant.", "c2b_variant_required", "sku_id")
+        if sku_id is not None and sku_id not in variants:
+            raise _bad(
+                "This pre-sale has no such variant.", "c2b_bad_variant", "sku_id", max=MAX_VARIANTS
+            )
+        chosen = sku_id or variants[0]
         address = await order_service.get_own_address(session, buyer, address_id)
         existing = await c2b_repository.get_pledge_of(session, campaign.id, buyer.id)
         if existing is not None and existing.status != PledgeStatus.CANCELLED:
@@ -312,7 +530,7 @@ class CampaignService:
                 code="c2b_already_joined",
                 details={"pledge_id": existing.id},
             )
-        sku = await catalog_service.get_sku(session, campaign.sku_id)
+        sku = await catalog_service.get_sku(session, chosen)
         unit = campaign.deposit_cents or campaign.price_cents
         timeout = runtime_of(session).settings.order_payment_timeout_s
         order = Order(
@@ -360,6 +578,7 @@ class CampaignService:
                         campaign_id=campaign.id,
                         buyer_id=buyer.id,
                         quantity=quantity,
+                        sku_id=None if len(variants) == 1 else sku.id,
                         customisation=fields,
                         status=PledgeStatus.PENDING,
                         first_order_id=order.id,
@@ -376,6 +595,7 @@ class CampaignService:
                         from_statuses=[PledgeStatus.CANCELLED],
                         to_status=PledgeStatus.PENDING,
                         quantity=quantity,
+                        sku_id=None if len(variants) == 1 else sku.id,
                         customisation=fields,
                         first_order_id=order.id,
                         updated_at=now,
@@ -558,8 +778,7 @@ class CampaignService:
             job_service.do_schedule(
                 session, SETTLE_JOB, run_at=now, payload={"campaign_id": campaign.id}
             )
-            if not campaign.production_issued:
-                await self._issue_production(session, campaign, reason="deadline")
+            await self._issue_production(session, campaign, reason="deadline")
             outcome = "succeeded"
         elif (
             campaign.extend_share_bp > 0
@@ -670,7 +889,7 @@ class CampaignService:
                     OrderItem(
                         id=new_id(),
                         product_id=campaign.product_id,
-                        sku_id=campaign.sku_id,
+                        sku_id=pledge.sku_id or campaign.sku_id,
                         title=campaign.title,
                         spec=dict(first.items[0].spec) if first.items else {},
                         unit_price_cents=unit,
@@ -766,14 +985,69 @@ class CampaignService:
     async def _issue_production(
         self, session: AsyncSession, campaign: Campaign, *, reason: str
     ) -> ProductionOrder | None:
+        """The production order: quantities per variant and each buyer's customisation.
+
+        A one-variant campaign issued when its MOQ is reached orders its maximum (buyers
+        may still come). A campaign of several variants orders what each variant has
+        sold then, and at the deadline a second order tops up each variant by what was
+        sold since (never the same units twice)."""
         if campaign.supplier_id is None:
             return None
-        if not await c2b_repository.mark_production_issued(session, campaign.id):
+        variants = campaign_sku_ids(campaign)
+        if campaign.production_issued and reason != "deadline":
+            return None
+        if not campaign.production_issued and not await c2b_repository.mark_production_issued(
+            session, campaign.id
+        ):
             return None
         pledges = await c2b_repository.list_pledges(session, campaign.id, statuses=PAID_PLEDGES)
-        sku = await catalog_service.get_sku(session, campaign.sku_id)
-        variant = " / ".join(str(value) for value in dict(sku.spec).values()) or campaign.title
-        units = campaign.max_units if reason == "moq_reached" else campaign.units_paid
+        sold: dict[str, int] = dict.fromkeys(variants, 0)
+        for pledge in pledges:
+            key = pledge.sku_id or variants[0]
+            sold[key] = sold.get(key, 0) + pledge.quantity
+        if reason == "moq_reached" and len(variants) == 1:
+            sold = {variants[0]: campaign.max_units}
+        earlier = await c2b_repository.list_production_orders(session, campaign_id=campaign.id)
+        ordered: dict[str, int] = {}
+        listed: set[str] = set()
+        for order in earlier:
+            for line in order.lines:
+                key = str(line.get("sku_id") or variants[0])
+                ordered[key] = ordered.get(key, 0) + int(line["quantity"])
+            listed.update(str(item["pledge_id"]) for item in order.customisations)
+        labels: dict[str, str] = {}
+        for sku_id in sold:
+            sku = await catalog_service.get_sku(session, sku_id)
+            label = " / ".join(str(value) for value in dict(sku.spec).values())
+            labels[sku_id] = label or campaign.title
+        lines: list[dict[str, Any]] = [
+            {
+                "sku_id": sku_id,
+                "variant": labels[sku_id],
+                "quantity": units - ordered.get(sku_id, 0),
+            }
+            for sku_id, units in sold.items()
+            if units > ordered.get(sku_id, 0)
+        ]
+        customisations = [
+            {
+                "pledge_id": pledge.id,
+                "quantity": pledge.quantity,
+                "variant": labels.get(pledge.sku_id or variants[0], ""),
+                "fields": pledge.customisation,
+            }
+            for pledge in pledges
+            if pledge.customisation and pledge.id not in listed
+        ]
+        if not lines:
+            if earlier and customisations:
+                # Units were ordered already (the maximum, at the MOQ): the factory still
+                # gets the customisations of the buyers who came after.
+                first = earlier[-1]
+                first.customisations = [*first.customisations, *customisations]
+                await session.flush()
+            return None
+        units = sum(int(line["quantity"]) for line in lines)
         now = utcnow()
         production = ProductionOrder(
             id=new_id(),
@@ -782,16 +1056,8 @@ class CampaignService:
             supplier_id=campaign.supplier_id,
             product_id=campaign.product_id,
             title=campaign.title,
-            lines=[{"variant": variant, "quantity": units}],
-            customisations=[
-                {
-                    "pledge_id": pledge.id,
-                    "quantity": pledge.quantity,
-                    "fields": pledge.customisation,
-                }
-                for pledge in pledges
-                if pledge.customisation
-            ],
+            lines=lines,
+            customisations=customisations,
             units_total=units,
             units_delivered=0,
             due_at=campaign.expected_ship_at,
@@ -844,6 +1110,16 @@ class CampaignService:
         merchant_id = None if user.role == Role.PLATFORM_ADMIN else user.id
         return await c2b_repository.page_decisions(
             session, page, merchant_id=merchant_id, campaign_id=campaign_id
+        )
+
+    async def page_merchant_decisions(
+        self, session: AsyncSession, user: User, page: PageRequest, *, product_id: str | None
+    ) -> Page[DecisionLog]:
+        """Every automatic decision about the merchant's products, newest first."""
+        account_service.check_role(user, Role.MERCHANT)
+        merchant_id = None if user.role == Role.PLATFORM_ADMIN else user.id
+        return await c2b_repository.page_decisions(
+            session, page, merchant_id=merchant_id, product_id=product_id, newest_first=True
         )
 
     async def _tell(

@@ -398,6 +398,27 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "这个人群里没有可投放的人，请放宽条件",
         "Nobody in this audience can be reached: widen the filters.",
     ),
+    # c2b: the merchant's pre-sale forms and multi-variant pre-sales
+    "c2b_unknown_session": ("没有这场直播", "No such live session."),
+    "c2b_bad_variant": (
+        "款式须是该商品的规格（最多 {max} 个）",
+        "Each variant must be a SKU of this product.",
+    ),
+    "c2b_variant_required": ("请选择款式", "Choose a variant."),
+    "c2b_terms_locked": (
+        "已有买家参加：售价、定金、起订量、款式和定制项不能再改",
+        "Buyers have joined: the price, deposit, minimum, variants and customisation "
+        "fields stay as they agreed to.",
+    ),
+    "c2b_max_below_booked": (
+        "已预订 {booked} 件，上限不能低于这个数",
+        "{booked} units are booked already.",
+    ),
+    "c2b_production_issued": (
+        "生产订单已发给供应商，不能更换",
+        "The production order went to the supplier already.",
+    ),
+    "c2b_bad_rule_param": ("规则的这个数值不正确", "This figure of the rule is not valid."),
 }
 
 # The code of an error that carries none, by its HTTP status.

@@ -51,7 +51,10 @@ class Campaign(Base):
     id: Mapped[str] = id_column()
     merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
-    sku_id: Mapped[str] = mapped_column(ForeignKey("skus.id"))
+    sku_id: Mapped[str] = mapped_column(ForeignKey("skus.id"))  # the first variant
+    # Every variant buyers choose from, ``sku_id`` first, with its name as the merchant
+    # offered it: [{"sku_id": "…", "label": "雾蓝"}]; empty for a campaign of one SKU.
+    variants: Mapped[list[Any]] = mapped_column(default=list)
     session_id: Mapped[str | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)
     supplier_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(120))
@@ -94,6 +97,8 @@ class Pledge(Base):
     )
     buyer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
+    # The variant chosen (one of the campaign's SKUs); None: the campaign's ``sku_id``.
+    sku_id: Mapped[str | None] = mapped_column(ForeignKey("skus.id"))
     customisation: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(12), default=PledgeStatus.PENDING)
     first_order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 09:23:18.379342
+Create Date: 2026-11-30 09:29:48.791969
 """
 
 from __future__ import annotations
@@ -1403,6 +1403,7 @@ def upgrade() -> None:
         sa.Column("merchant_id", sa.String(length=32), nullable=False),
         sa.Column("product_id", sa.String(length=32), nullable=False),
         sa.Column("sku_id", sa.String(length=32), nullable=False),
+        sa.Column("variants", sa.JSON(), nullable=False),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("supplier_id", sa.String(length=32), nullable=True),
         sa.Column("title", sa.String(length=120), nullable=False),
@@ -2030,6 +2031,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.String(length=32), nullable=False),
         sa.Column("buyer_id", sa.String(length=32), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("sku_id", sa.String(length=32), nullable=True),
         sa.Column("customisation", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("first_order_id", sa.String(length=32), nullable=False),
@@ -2052,6 +2054,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["first_order_id"], ["orders.id"], name=op.f("fk_c2b_pledges_first_order_id_orders")
         ),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_c2b_pledges_sku_id_skus")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_c2b_pledges")),
         sa.UniqueConstraint("campaign_id", "buyer_id", name=op.f("uq_c2b_pledges_campaign_id")),
     )

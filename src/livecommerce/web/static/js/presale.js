@@ -33,6 +33,16 @@ function presaleCard(campaign) {
   const fields = (campaign.customisation_fields || []).map((field) =>
     el("input", { type: "text", class: "c2b-field", maxlength: String(field.max_length), placeholder: field.name, "aria-label": field.name, dataset: { name: field.name } }),
   );
+  // A pre-sale of several variants: the buyer picks one.
+  const variants = campaign.variants || [];
+  const variantSelect =
+    variants.length > 1
+      ? el(
+          "select",
+          { class: "c2b-field c2b-variant-select", "aria-label": t("c2b.choose_variant") },
+          variants.map((variant) => el("option", { value: variant.sku_id }, variant.label || campaign.title)),
+        )
+      : null;
   const join = el("button", { type: "button", class: "button button-primary button-small c2b-join" }, t("c2b.join"));
   const price = campaign.deposit_cents
     ? t("c2b.deposit", { d: formatMoney(campaign.deposit_cents, campaign.currency), b: formatMoney(campaign.price_cents - campaign.deposit_cents, campaign.currency) })
@@ -44,7 +54,7 @@ function presaleCard(campaign) {
     el("div", { class: "ix-row small" }, el("span", { class: "ix-grow" }, price), el("span", { class: "muted" }, t("c2b.max", { n: campaign.max_units }))),
     el("div", { class: "ix-bar c2b-bar", role: "progressbar", "aria-valuemin": "0" }, bar),
     el("div", { class: "ix-row" }, count, togo, status),
-    ...(fields.length ? [el("div", { class: "ix-row c2b-fields" }, ...fields)] : []),
+    ...(fields.length || variantSelect ? [el("div", { class: "ix-row c2b-fields" }, variantSelect, ...fields)] : []),
     join,
   );
   function render() {
@@ -73,7 +83,9 @@ function presaleCard(campaign) {
       }
       const customisation = {};
       for (const input of fields) if (input.value.trim()) customisation[input.dataset.name] = input.value.trim();
-      const joined = await api("POST", `/api/v1/presales/${campaign.id}/join`, { quantity: 1, address_id: addresses.items[0].id, customisation });
+      const body = { quantity: 1, address_id: addresses.items[0].id, customisation };
+      if (variantSelect) body.sku_id = variantSelect.value;
+      const joined = await api("POST", `/api/v1/presales/${campaign.id}/join`, body);
       toast(t("c2b.joined"), "purchase");
       const started = await api("POST", `/api/v1/orders/${joined.order_id}/pay`);
       const pay = el("a", { class: "button button-primary button-small c2b-pay", href: started.pay_url, target: "_blank", rel: "noopener" }, t("c2b.pay"));

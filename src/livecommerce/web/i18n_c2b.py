@@ -23,6 +23,7 @@ C2B_STRINGS: dict[str, tuple[str, str]] = {
     "c2b.poll": ("投票", "Poll"),
     "c2b.vote": ("投票", "Vote"),
     "c2b.votes": ("{n} 票", "{n} votes"),
+    "c2b.votes_one": ("{n} 票", "{n} vote"),
     "c2b.voted": ("已投票", "Voted"),
     "c2b.poll_closed": ("投票已结束", "Poll closed"),
     "c2b.want": ("想要这个款式", "I want this"),

@@ -117,7 +117,7 @@ function pollCard(poll, onVote) {
     const button = el("button", { type: "button", class: "c2b-option", disabled: poll.status !== "open" || poll.voted ? true : null, dataset: { option: String(index) } },
       el("span", { class: "c2b-option-bar", "aria-hidden": "true" }, fill),
       el("span", { class: "ix-grow" }, option),
-      el("span", { class: "c2b-votes" }, t("c2b.votes", { n })),
+      el("span", { class: "c2b-votes" }, t(n === 1 ? "c2b.votes_one" : "c2b.votes", { n })),
     );
     button.addEventListener("click", () => onVote(index, button));
     list.append(button);
@@ -136,6 +136,21 @@ async function initRoom(root) {
   const box = el("div", { class: "ix-stack c2b-stack", id: "c2b" });
   const anchor = document.getElementById("interactions") || document.getElementById("pinned") || document.getElementById("chat-list");
   anchor.after(box);
+  // The poll and pre-sale cards join the room's other cards in one box: on a phone two
+  // boxes stacked over the video would rise over the host chip and its Follow button.
+  const joinCards = () => {
+    const stack = document.getElementById("interactions");
+    if (!stack) return false;
+    box.className = "c2b-cards";
+    stack.append(box);
+    return true;
+  };
+  if (!joinCards()) {
+    const watcher = new MutationObserver(() => {
+      if (joinCards()) watcher.disconnect();
+    });
+    watcher.observe(root, { childList: true, subtree: true });
+  }
   const presaleBox = el("div", { id: "presale" });
   const pollBox = el("div", { id: "c2b-poll" });
   box.append(pollBox, presaleBox);

@@ -119,12 +119,22 @@ async def _seed_sessions(db: Any, sessions: int, start: datetime) -> list[tuple[
 
 
 def _events(
-    rng: random.Random, count: int, pairs: list[tuple[str, str]], viewers: int, start: datetime
+    rng: random.Random,
+    count: int,
+    pairs: list[tuple[str, str]],
+    viewers: int,
+    start: datetime,
+    window: tuple[float, float] = (0.0, 1.0),
 ) -> list[Any]:
+    """``count`` events at random times within ``window`` (fractions of the sessions'
+    two hours): the batches of a run follow each other in time, as a hub writes what
+    just happened, so a batch fills a few minutes of each session, not all of them."""
     from livecommerce.insights.service import BehaviourRecord
 
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
-    span = SESSION_MINUTES * 60 - 1
+    span = SESSION_MINUTES * 60
+    low = int(window[0] * span)
+    high = max(low + 1, min(span, int(window[1] * span)))
     records = []
     for _ in range(count):
         session_id, room_id = pairs[rng.randrange(len(pairs))]
@@ -150,7 +160,7 @@ def _events(
                 session_id=session_id,
                 product_id=product,
                 value=value,
-                occurred_at=start + timedelta(seconds=rng.randrange(span)),
+                occurred_at=start + timedelta(seconds=rng.randrange(low, high)),
             )
         )
     return records
@@ -331,7 +341,8 @@ async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
             written = 0
             while written < count:
                 size = min(BATCH, count - written)
-                records = _events(rng, size, pairs, viewers, start)
+                window = (written / count, (written + size) / count)
+                records = _events(rng, size, pairs, viewers, start, window)
                 began = time.perf_counter()
                 async with db.transaction() as session:
                     await insights_service.do_record_many(session, records)

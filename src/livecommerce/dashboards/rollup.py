@@ -122,15 +122,26 @@ class _Batch:
         return minute, day
 
 
-async def _viewers_of(session: AsyncSession, events: list[Any]) -> dict[tuple[str, str], _Viewer]:
-    """The batch's viewers: stored ones, and new ones with their source and fan status."""
-    keys: dict[tuple[str, str], Any] = {}
+def _counted(events: list[Any]) -> list[tuple[Any, tuple[str, str] | None]]:
+    """The events that add to the rollups, each with its (session, viewer key) or None
+    (an event without a viewer)."""
+    counted = []
     for event in events:
         if event.session_id is None or event.kind in _NOT_COUNTED:
             continue
         key = viewer_key(event)
-        if key is not None:
-            keys.setdefault((event.session_id, key), event)
+        counted.append((event, None if key is None else (event.session_id, key)))
+    return counted
+
+
+async def _viewers_of(
+    session: AsyncSession, counted: list[tuple[Any, tuple[str, str] | None]]
+) -> dict[tuple[str, str], _Viewer]:
+    """The batch's viewers: stored ones, and new ones with their source and fan status."""
+    keys: dict[tuple[str, str], Any] = {}
+    for event, pair in counted:
+        if pair is not None and pair not in keys:
+            keys[pair] = event
     stored = await dashboard_repository.load_viewers(session, keys)
     viewers = {
         key: _Viewer(
@@ -298,19 +309,13 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
         if now - datetime.fromisoformat(noticed).astimezone(UTC) < grace
     }
     if events:
-        viewers = await _viewers_of(session, events)
+        counted = _counted(events)
+        viewers = await _viewers_of(session, counted)
         first_buyers = await _first_buyers(session, events)
         offset = settings.dashboard_day_utc_offset_hours
         batch = _Batch()
-        for event in events:
-            if event.session_id is None or event.kind in _NOT_COUNTED:
-                continue
-            key = viewer_key(event)
-            viewer = (
-                viewers.get((event.session_id, key))
-                if event.session_id is not None and key is not None
-                else None
-            )
+        for event, pair in counted:
+            viewer = None if pair is None else viewers.get(pair)
             first = (
                 event.kind == BehaviourKind.PAYMENT.value
                 and event.room_id is not None

@@ -39,7 +39,11 @@ WATERMARK = "behaviour"
 # How far the exposures have read the feeds' impressions: ``last_id`` holds the newest
 # impression time seen, in microseconds since 1970 (UTC).
 EXPOSURES = "exposures"
-BATCH = 5000
+# Events a unit of work rolls up at most. Larger than a writer's batch (a hub tick, 5,000
+# in the benchmark): when SQLite's one write lock alternates between a flood's writer
+# and the rollup, each turn of the rollup must clear more than one batch, or a backlog,
+# once there, never shrinks.
+BATCH = 20_000
 _MAX_GAP = 10_000  # a larger jump in ids is a sequence jump, not events in flight
 
 # Heartbeats add to no rollup (online and watch time come from visits): the rollup

@@ -2,8 +2,9 @@
 
 A few reads reach tables of other domains, each one indexed query: who among a
 batch's signed-in viewers follows the room or belongs to its fan club (to split fans
-from non-fans), a session's follows and fan-club joins, and its moments (pins, flash
-sales, lotteries) for the report's curve. None of them writes.
+from non-fans), a session's follows and fan-club joins, its moments (pins, flash
+sales, lotteries) for the report's curve, and the feeds' recent impressions (the
+rollup's exposures). None of them writes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_, union, union_all
+from sqlalchemy import bindparam, func, literal, select, union, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,15 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.kit.clock import as_utc
 from livecommerce.models import (
     ROLLUP_COUNTERS,
+    DashboardExposure,
     DashboardProductDay,
     DashboardRoomBuyer,
     DashboardRoomDay,
     DashboardSessionMinute,
     DashboardSessionProduct,
+    DashboardSessionTotal,
     DashboardViewer,
     DashboardVisitSource,
     DashboardWatermark,
     FanClubMember,
+    FeedImpression,
     FlashSale,
     Follow,
     Lottery,
@@ -40,9 +44,22 @@ _VIEWER_FLAGS = ("entered", "clicked", "ordered", "paid")
 
 
 def _insert(session: AsyncSession, model: Any) -> Any:
+    """An upsert-capable INSERT on the model's table (Core: a batch of thousands of rows
+    skips the ORM's per-row bookkeeping)."""
+    table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(model)
-    return sqlite_insert(model)
+        return postgresql_insert(table)
+    return sqlite_insert(table)
+
+
+def _by_session(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """(session id, viewer key) pairs grouped by session: each session's keys are read
+    with ``session_id = ? AND viewer_key IN (…)``, which walks the two-column primary key
+    (a row-value ``IN`` list of pairs makes SQLite scan the whole table)."""
+    grouped: dict[str, list[str]] = {}
+    for session_id, key in pairs:
+        grouped.setdefault(session_id, []).append(key)
+    return grouped
 
 
 class DashboardRepository:
@@ -73,14 +90,14 @@ class DashboardRepository:
         self, session: AsyncSession, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], Any]:
         """The stored viewers among ``keys`` (plain rows, by (session, viewer key))."""
-        wanted = list(keys)
         table = DashboardViewer.__table__
+        query = select(table).where(
+            table.c.session_id == bindparam("session_id"),
+            table.c.viewer_key.in_(bindparam("keys", expanding=True)),
+        )
         found: dict[tuple[str, str], Any] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            result = await session.execute(
-                select(table).where(tuple_(table.c.session_id, table.c.viewer_key).in_(chunk))
-            )
+        for session_id, wanted in _by_session(keys).items():
+            result = await session.execute(query, {"session_id": session_id, "keys": wanted})
             for viewer in result:
                 found[(viewer.session_id, viewer.viewer_key)] = viewer
         return found
@@ -100,17 +117,15 @@ class DashboardRepository:
         self, session: AsyncSession, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], str]:
         """The attributed sources of these (session, viewer key) pairs that have one."""
-        wanted = list(keys)
         table = DashboardVisitSource.__table__
+        query = select(table.c.viewer_key, table.c.source).where(
+            table.c.session_id == bindparam("session_id"),
+            table.c.viewer_key.in_(bindparam("keys", expanding=True)),
+        )
         found: dict[tuple[str, str], str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            result = await session.execute(
-                select(table.c.session_id, table.c.viewer_key, table.c.source).where(
-                    tuple_(table.c.session_id, table.c.viewer_key).in_(chunk)
-                )
-            )
-            for session_id, key, source in result:
+        for session_id, wanted in _by_session(keys).items():
+            result = await session.execute(query, {"session_id": session_id, "keys": wanted})
+            for key, source in result:
                 found[(session_id, key)] = source
         return found
 
@@ -157,6 +172,62 @@ class DashboardRepository:
             await session.execute(
                 _insert(session, DashboardRoomBuyer).on_conflict_do_nothing(), list(rows)
             )
+
+    # ---- exposures (from the feeds' impressions) ---------------------------------
+
+    async def impressions_since(
+        self, session: AsyncSession, since: datetime
+    ) -> list[tuple[str, str, datetime]]:
+        """(session id, viewer key, latest time) of the feeds' impressions from ``since``
+        on, one row per session and viewer (reads the traffic domain's table by its time
+        index)."""
+        i = FeedImpression.__table__
+        result = await session.execute(
+            select(i.c.session_id, i.c.viewer_key, func.max(i.c.created_at))
+            .where(i.c.created_at >= since)
+            .group_by(i.c.session_id, i.c.viewer_key)
+        )
+        return [(s, k, as_utc(at)) for s, k, at in result]
+
+    async def latest_impression_at(self, session: AsyncSession) -> datetime | None:
+        at = await session.scalar(select(func.max(FeedImpression.__table__.c.created_at)))
+        return None if at is None else as_utc(at)
+
+    async def add_exposures(
+        self, session: AsyncSession, pairs: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Store the (session, viewer) pairs not stored yet and add them to each session's
+        ``exposures``; returns how many each session gained."""
+        gained: dict[str, int] = {}
+        table = DashboardExposure.__table__
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start : start + 1000]
+            result = await session.execute(
+                _insert(session, DashboardExposure)
+                .on_conflict_do_nothing()
+                .returning(table.c.session_id),
+                [{"session_id": s, "viewer_key": k} for s, k in chunk],
+            )
+            for (session_id,) in result:
+                gained[session_id] = gained.get(session_id, 0) + 1
+        if gained:
+            totals = DashboardSessionTotal.__table__
+            statement = _insert(session, DashboardSessionTotal)
+            statement = statement.on_conflict_do_update(
+                index_elements=["session_id"],
+                set_={"exposures": totals.c.exposures + statement.excluded.exposures},
+            )
+            await session.execute(
+                statement, [{"session_id": s, "exposures": n} for s, n in gained.items()]
+            )
+        return gained
+
+    async def session_exposures(self, session: AsyncSession, session_id: str) -> int:
+        totals = DashboardSessionTotal.__table__
+        found = await session.scalar(
+            select(totals.c.exposures).where(totals.c.session_id == session_id)
+        )
+        return int(found or 0)
 
     # ---- counters ----------------------------------------------------------------
 

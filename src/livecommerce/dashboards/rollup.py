@@ -26,7 +26,6 @@ from livecommerce.insights.service import insights_service
 from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.models import (
-    BehaviourEvent,
     BehaviourKind,
     DashboardProductDay,
     DashboardRoomDay,
@@ -37,8 +36,19 @@ from livecommerce.models import (
 log = logging.getLogger(__name__)
 
 WATERMARK = "behaviour"
-BATCH = 5000
+# How far the exposures have read the feeds' impressions: ``last_id`` holds the newest
+# impression time seen, in microseconds since 1970 (UTC).
+EXPOSURES = "exposures"
+# Events a unit of work rolls up at most. Larger than a writer's batch (a hub tick, 5,000
+# in the benchmark): when SQLite's one write lock alternates between a flood's writer
+# and the rollup, each turn of the rollup must clear more than one batch, or a backlog,
+# once there, never shrinks.
+BATCH = 20_000
 _MAX_GAP = 10_000  # a larger jump in ids is a sequence jump, not events in flight
+
+# Heartbeats add to no rollup (online and watch time come from visits): the rollup
+# neither looks their viewers up nor files viewers under them.
+_NOT_COUNTED = {BehaviourKind.HEARTBEAT.value}
 
 _PRODUCT_COUNTERS = {
     BehaviourKind.PRODUCT_CLICK.value,
@@ -56,7 +66,7 @@ def day_of(at: datetime, offset_hours: int) -> date:
     return (as_utc(at) + timedelta(hours=offset_hours)).date()
 
 
-def viewer_key(event: BehaviourEvent) -> str | None:
+def viewer_key(event: Any) -> str | None:
     if event.user_id is not None:
         return f"u:{event.user_id}"
     if event.visitor_id is not None:
@@ -105,17 +115,37 @@ class _Batch:
         self.products: dict[tuple[str, str, str], dict[str, int]] = defaultdict(empty_counters)
         self.room_days: dict[tuple[date, str, str], dict[str, int]] = defaultdict(empty_counters)
         self.product_days: dict[tuple[date, str], dict[str, int]] = defaultdict(empty_counters)
+        self._days: dict[datetime, date] = {}
+
+    def minute_and_day(self, at: datetime, offset_hours: int) -> tuple[datetime, date]:
+        """The event's minute and platform day (the day worked out once per minute)."""
+        minute = minute_of(at)
+        day = self._days.get(minute)
+        if day is None:
+            day = self._days[minute] = day_of(minute, offset_hours)
+        return minute, day
+
+
+def _counted(events: list[Any]) -> list[tuple[Any, tuple[str, str] | None]]:
+    """The events that add to the rollups, each with its (session, viewer key) or None
+    (an event without a viewer)."""
+    counted = []
+    for event in events:
+        if event.session_id is None or event.kind in _NOT_COUNTED:
+            continue
+        key = viewer_key(event)
+        counted.append((event, None if key is None else (event.session_id, key)))
+    return counted
 
 
 async def _viewers_of(
-    session: AsyncSession, events: list[BehaviourEvent]
+    session: AsyncSession, counted: list[tuple[Any, tuple[str, str] | None]]
 ) -> dict[tuple[str, str], _Viewer]:
     """The batch's viewers: stored ones, and new ones with their source and fan status."""
-    keys: dict[tuple[str, str], BehaviourEvent] = {}
-    for event in events:
-        key = viewer_key(event)
-        if event.session_id is not None and key is not None:
-            keys.setdefault((event.session_id, key), event)
+    keys: dict[tuple[str, str], Any] = {}
+    for event, pair in counted:
+        if pair is not None and pair not in keys:
+            keys[pair] = event
     stored = await dashboard_repository.load_viewers(session, keys)
     viewers = {
         key: _Viewer(
@@ -163,9 +193,7 @@ async def _viewers_of(
     return viewers
 
 
-async def _first_buyers(
-    session: AsyncSession, events: list[BehaviourEvent]
-) -> dict[tuple[str, str], int]:
+async def _first_buyers(session: AsyncSession, events: list[Any]) -> dict[tuple[str, str], int]:
     """(room, buyer) → id of the payment event that is the buyer's first in the room."""
     candidates: dict[tuple[str, str], int] = {}
     for event in events:
@@ -187,7 +215,7 @@ async def _first_buyers(
 
 def _apply(
     batch: _Batch,
-    event: BehaviourEvent,
+    event: Any,
     viewer: _Viewer | None,
     first_buyer: bool,
     offset_hours: int,
@@ -197,7 +225,6 @@ def _apply(
     if session_id is None:
         return
     source = viewer.source if viewer is not None else source_of(None)
-    at = as_utc(event.occurred_at)
     add: dict[str, int] = {}
     kind = event.kind
     value = int(event.value)
@@ -244,9 +271,9 @@ def _apply(
         add["refund_cents"] = value
     else:
         return  # heartbeats: online and watch time come from visits
-    day = day_of(at, offset_hours)
+    minute, day = batch.minute_and_day(event.occurred_at, offset_hours)
     targets = [
-        batch.minutes[(session_id, minute_of(at), source, room_id)],
+        batch.minutes[(session_id, minute, source, room_id)],
         batch.room_days[(day, room_id, source)],
     ]
     if event.product_id is not None and kind in _PRODUCT_COUNTERS:
@@ -286,17 +313,13 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
         if now - datetime.fromisoformat(noticed).astimezone(UTC) < grace
     }
     if events:
-        viewers = await _viewers_of(session, events)
+        counted = _counted(events)
+        viewers = await _viewers_of(session, counted)
         first_buyers = await _first_buyers(session, events)
         offset = settings.dashboard_day_utc_offset_hours
         batch = _Batch()
-        for event in events:
-            key = viewer_key(event)
-            viewer = (
-                viewers.get((event.session_id, key))
-                if event.session_id is not None and key is not None
-                else None
-            )
+        for event, pair in counted:
+            viewer = None if pair is None else viewers.get(pair)
             first = (
                 event.kind == BehaviourKind.PAYMENT.value
                 and event.room_id is not None
@@ -305,6 +328,7 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
             )
             _apply(batch, event, viewer, first, offset)
         await _store(session, batch, viewers, first_buyers, events)
+    await _roll_up_exposures(session, now, grace)
     watermark.last_id = last_id
     watermark.gaps = {str(key): value for key, value in sorted(gaps.items())}
     watermark.events_applied = watermark.events_applied + len(events)
@@ -313,12 +337,38 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
     return len(events)
 
 
+async def _roll_up_exposures(session: AsyncSession, now: datetime, grace: timedelta) -> None:
+    """Add the viewers the feeds showed each session to since the last time, in the
+    unit of work that holds the behaviour watermark. Impressions are read back to the
+    grace period before the newest one seen (an impression's time is set before its
+    page commits); a (session, viewer) pair is counted once however often it is read."""
+    mark = await dashboard_repository.lock_watermark(session, EXPOSURES)
+    if mark is None:
+        return
+    since = _from_micros(mark.last_id) - grace if mark.last_id else _from_micros(0)
+    found = await dashboard_repository.impressions_since(session, since)
+    if not found:
+        return
+    gained = await dashboard_repository.add_exposures(session, [(s, k) for s, k, _ in found])
+    mark.last_id = max(mark.last_id, max(_micros(at) for _, _, at in found))
+    mark.events_applied = mark.events_applied + sum(gained.values())
+    mark.updated_at = now
+
+
+def _micros(at: datetime) -> int:
+    return int(as_utc(at).timestamp() * 1_000_000)
+
+
+def _from_micros(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+
+
 async def _store(
     session: AsyncSession,
     batch: _Batch,
     viewers: dict[tuple[str, str], _Viewer],
     first_buyers: dict[tuple[str, str], int],
-    events: list[BehaviourEvent],
+    events: list[Any],
 ) -> None:
     repo = dashboard_repository
     await repo.save_viewers(session, [v.row() for v in viewers.values() if v.changed])
@@ -418,5 +468,15 @@ class RollupRunner:
             watermark = await dashboard_repository.get_watermark(session, WATERMARK)
             last = await insights_service.last_event_id(session)
             if watermark is None:
-                return last > 0
-            return last > watermark.last_id or bool(watermark.gaps)
+                if last > 0:
+                    return True
+            elif last > watermark.last_id or watermark.gaps:
+                return True
+            return await self._new_impressions(session)
+
+    async def _new_impressions(self, session: AsyncSession) -> bool:
+        latest = await dashboard_repository.latest_impression_at(session)
+        if latest is None:
+            return False
+        mark = await dashboard_repository.get_watermark(session, EXPOSURES)
+        return mark is None or _micros(latest) > mark.last_id

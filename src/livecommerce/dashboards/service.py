@@ -54,7 +54,6 @@ from livecommerce.models import (
     Room,
     User,
 )
-from livecommerce.traffic.service import traffic_service
 
 MAX_MINUTES = 24 * 60  # a dashboard's curve shows at most a day
 PREVIOUS_SESSIONS = 10  # the report compares with this many of the host's sessions
@@ -223,7 +222,7 @@ class DashboardService:
             funnel=[
                 FunnelStep.model_validate(step)
                 for step in metrics.funnel(
-                    totals, await traffic_service.exposed_viewers(session, live_session.id)
+                    totals, await dashboard_repository.session_exposures(session, live_session.id)
                 )
             ],
             segments=metrics.segments(totals),

@@ -25,15 +25,17 @@ class InsightsRepository:
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
-    ) -> list[BehaviourEvent]:
-        """Events past ``after_id`` (and the listed older ids), oldest first."""
-        condition = BehaviourEvent.id > after_id
+    ) -> list[Any]:
+        """Events past ``after_id`` (and the listed older ids), oldest first, as plain
+        rows (attribute access like the model): a rollup reads thousands at a time."""
+        table = BehaviourEvent.__table__
+        condition = table.c.id > after_id
         if also_ids:
-            condition = or_(condition, BehaviourEvent.id.in_(also_ids))
+            condition = or_(condition, table.c.id.in_(also_ids))
         result = await session.execute(
-            select(BehaviourEvent).where(condition).order_by(BehaviourEvent.id).limit(limit)
+            select(table).where(condition).order_by(table.c.id).limit(limit)
         )
-        return list(result.scalars())
+        return list(result.all())
 
     async def last_id(self, session: AsyncSession) -> int:
         result = await session.execute(select(func.coalesce(func.max(BehaviourEvent.id), 0)))

@@ -130,9 +130,10 @@ class InsightsService:
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
-    ) -> list[BehaviourEvent]:
+    ) -> list[Any]:
         """The stored events a rollup has not read yet: ids past its watermark and the
-        older ids it is still waiting for (gaps), oldest first, at most ``limit``."""
+        older ids it is still waiting for (gaps), oldest first, at most ``limit``; plain
+        rows with the columns of ``BehaviourEvent``."""
         return await insights_repository.events_after(session, after_id, also_ids, limit)
 
     async def last_event_id(self, session: AsyncSession) -> int:

@@ -93,6 +93,27 @@ class DashboardVisitSource(Base):
     attributed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DashboardExposure(Base):
+    """A viewer the feeds showed a session to (from the traffic domain's impressions),
+    once per session and viewer: the funnel's first step counts these rows as they are
+    added, in ``DashboardSessionTotal.exposures``."""
+
+    __tablename__ = "dashboard_session_exposures"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    viewer_key: Mapped[str] = mapped_column(String(42), primary_key=True)
+
+
+class DashboardSessionTotal(Base):
+    """Figures of a whole session kept beside its minutes: the distinct viewers the feeds
+    showed it to (``exposures``), counted when the rollup first sees each."""
+
+    __tablename__ = "dashboard_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    exposures: Mapped[int] = _counter()
+
+
 class DashboardRoomBuyer(Base):
     """A buyer's first paid order in a room: the next ones are not first-time buyers."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 09:29:48.791969
+Create Date: 2026-11-30 09:31:48.002119
 """
 
 from __future__ import annotations
@@ -164,6 +164,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_dashboard_room_days_day", ["day"], unique=False)
 
     op.create_table(
+        "dashboard_session_exposures",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("viewer_key", sa.String(length=42), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "session_id", "viewer_key", name=op.f("pk_dashboard_session_exposures")
+        ),
+    )
+    op.create_table(
         "dashboard_session_minutes",
         sa.Column("session_id", sa.String(length=32), nullable=False),
         sa.Column("minute", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
@@ -290,6 +298,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "session_id", "viewer_key", name=op.f("pk_dashboard_session_viewers")
         ),
+    )
+    op.create_table(
+        "dashboard_sessions",
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "exposures", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_dashboard_sessions")),
     )
     op.create_table(
         "dashboard_visit_sources",
@@ -2759,6 +2775,7 @@ def downgrade() -> None:
     op.drop_table("external_refs")
     op.drop_table("dashboard_watermarks")
     op.drop_table("dashboard_visit_sources")
+    op.drop_table("dashboard_sessions")
     op.drop_table("dashboard_session_viewers")
     with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:
         batch_op.drop_index("ix_dashboard_session_products_product")
@@ -2768,6 +2785,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_dashboard_session_minutes_minute")
 
     op.drop_table("dashboard_session_minutes")
+    op.drop_table("dashboard_session_exposures")
     with op.batch_alter_table("dashboard_room_days", schema=None) as batch_op:
         batch_op.drop_index("ix_dashboard_room_days_day")
 

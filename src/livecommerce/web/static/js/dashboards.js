@@ -41,57 +41,128 @@ function formatValue(key, value) {
   return formatNumber(value);
 }
 
+// A tile's figure: from 10,000 up, money and counts are shortened the way each language
+// reads them (12.35万 / 1.2亿 in Chinese, 123.5K / 1.2M in English) so the figure stays
+// on one line in a phone's tile; the exact figure is in the tile's title.
+const COMPACT_FROM = 10_000;
+const compact = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-US" : "zh-CN", {
+  notation: "compact",
+  maximumFractionDigits: 2,
+});
+
+export function tileValue(key, value) {
+  const exact = formatValue(key, value);
+  if (key.endsWith("_cents")) {
+    if (Math.abs(value) < COMPACT_FROM * 100) return { text: exact, exact };
+    const sign = value < 0 ? "-" : "";
+    const symbol = formatMoney(0).replace(/[0-9.,\s-]/g, "");
+    return { text: `${sign}${symbol}${compact.format(Math.abs(value) / 100)}`, exact };
+  }
+  if (key.endsWith("_bp") || key.endsWith("_seconds") || Math.abs(value) < COMPACT_FROM) {
+    return { text: exact, exact };
+  }
+  return { text: compact.format(value), exact };
+}
+
 const hhmm = (iso) => formatTime(iso, { hour: "2-digit", minute: "2-digit" });
 
-// ---- a session's dashboard and report ------------------------------------------------
+// ---- shared drawing: tiles, tables, time charts (dashboard, report, platform) ---------
 
-function renderTiles(container, figures, keys) {
+// Tiles: [key, label, value] where key names the figure's kind (…_cents, …_bp, counts).
+function renderTiles(container, tiles) {
   clear(container);
-  for (const key of keys) {
+  for (const [key, label, value, id] of tiles) {
+    const shown = tileValue(key, value || 0);
     container.append(
       el(
         "div",
         { class: "stat", dataset: { metric: key } },
-        el("div", { class: "stat-label" }, t(`metric.${key}`)),
-        el("div", { class: "stat-value", id: `metric-${key}` }, formatValue(key, figures[key] || 0)),
+        el("div", { class: "stat-label" }, label),
+        el("div", { class: "stat-value", id: id || undefined, title: shown.exact }, shown.text),
       ),
     );
   }
 }
 
-function renderCurve(dashboard, moments) {
-  const instance = chart("chart-curve");
+// A table: header labels, then rows of cells; ``dataset`` per row is optional.
+function fillTable(table, headers, rows) {
+  if (!table) return;
+  clear(table);
+  table.append(el("thead", {}, el("tr", {}, ...headers.map((label) => el("th", {}, label)))));
+  const body = el("tbody");
+  for (const { cells, dataset } of rows) {
+    body.append(el("tr", { dataset: dataset || {} }, ...cells));
+  }
+  if (!rows.length) {
+    body.append(el("tr", {}, el("td", { colspan: String(headers.length), class: "muted" }, t("dash.no_items"))));
+  }
+  table.append(body);
+}
+
+// A chart over time: category labels on x, one or two value axes (the second for money),
+// lines and bars; ``marks`` are vertical lines at labelled moments.
+function timeChart(id, { labels, series, money = [], marks = [], grid, legend = false }) {
+  const instance = chart(id);
   if (!instance) return;
-  const minutes = dashboard.minutes.map((point) => hhmm(point.minute));
-  const marks = (moments || []).map((moment) => ({
+  const axes = money.length && money.length < series.length ? 2 : 1;
+  const yAxis = [];
+  for (let index = 0; index < axes; index += 1) {
+    const isMoney = axes === 2 ? index === 1 : money.length > 0;
+    yAxis.push(
+      isMoney
+        ? { type: "value", axisLabel: { formatter: (v) => tileValue("gmv_cents", v).text } }
+        : { type: "value", minInterval: 1 },
+    );
+  }
+  instance.setOption(
+    {
+      animation: false,
+      grid: grid || { left: 40, right: axes === 2 ? 48 : 12, top: legend ? 36 : 12, bottom: 28 },
+      tooltip: { trigger: "axis" },
+      legend: legend ? { data: series.map((s) => s.name), top: 0 } : undefined,
+      xAxis: { type: "category", data: labels },
+      yAxis,
+      series: series.map((s, index) => ({
+        name: s.name,
+        type: s.type || "line",
+        data: s.data,
+        yAxisIndex: axes === 2 && money.includes(index) ? 1 : 0,
+        markLine: index === 0 && marks.length ? { symbol: "none", data: marks } : undefined,
+      })),
+    },
+    true,
+  );
+}
+
+function sparkline(node, values) {
+  if (!window.echarts) return null;
+  const spark = window.echarts.init(node, null, { renderer: "canvas" });
+  spark.setOption({
+    animation: false,
+    grid: { left: 0, right: 0, top: 2, bottom: 2 },
+    xAxis: { type: "category", show: false, data: values.map((_, i) => i) },
+    yAxis: { type: "value", show: false },
+    series: [{ type: "line", data: values, symbol: "none", areaStyle: {} }],
+  });
+  return spark;
+}
+
+// ---- a session's dashboard and report ------------------------------------------------
+
+function renderCurve(dashboard, moments) {
+  timeChart("chart-curve", {
+    labels: dashboard.minutes.map((point) => hhmm(point.minute)),
+    legend: true,
+    money: [1],
+    series: [
+      { name: t("dash.online_curve"), data: dashboard.minutes.map((point) => point.online) },
+      { name: t("dash.gmv_curve"), type: "bar", data: dashboard.minutes.map((point) => point.gmv_cents) },
+    ],
+    marks: (moments || []).map((moment) => ({
       name: t(`dash.moment.${moment.kind}`),
       xAxis: hhmm(moment.at),
       label: { formatter: t(`dash.moment.${moment.kind}`), fontSize: 10 },
-    }));
-  instance.setOption({
-    animation: false,
-    grid: { left: 40, right: 48, top: 36, bottom: 28 },
-    tooltip: { trigger: "axis" },
-    legend: { data: [t("dash.online_curve"), t("dash.gmv_curve")], top: 0 },
-    xAxis: { type: "category", data: minutes },
-    yAxis: [
-      { type: "value", minInterval: 1 },
-      { type: "value", axisLabel: { formatter: (v) => formatMoney(v) } },
-    ],
-    series: [
-      {
-        name: t("dash.online_curve"),
-        type: "line",
-        data: dashboard.minutes.map((point) => point.online),
-        markLine: marks.length ? { symbol: "none", data: marks } : undefined,
-      },
-      {
-        name: t("dash.gmv_curve"),
-        type: "bar",
-        yAxisIndex: 1,
-        data: dashboard.minutes.map((point) => point.gmv_cents),
-      },
-    ],
+    })),
   });
 }
 
@@ -168,46 +239,28 @@ function renderSegments(dashboard) {
 }
 
 function renderProducts(tableId, products) {
-  const table = document.getElementById(tableId);
-  if (!table) return;
-  clear(table);
-  table.append(
-    el(
-      "thead",
-      {},
-      el(
-        "tr",
-        {},
-        el("th", {}, t("dash.product")),
-        el("th", {}, t("dash.explain")),
-        el("th", {}, t("dash.clicks")),
-        el("th", {}, t("metric.paid_orders")),
-        el("th", {}, t("dash.conversion")),
-        el("th", {}, t("metric.gmv_cents")),
-      ),
-    ),
-  );
-  const body = el("tbody");
-  for (const product of products) {
-    body.append(
-      el(
-        "tr",
-        { dataset: { product: product.product_id } },
+  fillTable(
+    document.getElementById(tableId),
+    [t("dash.product"), t("dash.explain"), t("dash.clicks"), t("metric.paid_orders"), t("dash.conversion"), t("metric.gmv_cents")],
+    products.map((product) => ({
+      dataset: { product: product.product_id },
+      cells: [
         el("td", {}, product.title),
         el("td", {}, formatValue("explain_seconds", product.explain_seconds)),
         el("td", {}, formatNumber(product.clicks)),
         el("td", {}, formatNumber(product.paid_orders)),
         el("td", {}, percent(product.conversion_bp)),
         el("td", {}, formatMoney(product.gmv_cents)),
-      ),
-    );
-  }
-  if (!products.length) body.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, t("dash.no_items"))));
-  table.append(body);
+      ],
+    })),
+  );
 }
 
 function renderDashboard(dashboard, moments) {
-  renderTiles(document.getElementById("dash-tiles"), dashboard.figures, page.metrics);
+  renderTiles(
+    document.getElementById("dash-tiles"),
+    page.metrics.map((key) => [key, t(`metric.${key}`), dashboard.figures[key], `metric-${key}`]),
+  );
   renderCurve(dashboard, moments);
   renderFunnel(dashboard);
   renderSegments(dashboard);
@@ -225,36 +278,23 @@ function renderDashboard(dashboard, moments) {
 function renderReport(report) {
   renderDashboard(report.dashboard, report.moments);
   renderProducts("dash-products", report.top_products);
-  const table = document.getElementById("dash-comparison");
-  clear(table);
   const previous = report.comparison.length ? report.comparison[0].previous_sessions : 0;
-  table.append(
-    el(
-      "thead",
-      {},
-      el(
-        "tr",
-        {},
-        el("th", {}, ""),
-        el("th", {}, t("dash.this_session")),
-        el("th", {}, t("dash.previous_average", { n: previous })),
-      ),
-    ),
-  );
-  const body = el("tbody");
-  for (const row of report.comparison) {
-    const better = row.value >= row.previous_average;
-    body.append(
-      el(
-        "tr",
-        { dataset: { metric: row.metric } },
+  fillTable(
+    document.getElementById("dash-comparison"),
+    ["", t("dash.this_session"), t("dash.previous_average", { n: previous })],
+    report.comparison.map((row) => ({
+      dataset: { metric: row.metric },
+      cells: [
         el("th", {}, t(`metric.${row.metric}`)),
-        el("td", { class: better ? "dash-up" : "dash-down" }, formatValue(row.metric, row.value)),
+        el(
+          "td",
+          { class: row.value >= row.previous_average ? "dash-up" : "dash-down" },
+          formatValue(row.metric, row.value),
+        ),
         el("td", {}, formatValue(row.metric, row.previous_average)),
-      ),
-    );
-  }
-  table.append(body);
+      ],
+    })),
+  );
   const moments = document.getElementById("dash-moments");
   clear(moments);
   for (const moment of report.moments) {
@@ -316,44 +356,26 @@ function rankedList(id, rows, value) {
 
 async function loadPlatform() {
   const data = await api("GET", "/api/v1/dashboards/platform");
-  const tiles = document.getElementById("platform-tiles");
-  clear(tiles);
-  const items = [
-    ["dash.rooms_on_air", formatNumber(data.rooms_on_air)],
-    ["metric.online", formatNumber(data.online)],
-    ["metric.gmv_cents", formatMoney(data.today.gmv_cents)],
-    ["metric.paid_orders", formatNumber(data.today.paid_orders)],
-    ["metric.viewers", formatNumber(data.today.viewers)],
-    ["metric.gpm_cents", formatMoney(data.today.gpm_cents)],
-    ["metric.net_gmv_cents", formatMoney(data.today.net_gmv_cents)],
-  ];
-  for (const [key, value] of items) {
-    tiles.append(
-      el("div", { class: "stat" }, el("div", { class: "stat-label" }, t(key)), el("div", { class: "stat-value" }, value)),
-    );
-  }
-  const minutes = chart("chart-platform-minutes");
-  if (minutes) {
-    minutes.setOption({
-      animation: false,
-      grid: { left: 36, right: 12, top: 12, bottom: 24 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.per_minute.map((p) => hhmm(p.minute)) },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [{ name: t("metric.paid_orders"), type: "bar", data: data.per_minute.map((p) => p.paid_orders) }],
-    });
-  }
-  const days = chart("chart-platform-days");
-  if (days) {
-    days.setOption({
-      animation: false,
-      grid: { left: 56, right: 12, top: 12, bottom: 24 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.days.map((p) => p.day.slice(5)) },
-      yAxis: { type: "value", axisLabel: { formatter: (v) => formatMoney(v) } },
-      series: [{ name: t("metric.gmv_cents"), type: "line", data: data.days.map((p) => p.gmv_cents) }],
-    });
-  }
+  renderTiles(document.getElementById("platform-tiles"), [
+    ["rooms_on_air", t("dash.rooms_on_air"), data.rooms_on_air],
+    ["online", t("metric.online"), data.online],
+    ["gmv_cents", t("metric.gmv_cents"), data.today.gmv_cents],
+    ["paid_orders", t("metric.paid_orders"), data.today.paid_orders],
+    ["viewers", t("metric.viewers"), data.today.viewers],
+    ["gpm_cents", t("metric.gpm_cents"), data.today.gpm_cents],
+    ["net_gmv_cents", t("metric.net_gmv_cents"), data.today.net_gmv_cents],
+  ]);
+  timeChart("chart-platform-minutes", {
+    labels: data.per_minute.map((p) => hhmm(p.minute)),
+    grid: { left: 36, right: 12, top: 12, bottom: 24 },
+    series: [{ name: t("metric.paid_orders"), type: "bar", data: data.per_minute.map((p) => p.paid_orders) }],
+  });
+  timeChart("chart-platform-days", {
+    labels: data.days.map((p) => p.day.slice(5)),
+    grid: { left: 56, right: 12, top: 12, bottom: 24 },
+    money: [0],
+    series: [{ name: t("metric.gmv_cents"), data: data.days.map((p) => p.gmv_cents) }],
+  });
   rankedList("platform-top-rooms", data.top_rooms, (r) => formatMoney(r.gmv_cents));
   rankedList("platform-top-gpm", data.top_rooms_by_gpm, (r) => formatMoney(r.gpm_cents));
   rankedList("platform-top-products", data.top_products, (r) => formatMoney(r.gmv_cents));
@@ -441,16 +463,8 @@ function selectionRow(item) {
     actions,
   );
   requestAnimationFrame(() => {
-    if (!window.echarts) return;
-    const spark = window.echarts.init(trend, null, { renderer: "canvas" });
-    charts.set(`spark-${item.product_id}`, spark);
-    spark.setOption({
-      animation: false,
-      grid: { left: 0, right: 0, top: 2, bottom: 2 },
-      xAxis: { type: "category", show: false, data: item.trend.map((_, i) => i) },
-      yAxis: { type: "value", show: false },
-      series: [{ type: "line", data: item.trend, symbol: "none", areaStyle: {} }],
-    });
+    const spark = sparkline(trend, item.trend);
+    if (spark) charts.set(`spark-${item.product_id}`, spark);
   });
   return node;
 }
@@ -489,40 +503,20 @@ async function loadSelection(form) {
 
 async function loadMerchantProducts(table) {
   const rows = await api("GET", "/api/v1/dashboards/merchant/products");
-  clear(table);
-  table.append(
-    el(
-      "thead",
-      {},
-      el(
-        "tr",
-        {},
-        el("th", {}, t("dash.product")),
-        el("th", {}, t("dash.room")),
-        el("th", {}, t("dash.clicks")),
-        el("th", {}, t("metric.paid_orders")),
-        el("th", {}, t("dash.conversion")),
-        el("th", {}, t("metric.gmv_cents")),
-      ),
-    ),
-  );
-  const body = el("tbody");
-  for (const row of rows) {
-    body.append(
-      el(
-        "tr",
-        {},
+  fillTable(
+    table,
+    [t("dash.product"), t("dash.room"), t("dash.clicks"), t("metric.paid_orders"), t("dash.conversion"), t("metric.gmv_cents")],
+    rows.map((row) => ({
+      cells: [
         el("td", {}, row.title),
         el("td", {}, `${row.room_name} · ${t("dash.sessions_count", { n: row.sessions })}`),
         el("td", {}, formatNumber(row.clicks)),
         el("td", {}, formatNumber(row.paid_orders)),
         el("td", {}, percent(row.conversion_bp)),
         el("td", {}, formatMoney(row.gmv_cents)),
-      ),
-    );
-  }
-  if (!rows.length) body.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, t("dash.no_items"))));
-  table.append(body);
+      ],
+    })),
+  );
 }
 
 // ---- start -----------------------------------------------------------------------------

@@ -286,16 +286,6 @@ class TrafficRepository:
         )
         return {str(feed): (int(shown), int(clicked)) for feed, shown, clicked in rows}
 
-    async def exposed_viewers(self, session: AsyncSession, session_id: str) -> int:
-        return int(
-            await session.scalar(
-                select(func.count(func.distinct(FeedImpression.viewer_key))).where(
-                    FeedImpression.session_id == session_id
-                )
-            )
-            or 0
-        )
-
     async def visits_by_source(self, session: AsyncSession, session_id: str) -> dict[str, int]:
         rows = await session.execute(
             select(TrafficVisit.source, func.count())

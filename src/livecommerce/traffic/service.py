@@ -584,11 +584,6 @@ class TrafficService:
             ),
         )
 
-    async def exposed_viewers(self, session: AsyncSession, session_id: str) -> int:
-        """How many distinct viewers the feeds showed the session to (the funnel's first
-        step)."""
-        return await traffic_repository.exposed_viewers(session, session_id)
-
     # ---- the host's panel --------------------------------------------------------------
 
     async def panel(

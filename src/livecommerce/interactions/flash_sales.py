@@ -782,8 +782,9 @@ class FlashSaleService:
     ) -> bool:
         """The gate decides first; its refusals speak the database path's codes."""
         try:
+            # The gate was opened with the sale's limit; its row need not be read.
             return await stock_gate_service.take_units(
-                session, gate, buyer_id, quantity, token=token
+                session, gate, buyer_id, quantity, token=token, per_buyer_limit=sale.per_buyer_limit
             )
         except Conflict as refused:
             if refused.code == "out_of_stock":

@@ -26,7 +26,7 @@ from livecommerce.fans.endpoints import router as fans_router
 from livecommerce.fans.endpoints import share_router
 from livecommerce.insights.endpoints import router as insights_router
 from livecommerce.interactions.endpoints import router as interactions_router
-from livecommerce.interactions.fast_path import SoldOutFastPath
+from livecommerce.interactions.fast_path import BuyFastPath
 from livecommerce.kit.asgi import RequestGuard
 from livecommerce.kit.broker import create_broker
 from livecommerce.kit.db import Database
@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     # Added first, so it runs inside the guard (its answers carry the same headers).
-    app.add_middleware(SoldOutFastPath)
+    app.add_middleware(BuyFastPath)
     app.add_middleware(RequestGuard, max_body_bytes=settings.request_body_max_bytes)
 
     # A plain route, first in the table: load balancers poll it, so it skips request

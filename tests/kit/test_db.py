@@ -39,23 +39,32 @@ async def test_a_reader_reads_the_committed_state_while_a_writer_holds_its_trans
     assert await names(runtime) == ["a-committed", "b-uncommitted"]
 
 
-async def test_what_a_reader_writes_is_rolled_back(runtime: Runtime) -> None:
-    async with runtime.db.reading() as session:
-        if TEST_DATABASE_URL:  # PostgreSQL lets it write, and then it is rolled back
-            session.add(row("written-by-a-reader"))
-            await session.flush()
-    async with runtime.db.reading() as session:
-        assert await session.scalar(select(func.count()).select_from(StockGate)) == 0
-
-
-async def test_a_reader_that_writes_is_refused_on_sqlite_where_it_writes(runtime: Runtime) -> None:
-    if TEST_DATABASE_URL:
-        return  # PostgreSQL readers may write (and are rolled back, above)
+async def test_a_reader_that_writes_is_refused_where_it_writes(runtime: Runtime) -> None:
+    """On SQLite a deferred reader that writes would fail only under contention; on
+    PostgreSQL a reader runs without a transaction around it, so a write would stay.
+    Both refuse it, at the write, every time."""
     async with runtime.db.reading() as session:
         session.add(row("written-by-a-reader"))
         with pytest.raises(WriteInReadingUnit, match="INSERT INTO stock_gates"):
             await session.flush()
     assert await names(runtime) == []
+
+
+async def test_a_reader_reads_without_a_transaction_on_postgresql(runtime: Runtime) -> None:
+    """Each statement of a PostgreSQL reader reads its own snapshot, as it would under
+    READ COMMITTED inside a transaction, without BEGIN and ROLLBACK round trips."""
+    if not TEST_DATABASE_URL:
+        return
+    async with runtime.db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(StockGate)) == 0
+        raw = await (await session.connection()).get_raw_connection()
+        assert raw.driver_connection is not None
+        assert not raw.driver_connection.is_in_transaction()  # asyncpg's own view
+    async with runtime.db.transaction() as writer:
+        assert await writer.scalar(select(func.count()).select_from(StockGate)) == 0
+        raw = await (await writer.connection()).get_raw_connection()
+        assert raw.driver_connection is not None
+        assert raw.driver_connection.is_in_transaction()
 
 
 async def test_a_get_route_that_writes_declares_it(client: httpx.AsyncClient) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from livecommerce.accounts.security import tokens_equal
 from livecommerce.accounts.service import account_service
 from livecommerce.kit.errors import Forbidden, NotAuthenticated
 from livecommerce.kit.http import get_runtime, get_ws_runtime
+from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Role, User
 
 SESSION_COOKIE = "lc_session"
@@ -25,41 +28,54 @@ def bearer_token(authorization: str | None) -> str | None:
     return None
 
 
-def check_csrf(request: Request) -> None:
+def check_csrf(connection: HTTPConnection) -> None:
     """Double-submit: a cookie-authenticated write must echo the CSRF cookie in a header."""
-    if request.method in _SAFE_METHODS:
+    if connection.scope.get("method") in _SAFE_METHODS:
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
-    header = request.headers.get(CSRF_HEADER)
+    cookie = connection.cookies.get(CSRF_COOKIE)
+    header = connection.headers.get(CSRF_HEADER)
     if not cookie or not header or not tokens_equal(cookie, header):
         raise Forbidden(
             "Missing or wrong CSRF token; reload the page and try again.", code="csrf_failed"
         )
 
 
-async def optional_user(request: Request) -> User | None:
-    """Authentication runs outside the request's unit of work (``authenticate``), so a
-    cached token costs no database work and a writing request takes its lock later."""
-    runtime = get_runtime(request)
-    token = bearer_token(request.headers.get("authorization"))
+async def caller(
+    connection: HTTPConnection, runtime: Runtime, *, reader: AsyncSession | None = None
+) -> User | None:
+    """Who sent this request (bearer token, else session cookie with its CSRF check), or
+    None. ``reader``: a reading unit of work the caller has open, so that a token the
+    cache does not know costs no unit of work of its own. Shared by the dependencies
+    below and by routes that answer outside FastAPI's routing (the flash-sale buy)."""
+    token = bearer_token(connection.headers.get("authorization"))
     if token is not None:
-        user = await account_service.authenticate(runtime, token)
+        user = await account_service.authenticate(runtime, token, reader=reader)
         if user is None:
             raise NotAuthenticated("The bearer token is invalid or expired.", code="invalid_token")
         return user
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = connection.cookies.get(SESSION_COOKIE)
     if cookie:
-        user = await account_service.authenticate(runtime, cookie)
+        user = await account_service.authenticate(runtime, cookie, reader=reader)
         if user is not None:
-            check_csrf(request)
+            check_csrf(connection)
             return user
     return None
 
 
-async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+def require_user(user: User | None) -> User:
     if user is None:
         raise NotAuthenticated("Please log in first.", code="not_authenticated")
     return user
+
+
+async def optional_user(request: Request) -> User | None:
+    """Authentication runs outside the request's unit of work (``authenticate``), so a
+    cached token costs no database work and a writing request takes its lock later."""
+    return await caller(request, get_runtime(request))
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    return require_user(user)
 
 
 async def websocket_user(websocket: WebSocket) -> User | None:

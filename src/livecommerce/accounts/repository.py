@@ -24,9 +24,11 @@ class AccountRepository:
 
     async def get_live_auth_session(
         self, session: AsyncSession, token_hash: str, now: datetime
-    ) -> tuple[AuthSession, User] | None:
+    ) -> tuple[datetime, User] | None:
+        """The user of a live session with this token, and when the session expires:
+        one indexed read (the session's columns other than its expiry are not loaded)."""
         result = await session.execute(
-            select(AuthSession, User)
+            select(AuthSession.expires_at, User)
             .join(User, User.id == AuthSession.user_id)
             .where(
                 AuthSession.token_hash == token_hash,

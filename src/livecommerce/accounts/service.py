@@ -105,22 +105,31 @@ class AccountService:
         found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
         return None if found is None else found[1]
 
-    async def authenticate(self, runtime: Runtime, token: str) -> User | None:
+    async def authenticate(
+        self, runtime: Runtime, token: str, *, reader: AsyncSession | None = None
+    ) -> User | None:
         """Who a token (bearer or session cookie) belongs to, outside any request's unit
         of work: from the token cache (``accounts/token_cache.py``), or one indexed
-        read in a reading unit of work (no write lock) that fills it. The user returned
-        belongs to no database session: read it; change accounts through the service."""
+        read in a reading unit of work (no write lock) that fills it — ``reader`` when
+        the caller has one open for its own reads (one unit of work for both), else a
+        unit of its own. The user returned belongs to no database session: read it;
+        change accounts through the service."""
         token_hash = hash_token(token)
         cache = await token_cache(runtime)
         cached = cache.get(token_hash)
         if cached is not None:
             return cached
-        async with runtime.db.reading() as session:
-            found = await account_repository.get_live_auth_session(session, token_hash, utcnow())
+        if reader is not None:
+            found = await account_repository.get_live_auth_session(reader, token_hash, utcnow())
+        else:
+            async with runtime.db.reading() as session:
+                found = await account_repository.get_live_auth_session(
+                    session, token_hash, utcnow()
+                )
         if found is None:
             return None
-        auth_session, user = found
-        return cache.put(token_hash, user, auth_session.expires_at)
+        expires_at, user = found
+        return cache.put(token_hash, user, expires_at)
 
     async def do_log_out(self, session: AsyncSession, token: str) -> None:
         token_hash = hash_token(token)

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from livecommerce.interactions.flash_sales import BuyPlan, FlashOrder, flash_sale_service
+from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import User
 
@@ -93,6 +97,65 @@ class BuyQueue:
                 entry.answer.set_exception(outcome)
             else:
                 entry.answer.set_result(outcome)
+
+
+# Who is buying, found in the buy's own reading unit of work (a token the cache does not
+# know is then one more statement there, not a unit of work of its own).
+Buyer = Callable[[AsyncSession], Awaitable[User]]
+
+
+def clean_idempotency_key(idempotency_key: str | None) -> str | None:
+    """The key as a click's answers and orders use it: stripped, 1 to 64 characters."""
+    if idempotency_key is None:
+        return None
+    idempotency_key = idempotency_key.strip()
+    if not 1 <= len(idempotency_key) <= 64:
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 64 characters.", code="bad_idempotency_key"
+        )
+    return idempotency_key
+
+
+async def buy(
+    runtime: Runtime,
+    buyer: Buyer,
+    sale_id: str,
+    *,
+    quantity: int = 1,
+    address_id: str | None = None,
+    idempotency_key: str | None = None,
+    won: bool | None = None,
+) -> FlashOrder:
+    """One click on a flash sale, whichever route it came by: its order (``created``
+    false for a retried click, which takes nothing) or its refusal.
+
+    Who buys, what the buy reads and what it checks come from one reading unit of work
+    (no lock, buyers in parallel); the conditional writes and the order then join the
+    sale's next batch in the queue, written with other buyers' in one unit of work.
+    ``won``: whether the broker knows this click's key as a winner, when the route
+    asked already (``FlashSaleService.sold_out_check``)."""
+    async with runtime.db.reading() as reader:
+        user = await buyer(reader)  # a refusal to who is calling comes first
+        idempotency_key = clean_idempotency_key(idempotency_key)
+        prepared = await flash_sale_service.prepare_buy(
+            reader,
+            user,
+            sale_id,
+            quantity=quantity,
+            address_id=address_id,
+            idempotency_key=idempotency_key,
+            won=won,
+        )
+        if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
+            return prepared
+        prepared = await flash_sale_service.do_take_from_gate(reader, prepared)
+    # Sold out meanwhile? Not asked of a buy that holds units in the gate: the gate let
+    # it through, and refusing it here would strand those units.
+    if prepared.gate is None and await flash_sale_service.answers_sold_out(
+        runtime, sale_id, idempotency_key
+    ):
+        raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+    return await buy_queue(runtime).place(user, prepared)
 
 
 def buy_queue(runtime: Runtime) -> BuyQueue:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
-from livecommerce.interactions.buy_queue import buy_queue
-from livecommerce.interactions.flash_sales import FlashOrder, flash_sale_service
+from livecommerce.interactions.buy_queue import buy
+from livecommerce.interactions.flash_sales import flash_sale_service
 from livecommerce.interactions.lotteries import lottery_service
 from livecommerce.interactions.questions import question_out, question_service
 from livecommerce.interactions.schemas import (
@@ -31,11 +32,12 @@ from livecommerce.interactions.schemas import (
     ServerTime,
 )
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.errors import Conflict, ValidationFailed
+from livecommerce.kit.errors import Conflict
 from livecommerce.kit.http import DbSession, RuntimeDep, get_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
 from livecommerce.live.dependencies import RoomWorker
 from livecommerce.live.service import live_service
+from livecommerce.models import User
 from livecommerce.orders.schemas import OrderOut
 
 router = APIRouter(prefix="/api/v1", tags=["interactions"])
@@ -120,34 +122,22 @@ async def buy_flash_sale(
     What the buy reads and checks runs in a reading unit of work (no lock, buyers in
     parallel); the conditional writes and the order then join the sale's next batch in
     the buy queue (``interactions/buy_queue.py``), written with other buyers' in one
-    unit of work."""
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not 1 <= len(idempotency_key) <= 64:
-            raise ValidationFailed(
-                "Idempotency-Key must be 1 to 64 characters.", code="bad_idempotency_key"
-            )
+    unit of work. Clicks are usually answered in front of the router, with the same
+    contract (``interactions/fast_path.py``); this route documents the operation and
+    answers what that one leaves to it (a body it cannot take as it is, no caller)."""
     body = body or FlashSaleBuy()
-    async with runtime.db.reading() as reader:
-        prepared = await flash_sale_service.prepare_buy(
-            reader,
-            user,
-            sale_id,
-            quantity=body.quantity,
-            address_id=body.address_id,
-            idempotency_key=idempotency_key,
-        )
-        if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
-            response.status_code = 200
-            return OrderOut.model_validate(prepared.order)
-        prepared = await flash_sale_service.do_take_from_gate(reader, prepared)
-    # Sold out meanwhile? Not asked of a buy that holds units in the gate: the gate let
-    # it through, and refusing it here would strand those units.
-    if prepared.gate is None and await flash_sale_service.answers_sold_out(
-        runtime, sale_id, idempotency_key
-    ):
-        raise Conflict("Sold out.", code="sold_out", details={"left": 0})
-    placed = await buy_queue(runtime).place(user, prepared)
+
+    async def buyer(_reader: AsyncSession) -> User:
+        return user
+
+    placed = await buy(
+        runtime,
+        buyer,
+        sale_id,
+        quantity=body.quantity,
+        address_id=body.address_id,
+        idempotency_key=idempotency_key,
+    )
     if not placed.created:
         response.status_code = 200
     return OrderOut.model_validate(placed.order)

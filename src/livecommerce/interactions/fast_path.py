@@ -1,25 +1,50 @@
-"""The stampede after a flash sale sells out, answered before routing.
+"""The flash-sale buy, answered in front of the router.
 
-Once a sale is known sold out (the broker's short-lived hint, shared by every worker
-through Redis), every further click gets the same 409 ``sold_out``. Thousands of
-them arrive in the seconds after the last unit goes, so they are answered here, in
-a pure ASGI wrapper in front of the router: no route matching, no dependencies, no
-authentication, no database. A keyed click that won before (its retry) and every
-click while the sale still has units go on to the endpoint as usual.
+``POST /api/v1/flash-sales/{sale_id}/buy`` is the one request that arrives by the
+thousand in the same second, so this pure ASGI wrapper answers it before FastAPI routes
+the request: no route matching, no dependency solving, no response-model validation.
+It keeps the route's contract (``interactions/endpoints.py``, which documents it in
+the OpenAPI schema): the same authentication (bearer token, or session cookie with its
+CSRF check), the same ``Idempotency-Key`` handling, body, answers, error codes and
+messages in the caller's language. The decisions are the service's (``buy_queue.buy``).
+
+- Once a sale is known sold out (the broker's short-lived hint, shared by every worker
+  through Redis), every further click gets 409 ``sold_out`` here with no
+  authentication and no database work — except a keyed click that won before (its
+  retry), which goes on to get its order.
+- Otherwise the caller is authenticated in the buy's own reading unit of work (a
+  token the cache does not know is one more read there) and the buy is placed.
+- Whatever this path does not take as it is — no caller, a body that is not a JSON
+  object of the schema's fields, a content type other than JSON — goes on, with its
+  body, to the FastAPI route, whose answers (401, 422 …) are the contract.
 """
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+import json
+from typing import Any
 
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from livecommerce.accounts.dependencies import caller
+from livecommerce.interactions.buy_queue import buy
 from livecommerce.interactions.flash_sales import flash_sale_service
-from livecommerce.kit.http import error_response
+from livecommerce.interactions.schemas import FlashSaleBuy
+from livecommerce.kit.errors import LiveCommerceError
+from livecommerce.kit.http import business_error_response, error_response, http_error_response
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import User
+from livecommerce.orders.schemas import OrderOut
 
 _PREFIX = "/api/v1/flash-sales/"
 _SUFFIX = "/buy"
 _IDEMPOTENCY_KEY = b"idempotency-key"
+_CONTENT_TYPE = b"content-type"
 
 
 def buy_sale_id(scope: Scope) -> str | None:
@@ -34,23 +59,119 @@ def buy_sale_id(scope: Scope) -> str | None:
     return sale_id if sale_id and "/" not in sale_id else None
 
 
-class SoldOutFastPath:
+class _LeaveToRoute(Exception):
+    """This click is the FastAPI route's to answer (its refusals are the contract)."""
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
+def _parse_body(scope: Scope, body: bytes) -> FlashSaleBuy | None:
+    """The click's body as the route would take it, or None to leave it to the route."""
+    if not body:
+        return FlashSaleBuy()
+    content_type = _header(scope, _CONTENT_TYPE)
+    if content_type is not None:
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media != "application/json" and not (
+            media.startswith("application/") and media.endswith("+json")
+        ):
+            return None
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return FlashSaleBuy.model_validate(data)
+    except ValidationError:
+        return None
+
+
+class BuyFastPath:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sale_id = buy_sale_id(scope)
-        if sale_id is not None:
-            key: str | None = None
-            for name, value in scope.get("headers", ()):
-                if name == _IDEMPOTENCY_KEY:
-                    key = value.decode("latin-1").strip()
+        if sale_id is None:
+            await self.app(scope, receive, send)
+            return
+        key = _header(scope, _IDEMPOTENCY_KEY)
+        key = None if key is None else key.strip()
+        runtime: Runtime = scope["app"].state.runtime
+        sold_out, won = await flash_sale_service.sold_out_check(runtime, sale_id, key)
+        if sold_out:
+            response = error_response(
+                HTTPConnection(scope), 409, "sold_out", "Sold out.", {"left": 0}
+            )
+            await response(scope, receive, send)
+            return
+
+        connection = HTTPConnection(scope)
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
                     break
-            runtime: Runtime = scope["app"].state.runtime
-            if await flash_sale_service.answers_sold_out(runtime, sale_id, key):
-                response = error_response(
-                    HTTPConnection(scope), 409, "sold_out", "Sold out.", {"left": 0}
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        except StarletteHTTPException as refused:  # too large, a NUL character
+            await http_error_response(connection, refused)(scope, receive, send)
+            return
+        body = b"".join(chunks)
+        parsed = _parse_body(scope, body)
+        if parsed is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+
+        async def buyer(reader: AsyncSession) -> User:
+            user = await caller(connection, runtime, reader=reader)
+            if user is None:
+                raise _LeaveToRoute
+            return user
+
+        try:
+            placed = await buy(
+                runtime,
+                buyer,
+                sale_id,
+                quantity=parsed.quantity,
+                address_id=parsed.address_id,
+                idempotency_key=key,
+                won=None if key is None else won,
+            )
+        except _LeaveToRoute:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        except LiveCommerceError as refused:
+            await business_error_response(connection, refused)(scope, receive, send)
+            return
+        answer = Response(
+            OrderOut.model_validate(placed.order).model_dump_json(),
+            status_code=201 if placed.created else 200,
+            media_type="application/json",
+        )
+        await answer(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the route the body this path read already."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

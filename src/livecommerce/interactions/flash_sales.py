@@ -350,12 +350,18 @@ class FlashSaleService:
         """Whether a click is answered "sold out" before any database work: the sale is
         known sold out and the click is not the retry of one that won (one round trip
         to the broker for both)."""
+        return (await self.sold_out_check(runtime, sale_id, idempotency_key))[0]
+
+    async def sold_out_check(
+        self, runtime: Runtime, sale_id: str, idempotency_key: str | None
+    ) -> tuple[bool, bool]:
+        """(answered "sold out" now, the key won before) in one broker round trip."""
         if idempotency_key is None:
-            return await self.is_sold_out_hint(runtime, sale_id)
+            return await self.is_sold_out_hint(runtime, sale_id), False
         sold_out, won = await runtime.broker.get_ints(
             [sold_out_key(sale_id), won_key(sale_id, idempotency_key)]
         )
-        return bool(sold_out) and not won
+        return bool(sold_out) and not won, bool(won)
 
     async def _sale_context(self, session: AsyncSession, sale_id: str) -> SaleContext:
         """The sale, its session's state, SKU, product, room and gate: read once a
@@ -366,6 +372,21 @@ class FlashSaleService:
         cached = contexts.get(sale_id)
         if cached is not None and time.monotonic() - cached.read_at < SALE_CONTEXT_S:
             return cached
+        refreshing: set[str] = runtime_of(session).extras.setdefault(
+            "flash_sale_contexts_refreshing", set()
+        )
+        if cached is not None and sale_id in refreshing:
+            # Another buy is reading it again: use this one meanwhile, not a read per buy.
+            return cached
+        refreshing.add(sale_id)
+        try:
+            return await self._read_sale_context(session, sale_id, contexts)
+        finally:
+            refreshing.discard(sale_id)
+
+    async def _read_sale_context(
+        self, session: AsyncSession, sale_id: str, contexts: dict[str, SaleContext]
+    ) -> SaleContext:
         sale = await self.get_sale(session, sale_id)
         live_session = await live_service.get_session(session, sale.session_id)
         context = SaleContext(
@@ -429,20 +450,24 @@ class FlashSaleService:
         quantity: int = 1,
         address_id: str | None = None,
         idempotency_key: str | None = None,
+        won: bool | None = None,
     ) -> FlashOrder | BuyPlan:
         """Everything a buy reads and checks, and the order it would place; or the order
         a retried click placed before. Only reads, so it may run in a reading unit of
         work ahead of the writing one (``do_place``): a buyer then holds the write lock
-        only for the conditional writes."""
+        only for the conditional writes. ``won``: what the caller's ``sold_out_check``
+        said of this click's key, when it asked already (saves a broker round trip)."""
         runtime = runtime_of(session)
         if idempotency_key is not None:
             # A sale known to be sold out answers before any database work, unless this
             # click's key won before: then it is a retry, and gets its order. A click
             # whose key the broker does not know as a winner is looked up only if it is
             # refused here; the write phase finds any other order placed with its key.
-            if await self.answers_sold_out(runtime, sale_id, idempotency_key):
-                raise Conflict("Sold out.", code="sold_out", details={"left": 0})
-            if await self.could_hold_order(runtime, sale_id, idempotency_key):
+            if won is None:
+                sold_out, won = await self.sold_out_check(runtime, sale_id, idempotency_key)
+                if sold_out:
+                    raise Conflict("Sold out.", code="sold_out", details={"left": 0})
+            if won:
                 existing = await order_service.get_order_by_idempotency_key(
                     session, buyer.id, idempotency_key
                 )
@@ -484,7 +509,6 @@ class FlashSaleService:
         sku, product, room, gate = context.sku, context.product, context.room, context.gate
         timeout = runtime.settings.flash_sale_payment_timeout_s
         total = sale.price_cents * quantity
-        gate = await self._gate(session, sale.id)
         order_id = new_id()
         if gate is not None and idempotency_key is not None:
             order_id = keyed_order_id(
@@ -680,10 +704,9 @@ class FlashSaleService:
                 )
                 if left == 0:
                     await flash_sale_repository.mark_sold_out(session, sale.id, now)
+                won_keys = [key for index in placed if (key := plans[index].order.idempotency_key)]
+                self._remember_wins(session, sale, won_keys)  # before the sold-out hint
                 for index in placed:
-                    key = plans[index].order.idempotency_key
-                    if key is not None:  # before the sold-out hint it may set
-                        self._remember_win(session, sale, key)
                     outcomes[index] = FlashOrder(plans[index].order, created=True)
                 self._after_stock_change(session, sale, left)
             elif units_left == 0 and any(
@@ -721,13 +744,22 @@ class FlashSaleService:
 
     def _remember_win(self, session: AsyncSession, sale: FlashSale, idempotency_key: str) -> None:
         """After the commit: this key won, so its retries look their order up."""
+        self._remember_wins(session, sale, [idempotency_key])
+
+    def _remember_wins(
+        self, session: AsyncSession, sale: FlashSale, idempotency_keys: list[str]
+    ) -> None:
+        """After the commit: these keys won (a batch's winners, told to the broker at
+        once, not one round trip after another)."""
+        if not idempotency_keys:
+            return
         broker = runtime_of(session).broker
-        key = won_key(sale.id, idempotency_key)
+        keys = [won_key(sale.id, key) for key in idempotency_keys]
         # Kept while the sale runs and a day after: a retry never outlives that.
         keep_s = max(1, int((as_utc(sale.ends_at) - utcnow()).total_seconds()) + 86_400)
 
         async def _remember() -> None:
-            await broker.incr(key, 1, expire_s=keep_s)
+            await broker.incr_many(keys, expire_s=keep_s)
 
         after_commit(session, _remember)
 
@@ -750,8 +782,9 @@ class FlashSaleService:
     ) -> bool:
         """The gate decides first; its refusals speak the database path's codes."""
         try:
+            # The gate was opened with the sale's limit; its row need not be read.
             return await stock_gate_service.take_units(
-                session, gate, buyer_id, quantity, token=token
+                session, gate, buyer_id, quantity, token=token, per_buyer_limit=sale.per_buyer_limit
             )
         except Conflict as refused:
             if refused.code == "out_of_stock":

@@ -54,6 +54,10 @@ class Broker(Protocol):
         """Add ``amount`` to a shared counter; ``expire_s`` (re)sets its time to live."""
         ...
 
+    async def incr_many(self, keys: list[str], *, expire_s: int) -> None:
+        """``incr`` of each key by one, with this time to live, in one round trip."""
+        ...
+
     async def get_int(self, key: str) -> int | None: ...
 
     async def get_ints(self, keys: list[str]) -> list[int | None]:
@@ -134,6 +138,10 @@ class InMemoryBroker:
             self._expiry[key] = deadline
             heapq.heappush(self._deadlines, (deadline, key))
         return self._counters[key]
+
+    async def incr_many(self, keys: list[str], *, expire_s: int) -> None:
+        for key in keys:
+            await self.incr(key, 1, expire_s=expire_s)
 
     async def get_int(self, key: str) -> int | None:
         self._drop_expired()
@@ -268,6 +276,15 @@ class RedisBroker:
             pipe.expire("lc:" + key, expire_s)
             value, _ = await pipe.execute()
         return int(value)
+
+    async def incr_many(self, keys: list[str], *, expire_s: int) -> None:
+        if not keys:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.incrby("lc:" + key, 1)
+                pipe.expire("lc:" + key, expire_s)
+            await pipe.execute()
 
     async def get_int(self, key: str) -> int | None:
         value = await self._redis.get("lc:" + key)

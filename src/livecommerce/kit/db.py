@@ -77,6 +77,16 @@ def prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _refuse_writes_in_readers(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _refuse(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY) and _WRITES.match(statement):
+            raise WriteInReadingUnit(
+                "a reading unit of work tried to write (declare the route with WRITES): "
+                + statement.split("\n", 1)[0][:120]
+            )
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -89,18 +99,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _refuse_writes_in_readers(
-        connection: Any, _cursor: Any, statement: str, *_args: Any
-    ) -> None:
-        # A deferred reader that writes would need SQLite's write lock after reading a
-        # snapshot: under contention SQLite refuses that at once ("database is locked"),
-        # so such a write would fail only sometimes. Refuse it always, where it is made.
-        if connection.get_execution_options().get(READ_ONLY) and _WRITES.match(statement):
-            raise WriteInReadingUnit(
-                "a reading unit of work tried to write (declare the route with WRITES): "
-                + statement.split("\n", 1)[0][:120]
-            )
+    # A deferred reader that writes would need SQLite's write lock after reading a
+    # snapshot: under contention SQLite refuses that at once ("database is locked"),
+    # so such a write would fail only sometimes. Refuse it always, where it is made.
+    _refuse_writes_in_readers(engine)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -135,8 +137,16 @@ class Database:
                 self.reader_engine = create_async_engine(url, **kwargs)
                 _configure_sqlite(self.reader_engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        reader_options: dict[str, Any] = {READ_ONLY: True}
+        if not self.is_sqlite:
+            # On PostgreSQL a reading unit's statements run without BEGIN and ROLLBACK
+            # around them (two round trips fewer per unit). Under READ COMMITTED each
+            # statement reads its own snapshot either way; writes are refused, as on
+            # SQLite, so nothing is committed by a unit begun for reading.
+            reader_options["isolation_level"] = "AUTOCOMMIT"
+            _refuse_writes_in_readers(self.engine)
         self.reader_sessionmaker = async_sessionmaker(
-            self.reader_engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.reader_engine.execution_options(**reader_options), expire_on_commit=False
         )
 
     @property

@@ -108,11 +108,30 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def business_error_response(connection: HTTPConnection, exc: LiveCommerceError) -> JSONResponse:
+    """The answer to a refusal a service raised (``LiveCommerceError``)."""
+    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+    return error_response(connection, exc.status, exc.code, exc.message, exc.details, headers)
+
+
+def http_error_response(connection: HTTPConnection, exc: StarletteHTTPException) -> JSONResponse:
+    """The answer to an HTTP-level refusal (a body too large, a NUL character …)."""
+    code = getattr(exc, "code", None) or CODE_BY_STATUS.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else None
+    return error_response(
+        connection,
+        exc.status_code,
+        code,
+        message,
+        getattr(exc, "details", None),
+        getattr(exc, "headers", None),
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LiveCommerceError)
     async def _business_error(request: Request, exc: LiveCommerceError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-        return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
+        return business_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,16 +154,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = getattr(exc, "code", None) or CODE_BY_STATUS.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) else None
-        return error_response(
-            request,
-            exc.status_code,
-            code,
-            message,
-            getattr(exc, "details", None),
-            getattr(exc, "headers", None),
-        )
+        return http_error_response(request, exc)
 
     document_error_responses(app)
 

@@ -23,6 +23,16 @@ class AddressRepository:
         )
         return list(result.scalars())
 
+    async def default_for_user(self, session: AsyncSession, user_id: str) -> Address | None:
+        """The first of ``list_for_user``: the default, else the newest."""
+        result = await session.execute(
+            select(Address)
+            .where(Address.user_id == user_id)
+            .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id)
+            .limit(1)
+        )
+        return result.scalar()
+
     async def page_for_user(
         self, session: AsyncSession, user_id: str, page: PageRequest
     ) -> Page[Address]:

@@ -350,8 +350,7 @@ class OrderService:
         return _address_snapshot(address)
 
     async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:
-        addresses = await address_repository.list_for_user(session, user.id)
-        return addresses[0] if addresses else None
+        return await address_repository.default_for_user(session, user.id)
 
     async def get_order(self, session: AsyncSession, order_id: str) -> Order:
         order = await order_repository.get(session, order_id)

@@ -230,17 +230,30 @@ class StockGateService:
         return await self.record_take(session, name, buyer_id, quantity, token=token)
 
     async def take_units(
-        self, session: AsyncSession, name: str, buyer_id: str, quantity: int, *, token: str
+        self,
+        session: AsyncSession,
+        name: str,
+        buyer_id: str,
+        quantity: int,
+        *,
+        token: str,
+        per_buyer_limit: int | None = None,
     ) -> bool:
         """The Redis half of a take: True when this call took the units, False when
         the token already held them (a retry). Refusals are 409s: ``buyer_limit_reached``,
-        ``out_of_stock`` (``details.left``: what the gate has), ``gate_recovering``."""
+        ``out_of_stock`` (``details.left``: what the gate has), ``gate_recovering``.
+        ``per_buyer_limit``: the gate's, when the caller knows it (it never changes),
+        which saves reading the gate's row."""
         if quantity < 1:
             raise ValidationFailed("Take at least one unit.", code="bad_quantity")
-        gate = await self.get_gate(session, name)
+        limit = (
+            per_buyer_limit
+            if per_buyer_limit is not None
+            else (await self.get_gate(session, name)).per_buyer_limit
+        )
         _, (take, _release, _reconcile) = self._redis(session)
         keys = gate_keys(name)[:3]
-        args = [buyer_id, quantity, gate.per_buyer_limit, token]
+        args = [buyer_id, quantity, limit, token]
         status, left = await take(keys=keys, args=args)
         if status == -3:  # Redis lost the gate: rebuild it from the database, then retry
             if await self.reconcile(session, name) is None:
@@ -250,7 +263,7 @@ class StockGateService:
                 )
             status, left = await take(keys=keys, args=args)
         if status == -1:
-            raise Conflict(f"At most {gate.per_buyer_limit} per buyer.", code="buyer_limit_reached")
+            raise Conflict(f"At most {limit} per buyer.", code="buyer_limit_reached")
         if status == -2:
             raise Conflict("Sold out.", code="out_of_stock", details={"left": int(left)})
         return bool(status == 1)

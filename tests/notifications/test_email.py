@@ -14,8 +14,17 @@ from livecommerce.kit.runtime import Runtime
 from livecommerce.models import EmailStatus
 from livecommerce.notifications.service import notification_service
 from tests.factories import Account, sign_up
-from tests.notifications.helpers import act, deliveries, drain, reserve, upcoming_session
+from tests.notifications.helpers import (
+    act,
+    deliveries,
+    drain,
+    notifications_of,
+    reserve,
+    upcoming_session,
+)
 from tests.notifications.sink import SmtpSink
+from tests.orders.shop import create_listing, open_stage
+from tests.team.helpers import invite
 
 
 async def _notify(
@@ -197,6 +206,7 @@ async def test_preferences_choose_the_channels_of_each_category(
         {"category": "fan_messages", "in_app": True, "email": True},
         {"category": "order_updates", "in_app": True, "email": True},
         {"category": "marketing", "in_app": True, "email": False},
+        {"category": "team", "in_app": True, "email": True},
     ]
     changed = await client.put(
         "/api/v1/notifications/preferences",
@@ -235,3 +245,37 @@ async def test_preferences_choose_the_channels_of_each_category(
     assert smtp.received == []
     inbox = await client.get("/api/v1/notifications", headers=viewer.headers)
     assert [item["title"] for item in inbox.json()["items"]] == ["上新提醒 0"]
+
+
+async def test_a_team_invitation_email_unsubscribes_from_team_invitations_only(
+    client: httpx.AsyncClient, runtime: Runtime, smtp: SmtpSink
+) -> None:
+    stage = await open_stage(client, [await create_listing(client)])
+    staff = await sign_up(client, name="客服小张")
+    await invite(client, stage.host, stage.room_id, "service", email=staff.email)
+    await drain(runtime)
+    [message] = smtp.to(staff.email)
+    assert message["Subject"] == "直播间团队邀请"
+    one_click = urlsplit(message["List-Unsubscribe"].strip("<>"))
+    token = parse_qs(one_click.query)["token"][0]
+    assert notification_service.read_unsubscribe_token(runtime, token) == (staff.id, "team")
+    assert f"http://testserver/unsubscribe?token={token}" in message.get_content()
+
+    response = await client.post(
+        f"{one_click.path}?{one_click.query}",
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.json() == {"category": "team", "email": False}
+    preferences = await client.get("/api/v1/notifications/preferences", headers=staff.headers)
+    items = preferences.json()["items"]
+    assert {"category": "reminders", "in_app": True, "email": True} in items
+    assert {"category": "team", "in_app": True, "email": False} in items
+    # The next invitation reaches the inbox, not the mailbox.
+    await invite(client, stage.host, stage.room_id, "moderator", email=staff.email)
+    await drain(runtime)
+    assert len(smtp.to(staff.email)) == 1
+    assert [row.template for row in await notifications_of(runtime, staff.id)] == [
+        "staff_invite",
+        "staff_invite",
+    ]

@@ -19,6 +19,7 @@ class NotificationCategory(StrEnum):
     FAN_MESSAGES = "fan_messages"  # a host's messages to its fans
     ORDER_UPDATES = "order_updates"  # paid, shipped, refunded
     MARKETING = "marketing"  # promotions (off for e-mail unless chosen)
+    TEAM = "team"  # invitations to a room's team (场控, 客服, 选品)
 
 
 class EmailStatus(StrEnum):

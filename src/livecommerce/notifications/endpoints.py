@@ -107,7 +107,8 @@ async def _preferences_out(session: DbSession, user: User) -> PreferencesOut:
 
 @router.get("/preferences")
 async def get_preferences(user: CurrentUser, session: DbSession) -> PreferencesOut:
-    """Per category (reminders, fan_messages, order_updates, marketing) and channel."""
+    """Per category (reminders, fan_messages, order_updates, marketing,
+    team) and channel."""
     return await _preferences_out(session, user)
 
 

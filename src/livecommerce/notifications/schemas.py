@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-CategoryName = Literal["reminders", "fan_messages", "order_updates", "marketing"]
+CategoryName = Literal["reminders", "fan_messages", "order_updates", "marketing", "team"]
 
 
 class NotificationOut(BaseModel):

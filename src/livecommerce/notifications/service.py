@@ -53,6 +53,7 @@ DEFAULTS: dict[str, tuple[bool, bool]] = {
     NotificationCategory.FAN_MESSAGES: (True, True),
     NotificationCategory.ORDER_UPDATES: (True, True),
     NotificationCategory.MARKETING: (True, False),
+    NotificationCategory.TEAM: (True, True),
 }
 # Reminder kinds of a reserved session and the template each sends.
 REMINDER_TEMPLATES = {

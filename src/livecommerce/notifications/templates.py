@@ -71,9 +71,10 @@ TEMPLATES: dict[str, Template] = {
         ("订单已退款", "Order refunded"),
         ("订单 {order} 已全额退款 {amount}。", "Order {order} was refunded in full: {amount}."),
     ),
-    # An invitation to a room's team (live/team.py): the link is the notification's.
+    # An invitation to a room's team (live/team.py): the link is the notification's. Its
+    # own category, so its e-mail's unsubscribe link stops team invitations, nothing else.
     "staff_invite": Template(
-        _REMINDERS,
+        NotificationCategory.TEAM,
         ("直播间团队邀请", "An invitation to a room's team"),
         (
             "「{room}」邀请你担任{role_zh}，打开链接接受邀请。",

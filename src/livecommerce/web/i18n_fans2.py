@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 FANS2_STRINGS: dict[str, tuple[str, str]] = {
+    "notify.category.team": ("团队邀请", "Team invitations"),
     "share.title": ("分享直播间", "Share this live room"),
     "share.hint": (
         "通过你的链接进来的朋友和他们的下单都会记在你名下。",

@@ -102,6 +102,7 @@ async def test_the_host_lists_filters_sorts_and_exports_its_fans(
             if isinstance(value, bool)
             else str(value)
             for key, value in row.items()
+            if key != "badge"  # the list's badge is the club's name and the level
         }
         for row in followers
     ]
@@ -111,3 +112,24 @@ async def test_the_host_lists_filters_sorts_and_exports_its_fans(
     assert (await client.get(f"{url}.csv", headers=regular.headers)).status_code == 403
     bad = await client.get(url, headers=stage.host.headers, params={"sort": "name"})
     assert bad.status_code == 422
+
+
+async def test_the_fan_list_shows_each_members_badge_as_chat_does(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    stage = await open_stage(client, [await create_listing(client)])
+    renamed = await client.patch(
+        f"/api/v1/rooms/{stage.room_id}/fan-club",
+        headers=stage.host.headers,
+        json={"badge_name": "红粉"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    member = await sign_up(client, name="老粉")
+    follower = await sign_up(client, name="只关注")
+    await join(client, member, stage.room_id)
+    followed = await client.post(f"/api/v1/rooms/{stage.room_id}/follow", headers=follower.headers)
+    assert followed.status_code == 200
+    url = f"/api/v1/rooms/{stage.room_id}/fans"
+    rows = {row["display_name"]: row for row in await walk(client, stage.host, url)}
+    assert rows["老粉"]["badge"] == {"name": "红粉", "level": 1, "lit": True}
+    assert rows["只关注"]["badge"] is None

@@ -276,6 +276,7 @@ class FanRepository:
                 FanStats.sessions_watched,
                 FanStats.orders_count,
                 FanStats.spend_cents,
+                FanClubMember.last_active_at,
                 *(column.label(f"sort_{index}") for index, column in enumerate(sort_columns)),
             )
             .join(User, User.id == user_id)

@@ -39,6 +39,9 @@ class FanRow(BaseModel):
     following: bool
     member: bool
     level: int | None = Field(description="Fan-club level; null if not a member.")
+    badge: FanBadge | None = Field(
+        default=None, description="The member's badge (灯牌) as chat shows it; null if not one."
+    )
     intimacy: int | None
     joined_at: datetime | None = Field(description="When they joined the fan club.")
     last_seen_at: datetime | None = Field(description="Their last visit to the room.")

@@ -333,11 +333,18 @@ class FanService:
         found = await fan_repository.page_fans(
             session, room.id, segment=segment, min_level=min_level, sort=sort, page=page
         )
+        club = await self._club(session, room.id)
+        settings = runtime_of(session).settings
+        now = utcnow()
         rows = []
         for row in found.items:
             (uid, name, following, level, intimacy, joined, seen, sessions, orders, spend) = row[
                 :10
             ]
+            badge = None
+            if level is not None:  # row[10]: the member's last activity in the room
+                lit = is_lit(settings, row[10], now)
+                badge = FanBadge(name=club.badge_name, level=level, lit=lit)
             rows.append(
                 FanRow(
                     user_id=uid,
@@ -345,6 +352,7 @@ class FanService:
                     following=bool(following),
                     member=level is not None,
                     level=level,
+                    badge=badge,
                     intimacy=intimacy,
                     joined_at=None if joined is None else as_utc(joined),
                     last_seen_at=None if seen is None else as_utc(seen),

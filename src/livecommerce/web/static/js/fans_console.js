@@ -19,8 +19,14 @@ function filters() {
 }
 
 function fanNode(fan) {
-  const badge = fan.member
-    ? el("span", { class: "fan-badge" }, el("span", { class: "fan-badge-name" }, t("fans.club")), el("span", { class: "fan-badge-level" }, String(fan.level)))
+  // The club's badge (灯牌) with the member's level, dimmed when away, as in chat.
+  const badge = fan.badge
+    ? el(
+        "span",
+        { class: fan.badge.lit ? "fan-badge" : "fan-badge fan-badge-dim", title: t("fans.badge_title", { level: fan.badge.level }) },
+        el("span", { class: "fan-badge-name" }, fan.badge.name),
+        el("span", { class: "fan-badge-level" }, String(fan.badge.level)),
+      )
     : null;
   return el(
     "li",

@@ -27,6 +27,19 @@ if (logout) {
   );
 }
 
+// The header's real height as --header-height: on a phone the menu wraps to as many rows
+// as the role and the language need, and toasts show below all of them.
+const header = document.querySelector(".topbar");
+if (header) {
+  const measure = () => {
+    const height = Math.ceil(header.getBoundingClientRect().height);
+    document.documentElement.style.setProperty("--header-height", `${height}px`);
+  };
+  measure();
+  if ("ResizeObserver" in window) new ResizeObserver(measure).observe(header);
+  else window.addEventListener("resize", measure);
+}
+
 for (const node of document.querySelectorAll("time[data-local]")) {
   node.textContent = formatTime(node.getAttribute("datetime"));
 }

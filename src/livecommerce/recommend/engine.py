@@ -331,20 +331,20 @@ class AlsBaseline:
     def __init__(self, counts: sparse.csr_matrix, factors: int = 32, seed: int = 7) -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         from implicit.cpu.als import AlternatingLeastSquares
-
-        self.user_items = counts.tocsr().astype(np.float32)
-        self.model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=0.05,
-            iterations=15,
-            random_state=seed,
-            num_threads=1,
-        )
-        confidence = self.user_items.copy()
-        confidence.data = 1.0 + 10.0 * confidence.data
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(1, "blas"):  # implicit's advice: its own loop, one BLAS thread
+        self.user_items = counts.tocsr().astype(np.float32)
+        confidence = self.user_items.copy()
+        confidence.data = 1.0 + 10.0 * confidence.data
+        # implicit's advice: its own loop, one BLAS thread (it checks when the model is made)
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=0.05,
+                iterations=15,
+                random_state=seed,
+                num_threads=1,
+            )
             self.model.fit(confidence, show_progress=False)
 
     def recommend(self, user: int, k: int, explore: bool) -> list[int]:

@@ -27,7 +27,12 @@ class VideoRepository:
         return await session.get(Video, video_id)
 
     async def get_for_update(self, session: AsyncSession, video_id: str) -> Video | None:
-        result = await session.execute(select(Video).where(Video.id == video_id).with_for_update())
+        result = await session.execute(
+            select(Video)
+            .where(Video.id == video_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return result.scalar_one_or_none()
 
     def add(self, session: AsyncSession, video: Video) -> None:

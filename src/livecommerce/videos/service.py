@@ -406,8 +406,15 @@ class VideoService:
 
     # ---- the host's edits -------------------------------------------------------------
 
-    async def get_own_video(self, session: AsyncSession, user: User, video_id: str) -> Video:
-        video = await video_repository.get(session, video_id)
+    async def get_own_video(
+        self, session: AsyncSession, user: User, video_id: str, *, lock: bool = False
+    ) -> Video:
+        """The caller's video. ``lock``: held until commit, for an edit whose feed card must
+        not cross the processor's "ready" (each then sees the other's committed state)."""
+        if lock and len(video_id) <= 32:
+            video = await video_repository.get_for_update(session, video_id)
+        else:
+            video = await video_repository.get(session, video_id)
         if video is None or video.status == VideoStatus.DISCARDED:
             raise NotFound("No such video.", code="video_not_found")
         if video.owner_id != user.id and user.role != Role.PLATFORM_ADMIN:
@@ -417,7 +424,7 @@ class VideoService:
     async def do_update(
         self, session: AsyncSession, user: User, video_id: str, data: VideoUpdate
     ) -> Video:
-        video = await self.get_own_video(session, user, video_id)
+        video = await self.get_own_video(session, user, video_id, lock=True)
         if data.title is not None:
             if _BAD_NAME.search(data.title.replace(".", "")):
                 raise ValidationFailed("Titles hold no control characters.", code="bad_title")
@@ -441,7 +448,7 @@ class VideoService:
     async def do_publish(
         self, session: AsyncSession, user: User, video_id: str, publish_at: datetime | None
     ) -> Video:
-        video = await self.get_own_video(session, user, video_id)
+        video = await self.get_own_video(session, user, video_id, lock=True)
         if video.status == VideoStatus.FAILED:
             raise Conflict("This video could not be processed.", code="video_failed")
         now = utcnow()
@@ -454,7 +461,7 @@ class VideoService:
         return video
 
     async def do_unpublish(self, session: AsyncSession, user: User, video_id: str) -> Video:
-        video = await self.get_own_video(session, user, video_id)
+        video = await self.get_own_video(session, user, video_id, lock=True)
         await self._left_feed(session, video)
         video.published_at = None
         await session.flush()
@@ -502,7 +509,7 @@ class VideoService:
         self, session: AsyncSession, user: User, video_id: str, start_s: float, end_s: float
     ) -> Video:
         """Cut a clip again with new bounds (within its session's recording)."""
-        video = await self.get_own_video(session, user, video_id)
+        video = await self.get_own_video(session, user, video_id, lock=True)
         if video.kind != VideoKind.CLIP:
             raise Conflict("Only clips of a live session can be trimmed.", code="not_a_clip")
         if video.status == VideoStatus.PROCESSING:
@@ -523,7 +530,7 @@ class VideoService:
         return video
 
     async def do_discard(self, session: AsyncSession, user: User, video_id: str) -> None:
-        video = await self.get_own_video(session, user, video_id)
+        video = await self.get_own_video(session, user, video_id, lock=True)
         await self._left_feed(session, video)
         video.status = VideoStatus.DISCARDED
         video.published_at = None

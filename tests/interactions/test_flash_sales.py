@@ -10,6 +10,7 @@ from livecommerce.kit.runtime import Runtime
 from tests.factories import sign_up
 from tests.interactions.helpers import buy, get_sale, launch_sale, next_of_type
 from tests.live.helpers import ChannelListener
+from tests.team.helpers import hire
 from tests.orders.shop import (
     buyer_with_address,
     create_listing,
@@ -187,6 +188,16 @@ async def test_countdown_and_end(client: httpx.AsyncClient, runtime: Runtime) ->
     assert (body["units_returned"], body["units_left"], body["sold_out_at"]) == (2, 0, None)
     denied = await client.get(f"/api/v1/flash-sales/{sale['id']}/results", headers=buyer.headers)
     assert denied.status_code == 403
+    # The room's 场控 runs the sale and sees its units and buyers, never its money.
+    moderator = await sign_up(client, name="场控")
+    await hire(client, stage.host, stage.room_id, "moderator", moderator)
+    seen = await client.get(f"/api/v1/flash-sales/{sale['id']}/results", headers=moderator.headers)
+    assert seen.status_code == 200
+    assert (seen.json()["units_sold"], seen.json()["buyers"], seen.json()["gmv_cents"]) == (
+        1,
+        1,
+        None,
+    )
 
 
 async def test_host_ends_early_and_sold_out_time_is_reported(client: httpx.AsyncClient) -> None:

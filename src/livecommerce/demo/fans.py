@@ -36,6 +36,8 @@ async def seed_fans(http: httpx.AsyncClient, runtime: Runtime, world: DemoWorld)
             f"/api/v1/rooms/{world.room_id}/fan-club", headers=host, json={"badge_name": BADGE_NAME}
         )
     )
+    # A fan follows the room it joins the club of (following twice changes nothing).
+    _check(await http.post(f"/api/v1/rooms/{world.room_id}/follow", headers=viewer))
     club = _check(await http.post(f"/api/v1/rooms/{world.room_id}/fan-club", headers=viewer))
     if club["you"]["intimacy"] > 0:
         return

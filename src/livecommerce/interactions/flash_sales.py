@@ -212,7 +212,11 @@ class FlashSaleService:
             session, user, live_session, "flash_sale", record=False
         )
         figures = await flash_sale_repository.results(session, sale.id)
+        # Money stays the host's: a team member running the sale sees units and buyers.
+        room = await live_service.get_room(session, live_session.room_id)
+        gmv_cents = figures.pop("gmv_cents")
         return FlashSaleResults(
+            gmv_cents=gmv_cents if live_service.manages(user, room) else None,
             sale_id=sale.id,
             units_total=sale.units_total,
             units_left=sale.units_left,

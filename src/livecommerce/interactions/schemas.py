@@ -79,7 +79,9 @@ class FlashSaleResults(BaseModel):
     units_left: int
     units_returned: int
     buyers: int
-    gmv_cents: int
+    gmv_cents: int | None = Field(
+        description="Paid GMV; null for a team member (money is the host's and admins')."
+    )
     currency: str
     starts_at: datetime
     sold_out_at: datetime | None

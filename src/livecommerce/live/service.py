@@ -193,6 +193,10 @@ class LiveService:
     def _manages(self, user: User, room: Room) -> bool:
         return user.role == Role.PLATFORM_ADMIN or room.host_id == user.id
 
+    def manages(self, user: User, room: Room) -> bool:
+        """The room's host or a platform admin: who sees the room's money."""
+        return self._manages(user, room)
+
     # ---- rooms -------------------------------------------------------------------------
 
     async def get_room_of_host(self, session: AsyncSession, user: User) -> Room:

@@ -125,7 +125,8 @@ function start() {
       el(
         "p",
         { class: "small muted" },
-        `${S.sold} ${results.units_sold} · ${S.buyers} ${results.buyers} · ${S.gmv} ${formatMoney(results.gmv_cents, results.currency)}`,
+        `${S.sold} ${results.units_sold} · ${S.buyers} ${results.buyers}`,
+        results.gmv_cents !== null ? ` · ${S.gmv} ${formatMoney(results.gmv_cents, results.currency)}` : "",
         results.sell_out_seconds !== null ? ` · ${S.sellout} ${results.sell_out_seconds}s` : "",
       ),
       end,

@@ -152,15 +152,16 @@ class DemandService:
         found = await c2b_repository.demand_table(
             session, page, merchant_id=merchant_id, room_id=room_id
         )
+        keys = [(row[0], row[3]) for row in found.items]
+        voters = await c2b_repository.voters_of_many(session, keys, room_id)
+        audiences = await profile_service.personalised_audiences(
+            session, [voters[key] for key in keys], MIN_PROFILED
+        )
         rows: list[DemandRow] = []
-        for product_id, title, currency, variant, proposed, votes, average, priced in found.items:
-            voters = await c2b_repository.voters_of(session, product_id, variant, room_id)
-            willing = await profile_service.personalised_among(session, voters)
-            audience = (
-                await profile_service.audience_profile(session, willing)
-                if len(willing) >= MIN_PROFILED
-                else None
-            )
+        for (product_id, title, currency, variant, proposed, votes, average, priced), (
+            willing,
+            audience,
+        ) in zip(found.items, audiences, strict=True):
             rows.append(
                 DemandRow(
                     product_id=product_id,

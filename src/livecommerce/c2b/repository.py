@@ -471,22 +471,44 @@ class C2bRepository:
         last = rows[-1]
         return Page(items=rows, next_cursor=encode_cursor([last[5], last[0], last[3]]))
 
-    async def voters_of(
-        self, session: AsyncSession, product_id: str, variant: str, room_id: str | None = None
-    ) -> list[str]:
-        """Who asked for a variant (at most 1,000, the latest first), in a room's sessions
-        only when ``room_id`` is given."""
-        query = select(DemandVote.user_id).where(
-            DemandVote.product_id == product_id, DemandVote.variant == variant
+    async def voters_of_many(
+        self,
+        session: AsyncSession,
+        keys: Sequence[tuple[str, str]],
+        room_id: str | None = None,
+    ) -> dict[tuple[str, str], list[str]]:
+        """Who asked for each (product, variant) pair (at most 1,000 each, the latest first),
+        in a room's sessions only when ``room_id`` is given; one statement for all pairs."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        latest = (
+            func.row_number()
+            .over(
+                partition_by=(DemandVote.product_id, DemandVote.variant),
+                order_by=(DemandVote.created_at.desc(), DemandVote.id),
+            )
+            .label("latest")
+        )
+        inner = select(DemandVote.product_id, DemandVote.variant, DemandVote.user_id, latest).where(
+            DemandVote.product_id.in_(sorted({product for product, _ in wanted}))
         )
         if room_id is not None:
-            query = query.join(LiveSession, LiveSession.id == DemandVote.session_id).where(
+            inner = inner.join(LiveSession, LiveSession.id == DemandVote.session_id).where(
                 LiveSession.room_id == room_id
             )
+        ranked = inner.subquery()
         result = await session.execute(
-            query.order_by(DemandVote.created_at.desc(), DemandVote.id).limit(1000)
+            select(ranked.c.product_id, ranked.c.variant, ranked.c.user_id)
+            .where(ranked.c.latest <= 1000)
+            .order_by(ranked.c.product_id, ranked.c.variant, ranked.c.latest)
         )
-        return [str(user_id) for user_id in result.scalars()]
+        voters: dict[tuple[str, str], list[str]] = {key: [] for key in keys}
+        for product_id, variant, user_id in result:
+            key = (str(product_id), str(variant))
+            if key in wanted:
+                voters[key].append(str(user_id))
+        return voters
 
     async def votes_for_variant(self, session: AsyncSession, product_id: str, variant: str) -> int:
         result = await session.execute(

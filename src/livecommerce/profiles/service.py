@@ -7,6 +7,7 @@ current interests (decayed to now; empty when the viewer switched personalisatio
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -502,33 +503,28 @@ class ProfileService:
         self, session: AsyncSession, user_ids: list[str], room_id: str | None = None
     ) -> AudienceProfile:
         profiles = await profiles_repository.profiles_for(session, user_ids)
-        now = utcnow()
-        mix: dict[str, float] = defaultdict(float)
-        bands: dict[str, int] = defaultdict(int)
-        returning = 0
-        for profile in profiles.values():
-            scores = as_of(profile.interests, profile.scored_at, now)
-            total = sum(scores.values()) or 1.0
-            for name, score in scores.items():
-                mix[name] += score / total
-            for band, count in profile.price_bands.items():
-                bands[band] += int(count)
-            returning += 1 if profile.orders_count else 0
-        people = max(len(user_ids), 1)
-        ranked = sorted(mix.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
         fans = (
             await profiles_repository.fans_among(session, room_id, user_ids)
             if room_id is not None
             else None
         )
-        return AudienceProfile(
-            size=len(user_ids),
-            interests=[Interest(name, round(score / people, 4)) for name, score in ranked],
-            price_bands=dict(sorted(bands.items())),
-            new=len(user_ids) - returning,
-            returning=returning,
-            fans=fans,
-        )
+        return _audience(profiles, user_ids, utcnow(), fans)
+
+    async def personalised_audiences(
+        self, session: AsyncSession, groups: Sequence[list[str]], min_size: int
+    ) -> list[tuple[list[str], AudienceProfile | None]]:
+        """For each group of users: those who allow personalisation, and their audience
+        profile when there are at least ``min_size`` of them. One read of the profiles
+        for all the groups."""
+        everyone = sorted({user_id for group in groups for user_id in group})
+        profiles = await profiles_repository.profiles_for(session, everyone)
+        now = utcnow()
+        answers: list[tuple[list[str], AudienceProfile | None]] = []
+        for group in groups:
+            willing = [u for u in group if u not in profiles or profiles[u].personalised]
+            audience = _audience(profiles, willing, now, None) if len(willing) >= min_size else None
+            answers.append((willing, audience))
+        return answers
 
     async def users_of_product(
         self, session: AsyncSession, product_id: str, limit: int = 1000
@@ -578,3 +574,34 @@ class ProfileService:
 
 
 profile_service = ProfileService()
+
+
+def _audience(
+    profiles: dict[str, UserProfile], user_ids: list[str], now: datetime, fans: int | None
+) -> AudienceProfile:
+    """The audience profile of ``user_ids`` from their loaded profiles (users without one
+    count in the size and as new)."""
+    mix: dict[str, float] = defaultdict(float)
+    bands: dict[str, int] = defaultdict(int)
+    returning = 0
+    for user_id in dict.fromkeys(user_ids):
+        profile = profiles.get(user_id)
+        if profile is None:
+            continue
+        scores = as_of(profile.interests, profile.scored_at, now)
+        total = sum(scores.values()) or 1.0
+        for name, score in scores.items():
+            mix[name] += score / total
+        for band, count in profile.price_bands.items():
+            bands[band] += int(count)
+        returning += 1 if profile.orders_count else 0
+    people = max(len(user_ids), 1)
+    ranked = sorted(mix.items(), key=lambda pair: (-pair[1], pair[0]))[:5]
+    return AudienceProfile(
+        size=len(user_ids),
+        interests=[Interest(name, round(score / people, 4)) for name, score in ranked],
+        price_bands=dict(sorted(bands.items())),
+        new=len(user_ids) - returning,
+        returning=returning,
+        fans=fans,
+    )

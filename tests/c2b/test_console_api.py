@@ -12,12 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from livecommerce.c2b.progress import ProgressThrottle
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ProductionOrder
+from livecommerce.web import c2b_pages
 from tests.c2b.helpers import (
     campaign,
     check_books,
@@ -448,3 +450,29 @@ async def test_console_pages_are_the_merchants_and_the_demand_table_also_hosts(
     # Another merchant's product is not offered even when named.
     named = page_data(await client.get(pages[1], headers=other.headers))
     assert named["products"] == []
+
+
+async def test_the_presale_form_finds_an_older_product_by_its_title(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(c2b_pages, "PRODUCTS_IN_FORM", 2)
+    merchant = await sign_up(client, "merchant")
+    oldest = await create_listing(client, merchant=merchant, title="老款保温杯")
+    for title in ("新款围巾", "新款手套"):
+        await create_listing(client, merchant=merchant, title=title)
+    listed = await client.get("/console/presales/new", headers=merchant.headers)
+    assert [p["title"] for p in page_data(listed)["products"]] == ["新款手套", "新款围巾"]
+    assert 'id="product-search-capped"' in listed.text
+    found = await client.get("/console/presales/new?q=保温", headers=merchant.headers)
+    assert [p["id"] for p in page_data(found)["products"]] == [oldest.product_id]
+    assert 'value="保温"' in found.text
+    none = await client.get(
+        "/console/presales/new?q=%3Cb%3E&variant=雾蓝", headers=merchant.headers
+    )
+    assert page_data(none)["products"] == []
+    assert "没有标题含「&lt;b&gt;」的商品" in none.text
+    assert 'name="variant" value="雾蓝"' in none.text
+    # Another merchant's products never match.
+    other = await sign_up(client, "merchant")
+    theirs = await client.get("/console/presales/new?q=保温", headers=other.headers)
+    assert page_data(theirs)["products"] == []

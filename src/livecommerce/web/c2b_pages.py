@@ -68,11 +68,15 @@ def _spec_key(specs: list[dict[str, Any]], default: str) -> str:
     return default
 
 
+PRODUCTS_IN_FORM = 100
+
+
 async def _merchant_products(
-    session: AsyncSession, page: Page, also: str | None = None
+    session: AsyncSession, page: Page, also: str | None = None, query: str | None = None
 ) -> list[dict[str, Any]]:
-    """The merchant's products (100 newest, and ``also`` if it is an older one of theirs)
-    with their SKUs, for the forms' choices."""
+    """The merchant's products (the newest ``PRODUCTS_IN_FORM``, those whose title matches
+    ``query`` when given, and ``also`` if it is another one of theirs) with their SKUs, for
+    the forms' choices."""
     user = page.user
     assert user is not None
     default_key = page.t("c2b.spec_name")
@@ -83,8 +87,8 @@ async def _merchant_products(
         status=None,
         merchant_id=None,
         category=None,
-        query=None,
-        page=PageRequest(limit=100),
+        query=query or None,
+        page=PageRequest(limit=PRODUCTS_IN_FORM),
         offset=0,
     )
     products = list(found.items)
@@ -143,21 +147,32 @@ async def presale_new(
     session: DbSession,
     product_id: str | None = Query(default=None, max_length=32),
     variant: str | None = Query(default=None, max_length=40),
+    q: str | None = Query(default=None, max_length=100),
 ) -> Response:
-    """The form for a new pre-sale, from a product or from a demanded variant."""
+    """The form for a new pre-sale, from a product or from a demanded variant; ``q``
+    narrows the product choice to the merchant's products whose title matches."""
     if page.user is None:
         return page.login_redirect()
     if not page.is_merchant:
         return page.not_found()
+    query = (q or "").strip()
+    products = await _merchant_products(session, page, product_id, query)
     page.data.update(
-        products=await _merchant_products(session, page, product_id),
+        products=products,
         suppliers=await _suppliers(session, page.user),
         prefill={"product_id": product_id, "variant": variant},
         campaign=None,
         locked=False,
         max_variants=MAX_VARIANTS,
     )
-    return page.render("presale_form.html", editing=False)
+    return page.render(
+        "presale_form.html",
+        editing=False,
+        product_query=query,
+        products_shown=len(products),
+        products_capped=len(products) >= PRODUCTS_IN_FORM,
+        prefill_variant=variant or "",
+    )
 
 
 @router.get("/console/presales/{campaign_id}/edit")

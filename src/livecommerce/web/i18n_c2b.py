@@ -98,6 +98,13 @@ C2B_STRINGS: dict[str, tuple[str, str]] = {
     "c2b.product": ("商品", "Product"),
     "c2b.choose_product": ("选择商品", "Choose a product"),
     "c2b.no_products": ("先在商家后台添加商品", "Add a product in the merchant console first"),
+    "c2b.product_search": ("搜索我的商品", "Search my products"),
+    "c2b.product_search_go": ("搜索", "Search"),
+    "c2b.no_product_match": ("没有标题含「{q}」的商品", "No product's title contains “{q}”"),
+    "c2b.products_capped": (
+        "这里列出最新的 {n} 件商品，更早的请搜索",
+        "The {n} newest products are listed; search for older ones",
+    ),
     "c2b.title_label": (
         "预售标题（可不填，默认用商品名）",
         "Title (optional: the product's by default)",

@@ -22,6 +22,7 @@ from livecommerce.models import (
 )
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+REF_CHUNK = 5_000  # external ids per lookup: an import's batch resolves in a few statements
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -45,7 +46,9 @@ class ProfilesRepository:
         self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]
     ) -> dict[str, str]:
         found: dict[str, str] = {}
-        for chunk in _chunks(list(external_ids)):
+        values = list(external_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
             rows = await session.execute(
                 select(ExternalRef.external_id, ExternalRef.internal_id).where(
                     ExternalRef.source == source,
@@ -99,6 +102,64 @@ class ProfilesRepository:
             (user_id, product_id, category, action, at)
             for user_id, product_id, category, action, at in result
         ]
+
+    async def insert_profiles(
+        self, session: AsyncSession, rows: list[dict[str, Any]]
+    ) -> list[str]:
+        """Insert whole profiles where none exists yet; the users whose profile was new."""
+        if not rows:
+            return []
+        table = _table(UserProfile).c
+        statement = _insert_ignoring(session, UserProfile).returning(table.user_id)
+        return [user_id for (user_id,) in await session.execute(statement, rows)]
+
+    async def add_action_ids(
+        self, session: AsyncSession, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """Insert the actions not stored yet; the ids of those that were new."""
+        if not rows:
+            return []
+        statement = _insert_ignoring(session, ProductAction).returning(
+            _table(ProductAction).c.id
+        )
+        return [action_id for (action_id,) in await session.execute(statement, rows)]
+
+    async def users_with_actions(
+        self, session: AsyncSession, ids: tuple[int, int], after: str, limit: int
+    ) -> list[str]:
+        """The next `limit` people (by id, after `after`) with an action whose id is in
+        the range."""
+        rows = await session.scalars(
+            select(ProductAction.user_id)
+            .where(
+                ProductAction.user_id > after,
+                ProductAction.id.between(*ids),
+            )
+            .group_by(ProductAction.user_id)
+            .order_by(ProductAction.user_id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def actions_of(
+        self, session: AsyncSession, user_ids: Sequence[str], ids: tuple[int, int]
+    ) -> list[tuple[int, str, str, str, str, datetime]]:
+        """These people's actions whose id is in the range, by person, time, then id."""
+        found: list[tuple[int, str, str, str, str, datetime]] = []
+        for chunk in _chunks(list(user_ids)):
+            rows = await session.execute(
+                select(
+                    ProductAction.id,
+                    ProductAction.user_id,
+                    ProductAction.product_id,
+                    ProductAction.category,
+                    ProductAction.action,
+                    ProductAction.occurred_at,
+                ).where(ProductAction.user_id.in_(chunk), ProductAction.id.between(*ids))
+            )
+            found.extend(tuple(row) for row in rows)  # type: ignore[misc]
+        found.sort(key=lambda row: (row[1], row[5], row[0]))
+        return found
 
     async def ensure_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         """Create the profiles that do not exist yet (concurrent creators do not collide)."""

@@ -176,27 +176,48 @@ def _new_profile(user_id: str) -> UserProfile:
     )
 
 
+PROFILE_COLUMNS = (
+    "user_id",
+    "personalised",
+    "interests",
+    "tags",
+    "hosts",
+    "scored_at",
+    "price_bands",
+    "hours",
+    "sources",
+    "orders_count",
+    "spent_cents",
+    "last_order_at",
+    "events_count",
+    "updated_at",
+)
+
+
+def _columns(profile: UserProfile) -> dict[str, object]:
+    return {column: getattr(profile, column) for column in PROFILE_COLUMNS}
+
+
 def _profile_row(user_id: str) -> dict[str, object]:
-    profile = _new_profile(user_id)
-    return {
-        column: getattr(profile, column)
-        for column in (
-            "user_id",
-            "personalised",
-            "interests",
-            "tags",
-            "hosts",
-            "scored_at",
-            "price_bands",
-            "hours",
-            "sources",
-            "orders_count",
-            "spent_cents",
-            "last_order_at",
-            "events_count",
-            "updated_at",
-        )
-    }
+    return _columns(_new_profile(user_id))
+
+
+def _fold(profile: UserProfile, facts: list[ProductFact | RoomFact], now: datetime) -> None:
+    """Apply a user's new facts to their profile, oldest first (ties in arrival order)."""
+    state = Decayed(
+        {"interests": profile.interests, "tags": profile.tags, "hosts": profile.hosts},
+        profile.scored_at,
+    )
+    for fact in sorted(facts, key=lambda f: f.at):
+        if isinstance(fact, ProductFact):
+            apply_product_fact(profile, state, fact)
+        else:
+            apply_room_fact(profile, state, fact)
+    profile.interests = state.rounded("interests")
+    profile.tags = state.rounded("tags")
+    profile.hosts = state.rounded("hosts")
+    profile.scored_at = state.scored_at
+    profile.updated_at = now
 
 
 def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) -> None:
@@ -243,34 +264,33 @@ class ProfileService:
         products: list[ProductFact] | None = None,
         rooms: list[RoomFact] | None = None,
     ) -> None:
-        """Fold new facts into the profiles of their users (creating missing profiles)."""
+        """Fold new facts into the profiles of their users (creating missing profiles).
+
+        Set-based: the existing profiles are read (and held) in one statement per chunk,
+        the missing ones are folded in memory and inserted in one statement; a profile that
+        another unit created meanwhile is read and folded like an existing one."""
         facts_in: list[ProductFact | RoomFact] = [*(products or []), *(rooms or [])]
         per_user: dict[str, list[ProductFact | RoomFact]] = defaultdict(list)
         for fact in facts_in:
             per_user[fact.user_id].append(fact)
         if not per_user:
             return
-        await profiles_repository.ensure_profiles(
-            session, [_profile_row(user_id) for user_id in sorted(per_user)]
-        )
-        profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
         now = utcnow()
-        for user_id, facts in per_user.items():
-            profile = profiles[user_id]
-            state = Decayed(
-                {"interests": profile.interests, "tags": profile.tags, "hosts": profile.hosts},
-                profile.scored_at,
-            )
-            for fact in sorted(facts, key=lambda f: f.at):
-                if isinstance(fact, ProductFact):
-                    apply_product_fact(profile, state, fact)
-                else:
-                    apply_room_fact(profile, state, fact)
-            profile.interests = state.rounded("interests")
-            profile.tags = state.rounded("tags")
-            profile.hosts = state.rounded("hosts")
-            profile.scored_at = state.scored_at
-            profile.updated_at = now
+        profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
+        missing = sorted(set(per_user) - set(profiles))
+        folding = set(profiles)
+        fresh = []
+        for user_id in missing:
+            profile = _new_profile(user_id)
+            _fold(profile, per_user[user_id], now)
+            fresh.append(_columns(profile))
+        created = set(await profiles_repository.insert_profiles(session, fresh))
+        late = [user_id for user_id in missing if user_id not in created]
+        if late:  # created by another unit since we looked: fold into theirs
+            profiles.update(await profiles_repository.profiles_for(session, late, lock=True))
+            folding.update(late)
+        for user_id in sorted(folding):
+            _fold(profiles[user_id], per_user[user_id], now)
 
     async def do_record_product_action(
         self, session: AsyncSession, user_id: str, product_id: str, action: str

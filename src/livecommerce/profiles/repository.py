@@ -146,7 +146,9 @@ class ProfilesRepository:
     ) -> list[tuple[int, str, str, str, str, datetime]]:
         """These people's actions whose id is in the range, by person, time, then id."""
         found: list[tuple[int, str, str, str, str, datetime]] = []
-        for chunk in _chunks(list(user_ids)):
+        values = list(user_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
             rows = await session.execute(
                 select(
                     ProductAction.id,
@@ -172,7 +174,9 @@ class ProfilesRepository:
         """Profiles by user; `lock` holds them (FOR UPDATE on PostgreSQL) until the unit
         ends, so two units folding events into one profile never lose an update."""
         found: dict[str, UserProfile] = {}
-        for chunk in _chunks(sorted(user_ids)):
+        values = sorted(user_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
             statement = select(UserProfile).where(UserProfile.user_id.in_(chunk))
             if lock:
                 statement = statement.order_by(UserProfile.user_id).with_for_update()

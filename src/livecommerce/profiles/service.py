@@ -194,33 +194,95 @@ PROFILE_COLUMNS = (
 )
 
 
-def _columns(profile: UserProfile) -> dict[str, object]:
-    return {column: getattr(profile, column) for column in PROFILE_COLUMNS}
+DRAFT_COLUMNS = tuple(
+    column for column in PROFILE_COLUMNS if column not in ("user_id", "personalised", "updated_at")
+)
 
 
 def _profile_row(user_id: str) -> dict[str, object]:
-    return _columns(_new_profile(user_id))
+    profile = _new_profile(user_id)
+    return {column: getattr(profile, column) for column in PROFILE_COLUMNS}
 
 
-def _fold(profile: UserProfile, facts: list[ProductFact | RoomFact], now: datetime) -> None:
-    """Apply a user's new facts to their profile, oldest first (ties in arrival order)."""
+@dataclass(slots=True)
+class ProfileDraft:
+    """A profile's foldable columns as plain values: folding many facts touches no ORM
+    attribute until the result is written back once."""
+
+    interests: dict[str, Any]
+    tags: dict[str, Any]
+    hosts: dict[str, Any]
+    scored_at: datetime | None
+    price_bands: dict[str, Any]
+    hours: list[Any]
+    sources: dict[str, Any]
+    orders_count: int
+    spent_cents: int
+    last_order_at: datetime | None
+    events_count: int
+
+    @classmethod
+    def of(cls, profile: UserProfile) -> ProfileDraft:
+        return cls(
+            interests=profile.interests,
+            tags=profile.tags,
+            hosts=profile.hosts,
+            scored_at=profile.scored_at,
+            price_bands=dict(profile.price_bands),
+            hours=list(profile.hours) if len(profile.hours) == 24 else [0] * 24,
+            sources=dict(profile.sources),
+            orders_count=profile.orders_count,
+            spent_cents=profile.spent_cents,
+            last_order_at=profile.last_order_at,
+            events_count=profile.events_count,
+        )
+
+
+    @classmethod
+    def fresh(cls) -> ProfileDraft:
+        return cls({}, {}, {}, None, {}, [0] * 24, {}, 0, 0, None, 0)
+
+
+def _fold_draft(draft: ProfileDraft, facts: list[ProductFact | RoomFact]) -> None:
+    """Apply a user's new facts, oldest first (ties in arrival order); scores rounded as
+    stored."""
     state = Decayed(
-        {"interests": profile.interests, "tags": profile.tags, "hosts": profile.hosts},
-        profile.scored_at,
+        {"interests": draft.interests, "tags": draft.tags, "hosts": draft.hosts},
+        draft.scored_at,
     )
     for fact in sorted(facts, key=lambda f: f.at):
         if isinstance(fact, ProductFact):
-            apply_product_fact(profile, state, fact)
+            apply_product_fact(draft, state, fact)
         else:
-            apply_room_fact(profile, state, fact)
-    profile.interests = state.rounded("interests")
-    profile.tags = state.rounded("tags")
-    profile.hosts = state.rounded("hosts")
-    profile.scored_at = state.scored_at
+            apply_room_fact(draft, state, fact)
+    draft.interests = state.rounded("interests")
+    draft.tags = state.rounded("tags")
+    draft.hosts = state.rounded("hosts")
+    draft.scored_at = state.scored_at
+
+
+def _fold(profile: UserProfile, facts: list[ProductFact | RoomFact], now: datetime) -> None:
+    """Fold into a stored profile, writing each column back once."""
+    draft = ProfileDraft.of(profile)
+    _fold_draft(draft, facts)
+    for column in DRAFT_COLUMNS:
+        setattr(profile, column, getattr(draft, column))
     profile.updated_at = now
 
 
-def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) -> None:
+def _fresh_row(user_id: str, facts: list[ProductFact | RoomFact], now: datetime) -> dict[str, Any]:
+    """A new profile's row (the defaults of `_new_profile`) with the facts folded in."""
+    draft = ProfileDraft.fresh()
+    _fold_draft(draft, facts)
+    row: dict[str, Any] = {column: getattr(draft, column) for column in DRAFT_COLUMNS}
+    row.update(user_id=user_id, personalised=True, updated_at=now)
+    return row
+
+
+def apply_product_fact(
+    profile: UserProfile | ProfileDraft, state: Decayed, fact: ProductFact
+) -> None:
+    """One product fact (changes the profile's lists and maps in place)."""
     state.add(
         "interests", fact.category, ACTION_WEIGHT.get(fact.action, 1.0), fact.at, MAX_INTERESTS
     )
@@ -231,13 +293,12 @@ def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) 
         if profile.last_order_at is None or fact.at > profile.last_order_at:
             profile.last_order_at = fact.at
         if fact.price_cents is not None:
-            bands = dict(profile.price_bands)
             band = price_band(fact.price_cents)
-            bands[band] = int(bands.get(band, 0)) + 1
-            profile.price_bands = bands
+            profile.price_bands[band] = int(profile.price_bands.get(band, 0)) + 1
 
 
-def apply_room_fact(profile: UserProfile, state: Decayed, fact: RoomFact) -> None:
+def apply_room_fact(profile: UserProfile | ProfileDraft, state: Decayed, fact: RoomFact) -> None:
+    """One room fact (changes the profile's lists and maps in place)."""
     weight = ROOM_WEIGHT.get(fact.kind, 0.0) * max(fact.value, 1)
     state.add("hosts", fact.room_id, weight, fact.at, MAX_HOSTS)
     for tag in fact.tags:
@@ -245,15 +306,11 @@ def apply_room_fact(profile: UserProfile, state: Decayed, fact: RoomFact) -> Non
     if fact.kind == "enter":
         _count_hour(profile, fact.at)
         if fact.source:
-            sources = dict(profile.sources)
-            sources[fact.source] = int(sources.get(fact.source, 0)) + 1
-            profile.sources = sources
+            profile.sources[fact.source] = int(profile.sources.get(fact.source, 0)) + 1
 
 
-def _count_hour(profile: UserProfile, at: datetime) -> None:
-    hours = list(profile.hours) if len(profile.hours) == 24 else [0] * 24
-    hours[at.hour] += 1
-    profile.hours = hours
+def _count_hour(profile: UserProfile | ProfileDraft, at: datetime) -> None:
+    profile.hours[at.hour] += 1
     profile.events_count += 1
 
 
@@ -279,11 +336,7 @@ class ProfileService:
         profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
         missing = sorted(set(per_user) - set(profiles))
         folding = set(profiles)
-        fresh = []
-        for user_id in missing:
-            profile = _new_profile(user_id)
-            _fold(profile, per_user[user_id], now)
-            fresh.append(_columns(profile))
+        fresh = [_fresh_row(user_id, per_user[user_id], now) for user_id in missing]
         created = set(await profiles_repository.insert_profiles(session, fresh))
         late = [user_id for user_id in missing if user_id not in created]
         if late:  # created by another unit since we looked: fold into theirs

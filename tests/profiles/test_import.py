@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
+from livecommerce.bench.recommend import generate
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ExternalRef, Product, ProductAction, User, UserProfile
-from livecommerce.bench.recommend import generate
 from livecommerce.profiles.importer import IdRuns, import_userbehavior
 from livecommerce.profiles.scoring import MAX_INTERESTS
 from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service

@@ -16,10 +16,10 @@ the id ranges of the actions it stored, and folds a bounded number of people at 
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from bisect import bisect_right
 from itertools import islice
 from pathlib import Path
 from typing import Any

@@ -103,9 +103,7 @@ class ProfilesRepository:
             for user_id, product_id, category, action, at in result
         ]
 
-    async def insert_profiles(
-        self, session: AsyncSession, rows: list[dict[str, Any]]
-    ) -> list[str]:
+    async def insert_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> list[str]:
         """Insert whole profiles where none exists yet; the users whose profile was new."""
         if not rows:
             return []
@@ -113,15 +111,11 @@ class ProfilesRepository:
         statement = _insert_ignoring(session, UserProfile).returning(table.user_id)
         return [user_id for (user_id,) in await session.execute(statement, rows)]
 
-    async def add_action_ids(
-        self, session: AsyncSession, rows: list[dict[str, Any]]
-    ) -> list[int]:
+    async def add_action_ids(self, session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
         """Insert the actions not stored yet; the ids of those that were new."""
         if not rows:
             return []
-        statement = _insert_ignoring(session, ProductAction).returning(
-            _table(ProductAction).c.id
-        )
+        statement = _insert_ignoring(session, ProductAction).returning(_table(ProductAction).c.id)
         return [action_id for (action_id,) in await session.execute(statement, rows)]
 
     async def users_with_actions(

@@ -237,7 +237,6 @@ class ProfileDraft:
             events_count=profile.events_count,
         )
 
-
     @classmethod
     def fresh(cls) -> ProfileDraft:
         return cls({}, {}, {}, None, {}, [0] * 24, {}, 0, 0, None, 0)

@@ -154,6 +154,7 @@ async def _store_batch(
     db: Database, batch: list[Row], merchant_id: str, report: ImportReport, stored_ids: IdRuns
 ) -> None:
     async with db.transaction() as session:
+        await profiles_repository.prepare_bulk_writes(session)
         now = utcnow()
         user_ids = sorted({row.user for row in batch})
         users = await profiles_repository.refs(session, SOURCE, "user", user_ids)
@@ -224,7 +225,9 @@ async def _store_batch(
         )
         seen: set[tuple[str, str, str, int]] = set()
         actions = []
-        for row in batch:
+        # Stored person by person (each person's actions in time order, file order on equal
+        # times): the indexes are written in key order, and ids keep the file's order of ties.
+        for row in sorted(batch, key=lambda row: (users[row.user], row.ts)):
             key = (row.user, row.item, row.action, row.ts)
             if key in seen:
                 continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +41,16 @@ def _insert_ignoring(session: AsyncSession, table: Any) -> Any:
     return module.insert(_table(table)).on_conflict_do_nothing()
 
 
+BULK_CACHE_KIB = 262_144  # SQLite page cache of a connection writing an import (256 MiB)
+
+
 class ProfilesRepository:
+    async def prepare_bulk_writes(self, session: AsyncSession) -> None:
+        """An import writes millions of index entries: on SQLite give its connection a page
+        cache that holds the indexes' hot pages (bounded; the default is 2 MiB)."""
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            await session.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+
     async def refs(
         self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]
     ) -> dict[str, str]:

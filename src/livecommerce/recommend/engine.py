@@ -120,6 +120,7 @@ def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     matrix.sum_duplicates()
     if matrix.nnz == 0:
         return sparse.csr_matrix(matrix.shape)
+    matrix = _at_least_kth(matrix, keep)
     rows = _row_of_entries(matrix)
     order = np.lexsort((matrix.indices, -matrix.data, rows))
     rank = np.arange(len(order)) - matrix.indptr[rows[order]]
@@ -150,10 +151,41 @@ def _top_neighbours(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     )
 
 
+PARTITION_WIDTH = 4_096  # rows up to this long are cut to their k best by one partition
+GRID_CELLS = 2_000_000  # cells of the padded grid partitioned at once (16 MB)
+
+
+def _at_least_kth(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """The entries of each row at least as large as the row's `keep`-th largest (ties
+    included): what a full sort would rank first, found by one partition of a padded grid."""
+    lengths = np.diff(matrix.indptr)
+    if keep <= 0 or not len(lengths) or lengths.max(initial=0) <= keep:
+        return matrix
+    width = int(min(lengths.max(), PARTITION_WIDTH))
+    rows = _row_of_entries(matrix)
+    position = np.arange(matrix.nnz) - matrix.indptr[rows]
+    kth = np.full(matrix.shape[0], -np.inf)  # rows longer than the grid are kept whole
+    step = max(GRID_CELLS // width, 1)
+    for start in range(0, matrix.shape[0], step):
+        stop = min(start + step, matrix.shape[0])
+        span = slice(matrix.indptr[start], matrix.indptr[stop])
+        inside = position[span] < width
+        grid = np.full((stop - start, width), -np.inf)
+        grid[rows[span][inside] - start, position[span][inside]] = matrix.data[span][inside]
+        short = lengths[start:stop] <= width
+        cut = -np.partition(-grid, keep - 1, axis=1)[:, keep - 1]
+        kth[start:stop][short] = cut[short]
+    chosen = matrix.data >= kth[rows]
+    return sparse.csr_matrix(
+        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
+    )
+
+
 def _ranked_rows(matrix: sparse.csr_matrix, keep: int) -> list[list[int]]:
     """Each row's `keep` best columns, best first (ties to the lower column)."""
     matrix = sparse.csr_matrix(matrix)
     matrix.sum_duplicates()
+    matrix = _at_least_kth(matrix, keep)
     rows = _row_of_entries(matrix)
     order = np.lexsort((matrix.indices, -matrix.data, rows))
     rank = np.arange(len(order)) - matrix.indptr[rows[order]]
@@ -512,23 +544,35 @@ class Recommender:
         )
         pattern = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, items.n_columns))
         pattern.sum_duplicates()
+
+        def score_at(rows: IntArray, cols: IntArray) -> FloatArray:
+            affinity = (
+                category_score(rows, self.item_category[cols])
+                / peak[rows]
+                * (0.2 + self._item_pop[cols])
+            )
+            scores = (
+                _lookup(neighbours, rows, cols)
+                + item_w[2] * affinity
+                + item_w[3] * items.popularity[cols]
+            )
+            for extra in extras:
+                scores = scores + _lookup(extra, rows, cols)
+            if explore:
+                scores[_lookup(seen, rows, cols) != 0] = -np.inf
+            return scores
+
+        # Every row's popular candidates bound its k-th best score from below: only the
+        # candidates at least as good are ranked (ties included, so the order is unchanged).
+        floor = np.full(n, -np.inf)
+        if len(popular) >= k > 0:
+            grid = score_at(np.repeat(np.arange(n), len(popular)), np.tile(popular, n))
+            floor = -np.partition(-grid.reshape(n, len(popular)), k - 1, axis=1)[:, k - 1]
         rows, cols = _row_of_entries(pattern), pattern.indices
-        affinity = (
-            category_score(rows, self.item_category[cols])
-            / peak[rows]
-            * (0.2 + self._item_pop[cols])
-        )
-        scores = (
-            _lookup(neighbours, rows, cols)
-            + item_w[2] * affinity
-            + item_w[3] * items.popularity[cols]
-        )
-        for extra in extras:
-            scores = scores + _lookup(extra, rows, cols)
-        if explore:
-            scores[_lookup(seen, rows, cols) != 0] = -np.inf
+        scores = score_at(rows, cols)
+        keep = scores >= floor[rows]
         return _ranked_rows(
-            sparse.csr_matrix((scores, cols, pattern.indptr), shape=pattern.shape), k
+            sparse.csr_matrix((scores[keep], (rows[keep], cols[keep])), shape=pattern.shape), k
         )
 
     def recommend_categories(self, user: int, k: int, explore: bool = False) -> list[int]:

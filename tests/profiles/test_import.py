@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from livecommerce.bench.recommend import generate
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ExternalRef, Product, ProductAction, User, UserProfile
 from livecommerce.profiles.importer import IdRuns, import_userbehavior
+from livecommerce.profiles.repository import profiles_repository
 from livecommerce.profiles.scoring import MAX_INTERESTS
 from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service
 from livecommerce.profiles.userbehavior import _parse_fields, parse_line
@@ -205,3 +207,29 @@ def test_stored_ids_are_kept_as_runs() -> None:
 )
 def test_the_fast_parse_agrees_with_the_field_checks(line: str) -> None:
     assert parse_line(4, line) == _parse_fields(4, line)
+
+
+async def test_an_imported_action_is_the_same_row_the_app_would_store(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    data = tmp_path / "ub.csv"
+    data.write_text("1,100,7,buy,1511544070\n")
+    await import_userbehavior(runtime.db, data)
+    async with runtime.db.transaction() as session:
+        stored = (await session.execute(select(ProductAction))).scalar_one()
+        # The app's insert of the same action (same person, product, behaviour, second)
+        # meets the imported row: nothing new.
+        again = await profiles_repository.add_actions(
+            session,
+            [
+                {
+                    "user_id": stored.user_id,
+                    "product_id": stored.product_id,
+                    "category": stored.category,
+                    "action": "buy",
+                    "occurred_at": datetime.fromtimestamp(1511544070, UTC),
+                }
+            ],
+        )
+        assert again == []
+        assert stored.occurred_at == datetime.fromtimestamp(1511544070, UTC)

@@ -124,8 +124,43 @@ class ProfilesRepository:
         """Insert the actions not stored yet; the ids of those that were new."""
         if not rows:
             return []
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            return await self._add_action_ids_sqlite(session, rows)
         statement = _insert_ignoring(session, ProductAction).returning(_table(ProductAction).c.id)
         return [action_id for (action_id,) in await session.execute(statement, rows)]
+
+    async def _add_action_ids_sqlite(
+        self, session: AsyncSession, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """The same on SQLite through the driver's executemany (no per-row statement
+        building). The unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so nobody
+        else inserts meanwhile and the new rows take the ids after the largest one."""
+        largest = select(func.max(ProductAction.id))
+        before = (await session.execute(largest)).scalar_one() or 0
+        connection = await session.connection()
+        columns = _table(ProductAction).c
+        dialect = connection.dialect
+        at = columns.occurred_at.type.dialect_impl(dialect).bind_processor(dialect) or (
+            lambda value: value
+        )
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.executemany(
+            "INSERT INTO product_actions (user_id, product_id, category, action, occurred_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                (
+                    row["user_id"],
+                    row["product_id"],
+                    row["category"],
+                    row["action"],
+                    at(row["occurred_at"]),
+                )
+                for row in rows
+            ],
+        )
+        after = (await session.execute(largest)).scalar_one() or 0
+        return list(range(before + 1, after + 1))
 
     async def users_with_actions(
         self, session: AsyncSession, ids: tuple[int, int], after: str, limit: int

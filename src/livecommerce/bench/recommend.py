@@ -232,7 +232,7 @@ def run(
 ) -> dict[str, Any]:
     # LIVECOMMERCE_BENCH_RECOMMEND_ROWS: a stated reduced (or larger) size.
     rows = rows or int(
-        os.environ.get("LIVECOMMERCE_BENCH_RECOMMEND_ROWS", "5000" if smoke else "1000000")
+        os.environ.get("LIVECOMMERCE_BENCH_RECOMMEND_ROWS", "5000" if smoke else "10000000")
     )
     # Ten rows per user and per item: 10,000,000 rows are 1,000,000 users and items.
     users = max(rows // 10, 10)

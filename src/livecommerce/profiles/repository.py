@@ -140,9 +140,11 @@ class ProfilesRepository:
         connection = await session.connection()
         columns = _table(ProductAction).c
         dialect = connection.dialect
-        at = columns.occurred_at.type.dialect_impl(dialect).bind_processor(dialect) or (
-            lambda value: value
-        )
+        processor = columns.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+        def at(value: datetime) -> Any:  # stored exactly as SQLAlchemy stores it
+            return processor(value) if processor is not None else value
+
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         await driver.executemany(

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 
+from livecommerce.bench.recommend import generate
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ExternalRef, Product, ProductAction, User, UserProfile
-from livecommerce.profiles.importer import import_userbehavior
-from livecommerce.profiles.service import profile_service
+from livecommerce.profiles.importer import IdRuns, import_userbehavior
+from livecommerce.profiles.repository import profiles_repository
+from livecommerce.profiles.scoring import MAX_INTERESTS
+from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service
+from livecommerce.profiles.userbehavior import _parse_fields, parse_line
 
 ROWS = """\
 1,100,7,pv,1511544070
@@ -85,3 +92,144 @@ async def test_an_empty_or_all_malformed_file_imports_nothing(
     report = (await import_userbehavior(runtime.db, data)).as_dict()
     assert (report["rows"], report["malformed"], report["malformed_lines"]) == (0, 2, [1, 3])
     assert await count(runtime, ProductAction) == 0
+
+
+def _snapshot(profiles: list[UserProfile]) -> dict[str, tuple[object, ...]]:
+    return {
+        profile.user_id: tuple(
+            getattr(profile, column) for column in PROFILE_COLUMNS if column != "updated_at"
+        )
+        for profile in profiles
+    }
+
+
+async def _profiles(runtime: Runtime) -> dict[str, tuple[object, ...]]:
+    async with runtime.db.transaction() as session:
+        return _snapshot(list(await session.scalars(select(UserProfile))))
+
+
+async def test_the_import_folds_profiles_exactly_as_the_incremental_path_does(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    # Generated sessions, shuffled so that file order is not time order, with repeated
+    # seconds (ties keep file order), a late buy, more than MAX_INTERESTS categories.
+    generate(tmp_path / "gen.csv", 3_000, 120, 2_500)
+    lines = (tmp_path / "gen.csv").read_text().splitlines()
+    random.Random(4).shuffle(lines)
+    lines += ["7,1,1,pv,1511600000", "7,2,2,pv,1511600000", "7,3,2,buy,1511500000"]
+    lines += [f"9,{100 + n},{n},pv,{1511600000 + n}" for n in range(MAX_INTERESTS + 5)]
+    data = tmp_path / "ub.csv"
+    data.write_text("\n".join(lines) + "\n")
+
+    report = (await import_userbehavior(runtime.db, data, batch_rows=400)).as_dict()
+    assert report["batches"] == 8
+    imported = await _profiles(runtime)
+    assert report["profiles_folded"] == len(imported)
+
+    # The incremental path: the same stored actions, in the order they were stored, folded
+    # by the service the app calls as events arrive.
+    async with runtime.db.transaction() as session:
+        await session.execute(delete(UserProfile))
+        stored = await session.execute(
+            select(
+                ProductAction.user_id,
+                ProductAction.product_id,
+                ProductAction.category,
+                ProductAction.action,
+                ProductAction.occurred_at,
+            ).order_by(ProductAction.id)
+        )
+        facts = [ProductFact(*row) for row in stored]
+        assert len(facts) == report["stored"]
+        await profile_service.do_apply(session, facts)
+    assert await _profiles(runtime) == imported
+    nine = await _nine(runtime)
+    assert len(nine.interests) == MAX_INTERESTS
+
+    # Importing the same file again (other batches) changes no profile.
+    again = (await import_userbehavior(runtime.db, data, batch_rows=1_000)).as_dict()
+    assert (again["stored"], again["profiles_folded"]) == (0, 0)
+    assert await _profiles(runtime) == imported
+
+
+async def _nine(runtime: Runtime) -> UserProfile:
+    async with runtime.db.transaction() as session:
+        users = await profile_service.internal_ids(session, "userbehavior", "user", ["9"])
+        found = await session.get(UserProfile, users["9"])
+        assert found is not None
+        return found
+
+
+async def test_a_profile_that_exists_before_the_import_is_folded_on(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    data = tmp_path / "ub.csv"
+    data.write_text("1,100,7,pv,1511544070\n")
+    await import_userbehavior(runtime.db, data)
+    data.write_text("1,101,8,buy,1511630470\n1,100,7,cart,1511544000\n")
+    report = (await import_userbehavior(runtime.db, data)).as_dict()
+    assert (report["stored"], report["profiles_folded"]) == (2, 1)
+    async with runtime.db.transaction() as session:
+        users = await profile_service.internal_ids(session, "userbehavior", "user", ["1"])
+        profile = await session.get(UserProfile, users["1"])
+        assert profile is not None
+        day = 0.5 ** (1 / 14)
+        # The first import's view, then (second import) a cart 70 s earlier, a buy a day on.
+        view_then_cart = round(1.0 + 3.0 * 0.5 ** (70 / 86400 / 14), 6)
+        assert profile.interests == {"ub-8": 4.0, "ub-7": round(view_then_cart * day, 6)}
+        assert (profile.events_count, profile.orders_count) == (3, 1)
+
+
+def test_stored_ids_are_kept_as_runs() -> None:
+    runs = IdRuns()
+    runs.add([3, 1, 2, 7, 8])
+    runs.add([9, 10, 12])
+    runs.add([5])  # another writer's ids came between: kept in order
+    assert (runs.starts, runs.ends) == ([1, 5, 7, 12], [3, 5, 10, 12])
+    assert [n for n in range(15) if n in runs] == [1, 2, 3, 5, 7, 8, 9, 10, 12]
+    assert runs.bounds == (1, 12)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1,2,3,pv,1511544070",
+        " 01 , 2,3 , buy ,1511544070\r\n",
+        "1,2,3,pv,-5",
+        "1,2,3,pv,4102444800",
+        "1,2,3,PV,1511544070",
+        "4611686018427387904,2,3,pv,1511544070",
+        "1,2,3,pv,1511544070,",
+        "1,2,3,fav,1511544070\u3000",
+        "\u0661,2,3,pv,1511544070",
+        "1,2,3,cart,",
+    ],
+)
+def test_the_fast_parse_agrees_with_the_field_checks(line: str) -> None:
+    assert parse_line(4, line) == _parse_fields(4, line)
+
+
+async def test_an_imported_action_is_the_same_row_the_app_would_store(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    data = tmp_path / "ub.csv"
+    data.write_text("1,100,7,buy,1511544070\n")
+    await import_userbehavior(runtime.db, data)
+    async with runtime.db.transaction() as session:
+        stored = (await session.execute(select(ProductAction))).scalar_one()
+        # The app's insert of the same action (same person, product, behaviour, second)
+        # meets the imported row: nothing new.
+        again = await profiles_repository.add_actions(
+            session,
+            [
+                {
+                    "user_id": stored.user_id,
+                    "product_id": stored.product_id,
+                    "category": stored.category,
+                    "action": "buy",
+                    "occurred_at": datetime.fromtimestamp(1511544070, UTC),
+                }
+            ],
+        )
+        assert again == []
+        assert stored.occurred_at == datetime.fromtimestamp(1511544070, UTC)

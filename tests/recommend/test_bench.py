@@ -7,7 +7,7 @@ from livecommerce.bench.recommend import run
 
 def test_the_smoke_run_reports_import_ceiling_training_serving_and_memory() -> None:
     result = run(smoke=True, rows=2_000)
-    assert result["generated"] == {"rows": 2_000, "users": 20, "items": 100}
+    assert result["generated"] == {"rows": 2_000, "users": 200, "items": 200}
     assert (result["import"]["rows"], result["import"]["malformed"]) == (2_000, 0)
     assert result["training"]["actions"] <= 2_000
     assert result["ceiling_bulk_insert"]["rows_per_s"] > 0

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from livecommerce.models import (
 )
 
 CHUNK = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+REF_CHUNK = 5_000  # external ids per lookup: an import's batch resolves in a few statements
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -40,12 +41,23 @@ def _insert_ignoring(session: AsyncSession, table: Any) -> Any:
     return module.insert(_table(table)).on_conflict_do_nothing()
 
 
+BULK_CACHE_KIB = 262_144  # SQLite page cache of a connection writing an import (256 MiB)
+
+
 class ProfilesRepository:
+    async def prepare_bulk_writes(self, session: AsyncSession) -> None:
+        """An import writes millions of index entries: on SQLite give its connection a page
+        cache that holds the indexes' hot pages (bounded; the default is 2 MiB)."""
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            await session.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+
     async def refs(
         self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]
     ) -> dict[str, str]:
         found: dict[str, str] = {}
-        for chunk in _chunks(list(external_ids)):
+        values = list(external_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
             rows = await session.execute(
                 select(ExternalRef.external_id, ExternalRef.internal_id).where(
                     ExternalRef.source == source,
@@ -100,6 +112,97 @@ class ProfilesRepository:
             for user_id, product_id, category, action, at in result
         ]
 
+    async def insert_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> list[str]:
+        """Insert whole profiles where none exists yet; the users whose profile was new."""
+        if not rows:
+            return []
+        table = _table(UserProfile).c
+        statement = _insert_ignoring(session, UserProfile).returning(table.user_id)
+        return [user_id for (user_id,) in await session.execute(statement, rows)]
+
+    async def add_action_ids(self, session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert the actions not stored yet; the ids of those that were new."""
+        if not rows:
+            return []
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            return await self._add_action_ids_sqlite(session, rows)
+        statement = _insert_ignoring(session, ProductAction).returning(_table(ProductAction).c.id)
+        return [action_id for (action_id,) in await session.execute(statement, rows)]
+
+    async def _add_action_ids_sqlite(
+        self, session: AsyncSession, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """The same on SQLite through the driver's executemany (no per-row statement
+        building). The unit of work holds SQLite's write lock (BEGIN IMMEDIATE), so nobody
+        else inserts meanwhile and the new rows take the ids after the largest one."""
+        largest = select(func.max(ProductAction.id))
+        before = (await session.execute(largest)).scalar_one() or 0
+        connection = await session.connection()
+        columns = _table(ProductAction).c
+        dialect = connection.dialect
+        processor = columns.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+
+        def at(value: datetime) -> Any:  # stored exactly as SQLAlchemy stores it
+            return processor(value) if processor is not None else value
+
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.executemany(
+            "INSERT INTO product_actions (user_id, product_id, category, action, occurred_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                (
+                    row["user_id"],
+                    row["product_id"],
+                    row["category"],
+                    row["action"],
+                    at(row["occurred_at"]),
+                )
+                for row in rows
+            ],
+        )
+        after = (await session.execute(largest)).scalar_one() or 0
+        return list(range(before + 1, after + 1))
+
+    async def users_with_actions(
+        self, session: AsyncSession, ids: tuple[int, int], after: str, limit: int
+    ) -> list[str]:
+        """The next `limit` people (by id, after `after`) with an action whose id is in
+        the range."""
+        rows = await session.scalars(
+            select(ProductAction.user_id)
+            .where(
+                ProductAction.user_id > after,
+                ProductAction.id.between(*ids),
+            )
+            .group_by(ProductAction.user_id)
+            .order_by(ProductAction.user_id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def actions_of(
+        self, session: AsyncSession, user_ids: Sequence[str], ids: tuple[int, int]
+    ) -> list[tuple[int, str, str, str, str, datetime]]:
+        """These people's actions whose id is in the range, by person, time, then id."""
+        found: list[tuple[int, str, str, str, str, datetime]] = []
+        values = list(user_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
+            rows = await session.execute(
+                select(
+                    ProductAction.id,
+                    ProductAction.user_id,
+                    ProductAction.product_id,
+                    ProductAction.category,
+                    ProductAction.action,
+                    ProductAction.occurred_at,
+                ).where(ProductAction.user_id.in_(chunk), ProductAction.id.between(*ids))
+            )
+            found.extend(tuple(row) for row in rows)  # type: ignore[misc]
+        found.sort(key=lambda row: (row[1], row[5], row[0]))
+        return found
+
     async def ensure_profiles(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         """Create the profiles that do not exist yet (concurrent creators do not collide)."""
         if rows:
@@ -111,7 +214,9 @@ class ProfilesRepository:
         """Profiles by user; `lock` holds them (FOR UPDATE on PostgreSQL) until the unit
         ends, so two units folding events into one profile never lose an update."""
         found: dict[str, UserProfile] = {}
-        for chunk in _chunks(sorted(user_ids)):
+        values = sorted(user_ids)
+        for start in range(0, len(values), REF_CHUNK):
+            chunk = values[start : start + REF_CHUNK]
             statement = select(UserProfile).where(UserProfile.user_id.in_(chunk))
             if lock:
                 statement = statement.order_by(UserProfile.user_id).with_for_update()

@@ -177,30 +177,112 @@ def _new_profile(user_id: str) -> UserProfile:
     )
 
 
+PROFILE_COLUMNS = (
+    "user_id",
+    "personalised",
+    "interests",
+    "tags",
+    "hosts",
+    "scored_at",
+    "price_bands",
+    "hours",
+    "sources",
+    "orders_count",
+    "spent_cents",
+    "last_order_at",
+    "events_count",
+    "updated_at",
+)
+
+
+DRAFT_COLUMNS = tuple(
+    column for column in PROFILE_COLUMNS if column not in ("user_id", "personalised", "updated_at")
+)
+
+
 def _profile_row(user_id: str) -> dict[str, object]:
     profile = _new_profile(user_id)
-    return {
-        column: getattr(profile, column)
-        for column in (
-            "user_id",
-            "personalised",
-            "interests",
-            "tags",
-            "hosts",
-            "scored_at",
-            "price_bands",
-            "hours",
-            "sources",
-            "orders_count",
-            "spent_cents",
-            "last_order_at",
-            "events_count",
-            "updated_at",
+    return {column: getattr(profile, column) for column in PROFILE_COLUMNS}
+
+
+@dataclass(slots=True)
+class ProfileDraft:
+    """A profile's foldable columns as plain values: folding many facts touches no ORM
+    attribute until the result is written back once."""
+
+    interests: dict[str, Any]
+    tags: dict[str, Any]
+    hosts: dict[str, Any]
+    scored_at: datetime | None
+    price_bands: dict[str, Any]
+    hours: list[Any]
+    sources: dict[str, Any]
+    orders_count: int
+    spent_cents: int
+    last_order_at: datetime | None
+    events_count: int
+
+    @classmethod
+    def of(cls, profile: UserProfile) -> ProfileDraft:
+        return cls(
+            interests=profile.interests,
+            tags=profile.tags,
+            hosts=profile.hosts,
+            scored_at=profile.scored_at,
+            price_bands=dict(profile.price_bands),
+            hours=list(profile.hours) if len(profile.hours) == 24 else [0] * 24,
+            sources=dict(profile.sources),
+            orders_count=profile.orders_count,
+            spent_cents=profile.spent_cents,
+            last_order_at=profile.last_order_at,
+            events_count=profile.events_count,
         )
-    }
+
+    @classmethod
+    def fresh(cls) -> ProfileDraft:
+        return cls({}, {}, {}, None, {}, [0] * 24, {}, 0, 0, None, 0)
 
 
-def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) -> None:
+def _fold_draft(draft: ProfileDraft, facts: list[ProductFact | RoomFact]) -> None:
+    """Apply a user's new facts, oldest first (ties in arrival order); scores rounded as
+    stored."""
+    state = Decayed(
+        {"interests": draft.interests, "tags": draft.tags, "hosts": draft.hosts},
+        draft.scored_at,
+    )
+    for fact in sorted(facts, key=lambda f: f.at):
+        if isinstance(fact, ProductFact):
+            apply_product_fact(draft, state, fact)
+        else:
+            apply_room_fact(draft, state, fact)
+    draft.interests = state.rounded("interests")
+    draft.tags = state.rounded("tags")
+    draft.hosts = state.rounded("hosts")
+    draft.scored_at = state.scored_at
+
+
+def _fold(profile: UserProfile, facts: list[ProductFact | RoomFact], now: datetime) -> None:
+    """Fold into a stored profile, writing each column back once."""
+    draft = ProfileDraft.of(profile)
+    _fold_draft(draft, facts)
+    for column in DRAFT_COLUMNS:
+        setattr(profile, column, getattr(draft, column))
+    profile.updated_at = now
+
+
+def _fresh_row(user_id: str, facts: list[ProductFact | RoomFact], now: datetime) -> dict[str, Any]:
+    """A new profile's row (the defaults of `_new_profile`) with the facts folded in."""
+    draft = ProfileDraft.fresh()
+    _fold_draft(draft, facts)
+    row: dict[str, Any] = {column: getattr(draft, column) for column in DRAFT_COLUMNS}
+    row.update(user_id=user_id, personalised=True, updated_at=now)
+    return row
+
+
+def apply_product_fact(
+    profile: UserProfile | ProfileDraft, state: Decayed, fact: ProductFact
+) -> None:
+    """One product fact (changes the profile's lists and maps in place)."""
     state.add(
         "interests", fact.category, ACTION_WEIGHT.get(fact.action, 1.0), fact.at, MAX_INTERESTS
     )
@@ -211,13 +293,12 @@ def apply_product_fact(profile: UserProfile, state: Decayed, fact: ProductFact) 
         if profile.last_order_at is None or fact.at > profile.last_order_at:
             profile.last_order_at = fact.at
         if fact.price_cents is not None:
-            bands = dict(profile.price_bands)
             band = price_band(fact.price_cents)
-            bands[band] = int(bands.get(band, 0)) + 1
-            profile.price_bands = bands
+            profile.price_bands[band] = int(profile.price_bands.get(band, 0)) + 1
 
 
-def apply_room_fact(profile: UserProfile, state: Decayed, fact: RoomFact) -> None:
+def apply_room_fact(profile: UserProfile | ProfileDraft, state: Decayed, fact: RoomFact) -> None:
+    """One room fact (changes the profile's lists and maps in place)."""
     weight = ROOM_WEIGHT.get(fact.kind, 0.0) * max(fact.value, 1)
     state.add("hosts", fact.room_id, weight, fact.at, MAX_HOSTS)
     for tag in fact.tags:
@@ -225,15 +306,11 @@ def apply_room_fact(profile: UserProfile, state: Decayed, fact: RoomFact) -> Non
     if fact.kind == "enter":
         _count_hour(profile, fact.at)
         if fact.source:
-            sources = dict(profile.sources)
-            sources[fact.source] = int(sources.get(fact.source, 0)) + 1
-            profile.sources = sources
+            profile.sources[fact.source] = int(profile.sources.get(fact.source, 0)) + 1
 
 
-def _count_hour(profile: UserProfile, at: datetime) -> None:
-    hours = list(profile.hours) if len(profile.hours) == 24 else [0] * 24
-    hours[at.hour] += 1
-    profile.hours = hours
+def _count_hour(profile: UserProfile | ProfileDraft, at: datetime) -> None:
+    profile.hours[at.hour] += 1
     profile.events_count += 1
 
 
@@ -244,34 +321,29 @@ class ProfileService:
         products: list[ProductFact] | None = None,
         rooms: list[RoomFact] | None = None,
     ) -> None:
-        """Fold new facts into the profiles of their users (creating missing profiles)."""
+        """Fold new facts into the profiles of their users (creating missing profiles).
+
+        Set-based: the existing profiles are read (and held) in one statement per chunk,
+        the missing ones are folded in memory and inserted in one statement; a profile that
+        another unit created meanwhile is read and folded like an existing one."""
         facts_in: list[ProductFact | RoomFact] = [*(products or []), *(rooms or [])]
         per_user: dict[str, list[ProductFact | RoomFact]] = defaultdict(list)
         for fact in facts_in:
             per_user[fact.user_id].append(fact)
         if not per_user:
             return
-        await profiles_repository.ensure_profiles(
-            session, [_profile_row(user_id) for user_id in sorted(per_user)]
-        )
-        profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
         now = utcnow()
-        for user_id, facts in per_user.items():
-            profile = profiles[user_id]
-            state = Decayed(
-                {"interests": profile.interests, "tags": profile.tags, "hosts": profile.hosts},
-                profile.scored_at,
-            )
-            for fact in sorted(facts, key=lambda f: f.at):
-                if isinstance(fact, ProductFact):
-                    apply_product_fact(profile, state, fact)
-                else:
-                    apply_room_fact(profile, state, fact)
-            profile.interests = state.rounded("interests")
-            profile.tags = state.rounded("tags")
-            profile.hosts = state.rounded("hosts")
-            profile.scored_at = state.scored_at
-            profile.updated_at = now
+        profiles = await profiles_repository.profiles_for(session, list(per_user), lock=True)
+        missing = sorted(set(per_user) - set(profiles))
+        folding = set(profiles)
+        fresh = [_fresh_row(user_id, per_user[user_id], now) for user_id in missing]
+        created = set(await profiles_repository.insert_profiles(session, fresh))
+        late = [user_id for user_id in missing if user_id not in created]
+        if late:  # created by another unit since we looked: fold into theirs
+            profiles.update(await profiles_repository.profiles_for(session, late, lock=True))
+            folding.update(late)
+        for user_id in sorted(folding):
+            _fold(profiles[user_id], per_user[user_id], now)
 
     async def do_record_product_action(
         self, session: AsyncSession, user_id: str, product_id: str, action: str

@@ -5,6 +5,7 @@ One parser for the importer and the evaluation, so both accept and refuse the sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,28 @@ def _plain_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < MAX_ID
 
 
+# The common well-formed line; anything else goes through the field-by-field checks below
+# (which accept everything this accepts, with the same values, and say why a line is bad).
+_PLAIN = re.compile(
+    r"[ \t\r\n\f\v]*(\d{1,19})[ \t]*,[ \t]*(\d{1,19})[ \t]*,[ \t]*(\d{1,19})[ \t]*,"
+    r"[ \t]*(pv|fav|cart|buy)[ \t]*,[ \t]*(\d{1,12})[ \t\r\n\f\v]*",
+    re.ASCII,
+)
+
+
 def parse_line(number: int, text: str) -> Row | str:
     """A row, or the reason the line is malformed."""
+    plain = _PLAIN.fullmatch(text)
+    if plain is not None:
+        user, item, category, action, stamp = plain.groups()
+        ts = int(stamp)
+        ids = int(user), int(item), int(category)
+        if max(ids) < MAX_ID and ts < 4_102_444_800:
+            return Row(number, str(ids[0]), str(ids[1]), str(ids[2]), action, ts)
+    return _parse_fields(number, text)
+
+
+def _parse_fields(number: int, text: str) -> Row | str:
     parts = text.strip().split(",")
     if len(parts) != 5:
         return "fields"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 NEIGHBOURS = 50  # kept per item in the similarity matrices
+TOP_CATEGORIES = 10  # a user's strongest categories whose most popular items are candidates
 
 
 @dataclass(frozen=True)
@@ -108,38 +110,132 @@ def _latest(data: Interactions, columns: IntArray, n_columns: int) -> sparse.csr
     )
 
 
-def _top_neighbours(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
-    """Each row's `keep` largest entries."""
-    matrix = matrix.tocsr()
-    rows, cols, vals = [], [], []
-    for row in range(matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        if start == end:
-            continue
-        values = matrix.data[start:end]
-        columns = matrix.indices[start:end]
-        if end - start > keep:
-            chosen = np.argpartition(-values, keep)[:keep]
-            values, columns = values[chosen], columns[chosen]
-        rows.append(np.full(len(values), row))
-        cols.append(columns)
-        vals.append(values)
-    if not rows:
+def _row_of_entries(matrix: sparse.csr_matrix) -> IntArray:
+    return np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+
+
+def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's `keep` largest entries (ties to the lower column), in one vectorised pass."""
+    matrix = sparse.csr_matrix(matrix)
+    matrix.sum_duplicates()
+    if matrix.nnz == 0:
         return sparse.csr_matrix(matrix.shape)
+    matrix = _at_least_kth(matrix, keep)
+    rows = _row_of_entries(matrix)
+    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    chosen = order[rank < keep]
     return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape
+        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
     )
 
 
+def _top_neighbours(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's `keep` largest entries (the neighbour lists): rows that are short enough
+    are kept whole at once, only the longer ones are cut (argpartition, row by row)."""
+    matrix = sparse.csr_matrix(matrix)
+    lengths = np.diff(matrix.indptr)
+    rows = _row_of_entries(matrix)
+    whole = lengths[rows] <= keep
+    out_rows, out_cols, out_vals = [rows[whole]], [matrix.indices[whole]], [matrix.data[whole]]
+    for row in np.flatnonzero(lengths > keep):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:end]
+        chosen = np.argpartition(-values, keep)[:keep]
+        out_rows.append(np.full(keep, row))
+        out_cols.append(matrix.indices[start:end][chosen])
+        out_vals.append(values[chosen])
+    return sparse.csr_matrix(
+        (np.concatenate(out_vals), (np.concatenate(out_rows), np.concatenate(out_cols))),
+        shape=matrix.shape,
+    )
+
+
+PARTITION_WIDTH = 4_096  # rows up to this long are cut to their k best by one partition
+GRID_CELLS = 2_000_000  # cells of the padded grid partitioned at once (16 MB)
+
+
+def _at_least_kth(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """The entries of each row at least as large as the row's `keep`-th largest (ties
+    included): what a full sort would rank first, found by one partition of a padded grid."""
+    lengths = np.diff(matrix.indptr)
+    if keep <= 0 or not len(lengths) or lengths.max(initial=0) <= keep:
+        return matrix
+    width = int(min(lengths.max(), PARTITION_WIDTH))
+    rows = _row_of_entries(matrix)
+    position = np.arange(matrix.nnz) - matrix.indptr[rows]
+    kth = np.full(matrix.shape[0], -np.inf)  # rows longer than the grid are kept whole
+    step = max(GRID_CELLS // width, 1)
+    for start in range(0, matrix.shape[0], step):
+        stop = min(start + step, matrix.shape[0])
+        span = slice(matrix.indptr[start], matrix.indptr[stop])
+        inside = position[span] < width
+        grid = np.full((stop - start, width), -np.inf)
+        grid[rows[span][inside] - start, position[span][inside]] = matrix.data[span][inside]
+        short = lengths[start:stop] <= width
+        cut = -np.partition(-grid, keep - 1, axis=1)[:, keep - 1]
+        kth[start:stop][short] = cut[short]
+    chosen = matrix.data >= kth[rows]
+    return sparse.csr_matrix(
+        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
+    )
+
+
+def _ranked_rows(matrix: sparse.csr_matrix, keep: int) -> list[list[int]]:
+    """Each row's `keep` best columns, best first (ties to the lower column)."""
+    matrix = sparse.csr_matrix(matrix)
+    matrix.sum_duplicates()
+    matrix = _at_least_kth(matrix, keep)
+    rows = _row_of_entries(matrix)
+    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    chosen = order[rank < keep]
+    chosen = chosen[np.isfinite(matrix.data[chosen]) & (matrix.data[chosen] > 0)]
+    columns = matrix.indices[chosen].tolist()
+    bounds = np.searchsorted(rows[chosen], np.arange(matrix.shape[0] + 1)).tolist()
+    return [columns[bounds[n] : bounds[n + 1]] for n in range(matrix.shape[0])]
+
+
+def _lookup(matrix: sparse.csr_matrix, rows: IntArray, columns: IntArray) -> FloatArray:
+    """matrix[rows[n], columns[n]] for every n, vectorised (0 where nothing is stored)."""
+    matrix = sparse.csr_matrix(matrix)
+    matrix.sum_duplicates()
+    width = np.int64(matrix.shape[1])
+    keys = _row_of_entries(matrix) * width + matrix.indices
+    wanted = rows.astype(np.int64) * width + columns
+    out = np.zeros(len(wanted), dtype=np.float64)
+    if not len(keys):
+        return out
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = keys[at] == wanted
+    out[hit] = matrix.data[at[hit]]
+    return out
+
+
+SIMILARITY_BLOCK = 20_000  # columns whose co-occurrence is computed (and pruned) at once
+
+
 def _similarity(binary: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Cosine co-occurrence of columns (items or categories) over users, no self-similarity."""
-    co = (binary.T @ binary).tocsr().astype(np.float64)
-    degree = np.sqrt(np.asarray(co.diagonal(), dtype=np.float64))
+    """Cosine co-occurrence of columns (items or categories) over users, no self-similarity;
+    computed a block of columns at a time, each pruned to its NEIGHBOURS at once, so memory
+    follows the kept neighbours, not every co-occurring pair."""
+    binary = sparse.csr_matrix(binary, dtype=np.float64)
+    n = binary.shape[1]
+    degree = np.sqrt(np.asarray(binary.sum(axis=0), dtype=np.float64).ravel())
     degree[degree == 0] = 1.0
-    co.setdiag(0)
-    co.eliminate_zeros()
-    scale = sparse.diags(1.0 / degree)
-    return _top_neighbours((scale @ co @ scale).tocsr(), NEIGHBOURS)
+    inverse = 1.0 / degree
+    by_column = binary.T.tocsr()
+    parts = []
+    for start in range(0, n, SIMILARITY_BLOCK):
+        co = (by_column[start : start + SIMILARITY_BLOCK] @ binary).tocoo()
+        keep = co.col != co.row + start
+        rows, cols = co.row[keep], co.col[keep]
+        values = co.data[keep] * inverse[rows + start] * inverse[cols]
+        block = sparse.csr_matrix((values, (rows, cols)), shape=(co.shape[0], n))
+        parts.append(_top_neighbours(block, NEIGHBOURS))
+    if not parts:
+        return sparse.csr_matrix((n, n))
+    return sparse.vstack(parts).tocsr()
 
 
 def _transitions(data: Interactions, columns: IntArray, n_columns: int) -> sparse.csr_matrix:
@@ -177,16 +273,51 @@ def _last_events(data: Interactions, columns: IntArray, n_columns: int, keep: in
 
 @dataclass
 class Level:
-    """Everything learnt about one level (items or categories) from the training events."""
+    """Everything learnt about one level (items or categories) from the training events.
 
-    personal: sparse.csr_matrix  # decayed weighted interest, users × columns
+    Per-user rows from neighbours (`knn_rows`, `sequence_rows`) are computed for the users
+    asked about, never for all users at once: with many users and columns they would hold
+    hundreds of entries per user."""
+
+    personal: sparse.csr_matrix  # decayed weighted interest, users × columns, row max 1
     counts: sparse.csr_matrix  # weighted frequency (the `repeat` baseline)
     latest: sparse.csr_matrix  # last touch (the `recent` baseline)
-    knn: sparse.csr_matrix  # users × columns from co-occurrence neighbours
-    sequence: sparse.csr_matrix  # users × columns from what follows the last events
     popularity: FloatArray  # per column, normalised to max 1
     n_columns: int
     similar: sparse.csr_matrix  # columns × columns: co-occurrence plus transitions
+    raw_personal: sparse.csr_matrix  # decayed weighted interest before normalising
+    last3: sparse.csr_matrix  # the user's last three events, the latest weighing most
+    similarity: sparse.csr_matrix  # columns × columns, co-occurrence neighbours
+    transitions: sparse.csr_matrix  # columns × columns, what follows what
+
+    def knn_rows(self, users: IntArray) -> sparse.csr_matrix:
+        """Users × columns from co-occurrence neighbours (row max 1)."""
+        return _row_normalise(self.raw_personal[users] @ self.similarity)
+
+    def sequence_rows(self, users: IntArray) -> sparse.csr_matrix:
+        """Users × columns from what follows the user's last events (row max 1)."""
+        return _row_normalise(self.last3[users] @ self.transitions)
+
+    def recency_rows(self, users: IntArray, half_life: float) -> sparse.csr_matrix:
+        """1 for the column each user touched last, halved for each later-touched one."""
+        latest = sparse.csr_matrix(self.latest[users])
+        if latest.nnz == 0:
+            return latest
+        rows = _row_of_entries(latest)
+        order = np.lexsort((np.arange(latest.nnz), -latest.data, rows))
+        rank = np.arange(latest.nnz) - latest.indptr[rows[order]]
+        values = np.empty(latest.nnz, dtype=np.float64)
+        values[order] = np.power(0.5, rank / half_life)
+        return sparse.csr_matrix((values, latest.indices, latest.indptr), shape=latest.shape)
+
+    @cached_property
+    def knn(self) -> sparse.csr_matrix:
+        """`knn_rows` of every user (small data: the evaluation, tests)."""
+        return self.knn_rows(np.arange(self.personal.shape[0]))
+
+    @cached_property
+    def sequence(self) -> sparse.csr_matrix:
+        return self.sequence_rows(np.arange(self.personal.shape[0]))
 
 
 def _level(data: Interactions, columns: IntArray, n_columns: int, half_life: float) -> Level:
@@ -196,19 +327,19 @@ def _level(data: Interactions, columns: IntArray, n_columns: int, half_life: flo
     binary.data[:] = 1.0
     similarity = _similarity(binary)
     transitions = _transitions(data, columns, n_columns)
-    knn = _row_normalise(personal @ similarity)
-    sequence = _row_normalise(_last_events(data, columns, n_columns, keep=3) @ transitions)
     popularity = np.asarray(binary.sum(axis=0), dtype=np.float64).ravel()
     popularity /= max(float(popularity.max(initial=0.0)), 1.0)
     return Level(
         personal=_row_normalise(personal),
         counts=counts,
         latest=_latest(data, columns, n_columns),
-        knn=knn,
-        sequence=sequence,
         popularity=popularity,
         n_columns=n_columns,
         similar=(_row_normalise(similarity) + _row_normalise(transitions)).tocsr(),
+        raw_personal=personal,
+        last3=_last_events(data, columns, n_columns, keep=3),
+        similarity=similarity,
+        transitions=transitions,
     )
 
 
@@ -241,6 +372,15 @@ class Recommender:
         self.item_category = data.item_category
         # Within a category, items by popularity: the category affinity's item pick.
         self._item_pop = self.items.popularity
+        by_category = np.lexsort((np.arange(data.n_items), -self._item_pop, self.item_category))
+        self._category_items = by_category  # items grouped by category, most popular first
+        self._category_start = np.searchsorted(
+            self.item_category[by_category], np.arange(data.n_categories + 1)
+        )
+        self._popular_categories = np.lexsort(
+            (np.arange(data.n_categories), -self.categories.popularity)
+        )
+        self._popular_items = np.lexsort((np.arange(data.n_items), -self._item_pop))
 
     def _dense(self, matrix: sparse.csr_matrix, user: int) -> FloatArray:
         return np.asarray(matrix.getrow(user).toarray(), dtype=np.float64).ravel()
@@ -290,8 +430,150 @@ class Recommender:
         return scores
 
     def recommend_items(self, user: int, k: int, explore: bool = False) -> list[int]:
+        if user >= self.data.n_users:  # unknown: what is popular (one dense row)
+            return _top(self.item_scores(user, explore), k)
+        return self.rank_items(np.array([user], dtype=np.int64), k, explore)[0]
+
+    def dense_recommend_items(self, user: int, k: int, explore: bool = False) -> list[int]:
+        """`recommend_items` scoring every item (small data: what the sparse ranking must
+        equal when every category's best items are candidates)."""
         seen = self.items.counts.getrow(user).indices if explore else None
         return _top(self.item_scores(user, explore), k, seen)
+
+    def rank_items(
+        self,
+        users: IntArray,
+        k: int,
+        explore: bool = False,
+        top_categories: int = TOP_CATEGORIES,
+    ) -> list[list[int]]:
+        """The top k items of each of these (known) users, scored as `item_scores` scores
+        them, over candidates only: the items the user's own events and their neighbours
+        score, the k most popular items of the user's `top_categories` strongest categories,
+        and the k most popular items overall. Work and memory follow the users' events,
+        never users × items. An item outside the candidates scores by category affinity and
+        popularity alone, so it can only outrank them through a category weaker than the
+        user's `top_categories` strongest (with every category a candidate, the ranking is
+        exactly the dense one)."""
+        n = len(users)
+        if n == 0:
+            return []
+        p = self.params
+        items, categories = self.items, self.categories
+        cat_w, item_w = p.cat_w, p.item_w
+        # Category scores: sparse part (own, sequence, neighbours), popularity everywhere.
+        # (Sums are taken in `item_scores`' order, so equal scores tie exactly as there.)
+        own_cats = sparse.csr_matrix(
+            cat_w[0] * categories.personal[users]
+            + cat_w[1] * categories.sequence_rows(users)
+            + cat_w[2] * categories.knn_rows(users)
+        )
+        own_cats.sum_duplicates()
+        recent_cats = (
+            sparse.csr_matrix(p.recency_w[0] * categories.recency_rows(users, p.recency_half_life))
+            if p.recency_w[0]
+            else None
+        )
+        cat_pop = categories.popularity
+
+        def category_score(rows: IntArray, cols: IntArray) -> FloatArray:
+            score = _lookup(own_cats, rows, cols) + cat_w[3] * cat_pop[cols]
+            if recent_cats is not None:
+                score = score + _lookup(recent_cats, rows, cols)
+            return score
+
+        popular_cats = self._popular_categories[:top_categories]
+        rows = np.concatenate(
+            [_row_of_entries(own_cats), np.repeat(np.arange(n), len(popular_cats))]
+        )
+        cols = np.concatenate([own_cats.indices, np.tile(popular_cats, n)])
+        pattern = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n, categories.n_columns)
+        )
+        pattern.sum_duplicates()
+        cats = sparse.csr_matrix(
+            (
+                category_score(_row_of_entries(pattern), pattern.indices),
+                pattern.indices,
+                pattern.indptr,
+            ),
+            shape=pattern.shape,
+        )
+        peak = np.asarray(cats.max(axis=1).toarray(), dtype=np.float64).ravel()
+        peak[peak <= 0] = 1.0
+        # Candidates: own and neighbour items, the strongest categories' best, the popular.
+        neighbours = sparse.csr_matrix(
+            item_w[0] * items.sequence_rows(users) + item_w[1] * items.knn_rows(users)
+        )
+        neighbours.sum_duplicates()
+        extras: list[sparse.csr_matrix] = []
+        if not explore:
+            extras.append(sparse.csr_matrix(item_w[4] * items.personal[users]))
+            if p.recency_w[1]:
+                extras.append(
+                    sparse.csr_matrix(
+                        p.recency_w[1] * items.recency_rows(users, p.recency_half_life)
+                    )
+                )
+        seen = sparse.csr_matrix(items.counts[users])
+        seen.sum_duplicates()
+        strongest = _top_per_row(cats, top_categories)
+        strong_rows, strong_cats = _row_of_entries(strongest), strongest.indices
+        starts = self._category_start[strong_cats]
+        # Exploring skips the user's own items: enough of each category's best to spare them.
+        wanted = k + (np.diff(seen.indptr)[strong_rows] if explore else 0)
+        takes = np.minimum(self._category_start[strong_cats + 1] - starts, wanted)
+        offsets = np.arange(int(takes.sum())) - np.repeat(np.cumsum(takes) - takes, takes)
+        category_picks = self._category_items[np.repeat(starts, takes) + offsets]
+        popular = self._popular_items[: k + (int(np.diff(seen.indptr).max()) if explore else 0)]
+        rows = np.concatenate(
+            [
+                _row_of_entries(neighbours),
+                *(_row_of_entries(extra) for extra in extras),
+                np.repeat(strong_rows, takes),
+                np.repeat(np.arange(n), len(popular)),
+            ]
+        )
+        cols = np.concatenate(
+            [
+                neighbours.indices,
+                *(extra.indices for extra in extras),
+                category_picks,
+                np.tile(popular, n),
+            ]
+        )
+        pattern = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, items.n_columns))
+        pattern.sum_duplicates()
+
+        def score_at(rows: IntArray, cols: IntArray) -> FloatArray:
+            affinity = (
+                category_score(rows, self.item_category[cols])
+                / peak[rows]
+                * (0.2 + self._item_pop[cols])
+            )
+            scores = (
+                _lookup(neighbours, rows, cols)
+                + item_w[2] * affinity
+                + item_w[3] * items.popularity[cols]
+            )
+            for extra in extras:
+                scores = scores + _lookup(extra, rows, cols)
+            if explore:
+                scores[_lookup(seen, rows, cols) != 0] = -np.inf
+            return scores
+
+        # Every row's popular candidates bound its k-th best score from below: only the
+        # candidates at least as good are ranked (ties included, so the order is unchanged).
+        floor = np.full(n, -np.inf)
+        if len(popular) >= k > 0:
+            grid = score_at(np.repeat(np.arange(n), len(popular)), np.tile(popular, n))
+            floor = -np.partition(-grid.reshape(n, len(popular)), k - 1, axis=1)[:, k - 1]
+        rows, cols = _row_of_entries(pattern), pattern.indices
+        scores = score_at(rows, cols)
+        keep = scores >= floor[rows]
+        return _ranked_rows(
+            sparse.csr_matrix((scores[keep], (rows[keep], cols[keep])), shape=pattern.shape), k
+        )
 
     def recommend_categories(self, user: int, k: int, explore: bool = False) -> list[int]:
         seen = self.categories.counts.getrow(user).indices if explore else None
@@ -308,10 +590,45 @@ class Recommender:
         order = np.lexsort((row.indices, -row.data))[:k]
         return [int(i) for i in row.indices[order]]
 
-    def audiences(self, keep: int) -> sparse.csr_matrix:
-        """Items × users: each item's likeliest users (own interest plus neighbours')."""
-        interest = (self.items.personal + 0.5 * self.items.knn + 0.5 * self.items.sequence).tocsr()
-        return _top_neighbours(interest.T.tocsr(), keep)
+    def all_similar_items(self, k: int) -> list[list[int]]:
+        """`similar_items` of every item at once."""
+        return _ranked_rows(self.items.similar, k)
+
+    def audiences(self, keep: int, chunk: int = 20_000, per_user: int = 100) -> sparse.csr_matrix:
+        """Items × users: each item's likeliest users (own interest plus neighbours'),
+        computed a chunk of users at a time; a user competes for the audiences of their
+        `per_user` strongest items."""
+        items = self.items
+        n_users = self.data.n_users
+        held: list[sparse.coo_matrix] = []
+        size = 0
+        kept = sparse.csr_matrix((items.n_columns, n_users))
+        for start in range(0, n_users, chunk):
+            users = np.arange(start, min(start + chunk, n_users))
+            interest = _top_per_row(
+                items.personal[users]
+                + 0.5 * items.knn_rows(users)
+                + 0.5 * items.sequence_rows(users),
+                per_user,
+            ).tocoo()
+            held.append(
+                sparse.coo_matrix(
+                    (interest.data, (interest.col, interest.row + start)),
+                    shape=(items.n_columns, n_users),
+                )
+            )
+            size += interest.nnz
+            if size > 5_000_000:
+                kept = _top_per_row(_summed(kept, held), keep)
+                held, size = [], 0
+        return _top_per_row(_summed(kept, held), keep)
+
+
+def _summed(kept: sparse.csr_matrix, held: list[sparse.coo_matrix]) -> sparse.csr_matrix:
+    total = kept.tocsr()
+    for part in held:
+        total = total + part.tocsr()
+    return sparse.csr_matrix(total)
 
 
 def baseline_ranking(name: str, level: Level, user: int, k: int, explore: bool) -> list[int]:

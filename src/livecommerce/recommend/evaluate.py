@@ -75,39 +75,53 @@ def load(path: Path) -> Indexed:
     return indexed
 
 
+class RowsIndexer:
+    """Rows (user, item, category, action, unix seconds) of any id kind, one at a time, into
+    compact arrays with dense indexes (memory: the arrays and one entry per distinct id)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, int] = {}
+        self.items: dict[str, int] = {}
+        self.categories: dict[str, int] = {}
+        self.item_category: dict[int, int] = {}
+        self.u, self.i, self.c, self.ts = array("q"), array("q"), array("q"), array("q")
+        self.w = array("d")
+
+    def add(self, user_key: str, item_key: str, category_key: str, action: str, stamp: int) -> None:
+        user = self.users.setdefault(user_key, len(self.users))
+        item = self.items.setdefault(item_key, len(self.items))
+        category = self.categories.setdefault(category_key, len(self.categories))
+        self.item_category.setdefault(item, category)
+        self.u.append(user)
+        self.i.append(item)
+        self.c.append(category)
+        self.w.append(ACTION_WEIGHT.get(action, 1.0))
+        self.ts.append(stamp)
+
+    def indexed(self) -> Indexed:
+        per_item = np.zeros(len(self.items), dtype=np.int64)
+        for item, category in self.item_category.items():
+            per_item[item] = category
+        data = Interactions(
+            np.frombuffer(self.u, dtype=np.int64).copy(),
+            np.frombuffer(self.i, dtype=np.int64).copy(),
+            np.frombuffer(self.c, dtype=np.int64).copy(),
+            np.frombuffer(self.w, dtype=np.float64).copy(),
+            np.frombuffer(self.ts, dtype=np.int64).copy(),
+            len(self.users),
+            len(self.items),
+            len(self.categories),
+            per_item,
+        )
+        return Indexed(data, list(self.users), list(self.items), list(self.categories))
+
+
 def from_rows(rows: Iterable[tuple[str, str, str, str, int]]) -> Indexed:
     """Interactions from (user, item, category, action, unix seconds) of any id kind."""
-    users: dict[str, int] = {}
-    items: dict[str, int] = {}
-    categories: dict[str, int] = {}
-    item_category: dict[int, int] = {}
-    u, i, c, ts = array("q"), array("q"), array("q"), array("q")
-    w = array("d")
+    indexer = RowsIndexer()
     for user_key, item_key, category_key, action, stamp in rows:
-        user = users.setdefault(user_key, len(users))
-        item = items.setdefault(item_key, len(items))
-        category = categories.setdefault(category_key, len(categories))
-        item_category.setdefault(item, category)
-        u.append(user)
-        i.append(item)
-        c.append(category)
-        w.append(ACTION_WEIGHT.get(action, 1.0))
-        ts.append(stamp)
-    per_item = np.zeros(len(items), dtype=np.int64)
-    for item, category in item_category.items():
-        per_item[item] = category
-    data = Interactions(
-        np.frombuffer(u, dtype=np.int64).copy(),
-        np.frombuffer(i, dtype=np.int64).copy(),
-        np.frombuffer(c, dtype=np.int64).copy(),
-        np.frombuffer(w, dtype=np.float64).copy(),
-        np.frombuffer(ts, dtype=np.int64).copy(),
-        len(users),
-        len(items),
-        len(categories),
-        per_item,
-    )
-    return Indexed(data, list(users), list(items), list(categories))
+        indexer.add(user_key, item_key, category_key, action, stamp)
+    return indexer.indexed()
 
 
 @dataclass

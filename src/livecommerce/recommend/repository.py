@@ -55,10 +55,10 @@ class RecommendRepository:
             (await session.execute(select(func.count()).select_from(ProductAction))).scalar_one()
         )
 
-    async def replace_lists(
-        self, session: AsyncSession, subject: str, rows: list[dict[str, Any]]
-    ) -> None:
+    async def delete_lists(self, session: AsyncSession, subject: str) -> None:
         await session.execute(delete(RecommendList).where(RecommendList.subject == subject))
+
+    async def add_lists(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), 5_000):
             await session.execute(insert(RecommendList), rows[start : start + 5_000])
 

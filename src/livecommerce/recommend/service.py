@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
@@ -22,7 +23,7 @@ from livecommerce.live.service import live_service
 from livecommerce.models import LiveSession, Product, ProductStatus, RecommendRun, Room
 from livecommerce.profiles.service import Interest, profile_service
 from livecommerce.recommend.engine import Recommender
-from livecommerce.recommend.evaluate import Indexed, from_rows
+from livecommerce.recommend.evaluate import Indexed, RowsIndexer
 from livecommerce.recommend.repository import recommend_repository
 from livecommerce.worker.service import job_service
 
@@ -55,27 +56,32 @@ class TrainResult:
 
 
 Lists = list[tuple[str, list[str], list[str]]]  # (subject id, items, their categories)
+USER_CHUNK = 5_000  # users ranked (and their lists written) at once while training
 
 
-def _lists(indexed: Indexed) -> tuple[Lists, Lists, Lists, Lists]:
-    """CPU work, off the event loop: train and rank everything."""
-    recommender = Recommender(indexed.data)
+def _user_lists(recommender: Recommender, indexed: Indexed, start: int) -> Lists:
+    """CPU work, off the event loop: one chunk of users' lists (sparse candidates only)."""
+    users = np.arange(start, min(start + USER_CHUNK, indexed.data.n_users), dtype=np.int64)
     category_of = indexed.data.item_category
-    users: Lists = []
-    for user in range(indexed.data.n_users):
-        picks = recommender.recommend_items(user, LIST_LENGTH)
-        users.append(
-            (
-                indexed.users[user],
-                [indexed.items[i] for i in picks],
-                [indexed.categories[int(category_of[i])] for i in picks],
-            )
+    return [
+        (
+            indexed.users[int(user)],
+            [indexed.items[i] for i in picks],
+            [indexed.categories[int(category_of[i])] for i in picks],
         )
-    also: Lists = []
-    for item in range(indexed.data.n_items):
-        similar = recommender.similar_items(item, LIST_LENGTH)
-        if similar:
-            also.append((indexed.items[item], [indexed.items[i] for i in similar], []))
+        for user, picks in zip(
+            users.tolist(), recommender.rank_items(users, LIST_LENGTH), strict=True
+        )
+    ]
+
+
+def _shared_lists(recommender: Recommender, indexed: Indexed) -> tuple[Lists, Lists, Lists]:
+    """CPU work, off the event loop: products' "also" lists, the popular list, audiences."""
+    also: Lists = [
+        (indexed.items[item], [indexed.items[i] for i in similar], [])
+        for item, similar in enumerate(recommender.all_similar_items(LIST_LENGTH))
+        if similar
+    ]
     popular_order = sorted(
         range(indexed.data.n_items), key=lambda i: (-recommender.items.popularity[i], i)
     )
@@ -83,57 +89,61 @@ def _lists(indexed: Indexed) -> tuple[Lists, Lists, Lists, Lists]:
     audiences = recommender.audiences(AUDIENCE)
     audience_lists: Lists = []
     for item in range(indexed.data.n_items):
-        row = audiences.getrow(item)
-        if row.nnz:
-            order = sorted(range(row.nnz), key=lambda n: (-row.data[n], row.indices[n]))
+        start, end = audiences.indptr[item], audiences.indptr[item + 1]
+        if end > start:
+            values, users = audiences.data[start:end], audiences.indices[start:end]
+            order = np.lexsort((users, -values))
             audience_lists.append(
-                (indexed.items[item], [indexed.users[int(row.indices[n])] for n in order], [])
+                (indexed.items[item], [indexed.users[int(users[n])] for n in order], [])
             )
-    return users, also, popular, audience_lists
+    return also, popular, audience_lists
 
 
 class RecommendService:
     # ---- training --------------------------------------------------------------------
 
     async def load(self, session: AsyncSession) -> Indexed:
-        rows = [
-            (user, product, category, action, int(at.timestamp()))
-            async for user, product, category, action, at in recommend_repository.stream_actions(
-                session
-            )
-        ]
-        return from_rows(rows)
+        indexer = RowsIndexer()
+        async for user, product, category, action, at in recommend_repository.stream_actions(
+            session
+        ):
+            indexer.add(user, product, category, action, int(at.timestamp()))
+        return indexer.indexed()
 
     async def do_train(self, session: AsyncSession) -> TrainResult:
+        """Train on every stored action and replace every precomputed list. Users are
+        ranked a chunk at a time and their lists written as they come, so memory follows
+        the events and one chunk's lists, never users × items."""
         started = time.perf_counter()
         indexed = await self.load(session)
         now = utcnow()
-        empty: Lists = []
-        users, also, popular, audiences = (
-            await asyncio.to_thread(_lists, indexed)
-            if len(indexed.data)
-            else (empty, empty, empty, empty)
-        )
-        for subject, lists in (
-            ("user", users),
-            ("product", also),
-            ("popular", popular),
-            ("audience", audiences),
-        ):
-            await recommend_repository.replace_lists(
-                session,
-                subject,
-                [
-                    {
-                        "subject": subject,
-                        "subject_id": key,
-                        "items": items,
-                        "categories": categories,
-                        "computed_at": now,
-                    }
-                    for key, items, categories in lists
-                ],
-            )
+
+        def rows(subject: str, lists: Lists) -> list[dict[str, object]]:
+            return [
+                {
+                    "subject": subject,
+                    "subject_id": key,
+                    "items": items,
+                    "categories": categories,
+                    "computed_at": now,
+                }
+                for key, items, categories in lists
+            ]
+
+        for subject in ("user", "product", "popular", "audience"):
+            await recommend_repository.delete_lists(session, subject)
+        if len(indexed.data):
+            recommender = await asyncio.to_thread(Recommender, indexed.data)
+            for start in range(0, indexed.data.n_users, USER_CHUNK):
+                chunk = await asyncio.to_thread(_user_lists, recommender, indexed, start)
+                await recommend_repository.add_lists(session, rows("user", chunk))
+            also, popular, audiences = await asyncio.to_thread(_shared_lists, recommender, indexed)
+            for subject, lists in (
+                ("product", also),
+                ("popular", popular),
+                ("audience", audiences),
+            ):
+                await recommend_repository.add_lists(session, rows(subject, lists))
         seconds = time.perf_counter() - started
         _shared_cache(session).clear()
         await recommend_repository.add_run(

@@ -19,9 +19,12 @@ class SessionTotals:
 
 class InsightsRepository:
     async def insert_many(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        """One INSERT for a batch of events (heartbeats, merged likes)."""
+        """One INSERT for a batch of events (heartbeats, merged likes), every row with the
+        same keys. Core on the table, not the ORM's bulk path: that one drops each row's
+        None values (so column defaults apply) and then groups consecutive rows by their
+        remaining keys, which split a hub's mixed batch into one statement per few rows."""
         if rows:
-            await session.execute(insert(BehaviourEvent), rows)
+            await session.execute(insert(BehaviourEvent.__table__), rows)
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int

@@ -30,13 +30,29 @@ class InsightsRepository:
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
     ) -> list[Any]:
         """Events past ``after_id`` (and the listed older ids), oldest first, as plain
-        rows (attribute access like the model): a rollup reads thousands at a time."""
+        rows (attribute access like the model): a rollup reads thousands at a time. The
+        payload is not decoded: only its ``source`` is read, as ``source``."""
         table = BehaviourEvent.__table__
         condition = table.c.id > after_id
         if also_ids:
             condition = or_(condition, table.c.id.in_(also_ids))
+        c = table.c
         result = await session.execute(
-            select(table).where(condition).order_by(table.c.id).limit(limit)
+            select(
+                c.id,
+                c.kind,
+                c.user_id,
+                c.visitor_id,
+                c.room_id,
+                c.session_id,
+                c.product_id,
+                c.value,
+                c.occurred_at,
+                c.payload["source"].as_string().label("source"),
+            )
+            .where(condition)
+            .order_by(c.id)
+            .limit(limit)
         )
         return list(result.all())
 

@@ -149,7 +149,8 @@ class InsightsService:
     ) -> list[Any]:
         """The stored events a rollup has not read yet: ids past its watermark and the
         older ids it is still waiting for (gaps), oldest first, at most ``limit``; plain
-        rows with the columns of ``BehaviourEvent``."""
+        rows with the columns of ``BehaviourEvent`` but the payload, and ``source``: the
+        payload's traffic source, if it names one."""
         return await insights_repository.events_after(session, after_id, also_ids, limit)
 
     async def last_event_id(self, session: AsyncSession) -> int:

@@ -135,32 +135,39 @@ def _events(
     span = SESSION_MINUTES * 60
     low = int(window[0] * span)
     high = max(low + 1, min(span, int(window[1] * span)))
+    # The draws a generated event needs, made cheap: times and products from small
+    # precomputed tables, each draw one ``random()`` (generating 10M events must not
+    # cost as much as writing them).
+    times = [start + timedelta(seconds=second) for second in range(low, high)]
+    products = [f"{number:032x}" for number in range(PRODUCTS)]
+    money = (990, 29900)
+    values: dict[str, tuple[int, int]] = {
+        "leave": (10, 1800),
+        "like": (1, 20),
+        "order": money,
+        "payment": money,
+        "refund": money,
+    }
+    with_product = {"product_click", "order", "payment", "refund"}
+    draw = rng.random
     records = []
     for _ in range(count):
-        session_id, room_id = pairs[rng.randrange(len(pairs))]
-        kind = kinds[rng.randrange(len(kinds))]
-        product = (
-            f"{rng.randrange(PRODUCTS):032x}"
-            if kind in ("product_click", "order", "payment", "refund")
-            else None
-        )
-        value = {
-            "leave": rng.randrange(10, 1800),
-            "heartbeat": 60,
-            "like": rng.randrange(1, 20),
-            "order": rng.randrange(990, 29900),
-            "payment": rng.randrange(990, 29900),
-            "refund": rng.randrange(990, 29900),
-        }.get(kind, 1)
+        session_id, room_id = pairs[int(draw() * len(pairs))]
+        kind = kinds[int(draw() * len(kinds))]
+        bounds = values.get(kind)
+        if bounds is not None:
+            value = bounds[0] + int(draw() * (bounds[1] - bounds[0]))
+        else:
+            value = 60 if kind == "heartbeat" else 1
         records.append(
             BehaviourRecord(
                 kind=kind,
-                visitor_id=f"bench{rng.randrange(viewers):09d}",
+                visitor_id=f"bench{int(draw() * viewers):09d}",
                 room_id=room_id,
                 session_id=session_id,
-                product_id=product,
+                product_id=products[int(draw() * PRODUCTS)] if kind in with_product else None,
                 value=value,
-                occurred_at=start + timedelta(seconds=rng.randrange(low, high)),
+                occurred_at=times[int(draw() * len(times))],
             )
         )
     return records

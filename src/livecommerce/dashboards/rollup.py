@@ -86,7 +86,7 @@ def viewer_key(event: Any) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Viewer:
     session_id: str
     viewer_key: str
@@ -158,10 +158,13 @@ async def _viewers_of(
     for event, pair in counted:
         if pair is not None and pair not in keys:
             keys[pair] = event
-    stored = await dashboard_repository.load_viewers(session, keys)
+    # Stored viewers, and the source the traffic domain attributed to each visit
+    # (dashboards.record_visit_source): a viewer seen for the first time takes it,
+    # unless their event names one itself.
+    stored, attributed = await dashboard_repository.viewers_and_sources(session, keys)
     viewers = {
         key: _Viewer(
-            session_id=row.session_id,
+            session_id=key[0],
             viewer_key=row.viewer_key,
             room_id=row.room_id,
             user_id=row.user_id,
@@ -179,11 +182,6 @@ async def _viewers_of(
     for pair, event in keys.items():
         if pair not in viewers and event.user_id is not None and event.room_id is not None:
             new_users[event.room_id].add(event.user_id)
-    # Viewers seen for the first time take the source the traffic domain attributed to
-    # their visit (dashboards.record_visit_source), unless their event names one itself.
-    attributed = await dashboard_repository.visit_sources(
-        session, [pair for pair in keys if pair not in viewers]
-    )
     fans: set[tuple[str, str]] = set()
     for room_id, user_ids in new_users.items():
         for user_id in await dashboard_repository.fans_among(session, room_id, user_ids):

@@ -46,7 +46,7 @@ def valid_visitor_id(value: str | None) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BehaviourRecord:
     """One event of a batch written with a single INSERT."""
 

@@ -251,6 +251,23 @@ class DashboardRepository:
             )
         return gained
 
+    async def session_exposures_and_progress(
+        self, session: AsyncSession, session_id: str, watermark: str
+    ) -> tuple[int, int, datetime | None]:
+        """(the session's exposures, events the rollup has applied, when it last ran) in
+        one statement: a dashboard read shows all three."""
+        totals = DashboardSessionTotal.__table__
+        marks = DashboardWatermark.__table__
+        exposures = (
+            select(totals.c.exposures).where(totals.c.session_id == session_id).scalar_subquery()
+        )
+        applied = (
+            select(marks.c.events_applied).where(marks.c.name == watermark).scalar_subquery()
+        )
+        updated = select(marks.c.updated_at).where(marks.c.name == watermark).scalar_subquery()
+        row = (await session.execute(select(exposures, applied, updated))).one()
+        return int(row[0] or 0), int(row[1] or 0), row[2]
+
     async def session_exposures(self, session: AsyncSession, session_id: str) -> int:
         totals = DashboardSessionTotal.__table__
         found = await session.scalar(

@@ -97,6 +97,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # A page cache of up to 64 MiB (SQLite's default is 2 MiB), grown only as pages
+        # are read: the behaviour events' and the rollups' indexes take inserts all over,
+        # and with a sliver of them cached every insert read its pages back from the OS.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     # A deferred reader that writes would need SQLite's write lock after reading a

@@ -261,9 +261,7 @@ class DashboardRepository:
         exposures = (
             select(totals.c.exposures).where(totals.c.session_id == session_id).scalar_subquery()
         )
-        applied = (
-            select(marks.c.events_applied).where(marks.c.name == watermark).scalar_subquery()
-        )
+        applied = select(marks.c.events_applied).where(marks.c.name == watermark).scalar_subquery()
         updated = select(marks.c.updated_at).where(marks.c.name == watermark).scalar_subquery()
         row = (await session.execute(select(exposures, applied, updated))).one()
         return int(row[0] or 0), int(row[1] or 0), row[2]

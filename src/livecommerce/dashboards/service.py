@@ -206,10 +206,12 @@ class DashboardService:
             follows=len(follows),
             fan_joins=len(joins),
         )
-        exposures, applied, rolled_up_at = (
-            await dashboard_repository.session_exposures_and_progress(
-                session, live_session.id, WATERMARK
-            )
+        (
+            exposures,
+            applied,
+            rolled_up_at,
+        ) = await dashboard_repository.session_exposures_and_progress(
+            session, live_session.id, WATERMARK
         )
         return SessionDashboard(
             session=SessionBrief(
@@ -223,10 +225,7 @@ class DashboardService:
                 ended_at=live_session.ended_at,
             ),
             figures=figures,
-            funnel=[
-                FunnelStep.model_validate(step)
-                for step in metrics.funnel(totals, exposures)
-            ],
+            funnel=[FunnelStep.model_validate(step) for step in metrics.funnel(totals, exposures)],
             segments=metrics.segments(totals),
             sources=[
                 SourceFigures(

@@ -296,7 +296,9 @@ async def _naive_platform(session: AsyncSession, start: datetime, end: datetime)
 
 async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
     from livecommerce.config import Settings
-    from livecommerce.dashboards.rollup import catch_up
+    from livecommerce.dashboards.repository import dashboard_repository
+    from livecommerce.dashboards.rollup import BATCH as ROLLUP_BATCH
+    from livecommerce.dashboards.rollup import WATERMARK, catch_up, do_roll_up
     from livecommerce.dashboards.service import dashboard_service
     from livecommerce.insights.service import insights_service
     from livecommerce.kit.broker import create_broker
@@ -334,19 +336,22 @@ async def _measure(smoke: bool, database_url: str | None) -> dict[str, Any]:
             rolled = {"events": 0, "seconds": 0.0}
 
             async def roll_up_while_ingesting() -> None:
+                # ``catch_up``'s loop, one unit of work at a time, so that the watermark
+                # is noted as each unit commits (not once a run of units has ended).
                 while True:
                     finished = done.is_set()
                     began = time.perf_counter()
-                    applied = await catch_up(runtime)
+                    async with db.transaction() as session:
+                        applied = await do_roll_up(session)
                     if applied:
                         rolled["events"] += applied
                         rolled["seconds"] += time.perf_counter() - began
                     async with db.reading() as session:
-                        from livecommerce.dashboards.repository import dashboard_repository
-
-                        mark = await dashboard_repository.get_watermark(session, "behaviour")
+                        mark = await dashboard_repository.get_watermark(session, WATERMARK)
                     if mark is not None:
                         lag.rolled.append((time.monotonic(), mark.last_id))
+                    if applied == ROLLUP_BATCH:
+                        continue  # more waiting: the next unit at once
                     if finished:
                         return
                     await asyncio.sleep(0.05)

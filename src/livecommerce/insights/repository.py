@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, or_, select
+from sqlalchemy import Table, and_, case, delete, distinct, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import BehaviourEvent, BehaviourKind
@@ -24,7 +24,7 @@ class InsightsRepository:
         None values (so column defaults apply) and then groups consecutive rows by their
         remaining keys, which split a hub's mixed batch into one statement per few rows."""
         if rows:
-            await session.execute(insert(BehaviourEvent.__table__), rows)
+            await session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int

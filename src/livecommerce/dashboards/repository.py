@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, union, union_all
+from sqlalchemy import bindparam, func, literal, null, select, union, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,21 +86,66 @@ class DashboardRepository:
 
     # ---- viewers, buyers, fans ---------------------------------------------------
 
-    async def load_viewers(
+    async def viewers_and_sources(
         self, session: AsyncSession, keys: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], Any]:
-        """The stored viewers among ``keys`` (plain rows, by (session, viewer key))."""
-        table = DashboardViewer.__table__
-        query = select(table).where(
-            table.c.session_id == bindparam("session_id"),
-            table.c.viewer_key.in_(bindparam("keys", expanding=True)),
+    ) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], str]]:
+        """The stored viewers among ``keys`` (plain rows) and the attributed sources of
+        the keys that have one: one query per session for both (a rollup asks this for
+        thousands of viewers in a hundred sessions at a time)."""
+        viewers = DashboardViewer.__table__
+        sources = DashboardVisitSource.__table__
+        query = union_all(
+            select(
+                literal("viewer").label("found"),
+                viewers.c.viewer_key,
+                viewers.c.source,
+                viewers.c.room_id,
+                viewers.c.user_id,
+                viewers.c.is_fan,
+                viewers.c.entered,
+                viewers.c.clicked,
+                viewers.c.ordered,
+                viewers.c.paid,
+                viewers.c.first_at,
+            ).where(
+                viewers.c.session_id == bindparam("session_id"),
+                viewers.c.viewer_key.in_(bindparam("keys", expanding=True)),
+            ),
+            select(
+                literal("visit"),
+                sources.c.viewer_key,
+                sources.c.source,
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+            ).where(
+                sources.c.session_id == bindparam("visit_session_id"),
+                sources.c.viewer_key.in_(bindparam("visit_keys", expanding=True)),
+            ),
         )
-        found: dict[tuple[str, str], Any] = {}
+        stored: dict[tuple[str, str], Any] = {}
+        attributed: dict[tuple[str, str], str] = {}
         for session_id, wanted in _by_session(keys).items():
-            result = await session.execute(query, {"session_id": session_id, "keys": wanted})
-            for viewer in result:
-                found[(viewer.session_id, viewer.viewer_key)] = viewer
-        return found
+            result = await session.execute(
+                query,
+                {
+                    "session_id": session_id,
+                    "keys": wanted,
+                    "visit_session_id": session_id,
+                    "visit_keys": wanted,
+                },
+            )
+            for row in result:
+                if row.found == "viewer":
+                    stored[(session_id, row.viewer_key)] = row
+                else:
+                    attributed[(session_id, row.viewer_key)] = row.source
+        return stored, attributed
 
     async def record_visit_source(
         self, session: AsyncSession, session_id: str, viewer_key: str, source: str, at: datetime
@@ -112,22 +157,6 @@ class DashboardRepository:
         await session.execute(
             statement.on_conflict_do_nothing(index_elements=["session_id", "viewer_key"])
         )
-
-    async def visit_sources(
-        self, session: AsyncSession, keys: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], str]:
-        """The attributed sources of these (session, viewer key) pairs that have one."""
-        table = DashboardVisitSource.__table__
-        query = select(table.c.viewer_key, table.c.source).where(
-            table.c.session_id == bindparam("session_id"),
-            table.c.viewer_key.in_(bindparam("keys", expanding=True)),
-        )
-        found: dict[tuple[str, str], str] = {}
-        for session_id, wanted in _by_session(keys).items():
-            result = await session.execute(query, {"session_id": session_id, "keys": wanted})
-            for key, source in result:
-                found[(session_id, key)] = source
-        return found
 
     async def save_viewers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new viewers and store the funnel flags of known ones."""
@@ -221,6 +250,21 @@ class DashboardRepository:
                 statement, [{"session_id": s, "exposures": n} for s, n in gained.items()]
             )
         return gained
+
+    async def session_exposures_and_progress(
+        self, session: AsyncSession, session_id: str, watermark: str
+    ) -> tuple[int, int, datetime | None]:
+        """(the session's exposures, events the rollup has applied, when it last ran) in
+        one statement: a dashboard read shows all three."""
+        totals = DashboardSessionTotal.__table__
+        marks = DashboardWatermark.__table__
+        exposures = (
+            select(totals.c.exposures).where(totals.c.session_id == session_id).scalar_subquery()
+        )
+        applied = select(marks.c.events_applied).where(marks.c.name == watermark).scalar_subquery()
+        updated = select(marks.c.updated_at).where(marks.c.name == watermark).scalar_subquery()
+        row = (await session.execute(select(exposures, applied, updated))).one()
+        return int(row[0] or 0), int(row[1] or 0), row[2]
 
     async def session_exposures(self, session: AsyncSession, session_id: str) -> int:
         totals = DashboardSessionTotal.__table__

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.dashboards.metrics import empty_counters, source_of
+from livecommerce.dashboards.metrics import UNKNOWN_SOURCE, empty_counters, source_of
 from livecommerce.dashboards.repository import dashboard_repository
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.clock import as_utc, utcnow
@@ -50,6 +50,18 @@ _MAX_GAP = 10_000  # a larger jump in ids is a sequence jump, not events in flig
 # neither looks their viewers up nor files viewers under them.
 _NOT_COUNTED = {BehaviourKind.HEARTBEAT.value}
 
+# The kinds as plain strings (an enum member's ``.value`` is a descriptor call, and the
+# rollup compares every event's kind).
+_ENTER = BehaviourKind.ENTER.value
+_LEAVE = BehaviourKind.LEAVE.value
+_LIKE = BehaviourKind.LIKE.value
+_CHAT = BehaviourKind.CHAT.value
+_SHARE = BehaviourKind.SHARE.value
+_CLICK = BehaviourKind.PRODUCT_CLICK.value
+_ORDER = BehaviourKind.ORDER.value
+_PAYMENT = BehaviourKind.PAYMENT.value
+_REFUND = BehaviourKind.REFUND.value
+
 _PRODUCT_COUNTERS = {
     BehaviourKind.PRODUCT_CLICK.value,
     BehaviourKind.ORDER.value,
@@ -74,7 +86,7 @@ def viewer_key(event: Any) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Viewer:
     session_id: str
     viewer_key: str
@@ -146,10 +158,13 @@ async def _viewers_of(
     for event, pair in counted:
         if pair is not None and pair not in keys:
             keys[pair] = event
-    stored = await dashboard_repository.load_viewers(session, keys)
+    # Stored viewers, and the source the traffic domain attributed to each visit
+    # (dashboards.record_visit_source): a viewer seen for the first time takes it,
+    # unless their event names one itself.
+    stored, attributed = await dashboard_repository.viewers_and_sources(session, keys)
     viewers = {
         key: _Viewer(
-            session_id=row.session_id,
+            session_id=key[0],
             viewer_key=row.viewer_key,
             room_id=row.room_id,
             user_id=row.user_id,
@@ -167,11 +182,6 @@ async def _viewers_of(
     for pair, event in keys.items():
         if pair not in viewers and event.user_id is not None and event.room_id is not None:
             new_users[event.room_id].add(event.user_id)
-    # Viewers seen for the first time take the source the traffic domain attributed to
-    # their visit (dashboards.record_visit_source), unless their event names one itself.
-    attributed = await dashboard_repository.visit_sources(
-        session, [pair for pair in keys if pair not in viewers]
-    )
     fans: set[tuple[str, str]] = set()
     for room_id, user_ids in new_users.items():
         for user_id in await dashboard_repository.fans_among(session, room_id, user_ids):
@@ -185,7 +195,7 @@ async def _viewers_of(
             viewer_key=pair[1],
             room_id=room_id,
             user_id=event.user_id,
-            source=source_of((event.payload or {}).get("source") or attributed.get(pair)),
+            source=source_of(event.source or attributed.get(pair)),
             is_fan=event.user_id is not None and (room_id, event.user_id) in fans,
             first_at=as_utc(event.occurred_at),
             changed=True,
@@ -198,7 +208,7 @@ async def _first_buyers(session: AsyncSession, events: list[Any]) -> dict[tuple[
     candidates: dict[tuple[str, str], int] = {}
     for event in events:
         if (
-            event.kind == BehaviourKind.PAYMENT.value
+            event.kind == _PAYMENT
             and event.session_id is not None
             and event.room_id is not None
             and event.user_id is not None
@@ -221,54 +231,50 @@ def _apply(
     offset_hours: int,
 ) -> None:
     session_id = event.session_id
-    room_id = event.room_id or (viewer.room_id if viewer else "")
     if session_id is None:
         return
-    source = viewer.source if viewer is not None else source_of(None)
-    add: dict[str, int] = {}
+    room_id = event.room_id or (viewer.room_id if viewer else "")
+    source = viewer.source if viewer is not None else UNKNOWN_SOURCE
     kind = event.kind
     value = int(event.value)
-    if kind == BehaviourKind.ENTER.value:
-        add["enters"] = 1
+    add: list[tuple[str, int]]
+    if kind == _ENTER:
+        add = [("enters", 1)]
         if viewer is not None and not viewer.entered:
             viewer.entered = viewer.changed = True
-            add["viewers"] = 1
+            add.append(("viewers", 1))
             if viewer.is_fan:
-                add["fan_viewers"] = 1
-    elif kind == BehaviourKind.LEAVE.value:
-        add["leaves"] = 1
-        add["watch_seconds"] = value
-    elif kind == BehaviourKind.LIKE.value:
-        add["likes"] = value
-    elif kind == BehaviourKind.CHAT.value:
-        add["comments"] = 1
-    elif kind == BehaviourKind.SHARE.value:
-        add["shares"] = 1
-    elif kind == BehaviourKind.PRODUCT_CLICK.value:
-        add["product_clicks"] = 1
+                add.append(("fan_viewers", 1))
+    elif kind == _LEAVE:
+        add = [("leaves", 1), ("watch_seconds", value)]
+    elif kind == _LIKE:
+        add = [("likes", value)]
+    elif kind == _CHAT:
+        add = [("comments", 1)]
+    elif kind == _SHARE:
+        add = [("shares", 1)]
+    elif kind == _CLICK:
+        add = [("product_clicks", 1)]
         if viewer is not None and not viewer.clicked:
             viewer.clicked = viewer.changed = True
-            add["clickers"] = 1
-    elif kind == BehaviourKind.ORDER.value:
-        add["orders"] = 1
-        add["order_cents"] = value
+            add.append(("clickers", 1))
+    elif kind == _ORDER:
+        add = [("orders", 1), ("order_cents", value)]
         if viewer is not None and not viewer.ordered:
             viewer.ordered = viewer.changed = True
-            add["orderers"] = 1
-    elif kind == BehaviourKind.PAYMENT.value:
-        add["paid_orders"] = 1
-        add["gmv_cents"] = value
+            add.append(("orderers", 1))
+    elif kind == _PAYMENT:
+        add = [("paid_orders", 1), ("gmv_cents", value)]
         if viewer is not None and not viewer.paid:
             viewer.paid = viewer.changed = True
-            add["payers"] = 1
+            add.append(("payers", 1))
         if viewer is not None and viewer.is_fan:
-            add["fan_gmv_cents"] = value
+            add.append(("fan_gmv_cents", value))
         if first_buyer:
-            add["new_buyers"] = 1
-            add["new_buyer_gmv_cents"] = value
-    elif kind == BehaviourKind.REFUND.value:
-        add["refunds"] = 1
-        add["refund_cents"] = value
+            add.append(("new_buyers", 1))
+            add.append(("new_buyer_gmv_cents", value))
+    elif kind == _REFUND:
+        add = [("refunds", 1), ("refund_cents", value)]
     else:
         return  # heartbeats: online and watch time come from visits
     minute, day = batch.minute_and_day(event.occurred_at, offset_hours)
@@ -280,7 +286,7 @@ def _apply(
         targets.append(batch.products[(session_id, event.product_id, room_id)])
         targets.append(batch.product_days[(day, event.product_id)])
     for counters in targets:
-        for name, amount in add.items():
+        for name, amount in add:
             counters[name] += amount
 
 
@@ -321,7 +327,7 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
         for event, pair in counted:
             viewer = None if pair is None else viewers.get(pair)
             first = (
-                event.kind == BehaviourKind.PAYMENT.value
+                event.kind == _PAYMENT
                 and event.room_id is not None
                 and event.user_id is not None
                 and first_buyers.get((event.room_id, event.user_id)) == event.id

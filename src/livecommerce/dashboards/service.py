@@ -206,7 +206,13 @@ class DashboardService:
             follows=len(follows),
             fan_joins=len(joins),
         )
-        watermark = await dashboard_repository.get_watermark(session, WATERMARK)
+        (
+            exposures,
+            applied,
+            rolled_up_at,
+        ) = await dashboard_repository.session_exposures_and_progress(
+            session, live_session.id, WATERMARK
+        )
         return SessionDashboard(
             session=SessionBrief(
                 id=live_session.id,
@@ -219,12 +225,7 @@ class DashboardService:
                 ended_at=live_session.ended_at,
             ),
             figures=figures,
-            funnel=[
-                FunnelStep.model_validate(step)
-                for step in metrics.funnel(
-                    totals, await dashboard_repository.session_exposures(session, live_session.id)
-                )
-            ],
+            funnel=[FunnelStep.model_validate(step) for step in metrics.funnel(totals, exposures)],
             segments=metrics.segments(totals),
             sources=[
                 SourceFigures(
@@ -238,8 +239,8 @@ class DashboardService:
             ],
             minutes=points,
             products=await self._products(session, live_session, now),
-            events_applied=0 if watermark is None else watermark.events_applied,
-            rolled_up_at=None if watermark is None else watermark.updated_at,
+            events_applied=applied,
+            rolled_up_at=rolled_up_at,
         )
 
     async def _products(

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, distinct, func, insert, or_, select
+from sqlalchemy import Table, and_, case, delete, distinct, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import BehaviourEvent, BehaviourKind
@@ -19,21 +19,40 @@ class SessionTotals:
 
 class InsightsRepository:
     async def insert_many(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        """One INSERT for a batch of events (heartbeats, merged likes)."""
+        """One INSERT for a batch of events (heartbeats, merged likes), every row with the
+        same keys. Core on the table, not the ORM's bulk path: that one drops each row's
+        None values (so column defaults apply) and then groups consecutive rows by their
+        remaining keys, which split a hub's mixed batch into one statement per few rows."""
         if rows:
-            await session.execute(insert(BehaviourEvent), rows)
+            await session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int
     ) -> list[Any]:
         """Events past ``after_id`` (and the listed older ids), oldest first, as plain
-        rows (attribute access like the model): a rollup reads thousands at a time."""
+        rows (attribute access like the model): a rollup reads thousands at a time. The
+        payload is not decoded: only its ``source`` is read, as ``source``."""
         table = BehaviourEvent.__table__
         condition = table.c.id > after_id
         if also_ids:
             condition = or_(condition, table.c.id.in_(also_ids))
+        c = table.c
         result = await session.execute(
-            select(table).where(condition).order_by(table.c.id).limit(limit)
+            select(
+                c.id,
+                c.kind,
+                c.user_id,
+                c.visitor_id,
+                c.room_id,
+                c.session_id,
+                c.product_id,
+                c.value,
+                c.occurred_at,
+                c.payload["source"].as_string().label("source"),
+            )
+            .where(condition)
+            .order_by(c.id)
+            .limit(limit)
         )
         return list(result.all())
 

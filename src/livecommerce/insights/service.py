@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -46,7 +46,7 @@ def valid_visitor_id(value: str | None) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BehaviourRecord:
     """One event of a batch written with a single INSERT."""
 
@@ -107,9 +107,25 @@ class InsightsService:
 
     async def do_record_many(self, session: AsyncSession, records: list[BehaviourRecord]) -> None:
         now = utcnow()
+        # Plain dicts built field by field (``asdict`` deep-copies every payload), all
+        # with the same keys: the repository writes the batch as one executemany.
         await insights_repository.insert_many(
             session,
-            [asdict(record) | {"occurred_at": record.occurred_at or now} for record in records],
+            [
+                {
+                    "kind": record.kind,
+                    "user_id": record.user_id,
+                    "visitor_id": record.visitor_id,
+                    "room_id": record.room_id,
+                    "session_id": record.session_id,
+                    "product_id": record.product_id,
+                    "order_id": record.order_id,
+                    "value": record.value,
+                    "payload": record.payload,
+                    "occurred_at": record.occurred_at or now,
+                }
+                for record in records
+            ],
         )
         items = [
             BehaviourItem(
@@ -133,7 +149,8 @@ class InsightsService:
     ) -> list[Any]:
         """The stored events a rollup has not read yet: ids past its watermark and the
         older ids it is still waiting for (gaps), oldest first, at most ``limit``; plain
-        rows with the columns of ``BehaviourEvent``."""
+        rows with the columns of ``BehaviourEvent`` but the payload, and ``source``: the
+        payload's traffic source, if it names one."""
         return await insights_repository.events_after(session, after_id, also_ids, limit)
 
     async def last_event_id(self, session: AsyncSession) -> int:

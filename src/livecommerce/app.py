@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -67,7 +68,12 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """The platform's ASGI app. ``freeze_heap``: once started, what start-up made (modules,
+    routes, models, templates: about a million objects) is left out of the garbage
+    collector's full passes for good (``gc.freeze``) — the server process (``asgi.py``)
+    asks for it; a full pass over that heap stopped every request for 0.3–0.5 s, several
+    times a minute under load. Tests, which build many apps in one process, do not."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -92,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await worker.start()
         if rollups is not None:
             await rollups.start()
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -5,4 +5,4 @@ from livecommerce.config import get_settings
 
 _settings = get_settings()
 _settings.check_can_serve()  # never serve the public with the default secret key
-app = create_app(_settings)
+app = create_app(_settings, freeze_heap=True)

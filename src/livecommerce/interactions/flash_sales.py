@@ -25,6 +25,7 @@ of this runs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -372,17 +373,38 @@ class FlashSaleService:
         cached = contexts.get(sale_id)
         if cached is not None and time.monotonic() - cached.read_at < SALE_CONTEXT_S:
             return cached
-        refreshing: set[str] = runtime_of(session).extras.setdefault(
-            "flash_sale_contexts_refreshing", set()
+        refreshing: dict[str, asyncio.Future[SaleContext]] = runtime_of(session).extras.setdefault(
+            "flash_sale_contexts_refreshing", {}
         )
-        if cached is not None and sale_id in refreshing:
-            # Another buy is reading it again: use this one meanwhile, not a read per buy.
-            return cached
-        refreshing.add(sale_id)
+        reading = refreshing.get(sale_id)
+        if reading is not None:
+            if cached is not None:
+                # Another buy is reading it again: use this one meanwhile, not a read per buy.
+                return cached
+            # The sale's first clicks arrive together: they wait for the one read, not
+            # read it each (six statements apiece).
+            try:
+                return await asyncio.shield(reading)
+            except LiveCommerceError:
+                raise  # the same answer for all (no such sale)
+            except Exception:  # noqa: S110 - that read's own failure: read it here
+                pass
+        future: asyncio.Future[SaleContext] = asyncio.get_running_loop().create_future()
+        refreshing[sale_id] = future
         try:
-            return await self._read_sale_context(session, sale_id, contexts)
+            context = await self._read_sale_context(session, sale_id, contexts)
+        except BaseException as failed:
+            if isinstance(failed, Exception):
+                future.set_exception(failed)
+                future.exception()  # retrieved: no warning when no other buy waited
+            else:
+                future.cancel()
+            raise
         finally:
-            refreshing.discard(sale_id)
+            if refreshing.get(sale_id) is future:
+                del refreshing[sale_id]
+        future.set_result(context)
+        return context
 
     async def _read_sale_context(
         self, session: AsyncSession, sale_id: str, contexts: dict[str, SaleContext]
@@ -625,6 +647,16 @@ class FlashSaleService:
         took = [plan.took for plan in plans]
         try:
             pending = list(range(len(plans)))
+            # What needs no lock is read first, so on PostgreSQL the sale's row (every
+            # worker's batches wait for it) is held for fewer round trips. (Under READ
+            # COMMITTED a read after the lock would not hold the session's row either.)
+            on_air = (await live_service.get_session(session, sale.session_id)).status in ON_AIR
+            keys = [
+                (plan.order.buyer_id, key)
+                for plan in plans
+                if (key := plan.order.idempotency_key) is not None
+            ]
+            existing = await order_service.find_orders_by_idempotency_keys(session, keys)
             locked = await flash_sale_repository.lock_for_batch(session, sale.id)
             now = utcnow()
             if locked is None or locked[1] is not None or now >= as_utc(locked[2]):
@@ -632,18 +664,12 @@ class FlashSaleService:
                 for index in pending:
                     outcomes[index] = ended
                 pending = []
-            elif (await live_service.get_session(session, sale.session_id)).status not in ON_AIR:
+            elif not on_air:
                 off_air = Conflict("This live session is not on air.", code="session_not_live")
                 for index in pending:
                     outcomes[index] = off_air
                 pending = []
             units_left = 0 if locked is None else locked[0]
-            keys = [
-                (plans[index].order.buyer_id, key)
-                for index in pending
-                if (key := plans[index].order.idempotency_key) is not None
-            ]
-            existing = await order_service.find_orders_by_idempotency_keys(session, keys)
             bought = (
                 await flash_sale_repository.bought_by(
                     session, sale.id, sorted({plans[index].order.buyer_id for index in pending})

@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -55,6 +56,7 @@ from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
+    Address,
     FlashSale,
     LiveSessionStatus,
     Order,
@@ -473,12 +475,15 @@ class FlashSaleService:
         address_id: str | None = None,
         idempotency_key: str | None = None,
         won: bool | None = None,
+        default_address: Address | None = None,
     ) -> FlashOrder | BuyPlan:
         """Everything a buy reads and checks, and the order it would place; or the order
         a retried click placed before. Only reads, so it may run in a reading unit of
         work ahead of the writing one (``do_place``): a buyer then holds the write lock
         only for the conditional writes. ``won``: what the caller's ``sold_out_check``
-        said of this click's key, when it asked already (saves a broker round trip)."""
+        said of this click's key, when it asked already (saves a broker round trip).
+        ``default_address``: the buyer's default address, when it was read already (with
+        the buyer's token, ``OrderService.read_caller_with_default_address``)."""
         runtime = runtime_of(session)
         if idempotency_key is not None:
             # A sale known to be sold out answers before any database work, unless this
@@ -513,7 +518,9 @@ class FlashSaleService:
             if address_id is not None:
                 address = await order_service.get_own_address(session, buyer, address_id)
             else:
-                found = await order_service.get_default_address(session, buyer)
+                found = default_address
+                if found is None or found.user_id != buyer.id:
+                    found = await order_service.get_default_address(session, buyer)
                 if found is None:
                     raise Conflict(
                         "Add a delivery address first: one-click buying sends to your default one.",
@@ -628,7 +635,11 @@ class FlashSaleService:
         return replace(plan, took=took)
 
     async def do_place_many(
-        self, session: AsyncSession, plans: list[BuyPlan]
+        self,
+        session: AsyncSession,
+        plans: list[BuyPlan],
+        *,
+        more: Callable[[], list[BuyPlan]] | None = None,
     ) -> list[FlashOrder | LiveCommerceError]:
         """The writing part of many buys of one sale in one unit of work (a group
         commit): what each buy gets, in the order given.
@@ -639,25 +650,33 @@ class FlashSaleService:
         counters and one flush stores the orders, their timers and their events: about
         ten statements for the batch instead of about ten per buy. A buy whose key
         placed an order before gets that order; a refused buy gets its refusal and
-        takes nothing. Nothing here is read and then written without the lock."""
+        takes nothing. Nothing here is read and then written without the lock.
+
+        ``more``: buys of the same sale that arrived while this one waited for the sale's
+        lock (on PostgreSQL another worker's batch holds it meanwhile), taken once the
+        lock is held: they join this batch instead of waiting a whole batch more. Their
+        outcomes follow those of ``plans``."""
         sale = plans[0].sale
-        assert all(plan.sale.id == sale.id for plan in plans)
-        outcomes: list[FlashOrder | LiveCommerceError | None] = [None] * len(plans)
+        plans = list(plans)
         gate = plans[0].gate
-        took = [plan.took for plan in plans]
         try:
-            pending = list(range(len(plans)))
             # What needs no lock is read first, so on PostgreSQL the sale's row (every
-            # worker's batches wait for it) is held for fewer round trips. (Under READ
+            # worker's batches wait for it) is held for one round trip fewer. (Under READ
             # COMMITTED a read after the lock would not hold the session's row either.)
             on_air = (await live_service.get_session(session, sale.session_id)).status in ON_AIR
+            locked = await flash_sale_repository.lock_for_batch(session, sale.id)
+            if more is not None:
+                plans.extend(more())
+            assert all(plan.sale.id == sale.id for plan in plans)
+            outcomes: list[FlashOrder | LiveCommerceError | None] = [None] * len(plans)
+            took = [plan.took for plan in plans]
+            pending = list(range(len(plans)))
             keys = [
                 (plan.order.buyer_id, key)
                 for plan in plans
                 if (key := plan.order.idempotency_key) is not None
             ]
             existing = await order_service.find_orders_by_idempotency_keys(session, keys)
-            locked = await flash_sale_repository.lock_for_batch(session, sale.id)
             now = utcnow()
             if locked is None or locked[1] is not None or now >= as_utc(locked[2]):
                 ended = Conflict("This flash sale has ended.", code="flash_sale_ended")

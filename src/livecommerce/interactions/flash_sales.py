@@ -113,6 +113,11 @@ def keyed_order_id(secret: str, sale_id: str, buyer_id: str, idempotency_key: st
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
+class NotAtOnce(Exception):
+    """A batch that ``do_place_many_at_once`` cannot place whole (its unit is rolled
+    back; ``do_place_many`` places it buy by buy under the sale's lock)."""
+
+
 @dataclass(frozen=True)
 class FlashOrder:
     order: Order
@@ -786,6 +791,60 @@ class FlashSaleService:
             if reconcile:
                 await self._reconcile_soon(session, gate)  # Redis was more generous
         return [outcome for outcome in outcomes if outcome is not None]
+
+    async def do_place_many_at_once(
+        self, session: AsyncSession, plans: list[BuyPlan]
+    ) -> list[FlashOrder]:
+        """``do_place_many`` for a batch that can be placed whole, with the sale's row
+        locked for one statement (PostgreSQL, where every worker's batches wait for that
+        row): the buyers' counters move (conditionally), the orders, their timers and
+        events are stored, and the sale's units are taken last, by one conditional
+        ``UPDATE`` that also checks the sale is open. Raises ``NotAtOnce`` — the caller
+        rolls the unit back and places the batch with ``do_place_many`` — when any buy
+        would not simply be placed: a retried key, a buyer past the limit, too few
+        units, a sale closed or off air. Nothing is read and then written."""
+        sale = plans[0].sale
+        assert all(plan.sale.id == sale.id for plan in plans)
+        amounts: dict[str, int] = {}
+        keys: set[tuple[str, str]] = set()
+        for plan in plans:
+            buyer_id, key = plan.order.buyer_id, plan.order.idempotency_key
+            amounts[buyer_id] = amounts.get(buyer_id, 0) + plan.quantity
+            if key is not None:
+                if (buyer_id, key) in keys:
+                    raise NotAtOnce
+                keys.add((buyer_id, key))
+        if any(amount > sale.per_buyer_limit for amount in amounts.values()):
+            raise NotAtOnce
+        if (await live_service.get_session(session, sale.session_id)).status not in ON_AIR:
+            raise NotAtOnce
+        if await order_service.find_orders_by_idempotency_keys(session, sorted(keys)):
+            raise NotAtOnce
+        moved = await flash_sale_repository.add_to_buyers(
+            session, sale.id, amounts, sale.per_buyer_limit
+        )
+        if len(moved) != len(amounts):
+            raise NotAtOnce
+        gate = plans[0].gate
+        if gate is not None:
+            await stock_gate_service.record_takes(
+                session,
+                gate,
+                [(plan.order.id, plan.order.buyer_id, plan.quantity) for plan in plans],
+            )
+        await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
+        now = utcnow()
+        total = sum(plan.quantity for plan in plans)
+        left = await flash_sale_repository.take_units_while_open(session, sale.id, total, now)
+        if left is None:
+            raise NotAtOnce
+        if left == 0:
+            await flash_sale_repository.mark_sold_out(session, sale.id, now)
+        self._remember_wins(
+            session, sale, [key for plan in plans if (key := plan.order.idempotency_key)]
+        )
+        self._after_stock_change(session, sale, left)
+        return [FlashOrder(plan.order, created=True) for plan in plans]
 
     def _remember_win(self, session: AsyncSession, sale: FlashSale, idempotency_key: str) -> None:
         """After the commit: this key won, so its retries look their order up."""

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +22,7 @@ class AccountRepository:
         result = await session.execute(select(User).where(User.id.in_(user_ids)))
         return {user.id: user for user in result.scalars()}
 
-    def live_auth_session_query(self, token_hash: str, now: datetime) -> Select[Any]:
+    def live_auth_session_query(self, token_hash: str, now: datetime) -> Select[datetime, User]:
         """``(expires_at, User)`` of a live session with this token (the session's other
         columns are not loaded): what authentication reads, for a caller that reads more
         beside it in the same statement."""

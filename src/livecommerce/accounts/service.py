@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
@@ -113,7 +112,7 @@ class AccountService:
         found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
         return None if found is None else found[1]
 
-    def live_token_query(self, token: str, now: datetime) -> Select[Any]:
+    def live_token_query(self, token: str, now: datetime) -> Select[datetime, User]:
         """``(expires_at, User)`` of the live session of ``token``: the statement
         authentication reads, for a domain that reads more beside it in one statement
         (``authenticate(read=…)``)."""

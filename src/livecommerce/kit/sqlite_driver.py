@@ -98,10 +98,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         connection = self._connection
         try:
-            raw = connection._conn  # type: ignore[attr-defined]  # aiosqlite's sqlite3 connection
-            outcome: _Outcome = await_(
-                connection._execute(_run, raw, operation, parameters, many)  # type: ignore[attr-defined]
-            )
+            raw = connection._conn  # aiosqlite's sqlite3 connection
+            outcome: _Outcome = await_(connection._execute(_run, raw, operation, parameters, many))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = outcome
@@ -118,7 +116,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = OneTripCursor
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the stock one
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, delete, func, select, tuple_, update
@@ -43,8 +44,8 @@ class AddressRepository:
         return await fetch_page(session, query, keyset, page)
 
     async def with_default_address(
-        self, session: AsyncSession, query: Select[Any]
-    ) -> tuple[Any, ...] | None:
+        self, session: AsyncSession, query: Select[datetime, User]
+    ) -> tuple[datetime, User, Address | None] | None:
         """The first row of ``query`` (which selects a ``User``) with that user's first
         address in the order of ``list_for_user`` (or None) as one more column: one
         statement."""
@@ -61,7 +62,7 @@ class AddressRepository:
             query.add_columns(Address).outerjoin(Address, Address.id == first)
         )
         row = result.first()
-        return None if row is None else tuple(row)
+        return None if row is None else (row[0], row[1], row[2])
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:
         return await session.get(Address, address_id)

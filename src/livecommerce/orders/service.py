@@ -356,10 +356,9 @@ class OrderService:
         """Who a token belongs to (``(expires_at, user)`` of its live session, as
         authentication reads it) and that user's default address, in one statement: a
         buy by one click reads both."""
-        row = await address_repository.with_default_address(
+        return await address_repository.with_default_address(
             session, account_service.live_token_query(token, utcnow())
         )
-        return None if row is None else (row[0], row[1], row[2])
 
     async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:
         return await address_repository.default_for_user(session, user.id)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
+from livecommerce.app import answer_healthz_first
 from tests.factories import sign_up
 
 
@@ -92,3 +94,16 @@ async def test_logout_revokes_token(client: httpx.AsyncClient) -> None:
 async def test_healthz_and_openapi(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json()["status"] == "ok"
     assert "/api/v1/me" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_healthz_answered_in_front_is_the_routes_own_answer(app: FastAPI) -> None:
+    """The server answers ``GET /healthz`` before the middleware (``answer_healthz_first``):
+    the same status, headers and body as the route behind it; other requests go on."""
+    replies = []
+    for served in (app, answer_healthz_first(app)):
+        transport = httpx.ASGITransport(app=served)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            reply = await http.get("/healthz")
+            replies.append((reply.status_code, sorted(reply.headers.items()), reply.content))
+            assert (await http.get("/api/v1/me")).status_code == 401
+    assert replies[0] == replies[1]

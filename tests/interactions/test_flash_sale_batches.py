@@ -4,9 +4,15 @@ keeps: units in arrival order, the per-buyer limit across the batch, one order p
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from livecommerce.accounts.service import account_service
-from livecommerce.interactions.flash_sales import BuyPlan, FlashOrder, flash_sale_service
+from livecommerce.interactions.flash_sales import (
+    BuyPlan,
+    FlashOrder,
+    NotAtOnce,
+    flash_sale_service,
+)
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import User
@@ -88,3 +94,51 @@ async def test_a_batch_after_the_sale_ended_places_nothing(
         outcomes = await flash_sale_service.do_place_many(session, [plan])
     assert [_code(outcome) for outcome in outcomes] == ["flash_sale_ended"]
     assert (await client.get("/api/v1/orders", headers=buyer.headers)).json()["items"] == []
+
+
+async def test_a_batch_placed_at_once_or_not_at_all(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """PostgreSQL's one-statement lock (``do_place_many_at_once``): a batch of plain buys
+    is placed whole; a batch with a repeated key, a buyer past the limit or too few units
+    raises ``NotAtOnce`` and leaves nothing behind, and ``do_place_many`` then places it
+    buy by buy as always."""
+    if runtime.db.is_sqlite:
+        return  # SQLite keeps the one path
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=3, per_buyer_limit=1)
+    first, _ = await buyer_with_address(client, "甲")
+    second, _ = await buyer_with_address(client, "乙")
+    third, _ = await buyer_with_address(client, "丙")
+    fourth, _ = await buyer_with_address(client, "丁")
+    first_click = (await _plan(runtime, first, sale["id"], "x-1"))[1]
+    again = (await _plan(runtime, first, sale["id"], "x-1"))[1]  # the same click, retried
+    async with runtime.db.transaction() as session:
+        placed = await flash_sale_service.do_place_many_at_once(
+            session, [first_click, (await _plan(runtime, second, sale["id"], "y-1"))[1]]
+        )
+    assert [outcome.created for outcome in placed] == [True, True]
+    assert (await get_sale(client, sale["id"]))["units_left"] == 1
+
+    refused = [
+        [again],  # its key placed an order
+        [(await _plan(runtime, first, sale["id"], "x-2"))[1]],  # past the limit of 1
+        [  # two units wanted, one left
+            (await _plan(runtime, third, sale["id"], "z-1"))[1],
+            (await _plan(runtime, fourth, sale["id"], "w-1"))[1],
+        ],
+    ]
+    for plans in refused:
+        with pytest.raises(NotAtOnce):
+            async with runtime.db.transaction() as session:
+                await flash_sale_service.do_place_many_at_once(session, plans)
+        state = await get_sale(client, sale["id"])
+        assert state["units_left"] == 1  # nothing taken, nothing stored
+    orders = (await client.get("/api/v1/orders", headers=third.headers)).json()["items"]
+    assert orders == []
+
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, refused[2])
+    assert [_code(outcome) for outcome in outcomes] == ["placed", "sold_out"]
+    assert (await get_sale(client, sale["id"]))["units_left"] == 0

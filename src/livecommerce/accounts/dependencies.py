@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from livecommerce.accounts.security import tokens_equal
-from livecommerce.accounts.service import account_service
+from livecommerce.accounts.service import TokenRead, account_service
 from livecommerce.kit.errors import Forbidden, NotAuthenticated
 from livecommerce.kit.http import get_runtime, get_ws_runtime
 from livecommerce.kit.runtime import Runtime
@@ -41,21 +41,26 @@ def check_csrf(connection: HTTPConnection) -> None:
 
 
 async def caller(
-    connection: HTTPConnection, runtime: Runtime, *, reader: AsyncSession | None = None
+    connection: HTTPConnection,
+    runtime: Runtime,
+    *,
+    reader: AsyncSession | None = None,
+    read: TokenRead | None = None,
 ) -> User | None:
     """Who sent this request (bearer token, else session cookie with its CSRF check), or
     None. ``reader``: a reading unit of work the caller has open, so that a token the
-    cache does not know costs no unit of work of its own. Shared by the dependencies
-    below and by routes that answer outside FastAPI's routing (the flash-sale buy)."""
+    cache does not know costs no unit of work of its own; ``read``: how to read it there
+    (``AccountService.authenticate``). Shared by the dependencies below and by routes
+    that answer outside FastAPI's routing (the flash-sale buy)."""
     token = bearer_token(connection.headers.get("authorization"))
     if token is not None:
-        user = await account_service.authenticate(runtime, token, reader=reader)
+        user = await account_service.authenticate(runtime, token, reader=reader, read=read)
         if user is None:
             raise NotAuthenticated("The bearer token is invalid or expired.", code="invalid_token")
         return user
     cookie = connection.cookies.get(SESSION_COOKIE)
     if cookie:
-        user = await account_service.authenticate(runtime, cookie, reader=reader)
+        user = await account_service.authenticate(runtime, cookie, reader=reader, read=read)
         if user is not None:
             check_csrf(connection)
             return user

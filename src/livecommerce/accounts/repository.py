@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import AuthSession, User
@@ -22,12 +22,11 @@ class AccountRepository:
         result = await session.execute(select(User).where(User.id.in_(user_ids)))
         return {user.id: user for user in result.scalars()}
 
-    async def get_live_auth_session(
-        self, session: AsyncSession, token_hash: str, now: datetime
-    ) -> tuple[datetime, User] | None:
-        """The user of a live session with this token, and when the session expires:
-        one indexed read (the session's columns other than its expiry are not loaded)."""
-        result = await session.execute(
+    def live_auth_session_query(self, token_hash: str, now: datetime) -> Select[datetime, User]:
+        """``(expires_at, User)`` of a live session with this token (the session's other
+        columns are not loaded): what authentication reads, for a caller that reads more
+        beside it in the same statement."""
+        return (
             select(AuthSession.expires_at, User)
             .join(User, User.id == AuthSession.user_id)
             .where(
@@ -36,6 +35,13 @@ class AccountRepository:
                 User.is_active.is_(True),
             )
         )
+
+    async def get_live_auth_session(
+        self, session: AsyncSession, token_hash: str, now: datetime
+    ) -> tuple[datetime, User] | None:
+        """The user of a live session with this token, and when the session expires:
+        one indexed read."""
+        result = await session.execute(self.live_auth_session_query(token_hash, now))
         row = result.first()
         return None if row is None else (row[0], row[1])
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,11 @@ def mask_name(name: str) -> str:
     if not name:
         return "*"
     return name[0] + "*" * min(max(len(name) - 1, 1), 3)
+
+
+# Reads a token the cache does not know in the caller's reading unit: ``(expires_at, user)``
+# of its live session, or None (``AccountService.authenticate(read=…)``).
+TokenRead = Callable[[AsyncSession, str], Awaitable[tuple[datetime, User] | None]]
 
 
 @dataclass(frozen=True)
@@ -105,21 +112,36 @@ class AccountService:
         found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
         return None if found is None else found[1]
 
+    def live_token_query(self, token: str, now: datetime) -> Select[datetime, User]:
+        """``(expires_at, User)`` of the live session of ``token``: the statement
+        authentication reads, for a domain that reads more beside it in one statement
+        (``authenticate(read=…)``)."""
+        return account_repository.live_auth_session_query(hash_token(token), now)
+
     async def authenticate(
-        self, runtime: Runtime, token: str, *, reader: AsyncSession | None = None
+        self,
+        runtime: Runtime,
+        token: str,
+        *,
+        reader: AsyncSession | None = None,
+        read: TokenRead | None = None,
     ) -> User | None:
         """Who a token (bearer or session cookie) belongs to, outside any request's unit
         of work: from the token cache (``accounts/token_cache.py``), or one indexed
         read in a reading unit of work (no write lock) that fills it — ``reader`` when
         the caller has one open for its own reads (one unit of work for both), else a
         unit of its own. The user returned belongs to no database session: read it;
-        change accounts through the service."""
+        change accounts through the service. ``read``: on a miss, reads the token (with
+        ``reader``) in place of the plain read — a statement built on
+        ``live_token_query`` that reads more beside it."""
         token_hash = hash_token(token)
         cache = await token_cache(runtime)
         cached = cache.get(token_hash)
         if cached is not None:
             return cached
-        if reader is not None:
+        if reader is not None and read is not None:
+            found = await read(reader, token)
+        elif reader is not None:
             found = await account_repository.get_live_auth_session(reader, token_hash, utcnow())
         else:
             async with runtime.db.reading() as session:

@@ -5,10 +5,11 @@ reading unit of work, many at once. What is left — the conditional writes and 
 order — waits here: one writer task per process takes every buy waiting for a sale
 and writes them in one unit of work (``FlashSaleService.do_place_many``), about ten
 statements for the whole batch, then commits once and answers each buyer. Buys that
-arrive meanwhile form the next batch. On SQLite this is also the only flash-sale
-writer of the process, so buyers never poll the database's busy handler for its one
-write lock; on PostgreSQL the batch takes the sale's row lock once instead of once
-per buy.
+arrive while the batch waits for the sale's lock (another worker's batch holds it) join
+it once the lock is held; those that arrive later form the next batch. On SQLite this
+is also the only flash-sale writer of the process, so buyers never poll the database's
+busy handler for its one write lock; on PostgreSQL the batch takes the sale's row lock
+once instead of once per buy.
 
 If a batch fails as a whole (a database error), each of its buys is written again on
 its own (``do_place``), so one bad buy never costs the others theirs.
@@ -23,10 +24,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.interactions.flash_sales import BuyPlan, FlashOrder, flash_sale_service
+from livecommerce.interactions.flash_sales import (
+    BuyPlan,
+    FlashOrder,
+    NotAtOnce,
+    flash_sale_service,
+)
 from livecommerce.kit.errors import Conflict, ValidationFailed
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import User
+from livecommerce.models import Address, User
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +60,22 @@ class BuyQueue:
             self._writer = asyncio.create_task(self._write_all())
         return await answer
 
+    def _take(self, sale_id: str, most: int) -> list[_Waiting]:
+        """Up to ``most`` of the buys waiting for this sale, in the order they came."""
+        waiting = self._waiting.get(sale_id, [])
+        taken, rest = waiting[:most], waiting[most:]
+        if rest:
+            self._waiting[sale_id] = rest
+        else:
+            self._waiting.pop(sale_id, None)
+        return taken
+
     async def _write_all(self) -> None:
         while self._waiting:
-            sale_id, waiting = next(iter(self._waiting.items()))
-            batch, rest = waiting[:MAX_BATCH], waiting[MAX_BATCH:]
-            if rest:
-                self._waiting[sale_id] = rest
-            else:
-                del self._waiting[sale_id]
+            sale_id = next(iter(self._waiting))
+            batch = self._take(sale_id, MAX_BATCH)
             try:
-                await self._write(batch)
+                await self._write(sale_id, batch)
             except BaseException as failed:  # never leave a buyer waiting
                 for entry in batch:
                     if not entry.answer.done():
@@ -71,13 +83,38 @@ class BuyQueue:
                 if not isinstance(failed, Exception):
                     raise
 
-    async def _write(self, batch: list[_Waiting]) -> None:
+    async def _write(self, sale_id: str, batch: list[_Waiting]) -> None:
+        """Write ``batch``, and the buys that join it while it waits for the sale's lock
+        (added to ``batch``, so that whatever happens they are answered)."""
         db = self._runtime.db
+
+        def more() -> list[BuyPlan]:
+            joined = self._take(sale_id, MAX_BATCH - len(batch))
+            batch.extend(joined)
+            return [entry.plan for entry in joined]
+
         outcomes: list[FlashOrder | BaseException]
+        if not db.is_sqlite:  # SQLite's whole database is locked anyway: no gain there
+            try:
+                async with db.transaction() as session:
+                    placed = await flash_sale_service.do_place_many_at_once(
+                        session, [entry.plan for entry in batch]
+                    )
+            except NotAtOnce:
+                pass
+            except Exception:
+                log.warning("a batch of %d flash-sale buys failed at once", len(batch))
+            else:
+                for entry, order in zip(batch, placed, strict=True):
+                    if not entry.answer.done():
+                        entry.answer.set_result(order)
+                return
         try:
             async with db.transaction() as session:
                 outcomes = list(
-                    await flash_sale_service.do_place_many(session, [entry.plan for entry in batch])
+                    await flash_sale_service.do_place_many(
+                        session, [entry.plan for entry in batch], more=more
+                    )
                 )
         except Exception:
             log.warning("a batch of %d flash-sale buys failed; writing each alone", len(batch))
@@ -125,6 +162,7 @@ async def buy(
     address_id: str | None = None,
     idempotency_key: str | None = None,
     won: bool | None = None,
+    default_address: Callable[[User], Address | None] | None = None,
 ) -> FlashOrder:
     """One click on a flash sale, whichever route it came by: its order (``created``
     false for a retried click, which takes nothing) or its refusal.
@@ -133,7 +171,8 @@ async def buy(
     (no lock, buyers in parallel); the conditional writes and the order then join the
     sale's next batch in the queue, written with other buyers' in one unit of work.
     ``won``: whether the broker knows this click's key as a winner, when the route
-    asked already (``FlashSaleService.sold_out_check``)."""
+    asked already (``FlashSaleService.sold_out_check``); ``default_address``: the
+    buyer's default address if ``buyer`` read it already (with the token)."""
     async with runtime.db.reading() as reader:
         user = await buyer(reader)  # a refusal to who is calling comes first
         idempotency_key = clean_idempotency_key(idempotency_key)
@@ -145,6 +184,7 @@ async def buy(
             address_id=address_id,
             idempotency_key=idempotency_key,
             won=won,
+            default_address=None if default_address is None else default_address(user),
         )
         if isinstance(prepared, FlashOrder):  # a retried click: its order, nothing taken
             return prepared

@@ -25,10 +25,12 @@ of this runs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -54,6 +56,7 @@ from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import Runtime, publish_after_commit, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
+    Address,
     FlashSale,
     LiveSessionStatus,
     Order,
@@ -108,6 +111,11 @@ def keyed_order_id(secret: str, sale_id: str, buyer_id: str, idempotency_key: st
     """The id of the order a keyed click makes: the same for every retry of it."""
     message = f"flash-order|{sale_id}|{buyer_id}|{idempotency_key}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+class NotAtOnce(Exception):
+    """A batch that ``do_place_many_at_once`` cannot place whole (its unit is rolled
+    back; ``do_place_many`` places it buy by buy under the sale's lock)."""
 
 
 @dataclass(frozen=True)
@@ -376,17 +384,38 @@ class FlashSaleService:
         cached = contexts.get(sale_id)
         if cached is not None and time.monotonic() - cached.read_at < SALE_CONTEXT_S:
             return cached
-        refreshing: set[str] = runtime_of(session).extras.setdefault(
-            "flash_sale_contexts_refreshing", set()
+        refreshing: dict[str, asyncio.Future[SaleContext]] = runtime_of(session).extras.setdefault(
+            "flash_sale_contexts_refreshing", {}
         )
-        if cached is not None and sale_id in refreshing:
-            # Another buy is reading it again: use this one meanwhile, not a read per buy.
-            return cached
-        refreshing.add(sale_id)
+        reading = refreshing.get(sale_id)
+        if reading is not None:
+            if cached is not None:
+                # Another buy is reading it again: use this one meanwhile, not a read per buy.
+                return cached
+            # The sale's first clicks arrive together: they wait for the one read, not
+            # read it each (six statements apiece).
+            try:
+                return await asyncio.shield(reading)
+            except LiveCommerceError:
+                raise  # the same answer for all (no such sale)
+            except Exception:  # noqa: S110 - that read's own failure: read it here
+                pass
+        future: asyncio.Future[SaleContext] = asyncio.get_running_loop().create_future()
+        refreshing[sale_id] = future
         try:
-            return await self._read_sale_context(session, sale_id, contexts)
+            context = await self._read_sale_context(session, sale_id, contexts)
+        except BaseException as failed:
+            if isinstance(failed, Exception):
+                future.set_exception(failed)
+                future.exception()  # retrieved: no warning when no other buy waited
+            else:
+                future.cancel()
+            raise
         finally:
-            refreshing.discard(sale_id)
+            if refreshing.get(sale_id) is future:
+                del refreshing[sale_id]
+        future.set_result(context)
+        return context
 
     async def _read_sale_context(
         self, session: AsyncSession, sale_id: str, contexts: dict[str, SaleContext]
@@ -455,12 +484,15 @@ class FlashSaleService:
         address_id: str | None = None,
         idempotency_key: str | None = None,
         won: bool | None = None,
+        default_address: Address | None = None,
     ) -> FlashOrder | BuyPlan:
         """Everything a buy reads and checks, and the order it would place; or the order
         a retried click placed before. Only reads, so it may run in a reading unit of
         work ahead of the writing one (``do_place``): a buyer then holds the write lock
         only for the conditional writes. ``won``: what the caller's ``sold_out_check``
-        said of this click's key, when it asked already (saves a broker round trip)."""
+        said of this click's key, when it asked already (saves a broker round trip).
+        ``default_address``: the buyer's default address, when it was read already (with
+        the buyer's token, ``OrderService.read_caller_with_default_address``)."""
         runtime = runtime_of(session)
         if idempotency_key is not None:
             # A sale known to be sold out answers before any database work, unless this
@@ -495,7 +527,9 @@ class FlashSaleService:
             if address_id is not None:
                 address = await order_service.get_own_address(session, buyer, address_id)
             else:
-                found = await order_service.get_default_address(session, buyer)
+                found = default_address
+                if found is None or found.user_id != buyer.id:
+                    found = await order_service.get_default_address(session, buyer)
                 if found is None:
                     raise Conflict(
                         "Add a delivery address first: one-click buying sends to your default one.",
@@ -610,7 +644,11 @@ class FlashSaleService:
         return replace(plan, took=took)
 
     async def do_place_many(
-        self, session: AsyncSession, plans: list[BuyPlan]
+        self,
+        session: AsyncSession,
+        plans: list[BuyPlan],
+        *,
+        more: Callable[[], list[BuyPlan]] | None = None,
     ) -> list[FlashOrder | LiveCommerceError]:
         """The writing part of many buys of one sale in one unit of work (a group
         commit): what each buy gets, in the order given.
@@ -621,33 +659,45 @@ class FlashSaleService:
         counters and one flush stores the orders, their timers and their events: about
         ten statements for the batch instead of about ten per buy. A buy whose key
         placed an order before gets that order; a refused buy gets its refusal and
-        takes nothing. Nothing here is read and then written without the lock."""
+        takes nothing. Nothing here is read and then written without the lock.
+
+        ``more``: buys of the same sale that arrived while this one waited for the sale's
+        lock (on PostgreSQL another worker's batch holds it meanwhile), taken once the
+        lock is held: they join this batch instead of waiting a whole batch more. Their
+        outcomes follow those of ``plans``."""
         sale = plans[0].sale
-        assert all(plan.sale.id == sale.id for plan in plans)
-        outcomes: list[FlashOrder | LiveCommerceError | None] = [None] * len(plans)
+        plans = list(plans)
         gate = plans[0].gate
-        took = [plan.took for plan in plans]
         try:
-            pending = list(range(len(plans)))
+            # What needs no lock is read first, so on PostgreSQL the sale's row (every
+            # worker's batches wait for it) is held for one round trip fewer. (Under READ
+            # COMMITTED a read after the lock would not hold the session's row either.)
+            on_air = (await live_service.get_session(session, sale.session_id)).status in ON_AIR
             locked = await flash_sale_repository.lock_for_batch(session, sale.id)
+            if more is not None:
+                plans.extend(more())
+            assert all(plan.sale.id == sale.id for plan in plans)
+            outcomes: list[FlashOrder | LiveCommerceError | None] = [None] * len(plans)
+            took = [plan.took for plan in plans]
+            pending = list(range(len(plans)))
+            keys = [
+                (plan.order.buyer_id, key)
+                for plan in plans
+                if (key := plan.order.idempotency_key) is not None
+            ]
+            existing = await order_service.find_orders_by_idempotency_keys(session, keys)
             now = utcnow()
             if locked is None or locked[1] is not None or now >= as_utc(locked[2]):
                 ended = Conflict("This flash sale has ended.", code="flash_sale_ended")
                 for index in pending:
                     outcomes[index] = ended
                 pending = []
-            elif (await live_service.get_session(session, sale.session_id)).status not in ON_AIR:
+            elif not on_air:
                 off_air = Conflict("This live session is not on air.", code="session_not_live")
                 for index in pending:
                     outcomes[index] = off_air
                 pending = []
             units_left = 0 if locked is None else locked[0]
-            keys = [
-                (plans[index].order.buyer_id, key)
-                for index in pending
-                if (key := plans[index].order.idempotency_key) is not None
-            ]
-            existing = await order_service.find_orders_by_idempotency_keys(session, keys)
             bought = (
                 await flash_sale_repository.bought_by(
                     session, sale.id, sorted({plans[index].order.buyer_id for index in pending})
@@ -745,6 +795,60 @@ class FlashSaleService:
             if reconcile:
                 await self._reconcile_soon(session, gate)  # Redis was more generous
         return [outcome for outcome in outcomes if outcome is not None]
+
+    async def do_place_many_at_once(
+        self, session: AsyncSession, plans: list[BuyPlan]
+    ) -> list[FlashOrder]:
+        """``do_place_many`` for a batch that can be placed whole, with the sale's row
+        locked for one statement (PostgreSQL, where every worker's batches wait for that
+        row): the buyers' counters move (conditionally), the orders, their timers and
+        events are stored, and the sale's units are taken last, by one conditional
+        ``UPDATE`` that also checks the sale is open. Raises ``NotAtOnce`` — the caller
+        rolls the unit back and places the batch with ``do_place_many`` — when any buy
+        would not simply be placed: a retried key, a buyer past the limit, too few
+        units, a sale closed or off air. Nothing is read and then written."""
+        sale = plans[0].sale
+        assert all(plan.sale.id == sale.id for plan in plans)
+        amounts: dict[str, int] = {}
+        keys: set[tuple[str, str]] = set()
+        for plan in plans:
+            buyer_id, key = plan.order.buyer_id, plan.order.idempotency_key
+            amounts[buyer_id] = amounts.get(buyer_id, 0) + plan.quantity
+            if key is not None:
+                if (buyer_id, key) in keys:
+                    raise NotAtOnce
+                keys.add((buyer_id, key))
+        if any(amount > sale.per_buyer_limit for amount in amounts.values()):
+            raise NotAtOnce
+        if (await live_service.get_session(session, sale.session_id)).status not in ON_AIR:
+            raise NotAtOnce
+        if await order_service.find_orders_by_idempotency_keys(session, sorted(keys)):
+            raise NotAtOnce
+        moved = await flash_sale_repository.add_to_buyers(
+            session, sale.id, amounts, sale.per_buyer_limit
+        )
+        if len(moved) != len(amounts):
+            raise NotAtOnce
+        gate = plans[0].gate
+        if gate is not None:
+            await stock_gate_service.record_takes(
+                session,
+                gate,
+                [(plan.order.id, plan.order.buyer_id, plan.quantity) for plan in plans],
+            )
+        await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
+        now = utcnow()
+        total = sum(plan.quantity for plan in plans)
+        left = await flash_sale_repository.take_units_while_open(session, sale.id, total, now)
+        if left is None:
+            raise NotAtOnce
+        if left == 0:
+            await flash_sale_repository.mark_sold_out(session, sale.id, now)
+        self._remember_wins(
+            session, sale, [key for plan in plans if (key := plan.order.idempotency_key)]
+        )
+        self._after_stock_change(session, sale, left)
+        return [FlashOrder(plan.order, created=True) for plan in plans]
 
     def _remember_win(self, session: AsyncSession, sale: FlashSale, idempotency_key: str) -> None:
         """After the commit: this key won, so its retries look their order up."""

@@ -205,6 +205,44 @@ class FlashSaleRepository:
         )
         await session.execute(statement, rows)
 
+    async def take_units_while_open(
+        self, session: AsyncSession, sale_id: str, quantity: int, now: datetime
+    ) -> int | None:
+        """``take_units`` for a sale neither settled nor past its end: the units left
+        afterwards, or None (not enough, or closed)."""
+        result = await session.execute(
+            update(FlashSale)
+            .where(
+                FlashSale.id == sale_id,
+                FlashSale.settled_at.is_(None),
+                FlashSale.ends_at > now,
+                FlashSale.units_left >= quantity,
+            )
+            .values(units_left=FlashSale.units_left - quantity)
+            .returning(FlashSale.units_left)
+            .execution_options(synchronize_session=False)
+        )
+        row = result.first()
+        return None if row is None else int(row[0])
+
+    async def add_to_buyers(
+        self, session: AsyncSession, sale_id: str, amounts: dict[str, int], limit: int
+    ) -> set[str]:
+        """``bought = bought + :q WHERE bought + :q <= :limit`` for many buyers in one
+        upsert (PostgreSQL): the buyers whose counter moved."""
+        rows = [
+            {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": amount}
+            for buyer_id, amount in amounts.items()
+        ]
+        upsert = postgresql_insert(FlashSaleBuyer).values(rows)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[FlashSaleBuyer.sale_id, FlashSaleBuyer.buyer_id],
+            set_={"bought": FlashSaleBuyer.bought + upsert.excluded.bought},
+            where=FlashSaleBuyer.bought + upsert.excluded.bought <= limit,
+        ).returning(FlashSaleBuyer.buyer_id)
+        result = await session.execute(statement)
+        return set(result.scalars().all())
+
     async def ensure_buyer(self, session: AsyncSession, sale_id: str, buyer_id: str) -> None:
         values = {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": 0}
         await session.execute(_insert_ignore(session, FlashSaleBuyer, values))

@@ -83,6 +83,33 @@ class RequestGuard:
         await self.app(scope, receive_limited, send_nosniff)
 
 
+class FixedReply:
+    """``GET path`` answered with a reply that never changes, before ``app``'s middleware
+    and routing: the same status, body and headers its route gives (``nosniff`` as
+    ``RequestGuard`` adds it). Everything else goes on to ``app``."""
+
+    def __init__(self, app: ASGIApp, path: str, body: bytes, media_type: str) -> None:
+        self.app = app
+        self.path = path
+        self._start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", media_type.encode()),
+                _NOSNIFF,
+            ],
+        }
+        self._body: Message = {"type": "http.response.body", "body": body}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == self.path:
+            await send(self._start)
+            await send(self._body)
+            return
+        await self.app(scope, receive, send)
+
+
 class _NulFinder:
     """Finds a NUL in a JSON (``\\u0000`` escape) or form (``%00``) body, chunk by chunk."""
 

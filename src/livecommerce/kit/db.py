@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,6 +69,24 @@ def is_reading(session: AsyncSession) -> bool:
         return False
     options = bind.sync_engine.get_execution_options() if isinstance(bind, AsyncEngine) else {}
     return bool(options.get(READ_ONLY))
+
+
+# Connections of one SQLite engine (the writers', and the readers' of a file database):
+# as many as the stock pool's most (5 kept + 10 overflow), all kept.
+SQLITE_POOL_SIZE = 15
+# Connections of one process to PostgreSQL.
+POSTGRESQL_POOL_SIZE = 40
+
+
+def sqlite_engine_url(url: str) -> str | URL:
+    """The URL the engine is made with: the aiosqlite driver becomes the one-trip dialect
+    (``kit/sqlite_driver.py``: a statement is one hand-off to the connection's thread)."""
+    parsed = make_url(url)
+    if parsed.get_driver_name() != "aiosqlite":
+        return url
+    from livecommerce.kit import sqlite_driver
+
+    return parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
 
 
 def prepare_sqlite_file(url: str) -> None:
@@ -132,12 +150,22 @@ class Database:
         self.url = url
         self.is_sqlite = is_sqlite_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
+        engine_url: str | URL = url
         if self.is_sqlite:
             prepare_sqlite_file(url)
             kwargs["connect_args"] = {"timeout": 30}
+            engine_url = sqlite_engine_url(url)
+            if make_url(url).database not in (None, "", ":memory:"):
+                # Connections are kept, never opened and closed with the load: each is a
+                # thread, a file handle and its pragmas (an overflow of the stock pool was
+                # closed whenever it came back, and opened again in the next burst).
+                kwargs.update(pool_size=SQLITE_POOL_SIZE, max_overflow=0)
         else:
-            kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
-        self.engine = create_async_engine(url, **kwargs)
+            # As many as before (20 kept + 20 overflow), all kept once opened: an overflow
+            # connection was closed whenever it came back, so every burst of more than 20
+            # at once opened (and PostgreSQL forked) new ones.
+            kwargs.update(pool_size=POSTGRESQL_POOL_SIZE, max_overflow=0, pool_pre_ping=True)
+        self.engine = create_async_engine(engine_url, **kwargs)
         # On a SQLite file, readers get an engine (a pool of connections) of their own:
         # a writer waiting for SQLite's one write lock then never also waits behind a
         # crowd of readers for a pooled connection, nor a reader behind writers.
@@ -145,7 +173,7 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             if make_url(url).database not in (None, "", ":memory:"):
-                self.reader_engine = create_async_engine(url, **kwargs)
+                self.reader_engine = create_async_engine(engine_url, **kwargs)
                 _configure_sqlite(self.reader_engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         reader_options: dict[str, Any] = {READ_ONLY: True}

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, tuple_, update
+from sqlalchemy import CursorResult, Select, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
-from livecommerce.models import Address, Order
+from livecommerce.models import Address, Order, User
 
 
 def _rowcount(result: Any) -> int:
@@ -40,6 +42,27 @@ class AddressRepository:
         keyset = (desc(Address.is_default), desc(Address.created_at), asc(Address.id))
         query = select(Address).where(Address.user_id == user_id)
         return await fetch_page(session, query, keyset, page)
+
+    async def with_default_address(
+        self, session: AsyncSession, query: Select[datetime, User]
+    ) -> tuple[datetime, User, Address | None] | None:
+        """The first row of ``query`` (which selects a ``User``) with that user's first
+        address in the order of ``list_for_user`` (or None) as one more column: one
+        statement."""
+        ranked = aliased(Address)
+        first = (
+            select(ranked.id)
+            .where(ranked.user_id == User.id)
+            .order_by(ranked.is_default.desc(), ranked.created_at.desc(), ranked.id)
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+        result = await session.execute(
+            query.add_columns(Address).outerjoin(Address, Address.id == first)
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1], row[2])
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:
         return await session.get(Address, address_id)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import BehaviourRecord, insights_service
 from livecommerce.kit.clock import utcnow
@@ -348,6 +349,16 @@ class OrderService:
 
     def address_snapshot(self, address: Address) -> dict[str, Any]:
         return _address_snapshot(address)
+
+    async def read_caller_with_default_address(
+        self, session: AsyncSession, token: str
+    ) -> tuple[datetime, User, Address | None] | None:
+        """Who a token belongs to (``(expires_at, user)`` of its live session, as
+        authentication reads it) and that user's default address, in one statement: a
+        buy by one click reads both."""
+        return await address_repository.with_default_address(
+            session, account_service.live_token_query(token, utcnow())
+        )
 
     async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:
         return await address_repository.default_for_user(session, user.id)

@@ -1,11 +1,20 @@
 """What traffic does when other domains' facts arrive: short videos become (and stop being)
-home-feed candidates, and their figures move (see ``traffic/video_candidates.py``)."""
+home-feed candidates, and their figures move (see ``traffic/video_candidates.py``); a
+session going on or off air, scheduled or cancelled, and a video published or withdrawn
+start a new prepared catalog in every process at once."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.events import subscribe
+from livecommerce.live.events import (
+    SessionCancelled,
+    SessionEnded,
+    SessionScheduled,
+    SessionStarted,
+)
+from livecommerce.traffic.service import traffic_service
 from livecommerce.traffic.video_candidates import video_candidate_service
 from livecommerce.videos.events import (
     VideoChanged,
@@ -21,6 +30,7 @@ from livecommerce.videos.events import (
 @subscribe(VideoPublished, "traffic.video_published")
 async def video_published(session: AsyncSession, event: VideoPublished) -> None:
     await video_candidate_service.do_store_card(session, event.model_dump())
+    traffic_service.invalidate_catalog_after_commit(session)
 
 
 @subscribe(VideoChanged, "traffic.video_changed")
@@ -31,6 +41,7 @@ async def video_changed(session: AsyncSession, event: VideoChanged) -> None:
 @subscribe(VideoUnpublished, "traffic.video_unpublished")
 async def video_unpublished(session: AsyncSession, event: VideoUnpublished) -> None:
     await video_candidate_service.do_remove(session, event.video_id, event.at)
+    traffic_service.invalidate_catalog_after_commit(session)
 
 
 @subscribe(VideoViewed, "traffic.video_viewed")
@@ -53,3 +64,23 @@ async def video_engaged(session: AsyncSession, event: VideoEngaged) -> None:
 @subscribe(VideoOrderAttributed, "traffic.video_order")
 async def video_order(session: AsyncSession, event: VideoOrderAttributed) -> None:
     await video_candidate_service.do_count(session, event.video_id, orders=1)
+
+
+@subscribe(SessionStarted, "traffic.catalog_session_started")
+async def session_started(session: AsyncSession, event: SessionStarted) -> None:
+    await traffic_service.invalidate_catalog(session)
+
+
+@subscribe(SessionEnded, "traffic.catalog_session_ended")
+async def session_ended(session: AsyncSession, event: SessionEnded) -> None:
+    await traffic_service.invalidate_catalog(session)
+
+
+@subscribe(SessionScheduled, "traffic.catalog_session_scheduled")
+async def session_scheduled(session: AsyncSession, event: SessionScheduled) -> None:
+    await traffic_service.invalidate_catalog(session)
+
+
+@subscribe(SessionCancelled, "traffic.catalog_session_cancelled")
+async def session_cancelled(session: AsyncSession, event: SessionCancelled) -> None:
+    await traffic_service.invalidate_catalog(session)

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from livecommerce.app import create_app
 from livecommerce.config import Settings
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
 from livecommerce.traffic.service import traffic_service
-from livecommerce.app import create_app
 from tests.catalog.helpers import make_admin
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import Account, sign_up

@@ -354,7 +354,9 @@ class TrafficService:
             cache.builds += 1
             return entry
 
-    async def _build_catalog(self, session: AsyncSession, *, tick: int, version: int) -> PreparedCatalog:
+    async def _build_catalog(
+        self, session: AsyncSession, *, tick: int, version: int
+    ) -> PreparedCatalog:
         config = await self.policy_config(session)
         found = await self.candidates(session, config)
         return PreparedCatalog(

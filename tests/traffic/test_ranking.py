@@ -441,7 +441,7 @@ def test_a_session_stays_on_trial_while_it_engages_better_than_its_peers() -> No
     ]
     rows += [{"tags": ["茶叶"], "exposures": 500, "enters": 50} for _ in range(10)]
     catalog = world(rows)
-    cfg = tags_config(trial_share=0.2, trial_quantile=0.5)
+    cfg = tags_config(trial_share=0.2, trial_quantile=0.5, trial_optimism=0.0)
     prepared = ranking.prepare(catalog, cfg)
     # Judged against its peers (s0–s2): at or over their median, owed its exposures so far.
     assert prepared.trial.tolist()[:5] == [True, False, True, False, False]
@@ -459,6 +459,12 @@ def test_a_session_stays_on_trial_while_it_engages_better_than_its_peers() -> No
     on_trial = [sum(p.reasons[0].code == "trial" for p in page) for page in pages]
     assert on_trial == [2] * 39 + [0] * 21
     assert prepared.served[[0, 2]].tolist() == [61.0, 61.0]
+    # With optimism, s1's thin evidence (two entries) gets the benefit of the doubt; with
+    # ten times the exposures at the same rates it does not.
+    hopeful = tags_config(trial_share=0.2, trial_quantile=0.5, trial_optimism=0.2)
+    assert ranking.prepare(catalog, hopeful).trial.tolist()[:3] == [True, True, True]
+    rows[1] = {**young, "exposures": 400, "enters": 20, "likes": 0, "watch_s": 20 * 40}
+    assert ranking.prepare(world(rows), hopeful).trial.tolist()[:3] == [True, False, True]
     # A viewer it does not fit gets no trial places.
     other = ranking.rank(ranking.prepare(catalog, cfg), Viewer(interests={"数码": 1.0}), 10)
     assert all(pick.reasons[0].code != "trial" for pick in other)

@@ -151,15 +151,17 @@ class PolicyConfig:
     # ``tags``' trial, its cold start continued while a session keeps engaging: a live
     # session or video in its first ``cold_start_window_s``, past its test pool, whose
     # engagement estimate is at least the ``trial_quantile`` of its peers' (sessions as young
-    # and tested) is owed ``trial_growth`` × its exposures so far at each refresh, so its
-    # audience grows geometrically while it engages and stops growing the refresh it does
-    # not. It is served in this share of each page (times the tags weight), the better
+    # and tested; plus ``trial_optimism`` × the prior's share of its estimate, so thin
+    # evidence gets the benefit of the doubt) is owed ``trial_growth`` × its exposures so far
+    # at each refresh, so its audience grows geometrically while it engages and stops
+    # growing the refresh it does not. It is served in this share of each page (times the tags weight), the better
     # engaging first (odds × e per ``trial_temperature``), only to viewers it fits
     # (``test_match``), never beyond the exposure cap. 0: off.
     trial_share: float = 0.0
     trial_growth: float = 1.0
     trial_quantile: float = 0.9
     trial_temperature: float = 0.05
+    trial_optimism: float = 0.2
     # Who a session is tested on under tags (tags' share of the cold start and the trial):
     # viewers whose interest in one of its tags is at least this share of their strongest.
     test_match: float = 0.25
@@ -568,7 +570,10 @@ def _trials(
     # The prior's part of the estimate (0.25: each rate at half its threshold) moved to the bar.
     judged = quality + shrink * (bar - 0.25)
     bar = float(np.quantile(judged[tested], level))
-    trial = tested & ~catalog.demoted & (judged >= bar)
+    # Optimism where the evidence is thin: a session stays on trial until its evidence
+    # says it is under the bar, not merely while its estimate is over it (otherwise one
+    # unlucky test pool would keep it off the trial that would give it more evidence).
+    trial = tested & ~catalog.demoted & (judged + config.trial_optimism * shrink >= bar)
     owed = np.where(trial, np.maximum(test_pool, config.trial_growth * catalog.exposures), 0.0)
     return trial, owed, np.where(tested, judged, quality)
 

@@ -154,9 +154,9 @@ class PolicyConfig:
     # and tested; plus ``trial_optimism`` × the prior's share of its estimate, so thin
     # evidence gets the benefit of the doubt) is owed ``trial_growth`` × its exposures so far
     # at each refresh, so its audience grows geometrically while it engages and stops
-    # growing the refresh it does not. It is served in this share of each page (times the tags weight), the better
-    # engaging first (odds × e per ``trial_temperature``), only to viewers it fits
-    # (``test_match``), never beyond the exposure cap. 0: off.
+    # growing the refresh it does not. It is served in this share of each page (times the
+    # tags weight), the better engaging first (odds × e per ``trial_temperature``), only to
+    # viewers it fits (``test_match``), never beyond the exposure cap. 0: off.
     trial_share: float = 0.0
     trial_growth: float = 1.0
     trial_quantile: float = 0.9

@@ -1,19 +1,15 @@
 """What traffic does when other domains' facts arrive: short videos become (and stop being)
 home-feed candidates, and their figures move (see ``traffic/video_candidates.py``); a
-session going on or off air, scheduled or cancelled, and a video published or withdrawn
-start a new prepared catalog in every process at once."""
+session going on or off air, scheduled, retitled or cancelled starts a new prepared
+catalog in every process at once (as a video's card stored or removed does, in
+``video_candidates``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.events import subscribe
-from livecommerce.live.events import (
-    SessionCancelled,
-    SessionEnded,
-    SessionScheduled,
-    SessionStarted,
-)
+from livecommerce.live.events import SessionChanged, SessionEnded, SessionStarted
 from livecommerce.traffic.service import traffic_service
 from livecommerce.traffic.video_candidates import video_candidate_service
 from livecommerce.videos.events import (
@@ -30,7 +26,6 @@ from livecommerce.videos.events import (
 @subscribe(VideoPublished, "traffic.video_published")
 async def video_published(session: AsyncSession, event: VideoPublished) -> None:
     await video_candidate_service.do_store_card(session, event.model_dump())
-    traffic_service.invalidate_catalog_after_commit(session)
 
 
 @subscribe(VideoChanged, "traffic.video_changed")
@@ -41,7 +36,6 @@ async def video_changed(session: AsyncSession, event: VideoChanged) -> None:
 @subscribe(VideoUnpublished, "traffic.video_unpublished")
 async def video_unpublished(session: AsyncSession, event: VideoUnpublished) -> None:
     await video_candidate_service.do_remove(session, event.video_id, event.at)
-    traffic_service.invalidate_catalog_after_commit(session)
 
 
 @subscribe(VideoViewed, "traffic.video_viewed")
@@ -76,11 +70,6 @@ async def session_ended(session: AsyncSession, event: SessionEnded) -> None:
     await traffic_service.invalidate_catalog(session)
 
 
-@subscribe(SessionScheduled, "traffic.catalog_session_scheduled")
-async def session_scheduled(session: AsyncSession, event: SessionScheduled) -> None:
-    await traffic_service.invalidate_catalog(session)
-
-
-@subscribe(SessionCancelled, "traffic.catalog_session_cancelled")
-async def session_cancelled(session: AsyncSession, event: SessionCancelled) -> None:
+@subscribe(SessionChanged, "traffic.catalog_session_changed")
+async def session_changed(session: AsyncSession, event: SessionChanged) -> None:
     await traffic_service.invalidate_catalog(session)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.fans.sharing import sharing_service
 from livecommerce.kit.clock import utcnow
-from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Forbidden, RateLimited, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import BadCursor, PageRequest, decode_cursor, encode_cursor
@@ -30,7 +29,7 @@ from livecommerce.models import (
     User,
     VideoCandidate,
 )
-from livecommerce.traffic import ranking
+from livecommerce.traffic import catalog_version, ranking
 from livecommerce.traffic.events import VisitAttributed
 from livecommerce.traffic.interests import room_tags, viewer_interests
 from livecommerce.traffic.reasons import METRIC_NAMES, reason_text
@@ -72,10 +71,6 @@ NEW_ROOM_AGE = timedelta(days=3)
 VISIT_DEDUPE = timedelta(minutes=30)
 _VISIT_ID = re.compile(r"^[0-9a-f]{32}$")
 _ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
-# The catalog's version, shared by every process through the broker (Redis at scale): a
-# change that must reach the feed at once bumps it, and each process's next feed request
-# prepares a new catalog.
-CATALOG_VERSION_KEY = "traffic:catalog_version"
 _CATALOG_CACHE = "traffic.catalog"
 
 
@@ -341,7 +336,7 @@ class TrafficService:
             cache.builds += 1
             return await self._build_catalog(session, tick=0, version=0)
         tick = int(utcnow().timestamp() // refresh_s)
-        version = await runtime.broker.get_int(CATALOG_VERSION_KEY) or 0
+        version = await catalog_version.current(session)
         entry = cache.entry
         if entry is not None and entry.tick == tick and entry.version == version:
             return entry
@@ -368,18 +363,10 @@ class TrafficService:
         )
 
     async def invalidate_catalog(self, session: AsyncSession) -> None:
-        """Every process prepares a new catalog for its next feed request (call once the
-        change is committed: a request building meanwhile would keep what it read)."""
-        runtime = runtime_of(session)
-        cache = self._cache(session)
-        await runtime.broker.incr(CATALOG_VERSION_KEY)
-        cache.entry = None
+        await catalog_version.invalidate(session)
 
     def invalidate_catalog_after_commit(self, session: AsyncSession) -> None:
-        async def _invalidate() -> None:
-            await self.invalidate_catalog(session)
-
-        after_commit(session, _invalidate)
+        catalog_version.invalidate_after_commit(session)
 
     # ---- the feed ----------------------------------------------------------------------
 

@@ -378,6 +378,15 @@ class Settings(BaseSettings):
         description="Temperature of each feed page's draw: 0 orders strictly by score; "
         "above 0 items are drawn with odds exp(score / value), spreading attention.",
     )
+    traffic_catalog_refresh_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="Feed requests of a process share one prepared catalog of candidates "
+        "for this many seconds (ticks aligned on the clock, so processes agree); a session "
+        "going on or off air, a pin or demotion and a policy change start a new one at once "
+        "in every process. 0: one per request.",
+    )
     traffic_clicks_per_minute: int = Field(
         default=30,
         ge=1,

@@ -62,3 +62,16 @@ def test_traffic_benchmark_smoke_run() -> None:
     for check in report["checks"].values():
         assert set(check) == {"value", "target", "met"}
         assert isinstance(check["met"], bool)
+
+
+def test_feed_benchmark_smoke_run() -> None:
+    from livecommerce.bench import feed
+
+    result = CliRunner().invoke(app, ["bench", "feed", "--smoke", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    before, after = report["per_request_catalog"], report["shared_catalog"]
+    for phase in (before, after):
+        assert phase["feed"]["items_per_page"] == feed.SMOKE_HOSTS
+        for kind in ("healthz", "feed"):
+            assert set(phase[kind]) >= {"server_cpu_ms_per_request", "p50_ms", "p99_ms"}

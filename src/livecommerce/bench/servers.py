@@ -185,11 +185,18 @@ def platform_env(
 
 @asynccontextmanager
 async def platform_server(
-    *, database_url: str, data_dir: Path, redis_url: str | None = None, workers: int = 1
+    *,
+    database_url: str,
+    data_dir: Path,
+    redis_url: str | None = None,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
 ) -> AsyncIterator[Server]:
-    """``livecommerce serve`` on a free port (the schema is already migrated)."""
+    """``livecommerce serve`` on a free port (the schema is already migrated); ``settings``
+    are more ``LIVECOMMERCE_*`` variables."""
     port = free_port()
     env = platform_env(database_url=database_url, data_dir=data_dir, port=port, redis_url=redis_url)
+    env.update(settings or {})
     command = [
         sys.executable,
         "-m",

@@ -101,7 +101,7 @@ BASE = PolicyConfig(
 CONFIGS: dict[str, PolicyConfig] = {
     "pools": replace(BASE, weights={"pools": 1.0}),
     # The Kuaishou way: tags, with the per-room exposure cap.
-    "tags": replace(BASE, weights={"tags": 1.0}, exposure_cap_share=0.02),
+    "tags": replace(BASE, weights={"tags": 1.0}, exposure_cap_share=0.02, trial_share=0.3),
     "private": replace(BASE, weights={"private": 1.0}),
     "popular": replace(BASE, weights={"popular": 1.0}, cold_start_share=0.0, exploration=0.0),
     "random": replace(BASE, weights={"popular": 1.0}, cold_start_share=0.0),

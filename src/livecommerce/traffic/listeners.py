@@ -1,11 +1,16 @@
 """What traffic does when other domains' facts arrive: short videos become (and stop being)
-home-feed candidates, and their figures move (see ``traffic/video_candidates.py``)."""
+home-feed candidates, and their figures move (see ``traffic/video_candidates.py``); a
+session going on or off air, scheduled, retitled or cancelled starts a new prepared
+catalog in every process at once (as a video's card stored or removed does, in
+``video_candidates``)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.events import subscribe
+from livecommerce.live.events import SessionChanged, SessionEnded, SessionStarted
+from livecommerce.traffic.service import traffic_service
 from livecommerce.traffic.video_candidates import video_candidate_service
 from livecommerce.videos.events import (
     VideoChanged,
@@ -53,3 +58,18 @@ async def video_engaged(session: AsyncSession, event: VideoEngaged) -> None:
 @subscribe(VideoOrderAttributed, "traffic.video_order")
 async def video_order(session: AsyncSession, event: VideoOrderAttributed) -> None:
     await video_candidate_service.do_count(session, event.video_id, orders=1)
+
+
+@subscribe(SessionStarted, "traffic.catalog_session_started")
+async def session_started(session: AsyncSession, event: SessionStarted) -> None:
+    await traffic_service.invalidate_catalog(session)
+
+
+@subscribe(SessionEnded, "traffic.catalog_session_ended")
+async def session_ended(session: AsyncSession, event: SessionEnded) -> None:
+    await traffic_service.invalidate_catalog(session)
+
+
+@subscribe(SessionChanged, "traffic.catalog_session_changed")
+async def session_changed(session: AsyncSession, event: SessionChanged) -> None:
+    await traffic_service.invalidate_catalog(session)

@@ -148,6 +148,23 @@ class PolicyConfig:
     # going on air are judged this way; older ones are ranked by their tier alone.
     judge_freshness_s: float = 60.0
     judge_temperature: float = 0.1
+    # ``tags``' trial, its cold start continued while a session keeps engaging: a live
+    # session or video in its first ``cold_start_window_s``, past its test pool, whose
+    # engagement estimate is at least the ``trial_quantile`` of its peers' (sessions as young
+    # and tested; plus ``trial_optimism`` × the prior's share of its estimate, so thin
+    # evidence gets the benefit of the doubt) is owed ``trial_growth`` × its exposures so far
+    # at each refresh, so its audience grows geometrically while it engages and stops
+    # growing the refresh it does not. It is served in this share of each page (times the
+    # tags weight), the better engaging first (odds × e per ``trial_temperature``), only to
+    # viewers it fits (``test_match``), never beyond the exposure cap. 0: off.
+    trial_share: float = 0.0
+    trial_growth: float = 1.0
+    trial_quantile: float = 0.9
+    trial_temperature: float = 0.05
+    trial_optimism: float = 0.2
+    # Who a session is tested on under tags (tags' share of the cold start and the trial):
+    # viewers whose interest in one of its tags is at least this share of their strongest.
+    test_match: float = 0.25
 
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
@@ -283,13 +300,24 @@ class Prepared:
     served: FloatArray = field(default_factory=lambda: np.zeros(0))
     cold_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     judging_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # ``tags``' trial (see PolicyConfig.trial_share): who is on trial and how many exposures
+    # each is owed in this refresh.
+    trial: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    trial_owed: FloatArray = field(default_factory=lambda: np.zeros(0))
+    trial_quality: FloatArray = field(default_factory=lambda: np.zeros(0))
+    trial_rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         n = len(self.catalog)
         if len(self.served) != n:
             self.served = np.zeros(n)
+        if len(self.trial) != n:
+            self.trial = np.zeros(n, dtype=np.bool_)
+            self.trial_owed = np.zeros(n)
+            self.trial_quality = np.zeros(n)
         self.cold_rows = np.nonzero(self.cold)[0]
         self.judging_rows = np.nonzero(self.judging)[0]
+        self.trial_rows = np.nonzero(self.trial)[0]
 
     def record_served(self, rows: Iterable[int]) -> None:
         """Count exposures handed out for these rows; rooms reaching their cap are held
@@ -426,6 +454,7 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     prior = 20.0
     quality = np.zeros(n)
     counted = np.zeros(n)
+    shrink = np.zeros(n)  # how much of the estimate is the prior (1: no evidence yet)
     raw = _rates(catalog)
     for name in METRICS:
         threshold = config.thresholds.get(name)
@@ -435,8 +464,10 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         base = catalog.exposures if name == "enter_rate" else catalog.enters
         ratio = np.minimum(raw[name] / threshold, 2.0)
         quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
+        shrink += weight * prior / (base + prior)
         counted += weight
     quality = quality / np.maximum(counted, 1e-9) / 2.0  # 0..1
+    shrink = shrink / np.maximum(counted, 1e-9)
     levels = len(rules)
     pools = (tier - 1 + quality) / levels
     # A pool that is full and did not promote holds the session back.
@@ -471,6 +502,9 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         & ~cold
     )
     owed = np.where(judging, sample_now - catalog.exposures, 0.0)
+    trial, trial_owed, trial_quality = _trials(
+        catalog, config, quality, shrink, cold, float(samples[0])
+    )
     flat = catalog.tags.reshape(-1)
     owners = np.repeat(np.arange(n, dtype=np.int64), catalog.tags.shape[1] if n else 0)
     keep = flat >= 0
@@ -497,7 +531,51 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         cap_at=cap_at,
         base=base,
         multiplier=multiplier,
+        trial=trial,
+        trial_owed=trial_owed,
+        trial_quality=trial_quality,
     )
+
+
+def _trials(
+    catalog: Catalog,
+    config: PolicyConfig,
+    quality: FloatArray,
+    shrink: FloatArray,
+    cold: BoolArray,
+    test_pool: float,
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """Who is on ``tags``' trial, what each is owed this refresh and the engagement estimate
+    it is judged and served by (see PolicyConfig.trial_share).
+
+    A session is judged against its peers (sessions as young and past their test pool), and
+    with the benefit of the doubt: its estimate is shrunk towards the peers' bar rather than
+    towards the platform's prior, so a session with little evidence starts at the bar and
+    moves with what its viewers do, instead of starting behind sessions with more evidence.
+    It stays on trial while that estimate is at least the bar."""
+    n = len(catalog)
+    none = np.zeros(n, dtype=np.bool_)
+    if config.trial_share <= 0 or n == 0:
+        return none, np.zeros(n), np.zeros(n)
+    tested = (
+        ((catalog.kind == KIND_LIVE) | (catalog.kind == KIND_VIDEO))
+        & (catalog.age_s <= config.cold_start_window_s)
+        & ~cold
+        & (catalog.exposures >= test_pool)
+    )
+    if not tested.any():
+        return none, np.zeros(n), np.zeros(n)
+    level = min(max(config.trial_quantile, 0.0), 1.0)
+    bar = float(np.quantile(quality[tested], level))
+    # The prior's part of the estimate (0.25: each rate at half its threshold) moved to the bar.
+    judged = quality + shrink * (bar - 0.25)
+    bar = float(np.quantile(judged[tested], level))
+    # Optimism where the evidence is thin: a session stays on trial until its evidence
+    # says it is under the bar, not merely while its estimate is over it (otherwise one
+    # unlucky test pool would keep it off the trial that would give it more evidence).
+    trial = tested & ~catalog.demoted & (judged + config.trial_optimism * shrink >= bar)
+    owed = np.where(trial, np.maximum(test_pool, config.trial_growth * catalog.exposures), 0.0)
+    return trial, owed, np.where(tested, judged, quality)
 
 
 def _rows_of(catalog: Catalog, rooms: Iterable[str]) -> list[int]:
@@ -551,6 +629,7 @@ def rank(
 
     parts: dict[str, FloatArray] = {}
     match = np.zeros(n)
+    fit = match
     if weights["tags"] > 0:
         match = _interest_scores(prepared, viewer.interests)
         top = float(match.max())
@@ -593,10 +672,25 @@ def rank(
             & ~prepared.capped[cold_rows]
         ]
         if len(cold_rows):
-            # the least exposed first, so every new session gets its test audience
+            # The least exposed first, so every new session gets its test audience. Tags'
+            # share of these places (its weight) only goes to sessions that fit the viewer
+            # (``test_match``): under tags a session is tested on the audience it is for. A
+            # viewer with no interests yet has nothing to match: any new session will do.
             shown = catalog.exposures[cold_rows] + prepared.served[cold_rows]
-            order = np.lexsort((cold_rows, shown))
-            chosen_cold = [int(cold_rows[i]) for i in order[:cold_slots]]
+            strong = (match[cold_rows] > 0) & (fit[cold_rows] >= config.test_match)
+            order = np.lexsort((cold_rows, shown, ~strong))
+            tag_slots = int(round(cold_slots * weights["tags"])) if viewer.interests else 0
+            other_slots = cold_slots - tag_slots
+            for i in order:
+                if strong[i] and tag_slots > 0:
+                    tag_slots -= 1
+                elif other_slots > 0:
+                    other_slots -= 1
+                else:
+                    continue
+                chosen_cold.append(int(cold_rows[i]))
+                if tag_slots == 0 and other_slots == 0:
+                    break
     if chosen_cold:
         score[np.asarray(chosen_cold, dtype=np.int64)] = -np.inf
     chosen_judged: list[int] = []
@@ -609,8 +703,21 @@ def rank(
         chosen_judged = _judged(prepared, available & np.isfinite(score), judge_slots, rng)
         if chosen_judged:
             score[np.asarray(chosen_judged, dtype=np.int64)] = -np.inf
+    chosen_trial: list[int] = []
+    trial_slots = 0
+    if random_scores is None and config.trial_share > 0 and weights["tags"] > 0:
+        trial_slots = min(
+            limit - len(chosen_cold) - len(chosen_judged),
+            int(round(limit * config.trial_share * weights["tags"])),
+        )
+    if trial_slots > 0 and len(prepared.trial_rows):
+        matched = available & np.isfinite(score) & (match > 0) & (fit >= config.test_match)
+        chosen_trial = _on_trial(prepared, matched, trial_slots, rng)
+        if chosen_trial:
+            score[np.asarray(chosen_trial, dtype=np.int64)] = -np.inf
     main_count = min(
-        limit - len(chosen_cold) - len(chosen_judged), int(np.count_nonzero(np.isfinite(score)))
+        limit - len(chosen_cold) - len(chosen_judged) - len(chosen_trial),
+        int(np.count_nonzero(np.isfinite(score))),
     )
     main: list[int] = []
     if main_count > 0:
@@ -622,9 +729,9 @@ def rank(
         order = np.lexsort((top_rows, -score[top_rows]))
         main = [int(top_rows[i]) for i in order]
 
-    # Sessions being judged, then cold-start picks, take evenly spread places on the page.
+    # Sessions being judged or on trial, then cold-start picks, take evenly spread places.
     rows: list[tuple[int, str]] = [(row, "") for row in main]
-    for extra, why in ((chosen_judged, "judged"), (chosen_cold, "cold")):
+    for extra, why in ((chosen_judged, "judged"), (chosen_trial, "trial"), (chosen_cold, "cold")):
         total = len(rows) + len(extra)
         for index, row in enumerate(extra):
             position = min(len(rows), (index + 1) * total // (len(extra) + 1))
@@ -668,6 +775,29 @@ def _judged(
     return [int(rows[i]) for i in order[:slots]]
 
 
+def _on_trial(
+    prepared: Prepared, available: BoolArray, slots: int, rng: np.random.Generator | None
+) -> list[int]:
+    """Up to ``slots`` sessions on ``tags``' trial still owed exposures in this refresh, the
+    better engaging first: with an ``rng`` drawn with odds multiplied by e for every
+    ``trial_temperature`` of their judged estimate; without, in its order."""
+    rows = prepared.trial_rows
+    rows = rows[
+        (prepared.served[rows] < prepared.trial_owed[rows])
+        & available[rows]
+        & ~prepared.capped[rows]
+    ]
+    if not len(rows):
+        return []
+    quality = prepared.trial_quality[rows]
+    if rng is not None:
+        keys = quality / max(prepared.config.trial_temperature, 1e-6) + rng.gumbel(size=len(rows))
+        order = np.argsort(-keys, kind="stable")
+    else:
+        order = np.lexsort((rows, -quality))
+    return [int(rows[i]) for i in order[:slots]]
+
+
 def _explain(
     prepared: Prepared,
     row: int,
@@ -690,12 +820,17 @@ def _explain(
     if is_cold:
         new = "new_video" if catalog.kind[row] == KIND_VIDEO else "new_session"
         reasons.append(Reason(new, {"tier": 1}))
+    if why == "trial":
+        # On tags' trial: shown for the interest it matches while its early viewers engage.
+        contributions = {"tags": (1.0, match), **contributions}
+        reasons.append(Reason("trial"))
     ranked = sorted(
         ((weight * float(values[row]), name) for name, (weight, values) in contributions.items()),
         reverse=True,
     )
-    if why == "judged":
-        ranked.sort(key=lambda item: item[1] != "pools")
+    if why in ("judged", "trial"):
+        first = "pools" if why == "judged" else "tags"
+        ranked.sort(key=lambda item: item[1] != first)
     policy = (
         "cold_start" if is_cold else (ranked[0][1] if ranked and ranked[0][0] > 0 else "random")
     )

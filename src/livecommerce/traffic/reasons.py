@@ -23,6 +23,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "interest_match": ("符合你的兴趣：{tag}", "Matches your interest {tag}"),
     "new_session": ("新开播：测试流量池第 {tier} 级", "New session: test pool tier {tier}"),
     "new_video": ("新视频：测试流量池第 {tier} 级", "New video: test pool tier {tier}"),
+    "trial": ("新开播，早期观众反响好", "New, and its first viewers engage well"),
     "pool_tier": ("流量池第 {tier} 级", "Traffic pool tier {tier}"),
     "promoted": (
         "晋级第 {tier} 级流量池：{metric} {value} ≥ {threshold}",

@@ -3,6 +3,7 @@ traffic panel and the operator's controls. Ranking itself is pure code in ``rank
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import Forbidden, RateLimited, ValidationFailed
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import BadCursor, PageRequest, decode_cursor, encode_cursor
-from livecommerce.kit.runtime import runtime_of
+from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import (
     LiveSession,
@@ -28,7 +29,7 @@ from livecommerce.models import (
     User,
     VideoCandidate,
 )
-from livecommerce.traffic import ranking
+from livecommerce.traffic import catalog_version, ranking
 from livecommerce.traffic.events import VisitAttributed
 from livecommerce.traffic.interests import room_tags, viewer_interests
 from livecommerce.traffic.reasons import METRIC_NAMES, reason_text
@@ -70,6 +71,7 @@ NEW_ROOM_AGE = timedelta(days=3)
 VISIT_DEDUPE = timedelta(minutes=30)
 _VISIT_ID = re.compile(r"^[0-9a-f]{32}$")
 _ON_AIR = (LiveSessionStatus.LIVE, LiveSessionStatus.INTERRUPTED)
+_CATALOG_CACHE = "traffic.catalog"
 
 
 class UnknownTab(ValidationFailed):
@@ -133,6 +135,25 @@ class Candidates:
     videos: list[VideoCandidate] = field(default_factory=list)
 
 
+@dataclass
+class PreparedCatalog:
+    """One refresh tick's candidates, prepared for ranking, shared by a process's requests
+    (``Prepared`` counts what they served, so test pools and caps hold across them)."""
+
+    tick: int
+    version: int
+    config: ranking.PolicyConfig
+    found: Candidates
+    prepared: ranking.Prepared
+
+
+@dataclass
+class _CatalogCache:
+    entry: PreparedCatalog | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    builds: int = 0  # catalogs prepared in this process (the tests and the bench read it)
+
+
 class TrafficService:
     # ---- configuration ---------------------------------------------------------------
 
@@ -164,6 +185,7 @@ class TrafficService:
             evidence_events=3.0,
             pool_push=1.0,
             judge_share=0.3,
+            trial_share=0.3,
         )
 
     def policy_values(self, config: ranking.PolicyConfig) -> PolicyValues:
@@ -288,6 +310,64 @@ class TrafficService:
             videos=videos.videos,
         )
 
+    # ---- the shared catalog ------------------------------------------------------------
+
+    def _cache(self, session: AsyncSession) -> _CatalogCache:
+        extras = runtime_of(session).extras
+        cache = extras.get(_CATALOG_CACHE)
+        if not isinstance(cache, _CatalogCache):
+            cache = extras[_CATALOG_CACHE] = _CatalogCache()
+        return cache
+
+    def catalog_builds(self, runtime: Runtime) -> int:
+        """How many catalogs this process has prepared (the tests and the bench read it)."""
+        cache = runtime.extras.get(_CATALOG_CACHE)
+        return cache.builds if isinstance(cache, _CatalogCache) else 0
+
+    async def prepared_catalog(self, session: AsyncSession) -> PreparedCatalog:
+        """This tick's prepared catalog: built by the first request of the tick (or after an
+        invalidation), reused by the others. Ticks are ``traffic_catalog_refresh_s`` long and
+        aligned on the clock; the version read before building is what the entry is kept
+        under, so a change committed while it is built starts another one at once."""
+        runtime = runtime_of(session)
+        refresh_s = runtime.settings.traffic_catalog_refresh_s
+        cache = self._cache(session)
+        if refresh_s <= 0:
+            cache.builds += 1
+            return await self._build_catalog(session, tick=0, version=0)
+        tick = int(utcnow().timestamp() // refresh_s)
+        version = await catalog_version.current(session)
+        entry = cache.entry
+        if entry is not None and entry.tick == tick and entry.version == version:
+            return entry
+        async with cache.lock:
+            entry = cache.entry
+            if entry is not None and entry.tick == tick and entry.version == version:
+                return entry
+            entry = await self._build_catalog(session, tick=tick, version=version)
+            cache.entry = entry
+            cache.builds += 1
+            return entry
+
+    async def _build_catalog(
+        self, session: AsyncSession, *, tick: int, version: int
+    ) -> PreparedCatalog:
+        config = await self.policy_config(session)
+        found = await self.candidates(session, config)
+        return PreparedCatalog(
+            tick=tick,
+            version=version,
+            config=config,
+            found=found,
+            prepared=ranking.prepare(found.catalog, config),
+        )
+
+    async def invalidate_catalog(self, session: AsyncSession) -> None:
+        await catalog_version.invalidate(session)
+
+    def invalidate_catalog_after_commit(self, session: AsyncSession) -> None:
+        catalog_version.invalidate_after_commit(session)
+
     # ---- the feed ----------------------------------------------------------------------
 
     def check_tab(self, session: AsyncSession, tab: str, category: str | None) -> None:
@@ -328,8 +408,8 @@ class TrafficService:
         self.check_tab(session, tab, category)
         visit_id, shown = self._decode(cursor)
         limit = min(limit, MAX_ITEMS - shown)
-        config = await self.policy_config(session)
-        found = await self.candidates(session, config)
+        shared = await self.prepared_catalog(session)
+        config, found = shared.config, shared.found
         catalog = found.catalog
         seen = await traffic_repository.seen_sessions(session, viewer.key, visit_id)
         exclude = [row for row, sid in enumerate(catalog.session_ids) if sid in seen]
@@ -353,17 +433,16 @@ class TrafficService:
                 user_id=None if viewer.user is None else viewer.user.id,
                 visitor_id=viewer.visitor_id,
             )
-            shared = await traffic_repository.shared_rooms(session, viewer.key)
-            prepared = ranking.prepare(catalog, config)
+            shared_rooms = await traffic_repository.shared_rooms(session, viewer.key)
             allowed = None
             if tab == "category":
                 allowed = np.array([category in tags for tags in found.categories], dtype=bool)
             picks = ranking.rank(
-                prepared,
+                shared.prepared,
                 ranking.Viewer(
                     followed_rooms=frozenset(followed),
                     fan_rooms=frozenset(fans),
-                    shared_rooms=frozenset(shared),
+                    shared_rooms=frozenset(shared_rooms),
                     interests=interests,
                 ),
                 limit,
@@ -693,6 +772,7 @@ class TrafficService:
         }
         now = utcnow()
         await traffic_repository.store_policy(session, stored, admin.id, now)
+        self.invalidate_catalog_after_commit(session)
         await traffic_repository.add_audit(
             session,
             TrafficAudit(actor_id=admin.id, action="policy", detail=stored, created_at=now),
@@ -704,6 +784,7 @@ class TrafficService:
         await traffic_repository.set_boost(
             session, room.id, None if kind == "clear" else kind, admin.id
         )
+        self.invalidate_catalog_after_commit(session)
         await traffic_repository.add_audit(
             session,
             TrafficAudit(

@@ -32,7 +32,7 @@ from livecommerce.models import (
     TrafficVisit,
     VideoCandidate,
 )
-from livecommerce.traffic import ranking
+from livecommerce.traffic import catalog_version, ranking
 from livecommerce.traffic.events import VideoVisitAttributed
 from livecommerce.traffic.interests import room_tags
 from livecommerce.traffic.repository import traffic_repository
@@ -88,9 +88,11 @@ class VideoCandidateService:
         values["listed"] = True
         values["card_at"] = card.get("at") or utcnow()
         await video_candidate_repository.upsert(session, values)
+        catalog_version.invalidate_after_commit(session)
 
     async def do_remove(self, session: AsyncSession, video_id: str, at: datetime) -> None:
         await video_candidate_repository.unlist(session, video_id, at)
+        catalog_version.invalidate_after_commit(session)
 
     async def do_count(self, session: AsyncSession, video_id: str, **deltas: int) -> bool:
         """Views, completions, likes, … of a video the feed holds (others are ignored)."""

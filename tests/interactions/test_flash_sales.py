@@ -10,7 +10,6 @@ from livecommerce.kit.runtime import Runtime
 from tests.factories import sign_up
 from tests.interactions.helpers import buy, get_sale, launch_sale, next_of_type
 from tests.live.helpers import ChannelListener
-from tests.team.helpers import hire
 from tests.orders.shop import (
     buyer_with_address,
     create_listing,
@@ -22,6 +21,7 @@ from tests.orders.shop import (
     stock_of,
     tick,
 )
+from tests.team.helpers import hire
 
 
 async def test_launch_takes_units_from_the_sku_and_is_announced(

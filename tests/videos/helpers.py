@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Video, VideoStatus
 from livecommerce.videos.processing import make_test_video
 from livecommerce.videos.runner import workers_of
 from livecommerce.worker.loop import WorkerLoop
@@ -49,7 +53,10 @@ async def process_all(runtime: Runtime) -> None:
     """Run due jobs and wait for the processing they start, until nothing is left.
 
     The app's own worker loop polls too and may hold a due job (``SKIP LOCKED`` on
-    PostgreSQL): a due job still pending means someone is running it, so wait for it."""
+    PostgreSQL): a due job still pending means someone is running it, so wait for it.
+    Its claim is visible to other connections before that loop has started the
+    processing (the start runs after the commit's reply): a video under a live lease
+    is being processed, so wait for that too."""
     workers = workers_of(runtime)
     for _ in range(400):
         ran = await WorkerLoop(runtime).run_once()
@@ -58,10 +65,21 @@ async def process_all(runtime: Runtime) -> None:
         if ran or busy:
             continue
         async with runtime.db.reading() as session:
-            if not await job_repository.any_due(session, utcnow()):
+            now = utcnow()
+            if not await job_repository.any_due(session, now) and not await _claimed(session, now):
                 return
         await asyncio.sleep(0.025)
     raise AssertionError("jobs still due after 400 rounds")
+
+
+async def _claimed(session: AsyncSession, now: datetime) -> bool:
+    """Whether a video is held by a processor whose lease has not run out."""
+    held = await session.scalar(
+        select(Video.id)
+        .where(Video.status == VideoStatus.PROCESSING, Video.lease_until > now)
+        .limit(1)
+    )
+    return held is not None
 
 
 async def ready_video(

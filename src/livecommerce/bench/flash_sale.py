@@ -13,17 +13,11 @@ the same key and must get the same order back. The ceiling is the bare ASGI app 
 concurrency in the same run. The textbook read-then-write purchase
 (``bench/flash_sale_server.py``) races for a second sale to show the oversell the real
 endpoint avoids. Oversell and duplicates are counted from the database afterwards.
-
-With several workers (PostgreSQL + Redis) the platform is deployed as
-docs/operations.md advises for scale-out: the web workers serving the race run without
-the background loop (``LIVECOMMERCE_WORKER_ENABLED=false``) and one more ``livecommerce
-serve`` process, which takes no traffic, runs it (timers, outbox, dashboard rollups).
 """
 
 from __future__ import annotations
 
 import time
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,27 +291,12 @@ async def run_flash_sale(
         merchant, host, people = people[0], people[1], people[2:]
         await set_role(database.url, merchant.user_id, "merchant")
         await set_role(database.url, host.user_id, "host")
-        dedicated = workers > 1 and not database.is_sqlite
-        async with AsyncExitStack() as stack:
-            if dedicated:
-                # The background loop in a process of its own, as for scale-out.
-                await stack.enter_async_context(
-                    platform_server(
-                        database_url=database.url,
-                        data_dir=database.data_dir,
-                        redis_url=redis_url,
-                        workers=1,
-                    )
-                )
-            server = await stack.enter_async_context(
-                platform_server(
-                    database_url=database.url,
-                    data_dir=database.data_dir,
-                    redis_url=redis_url,
-                    workers=workers,
-                    settings={"LIVECOMMERCE_WORKER_ENABLED": "false"} if dedicated else None,
-                )
-            )
+        async with platform_server(
+            database_url=database.url,
+            data_dir=database.data_dir,
+            redis_url=redis_url,
+            workers=workers,
+        ) as server:
             sale = await _set_up_sale(server, merchant, host, units)
             naive_sale_id = await _naive_sale(database.url, sale)
             real = await _race(
@@ -344,7 +323,6 @@ async def run_flash_sale(
         "database": "sqlite" if database.is_sqlite else database.url.split("://")[0],
         "redis": bool(redis_url),
         "workers": workers,
-        "dedicated_background_worker": dedicated,
         "buyers": buyers,
         "units": units,
         "concurrency": concurrency,

@@ -14,6 +14,7 @@ from livecommerce.kit.clock import utcnow
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import DashboardWatermark, FeedImpression
+from tests.dashboards.script import stop_background_rollups
 
 
 class Crash(Exception):
@@ -48,6 +49,7 @@ async def exposures(runtime: Runtime, session_id: str) -> int:
 
 
 async def test_exposures_count_each_viewer_once_and_survive_a_crash(runtime: Runtime) -> None:
+    await stop_background_rollups(runtime)  # this test rolls up step by step
     first, second = new_id(), new_id()
     await show(runtime, first, "u:alice", "u:alice", "v:browser-1")
     await show(runtime, second, "u:alice")

@@ -63,6 +63,18 @@ async def test_the_host_console_sets_a_live_price_per_sku(
         inputs = item.locator("input.live-price")
         await expect(inputs).to_have_count(2)
         await inputs.nth(1).fill("149")
+        # A showcase update arriving while the host types (here: the item unpinned from another
+        # device) re-renders the list and keeps what was typed.
+        await expect(item.locator(".badge-live")).to_have_count(1)
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            unpinned = await api.post(
+                f"/api/v1/live-sessions/{shop.session_id}/pin",
+                headers=shop.host.headers,
+                json={"item_id": None},
+            )
+            assert unpinned.status_code == 200, unpinned.text
+        await expect(item.locator(".badge-live")).to_have_count(0)
+        await expect(inputs.nth(1)).to_have_value("149")
         await item.locator("button", has_text="保存").click()
         # Saved and re-rendered from the server: the field shows the stored price.
         await expect(

@@ -113,6 +113,10 @@ async function pollStats() {
 
 // ---------- showcase ----------
 
+// What the host has typed but not saved, by SKU: a re-render (a pin, a showcase update from
+// the WebSocket, the session going live) keeps it instead of wiping the field.
+const priceDrafts = new Map();
+
 function renderShowcase() {
   const list = $("showcase-list");
   if (!list) return;
@@ -130,8 +134,9 @@ function renderShowcase() {
         placeholder: label,
         "aria-label": label,
         title: label,
-        value: sku.live_price_cents ? centsToInput(sku.live_price_cents) : "",
+        value: priceDrafts.has(sku.id) ? priceDrafts.get(sku.id) : sku.live_price_cents ? centsToInput(sku.live_price_cents) : "",
       });
+      input.addEventListener("input", () => priceDrafts.set(sku.id, input.value));
       return { sku, input };
     });
     const savePrice = el("button", { type: "button", class: "button button-small" }, t("common.save"));
@@ -148,6 +153,7 @@ function renderShowcase() {
       }
       busy(savePrice, async () => {
         await api("PATCH", `/api/v1/live-sessions/${sessionId}/showcase/${item.id}`, { live_prices: livePrices });
+        for (const { sku } of priceInputs) priceDrafts.delete(sku.id);
         toast(t("common.saved"), "ok");
         await loadShowcase();
       });

@@ -148,6 +148,8 @@ def run_demo(settings: Settings, *, host: str, port: int, simulated_viewers: int
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Seeding and the simulated viewers make many requests; their lines would bury the banner.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The local SMTP sink logs every connection and command of every message it takes.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     upgrade(settings.database_url)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_demo(settings, host, port, simulated_viewers))

@@ -37,21 +37,18 @@ async def dashboards_page(page: PageDep, session: DbSession) -> Response:
 
 @router.get("/dashboards/sessions/{session_id}")
 async def session_dashboard_page(session_id: str, page: PageDep, session: DbSession) -> Response:
-    user = page.user
-    if user is None:
-        return page.login_redirect()
-    try:
-        live_session = await dashboard_service.get_session_for(session, user, session_id)
-    except NotFound:
-        return page.not_found("error.session_not_found")
-    except Forbidden:
-        return page.forbidden()
-    page.data.update(session_id=live_session.id, metrics=list(METRIC_KEYS), view="session")
-    return page.render("dashboard_session.html", live_session=live_session, report=False)
+    return await _session_page(session_id, page, session, report=False)
 
 
 @router.get("/dashboards/sessions/{session_id}/report")
 async def session_report_page(session_id: str, page: PageDep, session: DbSession) -> Response:
+    return await _session_page(session_id, page, session, report=True)
+
+
+async def _session_page(
+    session_id: str, page: PageDep, session: DbSession, *, report: bool
+) -> Response:
+    """The live dashboard of a session, or its after-session report: one page, two views."""
     user = page.user
     if user is None:
         return page.login_redirect()
@@ -61,8 +58,12 @@ async def session_report_page(session_id: str, page: PageDep, session: DbSession
         return page.not_found("error.session_not_found")
     except Forbidden:
         return page.forbidden()
-    page.data.update(session_id=live_session.id, metrics=list(METRIC_KEYS), view="report")
-    return page.render("dashboard_session.html", live_session=live_session, report=True)
+    page.data.update(
+        session_id=live_session.id,
+        metrics=list(METRIC_KEYS),
+        view="report" if report else "session",
+    )
+    return page.render("dashboard_session.html", live_session=live_session, report=report)
 
 
 @router.get("/dashboards/platform")

@@ -189,3 +189,91 @@ async def _targeted(server: LiveServer, campaign_id: object) -> set[str]:
             )
         )
         return set(rows)
+
+
+async def test_a_host_invites_an_upcoming_sessions_audience_and_reads_the_uplift(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        shop = await build_live_shop(api)
+        product_id = shop.product["id"]
+        viewers = [await sign_up(api, "viewer", name=f"茶客{n}") for n in range(6)]
+        for viewer in viewers:
+            clicked = await api.post(
+                f"/api/v1/live-sessions/{shop.session_id}/events",
+                headers=viewer.headers,
+                json={"kind": "product_click", "product_id": product_id},
+            )
+            assert clicked.status_code == 204, clicked.text
+        planned = datetime.now(UTC) + timedelta(days=2)
+        upcoming = await api.post(
+            f"/api/v1/rooms/{shop.room['id']}/sessions",
+            headers=shop.host.headers,
+            json={"title": "周末护肤专场", "planned_start_at": planned.isoformat()},
+        )
+        assert upcoming.status_code == 201, upcoming.text
+        session_id = upcoming.json()["id"]
+        added = await api.post(
+            f"/api/v1/live-sessions/{session_id}/showcase",
+            headers=shop.host.headers,
+            json={"product_id": product_id},
+        )
+        assert added.status_code == 201, added.text
+    async with live_server.app.state.runtime.db.transaction() as session:
+        await recommend_service.do_train(session)
+
+    errors = PageErrors()
+    context, page = await new_page(browser, errors, "host-audiences", PHONE)
+    context_en, page_en = await new_page(browser, errors, "host-audiences-en", DESKTOP, "en-US")
+    try:
+        await log_in(page, live_server, shop.host, "/console/host")
+        invite = page.locator(f"[data-session-id='{session_id}'] a", has_text="邀请观众")
+        await invite.click()
+        await page.wait_for_url(f"{live_server.url}/console/audiences?session={session_id}")
+        await expect(page.locator("#audience-subject")).to_have_value(session_id)
+        await expect(page.locator("#audience-subject option:checked")).to_contain_text(
+            "周末护肤专场"
+        )
+        await expect(page.locator("#audience-size-line")).to_have_text("符合条件的人群：6 人")
+        await page.fill("#audience-size", "3")
+        await page.fill("#campaign-message", "周六晚八点开播，预约有惊喜")
+        await page.click("#campaign-launch")
+        item = page.locator(".campaign-item")
+        await expect(item.locator(".campaign-product")).to_have_text("周末护肤专场")
+        await expect(item.locator(".is-target .campaign-group-figure")).to_have_text(
+            "0/3 人预约或进入直播间（0%）"
+        )
+        campaigns = await _campaigns(live_server, shop.host.headers)
+        assert [(c["session_id"], c["product_id"]) for c in campaigns] == [(session_id, None)]
+        targeted = await _targeted(live_server, campaigns[0]["id"])
+        chosen = next(viewer for viewer in viewers if viewer.id in targeted)
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+            reserved = await api.post(
+                f"/api/v1/live-sessions/{session_id}/reservation", headers=chosen.headers
+            )
+            assert reserved.status_code in (200, 201), reserved.text
+        await page.click("#campaigns-refresh")
+        await expect(item.locator(".is-target .campaign-group-figure")).to_have_text(
+            "1/3 人预约或进入直播间（33.3%）"
+        )
+        # The person who reserved leaves the audience: the reminders reach them anyway.
+        await page.fill("#audience-size", "10")
+        await page.click("#audience-preview-button")
+        await expect(page.locator("#audience-size-line")).to_have_text("符合条件的人群：5 人")
+        await expect(page.locator(".toast")).to_have_count(0)  # the launch's notice has gone
+        await shot(page, "host-audiences-phone-zh")
+        await check_phone_page(page, "host-audiences-zh", "zh")
+
+        await log_in(page_en, live_server, shop.host, "/console/audiences")
+        await page_en.goto(f"{live_server.url}/lang/en?next=/console/audiences")
+        await expect(page_en.locator("h1")).to_have_text("Audiences and targeting")
+        await expect(page_en.locator(".is-target .campaign-group-figure")).to_have_text(
+            "1 of 3 reserved or came in (33.3%)"
+        )
+        await assert_fits(page_en, "host-audiences-en")
+        await assert_translated(page_en, "host-audiences-en", "en")
+        await shot(page_en, "host-audiences-desktop-en")
+        assert errors.errors == []
+    finally:
+        await context.close()
+        await context_en.close()

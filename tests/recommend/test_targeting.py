@@ -11,7 +11,7 @@ from livecommerce.kit.clock import clock, utcnow
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Notification, TargetingMember
 from livecommerce.recommend.service import recommend_service
-from livecommerce.recommend.targeting import measure, split
+from livecommerce.recommend.targeting import interleave, measure, split
 from tests.factories import sign_up
 from tests.orders.shop import count_rows, open_stage
 from tests.profiles.test_profile_flow import click, listing
@@ -26,6 +26,11 @@ def test_uplift_on_a_hand_made_case() -> None:
     assert (uplift.target_rate, uplift.holdout_rate, uplift.uplift) == (0.5, 0.25, 0.25)
     assert uplift.relative == 1.0
     assert measure(set(), set(), converted).relative is None
+
+
+def test_ranked_lists_interleave_by_rank_without_repeats() -> None:
+    assert interleave([["a", "b", "c"], ["b", "d"], []]) == ["a", "b", "d", "c"]
+    assert interleave([]) == []
 
 
 def test_the_split_is_random_but_repeatable_and_the_same_size() -> None:
@@ -74,6 +79,8 @@ async def test_a_merchant_targets_a_products_audience_and_sees_the_uplift(
     assert set(campaign) == {
         "id",
         "product_id",
+        "session_id",
+        "title",
         "coupon_id",
         "message",
         "size",
@@ -174,3 +181,114 @@ async def test_an_audience_is_built_from_profile_filters_and_listed_with_its_upl
     assert listed.json()["next_cursor"] is None
     others = await client.get("/api/v1/campaigns", headers=viewers[0].headers)
     assert others.json() == {"items": [], "next_cursor": None}
+
+
+async def test_a_host_invites_an_upcoming_sessions_likeliest_audience_and_sees_the_uplift(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    tea = await listing(client, None, "龙井", "茶叶", 12_900)
+    cup = await listing(client, tea.merchant, "茶杯", "茶具", 3_900)
+    stage = await open_stage(client, [tea, cup])
+    tea_people = [await sign_up(client, "viewer") for _ in range(4)]
+    cup_people = [await sign_up(client, "viewer") for _ in range(2)]
+    for viewer in tea_people:
+        await click(client, viewer, stage.session_id, tea.product_id)
+    for viewer in cup_people:
+        await click(client, viewer, stage.session_id, cup.product_id)
+    async with runtime.db.transaction() as session:
+        await recommend_service.do_train(session)
+        audiences = [
+            await recommend_service.audience_of_product(session, product)
+            for product in (tea.product_id, cup.product_id)
+        ]
+    assert {person for people in audiences for person in people} == {
+        viewer.id for viewer in tea_people + cup_people
+    }
+
+    # Next week's session shows both products; one tea person has reserved it already.
+    upcoming = await client.post(
+        f"/api/v1/rooms/{stage.room_id}/sessions",
+        headers=stage.host.headers,
+        json={"title": "下周茶会", "planned_start_at": (utcnow() + timedelta(days=7)).isoformat()},
+    )
+    assert upcoming.status_code == 201, upcoming.text
+    session_id = upcoming.json()["id"]
+    for product in (tea.product_id, cup.product_id):
+        added = await client.post(
+            f"/api/v1/live-sessions/{session_id}/showcase",
+            headers=stage.host.headers,
+            json={"product_id": product},
+        )
+        assert added.status_code == 201, added.text
+    early = tea_people[0]
+    reserved = await client.post(
+        f"/api/v1/live-sessions/{session_id}/reservation", headers=early.headers
+    )
+    assert reserved.status_code in (200, 201), reserved.text
+
+    segment = await client.get(
+        f"/api/v1/live-sessions/{session_id}/segment?size=100", headers=stage.host.headers
+    )
+    assert segment.status_code == 200, segment.text
+    assert segment.json()["size"] == 5  # six people, less the one who reserved
+    assert [i["name"] for i in segment.json()["interests"]] == ["茶叶", "茶具"]
+    for outsider in (early, tea.merchant):
+        refused = await client.get(
+            f"/api/v1/live-sessions/{session_id}/segment", headers=outsider.headers
+        )
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "not_session_host"
+
+    launched = await client.post(
+        f"/api/v1/live-sessions/{session_id}/campaigns",
+        headers=stage.host.headers,
+        json={"size": 2, "message": "下周二晚八点，新茶首发"},
+    )
+    assert launched.status_code == 201, launched.text
+    campaign = launched.json()
+    assert (campaign["product_id"], campaign["session_id"], campaign["title"]) == (
+        None,
+        session_id,
+        "下周茶会",
+    )
+    assert (campaign["size"], campaign["reached"]) == (2, 2)
+    async with runtime.db.transaction() as session:
+        rows = (await session.execute(select(TargetingMember.user_id, TargetingMember.group))).all()
+        links = set(await session.scalars(select(Notification.link)))
+    assert links == {f"/live/{session_id}"}
+    target = sorted(user for user, group in rows if group == "target")
+    holdout = sorted(user for user, group in rows if group == "holdout")
+    assert (len(target), len(holdout)) == (2, 2)
+    assert early.id not in target + holdout
+
+    # A targeted person reserves; the one who had reserved before counts for neither group.
+    by_id = {viewer.id: viewer for viewer in tea_people + cup_people}
+    clock.freeze(utcnow() + timedelta(minutes=5))
+    answered = await client.post(
+        f"/api/v1/live-sessions/{session_id}/reservation", headers=by_id[target[0]].headers
+    )
+    assert answered.status_code in (200, 201), answered.text
+    listed = await client.get("/api/v1/campaigns", headers=stage.host.headers)
+    assert listed.status_code == 200, listed.text
+    [mine] = listed.json()["items"]
+    assert mine["uplift"] == {
+        "target_size": 2,
+        "holdout_size": 2,
+        "target_converted": 1,
+        "holdout_converted": 0,
+        "target_rate": 0.5,
+        "holdout_rate": 0.0,
+        "uplift": 0.5,
+        "relative": None,
+    }
+
+    # An ended session is no longer targeted.
+    ended = await client.post(
+        f"/api/v1/live-sessions/{stage.session_id}/end", headers=stage.host.headers
+    )
+    assert ended.status_code == 200, ended.text
+    late = await client.get(
+        f"/api/v1/live-sessions/{stage.session_id}/segment", headers=stage.host.headers
+    )
+    assert late.status_code == 409
+    assert late.json()["code"] == "targeting_session_ended"

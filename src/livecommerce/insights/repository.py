@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, delete, distinct, func, insert, or_, select
@@ -69,6 +71,26 @@ class InsightsRepository:
             .limit(limit)
         )
         return [str(user_id) for user_id in rows]
+
+    async def entered_among(
+        self, session: AsyncSession, session_id: str, user_ids: Sequence[str], since: datetime
+    ) -> set[str]:
+        """Which of these users entered the session since then."""
+        found: set[str] = set()
+        ids = list(user_ids)
+        for start in range(0, len(ids), 500):
+            rows = await session.scalars(
+                select(BehaviourEvent.user_id)
+                .where(
+                    BehaviourEvent.session_id == session_id,
+                    BehaviourEvent.kind == BehaviourKind.ENTER,
+                    BehaviourEvent.user_id.in_(ids[start : start + 500]),
+                    BehaviourEvent.occurred_at >= since,
+                )
+                .distinct()
+            )
+            found.update(str(user_id) for user_id in rows)
+        return found
 
     async def delete_user(self, session: AsyncSession, user_id: str) -> int:
         """Erase every behaviour event of a user; the number erased."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -161,6 +162,12 @@ class InsightsService:
     ) -> list[str]:
         """Signed-in people who were in the room, the latest first (a room's audience)."""
         return await insights_repository.user_ids_in_room(session, room_id, limit)
+
+    async def entered_among(
+        self, session: AsyncSession, session_id: str, user_ids: Sequence[str], since: datetime
+    ) -> set[str]:
+        """Which of these users entered the session since then."""
+        return await insights_repository.entered_among(session, session_id, user_ids, since)
 
     async def do_erase_user(self, session: AsyncSession, user_id: str) -> int:
         """Erase a user's behaviour history (the user asked); the number of events erased."""

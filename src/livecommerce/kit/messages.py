@@ -398,6 +398,14 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "这个人群里没有可投放的人，请放宽条件",
         "Nobody in this audience can be reached: widen the filters.",
     ),
+    "not_session_host": (
+        "只有这场直播的主播可以圈选它的人群",
+        "Only the session's host may target its audience.",
+    ),
+    "targeting_session_ended": (
+        "这场直播已结束，请选择即将开始的直播",
+        "This session has ended: target an upcoming one.",
+    ),
     # c2b: the merchant's pre-sale forms and multi-variant pre-sales
     "c2b_unknown_session": ("没有这场直播", "No such live session."),
     "c2b_bad_variant": (

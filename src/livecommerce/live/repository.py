@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
@@ -120,6 +121,26 @@ class LiveRepository:
             )
         )
         return set(result.scalars())
+
+    async def reservers_among(
+        self,
+        session: AsyncSession,
+        session_id: str,
+        user_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> set[str]:
+        """Which of these users reserved the session (since then, if given)."""
+        found: set[str] = set()
+        ids = list(user_ids)
+        for start in range(0, len(ids), 500):
+            query = select(Reservation.user_id).where(
+                Reservation.session_id == session_id,
+                Reservation.user_id.in_(ids[start : start + 500]),
+            )
+            if since is not None:
+                query = query.where(Reservation.created_at >= since)
+            found.update(await session.scalars(query))
+        return found
 
     async def reserver_ids(
         self, session: AsyncSession, session_id: str, *, after: str | None, limit: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -541,6 +542,21 @@ class LiveService:
         if await live_repository.delete_reservation(session, user.id, live_session.id):
             return await live_repository.change_reservations(session, live_session.id, -1)
         return await live_repository.reservation_count(session, live_session.id)
+
+    async def reservers_among(
+        self,
+        session: AsyncSession,
+        session_id: str,
+        user_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> set[str]:
+        """Which of these users reserved the session (since then, if given)."""
+        return await live_repository.reservers_among(session, session_id, user_ids, since)
+
+    async def showcase_product_ids(self, session: AsyncSession, session_id: str) -> list[str]:
+        """The products of a session's showcase, in the showcase's order."""
+        items = await live_repository.list_showcase(session, session_id)
+        return [item.product_id for item in items]
 
     async def reserver_ids(
         self, session: AsyncSession, session_id: str, *, after: str | None, limit: int

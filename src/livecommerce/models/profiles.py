@@ -105,16 +105,19 @@ class RecommendRun(Base):
 
 
 class TargetingCampaign(Base):
-    """Goods-find-people (物找人): a product's likeliest audience targeted with a message or a
-    coupon, measured against a random hold-out that was left alone (its share of the
-    audience is `holdout_bp`, half by default)."""
+    """Goods-find-people (物找人): a product's (or a session's) likeliest audience targeted
+    with a message or a coupon, measured against a random hold-out that was left alone (its
+    share of the audience is `holdout_bp`, half by default)."""
 
     __tablename__ = "targeting_campaigns"
 
     id: Mapped[str] = id_column()
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
-    session_id: Mapped[str | None] = mapped_column(String(32))
+    # What is promoted: a product, or (a host's campaign) an upcoming or live session.
+    product_id: Mapped[str | None] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), default=None
+    )
+    session_id: Mapped[str | None] = mapped_column(String(32), default=None)
     coupon_id: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(String(200), default="")
     size: Mapped[int] = mapped_column(Integer)

@@ -48,6 +48,8 @@ def campaign_out(result: CampaignResult) -> CampaignOut:
     return CampaignOut(
         id=campaign.id,
         product_id=campaign.product_id,
+        session_id=campaign.session_id,
+        title=result.title,
         coupon_id=campaign.coupon_id,
         message=campaign.message,
         size=campaign.size,
@@ -176,6 +178,49 @@ async def launch_campaign(
         session,
         user,
         product_id,
+        size=body.size,
+        message=body.message,
+        coupon_id=body.coupon_id,
+        holdout_share=body.holdout_share,
+        wanted=AudienceFilter(
+            interest=body.audience.interest,
+            price_band=body.audience.price_band,
+            buyers=body.audience.buyers,
+        ),
+    )
+    return campaign_out(result)
+
+
+@router.get("/live-sessions/{session_id}/segment")
+async def session_segment(
+    session_id: str,
+    user: CurrentUser,
+    session: DbSession,
+    size: int = Query(100, ge=1, le=500),
+    interest: str | None = Query(None, min_length=1, max_length=60),
+    price_band: PriceBand | None = None,
+    buyers: Buyers = "all",
+) -> AudienceOut:
+    """物找人 for a host: the likeliest audience of an upcoming (or live) session (its
+    showcase products' likeliest people who have not reserved it yet), narrowed by the same
+    profile filters, as a size and a profile."""
+    wanted = AudienceFilter(interest=interest, price_band=price_band, buyers=buyers)
+    return audience_out(
+        await targeting_service.preview_session(session, user, session_id, size, wanted)
+    )
+
+
+@router.post("/live-sessions/{session_id}/campaigns", status_code=201)
+async def launch_session_campaign(
+    session_id: str, body: CampaignIn, user: CurrentUser, session: DbSession
+) -> CampaignOut:
+    """Invite the session's likeliest audience with a message linking to the room (and a
+    coupon); a random hold-out of the same size is left alone. A person converts by
+    reserving or entering the session after the campaign started."""
+    result = await targeting_service.do_launch_for_session(
+        session,
+        user,
+        session_id,
         size=body.size,
         message=body.message,
         coupon_id=body.coupon_id,

@@ -88,7 +88,9 @@ class UpliftOut(BaseModel):
 
 class CampaignOut(BaseModel):
     id: str
-    product_id: str
+    product_id: str | None = Field(description="The promoted product (a merchant's campaign).")
+    session_id: str | None = Field(description="The promoted session (a host's campaign).")
+    title: str = Field(description="The promoted product's or session's title.")
     coupon_id: str | None
     message: str
     size: int

@@ -1,4 +1,5 @@
-"""Goods-find-people (物找人): a product's likeliest audience as a segment, targeted and measured.
+"""Goods-find-people (物找人): a product's or a session's likeliest audience as a segment,
+targeted and measured.
 
 The product's likeliest people (precomputed by the training job), narrowed by profile
 filters (an interest, a price band, new or returning buyers), are split at random into the
@@ -7,6 +8,11 @@ person's opt-outs) and a hold-out that is left alone (its share of the two is ch
 campaign, half by default: then the likeliest 2×K are split in two). Uplift is how much
 more of the segment then viewed or bought the product than of the hold-out. The merchant
 sees sizes, rates and the segment's profile, never who is in it.
+
+A host does the same for an upcoming (or live) session: its likeliest people are those of
+the products in its showcase, interleaved by rank, less those who already reserved it (the
+reminders reach them anyway); the message links to the room, and a person converts by
+reserving or entering the session after the campaign started.
 """
 
 from __future__ import annotations
@@ -19,9 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import catalog_service
 from livecommerce.coupons.service import coupon_service
+from livecommerce.insights.service import insights_service
 from livecommerce.kit.errors import Conflict, Forbidden, NotFound
 from livecommerce.kit.pagination import Page, PageRequest
-from livecommerce.models import Role, TargetingCampaign, TargetingMember, User
+from livecommerce.live.service import live_service
+from livecommerce.models import (
+    LiveSession,
+    LiveSessionStatus,
+    Role,
+    TargetingCampaign,
+    TargetingMember,
+    User,
+)
 from livecommerce.notifications.service import notification_service
 from livecommerce.profiles.service import AudienceFilter, AudienceProfile, profile_service
 from livecommerce.recommend.repository import recommend_repository
@@ -59,6 +74,17 @@ def measure(target: set[str], holdout: set[str], converted: set[str]) -> Uplift:
     return Uplift(len(target), len(holdout), len(target & converted), len(holdout & converted))
 
 
+def interleave(ranked_lists: list[list[str]]) -> list[str]:
+    """One list from several ranked ones: each one's first, then each one's second, …;
+    a person already taken is skipped."""
+    merged: dict[str, None] = {}
+    for rank in range(max((len(ranked) for ranked in ranked_lists), default=0)):
+        for ranked in ranked_lists:
+            if rank < len(ranked):
+                merged.setdefault(ranked[rank], None)
+    return list(merged)
+
+
 def split(
     candidates: list[str], size: int, seed: str, holdout_share: float = 0.5
 ) -> tuple[list[str], list[str]]:
@@ -80,6 +106,7 @@ class CampaignResult:
     campaign: TargetingCampaign
     segment: AudienceProfile
     uplift: Uplift
+    title: str  # the promoted product's or session's title
 
 
 class TargetingService:
@@ -140,29 +167,142 @@ class TargetingService:
         wanted: AudienceFilter | None = None,
     ) -> CampaignResult:
         await self.check_owner(session, user, product_id)
+        wanted = wanted or AudienceFilter()
+        product = await catalog_service.get_product(session, product_id)
+        return await self._launch(
+            session,
+            user,
+            TargetingCampaign(product_id=product_id),
+            await self.candidates(session, user, product_id, wanted),
+            size=size,
+            message=message,
+            coupon_id=coupon_id,
+            holdout_share=holdout_share,
+            wanted=wanted,
+            title=product.title,
+            link=f"/products/{product_id}",
+        )
+
+    # ---- sessions (a host's upcoming or live session) ---------------------------------
+
+    async def check_session_host(
+        self, session: AsyncSession, user: User, session_id: str
+    ) -> LiveSession:
+        """The session, if the caller hosts its room (or is an admin) and it has not ended."""
+        live_session = await live_service.get_session(session, session_id)
+        room = await live_service.get_room(session, live_session.room_id)
+        if room.host_id != user.id and user.role != Role.PLATFORM_ADMIN:
+            raise Forbidden(
+                "Only the session's host may target its audience.", code="not_session_host"
+            )
+        if live_session.status not in (
+            LiveSessionStatus.SCHEDULED,
+            LiveSessionStatus.LIVE,
+            LiveSessionStatus.INTERRUPTED,
+        ):
+            raise Conflict(
+                "This session has ended: target an upcoming one.", code="targeting_session_ended"
+            )
+        return live_session
+
+    async def session_candidates(
+        self,
+        session: AsyncSession,
+        user: User,
+        live_session: LiveSession,
+        wanted: AudienceFilter | None = None,
+    ) -> list[str]:
+        """The session's likeliest people, best first: its showcase products' likeliest,
+        interleaved by rank, less the host and those who already reserved it, who may be
+        targeted and fit `wanted`."""
+        product_ids = await live_service.showcase_product_ids(session, live_session.id)
+        audience = interleave(
+            [
+                await recommend_service.audience_of_product(session, product_id)
+                for product_id in product_ids
+            ]
+        )
+        audience = [person for person in audience if person != user.id]
+        reserved = await live_service.reservers_among(session, live_session.id, audience)
+        audience = [person for person in audience if person not in reserved]
+        return await profile_service.personalised_among(session, audience, wanted)
+
+    async def preview_session(
+        self,
+        session: AsyncSession,
+        user: User,
+        session_id: str,
+        size: int,
+        wanted: AudienceFilter | None = None,
+    ) -> AudienceProfile:
+        """The segment a campaign for the session of this size would reach."""
+        live_session = await self.check_session_host(session, user, session_id)
+        people = await self.session_candidates(session, user, live_session, wanted)
+        return await profile_service.audience_profile(session, people[: min(size, MAX_SEGMENT)])
+
+    async def do_launch_for_session(
+        self,
+        session: AsyncSession,
+        user: User,
+        session_id: str,
+        *,
+        size: int,
+        message: str,
+        coupon_id: str | None = None,
+        holdout_share: float = 0.5,
+        wanted: AudienceFilter | None = None,
+    ) -> CampaignResult:
+        live_session = await self.check_session_host(session, user, session_id)
+        wanted = wanted or AudienceFilter()
+        return await self._launch(
+            session,
+            user,
+            TargetingCampaign(session_id=live_session.id),
+            await self.session_candidates(session, user, live_session, wanted),
+            size=size,
+            message=message,
+            coupon_id=coupon_id,
+            holdout_share=holdout_share,
+            wanted=wanted,
+            title=live_session.title,
+            link=f"/live/{live_session.id}",
+        )
+
+    async def _launch(
+        self,
+        session: AsyncSession,
+        user: User,
+        campaign: TargetingCampaign,
+        candidates: list[str],
+        *,
+        size: int,
+        message: str,
+        coupon_id: str | None,
+        holdout_share: float,
+        wanted: AudienceFilter,
+        title: str,
+        link: str,
+    ) -> CampaignResult:
+        """Split the candidates into segment and hold-out, grant the coupon and notify the
+        segment (opt-outs respected); `campaign` names what is promoted."""
         if coupon_id is not None:
             coupon = await coupon_service.get_coupon(session, coupon_id)
             await coupon_service.check_issuer(user, coupon)
-        wanted = wanted or AudienceFilter()
-        candidates = await self.candidates(session, user, product_id, wanted)
-        campaign = TargetingCampaign(
-            owner_id=user.id,
-            product_id=product_id,
-            coupon_id=coupon_id,
-            message=message,
-            size=0,
-            reached=0,
-            holdout_bp=round(holdout_share * 10_000),
-            audience={
-                key: value
-                for key, value in (
-                    ("interest", wanted.interest),
-                    ("price_band", wanted.price_band),
-                    ("buyers", wanted.buyers),
-                )
-                if value is not None
-            },
-        )
+        campaign.owner_id = user.id
+        campaign.coupon_id = coupon_id
+        campaign.message = message
+        campaign.size = 0
+        campaign.reached = 0
+        campaign.holdout_bp = round(holdout_share * 10_000)
+        campaign.audience = {
+            key: value
+            for key, value in (
+                ("interest", wanted.interest),
+                ("price_band", wanted.price_band),
+                ("buyers", wanted.buyers),
+            )
+            if value is not None
+        }
         session.add(campaign)
         await session.flush()
         target, holdout = split(candidates, min(size, MAX_SEGMENT), campaign.id, holdout_share)
@@ -182,13 +322,12 @@ class TargetingService:
         if coupon_id is not None:
             for person in target:
                 await coupon_service.do_grant(session, coupon_id, person)
-        product = await catalog_service.get_product(session, product_id)
         reached = await notification_service.notify(
             session,
             target,
             "message",
-            {"title": product.title, "body": message},
-            link=f"/products/{product_id}",
+            {"title": title, "body": message},
+            link=link,
             dedupe_key=f"campaign:{campaign.id}",
             category="marketing",
         )
@@ -207,11 +346,35 @@ class TargetingService:
         members = await recommend_repository.campaign_members(session, campaign.id)
         target = {u for u, group in members if group == "target"}
         holdout = {u for u, group in members if group == "holdout"}
-        converted = await recommend_service.acted_on(
-            session, sorted(target | holdout), campaign.product_id, campaign.created_at
-        )
+        everyone = sorted(target | holdout)
+        if campaign.session_id is not None:
+            # A session's campaign converts a person who reserved or entered it since.
+            converted = await live_service.reservers_among(
+                session, campaign.session_id, everyone, campaign.created_at
+            ) | await insights_service.entered_among(
+                session, campaign.session_id, everyone, campaign.created_at
+            )
+        else:
+            assert campaign.product_id is not None
+            converted = await recommend_service.acted_on(
+                session, everyone, campaign.product_id, campaign.created_at
+            )
         segment = await profile_service.audience_profile(session, sorted(target))
-        return CampaignResult(campaign, segment, measure(target, holdout, converted))
+        return CampaignResult(
+            campaign,
+            segment,
+            measure(target, holdout, converted),
+            await self._title(session, campaign),
+        )
+
+    async def _title(self, session: AsyncSession, campaign: TargetingCampaign) -> str:
+        try:
+            if campaign.session_id is not None:
+                return (await live_service.get_session(session, campaign.session_id)).title
+            assert campaign.product_id is not None
+            return (await catalog_service.get_product(session, campaign.product_id)).title
+        except NotFound:
+            return ""
 
 
 targeting_service = TargetingService()

@@ -66,6 +66,34 @@ PROFILE_STRINGS: dict[str, tuple[str, str]] = {
         "them a message or a coupon; a random hold-out is left alone, so you later see how much "
         "more the targeted people viewed or bought. You see sizes and profiles, never who.",
     ),
+    "audience.back_host": ("返回主播后台", "Back to the host console"),
+    "audience.intro_host": (
+        "为即将开始的直播圈出最可能来看的人（按购物车商品的潜在人群和画像筛选，已预约的人除外），"
+        "给他们发开播邀请或优惠券；随机留出一部分人不投放作对照，之后比较两组的预约和进入直播间，"
+        "看邀请带来的提升。你只会看到人数和画像，看不到具体是谁。",
+        "Pick the people most likely to watch an upcoming session (the likeliest people of the "
+        "products in its showcase, narrowed by their profiles; those who reserved already are "
+        "left out) and send them an invitation or a coupon; a random hold-out is left alone, "
+        "so you later see how many more of the invited reserved or came in. You see sizes and "
+        "profiles, never who.",
+    ),
+    "audience.session": ("直播场次", "Session"),
+    "audience.invite": ("邀请观众", "Invite viewers"),
+    "audience.message_hint_host": (
+        "例：周六晚八点开播，预约的人有福袋",
+        "e.g. Live on Saturday at 8 pm: a lucky bag for everyone who reserves",
+    ),
+    "audience.no_sessions": (
+        "你还没有即将开始的直播：先在主播后台创建一场，并把商品加进购物车。",
+        "You have no upcoming session: schedule one in the host console and add products "
+        "to its showcase first.",
+    ),
+    "audience.session_option": ("{title}（{when}）", "{title} ({when})"),
+    "audience.session_live": ("{title}（直播中）", "{title} (live now)"),
+    "audience.converted_session": (
+        "{converted}/{size} 人预约或进入直播间（{rate}）",
+        "{converted} of {size} reserved or came in ({rate})",
+    ),
     "audience.build": ("圈选人群", "Build an audience"),
     "audience.product": ("商品", "Product"),
     "audience.no_products": (

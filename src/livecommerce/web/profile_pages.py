@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from livecommerce.kit.http import DbSession
 from livecommerce.kit.runtime import Runtime
+from livecommerce.models import Role
 from livecommerce.profiles.service import profile_service
 from livecommerce.web.rendering import PageDep
 
@@ -37,10 +38,13 @@ async def my_profile_page(page: PageDep, session: DbSession) -> Response:
 
 @router.get("/console/audiences")
 async def audiences_console_page(page: PageDep) -> Response:
-    """The merchant's goods-find-people console: build an audience from profiles, see its
-    size and mix, target it with a message or a coupon and a hold-out, read the uplift."""
+    """The goods-find-people console: a merchant builds a product's audience from profiles,
+    a host an upcoming session's; see its size and mix, target it with a message or a
+    coupon and a hold-out, read the uplift."""
     if page.user is None:
         return page.login_redirect()
-    if not page.is_merchant:
+    if not page.is_host:
         return page.forbidden()
-    return page.render("console_audiences.html")
+    for_sessions = page.user.role == Role.HOST
+    page.data.update(audience_subject="session" if for_sessions else "product")
+    return page.render("console_audiences.html", for_sessions=for_sessions)

@@ -1385,7 +1385,7 @@ def upgrade() -> None:
         "targeting_campaigns",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("owner_id", sa.String(length=32), nullable=False),
-        sa.Column("product_id", sa.String(length=32), nullable=False),
+        sa.Column("product_id", sa.String(length=32), nullable=True),
         sa.Column("session_id", sa.String(length=32), nullable=True),
         sa.Column("coupon_id", sa.String(length=32), nullable=True),
         sa.Column("message", sa.String(length=200), nullable=False),

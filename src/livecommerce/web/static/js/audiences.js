@@ -1,15 +1,19 @@
-// The merchant's audiences and targeting campaigns (物找人): build an audience for a product
-// from profile filters, see its size and mix, target it with a message or a coupon and a
-// random hold-out, read each campaign's uplift against its hold-out.
-import { api, busy, clear, el, formatTime, lang, showError, t, toast } from "./core.js";
+// Audiences and targeting campaigns (物找人): a merchant builds an audience for a product, a
+// host for an upcoming session, from profile filters; see its size and mix, target it with a
+// message or a coupon and a random hold-out, read each campaign's uplift against its hold-out.
+import { ApiError, api, busy, clear, el, formatTime, lang, page, showError, t, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("audience-form");
 const campaignForm = $("campaign-form");
-const productSelect = $("audience-product");
+const subjectSelect = $("audience-subject");
 const interestSelect = $("audience-interest");
-const titles = new Map(); // product id -> title
+const forSessions = page.audience_subject === "session";
 let nextCursor = null;
+
+// The chosen product's or session's API path: its segment and campaigns live under it.
+const subjectPath = () =>
+  forSessions ? `/api/v1/live-sessions/${subjectSelect.value}` : `/api/v1/products/${subjectSelect.value}`;
 
 const percent = (share) => `${(share * 100).toFixed(1).replace(/\.0$/, "")}%`;
 const bandName = (band) => t(`profile.band.${band}`);
@@ -83,19 +87,17 @@ function renderPreview(segment) {
 }
 
 async function preview() {
-  const productId = productSelect.value;
-  if (!productId) return;
-  const segment = await api("GET", `/api/v1/products/${productId}/segment?${segmentQuery(filters(), size())}`);
+  if (!subjectSelect.value) return;
+  const segment = await api("GET", `${subjectPath()}/segment?${segmentQuery(filters(), size())}`);
   renderPreview(segment);
 }
 
-// The interests to filter on: those of the product's likeliest people (its whole audience).
+// The interests to filter on: those of the likeliest people (the whole audience).
 async function loadInterests() {
-  const productId = productSelect.value;
   const keep = interestSelect.value;
   clear(interestSelect).append(el("option", { value: "" }, t("audience.any")));
-  if (!productId) return;
-  const everyone = await api("GET", `/api/v1/products/${productId}/segment?size=500`);
+  if (!subjectSelect.value) return;
+  const everyone = await api("GET", `${subjectPath()}/segment?size=500`);
   for (const interest of everyone.interests) {
     interestSelect.append(el("option", { value: interest.name }, interest.name));
   }
@@ -110,13 +112,15 @@ function filterText(audience) {
   return parts.length ? t("audience.filters", { text: parts.join(" · ") }) : t("audience.no_filters");
 }
 
-function groupRow(label, converted, groupSize, rate, className) {
+function groupRow(label, converted, groupSize, rate, className, campaign) {
+  // A session's campaign converts people who reserved or came in; a product's, who viewed or bought.
+  const figure = campaign.session_id ? "audience.converted_session" : "audience.converted";
   return el(
     "div",
     { class: `campaign-group ${className}` },
     el("span", { class: "campaign-group-name" }, label),
     el("progress", { max: "1", value: String(rate), "aria-label": label }),
-    el("span", { class: "campaign-group-figure" }, t("audience.converted", { converted, size: groupSize, rate: percent(rate) })),
+    el("span", { class: "campaign-group-figure" }, t(figure, { converted, size: groupSize, rate: percent(rate) })),
   );
 }
 
@@ -131,7 +135,7 @@ function campaignItem(campaign) {
     el(
       "div",
       { class: "campaign-top" },
-      el("strong", { class: "campaign-product" }, titles.get(campaign.product_id) || campaign.product_id),
+      el("strong", { class: "campaign-product" }, campaign.title),
       campaign.coupon_id ? el("span", { class: "badge" }, t("audience.with_coupon")) : null,
       el("span", { class: `badge campaign-uplift ${verdict}` }, t("audience.uplift", { pp: signed })),
     ),
@@ -142,8 +146,8 @@ function campaignItem(campaign) {
       `${filterText(campaign.audience)} · ${t("audience.holdout")} ${percent(campaign.holdout_share)} · `,
       `${t("audience.reached", { n: campaign.reached })} · ${t("audience.since", { when: formatTime(campaign.created_at) })}`,
     ),
-    groupRow(t("audience.targeted"), uplift.target_converted, uplift.target_size, uplift.target_rate, "is-target"),
-    groupRow(t("audience.held_out"), uplift.holdout_converted, uplift.holdout_size, uplift.holdout_rate, "is-holdout"),
+    groupRow(t("audience.targeted"), uplift.target_converted, uplift.target_size, uplift.target_rate, "is-target", campaign),
+    groupRow(t("audience.held_out"), uplift.holdout_converted, uplift.holdout_size, uplift.holdout_rate, "is-holdout", campaign),
     uplift.relative === null ? null : el("p", { class: "muted small" }, t("audience.relative", { pct: `${(uplift.relative * 100).toFixed(0)}%` }).trim()),
   );
 }
@@ -159,17 +163,38 @@ async function loadCampaigns(more = false) {
   $("campaigns-more").hidden = !nextCursor;
 }
 
-async function loadChoices() {
+async function loadProducts() {
   const products = (await api("GET", "/api/v1/products?mine=true&limit=100")).items;
   products.sort((a, b) => (a.status === "on_sale" ? 0 : 1) - (b.status === "on_sale" ? 0 : 1));
-  clear(productSelect);
-  for (const product of products) {
-    titles.set(product.id, product.title);
-    productSelect.append(el("option", { value: product.id }, product.title));
+  return products.map((product) => ({ id: product.id, label: product.title }));
+}
+
+// A host's sessions that can still be promoted: live now first, then upcoming, soonest first.
+async function loadSessions() {
+  let room;
+  try {
+    room = await api("GET", "/api/v1/rooms/mine");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return [];
+    throw error;
   }
-  $("audience-no-products").hidden = products.length > 0;
-  const wanted = new URLSearchParams(location.search).get("product");
-  if (wanted && titles.has(wanted)) productSelect.value = wanted;
+  const of = async (status) => (await api("GET", `/api/v1/rooms/${room.id}/sessions?status=${status}&limit=100`)).items;
+  const live = await of("live");
+  const upcoming = (await of("scheduled")).sort((a, b) => String(a.planned_start_at).localeCompare(String(b.planned_start_at)));
+  return [
+    ...live.map((item) => ({ id: item.id, label: t("audience.session_live", { title: item.title }) })),
+    ...upcoming.map((item) => ({ id: item.id, label: t("audience.session_option", { title: item.title, when: formatTime(item.planned_start_at) }) })),
+  ];
+}
+
+async function loadChoices() {
+  const choices = forSessions ? await loadSessions() : await loadProducts();
+  clear(subjectSelect);
+  for (const choice of choices) subjectSelect.append(el("option", { value: choice.id }, choice.label));
+  $("audience-no-subjects").hidden = choices.length > 0;
+  const query = new URLSearchParams(location.search);
+  const wanted = query.get(forSessions ? "session" : "product");
+  if (wanted && choices.some((choice) => choice.id === wanted)) subjectSelect.value = wanted;
   const coupons = (await api("GET", "/api/v1/coupons/issued")).items;
   for (const coupon of coupons.filter((c) => c.active)) {
     $("campaign-coupon").append(el("option", { value: coupon.id }, coupon.title));
@@ -180,7 +205,7 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   busy($("audience-preview-button"), preview);
 });
-productSelect.addEventListener("change", () => busy(null, async () => {
+subjectSelect.addEventListener("change", () => busy(null, async () => {
   await loadInterests();
   await preview();
 }));
@@ -190,6 +215,10 @@ for (const input of [$("audience-size"), $("campaign-holdout")]) {
 }
 campaignForm.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (!subjectSelect.value) {
+    $("audience-no-subjects").hidden = false;
+    return;
+  }
   const message = $("campaign-message").value.trim();
   if (!message) {
     $("campaign-message").focus();
@@ -204,7 +233,7 @@ campaignForm.addEventListener("submit", (event) => {
     };
     const coupon = $("campaign-coupon").value;
     if (coupon) body.coupon_id = coupon;
-    const campaign = await api("POST", `/api/v1/products/${productSelect.value}/campaigns`, body);
+    const campaign = await api("POST", `${subjectPath()}/campaigns`, body);
     toast(t("audience.launched", { target: campaign.size, reached: campaign.reached }), "ok");
     $("campaign-message").value = "";
     await loadCampaigns();
@@ -217,7 +246,7 @@ describeSplit();
 busy(null, async () => {
   await loadChoices();
   await loadCampaigns();
-  if (productSelect.value) {
+  if (subjectSelect.value) {
     await loadInterests();
     await preview();
   }

@@ -137,6 +137,9 @@ async function loadSessions() {
             { class: "actions" },
             el("a", { class: "button button-small button-primary", href: `/console/host/sessions/${item.id}` }, t("host.manage")),
             el("a", { class: "button button-small", href: `/live/${item.id}` }, t("host.open_room")),
+            item.status === "scheduled"
+              ? el("a", { class: "button button-small", href: `/console/audiences?session=${item.id}` }, t("audience.invite"))
+              : null,
           ),
         ),
       );

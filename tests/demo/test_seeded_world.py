@@ -33,6 +33,24 @@ async def test_the_room_has_one_coupon_and_one_lucky_bag(demo: SeededDemo) -> No
     assert len(lotteries["items"]) == 1
 
 
+async def test_the_upcoming_session_shows_the_rooms_products_and_the_host_may_invite(
+    demo: SeededDemo,
+) -> None:
+    client, world = demo.client, demo.world
+    showcase = (
+        await client.get(f"/api/v1/live-sessions/{world.upcoming_session_id}/showcase")
+    ).json()["items"]
+    live = (await client.get(f"/api/v1/live-sessions/{world.session_id}/showcase")).json()
+    assert [item["product_id"] for item in showcase] == [
+        item["product_id"] for item in live["items"]
+    ]
+    segment = await client.get(
+        f"/api/v1/live-sessions/{world.upcoming_session_id}/segment",
+        headers=_bearer(demo, "host"),
+    )
+    assert segment.status_code == 200, segment.text
+
+
 async def test_every_room_the_demo_shows_live_is_one_it_publishes_video_for(
     demo: SeededDemo,
 ) -> None:

@@ -55,6 +55,9 @@ def _banner(base_url: str, world: DemoWorld, database_url: str, mail: str) -> st
         f"  Home:             {base_url}/",
         f"  Host page:        {base_url}/hosts/{world.room_id}",
         f"  Host console:     {base_url}/console/host",
+        f"  Invite viewers:   {base_url}/console/audiences?session={world.upcoming_session_id}"
+        " (host: the upcoming session's likeliest viewers, once the recommender has trained"
+        " on the simulated viewers' clicks)",
         "  Team:             the 场控 (moderator log-in) runs the host's room: chat, pins, "
         "flash sales; it launched the flash sale on air now (see the team log in the host"
         " console). Team members start at /team (menu: 团队): the 场控's live console, the"

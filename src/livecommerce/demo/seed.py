@@ -161,11 +161,16 @@ async def _seed_sessions(
 
 
 async def _seed_upcoming(
-    http: httpx.AsyncClient, host: dict[str, str], viewer: dict[str, str], room_id: str
+    http: httpx.AsyncClient,
+    host: dict[str, str],
+    viewer: dict[str, str],
+    room_id: str,
+    product_ids: list[str],
 ) -> str:
     """The room's next session, a quarter of an hour away, reserved by the demo viewer: its
     reminder arrives (in the inbox and by e-mail) ten minutes before it is due, and again
-    when the host goes live with it."""
+    when the host goes live with it. Its showcase holds the room's products, so the host
+    can invite the session's likeliest viewers from the audiences page."""
     upcoming = _check(
         await http.get(
             f"/api/v1/rooms/{room_id}/sessions", params={"status": "scheduled", "limit": 1}
@@ -183,6 +188,14 @@ async def _seed_upcoming(
             )
         )
         session_id = session["id"]
+        for product_id in product_ids:
+            _check(
+                await http.post(
+                    f"/api/v1/live-sessions/{session_id}/showcase",
+                    headers=host,
+                    json={"product_id": product_id},
+                )
+            )
     _check(await http.post(f"/api/v1/live-sessions/{session_id}/reservation", headers=viewer))
     return session_id
 
@@ -221,7 +234,7 @@ async def seed_demo(http: httpx.AsyncClient, runtime: Runtime) -> DemoWorld:
     room_id = await _seed_room(http, host)
     session_id, item_ids = await _seed_sessions(http, host, room_id, product_ids)
     await ensure_address(http, bearer(tokens["viewer"]), DEMO_ACCOUNTS["viewer"][1])
-    upcoming_id = await _seed_upcoming(http, host, bearer(tokens["viewer"]), room_id)
+    upcoming_id = await _seed_upcoming(http, host, bearer(tokens["viewer"]), room_id, product_ids)
     world = DemoWorld(
         session_id=session_id,
         upcoming_session_id=upcoming_id,

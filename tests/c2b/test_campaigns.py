@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 
+from livecommerce.c2b.fulfilment import fulfilment_service
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import Notification, Payment, Pledge, ProductionOrder
@@ -108,11 +109,10 @@ async def test_failure_refunds_every_payment_once_and_tells_buyers(
         f"/api/v1/orders/{unpaid['order_id']}/pay", headers=world.buyers[2][0].headers
     )
     assert response.status_code == 409
-    from livecommerce.c2b.service import campaign_service
 
     async with runtime.db.transaction() as session:
-        assert await campaign_service.do_refund_batch(session, sale["id"]) == 0
-        assert await campaign_service.do_run_deadline(session, sale["id"]) == ""
+        assert await fulfilment_service.do_refund_batch(session, sale["id"]) == 0
+        assert await fulfilment_service.do_run_deadline(session, sale["id"]) == ""
     await drain(runtime)
     await check_books(runtime, sale["id"])
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from livecommerce.c2b.service import CampaignService, campaign_service
+from livecommerce.c2b.fulfilment import FulfilmentService, fulfilment_service
 from livecommerce.kit.clock import clock
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import DecisionLog, Notification, Payment, Pledge, ScheduledJob
@@ -36,16 +36,16 @@ async def test_a_refund_batch_that_crashes_midway_refunds_everyone_once(
     await drain(runtime)
 
     told = 0
-    original = CampaignService._tell
+    original = FulfilmentService._tell
 
-    async def crash_on_second(self: CampaignService, *args: Any, **kwargs: Any) -> None:
+    async def crash_on_second(self: FulfilmentService, *args: Any, **kwargs: Any) -> None:
         nonlocal told
         told += 1
         if told == 2:
             raise RuntimeError("worker died")
         await original(self, *args, **kwargs)
 
-    monkeypatch.setattr(CampaignService, "_tell", crash_on_second)
+    monkeypatch.setattr(FulfilmentService, "_tell", crash_on_second)
     clock.advance(timedelta(days=3, seconds=1))
     await drain(runtime)
     # The batch's unit rolled back: nobody is refunded yet, the job waits for its retry.
@@ -78,7 +78,7 @@ async def test_several_workers_and_repeated_runs_decide_once(
 
     async def decide() -> str:
         async with runtime.db.transaction() as session:
-            return await campaign_service.do_run_deadline(session, sale["id"])
+            return await fulfilment_service.do_run_deadline(session, sale["id"])
 
     # The stored job on two workers at once, and the decision run by hand twice more.
     outcomes = await asyncio.gather(

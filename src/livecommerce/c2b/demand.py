@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.service import account_service
+from livecommerce.c2b.fulfilment import fulfilment_service
 from livecommerce.c2b.production import REORDER_JOB, production_service
 from livecommerce.c2b.repository import c2b_repository
 from livecommerce.c2b.service import CampaignDraft, campaign_service
@@ -341,7 +342,7 @@ class DemandService:
                 supplier_id=(str(params["supplier_id"]) if params.get("supplier_id") else None),
             ),
         )
-        await campaign_service.do_log(
+        await fulfilment_service.do_log(
             session,
             campaign,
             rule="auto_launch",

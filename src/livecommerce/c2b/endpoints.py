@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from livecommerce.accounts.dependencies import CurrentUser, HostUser, MerchantUser, OptionalUser
 from livecommerce.c2b.demand import demand_service
+from livecommerce.c2b.fulfilment import fulfilment_service
 from livecommerce.c2b.production import production_service
 from livecommerce.c2b.schemas import (
     AudienceSummary,
@@ -202,7 +203,7 @@ async def list_decisions(
     """The automatic decisions about this pre-sale, with the figures behind each, oldest
     first (50 by default)."""
     campaign = await campaign_service.get_for_merchant(session, user, campaign_id)
-    found = await campaign_service.page_decisions(session, user, page, campaign_id=campaign.id)
+    found = await fulfilment_service.page_decisions(session, user, page, campaign_id=campaign.id)
     return DecisionList(
         items=[DecisionOut.model_validate(item) for item in found.items],
         next_cursor=found.next_cursor,
@@ -213,7 +214,7 @@ async def list_decisions(
 async def ship_pledge(
     pledge_id: str, body: ShipPledge, user: MerchantUser, session: DbSession
 ) -> PledgeOut:
-    pledge = await campaign_service.do_ship_pledge(
+    pledge = await fulfilment_service.do_ship_pledge(
         session, user, pledge_id, carrier=body.carrier, tracking_number=body.tracking_number
     )
     return PledgeOut.model_validate(pledge)
@@ -386,7 +387,7 @@ async def merchant_decisions(
 ) -> DecisionList:
     """Every automatic decision about the merchant's products and pre-sales with the
     figures that triggered it, newest first (50 by default)."""
-    found = await campaign_service.page_merchant_decisions(
+    found = await fulfilment_service.page_merchant_decisions(
         session, user, page, product_id=product_id
     )
     return DecisionList(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.c2b.service import campaign_service
+from livecommerce.c2b.fulfilment import fulfilment_service
 from livecommerce.kit.events import subscribe
 from livecommerce.orders.events import OrderCancelled, OrderPaid
 
@@ -18,7 +18,7 @@ from livecommerce.orders.events import OrderCancelled, OrderPaid
     in_unit=True,
 )
 async def pledge_paid(session: AsyncSession, event: OrderPaid) -> None:
-    await campaign_service.do_order_paid(session, event.order_id)
+    await fulfilment_service.do_order_paid(session, event.order_id)
 
 
 @subscribe(
@@ -28,4 +28,4 @@ async def pledge_paid(session: AsyncSession, event: OrderPaid) -> None:
     in_unit=True,
 )
 async def pledge_cancelled(session: AsyncSession, event: OrderCancelled) -> None:
-    await campaign_service.do_order_cancelled(session, event.order_id)
+    await fulfilment_service.do_order_cancelled(session, event.order_id)

@@ -7,14 +7,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.c2b.fulfilment import REFUND_JOB, RELEASE_JOB, SETTLE_JOB, fulfilment_service
 from livecommerce.c2b.production import REORDER_JOB, production_service
-from livecommerce.c2b.service import (
-    DEADLINE_JOB,
-    REFUND_JOB,
-    RELEASE_JOB,
-    SETTLE_JOB,
-    campaign_service,
-)
+from livecommerce.c2b.service import DEADLINE_JOB
 from livecommerce.models import ScheduledJob
 from livecommerce.worker.registry import register_job
 
@@ -27,26 +22,26 @@ class HeldNotPosted(RuntimeError):
 
 @register_job(DEADLINE_JOB)
 async def run_deadline(session: AsyncSession, job: ScheduledJob) -> None:
-    outcome = await campaign_service.do_run_deadline(session, str(job.payload["campaign_id"]))
+    outcome = await fulfilment_service.do_run_deadline(session, str(job.payload["campaign_id"]))
     if outcome:
         log.info("pre-sale %s %s", job.payload["campaign_id"], outcome)
 
 
 @register_job(REFUND_JOB)
 async def refund_batch(session: AsyncSession, job: ScheduledJob) -> None:
-    await campaign_service.do_refund_batch(session, str(job.payload["campaign_id"]))
+    await fulfilment_service.do_refund_batch(session, str(job.payload["campaign_id"]))
 
 
 @register_job(SETTLE_JOB)
 async def settle_batch(session: AsyncSession, job: ScheduledJob) -> None:
-    await campaign_service.do_settle_batch(session, str(job.payload["campaign_id"]))
+    await fulfilment_service.do_settle_batch(session, str(job.payload["campaign_id"]))
 
 
 @register_job(RELEASE_JOB)
 async def release_held(session: AsyncSession, job: ScheduledJob) -> None:
     order_id = str(job.payload["order_id"])
-    if not await campaign_service.do_release(session, order_id):
-        if not await campaign_service.is_released(session, order_id):
+    if not await fulfilment_service.do_release(session, order_id):
+        if not await fulfilment_service.is_released(session, order_id):
             raise HeldNotPosted(f"order {order_id} is not posted yet")
 
 

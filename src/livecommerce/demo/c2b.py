@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from livecommerce.c2b.service import campaign_service
+from livecommerce.c2b.fulfilment import fulfilment_service
 from livecommerce.demo.seed import ensure_address
 from livecommerce.demo.world import DemoWorld, _check, api_token, bearer, ensure_account
 from livecommerce.kit.clock import utcnow
@@ -57,12 +57,12 @@ async def _join(
 async def _decide(runtime: Runtime, campaign_id: str) -> None:
     """Run the deadline now that it passed (the worker would, a moment later)."""
     async with runtime.db.transaction() as session:
-        outcome = await campaign_service.do_run_deadline(session, campaign_id)
+        outcome = await fulfilment_service.do_run_deadline(session, campaign_id)
     async with runtime.db.transaction() as session:
         if outcome == "succeeded":
-            await campaign_service.do_settle_batch(session, campaign_id)
+            await fulfilment_service.do_settle_batch(session, campaign_id)
         elif outcome == "failed":
-            await campaign_service.do_refund_batch(session, campaign_id)
+            await fulfilment_service.do_refund_batch(session, campaign_id)
 
 
 async def seed_c2b(

@@ -4,7 +4,6 @@ WebSocket that pushes a session's dashboard whenever its rollups move."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from livecommerce.dashboards.schemas import (
 from livecommerce.dashboards.service import dashboard_service
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.http import DbSession, get_ws_runtime
+from livecommerce.kit.websocket import push_until_closed
 from livecommerce.realtime.connection import connection_language, origin_allowed, refuse
 from livecommerce.realtime.events import CloseCode
 
@@ -157,16 +157,4 @@ async def session_dashboard_socket(websocket: WebSocket, session_id: str) -> Non
                 await websocket.send_json({"type": "dashboard", "dashboard": body})
             await asyncio.sleep(PUSH_EVERY_S)
 
-    async def until_closed() -> None:
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-
-    tasks = [asyncio.create_task(push()), asyncio.create_task(until_closed())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+    await push_until_closed(websocket, push)

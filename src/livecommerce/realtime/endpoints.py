@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from fastapi import APIRouter, Request, Response, WebSocket
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.kit.http import DbSession, get_ws_runtime
 from livecommerce.kit.pagination import MAX_LIMIT, PageQuery
+from livecommerce.kit.websocket import push_until_closed
 from livecommerce.notifications.stream import unread_counts
 from livecommerce.realtime.connection import (
     LiveConnection,
@@ -84,19 +82,7 @@ async def notification_socket(websocket: WebSocket) -> None:
         async for unread in unread_counts(runtime, user.id):
             await websocket.send_json({"type": "unread", "unread": unread})
 
-    async def until_closed() -> None:
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
-
-    tasks = [asyncio.create_task(send_counts()), asyncio.create_task(until_closed())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+    await push_until_closed(websocket, send_counts)
 
 
 # ---- chat ------------------------------------------------------------------------------

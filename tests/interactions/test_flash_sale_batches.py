@@ -3,8 +3,11 @@ keeps: units in arrival order, the per-buyer limit across the batch, one order p
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from sqlalchemy import func, select, update
 
 from livecommerce.accounts.service import account_service
 from livecommerce.interactions.flash_sales import (
@@ -15,7 +18,14 @@ from livecommerce.interactions.flash_sales import (
 )
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import User
+from livecommerce.models import (
+    FlashSale,
+    FlashSaleBuyer,
+    LiveSession,
+    LiveSessionStatus,
+    Order,
+    User,
+)
 from tests.factories import Account
 from tests.interactions.helpers import buy, get_sale, launch_sale
 from tests.orders.shop import buyer_with_address, create_listing, open_stage
@@ -142,3 +152,137 @@ async def test_a_batch_placed_at_once_or_not_at_all(
         outcomes = await flash_sale_service.do_place_many(session, refused[2])
     assert [_code(outcome) for outcome in outcomes] == ["placed", "sold_out"]
     assert (await get_sale(client, sale["id"]))["units_left"] == 0
+
+
+async def test_a_batch_at_once_is_refused_by_a_placed_key_or_a_session_off_air(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The batch written at once reads nothing first: a key that placed an order before
+    is refused by the orders' unique key, a session off air by the ``UPDATE`` that takes
+    the units; either way the unit rolls back with nothing taken or stored, and
+    ``do_place_many`` then answers each buy as always."""
+    if runtime.db.is_sqlite:
+        return
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=4, per_buyer_limit=2)
+    first, _ = await buyer_with_address(client, "甲")
+    second, _ = await buyer_with_address(client, "乙")
+    click = (await _plan(runtime, first, sale["id"], "k-1"))[1]
+    again = (await _plan(runtime, first, sale["id"], "k-1"))[1]  # the limit (2) allows one more
+    async with runtime.db.transaction() as session:
+        [placed] = await flash_sale_service.do_place_many_at_once(session, [click])
+    other = (await _plan(runtime, second, sale["id"], "m-1"))[1]
+    with pytest.raises(NotAtOnce):
+        async with runtime.db.transaction() as session:
+            await flash_sale_service.do_place_many_at_once(session, [other, again])
+    assert (await get_sale(client, sale["id"]))["units_left"] == 3
+    assert (await client.get("/api/v1/orders", headers=second.headers)).json()["items"] == []
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, [other, again])
+    assert [_code(outcome) for outcome in outcomes] == ["placed", "placed"]
+    assert isinstance(outcomes[1], FlashOrder)
+    assert (outcomes[1].order.id, outcomes[1].created) == (placed.order.id, False)
+    assert (await get_sale(client, sale["id"]))["units_left"] == 2
+
+    # Off air: the units' UPDATE finds the session's state and takes nothing.
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(LiveSession)
+            .where(LiveSession.id == sale["session_id"])
+            .values(status=LiveSessionStatus.ENDED)
+        )
+    late = (await _plan(runtime, second, sale["id"], "m-2"))[1]  # read while on air
+    with pytest.raises(NotAtOnce):
+        async with runtime.db.transaction() as session:
+            await flash_sale_service.do_place_many_at_once(session, [late])
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, [late])
+    assert [_code(outcome) for outcome in outcomes] == ["session_not_live"]
+    async with runtime.db.reading() as session:
+        bought = await session.scalar(
+            select(FlashSaleBuyer.bought).where(
+                FlashSaleBuyer.sale_id == sale["id"], FlashSaleBuyer.buyer_id == late.order.buyer_id
+            )
+        )
+        left = await session.scalar(select(FlashSale.units_left).where(FlashSale.id == sale["id"]))
+    assert (left, bought) == (2, 1)  # the refused buy took nothing, moved no counter
+
+
+async def test_the_last_units_taken_at_once_mark_the_sale_sold_out(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    if runtime.db.is_sqlite:
+        return
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=2, per_buyer_limit=1)
+    first, _ = await buyer_with_address(client, "一")
+    second, _ = await buyer_with_address(client, "二")
+    async with runtime.db.transaction() as session:
+        await flash_sale_service.do_place_many_at_once(
+            session, [(await _plan(runtime, first, sale["id"], "s-1"))[1]]
+        )
+    state = await get_sale(client, sale["id"])
+    assert (state["units_left"], state["status"], state["sold_out_at"]) == (1, "running", None)
+    async with runtime.db.transaction() as session:
+        await flash_sale_service.do_place_many_at_once(
+            session, [(await _plan(runtime, second, sale["id"], "s-2"))[1]]
+        )
+    state = await get_sale(client, sale["id"])
+    assert (state["units_left"], state["status"]) == (0, "sold_out")
+    assert state["sold_out_at"] is not None
+
+
+async def test_buys_queued_together_sell_each_unit_once(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the process's queue on PostgreSQL (batches placed at once): 24 buyers for 9
+    units get exactly 9 orders, one each, and the other 15 are told sold out, though a
+    batch fails as a whole (it is written again buy by buy)."""
+    if runtime.db.is_sqlite:
+        return
+    from livecommerce.interactions import buy_queue as queue_module
+
+    listing = await create_listing(client, stock=40)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=9, per_buyer_limit=1)
+    buyers = [(await buyer_with_address(client, f"买{n}"))[0] for n in range(24)]
+    plans = [await _plan(runtime, buyer, sale["id"], f"q-{n}") for n, buyer in enumerate(buyers)]
+
+    at_once = flash_sale_service.do_place_many_at_once
+    calls: list[int] = []
+
+    async def watched(session: object, batch: list[BuyPlan]) -> list[FlashOrder]:
+        calls.append(len(batch))
+        if len(calls) == 2:  # the second batch fails as a whole
+            raise RuntimeError("connection lost")
+        return await at_once(session, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flash_sale_service, "do_place_many_at_once", watched)
+    queue = queue_module.BuyQueue(runtime)
+
+    async def place(user: User, plan: BuyPlan) -> FlashOrder | str:
+        try:
+            return await queue.place(user, plan)
+        except LiveCommerceError as refused:
+            return refused.code
+
+    outcomes = []
+    for user, plan in plans:  # one arrives, then the rest while its batch is written
+        outcomes.append(asyncio.ensure_future(place(user, plan)))
+        await asyncio.sleep(0)
+    results = await asyncio.gather(*outcomes)
+    orders = [result for result in results if isinstance(result, FlashOrder)]
+    assert len(orders) == 9
+    assert sorted(result for result in results if isinstance(result, str)) == ["sold_out"] * 15
+    assert len({order.order.buyer_id for order in orders}) == 9
+    assert calls[0] == 1  # the first alone, the rest after it
+    assert len(calls) >= 2
+    state = await get_sale(client, sale["id"])
+    assert (state["units_left"], state["status"]) == (0, "sold_out")
+    async with runtime.db.reading() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(Order).where(Order.flash_sale_id == sale["id"])
+        )
+    assert stored == 9

@@ -76,3 +76,53 @@ async def test_a_get_route_that_writes_declares_it(client: httpx.AsyncClient) ->
     assert first.status_code == 200, first.text
     again = await client.get(f"/api/v1/rooms/{room.json()['id']}/stream-key", headers=host.headers)
     assert again.json()["stream_key"] == first.json()["stream_key"]
+
+
+async def test_a_postgresql_connection_is_pinged_only_after_idling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pooled connection used moments ago goes out without a ping (a round trip
+    less per unit of work); one idle for ``PING_IDLE_S`` is pinged first, and one that
+    died meanwhile is replaced before the unit of work gets it."""
+    if not TEST_DATABASE_URL:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from livecommerce.kit import db as kit_db
+
+    async def backend_pid(database: kit_db.Database) -> int:
+        async with database.transaction() as session:
+            return int(await session.scalar(text("SELECT pg_backend_pid()")))
+
+    killer = create_async_engine(TEST_DATABASE_URL, poolclass=NullPool)
+    pings: list[bool] = []
+    try:
+        for idle_s in (3600.0, 0.0):
+            monkeypatch.setattr(kit_db, "PING_IDLE_S", idle_s)
+            database = kit_db.Database(TEST_DATABASE_URL)
+            dialect = database.engine.dialect
+            real_ping = dialect.do_ping
+
+            def counting_ping(connection: object, real_ping: object = real_ping) -> bool:
+                pings.append(True)
+                return bool(real_ping(connection))  # type: ignore[operator]
+
+            monkeypatch.setattr(dialect, "do_ping", counting_ping)
+            pings.clear()
+            try:
+                first = await backend_pid(database)
+                if idle_s:  # used moments ago: out again at once, the same connection
+                    assert await backend_pid(database) == first
+                    assert pings == []
+                    continue
+                # Idle (for 0 s): the server ends it meanwhile; the ping finds out.
+                async with killer.connect() as connection:
+                    await connection.execute(text(f"SELECT pg_terminate_backend({first})"))
+                assert await backend_pid(database) != first
+                assert pings == [True]  # the dead one's; its replacement is new
+            finally:
+                await database.dispose()
+    finally:
+        await killer.dispose()

@@ -803,10 +803,13 @@ class FlashSaleService:
         locked for one statement (PostgreSQL, where every worker's batches wait for that
         row): the buyers' counters move (conditionally), the orders, their timers and
         events are stored, and the sale's units are taken last, by one conditional
-        ``UPDATE`` that also checks the sale is open. Raises ``NotAtOnce`` — the caller
-        rolls the unit back and places the batch with ``do_place_many`` — when any buy
-        would not simply be placed: a retried key, a buyer past the limit, too few
-        units, a sale closed or off air. Nothing is read and then written."""
+        ``UPDATE`` that also checks the sale is open and its session on air (and marks
+        it sold out when the last units go). Raises ``NotAtOnce`` — the caller rolls the
+        unit back and places the batch with ``do_place_many`` — when any buy would not
+        simply be placed: a retried key (the orders' unique ``(buyer_id,
+        idempotency_key)``, or the keyed order id, refuses its order), a buyer past the
+        limit, too few units, a sale closed or off air. Nothing is read and then
+        written: the batch's statements are its writes, each conditional."""
         sale = plans[0].sale
         assert all(plan.sale.id == sale.id for plan in plans)
         amounts: dict[str, int] = {}
@@ -820,30 +823,29 @@ class FlashSaleService:
                 keys.add((buyer_id, key))
         if any(amount > sale.per_buyer_limit for amount in amounts.values()):
             raise NotAtOnce
-        if (await live_service.get_session(session, sale.session_id)).status not in ON_AIR:
-            raise NotAtOnce
-        if await order_service.find_orders_by_idempotency_keys(session, sorted(keys)):
-            raise NotAtOnce
         moved = await flash_sale_repository.add_to_buyers(
             session, sale.id, amounts, sale.per_buyer_limit
         )
         if len(moved) != len(amounts):
             raise NotAtOnce
         gate = plans[0].gate
-        if gate is not None:
-            await stock_gate_service.record_takes(
-                session,
-                gate,
-                [(plan.order.id, plan.order.buyer_id, plan.quantity) for plan in plans],
-            )
-        await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
+        try:
+            if gate is not None:
+                await stock_gate_service.record_takes(
+                    session,
+                    gate,
+                    [(plan.order.id, plan.order.buyer_id, plan.quantity) for plan in plans],
+                )
+            await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
+        except IntegrityError as repeated:  # a key (or keyed order id) placed an order
+            raise NotAtOnce from repeated
         now = utcnow()
         total = sum(plan.quantity for plan in plans)
-        left = await flash_sale_repository.take_units_while_open(session, sale.id, total, now)
+        left = await flash_sale_repository.take_units_while_open(
+            session, sale.id, total, now, on_air=ON_AIR
+        )
         if left is None:
             raise NotAtOnce
-        if left == 0:
-            await flash_sale_repository.mark_sold_out(session, sale.id, now)
         self._remember_wins(
             session, sale, [key for plan in plans if (key := plan.order.idempotency_key)]
         )

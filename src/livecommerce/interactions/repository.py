@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, func, insert, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from livecommerce.models import (
     ChatMessage,
     FlashSale,
     FlashSaleBuyer,
+    LiveSession,
     Lottery,
     LotteryEntry,
     LotteryStatus,
@@ -206,19 +207,43 @@ class FlashSaleRepository:
         await session.execute(statement, rows)
 
     async def take_units_while_open(
-        self, session: AsyncSession, sale_id: str, quantity: int, now: datetime
+        self,
+        session: AsyncSession,
+        sale_id: str,
+        quantity: int,
+        now: datetime,
+        *,
+        on_air: tuple[str, ...] | None = None,
     ) -> int | None:
-        """``take_units`` for a sale neither settled nor past its end: the units left
-        afterwards, or None (not enough, or closed)."""
+        """``take_units`` for a sale neither settled nor past its end (and, with
+        ``on_air``, whose live session is in one of those states): the units left
+        afterwards, or None (not enough, closed, or off air). The units that reach 0
+        mark the sale sold out in the same statement."""
+        conditions = [
+            FlashSale.id == sale_id,
+            FlashSale.settled_at.is_(None),
+            FlashSale.ends_at > now,
+            FlashSale.units_left >= quantity,
+        ]
+        if on_air is not None:
+            conditions.append(
+                select(LiveSession.id)
+                .where(LiveSession.id == FlashSale.session_id, LiveSession.status.in_(on_air))
+                .exists()
+            )
         result = await session.execute(
             update(FlashSale)
-            .where(
-                FlashSale.id == sale_id,
-                FlashSale.settled_at.is_(None),
-                FlashSale.ends_at > now,
-                FlashSale.units_left >= quantity,
+            .where(*conditions)
+            .values(
+                units_left=FlashSale.units_left - quantity,
+                sold_out_at=case(
+                    (
+                        and_(FlashSale.units_left == quantity, FlashSale.sold_out_at.is_(None)),
+                        now,
+                    ),
+                    else_=FlashSale.sold_out_at,
+                ),
             )
-            .values(units_left=FlashSale.units_left - quantity)
             .returning(FlashSale.units_left)
             .execution_options(synchronize_session=False)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,6 +78,10 @@ def is_reading(session: AsyncSession) -> bool:
 SQLITE_POOL_SIZE = 15
 # Connections of one process to PostgreSQL.
 POSTGRESQL_POOL_SIZE = 40
+# A pooled PostgreSQL connection is pinged before it is used only when it has been idle
+# this long. A connection used moments ago is alive, or its server went away moments
+# ago; pinging each checkout cost every unit of work one round trip more.
+PING_IDLE_S = 5.0
 
 
 def sqlite_engine_url(url: str) -> str | URL:
@@ -103,6 +109,28 @@ def _refuse_writes_in_readers(engine: AsyncEngine) -> None:
                 "a reading unit of work tried to write (declare the route with WRITES): "
                 + statement.split("\n", 1)[0][:120]
             )
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_s: float) -> None:
+    """SQLAlchemy's pre-ping, only for a connection idle at least ``idle_s``: a failed
+    ping makes the pool replace the connection."""
+    idle_key = "livecommerce_idle_since"
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[idle_key] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(idle_key)
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return  # new, or used moments ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as failed:
+            raise DisconnectionError("the pooled connection is gone") from failed
+        if not alive:
+            raise DisconnectionError("the pooled connection is gone")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -164,8 +192,10 @@ class Database:
             # As many as before (20 kept + 20 overflow), all kept once opened: an overflow
             # connection was closed whenever it came back, so every burst of more than 20
             # at once opened (and PostgreSQL forked) new ones.
-            kwargs.update(pool_size=POSTGRESQL_POOL_SIZE, max_overflow=0, pool_pre_ping=True)
+            kwargs.update(pool_size=POSTGRESQL_POOL_SIZE, max_overflow=0)
         self.engine = create_async_engine(engine_url, **kwargs)
+        if not self.is_sqlite:
+            _ping_after_idle(self.engine, PING_IDLE_S)
         # On a SQLite file, readers get an engine (a pool of connections) of their own:
         # a writer waiting for SQLite's one write lock then never also waits behind a
         # crowd of readers for a pooled connection, nor a reader behind writers.

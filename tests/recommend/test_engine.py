@@ -41,9 +41,7 @@ def test_ranking_over_candidates_equals_scoring_every_item(
     assert recommender.recommend_items(3, 30, explore) == lists[3]
 
 
-def test_audiences_in_ranges_equal_cutting_every_item_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_audiences_in_ranges_equal_cutting_every_item_at_once(tmp_path: Path) -> None:
     generate(tmp_path / "ub.csv", 3_000, 150, 2_000)
     data = load(tmp_path / "ub.csv").data
     recommender = Recommender(data)

@@ -131,13 +131,7 @@ async def test_the_import_folds_profiles_exactly_as_the_incremental_path_does(
     async with runtime.db.transaction() as session:
         await session.execute(delete(UserProfile))
         stored = await session.execute(
-            select(
-                ProductAction.user_id,
-                ProductAction.product_id,
-                ProductAction.category,
-                ProductAction.action,
-                ProductAction.occurred_at,
-            ).order_by(ProductAction.id)
+            select(*ProductAction.fact_columns()).order_by(ProductAction.id)
         )
         facts = [ProductFact(*row) for row in stored]
         assert len(facts) == report["stored"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from livecommerce.bench.recommend import generate
+from livecommerce.recommend import engine
 from livecommerce.recommend.engine import Params, Recommender
 from livecommerce.recommend.evaluate import load, split
 
@@ -38,3 +39,45 @@ def test_ranking_over_candidates_equals_scoring_every_item(
     lists = recommender.rank_items(users, 30, explore)
     assert all(len(ranked) == 30 for ranked in lists)
     assert recommender.recommend_items(3, 30, explore) == lists[3]
+
+
+def test_audiences_in_ranges_equal_cutting_every_item_at_once(tmp_path: Path) -> None:
+    generate(tmp_path / "ub.csv", 3_000, 150, 2_000)
+    data = load(tmp_path / "ub.csv").data
+    recommender = Recommender(data)
+    items = recommender.items
+    users = np.arange(data.n_users)
+    interest = (
+        items.personal[users] + 0.5 * items.knn_rows(users) + 0.5 * items.sequence_rows(users)
+    ).toarray()
+    # Each user competes for their 5 strongest items (ties to the lower item); each item
+    # keeps its 4 best users (ties to the lower user).
+    given: dict[int, list[tuple[float, int]]] = {}
+    for user, row in enumerate(interest):
+        strongest = sorted((-row[item], item) for item in np.flatnonzero(row))[:5]
+        for score, item in strongest:
+            given.setdefault(int(item), []).append((score, user))
+    expected = [
+        (item, [user for _score, user in sorted(given[item])[:4]]) for item in sorted(given)
+    ]
+
+    def audiences(**options: int) -> list[tuple[int, list[int]]]:
+        ranges = recommender.audiences(4, per_user=5, **options)
+        return [entry for found in ranges for entry in found]
+
+    assert audiences() == expected
+    # Scored 7 users at a time, each range of items cut whenever it holds a few entries.
+    assert audiences(chunk=7, held_entries=50) == expected
+
+
+def test_similarity_in_blocks_of_any_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path / "ub.csv", 3_000, 150, 2_000)
+    data = load(tmp_path / "ub.csv").data
+    whole = Recommender(data)
+    monkeypatch.setattr(engine, "SIMILARITY_PAIRS", 400)
+    blocks = Recommender(data)
+    assert (whole.items.similarity != blocks.items.similarity).nnz == 0
+    assert whole.items.similarity.nnz > 0
+    every = blocks.all_similar_items(30)
+    assert every == [whole.similar_items(item, 30) for item in range(data.n_items)]
+    assert any(every)

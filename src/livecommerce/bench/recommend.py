@@ -19,6 +19,7 @@ import asyncio
 import os
 import random
 import resource
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -114,6 +115,13 @@ async def _ceiling(db: Database, path: Path) -> float:
     return seconds
 
 
+def _progress(stage: str, **figures: Any) -> None:
+    """A stage's figures on stderr as it ends (a long run that is stopped keeps them)."""
+    rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    moment = datetime.now(UTC).strftime("%H:%M:%S")
+    print(f"[{moment}] {stage}: {figures} peak_rss_mb={rss_mb}", file=sys.stderr, flush=True)
+
+
 def _p(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(int(len(ordered) * share), len(ordered) - 1)]
@@ -164,11 +172,14 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
     try:
         report = await import_userbehavior(db, path)
         rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        _progress("import", **(report.as_dict() | {"malformed_lines": None}))
         ceiling_s = await _ceiling(db, path)
+        _progress("ceiling", seconds=round(ceiling_s, 3))
         async with db.transaction() as session:  # serve them: imported goods start off sale
             await session.execute(text("UPDATE products SET status = 'on_sale'"))
         async with db.transaction() as session:
             trained = await recommend_service.do_train(session)
+        _progress("training", **vars(trained))
         async with db.transaction() as session:
             externals = [str(n) for n in range(1, 1 + max(trained.users, 1))]
             internal = await profile_service.internal_ids(
@@ -240,6 +251,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="lc-bench-recommend-") as folder:
         path = Path(folder) / "userbehavior.csv"
         generate(path, rows, users, items)
+        _progress("generated", rows=rows, bytes=path.stat().st_size)
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         upgrade(url)
         figures = asyncio.run(_run(url, path, 50 if smoke else 1_000))

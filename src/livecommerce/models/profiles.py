@@ -49,6 +49,12 @@ class ProductAction(Base):
     action: Mapped[str] = mapped_column(String(8))  # pv | fav | cart | buy
     occurred_at: Mapped[datetime] = created_at_column()
 
+    @classmethod
+    def fact_columns(cls) -> tuple[Any, Any, Any, Any, Any]:
+        """What one stored action says, in this order: user, product, category, action,
+        when (what training streams and what profiles are folded from)."""
+        return (cls.user_id, cls.product_id, cls.category, cls.action, cls.occurred_at)
+
 
 class UserProfile(Base):
     """A user's profile, kept current event by event (never rebuilt by rescanning history).

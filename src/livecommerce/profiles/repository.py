@@ -190,16 +190,11 @@ class ProfilesRepository:
         for start in range(0, len(values), REF_CHUNK):
             chunk = values[start : start + REF_CHUNK]
             rows = await session.execute(
-                select(
-                    ProductAction.id,
-                    ProductAction.user_id,
-                    ProductAction.product_id,
-                    ProductAction.category,
-                    ProductAction.action,
-                    ProductAction.occurred_at,
-                ).where(ProductAction.user_id.in_(chunk), ProductAction.id.between(*ids))
+                select(ProductAction.id, *ProductAction.fact_columns()).where(
+                    ProductAction.user_id.in_(chunk), ProductAction.id.between(*ids)
+                )
             )
-            found.extend(tuple(row) for row in rows)  # type: ignore[misc]
+            found.extend(tuple(row) for row in rows)
         found.sort(key=lambda row: (row[1], row[5], row[0]))
         return found
 

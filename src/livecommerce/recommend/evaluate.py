@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,42 +76,53 @@ def load(path: Path) -> Indexed:
 
 
 class RowsIndexer:
-    """Rows (user, item, category, action, unix seconds) of any id kind, one at a time, into
-    compact arrays with dense indexes (memory: the arrays and one entry per distinct id)."""
+    """Rows (user, item, category, action, unix seconds) of any id kind into compact arrays
+    with dense indexes (memory: 4-byte indexes, the weights and times, and one entry per
+    distinct id; no object per row is kept)."""
 
     def __init__(self) -> None:
         self.users: dict[str, int] = {}
         self.items: dict[str, int] = {}
         self.categories: dict[str, int] = {}
-        self.item_category: dict[int, int] = {}
-        self.u, self.i, self.c, self.ts = array("q"), array("q"), array("q"), array("q")
+        self.u, self.i, self.c = array("i"), array("i"), array("i")
+        self.ts = array("q")
         self.w = array("d")
+        self.item_category = array("i")  # per item: the category it was first seen with
 
     def add(self, user_key: str, item_key: str, category_key: str, action: str, stamp: int) -> None:
-        user = self.users.setdefault(user_key, len(self.users))
-        item = self.items.setdefault(item_key, len(self.items))
-        category = self.categories.setdefault(category_key, len(self.categories))
-        self.item_category.setdefault(item, category)
-        self.u.append(user)
-        self.i.append(item)
-        self.c.append(category)
-        self.w.append(ACTION_WEIGHT.get(action, 1.0))
-        self.ts.append(stamp)
+        self.add_many([(user_key, item_key, category_key, action, stamp)])
+
+    def add_many(self, rows: Sequence[tuple[str, str, str, str, int]]) -> None:
+        users, items, categories = self.users, self.items, self.categories
+        known_items = len(items)
+        self.u.extend([users.setdefault(row[0], len(users)) for row in rows])
+        batch_items = [items.setdefault(row[1], len(items)) for row in rows]
+        batch_categories = [categories.setdefault(row[2], len(categories)) for row in rows]
+        if len(items) > known_items:  # new items: the category of their first row
+            for item, category in zip(batch_items, batch_categories, strict=True):
+                if item == len(self.item_category):
+                    self.item_category.append(category)
+        self.i.extend(batch_items)
+        self.c.extend(batch_categories)
+        self.w.extend([ACTION_WEIGHT.get(row[3], 1.0) for row in rows])
+        self.ts.extend([row[4] for row in rows])
 
     def indexed(self) -> Indexed:
-        per_item = np.zeros(len(self.items), dtype=np.int64)
-        for item, category in self.item_category.items():
-            per_item[item] = category
+        def take(values: array[Any], dtype: Any) -> Any:
+            out = np.frombuffer(values, dtype=dtype).copy()
+            del values[:]  # the buffer is copied: give its memory back at once
+            return out
+
         data = Interactions(
-            np.frombuffer(self.u, dtype=np.int64).copy(),
-            np.frombuffer(self.i, dtype=np.int64).copy(),
-            np.frombuffer(self.c, dtype=np.int64).copy(),
-            np.frombuffer(self.w, dtype=np.float64).copy(),
-            np.frombuffer(self.ts, dtype=np.int64).copy(),
+            take(self.u, np.int32),
+            take(self.i, np.int32),
+            take(self.c, np.int32),
+            take(self.w, np.float64),
+            take(self.ts, np.int64),
             len(self.users),
             len(self.items),
             len(self.categories),
-            per_item,
+            take(self.item_category, np.int32),
         )
         return Indexed(data, list(self.users), list(self.items), list(self.categories))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import BigInteger, cast, delete, extract, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +21,8 @@ from livecommerce.models import (
     TargetingMember,
     UserProfile,
 )
+
+STREAM_BATCH = 50_000  # actions fetched at a time while loading the training set
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,22 @@ class ViewerState:
 
 class RecommendRepository:
     async def stream_actions(
-        self, session: AsyncSession
-    ) -> AsyncIterator[tuple[str, str, str, str, datetime]]:
+        self, session: AsyncSession, batch: int = STREAM_BATCH
+    ) -> AsyncIterator[Sequence[tuple[str, str, str, str, int]]]:
+        """Every stored action as (user, product, category, action, Unix seconds), a batch
+        of rows at a time. The time is converted by the database (no datetime per row)."""
+        user, product, category, action, occurred_at = ProductAction.fact_columns()
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        seconds: Any = extract("epoch", occurred_at)
+        if dialect == "postgresql":  # numeric there: whole seconds, as int(timestamp())
+            seconds = func.trunc(seconds)
         result = await session.stream(
-            select(
-                ProductAction.user_id,
-                ProductAction.product_id,
-                ProductAction.category,
-                ProductAction.action,
-                ProductAction.occurred_at,
-            ).execution_options(yield_per=10_000)
+            select(user, product, category, action, cast(seconds, BigInteger)).execution_options(
+                yield_per=batch
+            )
         )
-        async for row in result:
-            yield row
+        async for rows in result.partitions():
+            yield rows
 
     async def count_actions(self, session: AsyncSession) -> int:
         return int(

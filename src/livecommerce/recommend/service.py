@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -75,28 +76,36 @@ def _user_lists(recommender: Recommender, indexed: Indexed, start: int) -> Lists
     ]
 
 
-def _shared_lists(recommender: Recommender, indexed: Indexed) -> tuple[Lists, Lists, Lists]:
-    """CPU work, off the event loop: products' "also" lists, the popular list, audiences."""
-    also: Lists = [
+ITEM_CHUNK = 50_000  # items whose "also" lists are ranked (and written) at once
+
+
+def _also_lists(recommender: Recommender, indexed: Indexed, start: int) -> Lists:
+    """CPU work, off the event loop: one chunk of products' "also" lists."""
+    stop = min(start + ITEM_CHUNK, indexed.data.n_items)
+    return [
         (indexed.items[item], [indexed.items[i] for i in similar], [])
-        for item, similar in enumerate(recommender.all_similar_items(LIST_LENGTH))
+        for item, similar in enumerate(
+            recommender.similar_items_of(start, stop, LIST_LENGTH), start
+        )
         if similar
     ]
-    popular_order = sorted(
-        range(indexed.data.n_items), key=lambda i: (-recommender.items.popularity[i], i)
-    )
-    popular: Lists = [("all", [indexed.items[i] for i in popular_order[: LIST_LENGTH * 2]], [])]
-    audiences = recommender.audiences(AUDIENCE)
-    audience_lists: Lists = []
-    for item in range(indexed.data.n_items):
-        start, end = audiences.indptr[item], audiences.indptr[item + 1]
-        if end > start:
-            values, users = audiences.data[start:end], audiences.indices[start:end]
-            order = np.lexsort((users, -values))
-            audience_lists.append(
-                (indexed.items[item], [indexed.users[int(users[n])] for n in order], [])
-            )
-    return also, popular, audience_lists
+
+
+def _popular_list(recommender: Recommender, indexed: Indexed) -> Lists:
+    popularity = recommender.items.popularity
+    order = np.lexsort((np.arange(len(popularity)), -popularity))[: LIST_LENGTH * 2]
+    return [("all", [indexed.items[int(i)] for i in order], [])]
+
+
+def _audience_lists(
+    ranges: Iterator[list[tuple[int, list[int]]]], indexed: Indexed
+) -> Lists | None:
+    """CPU work, off the event loop: the next range of products' audiences (None: done)."""
+    found = next(ranges, None)
+    if found is None:
+        return None
+    users = indexed.users
+    return [(indexed.items[item], [users[u] for u in audience], []) for item, audience in found]
 
 
 class RecommendService:
@@ -104,10 +113,8 @@ class RecommendService:
 
     async def load(self, session: AsyncSession) -> Indexed:
         indexer = RowsIndexer()
-        async for user, product, category, action, at in recommend_repository.stream_actions(
-            session
-        ):
-            indexer.add(user, product, category, action, int(at.timestamp()))
+        async for rows in recommend_repository.stream_actions(session):
+            indexer.add_many(rows)
         return indexer.indexed()
 
     async def do_train(self, session: AsyncSession) -> TrainResult:
@@ -137,13 +144,16 @@ class RecommendService:
             for start in range(0, indexed.data.n_users, USER_CHUNK):
                 chunk = await asyncio.to_thread(_user_lists, recommender, indexed, start)
                 await recommend_repository.add_lists(session, rows("user", chunk))
-            also, popular, audiences = await asyncio.to_thread(_shared_lists, recommender, indexed)
-            for subject, lists in (
-                ("product", also),
-                ("popular", popular),
-                ("audience", audiences),
-            ):
-                await recommend_repository.add_lists(session, rows(subject, lists))
+            for start in range(0, indexed.data.n_items, ITEM_CHUNK):
+                also = await asyncio.to_thread(_also_lists, recommender, indexed, start)
+                await recommend_repository.add_lists(session, rows("product", also))
+            popular = _popular_list(recommender, indexed)
+            await recommend_repository.add_lists(session, rows("popular", popular))
+            ranges = recommender.audiences(AUDIENCE)
+            while (
+                audiences := await asyncio.to_thread(_audience_lists, ranges, indexed)
+            ) is not None:
+                await recommend_repository.add_lists(session, rows("audience", audiences))
         seconds = time.perf_counter() - started
         _shared_cache(session).clear()
         await recommend_repository.add_run(

@@ -549,7 +549,8 @@ async def _store(
 ) -> None:
     repo = dashboard_repository
     await repo.append_viewers(session, [viewer.row() for viewer in changed])
-    paid_at = {event.id: as_utc(event.occurred_at) for event in events}
+    first_ids = set(first_buyers.values())
+    paid_at = {event.id: as_utc(event.occurred_at) for event in events if event.id in first_ids}
     await repo.add_buyers(
         session,
         [

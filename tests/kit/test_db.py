@@ -126,3 +126,25 @@ async def test_a_postgresql_connection_is_pinged_only_after_idling(
                 await database.dispose()
     finally:
         await killer.dispose()
+
+
+@pytest.mark.skipif(TEST_DATABASE_URL is not None, reason="SQLite's one write lock")
+async def test_write_transactions_of_a_process_take_turns_in_the_order_they_began(
+    runtime: Runtime,
+) -> None:
+    """Two writers in a loop: once both wait, each gets every other turn (SQLite's busy
+    handler alone let one writer take the lock again and again while the other slept)."""
+    turns: list[str] = []
+
+    async def writer(name: str) -> None:
+        for number in range(12):
+            async with runtime.db.transaction() as session:
+                session.add(row(f"{name}-{number:02d}"))
+                await session.flush()
+                turns.append(name)
+
+    await asyncio.gather(writer("a"), writer("b"))
+    both_waiting = "".join(turns).lstrip("a")[:-2]
+    assert "aa" not in both_waiting, turns
+    assert "bb" not in both_waiting, turns
+    assert len(await names(runtime)) == 24

@@ -9,13 +9,26 @@ rollup's exposures). None of them writes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, null, select, union, union_all
+from sqlalchemy import (
+    String,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import as_utc
@@ -40,8 +53,6 @@ from livecommerce.models import (
     ShowcaseItem,
 )
 
-_VIEWER_FLAGS = ("entered", "clicked", "ordered", "paid")
-
 
 def _insert(session: AsyncSession, model: Any) -> Any:
     """An upsert-capable INSERT on the model's table (Core: a batch of thousands of rows
@@ -50,6 +61,33 @@ def _insert(session: AsyncSession, model: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql_insert(table)
     return sqlite_insert(table)
+
+
+_PLAIN_INSERTS: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
+
+
+def _plain_insert(dialect: Dialect, model: Any) -> tuple[str, list[str], list[Any]]:
+    """A model's INSERT (every column but a generated ``id``) as the driver takes it: the
+    statement's text, its columns in parameter order and each one's bind processor (None:
+    the value goes as it is). Tens of thousands of rows a unit of work then skip
+    SQLAlchemy's per-row building of parameters (a dict per row, every column's lookup),
+    which cost more than the database's insert."""
+    key = (dialect.name, model.__tablename__)
+    found = _PLAIN_INSERTS.get(key)
+    if found is None:
+        table = model.__table__
+        columns = [column for column in table.columns if column.name != "id"]
+        compiled = (
+            insert(table)
+            .inline()
+            .values({column.name: None for column in columns})
+            .compile(dialect=dialect)
+        )
+        order = list(compiled.positiontup or [])
+        by_name = {column.name: column for column in columns}
+        processors = [by_name[name].type.bind_processor(dialect) for name in order]
+        found = _PLAIN_INSERTS[key] = (compiled.string, order, processors)
+    return found
 
 
 def _by_session(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -86,66 +124,65 @@ class DashboardRepository:
 
     # ---- viewers, buyers, fans ---------------------------------------------------
 
-    async def viewers_and_sources(
-        self, session: AsyncSession, keys: Iterable[tuple[str, str]]
-    ) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], str]]:
-        """The stored viewers among ``keys`` (plain rows) and the attributed sources of
-        the keys that have one: one query per session for both (a rollup asks this for
-        thousands of viewers in a hundred sessions at a time)."""
+    async def viewers_after(
+        self, session: AsyncSession, session_id: str, after_id: int
+    ) -> list[Any]:
+        """The session's viewer rows past ``after_id``, oldest first (a later row of a
+        viewer is their newer state): a range of the (session, id) index."""
         viewers = DashboardViewer.__table__
-        sources = DashboardVisitSource.__table__
-        query = union_all(
+        result = await session.execute(
             select(
-                literal("viewer").label("found"),
+                viewers.c.id,
                 viewers.c.viewer_key,
-                viewers.c.source,
                 viewers.c.room_id,
-                viewers.c.user_id,
+                viewers.c.source,
                 viewers.c.is_fan,
                 viewers.c.entered,
                 viewers.c.clicked,
                 viewers.c.ordered,
                 viewers.c.paid,
                 viewers.c.first_at,
-            ).where(
-                viewers.c.session_id == bindparam("session_id"),
-                viewers.c.viewer_key.in_(bindparam("keys", expanding=True)),
-            ),
-            select(
-                literal("visit"),
-                sources.c.viewer_key,
-                sources.c.source,
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-            ).where(
-                sources.c.session_id == bindparam("visit_session_id"),
-                sources.c.viewer_key.in_(bindparam("visit_keys", expanding=True)),
-            ),
+            )
+            .where(viewers.c.session_id == session_id, viewers.c.id > after_id)
+            .order_by(viewers.c.id)
         )
-        stored: dict[tuple[str, str], Any] = {}
+        return list(result.all())
+
+    async def last_viewer_id(self, session: AsyncSession) -> int:
+        found = await session.scalar(select(func.max(DashboardViewer.__table__.c.id)))
+        return int(found or 0)
+
+    async def visit_sources(
+        self, session: AsyncSession, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The sources the traffic domain attributed to the keys that have one: one query
+        per session (``session_id = ? AND viewer_key IN (…)`` walks the primary key)."""
+        sources = DashboardVisitSource.__table__
+        # The keys go in as one parameter (a JSON array on SQLite, an array on
+        # PostgreSQL), so the statement's text is the same whatever their number: an
+        # expanding ``IN`` list rendered a new statement, a parameter per key, for every
+        # session of every unit.
+        wanted_keys: Any
+        if session.get_bind().dialect.name == "postgresql":
+            wanted_keys = sources.c.viewer_key == any_(
+                bindparam("keys", type_=postgresql.ARRAY(String))
+            )
+        else:
+            listed = func.json_each(bindparam("keys", type_=String)).table_valued("value")
+            wanted_keys = sources.c.viewer_key.in_(select(listed.c.value))
+        query = select(sources.c.viewer_key, sources.c.source).where(
+            sources.c.session_id == bindparam("session_id"), wanted_keys
+        )
+        is_postgresql = session.get_bind().dialect.name == "postgresql"
         attributed: dict[tuple[str, str], str] = {}
         for session_id, wanted in _by_session(keys).items():
             result = await session.execute(
                 query,
-                {
-                    "session_id": session_id,
-                    "keys": wanted,
-                    "visit_session_id": session_id,
-                    "visit_keys": wanted,
-                },
+                {"session_id": session_id, "keys": wanted if is_postgresql else json.dumps(wanted)},
             )
-            for row in result:
-                if row.found == "viewer":
-                    stored[(session_id, row.viewer_key)] = row
-                else:
-                    attributed[(session_id, row.viewer_key)] = row.source
-        return stored, attributed
+            for viewer_key, source in result:
+                attributed[(session_id, viewer_key)] = source
+        return attributed
 
     async def record_visit_source(
         self, session: AsyncSession, session_id: str, viewer_key: str, source: str, at: datetime
@@ -158,16 +195,24 @@ class DashboardRepository:
             statement.on_conflict_do_nothing(index_elements=["session_id", "viewer_key"])
         )
 
-    async def save_viewers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert new viewers and store the funnel flags of known ones."""
+    async def append_viewers(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Append viewers' new states (a new viewer, or a known one further down the
+        funnel): rows are only ever added, so every one goes to the end of its session's
+        range of the index."""
         if not rows:
             return
-        statement = _insert(session, DashboardViewer)
-        statement = statement.on_conflict_do_update(
-            index_elements=["session_id", "viewer_key"],
-            set_={flag: getattr(statement.excluded, flag) for flag in _VIEWER_FLAGS},
+        connection = await session.connection()
+        statement, columns, processors = _plain_insert(connection.dialect, DashboardViewer)
+        await connection.exec_driver_sql(
+            statement,
+            [
+                tuple(
+                    row[name] if process is None else process(row[name])
+                    for name, process in zip(columns, processors, strict=True)
+                )
+                for row in rows
+            ],
         )
-        await session.execute(statement, list(rows))
 
     async def fans_among(self, session: AsyncSession, room_id: str, user_ids: set[str]) -> set[str]:
         """Who of ``user_ids`` follows the room or belongs to its fan club now."""

@@ -13,17 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.dashboards.metrics import UNKNOWN_SOURCE, empty_counters, source_of
+from livecommerce.dashboards.metrics import SOURCES, UNKNOWN_SOURCE, empty_counters, source_of
 from livecommerce.dashboards.repository import dashboard_repository
 from livecommerce.insights.service import insights_service
 from livecommerce.kit.clock import as_utc, utcnow
+from livecommerce.kit.db import after_commit
 from livecommerce.kit.runtime import Runtime, runtime_of
 from livecommerce.models import (
     BehaviourKind,
@@ -150,45 +151,203 @@ def _counted(events: list[Any]) -> list[tuple[Any, tuple[str, str] | None]]:
     return counted
 
 
+# A viewer's state as the rollup keeps it in memory, packed in one int: the funnel flags,
+# fan or not, the source's index and when they were first seen (microseconds since 1970).
+_ENTERED, _CLICKED, _ORDERED, _PAID, _FAN = 1, 2, 4, 8, 16
+_SOURCE_SHIFT, _AT_SHIFT = 5, 10
+_SOURCE_NAMES = (*SOURCES, UNKNOWN_SOURCE)
+_SOURCE_INDEX = {name: index for index, name in enumerate(_SOURCE_NAMES)}
+assert len(_SOURCE_NAMES) < 1 << (_AT_SHIFT - _SOURCE_SHIFT)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _pack(
+    source: str,
+    is_fan: bool,
+    first_at: datetime,
+    entered: bool,
+    clicked: bool,
+    ordered: bool,
+    paid: bool,
+) -> int:
+    micros = (as_utc(first_at) - _EPOCH) // timedelta(microseconds=1)
+    return (
+        (_ENTERED if entered else 0)
+        | (_CLICKED if clicked else 0)
+        | (_ORDERED if ordered else 0)
+        | (_PAID if paid else 0)
+        | (_FAN if is_fan else 0)
+        | _SOURCE_INDEX.get(source, _SOURCE_INDEX[UNKNOWN_SOURCE]) << _SOURCE_SHIFT
+        | micros << _AT_SHIFT
+    )
+
+
+class _SessionViewers:
+    """One session's viewers: key → packed state, and the highest row id read for it (every
+    row of the session up to ``last_id`` is in ``states``)."""
+
+    __slots__ = ("last_id", "room_id", "states")
+
+    def __init__(self) -> None:
+        self.last_id = 0
+        self.room_id = ""
+        self.states: dict[str, int] = {}
+
+
+class ViewerSets:
+    """The sessions' viewer sets in the rollup's memory, read from ``dashboard_session_
+    viewers`` (appended rows) and kept up to date: at the start of a unit of work a session
+    reads only its rows past ``last_id`` (none, when this process wrote the last ones); the
+    unit's new states are added once it has committed (a rolled-back unit adds nothing).
+    Flags only ever go from false to true, so states merge by OR in any order. Exact: every
+    viewer is a key, not an estimate. The least recently used sessions are dropped past
+    ``limit`` viewers in all (read again from their rows when next met)."""
+
+    def __init__(self, limit: int = 10_000_000) -> None:
+        self.limit = limit
+        self.sessions: OrderedDict[str, _SessionViewers] = OrderedDict()
+        self.size = 0
+        self.highest = 0
+
+    def clear(self) -> None:
+        self.sessions.clear()
+        self.size = 0
+        self.highest = 0
+
+    async def load(
+        self, session: AsyncSession, session_ids: set[str]
+    ) -> tuple[dict[str, _SessionViewers], int]:
+        """The sessions' viewers, up to date with the committed rows; and the highest
+        row id then (the unit's own rows come after it)."""
+        last = await dashboard_repository.last_viewer_id(session)
+        if last < self.highest:
+            self.clear()  # the rows were rebuilt or removed: read them again
+        loaded: dict[str, _SessionViewers] = {}
+        for session_id in session_ids:
+            entry = self.sessions.get(session_id)
+            if entry is None:
+                entry = self.sessions[session_id] = _SessionViewers()
+            else:
+                self.sessions.move_to_end(session_id)
+            if entry.last_id < last:
+                before = len(entry.states)
+                for row in await dashboard_repository.viewers_after(
+                    session, session_id, entry.last_id
+                ):
+                    entry.states[row.viewer_key] = _pack(
+                        row.source,
+                        row.is_fan,
+                        row.first_at,
+                        row.entered,
+                        row.clicked,
+                        row.ordered,
+                        row.paid,
+                    )
+                    entry.room_id = row.room_id
+                entry.last_id = last
+                self.size += len(entry.states) - before
+            loaded[session_id] = entry
+        self.highest = max(self.highest, last)
+        self._trim(keep=session_ids)
+        return loaded, last
+
+    def settle(
+        self,
+        loaded: dict[str, _SessionViewers],
+        changed: list[_Viewer],
+        last_id: int,
+    ) -> None:
+        """A committed unit's changes: its viewers' states, and every session it loaded
+        read up to ``last_id`` (the unit's rows were the only ones past its start)."""
+        for viewer in changed:
+            entry = loaded.get(viewer.session_id)
+            if entry is None:
+                continue
+            packed = _pack(
+                viewer.source,
+                viewer.is_fan,
+                viewer.first_at,
+                viewer.entered,
+                viewer.clicked,
+                viewer.ordered,
+                viewer.paid,
+            )
+            before = entry.states.get(viewer.viewer_key)
+            if before is None:
+                self.size += 1
+                entry.states[viewer.viewer_key] = packed
+            else:
+                entry.states[viewer.viewer_key] = before | packed
+            if not entry.room_id:
+                entry.room_id = viewer.room_id
+        for entry in loaded.values():
+            entry.last_id = max(entry.last_id, last_id)
+        self.highest = max(self.highest, last_id)
+
+    def _trim(self, keep: set[str]) -> None:
+        while self.size > self.limit and len(self.sessions) > len(keep):
+            session_id, entry = next(iter(self.sessions.items()))
+            if session_id in keep:
+                self.sessions.move_to_end(session_id)
+                continue
+            del self.sessions[session_id]
+            self.size -= len(entry.states)
+
+
+def viewer_sets(runtime: Runtime) -> ViewerSets:
+    found = runtime.extras.get("dashboard_viewers")
+    if not isinstance(found, ViewerSets):
+        found = runtime.extras["dashboard_viewers"] = ViewerSets()
+    return found
+
+
+def _unpack(session_id: str, key: str, room_id: str, state: int) -> _Viewer:
+    return _Viewer(
+        session_id=session_id,
+        viewer_key=key,
+        room_id=room_id,
+        user_id=key[2:] if key.startswith("u:") else None,
+        source=_SOURCE_NAMES[(state >> _SOURCE_SHIFT) & ((1 << (_AT_SHIFT - _SOURCE_SHIFT)) - 1)],
+        is_fan=bool(state & _FAN),
+        first_at=_EPOCH + timedelta(microseconds=state >> _AT_SHIFT),
+        entered=bool(state & _ENTERED),
+        clicked=bool(state & _CLICKED),
+        ordered=bool(state & _ORDERED),
+        paid=bool(state & _PAID),
+    )
+
+
 async def _viewers_of(
-    session: AsyncSession, counted: list[tuple[Any, tuple[str, str] | None]]
+    session: AsyncSession,
+    counted: list[tuple[Any, tuple[str, str] | None]],
+    loaded: dict[str, _SessionViewers],
 ) -> dict[tuple[str, str], _Viewer]:
-    """The batch's viewers: stored ones, and new ones with their source and fan status."""
+    """The batch's viewers: known ones, and new ones with their source and fan status."""
     keys: dict[tuple[str, str], Any] = {}
     for event, pair in counted:
         if pair is not None and pair not in keys:
             keys[pair] = event
-    # Stored viewers, and the source the traffic domain attributed to each visit
-    # (dashboards.record_visit_source): a viewer seen for the first time takes it,
-    # unless their event names one itself.
-    stored, attributed = await dashboard_repository.viewers_and_sources(session, keys)
-    viewers = {
-        key: _Viewer(
-            session_id=key[0],
-            viewer_key=row.viewer_key,
-            room_id=row.room_id,
-            user_id=row.user_id,
-            source=row.source,
-            is_fan=row.is_fan,
-            first_at=row.first_at,
-            entered=row.entered,
-            clicked=row.clicked,
-            ordered=row.ordered,
-            paid=row.paid,
-        )
-        for key, row in stored.items()
-    }
-    new_users: dict[str, set[str]] = defaultdict(set)
+    viewers: dict[tuple[str, str], _Viewer] = {}
+    new: dict[tuple[str, str], Any] = {}
     for pair, event in keys.items():
-        if pair not in viewers and event.user_id is not None and event.room_id is not None:
+        entry = loaded[pair[0]]
+        state = entry.states.get(pair[1])
+        if state is None:
+            new[pair] = event
+        else:
+            viewers[pair] = _unpack(pair[0], pair[1], entry.room_id or event.room_id or "", state)
+    # The source the traffic domain attributed to each visit (dashboards.record_visit_
+    # source): a viewer seen for the first time takes it, unless their event names one.
+    attributed = await dashboard_repository.visit_sources(session, new)
+    new_users: dict[str, set[str]] = defaultdict(set)
+    for event in new.values():
+        if event.user_id is not None and event.room_id is not None:
             new_users[event.room_id].add(event.user_id)
     fans: set[tuple[str, str]] = set()
     for room_id, user_ids in new_users.items():
         for user_id in await dashboard_repository.fans_among(session, room_id, user_ids):
             fans.add((room_id, user_id))
-    for pair, event in keys.items():
-        if pair in viewers:
-            continue
+    for pair, event in new.items():
         room_id = event.room_id or ""
         viewers[pair] = _Viewer(
             session_id=pair[0],
@@ -320,7 +479,11 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
     }
     if events:
         counted = _counted(events)
-        viewers = await _viewers_of(session, counted)
+        sets = viewer_sets(runtime_of(session))
+        loaded, last_viewer = await sets.load(
+            session, {pair[0] for _, pair in counted if pair is not None}
+        )
+        viewers = await _viewers_of(session, counted, loaded)
         first_buyers = await _first_buyers(session, events)
         offset = settings.dashboard_day_utc_offset_hours
         batch = _Batch()
@@ -333,7 +496,15 @@ async def do_roll_up(session: AsyncSession, *, limit: int = BATCH) -> int:
                 and first_buyers.get((event.room_id, event.user_id)) == event.id
             )
             _apply(batch, event, viewer, first, offset)
-        await _store(session, batch, viewers, first_buyers, events)
+        changed = [viewer for viewer in viewers.values() if viewer.changed]
+        await _store(session, batch, changed, first_buyers, events)
+        if changed:
+            last_viewer = await dashboard_repository.last_viewer_id(session)
+
+        async def settle(last_id: int = last_viewer) -> None:
+            sets.settle(loaded, changed, last_id)
+
+        after_commit(session, settle)
     await _roll_up_exposures(session, now, grace)
     watermark.last_id = last_id
     watermark.gaps = {str(key): value for key, value in sorted(gaps.items())}
@@ -372,13 +543,14 @@ def _from_micros(micros: int) -> datetime:
 async def _store(
     session: AsyncSession,
     batch: _Batch,
-    viewers: dict[tuple[str, str], _Viewer],
+    changed: list[_Viewer],
     first_buyers: dict[tuple[str, str], int],
     events: list[Any],
 ) -> None:
     repo = dashboard_repository
-    await repo.save_viewers(session, [v.row() for v in viewers.values() if v.changed])
-    paid_at = {event.id: as_utc(event.occurred_at) for event in events}
+    await repo.append_viewers(session, [viewer.row() for viewer in changed])
+    first_ids = set(first_buyers.values())
+    paid_at = {event.id: as_utc(event.occurred_at) for event in events if event.id in first_ids}
     await repo.add_buyers(
         session,
         [

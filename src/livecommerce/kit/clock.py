@@ -40,6 +40,8 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value.tzinfo is UTC:  # the usual case (read back through ``UTCDateTime``)
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

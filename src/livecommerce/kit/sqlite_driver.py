@@ -11,14 +11,21 @@ than running the statements.
 This dialect (``sqlite+lcaiosqlite``, chosen by ``kit/db.py`` for a ``sqlite+aiosqlite``
 URL) is SQLAlchemy's aiosqlite dialect with one change: a statement's cursor is opened,
 executed, fetched and closed in the connection's thread in one call. Rows, description,
-``rowcount`` and ``lastrowid`` come back together; everything else (transactions,
-server-side cursors for streamed results, errors, pooling) is the stock adapter's.
+``rowcount`` and ``lastrowid`` come back together; everything else (server-side
+cursors for streamed results, errors, pooling) is the stock adapter's.
+
+And a process's write transactions on one file take turns in the order they asked
+(``_WriteTurns``): SQLite's own wait for its write lock is a busy loop of sleeps (up to
+100 ms each), so a transaction that asked first could lose the lock again and again to
+one that asked later, while it slept (a rollup starved by a flood of inserts).
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +40,40 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 DRIVER = "lcaiosqlite"
+
+# The statement ``kit/db.py`` begins a writing unit of work with (a reader begins with
+# a plain ``BEGIN``, which takes no lock).
+BEGIN_WRITE = "BEGIN IMMEDIATE"
+# How long a write transaction waits for its turn before it asks SQLite directly (as it
+# did before the turns: then SQLite's busy timeout decides). A task that begins a write
+# while it holds another on the same file would otherwise wait for itself for ever.
+TURN_TIMEOUT_S = 30.0
+
+
+class _WriteTurns:
+    """One FIFO lock per event loop and database file: the process's write transactions
+    on that file queue for SQLite's write lock in the order they began."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
+
+    def lock(self, database: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        per_file = self._locks.setdefault(loop, {})
+        found = per_file.get(database)
+        if found is None:
+            found = per_file[database] = asyncio.Lock()
+        return found
+
+
+_turns = _WriteTurns()
+
+
+def _is_file(database: str) -> bool:
+    return bool(database) and database != ":memory:" and "mode=memory" not in database
+
 
 # (description, rows or None, rowcount, lastrowid) of one statement.
 _Outcome = tuple[Any, list[Any] | None, int, int | None]
@@ -106,6 +147,16 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if operation == BEGIN_WRITE:
+            adapt = self._adapt_connection
+            assert isinstance(adapt, OneTripConnection)
+            adapt.take_turn()
+            try:
+                self._trip(operation, parameters, False)
+            except BaseException:
+                adapt.end_turn()
+                raise
+            return None
         self._trip(operation, parameters, False)
         return None
 
@@ -115,14 +166,54 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_database", "_turn")
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the stock one
+
+    def __init__(self, dbapi: Any, connection: Any, database: str) -> None:
+        super().__init__(dbapi, connection)
+        self._database = database
+        self._turn: asyncio.Lock | None = None
+
+    def take_turn(self) -> None:
+        """Wait until this process's earlier write transactions on the file have ended."""
+        if self._turn is not None or not _is_file(self._database):
+            return
+        lock = _turns.lock(self._database)
+        try:
+            await_(asyncio.wait_for(lock.acquire(), TURN_TIMEOUT_S))
+        except TimeoutError:
+            return  # SQLite's busy timeout decides, as without the turns
+        self._turn = lock
+
+    def end_turn(self) -> None:
+        lock, self._turn = self._turn, None
+        if lock is not None and lock.locked():
+            lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         stock = super().connect(*arg, **kw)
-        return OneTripConnection(self, stock._connection)
+        database = arg[0] if arg else kw.get("database", "")
+        return OneTripConnection(self, stock._connection, str(database))
 
 
 class SQLiteDialect_lcaiosqlite(SQLiteDialect_aiosqlite):  # noqa: N801 (SQLAlchemy's naming)

@@ -63,12 +63,25 @@ class DashboardWatermark(Base):
 
 class DashboardViewer(Base):
     """One viewer (a user, or an anonymous visitor) in one session: where they came from,
-    whether they were a fan when first seen, and how far down the funnel they went."""
+    whether they were a fan when first seen, and how far down the funnel they went.
+
+    Rows are appended, never updated: a viewer who goes further down the funnel gets a
+    new row with their whole state, and the row with the highest ``id`` is the current
+    one. Each of a session's rows lands at the end of that session's range of the index
+    (``session_id``, ``id``), so a rollup that meets thousands of new viewers writes a
+    few pages, not one page of a random place in a (session, viewer) key per viewer.
+    Looking a viewer up is the rollup's in-memory set of each session's viewers
+    (``dashboards/rollup.py``), brought up to date from the rows past the highest id it
+    has read."""
 
     __tablename__ = "dashboard_session_viewers"
+    __table_args__ = (Index("ix_dashboard_session_viewers_session", "session_id", "id"),)
 
-    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    viewer_key: Mapped[str] = mapped_column(String(42), primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    session_id: Mapped[str] = mapped_column(String(32))
+    viewer_key: Mapped[str] = mapped_column(String(42))
     room_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(20))

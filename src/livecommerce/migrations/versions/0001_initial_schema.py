@@ -284,6 +284,12 @@ def upgrade() -> None:
 
     op.create_table(
         "dashboard_session_viewers",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("session_id", sa.String(length=32), nullable=False),
         sa.Column("viewer_key", sa.String(length=42), nullable=False),
         sa.Column("room_id", sa.String(length=32), nullable=False),
@@ -295,10 +301,13 @@ def upgrade() -> None:
         sa.Column("ordered", sa.Boolean(), nullable=False),
         sa.Column("paid", sa.Boolean(), nullable=False),
         sa.Column("first_at", livecommerce.kit.base.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "session_id", "viewer_key", name=op.f("pk_dashboard_session_viewers")
-        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dashboard_session_viewers")),
     )
+    with op.batch_alter_table("dashboard_session_viewers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_dashboard_session_viewers_session", ["session_id", "id"], unique=False
+        )
+
     op.create_table(
         "dashboard_sessions",
         sa.Column("session_id", sa.String(length=32), nullable=False),
@@ -2776,6 +2785,9 @@ def downgrade() -> None:
     op.drop_table("dashboard_watermarks")
     op.drop_table("dashboard_visit_sources")
     op.drop_table("dashboard_sessions")
+    with op.batch_alter_table("dashboard_session_viewers", schema=None) as batch_op:
+        batch_op.drop_index("ix_dashboard_session_viewers_session")
+
     op.drop_table("dashboard_session_viewers")
     with op.batch_alter_table("dashboard_session_products", schema=None) as batch_op:
         batch_op.drop_index("ix_dashboard_session_products_product")

@@ -160,6 +160,10 @@ def _simulate(
     shares = np.zeros(rooms)
     follows = np.zeros(rooms)
     orders = np.zeros(rooms)
+    # Exposures and entries from viewers the room fits (``Pick.fits``), recorded as the
+    # product records them (each impression's ``fits``; an entry counts by its impression).
+    fit_exposures = np.zeros(rooms)
+    fit_enters = np.zeros(rooms)
     recent_enters: list[np.ndarray] = []
     recent_exposures: list[np.ndarray] = []
     window_steps = max(1, int(config.exposure_window_s // STEP_S))
@@ -190,6 +194,8 @@ def _simulate(
             ("room_window_exposures", window),
         ):
             columns[name][:] = values[live]
+        columns["fit_exposures"] = fit_exposures[live]
+        columns["fit_enters"] = fit_enters[live]
         columns["age_s"][:] = (minute - world.start_min[live]) * STEP_S
         catalog = ranking.Catalog(
             session_ids=[f"s{r}" for r in live],
@@ -214,10 +220,12 @@ def _simulate(
             for position, pick in enumerate(picks):
                 room = int(live[pick.row])
                 step_exposures[room] += 1
+                fit_exposures[room] += pick.fits
                 fit = 0.2 + 0.8 * float(interest[world.category[room]]) / top_interest
                 q = float(world.quality[room])
                 if rng.random() < 0.6 * q * fit / (1 + 0.1 * position):
                     step_enters[room] += 1
+                    fit_enters[room] += pick.fits
                     watch[room] += 30 + 600 * q * rng.random()
                     likes[room] += rng.random() < 0.2 * q
                     comments[room] += rng.random() < 0.08 * q

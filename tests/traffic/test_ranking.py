@@ -3,6 +3,7 @@ exposure cap under a burst; cold start; pins and demotions. Pure code, no databa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -206,6 +207,15 @@ def test_new_sessions_get_their_cold_start_share_of_the_page() -> None:
     ]
     assert picks[3].reasons[0] == ranking.Reason("new_session", {"tier": 1})
     assert picks[3].policy == "cold_start"
+    # Without tags in the blend, fitting the viewer does not move a new session forward
+    # (the least exposed still first), though each pick says whether it fits.
+    catalog = world([*rows[:8], {**rows[8], "tags": ["茶叶"]}, rows[9]])
+    cfg = replace(cfg, cold_start_share=0.1)
+    picks = ranking.rank(ranking.prepare(catalog, cfg), Viewer(interests={"茶叶": 1.0}), 10)
+    assert [(catalog.session_ids[p.row], p.fits) for p in picks if p.policy == "cold_start"] == [
+        ("s9", False)
+    ]
+    assert [catalog.session_ids[p.row] for p in picks if p.fits] == ["s8"]
 
 
 def test_pins_come_first_and_demotions_fall_back() -> None:

@@ -737,7 +737,7 @@ def rank(
             # (``test_match``): under tags a session is tested on the audience it is for. A
             # viewer with no interests yet has nothing to match: any new session will do.
             shown = catalog.exposures[cold_rows] + prepared.served[cold_rows]
-            strong = fits[cold_rows]
+            strong = fits[cold_rows] & (weights["tags"] > 0)
             order = np.lexsort((cold_rows, shown, ~strong))
             tag_slots = int(round(cold_slots * weights["tags"])) if viewer.interests else 0
             other_slots = cold_slots - tag_slots

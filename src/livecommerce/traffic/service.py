@@ -185,7 +185,8 @@ class TrafficService:
             evidence_events=3.0,
             pool_push=1.0,
             judge_share=0.3,
-            trial_share=0.3,
+            trial_share=0.6,
+            trial_smallest_first=True,
         )
 
     def policy_values(self, config: ranking.PolicyConfig) -> PolicyValues:

@@ -432,6 +432,10 @@ def bench(
     workers: Annotated[
         int, typer.Option(help="HTTP benchmarks: server processes (and the ceiling's).")
     ] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Simulated benchmarks (traffic): the simulation's seed."),
+    ] = None,
 ) -> None:
     """Run a benchmark; it prints figures and a baseline measured in the same run."""
     from livecommerce.bench.registry import BENCHMARKS
@@ -448,6 +452,8 @@ def bench(
     given = {key: value for key, value in extra.items() if value}
     if "workers" in given:
         given["workers"] = workers
+    if seed is not None:
+        given["seed"] = seed
     result = chosen.run(smoke=smoke, **given)
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))

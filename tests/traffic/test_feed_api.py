@@ -8,8 +8,16 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from livecommerce.kit.clock import utcnow
 from livecommerce.kit.runtime import Runtime
-from livecommerce.models import FeedImpression, JobStatus, ScheduledJob, TrafficVisit
+from livecommerce.models import (
+    BehaviourEvent,
+    FeedImpression,
+    JobStatus,
+    ScheduledJob,
+    TrafficVisit,
+)
+from livecommerce.traffic.service import traffic_service
 from tests.factories import Account, sign_up
 from tests.live.helpers import create_room, schedule, start
 
@@ -219,3 +227,63 @@ async def test_the_feed_takes_a_limit_per_page_and_walks_without_repeats(
         wrong = await client.get("/api/v1/feed", params={"limit": limit})
         assert wrong.status_code == 422
         assert wrong.json()["code"] == "validation_failed"
+
+
+async def test_exposures_and_entries_from_viewers_an_item_fits_are_counted_apart(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    host = await sign_up(client, "host")
+    tea_room = await create_room(client, host, name="茶室", tags=["茶叶"])
+    tea = await schedule(client, host, tea_room["id"], title="春茶品鉴")
+    await start(client, host, tea["id"])
+    other = await sign_up(client, "host")
+    phone_room = await create_room(client, other, name="手机馆", tags=["数码"])
+    phones = await schedule(client, other, phone_room["id"], title="新机开箱")
+    await start(client, other, phones["id"])
+    tea_fan = await sign_up(client)
+    phone_fan = await sign_up(client)
+    async with runtime.db.transaction() as session:
+        # Each viewer's interest comes from having been in a room of that tag before.
+        for viewer, room in ((tea_fan, tea_room), (phone_fan, phone_room)):
+            session.add(
+                BehaviourEvent(
+                    kind="enter",
+                    user_id=viewer.id,
+                    room_id=room["id"],
+                    value=1,
+                    payload={},
+                    occurred_at=utcnow(),
+                )
+            )
+    clicked: list[str] = []
+    for viewer in (tea_fan, phone_fan):
+        items = (await _feed(client, viewer))["items"]
+        assert {item["session_id"] for item in items} == {tea["id"], phones["id"]}
+        # Both viewers enter the tea session: one it fits, one it does not.
+        (item,) = [item for item in items if item["session_id"] == tea["id"]]
+        response = await client.post(
+            f"/api/v1/feed/impressions/{item['impression_id']}/click", headers=viewer.headers
+        )
+        assert response.json()["counted"] is True
+        clicked.append(item["impression_id"])
+    async with runtime.db.reading() as session:
+        stored = (await session.scalars(select(FeedImpression))).all()
+        recorded = {(row.viewer_key, row.session_id): row.fits for row in stored}
+        config = await traffic_service.policy_config(session)
+        catalog = (await traffic_service.candidates(session, config)).catalog
+    assert recorded == {
+        (f"u:{tea_fan.id}", tea["id"]): True,
+        (f"u:{tea_fan.id}", phones["id"]): False,
+        (f"u:{phone_fan.id}", tea["id"]): False,
+        (f"u:{phone_fan.id}", phones["id"]): True,
+    }
+    assert catalog.fit_exposures is not None
+    assert catalog.fit_enters is not None
+    row = {sid: index for index, sid in enumerate(catalog.session_ids)}
+    tea_row, phone_row = row[tea["id"]], row[phones["id"]]
+    # Two exposures each, one to a viewer it fits; the tea session's two entries (clicks),
+    # of which one came from the viewer it fits; nobody entered the phone session.
+    assert catalog.exposures[[tea_row, phone_row]].tolist() == [2.0, 2.0]
+    assert catalog.enters[[tea_row, phone_row]].tolist() == [2.0, 0.0]
+    assert catalog.fit_exposures[[tea_row, phone_row]].tolist() == [1.0, 1.0]
+    assert catalog.fit_enters[[tea_row, phone_row]].tolist() == [1.0, 0.0]

@@ -3,6 +3,7 @@ exposure cap under a burst; cold start; pins and demotions. Pure code, no databa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ def world(rows: list[dict[str, Any]], *, window_total: float = 0.0) -> ranking.C
                         vocabulary.append(tag)
                     columns["tags"][index, position] = vocabulary.index(tag)
             elif name not in ("room",):
-                columns[name][index] = value
+                columns.setdefault(name, np.zeros(n))[index] = value
     return ranking.Catalog(
         session_ids=[f"s{i}" for i in range(n)],
         room_ids=[row.get("room", f"r{i}") for i, row in enumerate(rows)],
@@ -206,6 +207,15 @@ def test_new_sessions_get_their_cold_start_share_of_the_page() -> None:
     ]
     assert picks[3].reasons[0] == ranking.Reason("new_session", {"tier": 1})
     assert picks[3].policy == "cold_start"
+    # Without tags in the blend, fitting the viewer does not move a new session forward
+    # (the least exposed still first), though each pick says whether it fits.
+    catalog = world([*rows[:8], {**rows[8], "tags": ["茶叶"]}, rows[9]])
+    cfg = replace(cfg, cold_start_share=0.1)
+    picks = ranking.rank(ranking.prepare(catalog, cfg), Viewer(interests={"茶叶": 1.0}), 10)
+    assert [(catalog.session_ids[p.row], p.fits) for p in picks if p.policy == "cold_start"] == [
+        ("s9", False)
+    ]
+    assert [catalog.session_ids[p.row] for p in picks if p.fits] == ["s8"]
 
 
 def test_pins_come_first_and_demotions_fall_back() -> None:
@@ -468,3 +478,94 @@ def test_a_session_stays_on_trial_while_it_engages_better_than_its_peers() -> No
     # A viewer it does not fit gets no trial places.
     other = ranking.rank(ranking.prepare(catalog, cfg), Viewer(interests={"数码": 1.0}), 10)
     assert all(pick.reasons[0].code != "trial" for pick in other)
+
+
+def test_each_pick_says_whether_it_fits_its_viewer() -> None:
+    catalog = world(
+        [
+            {"tags": ["茶叶"], "exposures": 100},  # s0: the viewer's strongest interest
+            {"tags": ["数码"], "exposures": 100},  # s1: 0.3 of it, over test_match (0.25)
+            {"tags": ["美妆"], "exposures": 100},  # s2: 0.2 of it, under
+            {"tags": [], "exposures": 100},  # s3: nothing to match
+        ]
+    )
+    viewer = Viewer(interests={"茶叶": 1.0, "数码": 0.3, "美妆": 0.2})
+    for cfg in (tags_config(), config(pools=1), config(popular=1)):
+        picks = ranking.rank(ranking.prepare(catalog, cfg), viewer, 10)
+        fits = {catalog.session_ids[p.row]: p.fits for p in picks}
+        assert fits == {"s0": True, "s1": True, "s2": False, "s3": False}
+    # A viewer with no interests fits nothing.
+    assert not any(
+        p.fits for p in ranking.rank(ranking.prepare(catalog, tags_config()), Viewer(), 10)
+    )
+
+
+def test_tags_judge_a_young_session_on_the_viewers_it_fits() -> None:
+    young = {"tags": ["茶叶"], "age_s": 300, "exposures": 60, "enters": 6, "watch_s": 6 * 200}
+    rows: list[dict[str, Any]] = [
+        # s0: its six entries all came from the 30 exposures to viewers it fits (20 %).
+        {**young, "fit_exposures": 30, "fit_enters": 6},
+        # s1: the same totals, its fitting viewers entered more rarely than the others.
+        {**young, "fit_exposures": 30, "fit_enters": 2},
+        # s2: as s0, but no longer young: judged on every viewer.
+        {**young, "age_s": 7200, "fit_exposures": 30, "fit_enters": 6},
+    ]
+    catalog = world(rows)
+    prepared = ranking.prepare(catalog, tags_config())
+    # Enter rates over the threshold (25 %), each shrunk with 20 pseudo-exposures at half of
+    # it; the other metrics as the totals say (watch 200 s of 180 s, no likes, …).
+    assert prepared.quality.tolist() == [prepared.quality[0]] * 3
+    assert prepared.tags_quality[2] == prepared.quality[2]
+    enter_part = [(ratio * 30 + 0.5 * 20) / 50 for ratio in (0.8, 2 / 30 / 0.25)]
+    everyone = (0.4 * 60 + 0.5 * 20) / 80
+    weight = ranking.METRIC_WEIGHTS["enter_rate"] / 8.5 / 2  # of the session metrics' 8.5
+    assert prepared.tags_quality[0] == pytest.approx(
+        prepared.quality[0] + weight * (enter_part[0] - everyone)
+    )
+    assert prepared.tags_quality[1] == pytest.approx(
+        prepared.quality[1] + weight * (enter_part[1] - everyone)
+    )
+    # The pools' estimate is every viewer's; with fit judging off so is tags'.
+    off = ranking.prepare(catalog, tags_config(fit_judging=False))
+    assert off.tags_quality.tolist() == off.quality.tolist()
+    # Under tags the young session its fitting viewers enter comes first, the one they do
+    # not enter last; judged on every viewer the three are equal (in row order).
+    fan = Viewer(interests={"茶叶": 1.0})
+    assert order(catalog, tags_config(), fan) == ["s0", "s2", "s1"]
+    assert order(catalog, tags_config(fit_judging=False), fan) == ["s0", "s1", "s2"]
+
+
+def test_the_trial_can_serve_the_least_shown_session_first() -> None:
+    young = {"tags": ["茶叶"], "age_s": 300}
+    rows: list[dict[str, Any]] = [
+        {**young, "exposures": 80, "enters": 40, "likes": 12, "watch_s": 40 * 300},  # s0
+        {**young, "exposures": 40, "enters": 10, "likes": 1, "watch_s": 10 * 100},  # s1
+        {**young, "exposures": 40, "enters": 16, "likes": 4, "watch_s": 16 * 200},  # s2
+    ]
+    rows += [{"tags": ["茶叶"], "exposures": 500, "enters": 50} for _ in range(10)]
+    catalog = world(rows)
+    fan = Viewer(interests={"茶叶": 1.0})
+
+    def trial_rows(cfg: PolicyConfig, pages: int) -> list[list[str]]:
+        prepared = ranking.prepare(catalog, cfg)
+        assert prepared.trial.tolist()[:3] == [True, True, True]
+        return [
+            [
+                catalog.session_ids[p.row]
+                for p in ranking.rank(prepared, fan, 10)
+                if p.reasons[0].code == "trial"
+            ]
+            for _ in range(pages)
+        ]
+
+    everyone = {"trial_share": 0.2, "trial_quantile": 0.0, "trial_optimism": 0.0}
+    # The better engaging first: s0 and s2 until each had what it is owed (80 and 40).
+    by_engagement = trial_rows(tags_config(**everyone), 81)
+    assert by_engagement[0] == ["s0", "s2"]
+    # The least shown first (s1 and s2 at 40, the better engaging of them first), then s0
+    # once they had their 40 each.
+    smallest = trial_rows(tags_config(**everyone, trial_smallest_first=True), 81)
+    assert smallest[0] == ["s2", "s1"]
+    assert smallest[39] == ["s2", "s1"]
+    assert smallest[40] == ["s0"]
+    assert smallest[80] == []

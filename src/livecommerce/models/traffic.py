@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livecommerce.kit.base import Base, created_at_column, id_column
@@ -47,6 +47,10 @@ class FeedImpression(Base):
     reason: Mapped[str] = mapped_column(String(30))  # the first reason's code
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     position: Mapped[int] = mapped_column(Integer)
+    # Whether the item fits the viewer it was shown to (an interest in one of its tags at
+    # least the policy's ``test_match`` share of the viewer's strongest): the feed judges a
+    # young session on the exposures and clicks of the viewers it fits.
+    fits: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     clicked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
 

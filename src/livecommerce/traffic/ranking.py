@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -162,9 +162,19 @@ class PolicyConfig:
     trial_quantile: float = 0.9
     trial_temperature: float = 0.05
     trial_optimism: float = 0.2
+    # The trial's order: the session shown least so far first (the better engaging first
+    # among equals), so a newcomer on trial gets its owed audience before the sessions that
+    # already had theirs; off: the better engaging first (``trial_temperature``).
+    trial_smallest_first: bool = False
     # Who a session is tested on under tags (tags' share of the cold start and the trial):
     # viewers whose interest in one of its tags is at least this share of their strongest.
     test_match: float = 0.25
+    # Under tags, a young session (within ``cold_start_window_s`` of going on air) is judged
+    # on the viewers it fits: its enter rate is its entries from fitting viewers over its
+    # exposures to them (``Catalog.fit_exposures``/``fit_enters``), so the evidence of
+    # viewers it was never for does not keep its estimate down. Older rows and ``pools``
+    # are judged on every viewer.
+    fit_judging: bool = True
 
     def tier_rules(self) -> list[TierRule]:
         scale = max(self.pool_scale, 1e-6)
@@ -210,12 +220,22 @@ class Catalog:
     demoted: BoolArray
     new_room: BoolArray
     completions: FloatArray | None = None  # videos: viewers who watched to the end
+    # The exposures and entries from viewers the row fits (``Pick.fits``: an interest in one
+    # of its tags at least ``test_match`` of their strongest): ``tags`` judges a young
+    # session's enter rate on these alone (see PolicyConfig.fit_judging). None: not
+    # recorded apart (the same as ``exposures`` and ``enters``).
+    fit_exposures: FloatArray | None = None
+    fit_enters: FloatArray | None = None
     room_rows: dict[str, list[int]] = field(default_factory=dict)
     tag_index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.completions is None:
             self.completions = np.zeros(len(self.session_ids))
+        if self.fit_exposures is None:
+            self.fit_exposures = self.exposures
+        if self.fit_enters is None:
+            self.fit_enters = self.enters
         if not self.room_rows:
             for row, room_id in enumerate(self.room_ids):
                 self.room_rows.setdefault(room_id, []).append(row)
@@ -268,6 +288,10 @@ class Pick:
     row: int
     policy: str
     reasons: tuple[Reason, ...]
+    # Whether the row fits the viewer it was picked for (an interest in one of its tags at
+    # least ``test_match`` of the viewer's strongest): recorded with the exposure, so the
+    # catalog can count exposures and entries from fitting viewers apart.
+    fits: bool = False
 
 
 @dataclass
@@ -281,6 +305,9 @@ class Prepared:
     pools: FloatArray
     tag_rows: list[IntArray]  # per vocabulary index, the rows carrying that tag
     quality: FloatArray  # the smoothed engagement estimate (0..1), tiers aside
+    # The same as ``tags`` judges it: a young session's on the viewers it fits (see
+    # PolicyConfig.fit_judging), the others' as ``quality``.
+    tags_quality: FloatArray
     popular: FloatArray
     capped: BoolArray
     cold: BoolArray
@@ -449,25 +476,22 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
             float(rates[name][row]),
             float(config.thresholds[name]) * float(promoted_bar[row]),
         )
-    # Within a tier: a smoothed mean of each rate over its threshold (capped at 2), so a
-    # room with few exposures sits near the prior instead of at 0 or at the top.
-    prior = 20.0
-    quality = np.zeros(n)
-    counted = np.zeros(n)
-    shrink = np.zeros(n)  # how much of the estimate is the prior (1: no evidence yet)
     raw = _rates(catalog)
-    for name in METRICS:
-        threshold = config.thresholds.get(name)
-        if threshold is None or threshold <= 0:
-            continue
-        weight = METRIC_WEIGHTS.get(name, 1.0) * metric_applies(name, catalog.kind)
-        base = catalog.exposures if name == "enter_rate" else catalog.enters
-        ratio = np.minimum(raw[name] / threshold, 2.0)
-        quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
-        shrink += weight * prior / (base + prior)
-        counted += weight
-    quality = quality / np.maximum(counted, 1e-9) / 2.0  # 0..1
-    shrink = shrink / np.maximum(counted, 1e-9)
+    quality, shrink = _engagement(catalog, config, raw, catalog.exposures)
+    tags_quality, tags_shrink = quality, shrink
+    young = ((catalog.kind == KIND_LIVE) | (catalog.kind == KIND_VIDEO)) & (
+        catalog.age_s <= config.cold_start_window_s
+    )
+    fit_exposures = _fit_column(catalog.fit_exposures, catalog.exposures)
+    fit_enters = _fit_column(catalog.fit_enters, catalog.enters)
+    if config.fit_judging and young.any():
+        fitted = dict(raw)
+        fitted["enter_rate"] = np.where(
+            fit_exposures > 0, fit_enters / np.maximum(fit_exposures, 1.0), 0.0
+        )
+        fit_quality, fit_shrink = _engagement(catalog, config, fitted, fit_exposures)
+        tags_quality = np.where(young, fit_quality, quality)
+        tags_shrink = np.where(young, fit_shrink, shrink)
     levels = len(rules)
     pools = (tier - 1 + quality) / levels
     # A pool that is full and did not promote holds the session back.
@@ -503,7 +527,7 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
     )
     owed = np.where(judging, sample_now - catalog.exposures, 0.0)
     trial, trial_owed, trial_quality = _trials(
-        catalog, config, quality, shrink, cold, float(samples[0])
+        catalog, config, tags_quality, tags_shrink, cold, float(samples[0])
     )
     flat = catalog.tags.reshape(-1)
     owners = np.repeat(np.arange(n, dtype=np.int64), catalog.tags.shape[1] if n else 0)
@@ -521,6 +545,7 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         promoted_by=promoted_by,
         pools=pools,
         quality=quality,
+        tags_quality=tags_quality,
         popular=popular,
         capped=capped,
         cold=cold,
@@ -535,6 +560,40 @@ def prepare(catalog: Catalog, config: PolicyConfig) -> Prepared:
         trial_owed=trial_owed,
         trial_quality=trial_quality,
     )
+
+
+def _fit_column(values: FloatArray | None, fallback: FloatArray) -> FloatArray:
+    return fallback if values is None else values
+
+
+def _engagement(
+    catalog: Catalog,
+    config: PolicyConfig,
+    rates: Mapping[str, FloatArray],
+    exposures: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The engagement estimate (0..1) of each row from its ``rates`` (the enter rate over
+    ``exposures``, the others over entries) and how much of it is the prior (1: no
+    evidence yet). Within a tier: a smoothed mean of each rate over its threshold (capped
+    at 2), so a room with few exposures sits near the prior instead of at 0 or at the top."""
+    n = len(catalog)
+    prior = 20.0
+    quality = np.zeros(n)
+    counted = np.zeros(n)
+    shrink = np.zeros(n)
+    for name in METRICS:
+        threshold = config.thresholds.get(name)
+        if threshold is None or threshold <= 0:
+            continue
+        weight = METRIC_WEIGHTS.get(name, 1.0) * metric_applies(name, catalog.kind)
+        base = exposures if name == "enter_rate" else catalog.enters
+        ratio = np.minimum(rates[name] / threshold, 2.0)
+        quality += weight * (ratio * base + 0.5 * prior) / (base + prior)
+        shrink += weight * prior / (base + prior)
+        counted += weight
+    quality = quality / np.maximum(counted, 1e-9) / 2.0
+    shrink = shrink / np.maximum(counted, 1e-9)
+    return quality, shrink
 
 
 def _trials(
@@ -628,14 +687,15 @@ def rank(
     shared[_rows_of(catalog, viewer.shared_rooms)] = True
 
     parts: dict[str, FloatArray] = {}
-    match = np.zeros(n)
-    fit = match
+    # How well each row fits the viewer (under every policy: each exposure records whether
+    # it went to a viewer the row fits, see Pick.fits).
+    match = _interest_scores(prepared, viewer.interests)
+    top = float(match.max()) if n else 0.0
+    fit = match / top if top > 0 else match
+    fits = (match > 0) & (fit >= config.test_match)
     if weights["tags"] > 0:
-        match = _interest_scores(prepared, viewer.interests)
-        top = float(match.max())
-        fit = match / top if top > 0 else match
         # Among rooms that fit, the better engaging ones first.
-        parts["tags"] = np.where(followed, 1.0, 0.8 * fit * (0.5 + 0.5 * prepared.quality))
+        parts["tags"] = np.where(followed, 1.0, 0.8 * fit * (0.5 + 0.5 * prepared.tags_quality))
     if weights["pools"] > 0:
         parts["pools"] = prepared.pools
     if weights["popular"] > 0:
@@ -677,7 +737,7 @@ def rank(
             # (``test_match``): under tags a session is tested on the audience it is for. A
             # viewer with no interests yet has nothing to match: any new session will do.
             shown = catalog.exposures[cold_rows] + prepared.served[cold_rows]
-            strong = (match[cold_rows] > 0) & (fit[cold_rows] >= config.test_match)
+            strong = fits[cold_rows] & (weights["tags"] > 0)
             order = np.lexsort((cold_rows, shown, ~strong))
             tag_slots = int(round(cold_slots * weights["tags"])) if viewer.interests else 0
             other_slots = cold_slots - tag_slots
@@ -711,7 +771,7 @@ def rank(
             int(round(limit * config.trial_share * weights["tags"])),
         )
     if trial_slots > 0 and len(prepared.trial_rows):
-        matched = available & np.isfinite(score) & (match > 0) & (fit >= config.test_match)
+        matched = available & np.isfinite(score) & fits
         chosen_trial = _on_trial(prepared, matched, trial_slots, rng)
         if chosen_trial:
             score[np.asarray(chosen_trial, dtype=np.int64)] = -np.inf
@@ -740,9 +800,8 @@ def rank(
     prepared.record_served(row for row, _ in rows)
     picks: list[Pick] = []
     for row, why in rows:
-        picks.append(
-            _explain(prepared, row, why, contributions, followed, fan, shared, viewer, match)
-        )
+        pick = _explain(prepared, row, why, contributions, followed, fan, shared, viewer, match)
+        picks.append(replace(pick, fits=bool(fits[row])) if fits[row] else pick)
     return picks
 
 
@@ -778,9 +837,11 @@ def _judged(
 def _on_trial(
     prepared: Prepared, available: BoolArray, slots: int, rng: np.random.Generator | None
 ) -> list[int]:
-    """Up to ``slots`` sessions on ``tags``' trial still owed exposures in this refresh, the
-    better engaging first: with an ``rng`` drawn with odds multiplied by e for every
-    ``trial_temperature`` of their judged estimate; without, in its order."""
+    """Up to ``slots`` sessions on ``tags``' trial still owed exposures in this refresh: with
+    ``trial_smallest_first`` the least shown first (exposures so far and served since the
+    refresh), the better engaging first among equals; otherwise the better engaging first,
+    with an ``rng`` drawn with odds multiplied by e for every ``trial_temperature`` of their
+    judged estimate, without in its order."""
     rows = prepared.trial_rows
     rows = rows[
         (prepared.served[rows] < prepared.trial_owed[rows])
@@ -790,7 +851,10 @@ def _on_trial(
     if not len(rows):
         return []
     quality = prepared.trial_quality[rows]
-    if rng is not None:
+    if prepared.config.trial_smallest_first:
+        shown = prepared.catalog.exposures[rows] + prepared.served[rows]
+        order = np.lexsort((rows, -quality, shown))
+    elif rng is not None:
         keys = quality / max(prepared.config.trial_temperature, 1e-6) + rng.gumbel(size=len(rows))
         order = np.argsort(-keys, kind="stable")
     else:

@@ -126,21 +126,28 @@ class TrafficRepository:
 
     async def impression_totals(
         self, session: AsyncSession, session_ids: Iterable[str]
-    ) -> dict[str, tuple[int, int]]:
-        """Per session: (exposures, clicked exposures)."""
+    ) -> dict[str, tuple[int, int, int, int]]:
+        """Per session: (exposures, clicked exposures, exposures to viewers it fits, clicked
+        exposures to viewers it fits)."""
         ids = list(session_ids)
         if not ids:
             return {}
+        fitting = FeedImpression.fits.is_(True)
         rows = await session.execute(
             select(
                 FeedImpression.session_id,
                 func.count(),
                 func.count(FeedImpression.clicked_at),
+                func.count().filter(fitting),
+                func.count(FeedImpression.clicked_at).filter(fitting),
             )
             .where(FeedImpression.session_id.in_(ids))
             .group_by(FeedImpression.session_id)
         )
-        return {str(sid): (int(shown), int(clicked)) for sid, shown, clicked in rows}
+        return {
+            str(sid): (int(shown), int(clicked), int(fit_shown), int(fit_clicked))
+            for sid, shown, clicked, fit_shown, fit_clicked in rows
+        }
 
     async def room_exposures_since(self, session: AsyncSession, since: datetime) -> dict[str, int]:
         rows = await session.execute(

@@ -185,7 +185,8 @@ class TrafficService:
             evidence_events=3.0,
             pool_push=1.0,
             judge_share=0.3,
-            trial_share=0.3,
+            trial_share=0.6,
+            trial_smallest_first=True,
         )
 
     def policy_values(self, config: ranking.PolicyConfig) -> PolicyValues:
@@ -242,6 +243,8 @@ class TrafficService:
         known = self.categories(session)
 
         columns = ranking.empty_columns(n)
+        columns["fit_exposures"] = np.zeros(n)
+        columns["fit_enters"] = np.zeros(n)
         vocabulary: list[str] = []
         tag_index: dict[str, int] = {}
         categories: list[set[str]] = []
@@ -278,10 +281,13 @@ class TrafficService:
                 columns["enters"][row] = counts.get("enter", (0, 0))[0]
                 start = item.started_at or item.created_at
                 columns["age_s"][row] = max(0.0, (now - start).total_seconds())
-            shown, clicked = impressions.get(item.id, (0, 0))
+            shown, clicked, fit_shown, fit_clicked = impressions.get(item.id, (0, 0, 0, 0))
             columns["exposures"][row] = shown
             # The enter rate is clicks over exposures; other rates are over entries.
             columns["enters"][row] = max(float(columns["enters"][row]), float(clicked))
+            # Exposures to viewers the session fits, and the entries they made through them.
+            columns["fit_exposures"][row] = fit_shown
+            columns["fit_enters"][row] = fit_clicked
             columns["room_window_exposures"][row] = window.get(item.room_id, 0)
             boost = boosts.get(item.room_id)
             columns["pinned"][row] = boost is not None and boost.kind == "pin"
@@ -476,6 +482,7 @@ class TrafficService:
                 "reason": reasons[0].code if reasons else "",
                 "reasons": [{"code": r.code, **dict(r.params)} for r in reasons],
                 "position": shown + position,
+                "fits": pick.fits,
                 "created_at": now,
             }
             if pick.row >= sessions_count:  # a short video

@@ -111,7 +111,8 @@ class VideoCandidateService:
     ) -> VideoRows:
         """Ready videos of a room whose publishing time has come, newest first, as catalog
         rows: ``exposures`` are feed impressions plus views (the video feed shows one video
-        at a time), ``enters`` views, and the rates are over views."""
+        at a time), ``enters`` views, and the rates are over views. Views in the video feed
+        are not told apart by fit, so a video is judged on all its viewers (no ``fit_*``)."""
         videos = await video_candidate_repository.visible(session, now, MAX_VIDEOS)
         n = len(videos)
         ids = [video.video_id for video in videos]
@@ -140,7 +141,7 @@ class VideoCandidateService:
                     tag_index[tag] = len(vocabulary)
                     vocabulary.append(tag)
                 columns["tags"][row, position] = tag_index[tag]
-            shown, clicked = impressions.get(video.video_id, (0, 0))
+            shown, clicked, _, _ = impressions.get(video.video_id, (0, 0, 0, 0))
             columns["kind"][row] = ranking.KIND_VIDEO
             columns["exposures"][row] = shown + video.views
             columns["enters"][row] = max(video.views, clicked)
@@ -179,7 +180,8 @@ class VideoCandidateService:
         self, session: AsyncSession, video_ids: list[str]
     ) -> dict[str, tuple[int, int]]:
         """Per video: how often the home feed showed it, and how often it was opened."""
-        return await traffic_repository.impression_totals(session, video_ids)
+        totals = await traffic_repository.impression_totals(session, video_ids)
+        return {video_id: (shown, clicked) for video_id, (shown, clicked, _, _) in totals.items()}
 
     # ---- the feed's cards, clicks and visits ---------------------------------------------------
 
@@ -267,7 +269,8 @@ def merged(base: ranking.Catalog, extra: ranking.Catalog) -> ranking.Catalog:
             vocabulary.append(name)
         remap[index] = tag_index[name]
     columns: dict[str, Any] = {
-        name: np.concatenate([_column(base, name), _column(extra, name)]) for name in _COLUMNS
+        name: np.concatenate([_column(base, name), _column(extra, name)])
+        for name in (*_COLUMNS, "fit_exposures", "fit_enters")
     }
     return ranking.Catalog(
         session_ids=[*base.session_ids, *extra.session_ids],

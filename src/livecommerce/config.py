@@ -361,6 +361,20 @@ class Settings(BaseSettings):
     traffic_cold_start_share: float = Field(
         default=0.2, ge=0, le=1, description="Share of each feed page kept for new sessions."
     )
+    traffic_judge_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="`pools`: share of each page kept for sessions promoted in their first "
+        "half hour and owed their tier's sample (0: none).",
+    )
+    traffic_trial_share: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="`tags`: share of each page (times tags' weight) kept for the trial of "
+        "young sessions that engage like their best peers, least shown first (0: no trial).",
+    )
     traffic_exposure_cap_share: float = Field(
         default=0.05,
         ge=0,

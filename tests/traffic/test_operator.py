@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from livecommerce.kit.runtime import Runtime
+from livecommerce.traffic.service import traffic_service
 from tests.catalog.helpers import make_admin
 from tests.factories import Account, sign_up
 from tests.live.helpers import create_room, schedule, start
@@ -54,9 +55,21 @@ async def test_an_admin_switches_the_blend_and_the_feed_changes(
     tags = {**policy, "weights": {"tags": 1}, "cold_start_share": 0}
     response = await client.put("/api/v1/admin/traffic/policy", json=tags, headers=admin.headers)
     assert response.json()["weights"] == {"pools": 0, "tags": 1, "private": 0, "popular": 0}
+    # The pools' judged share and tags' trial share are the operator's too.
+    assert (policy["judge_share"], policy["trial_share"]) == (0.3, 0.6)
+    shares = await client.put(
+        "/api/v1/admin/traffic/policy",
+        json={**tags, "judge_share": 0.2, "trial_share": 0},
+        headers=admin.headers,
+    )
+    assert (shares.json()["judge_share"], shares.json()["trial_share"]) == (0.2, 0.0)
+    async with runtime.db.reading() as session:
+        config = await traffic_service.policy_config(session)
+    assert (config.judge_share, config.trial_share) == (0.2, 0.0)
+    tags = shares.json()
     assert await _titles(client, viewer) == ["茶叶专场", "数码专场"]
     audit = (await client.get("/api/v1/admin/traffic/audit", headers=admin.headers)).json()
-    assert [row["action"] for row in audit["items"]] == ["policy", "policy"]
+    assert [row["action"] for row in audit["items"]] == ["policy", "policy", "policy"]
     assert audit["next_cursor"] is None
 
     bad = await client.put(

@@ -94,6 +94,12 @@ class PolicyValues(BaseModel):
     weights: dict[str, float] = Field(description="pools, tags, private, popular")
     pool_scale: float = Field(gt=0, le=100)
     cold_start_share: float = Field(ge=0, le=1)
+    judge_share: float = Field(
+        default=0.3, ge=0, le=1, description="pools: page share for sessions being judged."
+    )
+    trial_share: float = Field(
+        default=0.6, ge=0, le=1, description="tags: page share for young sessions on trial."
+    )
     exposure_cap_share: float = Field(ge=0, le=1)
     exposure_window_s: int = Field(ge=10, le=86400)
     thresholds: dict[str, float]

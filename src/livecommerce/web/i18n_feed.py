@@ -58,6 +58,8 @@ FEED_STRINGS: dict[str, tuple[str, str]] = {
     "admin_traffic.popular": ("按在线人数", "By online count"),
     "admin_traffic.pool_scale": ("流量池规模系数", "Pool scale"),
     "admin_traffic.cold_start": ("新场次保底占比", "Cold-start share"),
+    "admin_traffic.judge_share": ("流量池考核占比", "Pools: judged share"),
+    "admin_traffic.trial_share": ("标签试播占比", "Tags: trial share"),
     "admin_traffic.cap": ("单个直播间曝光上限占比", "Per-room exposure cap"),
     "admin_traffic.window": ("上限统计窗口（秒）", "Cap window (seconds)"),
     "admin_traffic.save": ("保存", "Save"),

@@ -8,7 +8,7 @@ let current = null;
 async function loadPolicy() {
   current = await api("GET", "/api/v1/admin/traffic/policy");
   for (const name of POLICIES) form.elements[`w_${name}`].value = current.weights[name] ?? 0;
-  for (const name of ["pool_scale", "cold_start_share", "exposure_cap_share", "exposure_window_s"]) {
+  for (const name of ["pool_scale", "cold_start_share", "judge_share", "trial_share", "exposure_cap_share", "exposure_window_s"]) {
     form.elements[name].value = current[name];
   }
 }
@@ -21,6 +21,8 @@ form.addEventListener("submit", async (event) => {
     weights,
     pool_scale: Number(form.elements.pool_scale.value),
     cold_start_share: Number(form.elements.cold_start_share.value),
+    judge_share: Number(form.elements.judge_share.value),
+    trial_share: Number(form.elements.trial_share.value),
     exposure_cap_share: Number(form.elements.exposure_cap_share.value),
     exposure_window_s: Number(form.elements.exposure_window_s.value),
     thresholds: current ? current.thresholds : {},

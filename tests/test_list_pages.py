@@ -49,6 +49,7 @@ NOT_PAGED = {
     "/api/v1/products/{product_id}/audience": "one audience profile (shares per interest)",
     "/api/v1/rooms/{room_id}/audience": "one audience profile (shares per interest)",
     "/api/v1/products/{product_id}/segment": "one segment's size and profile, never people",
+    "/api/v1/live-sessions/{session_id}/segment": "one segment's size and profile, never people",
     "/api/v1/dashboards/sessions/{session_id}/report": "one session's report",
     "/api/v1/dashboards/platform": "the platform's figures: top tens and 30 days",
     "/api/v1/dashboards/selection": "the 50 hottest products, by design",

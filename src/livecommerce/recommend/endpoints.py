@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 
 from livecommerce.accounts.dependencies import CurrentUser, OptionalUser
 from livecommerce.catalog.service import catalog_service
@@ -27,9 +29,35 @@ from livecommerce.recommend.schemas import (
     UpliftOut,
 )
 from livecommerce.recommend.service import recommend_service
-from livecommerce.recommend.targeting import CampaignResult, targeting_service
+from livecommerce.recommend.targeting import CampaignAsk, CampaignResult, targeting_service
 
 router = APIRouter(prefix="/api/v1", tags=["recommend"])
+
+
+def segment_filter(
+    interest: str | None = Query(None, min_length=1, max_length=60),
+    price_band: PriceBand | None = None,
+    buyers: Buyers = "all",
+) -> AudienceFilter:
+    """A segment's profile filters from the query: an interest among the person's strongest
+    three, the price band they buy in most, new or returning buyers."""
+    return AudienceFilter(interest=interest, price_band=price_band, buyers=buyers)
+
+
+SegmentFilter = Annotated[AudienceFilter, Depends(segment_filter)]
+
+
+def ask_of(body: CampaignIn) -> CampaignAsk:
+    audience = body.audience
+    return CampaignAsk(
+        size=body.size,
+        message=body.message,
+        coupon_id=body.coupon_id,
+        holdout_share=body.holdout_share,
+        wanted=AudienceFilter(
+            interest=audience.interest, price_band=audience.price_band, buyers=audience.buyers
+        ),
+    )
 
 
 def audience_out(profile: AudienceProfile) -> AudienceOut:
@@ -156,15 +184,12 @@ async def product_segment(
     product_id: str,
     user: CurrentUser,
     session: DbSession,
+    wanted: SegmentFilter,
     size: int = Query(100, ge=1, le=500),
-    interest: str | None = Query(None, min_length=1, max_length=60),
-    price_band: PriceBand | None = None,
-    buyers: Buyers = "all",
 ) -> AudienceOut:
     """物找人: the product's likeliest audience of this size, narrowed by profile filters
     (an interest among the person's strongest three, the price band they buy in most, new
     or returning buyers), as a size and a profile."""
-    wanted = AudienceFilter(interest=interest, price_band=price_band, buyers=buyers)
     return audience_out(await targeting_service.preview(session, user, product_id, size, wanted))
 
 
@@ -178,15 +203,7 @@ async def launch_campaign(
         session,
         user,
         product_id,
-        size=body.size,
-        message=body.message,
-        coupon_id=body.coupon_id,
-        holdout_share=body.holdout_share,
-        wanted=AudienceFilter(
-            interest=body.audience.interest,
-            price_band=body.audience.price_band,
-            buyers=body.audience.buyers,
-        ),
+        ask_of(body),
     )
     return campaign_out(result)
 
@@ -196,15 +213,12 @@ async def session_segment(
     session_id: str,
     user: CurrentUser,
     session: DbSession,
+    wanted: SegmentFilter,
     size: int = Query(100, ge=1, le=500),
-    interest: str | None = Query(None, min_length=1, max_length=60),
-    price_band: PriceBand | None = None,
-    buyers: Buyers = "all",
 ) -> AudienceOut:
     """物找人 for a host: the likeliest audience of an upcoming (or live) session (its
     showcase products' likeliest people who have not reserved it yet), narrowed by the same
     profile filters, as a size and a profile."""
-    wanted = AudienceFilter(interest=interest, price_band=price_band, buyers=buyers)
     return audience_out(
         await targeting_service.preview_session(session, user, session_id, size, wanted)
     )
@@ -221,15 +235,7 @@ async def launch_session_campaign(
         session,
         user,
         session_id,
-        size=body.size,
-        message=body.message,
-        coupon_id=body.coupon_id,
-        holdout_share=body.holdout_share,
-        wanted=AudienceFilter(
-            interest=body.audience.interest,
-            price_band=body.audience.price_band,
-            buyers=body.audience.buyers,
-        ),
+        ask_of(body),
     )
     return campaign_out(result)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,6 +101,18 @@ def split(
     return sorted(shuffled[:targets]), sorted(shuffled[targets : targets + held])
 
 
+@dataclass(frozen=True)
+class CampaignAsk:
+    """What a campaign's owner asks for: how many to reach, the message, an optional coupon,
+    the hold-out's share and the profile filters of the segment."""
+
+    size: int
+    message: str
+    coupon_id: str | None = None
+    holdout_share: float = 0.5
+    wanted: AudienceFilter = field(default_factory=AudienceFilter)
+
+
 @dataclass
 class CampaignResult:
     campaign: TargetingCampaign
@@ -155,30 +167,16 @@ class TargetingService:
         )
 
     async def do_launch(
-        self,
-        session: AsyncSession,
-        user: User,
-        product_id: str,
-        *,
-        size: int,
-        message: str,
-        coupon_id: str | None = None,
-        holdout_share: float = 0.5,
-        wanted: AudienceFilter | None = None,
+        self, session: AsyncSession, user: User, product_id: str, ask: CampaignAsk
     ) -> CampaignResult:
         await self.check_owner(session, user, product_id)
-        wanted = wanted or AudienceFilter()
         product = await catalog_service.get_product(session, product_id)
         return await self._launch(
             session,
             user,
             TargetingCampaign(product_id=product_id),
-            await self.candidates(session, user, product_id, wanted),
-            size=size,
-            message=message,
-            coupon_id=coupon_id,
-            holdout_share=holdout_share,
-            wanted=wanted,
+            await self.candidates(session, user, product_id, ask.wanted),
+            ask,
             title=product.title,
             link=f"/products/{product_id}",
         )
@@ -241,29 +239,15 @@ class TargetingService:
         return await profile_service.audience_profile(session, people[: min(size, MAX_SEGMENT)])
 
     async def do_launch_for_session(
-        self,
-        session: AsyncSession,
-        user: User,
-        session_id: str,
-        *,
-        size: int,
-        message: str,
-        coupon_id: str | None = None,
-        holdout_share: float = 0.5,
-        wanted: AudienceFilter | None = None,
+        self, session: AsyncSession, user: User, session_id: str, ask: CampaignAsk
     ) -> CampaignResult:
         live_session = await self.check_session_host(session, user, session_id)
-        wanted = wanted or AudienceFilter()
         return await self._launch(
             session,
             user,
             TargetingCampaign(session_id=live_session.id),
-            await self.session_candidates(session, user, live_session, wanted),
-            size=size,
-            message=message,
-            coupon_id=coupon_id,
-            holdout_share=holdout_share,
-            wanted=wanted,
+            await self.session_candidates(session, user, live_session, ask.wanted),
+            ask,
             title=live_session.title,
             link=f"/live/{live_session.id}",
         )
@@ -274,17 +258,15 @@ class TargetingService:
         user: User,
         campaign: TargetingCampaign,
         candidates: list[str],
+        ask: CampaignAsk,
         *,
-        size: int,
-        message: str,
-        coupon_id: str | None,
-        holdout_share: float,
-        wanted: AudienceFilter,
         title: str,
         link: str,
     ) -> CampaignResult:
         """Split the candidates into segment and hold-out, grant the coupon and notify the
         segment (opt-outs respected); `campaign` names what is promoted."""
+        size, message, coupon_id = ask.size, ask.message, ask.coupon_id
+        holdout_share, wanted = ask.holdout_share, ask.wanted
         if coupon_id is not None:
             coupon = await coupon_service.get_coupon(session, coupon_id)
             await coupon_service.check_issuer(user, coupon)

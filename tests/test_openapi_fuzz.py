@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
@@ -24,6 +25,9 @@ from tests.factories import sign_up
 
 # Valid requests per operation; half as many that break the schema.
 EXAMPLES_PER_OPERATION = 3
+# The operations are split into this many tests (each with its own server), so parallel
+# test processes share the run.
+SHARDS = 4
 # Operations that end the session they are called with run without the token.
 _UNAUTHENTICATED = {("POST", "/api/v1/auth/logout")}
 
@@ -68,11 +72,18 @@ def _fuzz_operation(
 _HOST_PATHS = ("/rooms", "/live-sessions", "/media", "/affiliate", "/contracts", "/questions")
 
 
-def _fuzz(schema_dict: dict[str, Any], base_url: str, merchant: str, host: str) -> list[str]:
+def _fuzz(
+    schema_dict: dict[str, Any], base_url: str, merchant: str, host: str, shard: int
+) -> tuple[int, list[str]]:
+    """Fuzz every SHARDS-th operation from `shard` on; the count fuzzed and the problems."""
     schema = schemathesis.openapi.from_dict(schema_dict)
     session = requests.Session()
     problems: list[str] = []
-    for result in schema.get_all_operations():
+    fuzzed = 0
+    for number, result in enumerate(schema.get_all_operations()):
+        if number % SHARDS != shard:
+            continue
+        fuzzed += 1
         operation = result.ok()
         method, path = operation.method.upper(), operation.path
         token = host if any(part in path for part in _HOST_PATHS) else merchant
@@ -80,19 +91,21 @@ def _fuzz(schema_dict: dict[str, Any], base_url: str, merchant: str, host: str) 
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz_operation(operation, mode, base_url, headers, session, problems)
     session.close()
-    return problems
+    return fuzzed, problems
 
 
+@pytest.mark.parametrize("shard", range(SHARDS))
 async def test_no_operation_answers_generated_input_with_a_server_error(
-    live_server: LiveServer,
+    live_server: LiveServer, shard: int
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server.url) as client:
         merchant = await sign_up(client, "merchant")
         host = await sign_up(client, "host")
         schema_dict = (await client.get("/openapi.json")).json()
 
-    problems = await asyncio.to_thread(
-        _fuzz, schema_dict, live_server.url, merchant.token, host.token
+    fuzzed, problems = await asyncio.to_thread(
+        _fuzz, schema_dict, live_server.url, merchant.token, host.token, shard
     )
 
+    assert fuzzed >= len(schema_dict["paths"]) // SHARDS  # every shard has its share
     assert not problems, "\n".join(problems)

@@ -265,6 +265,9 @@ def document_error_responses(app: FastAPI) -> None:
                         "description": _DESCRIPTIONS[status],
                         "content": {"application/json": {"schema": reference}},
                     }
+                for status, declared in responses.items():  # a route's own, e.g. 404
+                    if status.isdigit() and int(status) >= 400:
+                        declared.setdefault("content", {"application/json": {"schema": reference}})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         return schema

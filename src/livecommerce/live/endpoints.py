@@ -40,7 +40,10 @@ async def create_room(body: RoomCreate, user: HostUser, session: DbSession) -> R
     return await live_service.room_out(session, room, user)
 
 
-@router.get("/rooms/mine")
+@router.get(
+    "/rooms/mine",
+    responses={404: {"description": "The caller hosts no room yet"}},
+)
 async def get_my_room(user: CurrentUser, session: DbSession) -> RoomOut:
     room = await live_service.get_room_of_host(session, user)
     return await live_service.room_out(session, room, user)

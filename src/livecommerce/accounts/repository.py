@@ -1,11 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.models import AuthSession, User
+
+# ``(expires_at, User)`` of a live session with a token: built once (authentication
+# reads it for every token the cache does not know), its values bound at execution.
+_LIVE_AUTH_SESSION = (
+    select(AuthSession.expires_at, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
 
 
 class AccountRepository:
@@ -22,26 +35,22 @@ class AccountRepository:
         result = await session.execute(select(User).where(User.id.in_(user_ids)))
         return {user.id: user for user in result.scalars()}
 
-    def live_auth_session_query(self, token_hash: str, now: datetime) -> Select[datetime, User]:
+    def live_auth_session_query(
+        self, token_hash: str, now: datetime
+    ) -> tuple[Select[datetime, User], dict[str, Any]]:
         """``(expires_at, User)`` of a live session with this token (the session's other
-        columns are not loaded): what authentication reads, for a caller that reads more
-        beside it in the same statement."""
-        return (
-            select(AuthSession.expires_at, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_hash,
-                AuthSession.expires_at > now,
-                User.is_active.is_(True),
-            )
-        )
+        columns are not loaded), as a statement and its parameters: what authentication
+        reads, for a caller that reads more beside it in the same statement. The
+        statement is the same object for every token (only the parameters differ), so
+        a caller may build on it once."""
+        return _LIVE_AUTH_SESSION, {"token_hash": token_hash, "now": now}
 
     async def get_live_auth_session(
         self, session: AsyncSession, token_hash: str, now: datetime
     ) -> tuple[datetime, User] | None:
         """The user of a live session with this token, and when the session expires:
         one indexed read."""
-        result = await session.execute(self.live_auth_session_query(token_hash, now))
+        result = await session.execute(*self.live_auth_session_query(token_hash, now))
         row = result.first()
         return None if row is None else (row[0], row[1])
 

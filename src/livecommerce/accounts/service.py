@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
@@ -112,10 +113,13 @@ class AccountService:
         found = await account_repository.get_live_auth_session(session, hash_token(token), utcnow())
         return None if found is None else found[1]
 
-    def live_token_query(self, token: str, now: datetime) -> Select[datetime, User]:
+    def live_token_query(
+        self, token: str, now: datetime
+    ) -> tuple[Select[datetime, User], dict[str, Any]]:
         """``(expires_at, User)`` of the live session of ``token``: the statement
-        authentication reads, for a domain that reads more beside it in one statement
-        (``authenticate(read=…)``)."""
+        authentication reads and its parameters, for a domain that reads more beside it
+        in one statement (``authenticate(read=…)``). The statement is the same object
+        for every token, so that domain may build its own on it once."""
         return account_repository.live_auth_session_query(hash_token(token), now)
 
     async def authenticate(

@@ -357,7 +357,7 @@ class OrderService:
         authentication reads it) and that user's default address, in one statement: a
         buy by one click reads both."""
         return await address_repository.with_default_address(
-            session, account_service.live_token_query(token, utcnow())
+            session, *account_service.live_token_query(token, utcnow())
         )
 
     async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:

@@ -337,6 +337,8 @@ async def import_userbehavior(
     while more:
         async with db.transaction() as session:
             await profiles_repository.prepare_bulk_writes(session)
+            if report.batches:  # the tables have grown since the planner last looked
+                await profiles_repository.refresh_statistics(session)
             for _ in range(per_transaction):
                 batch = next(batches, None)
                 if batch is None:

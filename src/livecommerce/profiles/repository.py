@@ -56,6 +56,13 @@ class ProfilesRepository:
         if session.bind is not None and session.bind.dialect.name == "sqlite":
             await session.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
 
+    async def refresh_statistics(self, session: AsyncSession) -> None:
+        """On PostgreSQL, let the planner see what an import has written so far: with the
+        statistics of an empty table it resolves each external id by scanning every ref
+        of the kind instead of looking it up in the key."""
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(text("ANALYZE external_refs, product_actions, users, products"))
+
     async def finish_bulk_writes(self, session: AsyncSession) -> None:
         """The import's connection goes back to the pool with the ordinary page cache."""
         if session.bind is not None and session.bind.dialect.name == "sqlite":

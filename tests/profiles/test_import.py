@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from livecommerce.bench.recommend import generate
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ExternalRef, Product, ProductAction, User, UserProfile
-from livecommerce.profiles.importer import IdRuns, import_userbehavior
+from livecommerce.profiles.importer import import_userbehavior
 from livecommerce.profiles.repository import profiles_repository
 from livecommerce.profiles.scoring import MAX_INTERESTS
 from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service
@@ -174,14 +174,60 @@ async def test_a_profile_that_exists_before_the_import_is_folded_on(
         assert (profile.events_count, profile.orders_count) == (3, 1)
 
 
-def test_stored_ids_are_kept_as_runs() -> None:
-    runs = IdRuns()
-    runs.add([3, 1, 2, 7, 8])
-    runs.add([9, 10, 12])
-    runs.add([5])  # another writer's ids came between: kept in order
-    assert (runs.starts, runs.ends) == ([1, 5, 7, 12], [3, 5, 10, 12])
-    assert [n for n in range(15) if n in runs] == [1, 2, 3, 5, 7, 8, 9, 10, 12]
-    assert runs.bounds == (1, 12)
+async def _read_back_fold(runtime: Runtime, bounds: tuple[int, int]) -> None:
+    """Fold the stored actions with ids in `bounds` read back person by person (each
+    person's actions by time, then id), a few people per unit of work."""
+    after = ""
+    while True:
+        async with runtime.db.transaction() as session:
+            people = await profiles_repository.users_with_actions(session, bounds, after, 7)
+            if not people:
+                return
+            rows = await profiles_repository.actions_of(session, people, bounds)
+            await profile_service.do_apply(session, [ProductFact(*row[1:]) for row in rows])
+            after = people[-1]
+
+
+async def _largest_action_id(runtime: Runtime) -> int:
+    async with runtime.db.transaction() as session:
+        return int((await session.execute(select(func.max(ProductAction.id)))).scalar_one() or 0)
+
+
+async def test_the_streamed_fold_equals_folding_the_stored_actions_read_back(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    generate(tmp_path / "gen.csv", 2_000, 60, 400)
+    lines = (tmp_path / "gen.csv").read_text().splitlines()
+    random.Random(8).shuffle(lines)
+    # Duplicates in later batches (one with another category: the first stored wins), ties.
+    lines += lines[:50] + ["5,1,99,pv,1511600000", "5,1,98,pv,1511600000", "5,2,98,pv,1511600000"]
+    first = tmp_path / "first.csv"
+    first.write_text("\n".join(lines[::3]) + "\n")  # part of it stored by an earlier import
+    whole = tmp_path / "ub.csv"
+    whole.write_text("\n".join(lines) + "\n")
+
+    await import_userbehavior(runtime.db, first, batch_rows=97)
+    async with runtime.db.transaction() as session:
+        earlier = [
+            {column: getattr(profile, column) for column in PROFILE_COLUMNS}
+            for profile in await session.scalars(select(UserProfile))
+        ]
+    before = await _largest_action_id(runtime)
+    stored_before = await count(runtime, ProductAction)
+    report = (await import_userbehavior(runtime.db, whole, batch_rows=113)).as_dict()
+    assert report["already_stored"] >= len(lines[::3]) + 50
+    assert report["stored"] == await count(runtime, ProductAction) - stored_before
+    streamed = await _profiles(runtime)
+
+    # The same actions read back and folded onto the profiles of the earlier import.
+    async with runtime.db.transaction() as session:
+        await session.execute(delete(UserProfile))
+        await profiles_repository.insert_profiles(session, earlier)
+    await _read_back_fold(runtime, (before + 1, await _largest_action_id(runtime)))
+    assert await _profiles(runtime) == streamed
+    assert sum(int(str(profile[-1])) for profile in streamed.values()) == await count(
+        runtime, ProductAction
+    )
 
 
 @pytest.mark.parametrize(

@@ -179,6 +179,7 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
             await session.execute(text("UPDATE products SET status = 'on_sale'"))
         async with db.transaction() as session:
             trained = await recommend_service.do_train(session)
+        rss_after_training = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         _progress("training", **vars(trained))
         async with db.transaction() as session:
             externals = [str(n) for n in range(1, 1 + max(trained.users, 1))]
@@ -198,6 +199,7 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
             latencies.append((time.perf_counter() - started) * 1000)
             if person is not None:
                 list_read.append(await _list_read_ms(db, person))
+        _progress("serving", **_summary(latencies))
         in_memory = _in_memory_ms(trained.items, requests)
         rows_per_s = report.rows / report.seconds if report.seconds else 0.0
         ceiling_rows_per_s = report.rows / ceiling_s if ceiling_s else 0.0
@@ -206,6 +208,7 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
                 "rows": report.rows,
                 "seconds": round(report.seconds, 3),
                 "rows_per_s": round(rows_per_s),
+                "fold_seconds": round(report.fold_seconds, 3),
                 "malformed": report.malformed.count,
             },
             "ceiling_bulk_insert": {
@@ -228,6 +231,7 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
             if list_read
             else None,
             "peak_rss_mb_after_import": round(rss_after_import / 1024, 1),
+            "peak_rss_mb_after_training": round(rss_after_training / 1024, 1),
         }
     finally:
         await broker.close()

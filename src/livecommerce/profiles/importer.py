@@ -1,22 +1,24 @@
 """`livecommerce import userbehavior FILE`: history in the Taobao UserBehavior format.
 
-The file is streamed and written in batches, each in one transaction (a batch is stored
-whole or not at all). Users, products and categories are created once, keyed by their
-external ids (`external_refs`, each batch's ids resolved in a few set-based statements), and
-an action already stored is skipped, so importing the same file again changes nothing.
-Malformed lines are counted, with their line numbers.
+The file is streamed and written in batches, several batches per transaction (a batch is
+stored whole or not at all). Users, products and categories are created once, keyed by their
+external ids (`external_refs`, each batch's ids resolved in a few set-based statements; new
+ones get ids that grow with time, so their index entries append), and an action already
+stored is skipped, so importing the same file again changes nothing. Malformed lines are
+counted, with their line numbers.
 
-Profiles are folded once, after the last batch, from the actions this import stored (read
-back user by user, in file order within equal times): exactly what folding the same actions
-through `profile_service.do_apply` in one call gives, and one read and one write per person
-instead of one per batch the person appears in. Memory stays bounded: the import keeps only
-the id ranges of the actions it stored, and folds a bounded number of people at a time.
+Profiles are folded once, after the last batch, from what the batches stored while they were
+in memory: each stored action is kept as a few numbers (person, category, behaviour, second,
+line: 33 bytes), then sorted by person, time and line and folded through
+`profile_service.do_apply`, a bounded number of people per unit of work. That is exactly
+what folding the same stored actions in the order they were stored gives (ties in time keep
+the file's order), with one read and one write per person and no stored action read back.
+Memory grows with the actions stored (33 bytes each), not with the file's text.
 """
 
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,16 +26,20 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.db import Database
-from livecommerce.kit.ids import new_id
+from livecommerce.kit.ids import new_id, ordered_id
 from livecommerce.profiles.repository import profiles_repository
 from livecommerce.profiles.service import ProductFact, profile_service
-from livecommerce.profiles.userbehavior import Malformed, Row, read_rows
+from livecommerce.profiles.userbehavior import ACTIONS, Malformed, Row, read_rows
 
 SOURCE = "userbehavior"
 BATCH_ROWS = 20_000
-FOLD_USERS = 2_000  # people folded into profiles per unit of work after the import
+TRANSACTION_ROWS = 200_000  # rows stored per unit of work (whole batches)
+FOLD_USERS = 10_000  # people folded into profiles per unit of work after the import
 MERCHANT_KEY = "merchant"
 
 
@@ -114,168 +120,208 @@ async def _merchant(db: Database) -> str:
         return merchant_id
 
 
-class IdRuns:
-    """The ids of the actions an import stored, as sorted runs of consecutive ids (a
-    batch's ids are mostly consecutive, so this stays small however long the file)."""
+class StoredLog:
+    """The actions an import stored, as columns of numbers (what a profile is folded from:
+    person, category, behaviour, second; the line keeps the file's order of ties)."""
 
     def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []  # inclusive
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.count = 0
 
-    def add(self, ids: list[int]) -> None:
-        runs: list[list[int]] = []
-        for value in sorted(ids):
-            if runs and value == runs[-1][1] + 1:
-                runs[-1][1] = value
-            else:
-                runs.append([value, value])
-        if runs and self.ends and runs[0][0] <= self.ends[-1]:
-            # Interleaved with earlier ids (another writer's sequence): merge in order.
-            merged = sorted([*zip(self.starts, self.ends, strict=True), *map(tuple, runs)])
-            self.starts, self.ends = [], []
-            runs = [list(run) for run in merged]
-        for start, end in runs:
-            if self.ends and start == self.ends[-1] + 1:
-                self.ends[-1] = end
-            else:
-                self.starts.append(start)
-                self.ends.append(end)
+    def add(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        self.parts.append(
+            (
+                np.fromiter((int(row.user) for row in rows), np.int64, len(rows)),
+                np.fromiter((int(row.category) for row in rows), np.int64, len(rows)),
+                np.fromiter((ACTIONS.index(row.action) for row in rows), np.int8, len(rows)),
+                np.fromiter((row.ts for row in rows), np.int64, len(rows)),
+                np.fromiter((row.line for row in rows), np.int64, len(rows)),
+            )
+        )
+        self.count += len(rows)
 
-    def __contains__(self, value: int) -> bool:
-        at = bisect_right(self.starts, value)
-        return bool(at) and value <= self.ends[at - 1]
-
-    @property
-    def bounds(self) -> tuple[int, int] | None:
-        return (self.starts[0], self.ends[-1]) if self.starts else None
+    def people(self, size: int) -> Iterator[list[tuple[str, list[tuple[str, str, int]]]]]:
+        """Groups of at most `size` people (by external id), each person's actions as
+        (category, behaviour, second) by time, then line. The columns are released."""
+        if not self.parts:
+            return
+        columns = [np.concatenate([part[n] for part in self.parts]) for n in range(5)]
+        self.parts = []
+        users, categories, actions, stamps, lines = columns
+        order = np.lexsort((lines, stamps, users))
+        del lines
+        users = users[order]
+        categories = categories[order]
+        actions = actions[order]
+        stamps = stamps[order]
+        del order
+        starts = np.flatnonzero(np.diff(users)) + 1
+        bounds = [0, *starts.tolist(), len(users)]
+        for first in range(0, len(bounds) - 1, size):
+            last = min(first + size, len(bounds) - 1)
+            low, high = bounds[first], bounds[last]
+            group_users = users[low:high].tolist()
+            group = list(
+                zip(
+                    categories[low:high].tolist(),
+                    actions[low:high].tolist(),
+                    stamps[low:high].tolist(),
+                    strict=True,
+                )
+            )
+            people: list[tuple[str, list[tuple[str, str, int]]]] = []
+            for at in range(first, last):
+                begin, end = bounds[at] - low, bounds[at + 1] - low
+                people.append(
+                    (
+                        str(group_users[begin]),
+                        [
+                            (category_name(str(category)), ACTIONS[action], stamp)
+                            for category, action, stamp in group[begin:end]
+                        ],
+                    )
+                )
+            yield people
 
 
 async def _store_batch(
-    db: Database, batch: list[Row], merchant_id: str, report: ImportReport, stored_ids: IdRuns
+    session: AsyncSession,
+    batch: list[Row],
+    merchant_id: str,
+    report: ImportReport,
+    stored_log: StoredLog,
 ) -> None:
-    async with db.transaction() as session:
-        await profiles_repository.prepare_bulk_writes(session)
-        now = utcnow()
-        user_ids = sorted({row.user for row in batch})
-        users = await profiles_repository.refs(session, SOURCE, "user", user_ids)
-        new_users = [external for external in user_ids if external not in users]
-        users.update({external: new_id() for external in new_users})
-        await profiles_repository.add_users(
-            session,
-            [
-                {
-                    "id": users[external],
-                    "email": f"ub-{external}@userbehavior.invalid",
-                    "display_name": f"ub-{external}",
-                    "password_hash": "!",  # no password: imported people cannot sign in
-                    "role": "viewer",
-                    "locale": "zh",
-                    "is_active": True,
-                    "created_at": now,
-                }
-                for external in new_users
-            ],
+    now = utcnow()
+    user_ids = sorted({row.user for row in batch})
+    users = await profiles_repository.refs(session, SOURCE, "user", user_ids)
+    new_users = [external for external in user_ids if external not in users]
+    users.update({external: ordered_id() for external in new_users})
+    await profiles_repository.add_users(
+        session,
+        [
+            {
+                "id": users[external],
+                "email": f"ub-{external}@userbehavior.invalid",
+                "display_name": f"ub-{external}",
+                "password_hash": "!",  # no password: imported people cannot sign in
+                "role": "viewer",
+                "locale": "zh",
+                "is_active": True,
+                "created_at": now,
+            }
+            for external in new_users
+        ],
+    )
+    category_ids = sorted({row.category for row in batch})
+    categories = await profiles_repository.refs(session, SOURCE, "category", category_ids)
+    new_categories = [external for external in category_ids if external not in categories]
+    item_category: dict[str, str] = {}
+    for row in batch:
+        item_category.setdefault(row.item, row.category)
+    item_ids = sorted(item_category)
+    items = await profiles_repository.refs(session, SOURCE, "item", item_ids)
+    new_items = [external for external in item_ids if external not in items]
+    items.update({external: ordered_id() for external in new_items})
+    await profiles_repository.add_products(
+        session,
+        [
+            {
+                "id": items[external],
+                "merchant_id": merchant_id,
+                "title": f"UserBehavior item {external}",
+                "description": "",
+                "category": category_name(item_category[external]),
+                "currency": "CNY",
+                "status": "off_sale",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for external in new_items
+        ],
+    )
+    await profiles_repository.add_refs(
+        session,
+        [
+            {"source": SOURCE, "kind": "user", "external_id": e, "internal_id": users[e]}
+            for e in new_users
+        ]
+        + [
+            {"source": SOURCE, "kind": "item", "external_id": e, "internal_id": items[e]}
+            for e in new_items
+        ]
+        + [
+            {
+                "source": SOURCE,
+                "kind": "category",
+                "external_id": e,
+                "internal_id": category_name(e),
+            }
+            for e in new_categories
+        ],
+    )
+    seen: set[tuple[str, str, str, int]] = set()
+    kept: list[Row] = []
+    actions = []
+    # Stored person by person (each person's actions in time order, file order on equal
+    # times): the indexes are written in key order, and ids keep the file's order of ties.
+    for row in sorted(batch, key=lambda row: (users[row.user], row.ts)):
+        key = (row.user, row.item, row.action, row.ts)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(row)
+        actions.append(
+            {
+                "user_id": users[row.user],
+                "product_id": items[row.item],
+                "category": category_name(row.category),
+                "action": row.action,
+                "occurred_at": datetime.fromtimestamp(row.ts, UTC),
+            }
         )
-        category_ids = sorted({row.category for row in batch})
-        categories = await profiles_repository.refs(session, SOURCE, "category", category_ids)
-        new_categories = [external for external in category_ids if external not in categories]
-        item_category: dict[str, str] = {}
-        for row in batch:
-            item_category.setdefault(row.item, row.category)
-        item_ids = sorted(item_category)
-        items = await profiles_repository.refs(session, SOURCE, "item", item_ids)
-        new_items = [external for external in item_ids if external not in items]
-        items.update({external: new_id() for external in new_items})
-        await profiles_repository.add_products(
-            session,
+    stored = await profiles_repository.add_action_ids(session, actions)
+    if len(stored) == len(kept):
+        stored_log.add(kept)
+    elif stored:  # some were stored before: which ones are new
+        keys = await profiles_repository.action_keys(session, stored)
+        stored_log.add(
             [
-                {
-                    "id": items[external],
-                    "merchant_id": merchant_id,
-                    "title": f"UserBehavior item {external}",
-                    "description": "",
-                    "category": category_name(item_category[external]),
-                    "currency": "CNY",
-                    "status": "off_sale",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for external in new_items
-            ],
-        )
-        await profiles_repository.add_refs(
-            session,
-            [
-                {"source": SOURCE, "kind": "user", "external_id": e, "internal_id": users[e]}
-                for e in new_users
+                row
+                for row, action in zip(kept, actions, strict=True)
+                if (action["user_id"], action["product_id"], row.action, row.ts) in keys
             ]
-            + [
-                {"source": SOURCE, "kind": "item", "external_id": e, "internal_id": items[e]}
-                for e in new_items
-            ]
-            + [
-                {
-                    "source": SOURCE,
-                    "kind": "category",
-                    "external_id": e,
-                    "internal_id": category_name(e),
-                }
-                for e in new_categories
-            ],
         )
-        seen: set[tuple[str, str, str, int]] = set()
-        actions = []
-        # Stored person by person (each person's actions in time order, file order on equal
-        # times): the indexes are written in key order, and ids keep the file's order of ties.
-        for row in sorted(batch, key=lambda row: (users[row.user], row.ts)):
-            key = (row.user, row.item, row.action, row.ts)
-            if key in seen:
-                continue
-            seen.add(key)
-            actions.append(
-                {
-                    "user_id": users[row.user],
-                    "product_id": items[row.item],
-                    "category": category_name(row.category),
-                    "action": row.action,
-                    "occurred_at": datetime.fromtimestamp(row.ts, UTC),
-                }
-            )
-        stored = await profiles_repository.add_action_ids(session, actions)
-        stored_ids.add(stored)
-        report.rows += len(batch)
-        report.stored += len(stored)
-        report.already_stored += len(batch) - len(stored)
-        report.users_created += len(new_users)
-        report.products_created += len(new_items)
-        report.categories_created += len(new_categories)
-        report.batches += 1
+    report.rows += len(batch)
+    report.stored += len(stored)
+    report.already_stored += len(batch) - len(stored)
+    report.users_created += len(new_users)
+    report.products_created += len(new_items)
+    report.categories_created += len(new_categories)
+    report.batches += 1
 
 
-async def _fold_profiles(db: Database, stored_ids: IdRuns, report: ImportReport) -> None:
+async def _fold_profiles(db: Database, stored_log: StoredLog, report: ImportReport) -> None:
     """Fold the actions this import stored into their people's profiles, a bounded number
     of people per unit of work, each person's actions in time order (file order on ties)."""
-    bounds = stored_ids.bounds
-    if bounds is None:
-        return
-    after = ""
-    while True:
+    for people in stored_log.people(FOLD_USERS):
         async with db.transaction() as session:
-            people = await profiles_repository.users_with_actions(
-                session, bounds, after, FOLD_USERS
+            internal = await profiles_repository.refs(
+                session, SOURCE, "user", [external for external, _ in people]
             )
-            if not people:
-                return
             facts = [
-                ProductFact(user_id, product_id, category, action, at)
-                for action_id, user_id, product_id, category, action, at in (
-                    await profiles_repository.actions_of(session, people, bounds)
-                )
-                if action_id in stored_ids
+                # The fold reads no product: imported rows carry no price.
+                ProductFact(internal[external], "", category, action, _moment(stamp))
+                for external, actions in people
+                for category, action, stamp in actions
             ]
             await profile_service.do_apply(session, facts)
-            report.profiles_folded += len({fact.user_id for fact in facts})
-            after = people[-1]
+            report.profiles_folded += len(people)
+
+
+def _moment(stamp: int) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
 
 
 async def import_userbehavior(
@@ -284,11 +330,24 @@ async def import_userbehavior(
     report = ImportReport()
     started = time.perf_counter()
     merchant_id = await _merchant(db)
-    stored_ids = IdRuns()
-    for batch in _batches(read_rows(path, report.malformed), batch_rows):
-        await _store_batch(db, batch, merchant_id, report, stored_ids)
+    stored_log = StoredLog()
+    per_transaction = max(TRANSACTION_ROWS // batch_rows, 1)
+    batches = _batches(read_rows(path, report.malformed), batch_rows)
+    more = True
+    while more:
+        async with db.transaction() as session:
+            await profiles_repository.prepare_bulk_writes(session)
+            if report.batches:  # the tables have grown since the planner last looked
+                await profiles_repository.refresh_statistics(session)
+            for _ in range(per_transaction):
+                batch = next(batches, None)
+                if batch is None:
+                    more = False
+                    await profiles_repository.finish_bulk_writes(session)
+                    break
+                await _store_batch(session, batch, merchant_id, report, stored_log)
     folding = time.perf_counter()
-    await _fold_profiles(db, stored_ids, report)
+    await _fold_profiles(db, stored_log, report)
     report.fold_seconds = time.perf_counter() - folding
     report.seconds = time.perf_counter() - started
     return report

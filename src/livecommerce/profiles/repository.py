@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select, text
@@ -41,7 +41,12 @@ def _insert_ignoring(session: AsyncSession, table: Any) -> Any:
     return module.insert(_table(table)).on_conflict_do_nothing()
 
 
-BULK_CACHE_KIB = 262_144  # SQLite page cache of a connection writing an import (256 MiB)
+BULK_CACHE_KIB = 524_288  # SQLite page cache of a connection writing an import (512 MiB)
+DEFAULT_CACHE_KIB = 65_536  # what every connection starts with (kit.db)
+
+
+def _seconds(at: datetime) -> int:
+    return int((at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp())
 
 
 class ProfilesRepository:
@@ -50,6 +55,18 @@ class ProfilesRepository:
         cache that holds the indexes' hot pages (bounded; the default is 2 MiB)."""
         if session.bind is not None and session.bind.dialect.name == "sqlite":
             await session.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+
+    async def refresh_statistics(self, session: AsyncSession) -> None:
+        """On PostgreSQL, let the planner see what an import has written so far: with the
+        statistics of an empty table it resolves each external id by scanning every ref
+        of the kind instead of looking it up in the key."""
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(text("ANALYZE external_refs, product_actions, users, products"))
+
+    async def finish_bulk_writes(self, session: AsyncSession) -> None:
+        """The import's connection goes back to the pool with the ordinary page cache."""
+        if session.bind is not None and session.bind.dialect.name == "sqlite":
+            await session.execute(text(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
 
     async def refs(
         self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]
@@ -163,6 +180,26 @@ class ProfilesRepository:
         )
         after = (await session.execute(largest)).scalar_one() or 0
         return list(range(before + 1, after + 1))
+
+    async def action_keys(
+        self, session: AsyncSession, ids: Sequence[int]
+    ) -> set[tuple[str, str, str, int]]:
+        """What identifies each of these stored actions: (user, product, behaviour, Unix
+        seconds)."""
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        table = _table(ProductAction).c
+        rows = await session.execute(
+            select(
+                table.id, table.user_id, table.product_id, table.action, table.occurred_at
+            ).where(table.id.between(min(wanted), max(wanted)))
+        )
+        return {
+            (user_id, product_id, action, _seconds(at))
+            for action_id, user_id, product_id, action, at in rows
+            if action_id in wanted
+        }
 
     async def users_with_actions(
         self, session: AsyncSession, ids: tuple[int, int], after: str, limit: int

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from livecommerce.kit.db import WriteInReadingUnit
 from livecommerce.kit.runtime import Runtime
+from livecommerce.kit.sqlite_driver import BEGIN_WRITE
 from livecommerce.models import StockGate
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import sign_up
@@ -132,22 +134,40 @@ async def test_a_postgresql_connection_is_pinged_only_after_idling(
 async def test_write_transactions_of_a_process_take_turns_in_the_order_they_began(
     runtime: Runtime,
 ) -> None:
-    """Two writers in a loop: once both wait, each gets every other turn (SQLite's busy
-    handler alone let one writer take the lock again and again while the other slept)."""
+    """Two writers in a loop, each holding its turn until the other has asked for one:
+    the turns alternate. (SQLite's busy handler alone let the writer that had just
+    committed take the lock again at once, while the one that asked first slept.)"""
+    # Set when a writer asks for a turn (or has no more to ask for).
+    asking = {"a": asyncio.Event(), "b": asyncio.Event()}
+    writers: dict[asyncio.Task[None], str] = {}
     turns: list[str] = []
 
-    async def writer(name: str) -> None:
+    def ask(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == BEGIN_WRITE:
+            task = asyncio.current_task()
+            if task in writers:
+                asking[writers[task]].set()
+
+    async def writer(name: str, other: str) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        writers[task] = name
         for number in range(20):
             async with runtime.db.transaction() as session:
                 session.add(row(f"{name}-{number:02d}"))
-                await session.flush()
+                await session.flush()  # the write lock is this writer's now
+                asking[name].clear()
                 turns.append(name)
+                # Holding the lock, wait until the other writer asks (bounded, so a
+                # writer that never asks fails the order below instead of hanging).
+                await asyncio.wait_for(asking[other].wait(), 10)
+        asking[name].set()
 
-    await asyncio.gather(writer("a"), writer("b"))
+    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", ask)
+    try:
+        await asyncio.gather(writer("a", "b"), writer("b", "a"))
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", ask)
     order = "".join(turns)
-    # Before the second writer begins, and after the first is done, one writer runs alone.
-    both_waiting = order.lstrip(order[0]).rstrip(order[-1])
-    assert len(both_waiting) >= 10, turns
-    assert "aa" not in both_waiting, turns
-    assert "bb" not in both_waiting, turns
+    assert order in ("ab" * 20, "ba" * 20), turns
     assert len(await names(runtime)) == 40

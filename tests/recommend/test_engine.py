@@ -38,7 +38,61 @@ def test_ranking_over_candidates_equals_scoring_every_item(
     # is full, and one user's ranking is that user's row of the chunk's.
     lists = recommender.rank_items(users, 30, explore)
     assert all(len(ranked) == 30 for ranked in lists)
-    assert recommender.recommend_items(3, 30, explore) == lists[3]
+    if explore:
+        assert recommender.recommend_items(3, 30, explore) == lists[3]
+    else:  # a viewer's list keeps places for discoveries
+        assert recommender.recommend_items(3, 30) == recommender.blend_items(users, 30)[3]
+
+
+def test_a_viewers_list_keeps_the_last_places_of_each_block_for_new_items(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path / "ub.csv", 3_000, 150, 2_000)
+    train, _targets = split(load(tmp_path / "ub.csv").data)
+    recommender = Recommender(train)
+    assert recommender.params.explore_slots == 2
+    users = np.arange(train.n_users)
+    known = recommender.rank_items(users, 40)
+    fresh = recommender.rank_items(users, 6, explore=True)
+    blended = recommender.blend_items(users, 25)
+    for user, row in enumerate(blended):
+        seen = set(recommender.items.counts.getrow(user).indices.tolist())
+        assert len(row) == 25
+        assert len(set(row)) == 25
+        # Places 9-10 and 19-20 are the user's best new items, in order; place 25 is in
+        # the third block's first eight, so the third new item is not shown.
+        assert [row[8], row[9], row[18], row[19]] == fresh[user][:4]
+        assert not {row[8], row[9], row[18], row[19]} & seen
+        others = [item for item in known[user] if item not in set(fresh[user])]
+        assert [row[p] for p in (*range(8), *range(10, 18), *range(20, 25))] == others[:21]
+    # Without discovery places the list is the plain ranking.
+    plain = Recommender(train, Params(explore_slots=0))
+    assert plain.blend_items(users, 25) == plain.rank_items(users, 25)
+
+
+def test_interleaving_fills_from_either_source_when_the_other_runs_out() -> None:
+    assert engine._interleave([1, 2, 3], [7, 8, 9], 10, 2) == [1, 2, 3, 7, 8, 9]
+    assert engine._interleave([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 20], 10, 2) == [
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+        9,
+        1,
+        20,
+    ]
+    assert engine._interleave(list(range(20)), [], 12, 3) == list(range(12))
+    assert engine._interleave(list(range(1, 20)), [50, 51, 52], 12, 3) == [
+        *range(1, 8),
+        50,
+        51,
+        52,
+        8,
+        9,
+    ]
 
 
 def test_audiences_in_ranges_equal_cutting_every_item_at_once(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from livecommerce.recommend.evaluate import PARAM_GRID, evaluate, load
+from livecommerce.recommend.evaluate import PARAM_GRID, Reading, evaluate, load
 
 # Items 1, 2 are in category 10; 3, 4 in 20; 5 in 30. D has two events: trains, not tested.
 HAND_MADE = """\
@@ -93,3 +93,16 @@ def test_tuning_chooses_on_validation_targets_and_never_reads_the_test_targets(
     assert evaluate(load(other), k=1, tune=True)["tuned"]["chosen"] == tuned["chosen"]
     # Without --tune only the default settings are read.
     assert "tuned" not in evaluate(load(data), k=1)
+
+
+def test_the_target_is_judged_on_hit_totals_not_on_rounded_rates() -> None:
+    # 12 hits against the best baseline's 10 of 43 is exactly 1.2x, although the rounded
+    # rates (0.2791 and 0.2326) would say 1.1999.
+    reading = Reading(tested=43)
+    reading.hits.update(product=12.0, recent=10.0, repeat=7.0)
+    row = reading.report(10)["hr@10"]
+    assert (row["product"], row["recent"], row["best_baseline"]) == (0.2791, 0.2326, "recent")
+    assert row["ratio"] == 1.2
+    assert row["meets_target"] is True
+    reading.hits["product"] = 11.0
+    assert reading.report(10)["hr@10"]["meets_target"] is False

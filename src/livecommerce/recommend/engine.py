@@ -23,6 +23,7 @@ FloatArray = npt.NDArray[np.float64]
 
 NEIGHBOURS = 50  # kept per item in the similarity matrices
 TOP_CATEGORIES = 10  # a user's strongest categories whose most popular items are candidates
+EXPLORE_BLOCK = 10  # a viewer's list is read in blocks of this many places (a screen of picks)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Params:
     # sequence, co-occurrence, category, popularity, personal
     recency_w: tuple[float, float] = (0.0, 0.0)  # categories, items: the last touch alone
     recency_half_life: float = 1.0  # in distinct columns touched since
+    # Of every EXPLORE_BLOCK places in a viewer's item list, the last `explore_slots` go to
+    # the best items new to the viewer (discovery beside what they already know).
+    explore_slots: int = 2
 
 
 DEFAULT_PARAMS = Params()
@@ -380,6 +384,24 @@ def _level(data: Interactions, columns: IntArray, n_columns: int, half_life: flo
     )
 
 
+def _interleave(known: list[int], fresh: list[int], k: int, slots: int) -> list[int]:
+    """k places: in each block of EXPLORE_BLOCK the last `slots` from `fresh`, the others
+    from `known` (without what `fresh` holds); either fills in when the other runs out."""
+    fresh_set = set(fresh)
+    own = iter([item for item in known if item not in fresh_set])
+    new = iter(fresh)
+    out: list[int] = []
+    for place in range(k):
+        first, second = (new, own) if place % EXPLORE_BLOCK >= EXPLORE_BLOCK - slots else (own, new)
+        item = next(first, None)
+        if item is None:
+            item = next(second, None)
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
 def _top(scores: FloatArray, k: int, exclude: IntArray | None = None) -> list[int]:
     scores = scores.copy()
     if exclude is not None and len(exclude):
@@ -467,9 +489,28 @@ class Recommender:
         return scores
 
     def recommend_items(self, user: int, k: int, explore: bool = False) -> list[int]:
+        """A viewer's list: with `explore`, only items new to them; otherwise the blend of
+        `blend_items` (their best items with places kept for discoveries)."""
         if user >= self.data.n_users:  # unknown: what is popular (one dense row)
             return _top(self.item_scores(user, explore), k)
-        return self.rank_items(np.array([user], dtype=np.int64), k, explore)[0]
+        users = np.array([user], dtype=np.int64)
+        return (self.rank_items(users, k, True) if explore else self.blend_items(users, k))[0]
+
+    def blend_items(self, users: IntArray, k: int) -> list[list[int]]:
+        """Each (known) user's list of k items: in every block of EXPLORE_BLOCK places the
+        first ones follow `rank_items`, the last `explore_slots` are that user's best items
+        new to them (`rank_items` exploring), each item once. When one source runs out the
+        other fills the places."""
+        slots = min(max(self.params.explore_slots, 0), EXPLORE_BLOCK)
+        if slots == 0 or k <= 0:
+            return self.rank_items(users, k)
+        fresh_wanted = slots * -(-k // EXPLORE_BLOCK)
+        fresh_lists = self.rank_items(users, fresh_wanted, True)
+        known_lists = self.rank_items(users, k + fresh_wanted)
+        return [
+            _interleave(known, fresh, k, slots)
+            for known, fresh in zip(known_lists, fresh_lists, strict=True)
+        ]
 
     def dense_recommend_items(self, user: int, k: int, explore: bool = False) -> list[int]:
         """`recommend_items` scoring every item (small data: what the sparse ranking must

@@ -42,13 +42,21 @@ PARAM_GRID: tuple[Params, ...] = (
             cat_w=cat_w,
             item_w=item_w,
             recency_w=recency_w,
+            explore_slots=explore_slots,
         )
         for half_life in (1.0, 2.0, 4.0, 8.0)
         for cat_w in ((1.0, 0.3, 0.1, 0.01), (1.0, 0.1, 0.03, 0.01))
         for item_w in ((0.6, 0.5, 0.3, 0.02, 1.5), (1.0, 1.0, 0.3, 0.02, 1.5))
         for recency_w in ((0.0, 0.0), (0.5, 0.5))
-        if (half_life, cat_w, item_w, recency_w)
-        != (4.0, DEFAULT_PARAMS.cat_w, DEFAULT_PARAMS.item_w, (0.0, 0.0))
+        for explore_slots in (DEFAULT_PARAMS.explore_slots, 0)
+        if (half_life, cat_w, item_w, recency_w, explore_slots)
+        != (
+            DEFAULT_PARAMS.half_life_events,
+            DEFAULT_PARAMS.cat_w,
+            DEFAULT_PARAMS.item_w,
+            DEFAULT_PARAMS.recency_w,
+            DEFAULT_PARAMS.explore_slots,
+        )
     ),
 )
 
@@ -151,15 +159,16 @@ class Reading:
         out: dict[str, Any] = {"tested": self.tested}
         for metric, totals in ((f"hr@{k}", self.hits), (f"ndcg@{k}", self.gains)):
             values = {method: round(totals[method] / n, 4) for method in METHODS}
-            best_name = max((m for m in METHODS if m != "product"), key=lambda m: values[m])
-            best = values[best_name]
-            ratio = values["product"] / best if best else (math.inf if values["product"] else 1)
+            best_name = max((m for m in METHODS if m != "product"), key=lambda m: totals[m])
+            best, product = totals[best_name], totals["product"]
+            ratio = product / best if best else (math.inf if product else 1)
             out[metric] = {
                 **values,
                 "best_baseline": best_name,
                 "ratio": round(ratio, 3) if math.isfinite(ratio) else None,
+                # Judged on the totals, not the rounded rates (12 hits against 10 is 1.2x).
                 # Nothing to beat is no win: a reading where every method scores 0 fails.
-                "meets_target": values["product"] > 0 and values["product"] >= TARGET_RATIO * best,
+                "meets_target": product > 0 and product >= TARGET_RATIO * best - 1e-9,
             }
         return out
 

@@ -71,7 +71,7 @@ def _user_lists(recommender: Recommender, indexed: Indexed, start: int) -> Lists
             [indexed.categories[int(category_of[i])] for i in picks],
         )
         for user, picks in zip(
-            users.tolist(), recommender.rank_items(users, LIST_LENGTH), strict=True
+            users.tolist(), recommender.blend_items(users, LIST_LENGTH), strict=True
         )
     ]
 

@@ -11,6 +11,7 @@ from livecommerce.bench.recommend import generate
 from livecommerce.recommend import engine
 from livecommerce.recommend.engine import Params, Recommender
 from livecommerce.recommend.evaluate import load, split
+from livecommerce.recommend.service import shelf_order
 
 
 @pytest.mark.parametrize(
@@ -71,8 +72,8 @@ def test_a_viewers_list_keeps_the_last_places_of_each_block_for_new_items(
 
 
 def test_interleaving_fills_from_either_source_when_the_other_runs_out() -> None:
-    assert engine._interleave([1, 2, 3], [7, 8, 9], 10, 2) == [1, 2, 3, 7, 8, 9]
-    assert engine._interleave([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 20], 10, 2) == [
+    assert engine.interleave([1, 2, 3], [7, 8, 9], 10, 2) == [1, 2, 3, 7, 8, 9]
+    assert engine.interleave([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 20], 10, 2) == [
         2,
         3,
         4,
@@ -84,8 +85,8 @@ def test_interleaving_fills_from_either_source_when_the_other_runs_out() -> None
         1,
         20,
     ]
-    assert engine._interleave(list(range(20)), [], 12, 3) == list(range(12))
-    assert engine._interleave(list(range(1, 20)), [50, 51, 52], 12, 3) == [
+    assert engine.interleave(list(range(20)), [], 12, 3) == list(range(12))
+    assert engine.interleave(list(range(1, 20)), [50, 51, 52], 12, 3) == [
         *range(1, 8),
         50,
         51,
@@ -135,3 +136,24 @@ def test_similarity_in_blocks_of_any_size(tmp_path: Path, monkeypatch: pytest.Mo
     every = blocks.all_similar_items(30)
     assert every == [whole.similar_items(item, 30) for item in range(data.n_items)]
     assert any(every)
+
+
+def test_the_shelf_keeps_the_trained_lists_discovery_places() -> None:
+    listed = [f"p{n}" for n in range(12)]
+    tea = {"p10", "p11"}  # far down the list, but tea is the viewer's interest now
+
+    def category(product_id: str) -> str:
+        return "tea" if product_id in tea else "other"
+
+    # p8 and p9 were the list's discovery places (new to the viewer): they stay in places
+    # 9-10; everything else is ordered by place in the list plus its category's share.
+    assert shelf_order(listed, ["s1", "p3"], category, {"tea": 0.9}) == [
+        *("p0", "p10", "p11", "p1", "p2", "p3", "p4", "p5"),
+        *("p8", "p9"),
+        *("p6", "p7", "s1"),
+    ]
+    assert shelf_order(listed, ["s1", "p3"], category, {"tea": 0.9}, slots=0) == [
+        *("p0", "p10", "p11", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "s1"),
+    ]
+    # A viewer with no list: the shared candidates in their order.
+    assert shelf_order([], ["s1", "s2"], category, {}) == ["s1", "s2"]

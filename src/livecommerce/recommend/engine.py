@@ -9,10 +9,10 @@ as dense integer indexes. The product's recommender blends what simple baselines
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,7 @@ from scipy import sparse
 
 IntArray = npt.NDArray[np.signedinteger[Any]]  # 4-byte indexes, 8-byte times
 FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T", bound=Hashable)
 
 NEIGHBOURS = 50  # kept per item in the similarity matrices
 TOP_CATEGORIES = 10  # a user's strongest categories whose most popular items are candidates
@@ -384,13 +385,13 @@ def _level(data: Interactions, columns: IntArray, n_columns: int, half_life: flo
     )
 
 
-def _interleave(known: list[int], fresh: list[int], k: int, slots: int) -> list[int]:
+def interleave(known: list[T], fresh: list[T], k: int, slots: int) -> list[T]:
     """k places: in each block of EXPLORE_BLOCK the last `slots` from `fresh`, the others
     from `known` (without what `fresh` holds); either fills in when the other runs out."""
     fresh_set = set(fresh)
     own = iter([item for item in known if item not in fresh_set])
     new = iter(fresh)
-    out: list[int] = []
+    out: list[T] = []
     for place in range(k):
         first, second = (new, own) if place % EXPLORE_BLOCK >= EXPLORE_BLOCK - slots else (own, new)
         item = next(first, None)
@@ -508,7 +509,7 @@ class Recommender:
         fresh_lists = self.rank_items(users, fresh_wanted, True)
         known_lists = self.rank_items(users, k + fresh_wanted)
         return [
-            _interleave(known, fresh, k, slots)
+            interleave(known, fresh, k, slots)
             for known, fresh in zip(known_lists, fresh_lists, strict=True)
         ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +23,7 @@ from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.models import LiveSession, Product, ProductStatus, RecommendRun, Room
 from livecommerce.profiles.service import Interest, profile_service
-from livecommerce.recommend.engine import Recommender
+from livecommerce.recommend.engine import DEFAULT_PARAMS, EXPLORE_BLOCK, Recommender, interleave
 from livecommerce.recommend.evaluate import Indexed, RowsIndexer
 from livecommerce.recommend.repository import recommend_repository
 from livecommerce.worker.service import job_service
@@ -106,6 +106,36 @@ def _audience_lists(
         return None
     users = indexed.users
     return [(indexed.items[item], [users[u] for u in audience], []) for item, audience in found]
+
+
+def shelf_order(
+    listed: list[str],
+    shared: list[str],
+    category: Callable[[str], str],
+    share: dict[str, float],
+    slots: int = DEFAULT_PARAMS.explore_slots,
+) -> list[str]:
+    """The order 猜你喜欢 offers candidates in. The trained list's discovery places (the
+    last `slots` of every EXPLORE_BLOCK, items new to the viewer when trained) keep their
+    places; every other candidate is ordered by its place in the list (1 / (1 + place))
+    plus its category's share of the viewer's interests now, then by first appearance;
+    the shared candidates (on sale, popular and newest) follow the list's."""
+    slots = min(max(slots, 0), EXPLORE_BLOCK)
+    discoveries = [
+        product_id
+        for place, product_id in enumerate(listed)
+        if place % EXPLORE_BLOCK >= EXPLORE_BLOCK - slots
+    ]
+    kept = set(discoveries)
+    position = {product_id: place for place, product_id in enumerate(listed)}
+    order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
+
+    def score(product_id: str) -> tuple[float, int]:
+        ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
+        return (ranked + share.get(category(product_id), 0.0), -order[product_id])
+
+    others = sorted((i for i in order if i not in kept), key=score, reverse=True)
+    return interleave(others, discoveries, len(order), slots)
 
 
 class RecommendService:
@@ -258,20 +288,14 @@ class RecommendService:
                 categories = dict(zip(state.items, state.categories, strict=True))
         total = sum(i.score for i in interests) or 1.0
         share = {i.name: i.score / total for i in interests}
-        position = {product_id: index for index, product_id in enumerate(listed)}
-        order = {product_id: n for n, product_id in enumerate(dict.fromkeys([*listed, *shared]))}
 
         def category(product_id: str) -> str:
             known = shared.get(product_id)
             return known[0] if known is not None else categories.get(product_id, "")
 
-        def score(product_id: str) -> tuple[float, int]:
-            ranked = 1.0 / (1 + position[product_id]) if product_id in position else 0.0
-            return (ranked + share.get(category(product_id), 0.0), -order[product_id])
-
         # A shared candidate's status is known (cached); a listed one is checked on reading.
-        pool = [i for i in order if i not in shared or shared[i][1] == ProductStatus.ON_SALE]
-        ranked = sorted(pool, key=score, reverse=True)
+        on_sale = [i for i in shared if shared[i][1] == ProductStatus.ON_SALE]
+        ranked = shelf_order(listed, on_sale, category, share)
         chosen: list[Product] = []
         start, batch = 0, k + 4
         while len(chosen) < k and start < len(ranked):

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.db import Database
-from livecommerce.kit.ids import new_id, ordered_id
+from livecommerce.kit.ids import new_id, ordered_id, ordered_ids
 from livecommerce.profiles.repository import StagedBatch, profiles_repository
 from livecommerce.profiles.service import ProductFact, profile_service
 from livecommerce.profiles.userbehavior import ACTIONS, Malformed, Row, read_rows
@@ -337,13 +337,17 @@ async def _store_batch_staged(
     for row in batch:
         item_category.setdefault(row.item, row.category)
     kept = _distinct_actions(batch)
+    people = sorted({row.user for row in batch})
+    items = sorted(item_category)
+    ids = ordered_ids(len(people) + len(items))
     staged = StagedBatch(
         source=SOURCE,
         merchant_id=merchant_id,
         now=utcnow(),
-        people=[(external, ordered_id()) for external in sorted({row.user for row in batch})],
+        people=list(zip(people, ids, strict=False)),
         items=[
-            (external, ordered_id(), item_category[external]) for external in sorted(item_category)
+            (external, internal, item_category[external])
+            for external, internal in zip(items, ids[len(people) :], strict=True)
         ],
         categories=sorted({row.category for row in batch}),
         actions=[(row.user, row.item, row.category, row.action, row.ts, row.line) for row in kept],

@@ -273,3 +273,119 @@ async def test_an_imported_action_is_the_same_row_the_app_would_store(
         )
         assert again == []
         assert stored.occurred_at == datetime.fromtimestamp(1511544070, UTC)
+
+
+async def _stored_state(runtime: Runtime) -> dict[str, object]:
+    """Everything an import stores, with the imported people's and products' ids replaced
+    by their external ids (the ids themselves are fresh each time), in id order where the
+    order of ids is what the import decided."""
+    async with runtime.db.transaction() as session:
+        refs = list(
+            await session.execute(
+                select(
+                    ExternalRef.source,
+                    ExternalRef.kind,
+                    ExternalRef.external_id,
+                    ExternalRef.internal_id,
+                )
+            )
+        )
+        external = {internal: f"{kind}:{ext}" for _, kind, ext, internal in refs}
+        users = await session.execute(
+            select(
+                User.id,
+                User.email,
+                User.display_name,
+                User.password_hash,
+                User.role,
+                User.locale,
+                User.is_active,
+            ).order_by(User.id)
+        )
+        products = await session.execute(
+            select(
+                Product.id,
+                Product.merchant_id,
+                Product.title,
+                Product.description,
+                Product.category,
+                Product.currency,
+                Product.status,
+            ).order_by(Product.id)
+        )
+        actions = await session.execute(
+            select(*ProductAction.fact_columns()).order_by(ProductAction.id)
+        )
+        profiles = list(await session.scalars(select(UserProfile)))
+        return {
+            "refs": sorted(
+                (source, kind, ext, external.get(internal, internal))
+                for source, kind, ext, internal in refs
+            ),
+            "users": [(external[row[0]], *row[1:]) for row in users],
+            "products": [(external[row[0]], external[row[1]], *row[2:]) for row in products],
+            "actions": [
+                (external[user], external[product], category, action, at)
+                for user, product, category, action, at in actions
+            ],
+            # Without the person's id (first): it is fresh each time.
+            "profiles": {
+                external[user]: values[1:] for user, values in _snapshot(profiles).items()
+            },
+        }
+
+
+async def _forget_imports(runtime: Runtime) -> None:
+    async with runtime.db.transaction() as session:
+        for model in (ProductAction, UserProfile, Product, ExternalRef, User):
+            await session.execute(delete(model))
+
+
+def _stored_report(report: dict[str, object]) -> dict[str, object]:
+    return {
+        key: value
+        for key, value in report.items()
+        if key not in ("seconds", "fold_seconds", "rows_per_s")
+    }
+
+
+async def test_the_staged_import_stores_exactly_what_the_row_by_row_import_stores(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if runtime.db.is_sqlite:
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            await import_userbehavior(runtime.db, tmp_path / "none.csv", staged=True)
+        return
+    # Several units of work of several batches; people and items seen again in later
+    # batches and later imports; an item whose first category differs between batches;
+    # repeats of an action (one with another category: the first in the file wins), ties
+    # in time, malformed lines between the rows.
+    generate(tmp_path / "gen.csv", 2_500, 80, 500)
+    lines = (tmp_path / "gen.csv").read_text().splitlines()
+    random.Random(12).shuffle(lines)
+    lines += lines[:60] + ["5,1,99,pv,1511600000", "5,1,98,pv,1511600000"]
+    lines += ["5,2,98,pv,1511600000", "6,2,97,buy,1511600000", "bad,line", "6,3,1,pv,"]
+    lines.insert(700, "7,8,9,nope,1511600000")
+    first = tmp_path / "first.csv"
+    first.write_text("\n".join(lines[::4]) + "\n")
+    whole = tmp_path / "ub.csv"
+    whole.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr("livecommerce.profiles.importer.TRANSACTION_ROWS", 3 * 131)
+
+    states = []
+    for staged in (False, True):
+        reports = [
+            _stored_report(
+                (
+                    await import_userbehavior(runtime.db, data, batch_rows=131, staged=staged)
+                ).as_dict()
+            )
+            for data in (first, whole, whole)
+        ]
+        states.append((reports, await _stored_state(runtime)))
+        await _forget_imports(runtime)
+    (row_reports, row_state), (staged_reports, staged_state) = states
+    assert row_reports[1]["already_stored"] >= len(lines[::4]) + 60
+    assert row_reports[2]["stored"] == 0
+    assert staged_reports == row_reports
+    assert staged_state == row_state

@@ -7,6 +7,11 @@ ones get ids that grow with time, so their index entries append), and an action 
 stored is skipped, so importing the same file again changes nothing. Malformed lines are
 counted, with their line numbers.
 
+On PostgreSQL a batch is stored set by set: its rows are copied (COPY) into temporary
+staging tables, and a few `INSERT … SELECT … ON CONFLICT DO NOTHING` statements create the
+refs, people and products that are new and the actions, resolved through the refs in a
+join. SQLite stores the same rows statement by statement (`_store_batch`).
+
 Profiles are folded once, after the last batch, from what the batches stored while they were
 in memory: each stored action is kept as a few numbers (person, category, behaviour, second,
 line: 33 bytes), then sorted by person, time and line and folded through
@@ -31,8 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.db import Database
-from livecommerce.kit.ids import new_id, ordered_id
-from livecommerce.profiles.repository import profiles_repository
+from livecommerce.kit.ids import new_id, ordered_id, ordered_ids
+from livecommerce.profiles.repository import StagedBatch, profiles_repository
 from livecommerce.profiles.service import ProductFact, profile_service
 from livecommerce.profiles.userbehavior import ACTIONS, Malformed, Row, read_rows
 
@@ -302,6 +307,66 @@ async def _store_batch(
     report.batches += 1
 
 
+def _distinct_actions(batch: list[Row]) -> list[Row]:
+    """The batch without repeats of an action (same person, item, behaviour and second):
+    the first in the file is the one stored."""
+    seen: set[tuple[str, str, str, int]] = set()
+    kept: list[Row] = []
+    for row in batch:
+        key = (row.user, row.item, row.action, row.ts)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+async def _store_batch_staged(
+    session: AsyncSession,
+    batch: list[Row],
+    merchant_id: str,
+    report: ImportReport,
+    stored_log: StoredLog,
+    *,
+    analyze_refs: bool,
+) -> None:
+    """The same as `_store_batch`, set by set (PostgreSQL): the batch is copied into
+    staging tables and stored in a few statements, whatever its size. Every external id
+    of the batch is given a fresh id (in the order `_store_batch` gives them); only those
+    whose ref is new are used."""
+    item_category: dict[str, str] = {}
+    for row in batch:
+        item_category.setdefault(row.item, row.category)
+    kept = _distinct_actions(batch)
+    people = sorted({row.user for row in batch})
+    items = sorted(item_category)
+    ids = ordered_ids(len(people) + len(items))
+    staged = StagedBatch(
+        source=SOURCE,
+        merchant_id=merchant_id,
+        now=utcnow(),
+        people=list(zip(people, ids, strict=False)),
+        items=[
+            (external, internal, item_category[external])
+            for external, internal in zip(items, ids[len(people) :], strict=True)
+        ],
+        categories=sorted({row.category for row in batch}),
+        actions=[(row.user, row.item, row.category, row.action, row.ts, row.line) for row in kept],
+    )
+    counts = await profiles_repository.store_staged(session, staged, analyze_refs=analyze_refs)
+    if len(counts.stored_lines) == len(kept):
+        stored_log.add(kept)
+    elif counts.stored_lines:  # some were stored before: only the new ones are folded
+        lines = set(counts.stored_lines)
+        stored_log.add([row for row in kept if row.line in lines])
+    report.rows += len(batch)
+    report.stored += len(counts.stored_lines)
+    report.already_stored += len(batch) - len(counts.stored_lines)
+    report.users_created += counts.users
+    report.products_created += counts.products
+    report.categories_created += counts.categories
+    report.batches += 1
+
+
 async def _fold_profiles(db: Database, stored_log: StoredLog, report: ImportReport) -> None:
     """Fold the actions this import stored into their people's profiles, a bounded number
     of people per unit of work, each person's actions in time order (file order on ties)."""
@@ -325,8 +390,14 @@ def _moment(stamp: int) -> datetime:
 
 
 async def import_userbehavior(
-    db: Database, path: Path, batch_rows: int = BATCH_ROWS
+    db: Database, path: Path, batch_rows: int = BATCH_ROWS, *, staged: bool | None = None
 ) -> ImportReport:
+    """Import the file. On PostgreSQL the batches go through staging tables (`staged`,
+    the default there); the row by row path is SQLite's, and stores the same rows."""
+    if staged is None:
+        staged = not db.is_sqlite
+    if staged and db.is_sqlite:
+        raise ValueError("the staged import needs PostgreSQL")
     report = ImportReport()
     started = time.perf_counter()
     merchant_id = await _merchant(db)
@@ -339,13 +410,26 @@ async def import_userbehavior(
             await profiles_repository.prepare_bulk_writes(session)
             if report.batches:  # the tables have grown since the planner last looked
                 await profiles_repository.refresh_statistics(session)
+            if staged:
+                await profiles_repository.create_staging(session)
             for _ in range(per_transaction):
                 batch = next(batches, None)
                 if batch is None:
                     more = False
                     await profiles_repository.finish_bulk_writes(session)
                     break
-                await _store_batch(session, batch, merchant_id, report, stored_log)
+                if staged:
+                    # The first batch's refs are what the planner first sees of them.
+                    await _store_batch_staged(
+                        session,
+                        batch,
+                        merchant_id,
+                        report,
+                        stored_log,
+                        analyze_refs=report.batches == 0,
+                    )
+                else:
+                    await _store_batch(session, batch, merchant_id, report, stored_log)
     folding = time.perf_counter()
     await _fold_profiles(db, stored_log, report)
     report.fold_seconds = time.perf_counter() - folding

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -49,6 +50,99 @@ def _seconds(at: datetime) -> int:
     return int((at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp())
 
 
+@dataclass(frozen=True, slots=True)
+class StagedBatch:
+    """One import batch as the staging tables take it (PostgreSQL)."""
+
+    source: str
+    merchant_id: str
+    now: datetime
+    people: list[tuple[str, str]]  # external id, the id a new person gets
+    items: list[tuple[str, str, str]]  # external id, the id a new product gets, category
+    categories: list[str]  # external ids
+    # person, item, category (external ids), behaviour, Unix second, line: one per action
+    actions: list[tuple[str, str, str, str, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class StagedCounts:
+    users: int
+    products: int
+    categories: int
+    stored_lines: list[int]
+
+
+_STAGING = (
+    "CREATE TEMPORARY TABLE ub_stage_people (external_id text, internal_id text) ON COMMIT DROP",
+    "CREATE TEMPORARY TABLE ub_stage_items (external_id text, internal_id text, category text)"
+    " ON COMMIT DROP",
+    "CREATE TEMPORARY TABLE ub_stage_categories (external_id text) ON COMMIT DROP",
+    "CREATE TEMPORARY TABLE ub_stage_actions (user_ext text, item_ext text, category text,"
+    " action text, ts bigint, line bigint) ON COMMIT DROP",
+)
+_TRUNCATE_STAGING = (
+    "TRUNCATE ub_stage_people, ub_stage_items, ub_stage_categories, ub_stage_actions"
+)
+# The refs that were new say which people and products to create (in id order: the ids
+# grow with time, so the rows append to their keys).
+_NEW_PEOPLE = """
+WITH new AS (
+    INSERT INTO external_refs (source, kind, external_id, internal_id)
+    SELECT CAST(:source AS text), 'user', external_id, internal_id FROM ub_stage_people
+    ORDER BY internal_id COLLATE "C"
+    ON CONFLICT DO NOTHING
+    RETURNING external_id, internal_id
+)
+INSERT INTO users (id, email, display_name, password_hash, role, locale, is_active, created_at)
+SELECT internal_id, 'ub-' || external_id || '@userbehavior.invalid', 'ub-' || external_id,
+    '!', 'viewer', 'zh', true, CAST(:now AS timestamptz)
+FROM new ORDER BY internal_id COLLATE "C"
+"""
+_NEW_PRODUCTS = """
+WITH new AS (
+    INSERT INTO external_refs (source, kind, external_id, internal_id)
+    SELECT CAST(:source AS text), 'item', external_id, internal_id FROM ub_stage_items
+    ORDER BY internal_id COLLATE "C"
+    ON CONFLICT DO NOTHING
+    RETURNING external_id, internal_id
+)
+INSERT INTO products (id, merchant_id, title, description, category, currency, status,
+    created_at, updated_at)
+SELECT new.internal_id, CAST(:merchant AS text), 'UserBehavior item ' || new.external_id, '',
+    'ub-' || staged.category, 'CNY', 'off_sale', CAST(:now AS timestamptz),
+    CAST(:now AS timestamptz)
+FROM new JOIN ub_stage_items AS staged ON staged.external_id = new.external_id
+ORDER BY new.internal_id COLLATE "C"
+"""
+_NEW_CATEGORIES = """
+INSERT INTO external_refs (source, kind, external_id, internal_id)
+SELECT CAST(:source AS text), 'category', external_id, 'ub-' || external_id FROM ub_stage_categories
+ORDER BY external_id COLLATE "C"
+ON CONFLICT DO NOTHING
+"""
+# Each action resolved through the refs, then inserted in the row by row path's order;
+# the lines of those stored (the staged actions are distinct on the unique key).
+_NEW_ACTIONS = """
+WITH resolved AS MATERIALIZED (
+    SELECT person.internal_id AS user_id, item.internal_id AS product_id,
+        'ub-' || staged.category AS category, staged.action,
+        to_timestamp(staged.ts) AS occurred_at, staged.line
+    FROM ub_stage_actions AS staged
+    JOIN external_refs AS person ON person.source = :source AND person.kind = 'user'
+        AND person.external_id = staged.user_ext
+    JOIN external_refs AS item ON item.source = :source AND item.kind = 'item'
+        AND item.external_id = staged.item_ext
+), stored AS (
+    INSERT INTO product_actions (user_id, product_id, category, action, occurred_at)
+    SELECT user_id, product_id, category, action, occurred_at FROM resolved
+    ORDER BY user_id COLLATE "C", occurred_at, line
+    ON CONFLICT DO NOTHING
+    RETURNING user_id, product_id, action, occurred_at
+)
+SELECT resolved.line FROM stored JOIN resolved USING (user_id, product_id, action, occurred_at)
+"""
+
+
 class ProfilesRepository:
     async def prepare_bulk_writes(self, session: AsyncSession) -> None:
         """An import writes millions of index entries: on SQLite give its connection a page
@@ -67,6 +161,58 @@ class ProfilesRepository:
         """The import's connection goes back to the pool with the ordinary page cache."""
         if session.bind is not None and session.bind.dialect.name == "sqlite":
             await session.execute(text(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
+
+    async def create_staging(self, session: AsyncSession) -> None:
+        """PostgreSQL: the staging tables an import's unit of work copies its batches into
+        (temporary, dropped when the unit ends)."""
+        for statement in _STAGING:
+            await session.execute(text(statement))
+
+    async def store_staged(
+        self, session: AsyncSession, batch: StagedBatch, *, analyze_refs: bool
+    ) -> StagedCounts:
+        """PostgreSQL: store one batch set by set. The batch is copied into the staging
+        tables; the external ids not known yet become refs, and their people and products
+        are created from the refs that were new; then the actions are resolved through the
+        refs and inserted in one statement (person, time, then line: the order the row by
+        row path inserts them), skipping those already stored. What comes back is the
+        line of each action stored. `analyze_refs` refreshes the refs' statistics first
+        (needed while the planner still sees them as the empty table they were)."""
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await session.execute(text(_TRUNCATE_STAGING))
+        await driver.copy_records_to_table(
+            "ub_stage_people", records=batch.people, columns=("external_id", "internal_id")
+        )
+        await driver.copy_records_to_table(
+            "ub_stage_items",
+            records=batch.items,
+            columns=("external_id", "internal_id", "category"),
+        )
+        await driver.copy_records_to_table(
+            "ub_stage_categories",
+            records=[(category,) for category in batch.categories],
+            columns=("external_id",),
+        )
+        await driver.copy_records_to_table(
+            "ub_stage_actions",
+            records=batch.actions,
+            columns=("user_ext", "item_ext", "category", "action", "ts", "line"),
+        )
+        values = {"source": batch.source, "merchant": batch.merchant_id, "now": batch.now}
+        users = await session.execute(text(_NEW_PEOPLE), values)
+        products = await session.execute(text(_NEW_PRODUCTS), values)
+        categories = await session.execute(text(_NEW_CATEGORIES), values)
+        analyzed = "ub_stage_actions, external_refs" if analyze_refs else "ub_stage_actions"
+        await session.execute(text(f"ANALYZE {analyzed}"))
+        lines = await session.scalars(text(_NEW_ACTIONS), values)
+        return StagedCounts(
+            users=int(users.rowcount or 0),  # type: ignore[attr-defined]
+            products=int(products.rowcount or 0),  # type: ignore[attr-defined]
+            categories=int(categories.rowcount or 0),  # type: ignore[attr-defined]
+            stored_lines=list(lines),
+        )
 
     async def refs(
         self, session: AsyncSession, source: str, kind: str, external_ids: Sequence[str]

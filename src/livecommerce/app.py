@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -45,6 +46,7 @@ from livecommerce.notifications.endpoints import buyer_messages_router, fan_mess
 from livecommerce.notifications.endpoints import router as notifications_router
 from livecommerce.orders.endpoints import pay_router as orders_pay_router
 from livecommerce.orders.endpoints import router as orders_router
+from livecommerce.orders.service import order_service
 from livecommerce.payments.endpoints import router as payments_router
 from livecommerce.profiles.endpoints import router as profiles_router
 from livecommerce.realtime.endpoints import router as realtime_router
@@ -83,12 +85,29 @@ def answer_healthz_first(app: FastAPI) -> ASGIApp:
 GC_YOUNG_THRESHOLD = 50_000
 
 
-def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+# Connections to Redis a served process opens at start (``warm_up``): about as many as
+# the requests a process has in flight in a burst (the flash sale's 64 connections).
+BROKER_WARM_CONNECTIONS = 64
+
+
+async def _prime_token_read(session: AsyncSession) -> None:
+    """The buyer's token-and-address read, with a token nobody holds: prepared on the
+    connection (every click of a flash sale reads it)."""
+    await order_service.read_caller_with_default_address(session, "warm-up")
+
+
+def create_app(
+    settings: Settings | None = None, *, freeze_heap: bool = False, warm_up: bool = False
+) -> FastAPI:
     """The platform's ASGI app. ``freeze_heap``: once started, what start-up made (modules,
     routes, models, templates: about a million objects) is left out of the garbage
     collector's full passes for good (``gc.freeze``) — the server process (``asgi.py``)
     asks for it; a full pass over that heap stopped every request for 0.3–0.5 s, several
-    times a minute under load. Tests, which build many apps in one process, do not."""
+    times a minute under load. Tests, which build many apps in one process, do not.
+    ``warm_up``: before serving, open the database pool's connections (with the hot
+    statements prepared on each) and the broker's (``Database.warm``, ``Broker.warm``),
+    so that the first burst a fresh process meets — a flash sale's first seconds — does
+    not pay for them; the server process asks for it, tests do not."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -98,6 +117,9 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         broker = create_broker(settings.redis_url)
         await broker.start()
         runtime = Runtime(settings=settings, db=db, broker=broker)
+        if warm_up:
+            await db.warm([_prime_token_read])
+            await broker.warm(BROKER_WARM_CONNECTIONS)
         hub = LiveHub(runtime)
         runtime.extras["hub"] = hub
         app.state.runtime = runtime

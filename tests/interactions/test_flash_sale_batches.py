@@ -286,3 +286,58 @@ async def test_buys_queued_together_sell_each_unit_once(
             select(func.count()).select_from(Order).where(Order.flash_sale_id == sale["id"])
         )
     assert stored == 9
+
+
+async def test_the_writer_keeps_one_connection_while_buys_keep_coming(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """On PostgreSQL the queue's writer checks a connection out of the pool once for
+    batches written one after another, not once per batch, and gives it back once no
+    buy is waiting."""
+    if runtime.db.is_sqlite:
+        return
+    from sqlalchemy import event
+
+    from livecommerce.interactions import buy_queue as queue_module
+
+    listing = await create_listing(client, stock=40)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=30, per_buyer_limit=1)
+    buyers = [(await buyer_with_address(client, f"客{n}"))[0] for n in range(12)]
+    plans = [await _plan(runtime, buyer, sale["id"], f"h-{n}") for n, buyer in enumerate(buyers)]
+
+    at_once = flash_sale_service.do_place_many_at_once
+    calls: list[int] = []
+
+    async def watched(session: object, batch: list[BuyPlan]) -> list[FlashOrder]:
+        calls.append(len(batch))
+        return await at_once(session, batch)  # type: ignore[arg-type]
+
+    checkouts: list[bool] = []
+    pool = runtime.db.engine.sync_engine.pool
+
+    def checked_out(*_args: object) -> None:
+        checkouts.append(True)
+
+    event.listen(pool, "checkout", checked_out)
+    queue = queue_module.BuyQueue(runtime)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(flash_sale_service, "do_place_many_at_once", watched)
+            outcomes = []
+            for user, plan in plans:  # one arrives, then the rest while its batch is written
+                outcomes.append(asyncio.ensure_future(queue.place(user, plan)))
+                await asyncio.sleep(0)
+            results = await asyncio.gather(*outcomes)
+            writer = queue._writer
+            assert writer is not None
+            await writer  # no buy waiting: the connection goes back
+    finally:
+        event.remove(pool, "checkout", checked_out)
+    assert [result.created for result in results] == [True] * 12
+    assert calls[0] == 1
+    assert sum(calls) == 12
+    assert len(calls) >= 2
+    assert checkouts == [True]  # one check-out for every batch
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert (await get_sale(client, sale["id"]))["units_left"] == 18

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -171,3 +173,47 @@ async def test_write_transactions_of_a_process_take_turns_in_the_order_they_bega
     order = "".join(turns)
     assert order in ("ab" * 20, "ba" * 20), turns
     assert len(await names(runtime)) == 40
+
+
+async def test_warming_opens_every_pooled_connection_with_the_primers_prepared(
+    tmp_path: Path,
+) -> None:
+    """``Database.warm`` on PostgreSQL: the pool holds all its connections, checked in,
+    and each has the primer's statement prepared (a fresh process's first burst
+    neither opens connections nor prepares its hot statements on each). On SQLite it
+    does nothing: no connection is opened and no primer runs."""
+    from sqlalchemy import text
+
+    from livecommerce.kit import db as kit_db
+
+    url = TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'warm.db'}"
+    database = kit_db.Database(url)
+    primed: list[bool] = []
+
+    async def primer(session: Any) -> None:
+        primed.append(True)
+        await session.execute(text("SELECT 1 AS warm_probe WHERE :n = 0"), {"n": 1})
+
+    try:
+        await database.warm([primer])
+        pool: Any = database.engine.sync_engine.pool
+        if database.is_sqlite:
+            assert primed == []
+            assert pool.checkedin() == 0
+            return
+        assert primed == [True] * kit_db.POSTGRESQL_POOL_SIZE
+        assert (pool.checkedin(), pool.checkedout()) == (kit_db.POSTGRESQL_POOL_SIZE, 0)
+        prepared = text(
+            # (the pattern split, so that this statement does not count itself)
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%warm' || '_probe%'"
+        )
+        async with AsyncExitStack() as held:  # every pooled connection, all at once
+            connections = [
+                await held.enter_async_context(database.engine.connect())
+                for _ in range(kit_db.POSTGRESQL_POOL_SIZE)
+            ]
+            assert pool.checkedin() == 0  # none had to be opened for these
+            for connection in connections:
+                assert await connection.scalar(prepared) == 1
+    finally:
+        await database.dispose()

@@ -18,11 +18,13 @@ its own (``do_place``), so one bad buy never costs the others theirs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from livecommerce.interactions.flash_sales import (
     BuyPlan,
@@ -37,6 +39,8 @@ from livecommerce.models import Address, User
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 128
+# How long the writer keeps its connection (PostgreSQL) once no buy is waiting.
+HOLD_IDLE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,24 @@ class BuyQueue:
         self._runtime = runtime
         self._waiting: dict[str, list[_Waiting]] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()  # a buy was queued
 
     async def place(self, buyer: User, plan: BuyPlan) -> FlashOrder:
         """Queue the buy for the next batch of its sale; its order or its refusal."""
         answer: asyncio.Future[FlashOrder] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(plan.sale.id, []).append(_Waiting(buyer, plan, answer))
+        self._arrived.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_all())
         return await answer
+
+    async def _more_soon(self) -> bool:
+        """Whether a buy comes within ``HOLD_IDLE_S`` (the writer keeps its connection
+        that long for it)."""
+        self._arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._arrived.wait(), HOLD_IDLE_S)
+        return bool(self._waiting)
 
     def _take(self, sale_id: str, most: int) -> list[_Waiting]:
         """Up to ``most`` of the buys waiting for this sale, in the order they came."""
@@ -72,21 +86,50 @@ class BuyQueue:
 
     async def _write_all(self) -> None:
         while self._waiting:
-            sale_id = next(iter(self._waiting))
-            batch = self._take(sale_id, MAX_BATCH)
-            try:
-                await self._write(sale_id, batch)
-            except BaseException as failed:  # never leave a buyer waiting
-                for entry in batch:
-                    if not entry.answer.done():
-                        entry.answer.set_exception(failed)
-                if not isinstance(failed, Exception):
-                    raise
+            await self._write_while_coming()
+        # Nothing awaited since the queue was seen empty: a buy queued from now on
+        # finds this task done and starts another.
 
-    async def _write(self, sale_id: str, batch: list[_Waiting]) -> None:
+    async def _write_while_coming(self) -> None:
+        # While buys keep coming, the batches are written on one connection kept for
+        # them (PostgreSQL): no pool round and no ping between one batch and the next.
+        # It goes back to the pool once no buy has come for ``HOLD_IDLE_S``, or after
+        # a batch failed.
+        held: AsyncExitStack | None = None
+        connection: AsyncConnection | None = None
+        try:
+            while self._waiting or (connection is not None and await self._more_soon()):
+                if held is None:
+                    held = AsyncExitStack()
+                    connection = await held.enter_async_context(self._runtime.db.held_connection())
+                sale_id = next(iter(self._waiting))
+                batch = self._take(sale_id, MAX_BATCH)
+                try:
+                    kept = await self._write(sale_id, batch, connection)
+                except BaseException as failed:  # never leave a buyer waiting
+                    for entry in batch:
+                        if not entry.answer.done():
+                            entry.answer.set_exception(failed)
+                    if not isinstance(failed, Exception):
+                        raise
+                    kept = False
+                if not kept:
+                    await held.aclose()
+                    held = connection = None
+        finally:
+            if held is not None:
+                await held.aclose()
+
+    async def _write(
+        self, sale_id: str, batch: list[_Waiting], connection: AsyncConnection | None = None
+    ) -> bool:
         """Write ``batch``, and the buys that join it while it waits for the sale's lock
-        (added to ``batch``, so that whatever happens they are answered)."""
+        (added to ``batch``, so that whatever happens they are answered). ``connection``:
+        the writer's held connection, for a batch placed at once. Whether that
+        connection may be kept for the next batch (False after a unit of work on it
+        failed other than as ``NotAtOnce``: it may be the connection that failed)."""
         db = self._runtime.db
+        kept = True
 
         def more() -> list[BuyPlan]:
             joined = self._take(sale_id, MAX_BATCH - len(batch))
@@ -96,7 +139,7 @@ class BuyQueue:
         outcomes: list[FlashOrder | BaseException]
         if not db.is_sqlite:  # SQLite's whole database is locked anyway: no gain there
             try:
-                async with db.transaction() as session:
+                async with db.transaction(connection=connection) as session:
                     placed = await flash_sale_service.do_place_many_at_once(
                         session, [entry.plan for entry in batch]
                     )
@@ -104,11 +147,12 @@ class BuyQueue:
                 pass
             except Exception:
                 log.warning("a batch of %d flash-sale buys failed at once", len(batch))
+                kept = False
             else:
                 for entry, order in zip(batch, placed, strict=True):
                     if not entry.answer.done():
                         entry.answer.set_result(order)
-                return
+                return kept
         try:
             async with db.transaction() as session:
                 outcomes = list(
@@ -134,6 +178,7 @@ class BuyQueue:
                 entry.answer.set_exception(outcome)
             else:
                 entry.answer.set_result(outcome)
+        return kept
 
 
 # Who is buying, found in the buy's own reading unit of work (a token the cache does not

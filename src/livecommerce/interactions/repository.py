@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, case, func, insert, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +45,21 @@ def _insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) ->
     if dialect == "sqlite":
         return sqlite_insert(model).values(values).on_conflict_do_nothing()
     return insert(model).values(values)  # pragma: no cover - supported databases above
+
+
+# ``add_to_buyers`` (PostgreSQL): the buyers' rows come as arrays, one text for any count.
+_ADD_TO_BUYERS = text(
+    """
+    INSERT INTO flash_sale_buyers (id, sale_id, buyer_id, bought)
+    SELECT added.id, :sale_id, added.buyer_id, added.bought
+    FROM unnest(CAST(:ids AS varchar[]), CAST(:buyer_ids AS varchar[]),
+                CAST(:amounts AS integer[])) AS added(id, buyer_id, bought)
+    ON CONFLICT (sale_id, buyer_id) DO UPDATE
+    SET bought = flash_sale_buyers.bought + excluded.bought
+    WHERE flash_sale_buyers.bought + excluded.bought <= :limit
+    RETURNING buyer_id
+    """
+)
 
 
 class FlashSaleRepository:
@@ -254,18 +269,20 @@ class FlashSaleRepository:
         self, session: AsyncSession, sale_id: str, amounts: dict[str, int], limit: int
     ) -> set[str]:
         """``bought = bought + :q WHERE bought + :q <= :limit`` for many buyers in one
-        upsert (PostgreSQL): the buyers whose counter moved."""
-        rows = [
-            {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": amount}
-            for buyer_id, amount in amounts.items()
-        ]
-        upsert = postgresql_insert(FlashSaleBuyer).values(rows)
-        statement = upsert.on_conflict_do_update(
-            index_elements=[FlashSaleBuyer.sale_id, FlashSaleBuyer.buyer_id],
-            set_={"bought": FlashSaleBuyer.bought + upsert.excluded.bought},
-            where=FlashSaleBuyer.bought + upsert.excluded.bought <= limit,
-        ).returning(FlashSaleBuyer.buyer_id)
-        result = await session.execute(statement)
+        upsert (PostgreSQL): the buyers whose counter moved. One statement text
+        whatever the number of buyers (their values go as arrays), so PostgreSQL
+        parses and asyncpg prepares it once per connection, not once per batch size."""
+        buyer_ids = list(amounts)
+        result = await session.execute(
+            _ADD_TO_BUYERS,
+            {
+                "ids": [new_id() for _ in buyer_ids],
+                "sale_id": sale_id,
+                "buyer_ids": buyer_ids,
+                "amounts": [amounts[buyer_id] for buyer_id in buyer_ids],
+                "limit": limit,
+            },
+        )
         return set(result.scalars().all())
 
     async def ensure_buyer(self, session: AsyncSession, sale_id: str, buyer_id: str) -> None:

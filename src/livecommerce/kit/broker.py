@@ -44,6 +44,10 @@ class Broker(Protocol):
 
     async def close(self) -> None: ...
 
+    async def warm(self, connections: int) -> None:
+        """Open this many connections to the broker's server now (none in process)."""
+        ...
+
     async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
 
     async def subscribe(self, channel: str, listener: Listener) -> None: ...
@@ -120,6 +124,9 @@ class InMemoryBroker:
 
     async def close(self) -> None:
         self._listeners.by_channel.clear()
+
+    async def warm(self, connections: int) -> None:
+        return None
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         self._listeners.deliver(channel, encode(message))
@@ -229,6 +236,19 @@ class RedisBroker:
 
     async def start(self) -> None:
         await self._redis.ping()
+
+    async def warm(self, connections: int) -> None:
+        """Open ``connections`` connections to Redis and keep them in the client's pool:
+        the pool otherwise grows with the requests in flight, opening connections during
+        the first burst (the stock gate's takes, the won keys, the sold-out hint)."""
+        pool = self._redis.connection_pool
+        opened = []
+        try:
+            for _ in range(connections):
+                opened.append(await pool.get_connection())  # type: ignore[no-untyped-call]
+        finally:
+            for connection in opened:
+                await pool.release(connection)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -30,6 +31,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
+# Run on each connection ``Database.warm`` opens, in a unit of work rolled back after:
+# statements executed there are prepared on that connection before the first request.
+Primer = Callable[[AsyncSession], Awaitable[object]]
 _AFTER_COMMIT_KEY = "livecommerce.after_commit"
 
 
@@ -225,10 +229,53 @@ class Database:
             return (self.engine,)
         return (self.engine, self.reader_engine)
 
+    async def warm(self, primers: Sequence[Primer] = ()) -> None:
+        """Open every connection of the PostgreSQL pool now, and on each run ``primers``
+        (in a unit of work rolled back after), so that a fresh process's first burst
+        neither opens connections (PostgreSQL forks a backend for each) nor prepares
+        its hot statements on each of them (asyncpg prepares a statement once per
+        connection, a round trip more the first time). A primer that fails is logged
+        and skipped. Nothing to do on SQLite, whose connections are threads of this
+        process, opened as they are needed."""
+        if self.is_sqlite:
+            return
+        async with AsyncExitStack() as held:
+            # Held all at once, so the pool opens as many as it keeps.
+            connections = [
+                await held.enter_async_context(self.engine.connect())
+                for _ in range(POSTGRESQL_POOL_SIZE)
+            ]
+            for connection in connections:
+                for primer in primers:
+                    async with self.sessionmaker(bind=connection) as session:
+                        try:
+                            await primer(session)
+                        except Exception:
+                            log.warning("warming a connection: a primer failed", exc_info=True)
+                        finally:
+                            await session.rollback()
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on error, then after-commit."""
-        async with self.sessionmaker() as session:
+    async def held_connection(self) -> AsyncIterator[AsyncConnection | None]:
+        """A connection of the pool kept for several units of work in a row
+        (``transaction(connection=…)``): checked out once, not once per unit (no pool
+        round, no ping after idling). None on SQLite, where a unit of work's connection
+        is cheap to check out and the write lock is what is waited for."""
+        if self.is_sqlite:
+            yield None
+            return
+        async with self.engine.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, connection: AsyncConnection | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on error, then after-commit.
+        ``connection``: one from ``held_connection``, to run the unit of work on (it
+        stays checked out after); otherwise one of the pool's."""
+        maker = self.sessionmaker
+        async with maker() if connection is None else maker(bind=connection) as session:
             try:
                 yield session
                 await session.commit()

@@ -104,8 +104,9 @@ def create_app(
     collector's full passes for good (``gc.freeze``) — the server process (``asgi.py``)
     asks for it; a full pass over that heap stopped every request for 0.3–0.5 s, several
     times a minute under load. Tests, which build many apps in one process, do not.
-    ``warm_up``: before serving, open the database pool's connections (with the hot
-    statements prepared on each) and the broker's (``Database.warm``, ``Broker.warm``),
+    ``warm_up``: before serving, open ``db_warm_connections`` of the database pool's
+    connections (with the hot statements prepared on each) and the broker's
+    (``Database.warm``, ``Broker.warm``),
     so that the first burst a fresh process meets — a flash sale's first seconds — does
     not pay for them; the server process asks for it, tests do not."""
     settings = settings or get_settings()
@@ -118,7 +119,7 @@ def create_app(
         await broker.start()
         runtime = Runtime(settings=settings, db=db, broker=broker)
         if warm_up:
-            await db.warm([_prime_token_read])
+            await db.warm([_prime_token_read], settings.db_warm_connections)
             await broker.warm(BROKER_WARM_CONNECTIONS)
         hub = LiveHub(runtime)
         runtime.extras["hub"] = hub

@@ -174,6 +174,16 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(
         default=1.0, gt=0, description="How often the worker loop looks for due timers."
     )
+    db_warm_connections: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "PostgreSQL connections a served process opens before serving (at most the"
+            " pool's 40), with the hot statements prepared on each, so a flash sale's"
+            " first burst does not open them. 0: opened as needed. Workers × this must"
+            " fit the server's max_connections."
+        ),
+    )
     default_currency: str = Field(
         default="CNY",
         min_length=3,

@@ -217,3 +217,19 @@ async def test_warming_opens_every_pooled_connection_with_the_primers_prepared(
                 assert await connection.scalar(prepared) == 1
     finally:
         await database.dispose()
+
+
+async def test_warming_opens_as_many_connections_as_asked(tmp_path: Path) -> None:
+    """A served process opens ``db_warm_connections`` (0 by default: none; at most the
+    pool's size), so several workers can be fitted to the server's max_connections."""
+    from livecommerce.kit import db as kit_db
+
+    url = TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'warm.db'}"
+    for asked, opened in ((0, 0), (3, 3), (1_000, kit_db.POSTGRESQL_POOL_SIZE)):
+        database = kit_db.Database(url)
+        try:
+            await database.warm([], asked)
+            pool: Any = database.engine.sync_engine.pool
+            assert pool.checkedin() == (0 if database.is_sqlite else opened)
+        finally:
+            await database.dispose()

@@ -176,6 +176,8 @@ def platform_env(
         "LIVECOMMERCE_RTMP_ENABLED": "false",
         "LIVECOMMERCE_FLASH_SALE_PAYMENT_TIMEOUT_S": "3600",
         "LIVECOMMERCE_MODE": "development",  # a local benchmark server
+        # A flash sale's deployment opens its pool before the sale (PostgreSQL only).
+        "LIVECOMMERCE_DB_WARM_CONNECTIONS": "40",
     }
     env.pop("LIVECOMMERCE_REDIS_URL", None)
     if redis_url:

@@ -229,23 +229,30 @@ class Database:
             return (self.engine,)
         return (self.engine, self.reader_engine)
 
-    async def warm(self, primers: Sequence[Primer] = ()) -> None:
-        """Open every connection of the PostgreSQL pool now, and on each run ``primers``
+    async def warm(
+        self, primers: Sequence[Primer] = (), connections: int = POSTGRESQL_POOL_SIZE
+    ) -> None:
+        """Open ``connections`` of the PostgreSQL pool's connections now (at most all of
+        them; 0: none), and on each run ``primers``
         (in a unit of work rolled back after), so that a fresh process's first burst
         neither opens connections (PostgreSQL forks a backend for each) nor prepares
         its hot statements on each of them (asyncpg prepares a statement once per
         connection, a round trip more the first time). A primer that fails is logged
         and skipped. Nothing to do on SQLite, whose connections are threads of this
         process, opened as they are needed."""
-        if self.is_sqlite:
+        if self.is_sqlite or connections <= 0:
             return
         async with AsyncExitStack() as held:
-            # Held all at once, so the pool opens as many as it keeps.
-            connections = [
-                await held.enter_async_context(self.engine.connect())
-                for _ in range(POSTGRESQL_POOL_SIZE)
-            ]
-            for connection in connections:
+            # Held all at once, so the pool opens as many as it keeps. A server that
+            # refuses more (max_connections) ends the warming, never the start.
+            opened: list[AsyncConnection] = []
+            for _ in range(min(connections, POSTGRESQL_POOL_SIZE)):
+                try:
+                    opened.append(await held.enter_async_context(self.engine.connect()))
+                except Exception:
+                    log.warning("warming stopped after %d connections", len(opened), exc_info=True)
+                    break
+            for connection in opened:
                 for primer in primers:
                     async with self.sessionmaker(bind=connection) as session:
                         try:

@@ -341,3 +341,128 @@ async def test_the_writer_keeps_one_connection_while_buys_keep_coming(
     assert [task for task in checkouts if task is writer] == [writer]  # one for every batch
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
     assert (await get_sale(client, sale["id"]))["units_left"] == 18
+
+
+async def _stored_for(runtime: Runtime, order_ids: list[str]) -> dict[str, object]:
+    """What the database holds for these orders: their items, expiry timers, events
+    and gate takes (as comparable shapes, ids left out)."""
+    from livecommerce.models import BehaviourEvent, OrderItem, ScheduledJob, StockGateTake
+
+    async with runtime.db.reading() as session:
+        orders = (await session.scalars(select(Order).where(Order.id.in_(order_ids)))).all()
+        items = (
+            await session.scalars(select(OrderItem).where(OrderItem.order_id.in_(order_ids)))
+        ).all()
+        timers = (
+            await session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "order.expire"))
+        ).all()
+        events = (
+            await session.scalars(
+                select(BehaviourEvent).where(BehaviourEvent.order_id.in_(order_ids))
+            )
+        ).all()
+        takes = (
+            await session.scalars(select(StockGateTake).where(StockGateTake.id.in_(order_ids)))
+        ).all()
+    return {
+        "orders": sorted(
+            (o.status, o.total_cents, o.flash_sale_id is not None, o.expires_at > o.created_at)
+            for o in orders
+        ),
+        "items": sorted((i.quantity, i.unit_price_cents, i.title) for i in items),
+        "timers": sum(1 for t in timers if t.payload.get("order_id") in order_ids),
+        "events": sorted((e.kind, e.value, e.user_id is not None) for e in events),
+        "takes": len(takes),
+    }
+
+
+async def _outbox(runtime: Runtime) -> dict[str, str]:
+    """Every outbox row (an event for a subscriber): id → kind."""
+    from livecommerce.models import ScheduledJob
+
+    async with runtime.db.reading() as session:
+        rows = await session.execute(
+            select(ScheduledJob.id, ScheduledJob.kind).where(ScheduledJob.kind.like("event:%"))
+        )
+    return {row.id: row.kind for row in rows}
+
+
+def _new_kinds(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(kind for job_id, kind in after.items() if job_id not in before)
+
+
+async def test_a_batch_at_once_is_one_statement_storing_what_a_batch_stores(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """On PostgreSQL a batch placed at once goes to the database as exactly one statement
+    — counters, units, orders, items, timers, events, outbox rows and gate takes — and
+    stores exactly what the same buys store through ``do_place_many``. A batch refused
+    (two buyers for the last unit) is one statement too and stores nothing."""
+    if runtime.db.is_sqlite:
+        return
+    from sqlalchemy import event
+
+    listing = await create_listing(client, stock=20)
+    stage = await open_stage(client, [listing])
+    sale = await launch_sale(client, stage, listing, units=5, per_buyer_limit=1)
+    buyers = [(await buyer_with_address(client, f"单{n}"))[0] for n in range(5)]
+    plans = [(await _plan(runtime, b, sale["id"], f"one-{n}"))[1] for n, b in enumerate(buyers)]
+
+    statements: list[str] = []
+
+    def executed(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = runtime.db.engine.sync_engine
+    outbox = await _outbox(runtime)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        async with runtime.db.transaction() as session:
+            at_once = await flash_sale_service.do_place_many_at_once(session, plans[:2])
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert len(statements) == 1
+    outbox_at_once, outbox = _new_kinds(outbox, await _outbox(runtime)), await _outbox(runtime)
+    async with runtime.db.transaction() as session:
+        one_by_one = await flash_sale_service.do_place_many(session, plans[2:4])
+    assert all(isinstance(outcome, FlashOrder) for outcome in one_by_one)
+    assert outbox_at_once == _new_kinds(outbox, await _outbox(runtime))
+    first = await _stored_for(runtime, [o.order.id for o in at_once])
+    second = await _stored_for(runtime, [o.order.id for o in one_by_one])  # type: ignore[union-attr]
+    assert first == second
+    assert first["timers"] == 2
+    assert len(first["events"]) == 2
+    assert first["takes"] == (0 if plans[0].gate is None else 2)
+    # The orders answer as stored ones do: their items, times and ids are there.
+    answered = at_once[0].order
+    assert [item.order_id for item in answered.items] == [answered.id]
+    assert answered.created_at is not None
+    assert answered.status == "pending_payment"
+    state = await get_sale(client, sale["id"])
+    assert state["units_left"] == 1
+
+    # One unit left, two buyers: one statement, nothing stored, then the exact path.
+    late = (await buyer_with_address(client, "迟"))[0]
+    last = [plans[4], (await _plan(runtime, late, sale["id"], "one-late"))[1]]
+    statements.clear()
+    outbox = await _outbox(runtime)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        with pytest.raises(NotAtOnce):
+            async with runtime.db.transaction() as session:
+                await flash_sale_service.do_place_many_at_once(session, last)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert len(statements) == 1
+    assert (await get_sale(client, sale["id"]))["units_left"] == 1
+    assert await _stored_for(runtime, [plan.order.id for plan in last]) == {
+        "orders": [],
+        "items": [],
+        "timers": 0,
+        "events": [],
+        "takes": 0,
+    }
+    assert _new_kinds(outbox, await _outbox(runtime)) == []
+    async with runtime.db.transaction() as session:
+        outcomes = await flash_sale_service.do_place_many(session, last)
+    assert [_code(outcome) for outcome in outcomes] == ["placed", "sold_out"]

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, distinct, func, insert, or_, select
+from sqlalchemy import Table, and_, case, delete, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit import pending
 from livecommerce.models import BehaviourEvent, BehaviourKind
 
 
@@ -26,7 +27,7 @@ class InsightsRepository:
         None values (so column defaults apply) and then groups consecutive rows by their
         remaining keys, which split a hub's mixed batch into one statement per few rows."""
         if rows:
-            await session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
+            await pending.insert_rows(session, cast(Table, BehaviourEvent.__table__), rows)
 
     async def events_after(
         self, session: AsyncSession, after_id: int, also_ids: list[int], limit: int

@@ -3,8 +3,10 @@
 A buy's reads and checks (``prepare_buy``) run in the buyer's own request, in a
 reading unit of work, many at once. What is left — the conditional writes and the
 order — waits here: one writer task per process takes every buy waiting for a sale
-and writes them in one unit of work (``FlashSaleService.do_place_many``), about ten
-statements for the whole batch, then commits once and answers each buyer. Buys that
+and writes them together: on PostgreSQL as one statement when the batch can be placed
+whole (``FlashSaleService.do_place_many_at_once``), otherwise in one unit of work
+(``FlashSaleService.do_place_many``), about ten statements for the whole batch,
+committed once; then it answers each buyer. Buys that
 arrive while the batch waits for the sale's lock (another worker's batch holds it) join
 it once the lock is held; those that arrive later form the next batch. On SQLite this
 is also the only flash-sale writer of the process, so buyers never poll the database's
@@ -101,7 +103,10 @@ class BuyQueue:
             while self._waiting or (connection is not None and await self._more_soon()):
                 if held is None:
                     held = AsyncExitStack()
-                    connection = await held.enter_async_context(self._runtime.db.held_connection())
+                    # A batch placed at once is one statement: it commits on its own.
+                    connection = await held.enter_async_context(
+                        self._runtime.db.held_connection(autocommit=True)
+                    )
                 sale_id = next(iter(self._waiting))
                 batch = self._take(sale_id, MAX_BATCH)
                 try:

@@ -47,6 +47,7 @@ from livecommerce.interactions.schemas import (
     FlashSaleResults,
     FlashSaleStatus,
 )
+from livecommerce.kit import pending
 from livecommerce.kit.broker import live_channel
 from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.db import after_commit
@@ -799,17 +800,20 @@ class FlashSaleService:
     async def do_place_many_at_once(
         self, session: AsyncSession, plans: list[BuyPlan]
     ) -> list[FlashOrder]:
-        """``do_place_many`` for a batch that can be placed whole, with the sale's row
-        locked for one statement (PostgreSQL, where every worker's batches wait for that
-        row): the buyers' counters move (conditionally), the orders, their timers and
-        events are stored, and the sale's units are taken last, by one conditional
-        ``UPDATE`` that also checks the sale is open and its session on air (and marks
-        it sold out when the last units go). Raises ``NotAtOnce`` — the caller rolls the
-        unit back and places the batch with ``do_place_many`` — when any buy would not
-        simply be placed: a retried key (the orders' unique ``(buyer_id,
+        """``do_place_many`` for a batch that can be placed whole, as ONE statement
+        (PostgreSQL, where every worker's batches wait for the sale's row, and where a
+        busy process waits on each round trip): the buyers' counters move
+        (conditionally), the sale's units are taken by a conditional ``UPDATE`` that
+        also checks the sale is open and its session on air (and marks it sold out when
+        the last units go), and the orders, their items, timers, events and gate takes
+        are inserted — all in one round trip, all or nothing. The orders are made by
+        the orders' own service as for any batch; their writes are kept back
+        (``kit.pending``) and go with that statement. Raises ``NotAtOnce`` (nothing
+        stored; the caller places the batch with ``do_place_many``) when any buy would
+        not simply be placed: a retried key (the orders' unique ``(buyer_id,
         idempotency_key)``, or the keyed order id, refuses its order), a buyer past the
         limit, too few units, a sale closed or off air. Nothing is read and then
-        written: the batch's statements are its writes, each conditional."""
+        written: the statement's parts are its writes, each conditional."""
         sale = plans[0].sale
         assert all(plan.sale.id == sale.id for plan in plans)
         amounts: dict[str, int] = {}
@@ -823,12 +827,8 @@ class FlashSaleService:
                 keys.add((buyer_id, key))
         if any(amount > sale.per_buyer_limit for amount in amounts.values()):
             raise NotAtOnce
-        moved = await flash_sale_repository.add_to_buyers(
-            session, sale.id, amounts, sale.per_buyer_limit
-        )
-        if len(moved) != len(amounts):
-            raise NotAtOnce
         gate = plans[0].gate
+        pending.keep_back(session)
         try:
             if gate is not None:
                 await stock_gate_service.record_takes(
@@ -837,15 +837,17 @@ class FlashSaleService:
                     [(plan.order.id, plan.order.buyer_id, plan.quantity) for plan in plans],
                 )
             await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
+        finally:
+            kept = pending.kept_rows(session)
+        try:
+            left = await flash_sale_repository.place_at_once(
+                session, sale.id, amounts, sale.per_buyer_limit, utcnow(), ON_AIR, kept
+            )
         except IntegrityError as repeated:  # a key (or keyed order id) placed an order
             raise NotAtOnce from repeated
-        now = utcnow()
-        total = sum(plan.quantity for plan in plans)
-        left = await flash_sale_repository.take_units_while_open(
-            session, sale.id, total, now, on_air=ON_AIR
-        )
         if left is None:
             raise NotAtOnce
+        pending.mark_stored(session)
         self._remember_wins(
             session, sale, [key for plan in plans if (key := plan.order.idempotency_key)]
         )

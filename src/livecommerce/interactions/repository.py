@@ -8,8 +8,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, and_, case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit import pending
 from livecommerce.kit.ids import new_id
 from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
@@ -60,6 +62,48 @@ _ADD_TO_BUYERS = text(
     RETURNING buyer_id
     """
 )
+
+
+# ``place_at_once`` (PostgreSQL): a whole batch of buys, one statement. Its parts run
+# together, on one snapshot: the buyers' counters move (each within the limit), the
+# sale's units go (only while it is open, its session on air and enough are left; the
+# last ones mark it sold out), and the kept-back rows (orders, items, timers, events)
+# are inserted. The final SELECT divides by zero — the whole statement fails and
+# nothing of it stays — unless every counter moved and the units were taken.
+_PLACE_AT_ONCE = """
+    WITH counters AS (
+        INSERT INTO flash_sale_buyers (id, sale_id, buyer_id, bought)
+        SELECT added.id, :sale_id, added.buyer_id, added.bought
+        FROM unnest(CAST(:ids AS varchar[]), CAST(:buyer_ids AS varchar[]),
+                    CAST(:amounts AS integer[])) AS added(id, buyer_id, bought)
+        ON CONFLICT (sale_id, buyer_id) DO UPDATE
+        SET bought = flash_sale_buyers.bought + excluded.bought
+        WHERE flash_sale_buyers.bought + excluded.bought <= :limit
+        RETURNING buyer_id
+    ),
+    units AS (
+        UPDATE flash_sales
+        SET units_left = units_left - :total,
+            sold_out_at = CASE WHEN units_left = :total AND sold_out_at IS NULL
+                               THEN CAST(:now AS timestamptz) ELSE sold_out_at END
+        WHERE id = :sale_id AND settled_at IS NULL AND ends_at > CAST(:now AS timestamptz)
+          AND units_left >= :total
+          AND EXISTS (SELECT 1 FROM live_sessions
+                      WHERE live_sessions.id = flash_sales.session_id
+                        AND live_sessions.status = ANY(CAST(:on_air AS varchar[])))
+        RETURNING units_left
+    ){kept}
+    SELECT 1 / CASE WHEN (SELECT count(*) FROM counters) = :buyers
+                     AND EXISTS (SELECT 1 FROM units) THEN 1 ELSE 0 END AS placed,
+           (SELECT units_left FROM units) AS units_left
+"""
+_DIVISION_BY_ZERO = "22012"
+
+
+def _refused_at_once(error: DBAPIError) -> bool:
+    """Whether the statement failed on its own condition (the division by zero)."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code == _DIVISION_BY_ZERO
 
 
 class FlashSaleRepository:
@@ -284,6 +328,51 @@ class FlashSaleRepository:
             },
         )
         return set(result.scalars().all())
+
+    async def place_at_once(
+        self,
+        session: AsyncSession,
+        sale_id: str,
+        amounts: dict[str, int],
+        limit: int,
+        now: datetime,
+        on_air: tuple[str, ...],
+        kept: list[pending.KeptRows],
+    ) -> int | None:
+        """``add_to_buyers``, ``take_units_while_open`` of all the amounts and the
+        kept-back rows' INSERTs as one statement (PostgreSQL), stored all or nothing:
+        the units left after, or None when a counter would pass ``limit`` or the units
+        could not be taken (nothing stored). A unique key the kept rows break (a
+        retried click's order) raises ``IntegrityError``, likewise storing nothing."""
+        buyer_ids = list(amounts)
+        parameters: dict[str, Any] = {
+            "ids": [new_id() for _ in buyer_ids],
+            "sale_id": sale_id,
+            "buyer_ids": buyer_ids,
+            "amounts": [amounts[buyer_id] for buyer_id in buyer_ids],
+            "limit": limit,
+            "total": sum(amounts.values()),
+            "now": now,
+            "on_air": [str(status) for status in on_air],
+            "buyers": len(buyer_ids),
+        }
+        inserts = []
+        for n, entry in enumerate(kept):
+            if entry.rows:
+                insert_kept = pending.populate_insert(entry, f"rows_{n}")
+                inserts.append(f",\n    kept_{n} AS ({insert_kept})")
+                parameters[f"rows_{n}"] = pending.rows_as_json(entry.rows)
+        statement = text(_PLACE_AT_ONCE.format(kept="".join(inserts)))
+        # On the session's connection, not through the session: the kept-back objects
+        # are still new in it, and a session would flush them first (autoflush).
+        connection = await session.connection()
+        try:
+            row = (await connection.execute(statement, parameters)).one()
+        except DBAPIError as failed:
+            if isinstance(failed, IntegrityError) or not _refused_at_once(failed):
+                raise
+            return None
+        return int(row.units_left)
 
     async def ensure_buyer(self, session: AsyncSession, sale_id: str, buyer_id: str) -> None:
         values = {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": 0}

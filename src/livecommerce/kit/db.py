@@ -263,15 +263,21 @@ class Database:
                             await session.rollback()
 
     @asynccontextmanager
-    async def held_connection(self) -> AsyncIterator[AsyncConnection | None]:
+    async def held_connection(
+        self, *, autocommit: bool = False
+    ) -> AsyncIterator[AsyncConnection | None]:
         """A connection of the pool kept for several units of work in a row
         (``transaction(connection=…)``): checked out once, not once per unit (no pool
         round, no ping after idling). None on SQLite, where a unit of work's connection
-        is cheap to check out and the write lock is what is waited for."""
+        is cheap to check out and the write lock is what is waited for.
+        ``autocommit``: each statement commits on its own, with no BEGIN and COMMIT
+        round trips around it — only for units of work that are one statement."""
         if self.is_sqlite:
             yield None
             return
         async with self.engine.connect() as connection:
+            if autocommit:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
     @asynccontextmanager

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.accounts.service import account_service
 from livecommerce.catalog.service import catalog_service
 from livecommerce.insights.service import BehaviourRecord, insights_service
+from livecommerce.kit import pending
 from livecommerce.kit.clock import utcnow
 from livecommerce.kit.errors import (
     Conflict,
@@ -331,7 +332,7 @@ class OrderService:
                     value=order.total_cents,
                 )
             )
-        await session.flush()
+        await pending.flush(session)  # kept back when the batch is stored as one statement
         await insights_service.do_record_many(session, records)
         for order in orders:
             await publish(session, order_placed(order))

@@ -37,13 +37,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.kit import pending
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, NotFound, ValidationFailed
 from livecommerce.kit.ids import new_id
@@ -291,9 +290,8 @@ class StockGateService:
             {"id": token, "gate_name": name, "buyer_id": buyer_id, "quantity": quantity}
             for token, buyer_id, quantity in takes
         ]
-        dialect = session.get_bind().dialect.name
-        insert: Any = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        await session.execute(insert(StockGateTake).on_conflict_do_nothing(), rows)
+        table = cast(Table, StockGateTake.__table__)
+        await pending.insert_rows(session, table, rows, ignore_conflicts=True)
 
     async def give_back(self, session: AsyncSession, name: str, token: str) -> int:
         """Undo a Redis take at once (its unit of work failed); the units given back."""

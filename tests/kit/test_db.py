@@ -180,8 +180,9 @@ async def test_warming_opens_every_pooled_connection_with_the_primers_prepared(
 ) -> None:
     """``Database.warm`` on PostgreSQL: the pool holds all its connections, checked in,
     and each has the primer's statement prepared (a fresh process's first burst
-    neither opens connections nor prepares its hot statements on each). On SQLite it
-    does nothing: no connection is opened and no primer runs."""
+    neither opens connections nor prepares its hot statements on each). On a SQLite
+    file the readers' pool holds all its connections, each primed; the writers' pool
+    opens none."""
     from sqlalchemy import text
 
     from livecommerce.kit import db as kit_db
@@ -198,7 +199,9 @@ async def test_warming_opens_every_pooled_connection_with_the_primers_prepared(
         await database.warm([primer])
         pool: Any = database.engine.sync_engine.pool
         if database.is_sqlite:
-            assert primed == []
+            readers: Any = database.reader_engine.sync_engine.pool
+            assert primed == [True] * kit_db.SQLITE_POOL_SIZE
+            assert (readers.checkedin(), readers.checkedout()) == (kit_db.SQLITE_POOL_SIZE, 0)
             assert pool.checkedin() == 0
             return
         assert primed == [True] * kit_db.POSTGRESQL_POOL_SIZE
@@ -221,15 +224,28 @@ async def test_warming_opens_every_pooled_connection_with_the_primers_prepared(
 
 async def test_warming_opens_as_many_connections_as_asked(tmp_path: Path) -> None:
     """A served process opens ``db_warm_connections`` (0 by default: none; at most the
-    pool's size), so several workers can be fitted to the server's max_connections."""
+    pool's size), so several workers can be fitted to the server's max_connections.
+    An in-memory SQLite database opens none."""
     from livecommerce.kit import db as kit_db
 
     url = TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'warm.db'}"
-    for asked, opened in ((0, 0), (3, 3), (1_000, kit_db.POSTGRESQL_POOL_SIZE)):
+    size = kit_db.SQLITE_POOL_SIZE if url.startswith("sqlite") else kit_db.POSTGRESQL_POOL_SIZE
+    for asked, opened in ((0, 0), (3, 3), (1_000, size)):
         database = kit_db.Database(url)
         try:
             await database.warm([], asked)
-            pool: Any = database.engine.sync_engine.pool
-            assert pool.checkedin() == (0 if database.is_sqlite else opened)
+            pool: Any = database.reader_engine.sync_engine.pool
+            assert pool.checkedin() == opened
         finally:
             await database.dispose()
+    memory = kit_db.Database("sqlite+aiosqlite:///:memory:")
+    primed: list[object] = []
+
+    async def primer(session: object) -> None:
+        primed.append(session)
+
+    try:
+        await memory.warm([primer], 3)
+        assert primed == []
+    finally:
+        await memory.dispose()

@@ -232,29 +232,37 @@ class Database:
     async def warm(
         self, primers: Sequence[Primer] = (), connections: int = POSTGRESQL_POOL_SIZE
     ) -> None:
-        """Open ``connections`` of the PostgreSQL pool's connections now (at most all of
-        them; 0: none), and on each run ``primers``
-        (in a unit of work rolled back after), so that a fresh process's first burst
-        neither opens connections (PostgreSQL forks a backend for each) nor prepares
-        its hot statements on each of them (asyncpg prepares a statement once per
-        connection, a round trip more the first time). A primer that fails is logged
-        and skipped. Nothing to do on SQLite, whose connections are threads of this
-        process, opened as they are needed."""
-        if self.is_sqlite or connections <= 0:
+        """Open ``connections`` of the pool's connections now (at most all of them; 0:
+        none), and on each run ``primers`` (in a unit of work rolled back after), so
+        that a fresh process's first burst neither opens connections nor prepares its
+        hot statements on each of them. On PostgreSQL that is the writers' and readers'
+        pool (PostgreSQL forks a backend for each connection, and asyncpg prepares a
+        statement once per connection, a round trip more the first time); on a SQLite
+        file, the readers' pool (each connection is a thread and a file handle with its
+        pragmas), with the primers run as reading units there — that engine compiles
+        and caches its statements on its own. A primer that fails is logged and
+        skipped. Nothing to do for an in-memory SQLite database."""
+        if connections <= 0:
             return
+        if self.is_sqlite:
+            if self.reader_engine is self.engine:
+                return
+            engine, maker, size = self.reader_engine, self.reader_sessionmaker, SQLITE_POOL_SIZE
+        else:
+            engine, maker, size = self.engine, self.sessionmaker, POSTGRESQL_POOL_SIZE
         async with AsyncExitStack() as held:
             # Held all at once, so the pool opens as many as it keeps. A server that
             # refuses more (max_connections) ends the warming, never the start.
             opened: list[AsyncConnection] = []
-            for _ in range(min(connections, POSTGRESQL_POOL_SIZE)):
+            for _ in range(min(connections, size)):
                 try:
-                    opened.append(await held.enter_async_context(self.engine.connect()))
+                    opened.append(await held.enter_async_context(engine.connect()))
                 except Exception:
                     log.warning("warming stopped after %d connections", len(opened), exc_info=True)
                     break
             for connection in opened:
                 for primer in primers:
-                    async with self.sessionmaker(bind=connection) as session:
+                    async with maker(bind=connection) as session:
                         try:
                             await primer(session)
                         except Exception:

@@ -43,7 +43,8 @@ class ProductAction(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Indexed by the unique key above (its leading column): look-ups and erases by user.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(60), default="")
     action: Mapped[str] = mapped_column(String(8))  # pv | fav | cart | buy

@@ -71,7 +71,12 @@ async def test_host_pins_another_product_and_merchant_ships_the_order(
 
         # The host pins the second product from the session console.
         await log_in(host_page, live_server, shop.host, console_path)
-        await host_page.click(f"[data-pin='{added.json()['id']}']")
+        pin_path = f"/api/v1/live-sessions/{shop.session_id}/pin"
+        async with host_page.expect_response(
+            lambda response: response.url.endswith(pin_path) and response.request.method == "POST"
+        ) as pinned:
+            await host_page.click(f"[data-pin='{added.json()['id']}']")
+        assert (await pinned.value).status == 200, await (await pinned.value).text()
         await expect(viewer_page.locator("#pinned .pinned-title")).to_have_text("玫瑰精华水")
         await expect(host_page.locator(f"[data-pin='{added.json()['id']}']")).to_have_text(
             "取消讲解"

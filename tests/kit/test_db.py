@@ -249,3 +249,35 @@ async def test_warming_opens_as_many_connections_as_asked(tmp_path: Path) -> Non
         assert primed == []
     finally:
         await memory.dispose()
+
+
+async def test_a_terminated_connection_gives_its_write_turn_back(tmp_path: Path) -> None:
+    """A connection the pool drops without closing it in order (its task cancelled in
+    the middle of a statement, or invalidated) ends its write turn with it: the next
+    write transaction of the process gets the turn at once instead of waiting
+    ``TURN_TIMEOUT_S`` for a turn nobody gives back."""
+    from livecommerce.kit import db as kit_db
+    from livecommerce.kit import sqlite_driver
+
+    path = tmp_path / "turns.db"
+    database = kit_db.Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda sync: StockGate.__table__.create(sync))
+        turn = sqlite_driver._turns.lock(str(path))
+        connection = await database.engine.connect()
+        await connection.begin()  # a write transaction (BEGIN IMMEDIATE): the turn is held
+        await connection.execute(select(func.count()).select_from(StockGate))
+        assert turn.locked()
+        raw = await connection.get_raw_connection()
+        adapted = raw.dbapi_connection
+        assert isinstance(adapted, sqlite_driver.OneTripConnection)
+        await connection.run_sync(lambda _sync: adapted.terminate())
+        assert not turn.locked()
+        await connection.invalidate()
+        await connection.close()
+        async with database.transaction() as session:  # the next writer has its turn
+            session.add(row("after"))
+        assert not turn.locked()
+    finally:
+        await database.dispose()

@@ -208,6 +208,16 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         finally:
             self.end_turn()
 
+    def terminate(self) -> None:
+        # How the pool drops a connection it cannot close in order (its task cancelled in
+        # the middle of a statement, or the connection invalidated or garbage-collected):
+        # not through ``close``. Its turn ends with it, or every later write transaction
+        # of the process would wait ``TURN_TIMEOUT_S`` for a turn nobody will give back.
+        try:
+            super().terminate()
+        finally:
+            self.end_turn()
+
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, and_, case, func, insert, select, text, update
+from sqlalchemy import CursorResult, Select, and_, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -20,7 +20,6 @@ from livecommerce.models import (
     ChatMessage,
     FlashSale,
     FlashSaleBuyer,
-    LiveSession,
     Lottery,
     LotteryEntry,
     LotteryStatus,
@@ -47,21 +46,6 @@ def _insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any]) ->
     if dialect == "sqlite":
         return sqlite_insert(model).values(values).on_conflict_do_nothing()
     return insert(model).values(values)  # pragma: no cover - supported databases above
-
-
-# ``add_to_buyers`` (PostgreSQL): the buyers' rows come as arrays, one text for any count.
-_ADD_TO_BUYERS = text(
-    """
-    INSERT INTO flash_sale_buyers (id, sale_id, buyer_id, bought)
-    SELECT added.id, :sale_id, added.buyer_id, added.bought
-    FROM unnest(CAST(:ids AS varchar[]), CAST(:buyer_ids AS varchar[]),
-                CAST(:amounts AS integer[])) AS added(id, buyer_id, bought)
-    ON CONFLICT (sale_id, buyer_id) DO UPDATE
-    SET bought = flash_sale_buyers.bought + excluded.bought
-    WHERE flash_sale_buyers.bought + excluded.bought <= :limit
-    RETURNING buyer_id
-    """
-)
 
 
 # ``place_at_once`` (PostgreSQL): a whole batch of buys, one statement. Its parts run
@@ -265,70 +249,6 @@ class FlashSaleRepository:
         )
         await session.execute(statement, rows)
 
-    async def take_units_while_open(
-        self,
-        session: AsyncSession,
-        sale_id: str,
-        quantity: int,
-        now: datetime,
-        *,
-        on_air: tuple[str, ...] | None = None,
-    ) -> int | None:
-        """``take_units`` for a sale neither settled nor past its end (and, with
-        ``on_air``, whose live session is in one of those states): the units left
-        afterwards, or None (not enough, closed, or off air). The units that reach 0
-        mark the sale sold out in the same statement."""
-        conditions = [
-            FlashSale.id == sale_id,
-            FlashSale.settled_at.is_(None),
-            FlashSale.ends_at > now,
-            FlashSale.units_left >= quantity,
-        ]
-        if on_air is not None:
-            conditions.append(
-                select(LiveSession.id)
-                .where(LiveSession.id == FlashSale.session_id, LiveSession.status.in_(on_air))
-                .exists()
-            )
-        result = await session.execute(
-            update(FlashSale)
-            .where(*conditions)
-            .values(
-                units_left=FlashSale.units_left - quantity,
-                sold_out_at=case(
-                    (
-                        and_(FlashSale.units_left == quantity, FlashSale.sold_out_at.is_(None)),
-                        now,
-                    ),
-                    else_=FlashSale.sold_out_at,
-                ),
-            )
-            .returning(FlashSale.units_left)
-            .execution_options(synchronize_session=False)
-        )
-        row = result.first()
-        return None if row is None else int(row[0])
-
-    async def add_to_buyers(
-        self, session: AsyncSession, sale_id: str, amounts: dict[str, int], limit: int
-    ) -> set[str]:
-        """``bought = bought + :q WHERE bought + :q <= :limit`` for many buyers in one
-        upsert (PostgreSQL): the buyers whose counter moved. One statement text
-        whatever the number of buyers (their values go as arrays), so PostgreSQL
-        parses and asyncpg prepares it once per connection, not once per batch size."""
-        buyer_ids = list(amounts)
-        result = await session.execute(
-            _ADD_TO_BUYERS,
-            {
-                "ids": [new_id() for _ in buyer_ids],
-                "sale_id": sale_id,
-                "buyer_ids": buyer_ids,
-                "amounts": [amounts[buyer_id] for buyer_id in buyer_ids],
-                "limit": limit,
-            },
-        )
-        return set(result.scalars().all())
-
     async def place_at_once(
         self,
         session: AsyncSession,
@@ -339,7 +259,8 @@ class FlashSaleRepository:
         on_air: tuple[str, ...],
         kept: list[pending.KeptRows],
     ) -> int | None:
-        """``add_to_buyers``, ``take_units_while_open`` of all the amounts and the
+        """The buyers' counters moved by ``amounts`` (``bought + q <= limit`` each), the
+        sale's units taken (open, on air, enough left; sold out with the last) and the
         kept-back rows' INSERTs as one statement (PostgreSQL), stored all or nothing:
         the units left after, or None when a counter would pass ``limit`` or the units
         could not be taken (nothing stored). A unique key the kept rows break (a

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.app import create_app
 from livecommerce.config import Settings
 from livecommerce.kit.clock import clock
-from livecommerce.kit.db import discard_after_commit
+from livecommerce.kit.db import discard_after_commit, run_after_commit
 from livecommerce.kit.events import (
     KIND_PREFIX,
     DomainEvent,
@@ -150,6 +150,33 @@ async def test_a_crash_between_commit_and_dispatch_is_recovered_once(
         assert again == [0, 0]
     assert sorted(heard) == [("ear", 5), ("loud", 5)]
     assert {row.status for row in await _outbox(quiet)} == {"done"}
+
+
+async def test_a_publisher_waits_for_a_row_the_worker_loop_took_first(quiet: Runtime) -> None:
+    # The loop's tick falls between the publisher's commit and its dispatch: the loop
+    # claims a row and is still running its handler when the publisher dispatches.
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[int] = []
+
+    async def _slow(session: AsyncSession, event: Pinged) -> None:
+        started.set()
+        await release.wait()
+        finished.append(event.n)
+
+    unsubscribe("test.ear")
+    subscribe(Pinged, "test.flaky")(_slow)
+    async with quiet.db.sessionmaker() as session:
+        await publish(session, Pinged(n=8))
+        await session.commit()
+        tick = asyncio.create_task(WorkerLoop(quiet).run_once())
+        await started.wait()
+        asyncio.get_running_loop().call_later(0.05, release.set)
+        await run_after_commit(session)
+        # The publisher's dispatch answers only once the handler the loop ran is done.
+        assert finished == [8]
+    assert await tick == 1
+    [row] = await _outbox(quiet)
+    assert (row.status, row.attempts) == ("done", 1)
 
 
 async def test_a_failing_handler_is_retried_alone(quiet: Runtime) -> None:

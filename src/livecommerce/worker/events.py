@@ -5,8 +5,9 @@
 exist exactly when the change that caused them does: a rolled-back unit leaves
 none and no handler ever hears of it. Once the unit commits, the process that
 published claims each row by id and runs its handler in a unit of work of its own
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), marking the row done in that same
-transaction. If the process dies between the commit and the handler, the rows are
+(``FOR UPDATE`` on PostgreSQL: a row the worker loop took first is waited for, so
+every handler has run when the publisher's request answers), marking the row done
+in that same transaction. If the process dies between the commit and the handler, the rows are
 still pending and the worker loop runs them on its next tick; a handler that
 raises is retried with back-off like any job. Either way one row runs once.
 """

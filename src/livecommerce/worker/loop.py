@@ -119,7 +119,7 @@ class WorkerLoop:
 
 async def run_job(runtime: Runtime, job_id: str) -> bool:
     """Claim one job by id and run it now, whatever its ``run_at``. False when it is not
-    pending any more (it ran already, or another worker holds it)."""
+    pending any more (it ran already, or another worker ran it while this one waited)."""
     return await run_claimed_job(
         runtime, lambda session: job_repository.claim_pending(session, job_id)
     )

@@ -39,11 +39,15 @@ class JobRepository:
         return result.scalar_one_or_none()
 
     async def claim_pending(self, session: AsyncSession, job_id: str) -> ScheduledJob | None:
-        """Lock one pending job by id, due or not; None if it ran or another worker holds it."""
+        """Lock one pending job by id, due or not; None if it ran already.
+
+        If a worker loop holds the row, this waits for it to finish (and then finds it
+        done): the publisher that dispatches its own events returns only once every
+        handler has run, whoever ran it."""
         result = await session.execute(
             select(ScheduledJob)
             .where(ScheduledJob.id == job_id, ScheduledJob.status == JobStatus.PENDING)
-            .with_for_update(skip_locked=True)
+            .with_for_update()
         )
         return result.scalar_one_or_none()
 

@@ -33,6 +33,7 @@ from livecommerce.interactions.fast_path import BuyFastPath
 from livecommerce.kit.asgi import FixedReply, RequestGuard
 from livecommerce.kit.broker import create_broker
 from livecommerce.kit.db import Database
+from livecommerce.kit.events import load_listeners
 from livecommerce.kit.http import install_error_handlers
 from livecommerce.kit.runtime import Runtime
 from livecommerce.ledger.endpoints import router as ledger_router
@@ -64,7 +65,7 @@ from livecommerce.web.profile_pages import router as profile_pages_router
 from livecommerce.web.team_pages import router as team_pages_router
 from livecommerce.web.traffic_pages import router as traffic_pages_router
 from livecommerce.web.video_pages import router as video_pages_router
-from livecommerce.worker.loop import WorkerLoop
+from livecommerce.worker.loop import WorkerLoop, load_job_modules
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        # Every domain's listeners and job handlers, registered before the first request:
+        # imported on the first event instead, they stalled the request that published
+        # it (a flash sale's first batch) while the modules loaded.
+        load_listeners()
+        load_job_modules()
         db = Database(settings.database_url)
         broker = create_broker(settings.redis_url)
         await broker.start()

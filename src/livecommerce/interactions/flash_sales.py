@@ -48,7 +48,7 @@ from livecommerce.interactions.schemas import (
     FlashSaleStatus,
 )
 from livecommerce.kit import pending
-from livecommerce.kit.broker import live_channel
+from livecommerce.kit.broker import Broker, live_channel
 from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.db import after_commit
 from livecommerce.kit.errors import Conflict, LiveCommerceError, NotFound, ValidationFailed
@@ -354,7 +354,8 @@ class FlashSaleService:
         return bool(await runtime.broker.get_int(sold_out_key(sale_id)))
 
     async def could_hold_order(self, runtime: Runtime, sale_id: str, idempotency_key: str) -> bool:
-        """Whether a click with this key won in this sale (so a retry may hold an order)."""
+        """Whether a click with this key won in this sale, or was in a batch placed at
+        once that may have (so a retry may hold an order: it is looked up)."""
         return bool(await runtime.broker.get_int(won_key(sale_id, idempotency_key)))
 
     async def answers_sold_out(
@@ -839,18 +840,27 @@ class FlashSaleService:
             await order_service.do_add_prepared_orders(session, [plan.order for plan in plans])
         finally:
             kept = pending.kept_rows(session)
+        # The broker hears of the keys while the statement runs, not after it: a retry
+        # finds its key either way, and a batch then refused leaves keys remembered
+        # that hold no order — their retries look it up, find none, and buy as usual.
+        remembering = asyncio.ensure_future(
+            self._remember_wins_now(
+                runtime_of(session).broker,
+                sale,
+                [key for plan in plans if (key := plan.order.idempotency_key)],
+            )
+        )
         try:
             left = await flash_sale_repository.place_at_once(
                 session, sale.id, amounts, sale.per_buyer_limit, utcnow(), ON_AIR, kept
             )
         except IntegrityError as repeated:  # a key (or keyed order id) placed an order
             raise NotAtOnce from repeated
+        finally:
+            await remembering
         if left is None:
             raise NotAtOnce
         pending.mark_stored(session)
-        self._remember_wins(
-            session, sale, [key for plan in plans if (key := plan.order.idempotency_key)]
-        )
         self._after_stock_change(session, sale, left)
         return [FlashOrder(plan.order, created=True) for plan in plans]
 
@@ -866,14 +876,27 @@ class FlashSaleService:
         if not idempotency_keys:
             return
         broker = runtime_of(session).broker
+
+        async def _remember() -> None:
+            await self._remember_wins_now(broker, sale, idempotency_keys)
+
+        after_commit(session, _remember)
+
+    async def _remember_wins_now(
+        self, broker: Broker, sale: FlashSale, idempotency_keys: list[str]
+    ) -> None:
+        """Tell the broker these keys won (or may have: see ``could_hold_order``). A
+        broker that fails is logged: the orders stand, and a retry that misses its key
+        is answered from the database."""
+        if not idempotency_keys:
+            return
         keys = [won_key(sale.id, key) for key in idempotency_keys]
         # Kept while the sale runs and a day after: a retry never outlives that.
         keep_s = max(1, int((as_utc(sale.ends_at) - utcnow()).total_seconds()) + 86_400)
-
-        async def _remember() -> None:
+        try:
             await broker.incr_many(keys, expire_s=keep_s)
-
-        after_commit(session, _remember)
+        except Exception:
+            log.exception("remembering %d flash-sale winners failed", len(keys))
 
     async def _gate(self, session: AsyncSession, sale_id: str) -> str | None:
         """The sale's stock gate when Redis is configured and the sale has one (a sale

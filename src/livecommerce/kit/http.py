@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 
-from livecommerce.kit.db import discard_after_commit, run_after_commit
+from livecommerce.kit.db import discard_after_commit, open_session, run_after_commit
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.language import LANG_COOKIE, pick_language
 from livecommerce.kit.messages import (
@@ -66,7 +66,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     still committed, so an undeclared write is kept (or fails loudly), never lost."""
     db = get_runtime(request).db
     maker = db.sessionmaker if request_writes(request) else db.reader_sessionmaker
-    async with maker() as session:
+    async with open_session(maker) as session:
         try:
             yield session
             await session.commit()

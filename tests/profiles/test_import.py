@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from livecommerce.bench.recommend import generate
@@ -16,7 +18,7 @@ from livecommerce.profiles.importer import import_userbehavior
 from livecommerce.profiles.repository import profiles_repository
 from livecommerce.profiles.scoring import MAX_INTERESTS
 from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service
-from livecommerce.profiles.userbehavior import _parse_fields, parse_line
+from livecommerce.profiles.userbehavior import Malformed, _parse_fields, parse_line, read_rows
 
 ROWS = """\
 1,100,7,pv,1511544070
@@ -247,6 +249,62 @@ async def test_the_streamed_fold_equals_folding_the_stored_actions_read_back(
 )
 def test_the_fast_parse_agrees_with_the_field_checks(line: str) -> None:
     assert parse_line(4, line) == _parse_fields(4, line)
+
+
+_ID = st.one_of(
+    st.integers(0, 2**64).map(str),
+    st.integers(0, 10**6).map(lambda n: f"0{n}"),
+    st.sampled_from(["0", "00", "", " 7", "7 ", "\u0661", "1e3", "-1", "4611686018427387904"]),
+)
+_ACTION = st.sampled_from(["pv", "fav", "cart", "buy", "PV", "", " buy ", "pv\t", "b"])
+_STAMP = st.one_of(
+    st.integers(0, 5_000_000_000).map(str),
+    st.sampled_from(["0", "-5", "", "4102444799", "4102444800", "001511544070", "15115440701"]),
+)
+_LINE = st.one_of(
+    st.tuples(_ID, _ID, _ID, _ACTION, _STAMP).map(",".join),
+    st.lists(st.one_of(_ID, _ACTION, _STAMP), min_size=0, max_size=7).map(",".join),
+    st.text(alphabet="0123456789 \t,\u3000pvbuy", max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=12),
+    ending=st.sampled_from(["\n", "\r\n", " \n"]),
+    broken=st.booleans(),
+)
+def test_reading_a_file_takes_each_line_as_parse_line_does(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], ending: str, broken: bool
+) -> None:
+    """The reader's fast path for common lines gives exactly what ``parse_line`` gives
+    (the same rows, the same malformed lines and reasons), whatever the lines hold."""
+    path = tmp_path_factory.mktemp("ub") / "lines.csv"
+    data = b"".join(line.encode() + ending.encode() for line in lines)
+    if broken:
+        data += b"1,2,\xff,pv,1511544070\n"
+    path.write_bytes(data)
+    malformed = Malformed()
+    read = list(read_rows(path, malformed))
+    expected = Malformed()
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        text = line + ending
+        if not text.strip():
+            continue
+        parsed = parse_line(number, text)
+        if isinstance(parsed, str):
+            expected.add(number, parsed)
+        else:
+            rows.append(parsed)
+    if broken:
+        expected.add(len(lines) + 1, "encoding")
+    assert read == rows
+    assert (malformed.count, malformed.lines, malformed.reasons) == (
+        expected.count,
+        expected.lines,
+        expected.reasons,
+    )
 
 
 async def test_an_imported_action_is_the_same_row_the_app_would_store(

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 ACTIONS = ("pv", "fav", "cart", "buy")
 # How much one action says about interest; a purchase says most.
@@ -17,8 +18,9 @@ MAX_ID = 2**62  # external ids are stored as text, but must be plain non-negativ
 MAX_REPORTED = 100  # line numbers listed per import; the count covers them all
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One well-formed line (a tuple: made by the million in an import)."""
+
     line: int
     user: str
     item: str
@@ -53,15 +55,24 @@ _PLAIN = re.compile(
 )
 
 
+def _canonical(digits: str) -> str | None:
+    """An id's canonical text (no leading zeros), or None past ``MAX_ID``."""
+    if len(digits) < 19 and (digits[0] != "0" or len(digits) == 1):
+        return digits  # below 10**18 < MAX_ID, and already canonical
+    value = int(digits)
+    return str(value) if value < MAX_ID else None
+
+
 def parse_line(number: int, text: str) -> Row | str:
     """A row, or the reason the line is malformed."""
     plain = _PLAIN.fullmatch(text)
     if plain is not None:
         user, item, category, action, stamp = plain.groups()
         ts = int(stamp)
-        ids = int(user), int(item), int(category)
-        if max(ids) < MAX_ID and ts < 4_102_444_800:
-            return Row(number, str(ids[0]), str(ids[1]), str(ids[2]), action, ts)
+        if ts < 4_102_444_800:
+            user, item, category = _canonical(user), _canonical(item), _canonical(category)
+            if user is not None and item is not None and category is not None:
+                return Row(number, user, item, category, action, ts)
     return _parse_fields(number, text)
 
 
@@ -83,10 +94,42 @@ def _parse_fields(number: int, text: str) -> Row | str:
     return Row(number, str(int(user)), str(int(item)), str(int(category)), action, ts)
 
 
+_ACTION_OF = {action.encode(): action for action in ACTIONS}
+
+
 def read_rows(path: Path, malformed: Malformed) -> Iterator[Row]:
     """Stream the file's rows; malformed lines are counted (with their numbers), never raised."""
+    action_of = _ACTION_OF.get
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            # The common line, read from its bytes: five fields, plain ASCII digits with
+            # no leading zero (so canonical and below ``MAX_ID``), no spaces. Any other
+            # line goes through ``parse_line``, which accepts this one with the same values.
+            parts = raw.split(b",")
+            if len(parts) == 5:
+                user, item, category, behavior, stamp = parts
+                stamp = stamp.rstrip(b"\r\n")
+                action = action_of(behavior)
+                if (
+                    action is not None
+                    and 0 < len(user) < 19
+                    and 0 < len(item) < 19
+                    and 0 < len(category) < 19
+                    and len(stamp) <= 10
+                    and user.isdigit()
+                    and item.isdigit()
+                    and category.isdigit()
+                    and stamp.isdigit()
+                    and user[0] != 48  # b"0"
+                    and item[0] != 48
+                    and category[0] != 48
+                ):
+                    ts = int(stamp)
+                    if ts < 4_102_444_800:
+                        yield Row(
+                            number, user.decode(), item.decode(), category.decode(), action, ts
+                        )
+                        continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:

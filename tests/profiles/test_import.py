@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy import delete, func, select
 from livecommerce.bench.recommend import generate
 from livecommerce.kit.runtime import Runtime
 from livecommerce.models import ExternalRef, Product, ProductAction, User, UserProfile
-from livecommerce.profiles.importer import import_userbehavior
+from livecommerce.profiles.importer import BATCH_ROWS, import_userbehavior
 from livecommerce.profiles.repository import profiles_repository
 from livecommerce.profiles.scoring import MAX_INTERESTS
 from livecommerce.profiles.service import PROFILE_COLUMNS, ProductFact, profile_service
@@ -230,6 +231,13 @@ async def test_the_streamed_fold_equals_folding_the_stored_actions_read_back(
     assert sum(int(str(profile[-1])) for profile in streamed.values()) == await count(
         runtime, ProductAction
     )
+
+
+def test_the_command_imports_in_the_batches_the_benchmark_measures() -> None:
+    from livecommerce import cli
+
+    parameter = inspect.signature(cli.import_userbehavior).parameters["batch_rows"]
+    assert parameter.default == BATCH_ROWS == 20_000
 
 
 @pytest.mark.parametrize(

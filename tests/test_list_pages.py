@@ -53,8 +53,6 @@ NOT_PAGED = {
     "/api/v1/dashboards/sessions/{session_id}/report": "one session's report",
     "/api/v1/dashboards/platform": "the platform's figures: top tens and 30 days",
     "/api/v1/dashboards/selection": "the 50 hottest products, by design",
-    "/api/v1/dashboards/sessions": "the 50 newest sessions of each room the user may see",
-    "/api/v1/dashboards/merchant/products": "one row per product and room that sold it",
     "/api/v1/presales/{campaign_id}": "one pre-sale with its customisation fields",
     "/api/v1/production-orders/{production_id}": "one production order with its lines",
     "/api/v1/videos/{video_id}": "one video with its tags and linked products",

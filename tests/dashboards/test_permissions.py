@@ -39,11 +39,12 @@ async def test_who_may_see_a_session(client: httpx.AsyncClient, runtime: Runtime
     assert missing.json()["code"] == "live_session_not_found"
     # The lists follow the same rule.
     listed = await client.get("/api/v1/dashboards/sessions", headers=agency_admin.headers)
-    assert [item["id"] for item in listed.json()] == [stage.session_id]
+    assert [item["id"] for item in listed.json()["items"]] == [stage.session_id]
     other_host = await sign_up(client, "host")
-    assert (
-        await client.get("/api/v1/dashboards/sessions", headers=other_host.headers)
-    ).json() == []
+    assert (await client.get("/api/v1/dashboards/sessions", headers=other_host.headers)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 async def test_platform_is_for_operators_and_merchants_see_their_products(
@@ -63,12 +64,13 @@ async def test_platform_is_for_operators_and_merchants_see_their_products(
     )
     assert mine.status_code == 200
     assert [
-        (r["product_id"], r["room_id"], r["paid_orders"], r["gmv_cents"]) for r in mine.json()
+        (r["product_id"], r["room_id"], r["paid_orders"], r["gmv_cents"])
+        for r in mine.json()["items"]
     ] == [(scripted.product_id, scripted.stage.room_id, 2, 17600)]
     other = await sign_up(client, "merchant")
     await create_listing(client, merchant=other)
     theirs = await client.get("/api/v1/dashboards/merchant/products", headers=other.headers)
-    assert theirs.json() == []
+    assert theirs.json() == {"items": [], "next_cursor": None}
     host_asks = await client.get(
         "/api/v1/dashboards/merchant/products", headers=scripted.stage.host.headers
     )

@@ -3,10 +3,17 @@ and the report, platform and selection pages fit a phone."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
+from sqlalchemy import insert
 
+from livecommerce.kit.clock import utcnow
+from livecommerce.kit.ids import new_id
+from livecommerce.kit.runtime import Runtime
+from livecommerce.models import DashboardSessionProduct, LiveSession, Product
 from tests.browser import DESKTOP, PHONE, PageErrors, check_phone_page, log_in, new_page, shot
 from tests.conftest import LiveServer
 from tests.orders.shop import Listing, buyer_with_address, pay, place_order
@@ -75,3 +82,87 @@ async def test_the_live_dashboard_moves_with_a_purchase(
             await desktop.close()
             await phone.close()
         assert errors.errors == []
+
+
+async def test_the_dashboards_lists_load_more_on_a_phone(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """A host with sixty sessions and a merchant with sixty products sold in that room see
+    the first fifty, then the rest after "load more"; the page fits a phone."""
+    runtime: Runtime = live_server.app.state.runtime
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as api:
+        shop = await build_live_shop(api)
+    now = utcnow()
+    sessions = [
+        {
+            "id": new_id(),
+            "room_id": shop.room["id"],
+            "title": f"往期专场 {number:02d}",
+            "status": "ended",
+            "planned_start_at": now - timedelta(days=number + 1),
+            "peak_online": 0,
+            "created_at": now,
+        }
+        for number in range(59)
+    ]
+    products = [
+        {
+            "id": new_id(),
+            "merchant_id": shop.merchant.id,
+            "title": f"面霜 {number:02d}",
+            "currency": "CNY",
+            "status": "on_sale",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number in range(59)
+    ]
+    figures = [
+        {
+            "session_id": sessions[number]["id"],
+            "product_id": product["id"],
+            "room_id": shop.room["id"],
+            "product_clicks": 100,
+            "paid_orders": 1 + number % 9,
+            "gmv_cents": 8900 * (1 + number % 9),
+            "refund_cents": 0,
+        }
+        for number, product in enumerate(products)
+    ]
+    async with runtime.db.transaction() as session:
+        await session.execute(insert(LiveSession), sessions)
+        await session.execute(insert(Product), products)
+        await session.execute(insert(DashboardSessionProduct), figures)
+
+    errors = PageErrors()
+    phone, small = await new_page(browser, errors, "dash-lists-phone", PHONE)
+    desktop, page = await new_page(browser, errors, "dash-lists-desktop", DESKTOP)
+    try:
+        await log_in(small, live_server, shop.host, "/dashboards")
+        rows = small.locator("#dash-sessions .dash-session-row")
+        await expect(rows).to_have_count(50)
+        await small.click("#sessions-more")
+        await expect(rows).to_have_count(60)
+        await expect(small.locator("#sessions-more")).to_be_hidden()
+        await expect(rows.nth(59)).to_contain_text("往期专场 58")
+        await expect(rows.nth(59)).to_contain_text("已结束")
+        await small.evaluate("window.scrollTo(0, 0)")  # the sticky bar passes over rows
+        await shot(small, "dash-list-more-phone")
+        await check_phone_page(small, "dash-list-more-phone", "zh")
+
+        await log_in(page, live_server, shop.merchant, "/dashboards")
+        table = page.locator("#merchant-products tbody tr")
+        await expect(table).to_have_count(50)
+        await page.click("#merchant-products-more")
+        await expect(table).to_have_count(59)
+        await expect(page.locator("#merchant-products-more")).to_be_hidden()
+        await expect(table.nth(0).locator("td").nth(5)).to_have_text("¥801.00")
+        await shot(page, "dash-merchant-products-desktop")
+        await phone.clear_cookies()
+        await log_in(small, live_server, shop.merchant, "/dashboards")
+        await expect(small.locator("#merchant-products tbody tr")).to_have_count(50)
+        await check_phone_page(small, "dash-merchant-products-phone", "zh")
+    finally:
+        await desktop.close()
+        await phone.close()
+    assert errors.errors == []

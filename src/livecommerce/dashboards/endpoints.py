@@ -12,17 +12,19 @@ from fastapi.responses import Response
 
 from livecommerce.accounts.dependencies import CurrentUser, websocket_user
 from livecommerce.dashboards.schemas import (
-    MerchantProductRoom,
+    MerchantProductPage,
     PlatformDashboard,
     SelectionInsight,
     SessionDashboard,
-    SessionListItem,
+    SessionListPage,
     SessionReport,
 )
 from livecommerce.dashboards.service import dashboard_service
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.http import DbSession, get_ws_runtime
+from livecommerce.kit.pagination import PageQuery
 from livecommerce.kit.websocket import push_until_closed
+from livecommerce.live.schemas import SessionStatusName
 from livecommerce.realtime.connection import connection_language, origin_allowed, refuse
 from livecommerce.realtime.events import CloseCode
 
@@ -33,9 +35,17 @@ PUSH_EVERY_S = 1.0  # the socket looks at the rollups this often and sends what 
 
 
 @router.get("/sessions")
-async def dashboard_sessions(user: CurrentUser, session: DbSession) -> list[SessionListItem]:
-    """The sessions whose dashboards I may open (mine; my agency's hosts'; all for admins)."""
-    return await dashboard_service.list_sessions(session, user)
+async def dashboard_sessions(
+    user: CurrentUser,
+    session: DbSession,
+    page: PageQuery,
+    status: SessionStatusName | None = None,
+) -> SessionListPage:
+    """The sessions whose dashboards I may open (mine; my agency's hosts'; all for admins),
+    latest planned start first; ``status=live`` includes interrupted ones, ``scheduled``
+    lists the soonest first."""
+    found = await dashboard_service.page_sessions(session, user, page, status=status)
+    return SessionListPage(items=found.items, next_cursor=found.next_cursor)
 
 
 @router.get("/sessions/{session_id}")
@@ -95,9 +105,13 @@ async def selection_insight(
 
 
 @router.get("/merchant/products")
-async def merchant_products(user: CurrentUser, session: DbSession) -> list[MerchantProductRoom]:
-    """How my products do in each host's room (merchants; only their own products)."""
-    return await dashboard_service.merchant_products(session, user)
+async def merchant_products(
+    user: CurrentUser, session: DbSession, page: PageQuery
+) -> MerchantProductPage:
+    """How my products do in each host's room (merchants; only their own products), the
+    most GMV first."""
+    found = await dashboard_service.merchant_products(session, user, page)
+    return MerchantProductPage(items=found.items, next_cursor=found.next_cursor)
 
 
 @socket_router.websocket("/ws/dashboards/sessions/{session_id}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     String,
@@ -32,6 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.kit.clock import as_utc
+from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
 from livecommerce.models import (
     ROLLUP_COUNTERS,
     DashboardExposure,
@@ -98,6 +99,18 @@ def _by_session(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     for session_id, key in pairs:
         grouped.setdefault(session_id, []).append(key)
     return grouped
+
+
+class ProductRoomFigures(NamedTuple):
+    """A product's figures in one room, summed over the room's sessions."""
+
+    product_id: str
+    room_id: str
+    sessions: int
+    product_clicks: int
+    paid_orders: int
+    gmv_cents: int
+    refund_cents: int
 
 
 class DashboardRepository:
@@ -380,14 +393,40 @@ class DashboardRepository:
         result = await session.execute(select(table).where(table.c.session_id == session_id))
         return list(result.all())
 
-    async def products_by_session(
-        self, session: AsyncSession, product_ids: Sequence[str]
-    ) -> list[Any]:
+    async def product_rooms(
+        self, session: AsyncSession, product_ids: Sequence[str], page: PageRequest
+    ) -> Page[ProductRoomFigures]:
+        """These products' figures summed per product and room (``sessions``: in how many
+        of the room's sessions), the most GMV first, then by product and room."""
         table = DashboardSessionProduct.__table__
-        result = await session.execute(
-            select(table).where(table.c.product_id.in_(list(product_ids)))
+        summed = (
+            select(
+                table.c.product_id,
+                table.c.room_id,
+                func.count().label("sessions"),
+                *(
+                    func.coalesce(func.sum(table.c[name]), 0).label(name)
+                    for name in ("product_clicks", "paid_orders", "gmv_cents", "refund_cents")
+                ),
+            )
+            .where(table.c.product_id.in_(list(product_ids)))
+            .group_by(table.c.product_id, table.c.room_id)
+            .subquery()
         )
-        return list(result.all())
+        found = await fetch_page(
+            session,
+            select(summed),
+            (desc(summed.c.gmv_cents), asc(summed.c.product_id), asc(summed.c.room_id)),
+            page,
+            whole_rows=True,
+            key=lambda row: (int(row[5]), row[0], row[1]),  # a sum is numeric on PostgreSQL
+        )
+        return Page(
+            items=[
+                ProductRoomFigures(*(row[:2]), *(int(v) for v in row[2:])) for row in found.items
+            ],
+            next_cursor=found.next_cursor,
+        )
 
     async def minutes_between(
         self, session: AsyncSession, since: datetime

@@ -95,9 +95,15 @@ class SessionListItem(BaseModel):
     title: str
     status: str
     room_name: str
+    planned_start_at: datetime
     started_at: datetime | None
     gmv_cents: int
     viewers: int
+
+
+class SessionListPage(BaseModel):
+    items: list[SessionListItem]
+    next_cursor: str | None
 
 
 class RankedRow(BaseModel):
@@ -175,3 +181,8 @@ class MerchantProductRoom(BaseModel):
     gmv_cents: int
     refund_cents: int
     conversion_bp: int
+
+
+class MerchantProductPage(BaseModel):
+    items: list[MerchantProductRoom]
+    next_cursor: str | None

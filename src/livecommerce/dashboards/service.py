@@ -43,6 +43,7 @@ from livecommerce.dashboards.schemas import (
 )
 from livecommerce.kit.clock import as_utc, utcnow
 from livecommerce.kit.errors import Forbidden
+from livecommerce.kit.pagination import Page, PageRequest
 from livecommerce.kit.runtime import runtime_of
 from livecommerce.live.service import live_service
 from livecommerce.mcn.service import mcn_service
@@ -107,24 +108,31 @@ class DashboardService:
         await self.check_can_view_session(session, user, live_session)
         return live_session
 
-    async def list_sessions(self, session: AsyncSession, user: User) -> list[SessionListItem]:
-        """The sessions whose dashboards the user may open, newest first."""
-        if user.role == Role.PLATFORM_ADMIN:
-            live_sessions = await live_service.list_sessions(
-                session, status=None, room_id=None, limit=50
-            )
-        else:
+    async def page_sessions(
+        self,
+        session: AsyncSession,
+        user: User,
+        page: PageRequest,
+        *,
+        status: str | None = None,
+    ) -> Page[SessionListItem]:
+        """The sessions whose dashboards the user may open (their rooms' and, for an MCN
+        admin, its hosts' rooms'; every room for platform admins), latest planned start
+        first (``status``: only those; ``live`` includes interrupted ones, ``scheduled``
+        lists the soonest first), a page at a time. Cancelled ones only when asked for."""
+        room_ids: list[str] | None = None
+        if user.role != Role.PLATFORM_ADMIN:
             host_ids = {user.id}
             if user.role == Role.MCN_ADMIN:
                 host_ids |= await mcn_service.agency_host_ids(session, user)
             rooms = await live_service.get_rooms_of_hosts(session, host_ids)
-            live_sessions = []
-            for room in rooms.values():
-                live_sessions.extend(
-                    await live_service.list_sessions(
-                        session, status=None, room_id=room.id, limit=50
-                    )
-                )
+            room_ids = sorted(room.id for room in rooms.values())
+            if not room_ids:
+                return Page(items=[], next_cursor=None)
+        found = await live_service.page_sessions(
+            session, status=status, room_id=None, room_ids=room_ids, page=page
+        )
+        live_sessions = found.items
         rooms_by_id = await live_service.get_rooms(session, {s.room_id for s in live_sessions})
         totals = await dashboard_repository.session_totals(session, [s.id for s in live_sessions])
         items = [
@@ -133,14 +141,14 @@ class DashboardService:
                 title=s.title,
                 status=s.status,
                 room_name=rooms_by_id[s.room_id].name if s.room_id in rooms_by_id else "",
+                planned_start_at=s.planned_start_at,
                 started_at=s.started_at,
                 gmv_cents=totals.get(s.id, {}).get("gmv_cents", 0),
                 viewers=totals.get(s.id, {}).get("viewers", 0),
             )
             for s in live_sessions
         ]
-        items.sort(key=lambda item: (item.started_at is not None, item.started_at), reverse=True)
-        return items
+        return Page(items=items, next_cursor=found.next_cursor)
 
     # ---- the session dashboard -----------------------------------------------------------
 
@@ -583,36 +591,33 @@ class DashboardService:
         )
 
     async def merchant_products(
-        self, session: AsyncSession, user: User
-    ) -> list[MerchantProductRoom]:
-        """How the merchant's own products do in each host's room (only its products)."""
+        self, session: AsyncSession, user: User, page: PageRequest
+    ) -> Page[MerchantProductRoom]:
+        """How the merchant's own products do in each host's room (only its products): a
+        row per product and room, the most GMV first, a page at a time."""
         account_service.check_role(user, Role.MERCHANT)
         product_ids = await catalog_service.product_ids_of_merchant(session, user.id)
-        rows = await dashboard_repository.products_by_session(session, product_ids)
-        grouped: dict[tuple[str, str], dict[str, int]] = defaultdict(metrics.empty_counters)
-        sessions: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for row in rows:
-            metrics.add_counters(grouped[(row.product_id, row.room_id)], _counters_of(row))
-            sessions[(row.product_id, row.room_id)].add(row.session_id)
-        products = await catalog_service.get_products(session, {p for p, _ in grouped})
-        rooms = await live_service.get_rooms(session, {r for _, r in grouped})
-        out = [
+        found = await dashboard_repository.product_rooms(session, product_ids, page)
+        products = await catalog_service.get_products(
+            session, {row.product_id for row in found.items}
+        )
+        rooms = await live_service.get_rooms(session, {row.room_id for row in found.items})
+        items = [
             MerchantProductRoom(
-                product_id=product_id,
-                title=products[product_id].title if product_id in products else "",
-                room_id=room_id,
-                room_name=rooms[room_id].name if room_id in rooms else "",
-                sessions=len(sessions[(product_id, room_id)]),
-                clicks=c["product_clicks"],
-                paid_orders=c["paid_orders"],
-                gmv_cents=c["gmv_cents"],
-                refund_cents=c["refund_cents"],
-                conversion_bp=metrics.ratio(c["paid_orders"], c["product_clicks"], 10_000),
+                product_id=row.product_id,
+                title=products[row.product_id].title if row.product_id in products else "",
+                room_id=row.room_id,
+                room_name=rooms[row.room_id].name if row.room_id in rooms else "",
+                sessions=row.sessions,
+                clicks=row.product_clicks,
+                paid_orders=row.paid_orders,
+                gmv_cents=row.gmv_cents,
+                refund_cents=row.refund_cents,
+                conversion_bp=metrics.ratio(row.paid_orders, row.product_clicks, 10_000),
             )
-            for (product_id, room_id), c in grouped.items()
+            for row in found.items
         ]
-        out.sort(key=lambda r: (-r.gmv_cents, r.product_id, r.room_id))
-        return out
+        return Page(items=items, next_cursor=found.next_cursor)
 
 
 def _minutes_between(start: datetime, end: datetime) -> int:

@@ -251,12 +251,16 @@ class LiveRepository:
         statuses: Sequence[str] | None,
         room_id: str | None,
         page: PageRequest,
+        room_ids: Sequence[str] | None = None,
     ) -> Page[LiveSession]:
+        """``room_id`` or ``room_ids``: only the sessions of that room or those rooms."""
         conditions: list[ColumnElement[bool]] = []
         if statuses is not None:
             conditions.append(LiveSession.status.in_(statuses))
         if room_id is not None:
             conditions.append(LiveSession.room_id == room_id)
+        if room_ids is not None:
+            conditions.append(LiveSession.room_id.in_(list(room_ids)))
         # The keyset never holds a null: a time not yet set falls back to the planned start.
         column: Any = LiveSession.planned_start_at
         descending = True

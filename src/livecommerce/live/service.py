@@ -388,7 +388,10 @@ class LiveService:
         status: str | None,
         room_id: str | None,
         page: PageRequest,
+        room_ids: Sequence[str] | None = None,
     ) -> Page[LiveSession]:
+        """Sessions by state (none: all but cancelled ones, except in one room's list),
+        of one room, of some rooms (``room_ids``) or of every room."""
         statuses: list[str] | None
         if status is None:
             statuses = [str(value) for value in LiveSessionStatus if value != "cancelled"]
@@ -400,7 +403,7 @@ class LiveService:
         else:
             statuses = [status]
         return await live_repository.list_sessions(
-            session, statuses=statuses, room_id=room_id, page=page
+            session, statuses=statuses, room_id=room_id, page=page, room_ids=room_ids
         )
 
     async def do_schedule_session(

@@ -11,6 +11,7 @@ from livecommerce.dashboards.metrics import METRIC_KEYS
 from livecommerce.dashboards.service import dashboard_service
 from livecommerce.kit.errors import Forbidden, NotFound
 from livecommerce.kit.http import DbSession
+from livecommerce.kit.pagination import PageRequest
 from livecommerce.models import Role
 from livecommerce.web.rendering import PageDep
 
@@ -26,10 +27,12 @@ async def dashboards_page(page: PageDep, session: DbSession) -> Response:
         return page.login_redirect()
     if user.role not in _PARTNERS:
         return page.forbidden()
-    sessions = await dashboard_service.list_sessions(session, user)
+    sessions = await dashboard_service.page_sessions(session, user, PageRequest())
+    page.data.update(view="list", next_cursor=sessions.next_cursor)
     return page.render(
         "dashboards.html",
-        sessions=sessions,
+        sessions=sessions.items,
+        more=sessions.next_cursor is not None,
         is_admin=user.role == Role.PLATFORM_ADMIN,
         is_merchant=user.role == Role.MERCHANT,
     )

@@ -394,15 +394,18 @@ async function loadPlatform() {
 
 // ---- selection insight ---------------------------------------------------------------
 
-let mySessions = null;
+let mySession;
 
+// The session a product goes to: the one on air, else the soonest planned one.
 async function pickSession() {
-  if (mySessions === null) {
-    mySessions = (await api("GET", "/api/v1/dashboards/sessions")).filter((s) =>
-      ["scheduled", "live", "interrupted"].includes(s.status),
-    );
+  if (mySession === undefined) {
+    const live = await api("GET", "/api/v1/dashboards/sessions?status=live&limit=1");
+    const next = live.items.length
+      ? live
+      : await api("GET", "/api/v1/dashboards/sessions?status=scheduled&limit=1");
+    mySession = next.items[0] || null;
   }
-  return mySessions[0] || null;
+  return mySession;
 }
 
 function selectionRow(item) {
@@ -501,21 +504,71 @@ async function loadSelection(form) {
   if (!data.items.length) list.append(el("li", { class: "muted" }, t("dash.no_items")));
 }
 
+function merchantProductCells(row) {
+  return {
+    cells: [
+      el("td", {}, row.title),
+      el("td", {}, `${row.room_name} · ${t("dash.sessions_count", { n: row.sessions })}`),
+      el("td", {}, formatNumber(row.clicks)),
+      el("td", {}, formatNumber(row.paid_orders)),
+      el("td", {}, percent(row.conversion_bp)),
+      el("td", {}, formatMoney(row.gmv_cents)),
+    ],
+  };
+}
+
+// A list the page shows a page of at a time: ``more`` fetches the next one (the API's
+// next_cursor) and hands its items to ``add``; the button hides on the last page.
+function pager(button, path, cursor, add) {
+  let next = cursor;
+  if (!button) return;
+  button.hidden = !next;
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      const separator = path.includes("?") ? "&" : "?";
+      const data = await api("GET", `${path}${separator}cursor=${encodeURIComponent(next)}`);
+      add(data.items);
+      next = data.next_cursor;
+      button.hidden = !next;
+    }),
+  );
+}
+
 async function loadMerchantProducts(table) {
-  const rows = await api("GET", "/api/v1/dashboards/merchant/products");
+  const path = "/api/v1/dashboards/merchant/products";
+  const data = await api("GET", path);
   fillTable(
     table,
     [t("dash.product"), t("dash.room"), t("dash.clicks"), t("metric.paid_orders"), t("dash.conversion"), t("metric.gmv_cents")],
-    rows.map((row) => ({
-      cells: [
-        el("td", {}, row.title),
-        el("td", {}, `${row.room_name} · ${t("dash.sessions_count", { n: row.sessions })}`),
-        el("td", {}, formatNumber(row.clicks)),
-        el("td", {}, formatNumber(row.paid_orders)),
-        el("td", {}, percent(row.conversion_bp)),
-        el("td", {}, formatMoney(row.gmv_cents)),
-      ],
-    })),
+    data.items.map(merchantProductCells),
+  );
+  pager(document.getElementById("merchant-products-more"), path, data.next_cursor, (items) => {
+    const body = table.querySelector("tbody");
+    for (const row of items) body.append(el("tr", {}, ...merchantProductCells(row).cells));
+  });
+}
+
+function sessionRow(item) {
+  return el(
+    "li",
+    { class: "dash-session-row" },
+    el(
+      "div",
+      { class: "dash-session-main" },
+      el("strong", {}, item.title),
+      el("span", { class: "muted small" }, `${item.room_name} · ${t(`status.${item.status}`)}`),
+      el(
+        "span",
+        { class: "muted small" },
+        `${t("metric.viewers")} ${item.viewers} · ${t("metric.gmv_cents")} ${formatMoney(item.gmv_cents)}`,
+      ),
+    ),
+    el(
+      "div",
+      { class: "actions" },
+      el("a", { class: "button button-small", href: `/dashboards/sessions/${item.id}` }, t("dash.open")),
+      el("a", { class: "button button-small", href: `/dashboards/sessions/${item.id}/report` }, t("dash.report")),
+    ),
   );
 }
 
@@ -536,6 +589,12 @@ async function start() {
         loadSelection(form).catch(showError);
       });
       await loadSelection(form);
+    }
+    if (page.view === "list") {
+      const list = document.getElementById("dash-sessions");
+      pager(document.getElementById("sessions-more"), "/api/v1/dashboards/sessions", page.next_cursor, (items) => {
+        for (const item of items) list.append(sessionRow(item));
+      });
     }
     const merchant = document.getElementById("merchant-products");
     if (merchant) await loadMerchantProducts(merchant);

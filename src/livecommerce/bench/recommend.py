@@ -177,6 +177,8 @@ async def _run(database_url: str, path: Path, requests: int) -> dict[str, Any]:
         _progress("ceiling", seconds=round(ceiling_s, 3))
         async with db.transaction() as session:  # serve them: imported goods start off sale
             await session.execute(text("UPDATE products SET status = 'on_sale'"))
+        async with db.transaction() as session:  # the planner sees the goods now on sale
+            await session.execute(text("ANALYZE products"))
         async with db.transaction() as session:
             trained = await recommend_service.do_train(session)
         rss_after_training = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

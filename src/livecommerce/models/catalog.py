@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from livecommerce.kit.base import Base, created_at_column, id_column
@@ -18,6 +18,9 @@ class ProductStatus(StrEnum):
 
 class Product(Base):
     __tablename__ = "products"
+    # Goods on sale, newest first (the shelves' newest and the catalogue's lists by state)
+    # without reading the whole catalogue.
+    __table_args__ = (Index("ix_products_status_created_at", "status", "created_at"),)
 
     id: Mapped[str] = id_column()
     merchant_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)

@@ -7,8 +7,9 @@ caller's language and body must agree."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from livecommerce.interactions.fast_path import BuyFastPath
 from livecommerce.kit.runtime import Runtime
 from tests.factories import sign_up
 from tests.interactions.helpers import launch_sale
-from tests.orders.shop import buyer_with_address, create_listing, open_stage
+from tests.orders.shop import add_address, buyer_with_address, create_listing, open_stage
 
 # Fields of an order that differ from one order to the next.
 _OWN = {"id", "created_at", "expires_at", "idempotency_key", "buyer_id", "shipping_address"}
@@ -184,30 +185,50 @@ async def test_a_cookie_buy_needs_the_csrf_token(client: httpx.AsyncClient) -> N
     assert bought.status_code == 201, bought.text
 
 
-async def test_who_buys_and_where_to_is_one_reading_unit(
+async def test_the_buyers_of_a_moment_are_read_in_one_statement(
     client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A token the cache does not know costs one more read in the buy's own reading
-    unit of work, not a unit of its own."""
+    """Tokens the cache does not know are read with their users' default addresses,
+    those of the clicks arriving while a read runs together in the next read: one
+    click alone is one read, the five that came meanwhile one more. Each order is its
+    own buyer's, sent to that buyer's address."""
     sale = await _sale(client)
-    buyer, _ = await buyer_with_address(client)
+    buyers = [await sign_up(client, "viewer") for _ in range(6)]
+    for n, account in enumerate(buyers):
+        await add_address(client, account, recipient=f"收件人{n}")
     from livecommerce.accounts.token_cache import token_cache
+    from livecommerce.orders.service import order_service
 
     (await token_cache(runtime))._entries.clear()
-    units = 0
-    reading = runtime.db.reading
+    asked: list[int] = []
+    first_read_out = asyncio.Event()
+    release = asyncio.Event()
+    original = order_service.read_callers_with_default_address
 
-    @asynccontextmanager
-    async def counted() -> AsyncIterator[AsyncSession]:
-        nonlocal units
-        units += 1
-        async with reading() as session:
-            yield session
+    async def held(session: AsyncSession, tokens: list[str]) -> Any:
+        asked.append(len(tokens))
+        if len(asked) == 1:
+            first_read_out.set()
+            await release.wait()
+        return await original(session, tokens)
 
-    monkeypatch.setattr(runtime.db, "reading", counted)
-    response = await client.post(
-        f"/api/v1/flash-sales/{sale['id']}/buy",
-        headers={**buyer.headers, "Idempotency-Key": "one-unit"},
-    )
-    assert response.status_code == 201, response.text
-    assert units == 1
+    monkeypatch.setattr(order_service, "read_callers_with_default_address", held)
+    path = f"/api/v1/flash-sales/{sale['id']}/buy"
+
+    async def click(n: int) -> httpx.Response:
+        headers = {**buyers[n].headers, "Idempotency-Key": f"k{n}"}
+        return await client.post(path, headers=headers)
+
+    first = asyncio.ensure_future(click(0))
+    await first_read_out.wait()
+    rest = [asyncio.ensure_future(click(n)) for n in range(1, 6)]
+    for _ in range(50):  # each of them reaches the read (and waits for the next one)
+        await asyncio.sleep(0)
+    release.set()
+    responses = [await first, *await asyncio.gather(*rest)]
+    assert asked == [1, 5]
+    for n, (account, response) in enumerate(zip(buyers, responses, strict=True)):
+        assert response.status_code == 201, response.text
+        order = response.json()
+        assert order["buyer_id"] == account.id
+        assert order["shipping_address"]["recipient"] == f"收件人{n}"

@@ -19,6 +19,22 @@ _LIVE_AUTH_SESSION = (
         User.is_active.is_(True),
     )
 )
+# ``(token_hash, expires_at, User)`` of the live sessions among many tokens: the same
+# read for the tokens of many requests at once.
+_LIVE_AUTH_SESSIONS = (
+    select(AuthSession.token_hash, AuthSession.expires_at, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(
+        AuthSession.token_hash.in_(bindparam("token_hashes", expanding=True)),
+        AuthSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
+def padded_length(count: int) -> int:
+    """The power of two at least ``count`` (1 for 0)."""
+    return 1 << max(count - 1, 0).bit_length()
 
 
 class AccountRepository:
@@ -44,6 +60,18 @@ class AccountRepository:
         statement is the same object for every token (only the parameters differ), so
         a caller may build on it once."""
         return _LIVE_AUTH_SESSION, {"token_hash": token_hash, "now": now}
+
+    def live_auth_sessions_query(
+        self, token_hashes: list[str], now: datetime
+    ) -> tuple[Select[str, datetime, User], dict[str, Any]]:
+        """``live_auth_session_query`` for many tokens: ``(token_hash, expires_at,
+        User)`` of each live one. The same statement object for every call; the list
+        is padded (with its last hash) to a power of two, so the statement's text takes
+        one of a few forms (PostgreSQL prepares each text once per connection)."""
+        padded = list(token_hashes)
+        if padded:
+            padded += [padded[-1]] * (padded_length(len(padded)) - len(padded))
+        return _LIVE_AUTH_SESSIONS, {"token_hashes": padded, "now": now}
 
     async def get_live_auth_session(
         self, session: AsyncSession, token_hash: str, now: datetime

@@ -122,6 +122,16 @@ class AccountService:
         for every token, so that domain may build its own on it once."""
         return account_repository.live_auth_session_query(hash_token(token), now)
 
+    def live_tokens_query(
+        self, tokens: list[str], now: datetime
+    ) -> tuple[Select[str, datetime, User], dict[str, Any], dict[str, str]]:
+        """``live_token_query`` for many tokens at once: the statement (``(token_hash,
+        expires_at, User)`` of each live one), its parameters, and which token each
+        hash is of. The statement is the same object for every call."""
+        by_hash = {hash_token(token): token for token in tokens}
+        query, params = account_repository.live_auth_sessions_query(list(by_hash), now)
+        return query, params, by_hash
+
     async def authenticate(
         self,
         runtime: Runtime,

@@ -12,8 +12,11 @@ messages in the caller's language. The decisions are the service's (``buy_queue.
   through Redis), every further click gets 409 ``sold_out`` here with no
   authentication and no database work — except a keyed click that won before (its
   retry), which goes on to get its order.
-- Otherwise the caller is authenticated in the buy's own reading unit of work (a
-  token the cache does not know is one more read there) and the buy is placed.
+- Otherwise the caller is authenticated and the buy is placed. A token the cache does
+  not know is read with the buyer's default address, together with the tokens of
+  every other click arriving meanwhile: one statement for the clicks of a moment
+  (``kit/coalesce.py``), not a unit of work each — every buyer's first click is such
+  a click.
 - Whatever this path does not take as it is — no caller, a body that is not a JSON
   object of the schema's fields, a content type other than JSON — goes on, with its
   body, to the FastAPI route, whose answers (401, 422 …) are the contract.
@@ -22,6 +25,7 @@ messages in the caller's language. The decisions are the service's (``buy_queue.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +40,7 @@ from livecommerce.accounts.dependencies import caller
 from livecommerce.interactions.buy_queue import buy
 from livecommerce.interactions.flash_sales import flash_sale_service
 from livecommerce.interactions.schemas import FlashSaleBuy
+from livecommerce.kit.coalesce import Coalescer
 from livecommerce.kit.errors import LiveCommerceError
 from livecommerce.kit.http import business_error_response, error_response, http_error_response
 from livecommerce.kit.runtime import Runtime
@@ -47,6 +52,25 @@ _PREFIX = "/api/v1/flash-sales/"
 _SUFFIX = "/buy"
 _IDEMPOTENCY_KEY = b"idempotency-key"
 _CONTENT_TYPE = b"content-type"
+# The most tokens one read of the clicks' callers takes.
+CALLER_READS_MOST = 256
+
+CallerRead = tuple[datetime, User, Address | None]
+
+
+def caller_reads(runtime: Runtime) -> Coalescer[str, CallerRead]:
+    """The process's reads of clicking callers: each token the cache does not know with
+    its user's default address, the tokens of concurrent clicks in one statement."""
+    reads = runtime.extras.get("flash_sale_caller_reads")
+    if not isinstance(reads, Coalescer):
+
+        async def fetch(tokens: Sequence[str]) -> dict[str, CallerRead]:
+            async with runtime.db.reading() as reader:
+                return await order_service.read_callers_with_default_address(reader, list(tokens))
+
+        reads = Coalescer(fetch, most=CALLER_READS_MOST)
+        runtime.extras["flash_sale_caller_reads"] = reads
+    return reads
 
 
 def buy_sale_id(scope: Scope) -> str | None:
@@ -135,12 +159,13 @@ class BuyFastPath:
             await self.app(scope, _replay(body, receive), send)
             return
 
-        # A token the cache does not know is read with the buyer's default address: one
-        # statement for both (every buyer's first click is such a click).
+        # A token the cache does not know is read with the buyer's default address, and
+        # with the tokens of the other clicks arriving meanwhile.
         addresses: dict[str, Address | None] = {}
+        reads = caller_reads(runtime)
 
-        async def read_token(reader: AsyncSession, token: str) -> tuple[datetime, User] | None:
-            found = await order_service.read_caller_with_default_address(reader, token)
+        async def read_token(_reader: AsyncSession, token: str) -> tuple[datetime, User] | None:
+            found = await reads.get(token)
             if found is None:
                 return None
             expires_at, user, address = found

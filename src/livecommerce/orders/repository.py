@@ -33,8 +33,10 @@ _IS_FIRST_ADDRESS = Address.id == (
 
 class AddressRepository:
     def __init__(self) -> None:
-        # ``with_default_address``'s statement and the query it extends.
+        # ``with_default_address``'s statement and the query it extends; the same for
+        # ``with_default_addresses``.
         self._with_address: tuple[object, Executable] | None = None
+        self._with_addresses: tuple[object, Executable] | None = None
 
     async def list_for_user(self, session: AsyncSession, user_id: str) -> list[Address]:
         result = await session.execute(
@@ -77,6 +79,20 @@ class AddressRepository:
         result = await session.execute(built[1], params)
         row = result.first()
         return None if row is None else (row[0], row[1], row[2])
+
+    async def with_default_addresses(
+        self, session: AsyncSession, query: Select[str, datetime, User], params: dict[str, Any]
+    ) -> list[tuple[str, datetime, User, Address | None]]:
+        """``with_default_address`` for a query of many rows, each ``(key, expires_at,
+        User)``: every row with its user's first address (or None)."""
+        built = self._with_addresses
+        if built is None or built[0] is not query:
+            built = self._with_addresses = (
+                query,
+                query.add_columns(Address).outerjoin(Address, _IS_FIRST_ADDRESS),
+            )
+        result = await session.execute(built[1], params)
+        return [(row[0], row[1], row[2], row[3]) for row in result]
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:
         return await session.get(Address, address_id)

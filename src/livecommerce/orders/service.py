@@ -361,6 +361,20 @@ class OrderService:
             session, *account_service.live_token_query(token, utcnow())
         )
 
+    async def read_callers_with_default_address(
+        self, session: AsyncSession, tokens: list[str]
+    ) -> dict[str, tuple[datetime, User, Address | None]]:
+        """``read_caller_with_default_address`` for many tokens in one statement: each
+        live token's ``(expires_at, user, default address)``; dead ones are left out."""
+        if not tokens:
+            return {}
+        query, params, token_of = account_service.live_tokens_query(tokens, utcnow())
+        rows = await address_repository.with_default_addresses(session, query, params)
+        return {
+            token_of[token_hash]: (expires_at, user, address)
+            for token_hash, expires_at, user, address in rows
+        }
+
     async def get_default_address(self, session: AsyncSession, user: User) -> Address | None:
         return await address_repository.default_for_user(session, user.id)
 

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from livecommerce.kit.runtime import Runtime
+from livecommerce.orders.service import order_service
 from tests.factories import sign_up
 from tests.orders.shop import add_address
 
@@ -116,3 +120,38 @@ async def test_address_validation_and_sign_in(client: httpx.AsyncClient) -> None
     anonymous = await client.get("/api/v1/addresses")
     assert anonymous.status_code == 401
     assert anonymous.json()["code"] == "not_authenticated"
+
+
+async def test_many_callers_are_read_with_their_default_addresses_at_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The flash sale's read of the callers of a moment: each live token with its user
+    and that user's default address (None without one); unknown tokens left out; the
+    answer is the same whether the tokens are read alone or together."""
+    first = await sign_up(client, "viewer")
+    await add_address(client, first, recipient="甲")
+    second = await sign_up(client, "viewer")
+    homeless = await sign_up(client, "viewer")
+    await add_address(client, second, recipient="乙一")
+    await add_address(client, second, recipient="乙二", is_default=True)
+    tokens = [first.token, second.token, homeless.token, "nobody-holds-this"]
+
+    def plain(found: dict[str, Any]) -> dict[str, Any]:
+        return {
+            token: (user.id, None if address is None else address.recipient)
+            for token, (_expires, user, address) in found.items()
+        }
+
+    async with runtime.db.reading() as session:
+        together = plain(await order_service.read_callers_with_default_address(session, tokens))
+        alone: dict[str, Any] = {}
+        for token in tokens:
+            alone |= plain(await order_service.read_callers_with_default_address(session, [token]))
+        none = await order_service.read_callers_with_default_address(session, [])
+    assert together == {
+        first.token: (first.id, "甲"),
+        second.token: (second.id, "乙二"),
+        homeless.token: (homeless.id, None),
+    }
+    assert alone == together
+    assert none == {}

@@ -27,8 +27,7 @@ from sqlalchemy import Column, MetaData, Table, insert, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import RelationshipDirection, make_transient_to_detached
-from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.orm import Mapper, RelationshipDirection, make_transient_to_detached
 
 _KEPT = "livecommerce.kept_back"
 
@@ -114,19 +113,73 @@ def _generated(column: Column[Any]) -> bool:
     )
 
 
+def _made_by_database(column: Column[Any]) -> bool:
+    return column.default is None and column.server_default is not None
+
+
+def _filled(column: Column[Any]) -> bool:
+    """Whether a flush gives this column a value of its own when none was set."""
+    return not _generated(column) and not _made_by_database(column)
+
+
+@functools.cache
+def _table_plan(table: Table) -> tuple[tuple[str, Column[Any], bool], ...]:
+    """Each column of ``table``: its name, itself, and whether ``_complete`` fills it
+    (worked out once per table: the schema does not change while the process runs)."""
+    return tuple((column.name, column, _filled(column)) for column in table.columns)
+
+
 def _complete(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with every column a flush or an INSERT would store."""
     whole: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name in row:
-            whole[column.name] = row[column.name]
-        elif not _generated(column) and not _made_by_database(column):
-            whole[column.name] = _default(column)
+    for name, column, filled in _table_plan(table):
+        if name in row:
+            whole[name] = row[name]
+        elif filled:
+            whole[name] = _default(column)
     return whole
 
 
-def _made_by_database(column: Column[Any]) -> bool:
-    return column.default is None and column.server_default is not None
+@dataclass(frozen=True)
+class _MapperPlan:
+    """What ``kept_rows`` needs of a mapped class, worked out once per class."""
+
+    table: Table
+    # (attribute, column name, whether a flush fills it when unset, the column) of each
+    # mapped column
+    columns: tuple[tuple[str, str, bool, Any], ...]
+    # (attribute, one-to-many?, [(attribute here, the column it pairs with there)])
+    relationships: tuple[tuple[str, bool, tuple[tuple[str, Any], ...]], ...]
+
+
+@functools.cache
+def _mapper_plan(mapper: Mapper[Any]) -> _MapperPlan:
+    columns = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        filled = isinstance(column, Column) and _filled(column)
+        columns.append((prop.key, str(column.name), filled, column))
+    relationships = []
+    for relationship in mapper.relationships:
+        if relationship.direction is RelationshipDirection.ONETOMANY:
+            pairs = tuple(
+                (mapper.get_property_by_column(local).key, remote)
+                for local, remote in relationship.local_remote_pairs or []
+            )
+            relationships.append((relationship.key, True, pairs))
+        elif relationship.direction is RelationshipDirection.MANYTOONE:
+            pairs = tuple(
+                (mapper.get_property_by_column(local).key, remote)
+                for local, remote in relationship.local_remote_pairs or []
+            )
+            relationships.append((relationship.key, False, pairs))
+    return _MapperPlan(cast(Table, mapper.local_table), tuple(columns), tuple(relationships))
+
+
+@functools.cache
+def _key_of(mapper: Mapper[Any], column: Column[Any]) -> str:
+    """The attribute of ``mapper``'s class mapped to ``column``."""
+    return str(mapper.get_property_by_column(column).key)
 
 
 def kept_rows(session: AsyncSession) -> list[KeptRows]:
@@ -136,38 +189,32 @@ def kept_rows(session: AsyncSession) -> list[KeptRows]:
     give them."""
     kept = session.info.pop(_KEPT, None)
     tables = dict(kept.tables) if isinstance(kept, _Kept) else {}
-    new = list(session.new)
-    for obj in new:  # defaults first: a child's foreign key may be its parent's default id
-        state = inspect(obj)
-        for prop in state.mapper.column_attrs:
-            column = prop.columns[0]
-            if state.dict.get(prop.key, NO_VALUE) is NO_VALUE and isinstance(column, Column):
-                if not _generated(column) and not _made_by_database(column):
-                    setattr(obj, prop.key, _default(column))
-    for obj in new:
-        state = inspect(obj)
-        for relationship in state.mapper.relationships:
-            related = state.dict.get(relationship.key, NO_VALUE)
-            if related is NO_VALUE or related is None:
+    new = [(obj, inspect(obj)) for obj in session.new]
+    plans = [_mapper_plan(state.mapper) for _, state in new]
+    # Defaults first: a child's foreign key may be its parent's default id.
+    for (obj, state), plan in zip(new, plans, strict=True):
+        values = state.dict
+        for key, _name, filled, column in plan.columns:
+            if filled and key not in values:
+                setattr(obj, key, _default(column))
+    for (obj, state), plan in zip(new, plans, strict=True):
+        for key, one_to_many, pairs in plan.relationships:
+            related = state.dict.get(key)
+            if related is None:
                 continue
-            pairs = relationship.local_remote_pairs or []
-            if relationship.direction is RelationshipDirection.ONETOMANY:
+            if one_to_many:
                 for child in cast(list[Any], related):
-                    for local, remote in pairs:
-                        setattr(child, _key(child, remote), getattr(obj, _key(obj, local)))
-            elif relationship.direction is RelationshipDirection.MANYTOONE:
-                for local, remote in pairs:
-                    setattr(obj, _key(obj, local), getattr(related, _key(related, remote)))
-    for obj in new:
-        state = inspect(obj)
-        table = cast(Table, state.mapper.local_table)
-        row = {}
-        for prop in state.mapper.column_attrs:
-            column = prop.columns[0]
-            value = state.dict.get(prop.key, NO_VALUE)
-            if value is not NO_VALUE:
-                row[column.name] = value
-        tables.setdefault(table.name, KeptRows(table)).rows.append(row)
+                    child_mapper = inspect(child).mapper
+                    for here, remote in pairs:
+                        setattr(child, _key_of(child_mapper, remote), getattr(obj, here))
+            else:
+                there = inspect(related).mapper
+                for here, remote in pairs:
+                    setattr(obj, here, getattr(related, _key_of(there, remote)))
+    for (_obj, state), plan in zip(new, plans, strict=True):
+        values = state.dict
+        row = {name: values[key] for key, name, _filled, _column in plan.columns if key in values}
+        tables.setdefault(plan.table.name, KeptRows(plan.table)).rows.append(row)
     order = {table.name: n for n, table in enumerate(_sorted_tables(tables))}
     entries = sorted(tables.values(), key=lambda entry: order[entry.table.name])
     for entry in entries:
@@ -187,11 +234,6 @@ def _table_order(metadata: MetaData) -> tuple[Table, ...]:
     """The metadata's tables, each after the tables it refers to (a topological sort,
     worked out once: the schema does not change while the process runs)."""
     return tuple(metadata.sorted_tables)
-
-
-def _key(obj: object, column: Any) -> str:
-    """The attribute of ``obj`` mapped to ``column``."""
-    return str(inspect(obj).mapper.get_property_by_column(column).key)
 
 
 def mark_stored(session: AsyncSession) -> None:

@@ -105,6 +105,12 @@ async def _prime_token_read(session: AsyncSession) -> None:
         size *= 2
 
 
+async def _prime_retry_read(session: AsyncSession) -> None:
+    """A retried flash-sale click's look-up of its order by key, prepared on the
+    connection too."""
+    await order_service.get_order_by_idempotency_key(session, "warm-up", "warm-up")
+
+
 def create_app(
     settings: Settings | None = None, *, freeze_heap: bool = False, warm_up: bool = False
 ) -> FastAPI:
@@ -133,7 +139,7 @@ def create_app(
         await broker.start()
         runtime = Runtime(settings=settings, db=db, broker=broker)
         if warm_up:
-            await db.warm([_prime_token_read], settings.db_warm_connections)
+            await db.warm([_prime_token_read, _prime_retry_read], settings.db_warm_connections)
             await broker.warm(BROKER_WARM_CONNECTIONS)
         hub = LiveHub(runtime)
         runtime.extras["hub"] = hub

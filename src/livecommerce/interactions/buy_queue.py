@@ -186,8 +186,9 @@ class BuyQueue:
         return kept
 
 
-# Who is buying, found in the buy's own reading unit of work (a token the cache does not
-# know is then one more statement there, not a unit of work of its own).
+# Who is buying, given the buy's own reading unit of work: the route reads a token the
+# cache does not know there; the fast path reads it with the tokens of the other clicks
+# of the moment (``fast_path.caller_reads``).
 Buyer = Callable[[AsyncSession], Awaitable[User]]
 
 
@@ -217,9 +218,10 @@ async def buy(
     """One click on a flash sale, whichever route it came by: its order (``created``
     false for a retried click, which takes nothing) or its refusal.
 
-    Who buys, what the buy reads and what it checks come from one reading unit of work
-    (no lock, buyers in parallel); the conditional writes and the order then join the
-    sale's next batch in the queue, written with other buyers' in one unit of work.
+    What the buy reads and checks comes from one reading unit of work (no lock, buyers
+    in parallel), which ``buyer`` may read the caller in; the conditional writes and
+    the order then join the sale's next batch in the queue, written with other
+    buyers' in one unit of work.
     ``won``: whether the broker knows this click's key as a winner, when the route
     asked already (``FlashSaleService.sold_out_check``); ``default_address``: the
     buyer's default address if ``buyer`` read it already (with the token)."""

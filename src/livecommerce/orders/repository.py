@@ -33,10 +33,19 @@ _IS_FIRST_ADDRESS = Address.id == (
 
 class AddressRepository:
     def __init__(self) -> None:
-        # ``with_default_address``'s statement and the query it extends; the same for
-        # ``with_default_addresses``.
-        self._with_address: tuple[object, Executable] | None = None
-        self._with_addresses: tuple[object, Executable] | None = None
+        # The statements of ``with_default_address(es)``, by the query each extends.
+        self._with_address: dict[int, tuple[object, Executable]] = {}
+
+    def _with_first_address(self, query: Select[*tuple[Any, ...]]) -> Executable:
+        """``query`` (which selects a ``User``) with that user's first address in the
+        order of ``list_for_user`` (or None) as one more column: built once per query."""
+        built = self._with_address.get(id(query))
+        if built is None or built[0] is not query:
+            if len(self._with_address) > 8:
+                self._with_address.clear()
+            extended = query.add_columns(Address).outerjoin(Address, _IS_FIRST_ADDRESS)
+            built = self._with_address[id(query)] = (query, extended)
+        return built[1]
 
     async def list_for_user(self, session: AsyncSession, user_id: str) -> list[Address]:
         result = await session.execute(
@@ -70,13 +79,7 @@ class AddressRepository:
         """The first row of ``query`` (which selects a ``User``; executed with
         ``params``) with that user's first address in the order of ``list_for_user``
         (or None) as one more column: one statement, built once per ``query``."""
-        built = self._with_address
-        if built is None or built[0] is not query:
-            built = self._with_address = (
-                query,
-                query.add_columns(Address).outerjoin(Address, _IS_FIRST_ADDRESS),
-            )
-        result = await session.execute(built[1], params)
+        result = await session.execute(self._with_first_address(query), params)
         row = result.first()
         return None if row is None else (row[0], row[1], row[2])
 
@@ -85,13 +88,7 @@ class AddressRepository:
     ) -> list[tuple[str, datetime, User, Address | None]]:
         """``with_default_address`` for a query of many rows, each ``(key, expires_at,
         User)``: every row with its user's first address (or None)."""
-        built = self._with_addresses
-        if built is None or built[0] is not query:
-            built = self._with_addresses = (
-                query,
-                query.add_columns(Address).outerjoin(Address, _IS_FIRST_ADDRESS),
-            )
-        result = await session.execute(built[1], params)
+        result = await session.execute(self._with_first_address(query), params)
         return [(row[0], row[1], row[2], row[3]) for row in result]
 
     async def get(self, session: AsyncSession, address_id: str) -> Address | None:

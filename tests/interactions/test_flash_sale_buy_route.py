@@ -197,6 +197,7 @@ async def test_the_buyers_of_a_moment_are_read_in_one_statement(
     for n, account in enumerate(buyers):
         await add_address(client, account, recipient=f"收件人{n}")
     from livecommerce.accounts.token_cache import token_cache
+    from livecommerce.interactions.fast_path import caller_reads
     from livecommerce.orders.service import order_service
 
     (await token_cache(runtime))._entries.clear()
@@ -213,6 +214,20 @@ async def test_the_buyers_of_a_moment_are_read_in_one_statement(
         return await original(session, tokens)
 
     monkeypatch.setattr(order_service, "read_callers_with_default_address", held)
+    # Each click's token joins the waiting keys as it asks; once all six have asked,
+    # the five later ones wait for the next read.
+    reads = caller_reads(runtime)
+    original_get = reads.get
+    arrived: list[str] = []
+    all_queued = asyncio.Event()
+
+    async def counted(token: str) -> Any:
+        arrived.append(token)
+        if len(arrived) == 6:
+            all_queued.set()
+        return await original_get(token)
+
+    monkeypatch.setattr(reads, "get", counted)
     path = f"/api/v1/flash-sales/{sale['id']}/buy"
 
     async def click(n: int) -> httpx.Response:
@@ -222,8 +237,7 @@ async def test_the_buyers_of_a_moment_are_read_in_one_statement(
     first = asyncio.ensure_future(click(0))
     await first_read_out.wait()
     rest = [asyncio.ensure_future(click(n)) for n in range(1, 6)]
-    for _ in range(50):  # each of them reaches the read (and waits for the next one)
-        await asyncio.sleep(0)
+    await asyncio.wait_for(all_queued.wait(), timeout=30)
     release.set()
     responses = [await first, *await asyncio.gather(*rest)]
     assert asked == [1, 5]

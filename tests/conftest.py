@@ -102,12 +102,33 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(template)
 
 
-async def _truncate_postgres(url: str) -> None:
+_EMPTYING: list[str] = []
+
+
+async def _empty_postgres(url: str) -> None:
+    """Every table emptied and every sequence back at 1, as after ``TRUNCATE … RESTART
+    IDENTITY``, in one round trip: a ``DELETE`` of tables that hold a few rows costs a
+    tenth of truncating all of them (which makes new files for every table and index).
+    Foreign keys are not checked meanwhile (``session_replication_role``), so the order
+    of the deletes does not matter."""
     engine = create_async_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
+    try:
+        async with engine.begin() as connection:
+            if not _EMPTYING:
+                sequences = await connection.scalars(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                )
+                _EMPTYING.append(
+                    "SET LOCAL session_replication_role = replica;"
+                    + "".join(
+                        f' DELETE FROM "{table.name}";' for table in Base.metadata.tables.values()
+                    )
+                    + "".join(f" SELECT setval('\"{name}\"', 1, false);" for name in sequences)
+                )
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute(_EMPTYING[0])
+    finally:
+        await engine.dispose()
 
 
 async def _flush_redis(url: str) -> None:
@@ -122,7 +143,7 @@ async def fresh_settings(database_template: str, root: Path) -> Settings:
     """Settings over an empty migrated database (and an empty Redis database), with the
     data directory under ``root``."""
     if TEST_DATABASE_URL:
-        await _truncate_postgres(TEST_DATABASE_URL)
+        await _empty_postgres(TEST_DATABASE_URL)
         database_url = TEST_DATABASE_URL
     else:
         database_file = root / "test.db"

@@ -246,3 +246,53 @@ async def test_the_buyers_of_a_moment_are_read_in_one_statement(
         order = response.json()
         assert order["buyer_id"] == account.id
         assert order["shipping_address"]["recipient"] == f"收件人{n}"
+
+
+async def test_a_sales_context_is_read_in_one_statement_and_afresh_without_a_wait(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The sale, its session's state, SKU, product, room and gate come in one
+    statement; a second later the next click goes on with the context it has while a
+    read of its own brings the new one (a price changed meanwhile shows there)."""
+    from sqlalchemy import event, update
+
+    from livecommerce.interactions.flash_sales import SALE_CONTEXT_S, flash_sale_service
+    from livecommerce.models import FlashSale
+
+    sale = await _sale(client)
+    statements: list[str] = []
+    engines = [engine.sync_engine for engine in runtime.db.engines]
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with runtime.db.reading() as reader:
+            first = await flash_sale_service._sale_context(reader, sale["id"])
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    read = [s for s in statements if "flash_sales" in s]
+    assert len(read) == 1, statements
+    assert first.sale.id == sale["id"]
+    assert first.sku.id == sale["sku_id"]
+    assert first.product.id == sale["product_id"] == first.sku.product.id
+    assert first.session_status == "live"
+
+    async with runtime.db.transaction() as session:
+        await session.execute(
+            update(FlashSale).where(FlashSale.id == sale["id"]).values(price_cents=1)
+        )
+    object.__setattr__(first, "read_at", first.read_at - SALE_CONTEXT_S - 1)
+    async with runtime.db.reading() as reader:
+        stale = await flash_sale_service._sale_context(reader, sale["id"])
+    assert stale is first  # no wait for the read
+    refreshing = runtime.extras["flash_sale_contexts_refreshing"]
+    await asyncio.wait_for(asyncio.shield(refreshing[sale["id"]]), timeout=10)
+    async with runtime.db.reading() as reader:
+        fresh = await flash_sale_service._sale_context(reader, sale["id"])
+    assert fresh is not first
+    assert fresh.sale.price_cents == 1
+    assert sale["id"] not in refreshing

@@ -30,7 +30,6 @@ from livecommerce.fans.endpoints import share_router
 from livecommerce.insights.endpoints import router as insights_router
 from livecommerce.interactions.endpoints import router as interactions_router
 from livecommerce.interactions.fast_path import CALLER_READS_MOST, BuyFastPath
-from livecommerce.interactions.flash_sales import flash_sale_service
 from livecommerce.kit.asgi import FixedReply, RequestGuard
 from livecommerce.kit.broker import create_broker
 from livecommerce.kit.db import Database
@@ -112,11 +111,6 @@ async def _prime_retry_read(session: AsyncSession) -> None:
     await order_service.get_order_by_idempotency_key(session, "warm-up", "warm-up")
 
 
-async def _prime_flash_sale(session: AsyncSession) -> None:
-    """What a flash sale's first clicks and first batch use on a connection, prepared."""
-    await flash_sale_service.prime_connection(session)
-
-
 def create_app(
     settings: Settings | None = None, *, freeze_heap: bool = False, warm_up: bool = False
 ) -> FastAPI:
@@ -145,14 +139,7 @@ def create_app(
         await broker.start()
         runtime = Runtime(settings=settings, db=db, broker=broker)
         if warm_up:
-            await db.warm(
-                [
-                    _prime_token_read,
-                    _prime_retry_read,
-                    _prime_flash_sale,
-                ],
-                settings.db_warm_connections,
-            )
+            await db.warm([_prime_token_read, _prime_retry_read], settings.db_warm_connections)
             await broker.warm(BROKER_WARM_CONNECTIONS)
         hub = LiveHub(runtime)
         runtime.extras["hub"] = hub

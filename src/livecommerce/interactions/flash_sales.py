@@ -379,37 +379,30 @@ class FlashSaleService:
 
     async def _sale_context(self, session: AsyncSession, sale_id: str) -> SaleContext:
         """The sale, its session's state, SKU, product, room and gate: read once a
-        second per sale and process, not once per click. Once read, no click waits for
-        it again: a second later the next click starts reading it afresh in the
-        background and, like the clicks meanwhile, goes on with the one it has."""
-        runtime = runtime_of(session)
-        contexts: dict[str, SaleContext] = runtime.extras.setdefault("flash_sale_contexts", {})
+        second per sale and process, not once per click."""
+        contexts: dict[str, SaleContext] = runtime_of(session).extras.setdefault(
+            "flash_sale_contexts", {}
+        )
         cached = contexts.get(sale_id)
         if cached is not None and time.monotonic() - cached.read_at < SALE_CONTEXT_S:
             return cached
-        refreshing: dict[str, asyncio.Future[SaleContext | None]] = runtime.extras.setdefault(
+        refreshing: dict[str, asyncio.Future[SaleContext]] = runtime_of(session).extras.setdefault(
             "flash_sale_contexts_refreshing", {}
         )
         reading = refreshing.get(sale_id)
-        if cached is not None:
-            if reading is None:
-                refresh = asyncio.ensure_future(self._refresh_sale_context(runtime, sale_id))
-                refreshing[sale_id] = refresh
-                refresh.add_done_callback(lambda _done: refreshing.pop(sale_id, None))
-            return cached
         if reading is not None:
+            if cached is not None:
+                # Another buy is reading it again: use this one meanwhile, not a read per buy.
+                return cached
             # The sale's first clicks arrive together: they wait for the one read, not
-            # read it each.
+            # read it each (six statements apiece).
             try:
-                found = await asyncio.shield(reading)
+                return await asyncio.shield(reading)
             except LiveCommerceError:
                 raise  # the same answer for all (no such sale)
             except Exception:  # noqa: S110 - that read's own failure: read it here
-                found = None
-            if found is not None:
-                return found
-            return await self._read_sale_context(session, sale_id, contexts)
-        future: asyncio.Future[SaleContext | None] = asyncio.get_running_loop().create_future()
+                pass
+        future: asyncio.Future[SaleContext] = asyncio.get_running_loop().create_future()
         refreshing[sale_id] = future
         try:
             context = await self._read_sale_context(session, sale_id, contexts)
@@ -426,57 +419,20 @@ class FlashSaleService:
         future.set_result(context)
         return context
 
-    async def prime_connection(self, session: AsyncSession) -> None:
-        """Prepare on ``session``'s connection what a sale's first clicks and first
-        batch use: the sale's context read, and (PostgreSQL) the array types a batch
-        placed at once sends, which asyncpg otherwise looks up — several round trips —
-        the first time a connection writes a batch."""
-        await flash_sale_repository.with_context(session, "warm-up", "warm-up")
-        await flash_sale_repository.prime_batch_types(session)
-
-    async def _refresh_sale_context(self, runtime: Runtime, sale_id: str) -> SaleContext | None:
-        """Read a sale's context afresh in a reading unit of its own (the clicks go on
-        with the one they have meanwhile); None when that failed (the next click after
-        tries again)."""
-        try:
-            async with runtime.db.reading() as reader:
-                contexts: dict[str, SaleContext] = runtime.extras.setdefault(
-                    "flash_sale_contexts", {}
-                )
-                return await self._read_sale_context(reader, sale_id, contexts)
-        except Exception:
-            log.exception("reading flash sale %s afresh failed", sale_id)
-            return None
-
     async def _read_sale_context(
         self, session: AsyncSession, sale_id: str, contexts: dict[str, SaleContext]
     ) -> SaleContext:
-        found = await flash_sale_repository.with_context(session, sale_id, gate_name(sale_id))
-        if found is None:  # something is missing: the statements that say what
-            sale = await self.get_sale(session, sale_id)
-            live_session = await live_service.get_session(session, sale.session_id)
-            context = SaleContext(
-                sale=sale,
-                session_status=live_session.status,
-                sku=await catalog_service.get_sku(session, sale.sku_id),
-                product=await catalog_service.get_product(session, sale.product_id),
-                room=await live_service.get_room(session, sale.room_id),
-                gate=await self._gate(session, sale.id),
-                read_at=time.monotonic(),
-            )
-        else:
-            sale, status, sku, room, has_gate = found
-            context = SaleContext(
-                sale=sale,
-                session_status=status,
-                sku=sku,
-                product=sku.product,
-                room=room,
-                gate=gate_name(sale.id)
-                if has_gate and stock_gate_service.enabled(session)
-                else None,
-                read_at=time.monotonic(),
-            )
+        sale = await self.get_sale(session, sale_id)
+        live_session = await live_service.get_session(session, sale.session_id)
+        context = SaleContext(
+            sale=sale,
+            session_status=live_session.status,
+            sku=await catalog_service.get_sku(session, sale.sku_id),
+            product=await catalog_service.get_product(session, sale.product_id),
+            room=await live_service.get_room(session, sale.room_id),
+            gate=await self._gate(session, sale.id),
+            read_at=time.monotonic(),
+        )
         # Shared by the requests of the next second, so taken out of this unit of work:
         # its rollback (a refused buy) or a synchronised UPDATE would otherwise expire
         # the shared objects, and a later request could not read them.

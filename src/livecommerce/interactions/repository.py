@@ -10,7 +10,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, lazyload
 
 from livecommerce.kit import pending
 from livecommerce.kit.ids import new_id
@@ -21,20 +20,15 @@ from livecommerce.models import (
     ChatMessage,
     FlashSale,
     FlashSaleBuyer,
-    LiveSession,
     Lottery,
     LotteryEntry,
     LotteryStatus,
     Order,
     OrderItem,
     OrderStatus,
-    Product,
     Question,
     QuestionStatus,
     QuestionVote,
-    Room,
-    Sku,
-    StockGate,
 )
 
 PAID_STATES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
@@ -102,34 +96,6 @@ class FlashSaleRepository:
 
     async def refresh(self, session: AsyncSession, sale: FlashSale) -> None:
         await session.refresh(sale)
-
-    async def with_context(
-        self, session: AsyncSession, sale_id: str, gate: str
-    ) -> tuple[FlashSale, str, Sku, Room, bool] | None:
-        """The sale with what every buy of it reads, in one statement: its session's
-        status, its SKU (with the SKU's product, not the product's SKUs and images),
-        its room, and whether the stock gate named ``gate`` exists. None when any of
-        them is missing."""
-        row = (
-            await session.execute(
-                select(FlashSale, LiveSession.status, Sku, Room, StockGate.name)
-                .join(LiveSession, LiveSession.id == FlashSale.session_id)
-                .join(Sku, Sku.id == FlashSale.sku_id)
-                .join(Sku.product)
-                .join(Room, Room.id == FlashSale.room_id)
-                .outerjoin(StockGate, StockGate.name == gate)
-                .where(FlashSale.id == sale_id)
-                .options(
-                    contains_eager(Sku.product).options(
-                        lazyload(Product.skus), lazyload(Product.images)
-                    )
-                )
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        sale, status, sku, room, gate_name = row
-        return sale, status, sku, room, gate_name is not None
 
     async def add(self, session: AsyncSession, sale: FlashSale) -> None:
         session.add(sale)
@@ -328,16 +294,6 @@ class FlashSaleRepository:
                 raise
             return None
         return int(row.units_left)
-
-    async def prime_batch_types(self, session: AsyncSession) -> None:
-        """On PostgreSQL, let the connection learn the array types ``place_at_once``
-        sends (asyncpg looks up such a type once per connection)."""
-        if session.get_bind().dialect.name != "postgresql":
-            return
-        await session.execute(
-            text("SELECT CAST(:texts AS varchar[]), CAST(:numbers AS integer[])"),
-            {"texts": [], "numbers": []},
-        )
 
     async def ensure_buyer(self, session: AsyncSession, sale_id: str, buyer_id: str) -> None:
         values = {"id": new_id(), "sale_id": sale_id, "buyer_id": buyer_id, "bought": 0}

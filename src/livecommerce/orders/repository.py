@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 
 from livecommerce.kit.pagination import Page, PageRequest, asc, desc, fetch_page
@@ -138,13 +138,10 @@ class OrderRepository:
     async def get_by_idempotency_key(
         self, session: AsyncSession, buyer_id: str, key: str
     ) -> Order | None:
-        # The order with its items in one statement (a retried click's one round trip).
         result = await session.execute(
-            select(Order)
-            .options(joinedload(Order.items))
-            .where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
+            select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
         )
-        return result.unique().scalar_one_or_none()
+        return result.scalar_one_or_none()
 
     async def add(self, session: AsyncSession, order: Order) -> None:
         session.add(order)
